@@ -1,0 +1,36 @@
+# The two set-up commands of the README: `make demo` and `make test`. Each builds its own venv first.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export WORLDMILL_LAKE_URI ?= $(CURDIR)/.worldmill/lake
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench dev install clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	# torch first and pinned: the CPU wheel on disk; any other torch request pulls gigabytes of CUDA wheels.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[all,test]'
+	bash scripts/emulators.sh install
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/worldmill demo
+
+test: $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+bench: $(VENV)/.installed
+	$(PY) bench/bench_render.py
+	$(PY) bench/bench_dedup.py
+	$(PY) bench/bench_lake.py
+
+dev: $(VENV)/.installed
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+clean:
+	rm -rf .worldmill .dagster_home/storage .dagster_home/logs .dagster_home/history .dagster_home/schedules

@@ -1,0 +1,37 @@
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from worldmill import stages
+from worldmill.assets._edge import at_edge
+from worldmill.assets.conditions import conditions
+from worldmill.assets.partitions import cells_partitions
+from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+
+
+@asset(partitions_def=cells_partitions, deps=[conditions], group_name="generation", kinds={"delta"})
+@at_edge
+def clips(
+    context: AssetExecutionContext,
+    taxonomy_source: TaxonomyResource,
+    lake: LakeResource,
+    render: RenderResource,
+    generator: GeneratorResource,
+) -> MaterializeResult:
+    """Footage made from each sample's conditions by the configured generator backend."""
+    tax = taxonomy_source.load()
+    rows = stages.round_prompts(lake.catalogue, context.partition_key)
+    conds = stages.round_conditions(lake.catalogue, [r.sample_id for r in rows])
+    made = stages.produce_clips(
+        rows, conds, tax.cell(context.partition_key), generator.generator(), lake.blobs, render.settings(), tax.classes
+    )
+    write = lake.catalogue.upsert(made)
+    sheet = lake.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")
+    return MaterializeResult(
+        metadata={
+            "clips": len(made),
+            "seconds_of_footage": sum(c.duration_s for c in made),
+            "generator": f"{made[0].generator}:{made[0].generator_version}",
+            "table_version": write.version,
+            "footage_uri": made[0].uri,
+            "preview": MetadataValue.md(f"![contact sheet]({sheet.as_uri()})"),
+        }
+    )

@@ -1,0 +1,29 @@
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from worldmill import stages
+from worldmill.assets._edge import at_edge
+from worldmill.assets.partitions import cells_partitions
+from worldmill.assets.prompts import prompts
+from worldmill.resources import LakeResource, RenderResource
+
+
+@asset(partitions_def=cells_partitions, deps=[prompts], group_name="generation", kinds={"warp", "delta"})
+@at_edge
+def conditions(context: AssetExecutionContext, lake: LakeResource, render: RenderResource) -> MaterializeResult:
+    """Each sample's scene rendered along its camera path into Cosmos-Transfer control videos."""
+    rows = stages.round_prompts(lake.catalogue, context.partition_key)
+    made = stages.produce_conditions(
+        rows, render.settings(), lake.blobs, workers=render.worker_count(), device=render.device
+    )
+    write = lake.catalogue.upsert(made)
+    frames = sum(c.frames for c in made)
+    seconds = sum(c.scene_s + c.render_s + c.encode_s for c in made)
+    return MaterializeResult(
+        metadata={
+            "samples": len(made),
+            "frames": frames,
+            "render_fps_per_worker": round(frames / seconds, 1) if seconds else 0.0,
+            "objects": sum(c.object_count for c in made),
+            "table_version": write.version,
+        }
+    )

@@ -1,0 +1,29 @@
+from dagster import AssetExecutionContext, Config, MaterializeResult, asset
+
+from worldmill.assets._edge import at_edge
+from worldmill.assets.clips import clips
+from worldmill.assets.partitions import cells_partitions
+from worldmill.curation.scoring import score_clips, thresholds_from, unscored_clips
+from worldmill.resources import LakeResource
+from worldmill.schemas.records import ScoreRow
+
+
+class ScoresConfig(Config):
+    """``thresholds`` overrides fields of ``worldmill.metrics.QualityThresholds``; ``rescore`` scores every clip."""
+
+    thresholds: dict[str, float] = {}
+    rescore: bool = False
+
+
+@asset(partitions_def=cells_partitions, deps=[clips], group_name="curation", kinds={"delta", "opencv"})
+@at_edge
+def scores(context: AssetExecutionContext, config: ScoresConfig, lake: LakeResource) -> MaterializeResult:
+    """Quality, controllability and dedup signatures of each clip of the cell not yet scored."""
+    todo = unscored_clips(lake.catalogue, context.partition_key, rescore=config.rescore)
+    rows = score_clips(todo, lake.blobs, thresholds_from(config.thresholds))
+    write = lake.catalogue.upsert(rows, record_type=ScoreRow)
+    counts = {s: sum(r.status == s for r in rows) for s in ("pass", "fail", "error")}
+    reasons = sorted({r.reason for r in rows if r.reason})[:10]
+    return MaterializeResult(
+        metadata={"scored": len(rows), **counts, "table_version": write.version, "reasons": "\n".join(reasons)}
+    )

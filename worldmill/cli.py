@@ -1,0 +1,181 @@
+"""The ``worldmill`` command: runs the Dagster jobs in process (no server needed) and queries the catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from worldmill.errors import WorldmillError
+from worldmill.settings import apply_defaults
+
+DEMO_CITIES = ("Shanghai", "Lagos", "São Paulo", "Paris")
+DEMO_VENUES = ("hospital", "zoo", "museum", "amusement_park")
+EXAMPLE_QUERY = (
+    "SELECT continent, venue, count(*) AS clips, round(sum(duration_s) / 3600, 4) AS footage_hours "
+    "FROM clips GROUP BY ALL ORDER BY continent, venue"
+)
+
+
+def _ensure_dagster_home() -> None:
+    """Use DAGSTER_HOME if set, else a local SQLite instance with telemetry off (no network at run time)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or ".worldmill/dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
+def _failure_text(result) -> str:
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            text = data.user_failure_data.description if data.user_failure_data else data.error.message
+            lines.append(f"{event.step_key}: {text.strip()}")
+    return "\n".join(lines) or "the run failed"
+
+
+def generate(
+    cities: Sequence[str],
+    venues: Sequence[str],
+    *,
+    clips: int = 2,
+    width: int = 256,
+    height: int = 256,
+    frames: int = 48,
+    fps: int = 24,
+    round_: int | None = None,
+    workers: int = 0,
+    progress: bool = True,
+) -> list[str]:
+    """Run the taxonomy job, register the cells and run the footage job once per cell. Returns the cell keys."""
+    from dagster import DagsterInstance
+    from tqdm import tqdm
+
+    from worldmill.assets.partitions import cells_partitions
+    from worldmill.definitions import defs
+    from worldmill.errors import ConfigError
+    from worldmill.schemas.plan import RenderSettings
+    from worldmill.taxonomy import load_taxonomy
+
+    RenderSettings(width=width, height=height, frames=frames, fps=fps)  # validate before any work
+    if clips < 1:
+        raise ConfigError(f"--clips {clips} asks for no footage.", fix="pass --clips 1 or more")
+    _ensure_dagster_home()
+    instance = DagsterInstance.get()
+    tax = load_taxonomy(
+        min_population=int(os.environ["WORLDMILL_MIN_POPULATION"]),
+        extra_dir=Path(os.environ["WORLDMILL_TAXONOMY_DIR"]) if os.environ["WORLDMILL_TAXONOMY_DIR"] else None,
+    )
+    cells = tax.cells(list(cities), list(venues))
+    keys = [c.key for c in cells]
+    instance.add_dynamic_partitions(cells_partitions.name, keys)
+    result = defs.get_job_def("taxonomy_job").execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        raise WorldmillError(f"The taxonomy job failed:\n{_failure_text(result)}")
+    run_config = {
+        "resources": {
+            "render": {
+                "config": {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips, "workers": workers}
+            }
+        },
+        "ops": {"prompts": {"config": {"round": round_}}},
+    }
+    job = defs.get_job_def("footage_job")
+    for key in tqdm(keys, desc="cells", unit="cell", disable=not progress, file=sys.stderr):
+        result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=key, raise_on_error=False)
+        if not result.success:
+            raise WorldmillError(f"The footage job failed for cell {key}:\n{_failure_text(result)}")
+    return keys
+
+
+def sql(query: str):
+    """Run DuckDB SQL over the catalogue's Delta tables (each registered as a view by its name)."""
+    from worldmill.lake import Catalogue
+
+    return Catalogue(os.environ["WORLDMILL_LAKE_URI"]).sql(query)
+
+
+def _print_frame(frame, as_json: bool) -> None:
+    if as_json:
+        for row in frame.to_dicts():
+            print(json.dumps(row, default=str, ensure_ascii=False))
+    else:
+        import polars as pl
+
+        with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
+            print(frame)
+
+
+def _cmd_generate(args: argparse.Namespace) -> None:
+    keys = generate(
+        args.city, args.venue, clips=args.clips, width=args.width, height=args.height, frames=args.frames,
+        fps=args.fps, round_=args.round, workers=args.workers, progress=not args.quiet,
+    )
+    _summary(keys)
+
+
+def _summary(keys: Sequence[str]) -> None:
+    lake = os.environ["WORLDMILL_LAKE_URI"]
+    print(f"Generated {len(keys)} cell(s).")
+    print(f"Footage:  {lake.rstrip('/')}/footage/<venue>/<city>/<sample>/")
+    print(f"Tables:   {lake.rstrip('/')}/tables/  (cells, prompts, conditions, clips, scores, catalogue)")
+    print(f"Query:    worldmill sql \"{EXAMPLE_QUERY}\"")
+    _print_frame(sql(EXAMPLE_QUERY), as_json=False)
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    keys = generate(DEMO_CITIES, DEMO_VENUES, clips=1, progress=not args.quiet)
+    _summary(keys)
+
+
+def _cmd_sql(args: argparse.Namespace) -> None:
+    _print_frame(sql(args.query), args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="worldmill", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="make footage for (city, venue) cells through the footage job")
+    gen.add_argument("--city", action="append", required=True, help="city name, ASCII name or key (repeatable)")
+    gen.add_argument("--venue", action="append", required=True, help="venue type id, e.g. zoo (repeatable)")
+    gen.add_argument("--clips", type=int, default=2, help="clips per cell in this round (default 2)")
+    gen.add_argument("--width", type=int, default=256)
+    gen.add_argument("--height", type=int, default=256)
+    gen.add_argument("--frames", type=int, default=48)
+    gen.add_argument("--fps", type=int, default=24)
+    gen.add_argument("--round", type=int, default=None, help="reproduce this round (its seeds) instead of the next")
+    gen.add_argument("--workers", type=int, default=0, help="render processes (default: one per core)")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_cmd_generate)
+
+    demo = sub.add_parser("demo", help="the embedded default: 4 cities x 4 venues, one clip each, then a query")
+    demo.add_argument("--quiet", action="store_true")
+    demo.set_defaults(func=_cmd_demo)
+
+    q = sub.add_parser("sql", help="DuckDB SQL over the catalogue tables")
+    q.add_argument("query")
+    q.add_argument("--json", action="store_true", help="one JSON object per row on stdout")
+    q.set_defaults(func=_cmd_sql)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    apply_defaults()
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except WorldmillError as exc:
+        print(f"worldmill: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Score the clips of a cell that have no current score: the work behind the ``scores`` asset."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+
+from worldmill.errors import ConfigError, StorageError
+from worldmill.lake import Catalogue
+from worldmill.lake.blobs import BlobStore
+from worldmill.metrics import ControlEstimators, QualityThresholds, error_row, score_clip
+from worldmill.schemas.records import ClipRow, ScoreRow
+from worldmill.stages import _checked_key, sample_key
+
+log = logging.getLogger(__name__)
+
+# Backends whose footage is the procedural render itself, so the rendered depth/seg are its ground truth.
+GROUND_TRUTH_GENERATORS = frozenset({"procedural"})
+
+
+def thresholds_from(overrides: Mapping[str, float]) -> QualityThresholds:
+    """``QualityThresholds`` with the named fields replaced (``ConfigError`` for an unknown name)."""
+    known = {f.name for f in dataclasses.fields(QualityThresholds)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(f"Unknown quality thresholds {unknown}.", fix=f"use some of: {', '.join(sorted(known))}")
+    return dataclasses.replace(QualityThresholds(), **dict(overrides))
+
+
+def unscored_clips(catalogue: Catalogue, cell_key: str, *, rescore: bool = False) -> list[ClipRow]:
+    """Clips of the cell without a score newer than the clip (all of them with ``rescore``)."""
+    key = _checked_key(cell_key)
+    if rescore or not catalogue.exists("scores"):
+        frame = catalogue.read("clips", where=f"cell_key = '{key}'")
+    else:
+        frame = catalogue.sql(
+            f"""SELECT c.* FROM clips c LEFT JOIN scores s USING (clip_id)
+                WHERE c.cell_key = '{key}' AND (s.clip_id IS NULL OR s.scored_at < c.created_at)"""
+        )
+    return [ClipRow(**row) for row in frame.sort("clip_id").to_dicts()]
+
+
+def score_clips(
+    clips: Sequence[ClipRow],
+    blobs: BlobStore,
+    thresholds: QualityThresholds = QualityThresholds(),
+    estimators: ControlEstimators = ControlEstimators(),
+) -> list[ScoreRow]:
+    """One ScoreRow per clip; unreadable clips or conditions become "error" rows, never exceptions."""
+    rows = []
+    for clip in clips:
+        try:
+            rgb_path = blobs.open_local(clip.rgb_path)
+            conditions_dir = blobs.open_local(sample_key(clip.venue, clip.city_key, clip.sample_id))
+        except StorageError as exc:
+            rows.append(error_row(clip.clip_id, clip.cell_key, f"{type(exc).__name__}: {exc}"))
+        else:
+            rows.append(
+                score_clip(
+                    rgb_path,
+                    conditions_dir,
+                    clip_id=clip.clip_id,
+                    cell_key=clip.cell_key,
+                    thresholds=thresholds,
+                    footage_is_render=clip.generator in GROUND_TRUTH_GENERATORS,
+                    estimators=estimators,
+                )
+            )
+        log.info("scored %s: %s %s", clip.clip_id, rows[-1].status, rows[-1].reason or "")
+    return rows

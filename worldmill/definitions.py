@@ -1,0 +1,35 @@
+"""The worldmill code location: every asset, job, sensor, schedule and resource, loaded by workspace.yaml."""
+
+from dagster import Definitions, EnvVar
+
+from worldmill.assets.catalogue import catalogue
+from worldmill.assets.clips import clips
+from worldmill.assets.conditions import conditions
+from worldmill.assets.prompts import prompts
+from worldmill.assets.scores import scores
+from worldmill.assets.taxonomy import taxonomy
+from worldmill.jobs import footage_job, taxonomy_job
+from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+from worldmill.sensors.generation import generation_sensor, taxonomy_sensor
+
+
+def resources() -> dict:
+    """Resources as deployed: every setting from an environment variable (defaults in worldmill/settings.py)."""
+    return {
+        "lake": LakeResource(uri=EnvVar("WORLDMILL_LAKE_URI")),
+        "taxonomy_source": TaxonomyResource(
+            extra_dir=EnvVar("WORLDMILL_TAXONOMY_DIR"), min_population=EnvVar.int("WORLDMILL_MIN_POPULATION")
+        ),
+        "render": RenderResource(),
+        "generator": GeneratorResource(
+            backend=EnvVar("WORLDMILL_GENERATOR"), options_json=EnvVar("WORLDMILL_GENERATOR_OPTIONS")
+        ),
+    }
+
+
+defs = Definitions(
+    assets=[taxonomy, prompts, conditions, clips, scores, catalogue],
+    jobs=[taxonomy_job, footage_job],
+    sensors=[taxonomy_sensor, generation_sensor],
+    resources=resources(),
+)

@@ -1,0 +1,28 @@
+"""The default backend: the procedural render is the footage (CPU, no weights)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+from worldmill.errors import GenerationError
+from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
+
+
+class ProceduralGenerator(Generator):
+    """Publishes the render (``input.mp4`` of the conditions) unchanged: conditions and footage agree exactly."""
+
+    name = "procedural"
+    version = "1"
+
+    def generate(self, request: GenerationRequest) -> GeneratedClip:
+        start = time.perf_counter()
+        source = request.conditions_dir / "input.mp4"
+        if not source.is_file():
+            raise GenerationError(
+                f"Sample {request.sample_id}: the render {source} is missing.",
+                fix="re-materialize the `conditions` asset for this cell",
+            )
+        shutil.copyfile(source, request.out_path)
+        s = request.settings
+        return GeneratedClip(request.out_path, s.frames, s.fps, s.width, s.height, time.perf_counter() - start)

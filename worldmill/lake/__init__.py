@@ -1,0 +1,9 @@
+"""The lake: Delta catalogue tables queried by DuckDB, and blob stores for clip files.
+
+Domain code: no Dagster here.
+"""
+
+from worldmill.lake.blobs import BlobStore, LocalBlobStore
+from worldmill.lake.catalogue import Catalogue, TableWrite
+
+__all__ = ["BlobStore", "Catalogue", "LocalBlobStore", "TableWrite"]

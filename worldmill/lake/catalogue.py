@@ -1,0 +1,393 @@
+"""The catalogue: one Delta table per record class under ``{root}/tables/{name}``, queried through DuckDB.
+
+Writes are Delta MERGEs on the record key, so re-running a step converges instead of duplicating rows; a
+commit either lands whole or not at all, so a writer killed mid-batch leaves the previous version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+
+from worldmill.errors import CatalogueError, StorageError
+from worldmill.lake.retry import DEFAULT_RETRY, RetryPolicy, retry_call
+from worldmill.lake.uris import is_local, join, normalise_root, redact_uri
+from worldmill.schemas.records import Record
+from worldmill.schemas.tables import TABLES
+
+log = logging.getLogger(__name__)
+
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class TableWrite:
+    """What one write did: the table's version after it and the rows it touched."""
+
+    table: str
+    version: int | None
+    rows_inserted: int
+    rows_updated: int
+    rows_deleted: int = 0
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, CommitFailedError) or "conflict" in str(exc).lower()
+
+
+def _is_transient_storage_error(exc: BaseException) -> bool:
+    """Network-ish failures worth retrying; schema and predicate errors are not."""
+    if isinstance(exc, (CatalogueError, TableNotFoundError)):
+        return False
+    text = str(exc).lower()
+    markers = ("connection", "timed out", "timeout", "temporarily", "broken pipe", "reset by peer", "dns",
+               "error sending request", "service unavailable", "503", "500 internal", "slowdown")
+    return isinstance(exc, (OSError, DeltaError)) and any(m in text for m in markers)
+
+
+def _retryable(exc: BaseException) -> bool:
+    return _is_conflict(exc) or _is_transient_storage_error(exc)
+
+
+def dedupe_last(records: Sequence[Record], key: tuple[str, ...]) -> list[Record]:
+    """Collapse records sharing a key to the last one, keeping first-seen order of keys."""
+    by_key: dict[tuple[Any, ...], Record] = {}
+    for record in records:
+        by_key[tuple(getattr(record, k) for k in key)] = record
+    return list(by_key.values())
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Catalogue:
+    """Delta tables of one lake root (a local path or an object-store URI) and SQL over them.
+
+    ``storage_options`` go to deltalake unchanged (see ``worldmill.lake.storage`` for deriving them from a
+    site's configuration); they are never logged or put into messages.
+    """
+
+    def __init__(
+        self,
+        root_uri: str,
+        storage_options: dict[str, str] | None = None,
+        *,
+        site: str | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ):
+        self.root_uri = normalise_root(root_uri)
+        self.site = site
+        self.retry = retry
+        self._storage_options: dict[str, str] = dict(storage_options or {})
+
+    def __repr__(self) -> str:
+        site = f", site={self.site!r}" if self.site else ""
+        return f"Catalogue({redact_uri(self.root_uri)!r}{site})"
+
+    @property
+    def storage_options(self) -> dict[str, str]:
+        """A copy of the deltalake storage options (may hold secrets: never log it)."""
+        return dict(self._storage_options)
+
+    # -- tables -----------------------------------------------------------------------------------------
+    def table_uri(self, table: str) -> str:
+        if not _TABLE_NAME.match(table or ""):
+            raise CatalogueError(
+                f"Invalid table name {table!r}.", fix="use lower-case letters, digits and '_', starting with a letter."
+            )
+        return join(self.root_uri, "tables", table)
+
+    def record_type(self, table: str) -> type[Record]:
+        """The record class declaring ``table`` (``CatalogueError`` with close names if none)."""
+        try:
+            return TABLES[table]
+        except KeyError:
+            close = difflib.get_close_matches(table, list(TABLES), n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"known tables: {', '.join(sorted(TABLES))}."
+            raise CatalogueError(f"Unknown table {table!r} in the catalogue at {self._where()}.", fix=hint) from None
+
+    def exists(self, table: str) -> bool:
+        uri = self.table_uri(table)
+        return self._storage_call(
+            lambda: DeltaTable.is_deltatable(uri, storage_options=self._storage_options), f"check table {table!r}", uri
+        )
+
+    def version(self, table: str) -> int | None:
+        """The table's current version, or None if it has not been written yet."""
+        dt = self.delta_table(table, missing_ok=True)
+        return None if dt is None else dt.version()
+
+    def tables(self) -> list[str]:
+        """Names of the tables that exist at this root: declared ones, plus undeclared ones found locally."""
+        names = {name for name in TABLES if self.exists(name)}
+        if is_local(self.root_uri):
+            import pathlib
+
+            tables_dir = pathlib.Path(self.root_uri) / "tables"
+            if tables_dir.is_dir():
+                names.update(
+                    p.name for p in tables_dir.iterdir() if (p / "_delta_log").is_dir() and _TABLE_NAME.match(p.name)
+                )
+        return sorted(names)
+
+    def delta_table(self, table: str, *, missing_ok: bool = False) -> DeltaTable | None:
+        """A freshly loaded ``DeltaTable`` (maintenance and Spark helpers use it directly)."""
+        uri = self.table_uri(table)
+        return self._storage_call(lambda: self._load(table, missing_ok), f"open table {table!r}", uri)
+
+    def _load(self, table: str, missing_ok: bool) -> DeltaTable | None:
+        """Load without retries (callers retry around whole operations)."""
+        uri = self.table_uri(table)
+        try:
+            return DeltaTable(uri, storage_options=self._storage_options)
+        except TableNotFoundError:
+            if missing_ok:
+                return None
+            raise CatalogueError(
+                f"Table {table!r} does not exist yet at {redact_uri(uri)}.",
+                fix="write records to it first (Catalogue.upsert), or check the lake root and site.",
+            ) from None
+
+    # -- writes -----------------------------------------------------------------------------------------
+    def upsert(self, records: Sequence[Record], *, record_type: type[Record] | None = None) -> TableWrite:
+        """MERGE records into their table on the record key (insert new keys, update existing ones).
+
+        All records must be of one class. Duplicates inside the batch collapse to the last. Commit conflicts
+        with concurrent writers are retried (the MERGE is idempotent, so a retry cannot duplicate rows).
+        """
+        cls = self._batch_type(records, record_type)
+        table = cls.table
+        if not records:
+            return TableWrite(table, self.version(table), 0, 0)
+        batch = dedupe_last(records, cls.key)
+        self._check_keys(cls, batch)
+        try:
+            data = cls.to_arrow(batch)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+            raise CatalogueError(
+                f"Records for table {table!r} do not match its schema: {exc}.",
+                fix=f"give each field of {cls.__name__} a value of its declared type.",
+            ) from exc
+        uri = self.table_uri(table)
+
+        def attempt() -> TableWrite:
+            dt = self._load(table, missing_ok=True)
+            if dt is None:
+                created = self._create(cls, data, uri)
+                if created is not None:
+                    return created
+                dt = self._load(table, missing_ok=False)
+            predicate = " AND ".join(f"t.{_quote_ident(k)} = s.{_quote_ident(k)}" for k in cls.key)
+            metrics = (
+                dt.merge(data, predicate=predicate, source_alias="s", target_alias="t", merge_schema=True)
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute()
+            )
+            return TableWrite(
+                table,
+                dt.version(),
+                int(metrics.get("num_target_rows_inserted", 0)),
+                int(metrics.get("num_target_rows_updated", 0)),
+            )
+
+        result = self._storage_call(attempt, f"upsert {len(batch)} rows into {table!r}", uri)
+        log.info("upsert %s: v%s +%d ~%d", table, result.version, result.rows_inserted, result.rows_updated)
+        return result
+
+    def _create(self, cls: type[Record], data: pa.Table, uri: str) -> TableWrite | None:
+        """Create the table with this batch; None if another writer created it first (then MERGE)."""
+        try:
+            write_deltalake(
+                uri,
+                data,
+                partition_by=list(cls.partition_by) or None,
+                mode="error",
+                storage_options=self._storage_options,
+            )
+        except (DeltaError, OSError) as exc:
+            if "exist" in str(exc).lower() and DeltaTable.is_deltatable(uri, storage_options=self._storage_options):
+                return None
+            raise
+        return TableWrite(cls.table, DeltaTable(uri, storage_options=self._storage_options).version(), data.num_rows, 0)
+
+    def delete(self, table: str, predicate: str) -> TableWrite:
+        """Delete rows matching a SQL predicate (delta-rs/DataFusion syntax), e.g. ``"venue = 'zoo'"``."""
+        if not predicate or not predicate.strip():
+            raise CatalogueError(
+                f"Empty delete predicate for table {table!r}.", fix="pass a predicate such as \"city_key = 'x'\"."
+            )
+        uri = self.table_uri(table)
+
+        def attempt() -> TableWrite:
+            dt = self._load(table, missing_ok=True)
+            if dt is None:
+                return TableWrite(table, None, 0, 0, 0)
+            try:
+                metrics = dt.delete(predicate)
+            except DeltaError as exc:
+                if _retryable(exc):
+                    raise
+                raise CatalogueError(
+                    f"Delete from {table!r} with predicate {predicate!r} failed: {exc}.",
+                    fix="check the column names and SQL syntax of the predicate.",
+                ) from exc
+            return TableWrite(table, dt.version(), 0, 0, int(metrics.get("num_deleted_rows", 0)))
+
+        return self._storage_call(attempt, f"delete from {table!r}", uri)
+
+    # -- reads ------------------------------------------------------------------------------------------
+    def arrow_schema(self, table: str) -> pa.Schema:
+        """The table's schema: the stored one if it exists, else the declared one."""
+        dt = self.delta_table(table, missing_ok=True)
+        if dt is None:
+            return self.record_type(table).arrow_schema()
+        return pa.schema(dt.schema().to_arrow())
+
+    def dataset(self, table: str) -> Any:
+        """A pyarrow dataset of the table's current version (filters push down into Parquet)."""
+        dt = self.delta_table(table)
+        return self._storage_call(lambda: dt.to_pyarrow_dataset(), f"scan table {table!r}", self.table_uri(table))
+
+    def read(self, table: str, columns: Sequence[str] | None = None, where: str | None = None) -> pl.DataFrame:
+        """Rows of a table as polars (DuckDB SQL ``where``); an empty frame of the declared schema if unwritten."""
+        dt = self.delta_table(table, missing_ok=True)
+        if dt is None:
+            schema = self.record_type(table).arrow_schema()
+            if columns:
+                unknown = [c for c in columns if c not in schema.names]
+                if unknown:
+                    raise CatalogueError(
+                        f"Unknown columns {unknown} for table {table!r}.", fix=f"columns are {', '.join(schema.names)}."
+                    )
+                schema = pa.schema([schema.field(c) for c in columns])
+            return pl.from_arrow(schema.empty_table())
+        select = ", ".join(_quote_ident(c) for c in columns) if columns else "*"
+        query = f"SELECT {select} FROM {_quote_ident(table)}" + (f" WHERE {where}" if where else "")
+        return self._query({table: dt}, query)
+
+    def connect(self, tables: Sequence[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with each existing table registered as a view of its name (UTC session)."""
+        names = list(tables) if tables is not None else self.tables()
+        con = _new_connection()
+        for name in names:
+            dt = self.delta_table(name, missing_ok=True)
+            if dt is not None:
+                con.register(name, dt.to_pyarrow_dataset())
+        return con
+
+    def sql(self, query: str) -> pl.DataFrame:
+        """Run DuckDB SQL with every existing table registered as a view by its name."""
+        tables = {name: self.delta_table(name) for name in self.tables()}
+        return self._query(tables, query)
+
+    def sql_rows(self, query: str) -> list[dict[str, Any]]:
+        return self.sql(query).to_dicts()
+
+    def _query(self, tables: dict[str, DeltaTable], query: str) -> pl.DataFrame:
+        con = _new_connection()
+        try:
+            for name, dt in tables.items():
+                con.register(name, dt.to_pyarrow_dataset())
+            return run_sql(con, query, known=sorted(tables))
+        finally:
+            con.close()
+
+    # -- helpers ----------------------------------------------------------------------------------------
+    def _where(self) -> str:
+        return f"{redact_uri(self.root_uri)}" + (f" (site {self.site!r})" if self.site else "")
+
+    def _batch_type(self, records: Sequence[Record], record_type: type[Record] | None) -> type[Record]:
+        if not records:
+            if record_type is None:
+                raise CatalogueError(
+                    "upsert() got no records and no record_type, so the table is unknown.",
+                    fix="pass record_type=TheRecordClass for possibly-empty batches.",
+                )
+            return record_type
+        cls = record_type or type(records[0])
+        mixed = sorted({type(r).__name__ for r in records if type(r) is not cls})
+        if mixed or not (isinstance(cls, type) and issubclass(cls, Record)):
+            raise CatalogueError(
+                f"upsert() got records of several classes ({cls.__name__} and {', '.join(mixed)}).",
+                fix="upsert one table at a time: group the records by class first.",
+            )
+        return cls
+
+    @staticmethod
+    def _check_keys(cls: type[Record], batch: Sequence[Record]) -> None:
+        for record in batch:
+            for k in cls.key:
+                value = getattr(record, k)
+                if value is None or value == "":
+                    raise CatalogueError(
+                        f"Record for table {cls.table!r} has an empty key {k}={value!r}: {record!r:.200}.",
+                        fix=f"set {k} before writing; keys are never null.",
+                    )
+
+    def _storage_call(self, fn: Callable[[], Any], what: str, uri: str) -> Any:
+        """Run a storage call with bounded retries; turn exhausted transient failures into ``StorageError``."""
+        try:
+            return retry_call(fn, retry_on=_retryable, policy=self.retry, what=what)
+        except (CatalogueError, StorageError):
+            raise
+        except (DeltaError, OSError) as exc:
+            site = f" on site {self.site!r}" if self.site else ""
+            detail = f"{type(exc).__name__}: {_safe_text(exc, self._storage_options)}"
+            if _retryable(exc):
+                kind = "commits kept conflicting" if _is_conflict(exc) else "storage stayed unreachable"
+                raise StorageError(
+                    f"Could not {what}{site} at {redact_uri(uri)}: {kind} after {self.retry.attempts} attempts "
+                    f"({detail}).",
+                    fix="check that the storage endpoint is reachable and the credentials are valid, then re-run; "
+                    "writes are idempotent MERGEs, so re-running converges.",
+                ) from exc
+            if isinstance(exc, OSError) and not isinstance(exc, DeltaError):
+                raise StorageError(
+                    f"Could not {what}{site} at {redact_uri(uri)} ({detail}).",
+                    fix="check the path or bucket, its permissions and the site's credentials.",
+                ) from exc
+            raise CatalogueError(
+                f"Could not {what}{site} at {redact_uri(uri)} ({detail}).",
+                fix="check that the records match the table's schema (new columns must be nullable) "
+                "and that predicates name existing columns.",
+            ) from exc
+
+
+def _safe_text(exc: BaseException, secrets: dict[str, str]) -> str:
+    """The error text cut short, with any storage-option value that looks secret masked."""
+    text = str(exc)
+    for value in secrets.values():
+        if value and len(value) >= 6 and value in text:
+            text = text.replace(value, "***")
+    return text[:400]
+
+
+def _new_connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, query: str, *, known: Sequence[str] = ()) -> pl.DataFrame:
+    """Run a query on a connection, turning DuckDB errors into ``CatalogueError`` naming the query."""
+    try:
+        relation = con.sql(query)  # None for statements without a result (CREATE VIEW, SET)
+        return relation.pl() if relation is not None else pl.DataFrame()
+    except duckdb.Error as exc:
+        tables = ", ".join(known) if known else "none yet"
+        raise CatalogueError(
+            f"SQL query failed: {str(exc).splitlines()[0]} Query: {query.strip()[:300]!r}.",
+            fix=f"check table and column names; tables available: {tables}.",
+        ) from exc

@@ -1,0 +1,60 @@
+"""Bounded retries with exponential backoff for storage calls (commit conflicts, unreachable endpoints)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry. ``attempts`` counts the first try."""
+
+    attempts: int = 5
+    initial_delay_s: float = 0.1
+    max_delay_s: float = 2.0
+    multiplier: float = 2.0
+    jitter: float = 0.25
+
+    def delays(self) -> list[float]:
+        delays, delay = [], self.initial_delay_s
+        for _ in range(max(self.attempts - 1, 0)):
+            delays.append(min(delay, self.max_delay_s))
+            delay *= self.multiplier
+        return delays
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def retry_call(
+    fn: Callable[[], T],
+    *,
+    retry_on: Callable[[BaseException], bool],
+    policy: RetryPolicy = DEFAULT_RETRY,
+    what: str = "storage call",
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call ``fn``; on an error that ``retry_on`` accepts, wait and try again, at most ``policy.attempts`` times.
+
+    The last error propagates unchanged so callers can wrap it in a message naming site and URI.
+    """
+    delays = policy.delays()
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - filtered by retry_on, re-raised otherwise
+            if attempt >= len(delays) or not retry_on(exc):
+                raise
+            delay = delays[attempt] * (1 + random.uniform(-policy.jitter, policy.jitter))
+            attempt += 1
+            log.info("%s failed (%s), retry %d/%d in %.2fs", what, type(exc).__name__, attempt, len(delays), delay)
+            sleep(delay)

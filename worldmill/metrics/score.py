@@ -1,0 +1,196 @@
+"""Score one clip: quality, controllability against its sample's conditions, dedup signatures.
+
+A clip that cannot be read (missing, corrupt, truncated, zero frames) or whose conditions are missing gets a
+``status="error"`` row naming the problem; it never raises, so the rest of a batch is scored.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from worldmill.errors import VideoError, WorldmillError
+from worldmill.metrics import controllability as ctl
+from worldmill.metrics.quality import QualityMeasures, QualityThresholds, judge_quality, luma, measure_quality
+from worldmill.metrics.signatures import hashes_to_int64, phash_clip, visual_embedding
+from worldmill.schemas.records import ScoreRow, utcnow
+
+log = logging.getLogger(__name__)
+
+INPUT_VIDEO = "input.mp4"
+DEPTH_VIDEO = "depth.mkv"
+SEG_VIDEO = "seg.mp4"
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    try:
+        from worldmill.video import read_frames
+    except ImportError:  # TEMPORARY until worldmill.video lands
+        return _pyav_read_frames(path)
+    return read_frames(path)
+
+
+def _pyav_read_frames(path: Path) -> np.ndarray:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    except (av.error.FFmpegError, OSError) as exc:
+        raise VideoError(f"Video {path} cannot be decoded: {exc}.", fix="regenerate the clip") from exc
+    if not frames:
+        raise VideoError(f"Video {path} has no frames.", fix="regenerate the clip")
+    return np.stack(frames)
+
+
+def _read_depth_m(path: Path) -> np.ndarray:
+    """Metric depth in metres from the lossless millimetre video; 0 and 65535 (sky, no hit) become inf."""
+    from worldmill.video import read_gray16
+
+    mm = read_gray16(path).astype(np.float32)
+    mm[(mm == 0) | (mm == 65535)] = np.inf
+    return mm / 1000.0
+
+
+def probe_fps(path: Path) -> float:
+    """Frames per second stored in a video's first stream (0.0 when the container does not say)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise VideoError(f"Video {path} has no video stream.", fix="regenerate the clip")
+            rate = container.streams.video[0].average_rate or container.streams.video[0].base_rate
+            return float(rate) if rate else 0.0
+    except (av.error.FFmpegError, OSError) as exc:
+        raise VideoError(f"Video {path} cannot be opened: {exc}.", fix="regenerate the clip") from exc
+
+
+def _condition(conditions_dir: Path, name: str) -> Path:
+    path = conditions_dir / name
+    if not path.is_file():
+        raise VideoError(
+            f"Condition file {path} is missing.",
+            fix="re-materialize the sample's conditions (the conditions asset writes every file listed in docs/architecture.md)",
+        )
+    return path
+
+
+def score_controllability(
+    frames: np.ndarray,
+    conditions_dir: Path | None,
+    *,
+    footage_is_render: bool = False,
+    estimators: ctl.ControlEstimators = ctl.ControlEstimators(),
+) -> ctl.ControlScores:
+    """Controllability of ``frames`` against the sample's condition files. Raises ``VideoError`` when a
+    needed condition file is missing or unreadable."""
+    if conditions_dir is None:
+        return ctl.ControlScores(None, None, None, None, reason="no conditions directory given")
+    reference = _read_rgb(_condition(conditions_dir, INPUT_VIDEO))
+    scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
+    reasons = []
+    depth_ref = _read_depth_m(_condition(conditions_dir, DEPTH_VIDEO))
+    if footage_is_render:
+        depth_est = depth_ref  # the footage is the render: its depth pass is exact
+    elif estimators.depth is not None:
+        depth_est = estimators.depth(frames)
+    else:
+        depth_est = None
+        reasons.append("depth: footage has no ground truth and no local depth model is configured")
+    scores["depth_si_rmse"] = None if depth_est is None else ctl.depth_si_rmse(depth_ref, depth_est)
+
+    if footage_is_render or estimators.seg is not None:
+        from worldmill.taxonomy.classes import SemanticClasses
+
+        classes = SemanticClasses.load()
+        seg_rgb = _read_rgb(_condition(conditions_dir, SEG_VIDEO))
+        seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
+        seg_ref = np.stack([classes.decode(f) for f in seg_rgb])
+        seg_est = seg_ref if footage_is_render else estimators.seg(frames)  # type: ignore[misc]
+        scores["seg_miou"] = ctl.seg_miou(seg_ref, seg_est)
+    else:
+        scores["seg_miou"] = None
+        reasons.append("seg: footage has no ground truth and no local segmentation model is configured")
+    return ctl.ControlScores(**scores, reason="; ".join(reasons) or None)
+
+
+def error_row(clip_id: str, cell_key: str, reason: str, measures: QualityMeasures | None = None) -> ScoreRow:
+    """A "error" row: the clip could not be scored for ``reason``; quality values kept when measured."""
+    values = {} if measures is None else _quality_columns(measures)
+    return ScoreRow(
+        clip_id=clip_id,
+        cell_key=cell_key,
+        status="error",
+        reason=reason,
+        **{name: values.get(name) for name in _QUALITY_COLUMNS},
+        blur_ssim=None,
+        edge_f1=None,
+        depth_si_rmse=None,
+        seg_miou=None,
+        control_reason=f"not computed: {reason}",
+        phash=None,
+        visual_embedding=None,
+        scored_at=utcnow(),
+    )
+
+
+_QUALITY_COLUMNS = (
+    "frames", "fps", "width", "height", "duration_s", "sharpness", "exposure_mean", "contrast", "colourfulness",
+    "motion_mean", "motion_max", "flicker", "black_ratio", "frozen_ratio", "overlay_text", "quality_score",
+)
+
+
+def _quality_columns(m: QualityMeasures) -> dict[str, float | int]:
+    return {name: getattr(m, name) for name in _QUALITY_COLUMNS}
+
+
+def score_clip(
+    rgb_path: Path,
+    conditions_dir: Path | None,
+    *,
+    clip_id: str,
+    cell_key: str,
+    thresholds: QualityThresholds = QualityThresholds(),
+    footage_is_render: bool = False,
+    estimators: ctl.ControlEstimators = ctl.ControlEstimators(),
+) -> ScoreRow:
+    """One ``ScoreRow`` for the clip at ``rgb_path``: "pass", "fail" (reasons listed) or "error" (unreadable
+    clip or conditions). ``footage_is_render`` marks procedural footage, whose rendered depth and segmentation
+    are its ground truth; other footage needs ``estimators`` or leaves depth/seg null with a reason."""
+    rgb_path = Path(rgb_path)
+    try:
+        if not rgb_path.is_file():
+            raise VideoError(f"Clip video {rgb_path} does not exist.", fix="re-materialize the clips asset for this cell")
+        frames = _read_rgb(rgb_path)
+        measures = measure_quality(frames, probe_fps(rgb_path), thresholds)
+    except (WorldmillError, cv2.error, ValueError, OSError) as exc:
+        log.warning("clip %s: cannot score: %s", clip_id, exc)
+        return error_row(clip_id, cell_key, f"{type(exc).__name__}: {exc}")
+    try:
+        control = score_controllability(
+            frames, Path(conditions_dir) if conditions_dir is not None else None,
+            footage_is_render=footage_is_render, estimators=estimators,
+        )
+    except (WorldmillError, cv2.error, ValueError, OSError) as exc:
+        log.warning("clip %s: cannot score controllability: %s", clip_id, exc)
+        return error_row(clip_id, cell_key, f"conditions: {type(exc).__name__}: {exc}", measures)
+    failures = judge_quality(measures, thresholds)
+    return ScoreRow(
+        clip_id=clip_id,
+        cell_key=cell_key,
+        status="fail" if failures else "pass",
+        reason="; ".join(failures) or None,
+        **_quality_columns(measures),
+        blur_ssim=control.blur_ssim,
+        edge_f1=control.edge_f1,
+        depth_si_rmse=control.depth_si_rmse,
+        seg_miou=control.seg_miou,
+        control_reason=control.reason,
+        phash=hashes_to_int64(phash_clip(luma(frames))),
+        visual_embedding=[float(v) for v in visual_embedding(frames)],
+        scored_at=utcnow(),
+    )

@@ -1,0 +1,250 @@
+"""Typed records that cross boundaries (domain -> lake -> SQL). Each Delta table's schema is derived from
+its record class here, so a column is declared exactly once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+_SCALARS: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+    bytes: pa.binary(),
+    dt.datetime: pa.timestamp("us", tz="UTC"),
+}
+
+
+def _arrow_type(hint: Any) -> tuple[pa.DataType, bool]:
+    """Map a type hint to (arrow type, nullable)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        (inner,) = args
+        return _arrow_type(inner)[0], True
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        return pa.list_(_arrow_type(inner)[0]), False
+    if hint in _SCALARS:
+        return _SCALARS[hint], False
+    raise TypeError(f"No arrow type for {hint!r}")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """Base of every catalogue row. Subclasses set ``table``, ``key`` and optionally ``partition_by``."""
+
+    table: ClassVar[str]
+    key: ClassVar[tuple[str, ...]]
+    partition_by: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def arrow_schema(cls) -> pa.Schema:
+        hints = typing.get_type_hints(cls)
+        fields = []
+        for f in dataclasses.fields(cls):
+            typ, nullable = _arrow_type(hints[f.name])
+            fields.append(pa.field(f.name, typ, nullable=nullable or f.name not in cls.key))
+        return pa.schema(fields)
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def to_arrow(cls, records: typing.Sequence[Record]) -> pa.Table:
+        return pa.Table.from_pylist([r.to_row() for r in records], schema=cls.arrow_schema())
+
+
+@dataclasses.dataclass(frozen=True)
+class CityRow(Record):
+    table: ClassVar[str] = "cities"
+    key: ClassVar[tuple[str, ...]] = ("city_key",)
+
+    city_key: str
+    geonameid: int
+    name: str
+    ascii_name: str
+    country_code: str
+    country: str
+    continent: str
+    latitude: float
+    longitude: float
+    timezone: str
+    population: int
+    languages: list[str]
+    script: str
+    driving_side: str
+    climate_band: str
+    architecture_style: str
+
+
+@dataclasses.dataclass(frozen=True)
+class VenueRow(Record):
+    table: ClassVar[str] = "venues"
+    key: ClassVar[tuple[str, ...]] = ("venue",)
+
+    venue: str
+    name: str
+    osm_tag: str
+    archetype: str
+    spaces: list[str]
+    decor_classes: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class CellRow(Record):
+    table: ClassVar[str] = "cells"
+    key: ClassVar[tuple[str, ...]] = ("cell_key",)
+
+    cell_key: str
+    city_key: str
+    venue: str
+    city: str
+    country_code: str
+    continent: str
+    registered_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class PromptRow(Record):
+    table: ClassVar[str] = "prompts"
+    key: ClassVar[tuple[str, ...]] = ("sample_id",)
+    partition_by: ClassVar[tuple[str, ...]] = ("venue",)
+
+    sample_id: str
+    cell_key: str
+    city_key: str
+    venue: str
+    round: int
+    index: int
+    seed: int
+    prompt: str
+    word_count: int
+    camera_motion: str
+    time_of_day: str
+    weather: str
+    season: str
+    plan_json: str
+    prompt_sha256: str
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionRow(Record):
+    table: ClassVar[str] = "conditions"
+    key: ClassVar[tuple[str, ...]] = ("sample_id",)
+    partition_by: ClassVar[tuple[str, ...]] = ("venue",)
+
+    sample_id: str
+    cell_key: str
+    venue: str
+    uri: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    modalities: list[str]
+    object_count: int
+    triangle_count: int
+    files_sha256: str
+    scene_s: float
+    render_s: float
+    encode_s: float
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipRow(Record):
+    table: ClassVar[str] = "clips"
+    key: ClassVar[tuple[str, ...]] = ("clip_id",)
+    partition_by: ClassVar[tuple[str, ...]] = ("venue",)
+
+    clip_id: str
+    sample_id: str
+    cell_key: str
+    city_key: str
+    city: str
+    country_code: str
+    continent: str
+    venue: str
+    seed: int
+    round: int
+    generator: str
+    generator_version: str
+    uri: str
+    rgb_path: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    duration_s: float
+    camera_motion: str
+    time_of_day: str
+    weather: str
+    rgb_sha256: str
+    conditions_sha256: str
+    generate_s: float
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreRow(Record):
+    """One clip's curation scores (``worldmill.metrics.score_clip``). Metric columns are null only when
+    ``status`` is "error" (``reason`` says why) or, for controllability, when ``control_reason`` says why."""
+
+    table: ClassVar[str] = "scores"
+    key: ClassVar[tuple[str, ...]] = ("clip_id",)
+
+    clip_id: str
+    cell_key: str
+    status: str  # "pass" | "fail" | "error"
+    reason: str | None  # "; "-joined failure reasons (fail) or the error (error); null on pass
+    frames: int | None
+    fps: float | None
+    width: int | None
+    height: int | None
+    duration_s: float | None
+    # quality, no learned weights (worldmill.metrics.quality)
+    sharpness: float | None  # Laplacian variance of luma
+    exposure_mean: float | None  # mean luma 0..1
+    contrast: float | None  # luma std 0..1
+    colourfulness: float | None  # Hasler-Süsstrunk M
+    motion_mean: float | None  # Farneback flow magnitude, px/frame
+    motion_max: float | None
+    flicker: float | None  # mean |2nd difference| of frame mean luma, 8-bit levels
+    black_ratio: float | None  # fraction of black frames
+    frozen_ratio: float | None  # fraction of unchanged frame transitions
+    overlay_text: float | None  # fraction of frame under static text-like regions
+    quality_score: float | None  # composite 0..1
+    # controllability against the sample's conditions (worldmill.metrics.controllability)
+    blur_ssim: float | None
+    edge_f1: float | None
+    depth_si_rmse: float | None
+    seg_miou: float | None
+    control_reason: str | None  # why any controllability column is null
+    # dedup signatures (worldmill.metrics.dedup)
+    phash: list[int] | None  # per-frame 64-bit pHash (as signed int64) of aligned sampled frames
+    visual_embedding: list[float] | None  # L2-normalised colour-layout embedding
+    scored_at: dt.datetime
+
+
+ALL_RECORDS: tuple[type[Record], ...] = (
+    CityRow,
+    VenueRow,
+    CellRow,
+    PromptRow,
+    ConditionRow,
+    ClipRow,
+    ScoreRow,
+    CatalogueRow,
+)

@@ -1,0 +1,86 @@
+"""The semantic class list: stable ids and colours shared by scenes, segmentation videos and metrics."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from worldmill.errors import TaxonomyError, UnknownNameError
+from worldmill.schemas.taxonomy import SemanticClass, SemanticClassFile
+
+DEFAULT_CLASSES_FILE = Path(__file__).resolve().parent.parent / "data" / "semantic_classes.yaml"
+
+
+class SemanticClasses:
+    """Look-ups over the class list; ids are append-only so old segmentation videos stay readable."""
+
+    def __init__(self, classes: list[SemanticClass], source: str = "semantic_classes.yaml"):
+        self.classes = classes
+        self.source = source
+        self._by_name = {c.name: c for c in classes}
+        self._by_id = {c.id: c for c in classes}
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_CLASSES_FILE) -> SemanticClasses:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            parsed = SemanticClassFile.model_validate(data)
+        except FileNotFoundError as exc:
+            raise TaxonomyError(f"Semantic class file {path} does not exist.", fix="restore it from the package data") from exc
+        except yaml.YAMLError as exc:
+            raise TaxonomyError(f"Semantic class file {path} is not valid YAML: {exc}.", fix="correct the YAML syntax") from exc
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise TaxonomyError(
+                f"Semantic class file {path}, field {loc or '(top level)'}: {err['msg']}.",
+                fix="each class needs a unique id (0-255), a snake_case name and a unique [r, g, b] colour",
+            ) from exc
+        return cls(parsed.classes, source=str(path))
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.classes]
+
+    def id(self, name: str) -> int:
+        try:
+            return self._by_name[name].id
+        except KeyError:
+            raise UnknownNameError("semantic class", name, self._by_name, source=self.source) from None
+
+    def name(self, class_id: int) -> str:
+        try:
+            return self._by_id[int(class_id)].name
+        except KeyError:
+            raise UnknownNameError("semantic class id", str(class_id), map(str, self._by_id), source=self.source) from None
+
+    @cached_property
+    def _palette(self) -> np.ndarray:
+        lut = np.zeros((256, 3), dtype=np.uint8)
+        for c in self.classes:
+            lut[c.id] = c.color
+        lut.setflags(write=False)
+        return lut
+
+    def palette(self) -> np.ndarray:
+        """uint8 [256, 3] lookup table: ``palette()[seg]`` colours a class-id image."""
+        return self._palette
+
+    def colorize(self, seg: np.ndarray) -> np.ndarray:
+        return self._palette[seg]
+
+    def decode(self, rgb: np.ndarray) -> np.ndarray:
+        """Nearest class id for each colour (lossy video shifts colours slightly)."""
+        colors = np.array([c.color for c in self.classes], dtype=np.int32)
+        ids = np.array([c.id for c in self.classes], dtype=np.uint8)
+        flat = rgb.reshape(-1, 3).astype(np.int32)
+        best = np.empty(len(flat), dtype=np.uint8)
+        for start in range(0, len(flat), 1 << 16):
+            chunk = flat[start : start + (1 << 16)]
+            d = ((chunk[:, None, :] - colors[None, :, :]) ** 2).sum(-1)
+            best[start : start + len(chunk)] = ids[d.argmin(1)]
+        return best.reshape(rgb.shape[:-1])
