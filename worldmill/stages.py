@@ -140,7 +140,7 @@ def produce_conditions(
         for row, folder, result in zip(rows, dirs, results, strict=True):
             (folder / "prompt.txt").write_text(row.prompt + "\n", encoding="utf-8")
             files_hash = sha256_tree(folder)
-            uri = blobs.publish_dir(folder, sample_key(row.venue, row.city_key, row.sample_id))
+            uri = blobs.publish_dir(folder, sample_key(row.venue, row.city_key, row.sample_id), move=True)
             out.append(
                 ConditionRow(
                     sample_id=row.sample_id,
@@ -205,7 +205,7 @@ def produce_clips(
             clip = generator.generate(request)
             write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png", classes)
             rgb_hash = sha256_file(clip.path)
-            blobs.publish_dir(folder, f"{key}/{generator.name}")
+            blobs.publish_dir(folder, f"{key}/{generator.name}", move=True)
         out.append(
             ClipRow(
                 clip_id=f"{row.sample_id}__{generator.name}",

@@ -1,10 +1,9 @@
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
 from worldmill.assets._edge import at_edge
-from worldmill.assets.clips import clips
 from worldmill.assets.partitions import cells_partitions
 from worldmill.curation.scoring import score_clips, thresholds_from, unscored_clips
-from worldmill.resources import LakeResource
+from worldmill.resources.lake import LakeResource
 from worldmill.schemas.records import ScoreRow
 
 
@@ -15,7 +14,7 @@ class ScoresConfig(Config):
     rescore: bool = False
 
 
-@asset(partitions_def=cells_partitions, deps=[clips], group_name="curation", kinds={"delta", "opencv"})
+@asset(partitions_def=cells_partitions, deps=["clips"], group_name="curation", kinds={"delta", "opencv"})
 @at_edge
 def scores(context: AssetExecutionContext, config: ScoresConfig, lake: LakeResource) -> MaterializeResult:
     """Quality, controllability and dedup signatures of each clip of the cell not yet scored."""

@@ -11,12 +11,16 @@ from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
 from worldmill.metrics import ControlEstimators, QualityThresholds, error_row, score_clip
 from worldmill.schemas.records import ClipRow, ScoreRow
-from worldmill.stages import _checked_key, sample_key
 
 log = logging.getLogger(__name__)
 
 # Backends whose footage is the procedural render itself, so the rendered depth/seg are its ground truth.
 GROUND_TRUTH_GENERATORS = frozenset({"procedural"})
+
+
+def sample_dir_key(rgb_path: str) -> str:
+    """The sample directory's blob key from a clip's ``{sample dir}/{generator}/rgb.mp4`` key."""
+    return rgb_path.rsplit("/", 2)[0]
 
 
 def thresholds_from(overrides: Mapping[str, float]) -> QualityThresholds:
@@ -30,7 +34,7 @@ def thresholds_from(overrides: Mapping[str, float]) -> QualityThresholds:
 
 def unscored_clips(catalogue: Catalogue, cell_key: str, *, rescore: bool = False) -> list[ClipRow]:
     """Clips of the cell without a score newer than the clip (all of them with ``rescore``)."""
-    key = _checked_key(cell_key)
+    key = cell_key.replace("'", "''")  # a SQL string literal
     if rescore or not catalogue.exists("scores"):
         frame = catalogue.read("clips", where=f"cell_key = '{key}'")
     else:
@@ -52,7 +56,7 @@ def score_clips(
     for clip in clips:
         try:
             rgb_path = blobs.open_local(clip.rgb_path)
-            conditions_dir = blobs.open_local(sample_key(clip.venue, clip.city_key, clip.sample_id))
+            conditions_dir = blobs.open_local(sample_dir_key(clip.rgb_path))
         except StorageError as exc:
             rows.append(error_row(clip.clip_id, clip.cell_key, f"{type(exc).__name__}: {exc}"))
         else:

@@ -2,8 +2,6 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from worldmill.assets.partitions import cells_partitions
-
 taxonomy_job = define_asset_job(
     "taxonomy_job", selection=AssetSelection.assets("taxonomy"), description="Validate the taxonomy and write cities, venues and cells."
 )
@@ -11,6 +9,5 @@ taxonomy_job = define_asset_job(
 footage_job = define_asset_job(
     "footage_job",
     selection=AssetSelection.assets("prompts", "conditions", "clips", "scores", "catalogue"),
-    partitions_def=cells_partitions,
     description="Make one new round of labelled, curated footage for a cell: prompts → conditions → clips → scores → catalogue.",
 )

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import abc
 import filecmp
+import hashlib
+import json
 import os
 import shutil
+import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from worldmill.errors import StorageError
-from worldmill.lake.uris import validate_key
+from worldmill.lake.retry import is_transient, retry_call
+from worldmill.lake.uris import fsspec_path, mask_secrets, redact_uri, validate_key
 
 
 class BlobStore(abc.ABC):
@@ -166,3 +172,176 @@ class LocalBlobStore(BlobStore):
             f"Could not {action} blob {key!r} at {self.uri(key)}: {exc.strerror or exc}.",
             fix="check free disk space and write permission on the lake root.",
         )
+
+
+MANIFEST = ".manifest.json"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def tree_manifest(local_dir: Path) -> dict[str, str]:
+    """Relative POSIX path -> sha256 of every file below ``local_dir``."""
+    return {name: sha256_file(path) for name, path in _tree_files(local_dir).items()}
+
+
+class FsspecBlobStore(BlobStore):
+    """Blobs in an object store (S3, GCS, Azure) through fsspec, for one site's ``StorageConfig``.
+
+    Object stores cannot rename directories, so a published directory is complete when its manifest
+    (``{key}/.manifest.json``: file -> sha256) exists; the manifest is written last, after every file, and
+    readers (``exists``, ``open_local``) go by it. Single objects are atomic PUTs. Transient failures are
+    retried with backoff; then a ``StorageError`` names the site and the URI (never a credential).
+    """
+
+    def __init__(self, storage: Any, root_uri: str, *, cache_dir: Path | None = None):
+        self.storage = storage
+        self.root_uri = root_uri.rstrip("/")
+        self.site = storage.site
+        self._fs = storage.filesystem()
+        self._root_path = fsspec_path(self.root_uri)
+        base = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "worldmill-blob-cache"
+        self.cache_dir = base / hashlib.sha256(self.root_uri.encode()).hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        return f"FsspecBlobStore({redact_uri(self.root_uri)!r}, site={self.site!r})"
+
+    def uri(self, key: str) -> str:
+        return f"{self.root_uri}/{validate_key(key)}"
+
+    def _path(self, key: str) -> str:
+        return f"{self._root_path}/{validate_key(key)}"
+
+    def exists(self, key: str) -> bool:
+        path = self._path(key)
+        return self._call(lambda: self._fs.isfile(path) or self._fs.exists(f"{path}/{MANIFEST}"), "check", key)
+
+    def remote_manifest(self, key: str) -> dict[str, str] | None:
+        """The published manifest of a directory key, or None if the key holds no complete directory."""
+        path = f"{self._path(key)}/{MANIFEST}"
+
+        def read() -> dict[str, str] | None:
+            try:
+                return json.loads(self._fs.cat_file(path))["files"]
+            except FileNotFoundError:
+                return None
+
+        return self._call(read, "read the manifest of", key)
+
+    def publish_file(self, local_path: Path, key: str) -> str:
+        source, path = Path(local_path), self._path(key)
+        if not source.is_file():
+            raise StorageError(f"Cannot publish {str(source)!r} as {key!r}: not a file.", fix="pass an existing file.")
+
+        def put() -> None:
+            if self._fs.isfile(path) and self._fs.size(path) == source.stat().st_size:
+                remote = self._remote_sha(path)
+                if remote is not None and remote == sha256_file(source):
+                    return
+            self._fs.put_file(str(source), path)
+
+        self._call(put, "publish", key)
+        return self.uri(key)
+
+    def publish_dir(self, local_dir: Path, key: str, *, move: bool = False) -> str:
+        source, path = Path(local_dir), self._path(key)
+        if not source.is_dir():
+            raise StorageError(
+                f"Cannot publish {str(source)!r} as {key!r}: not a directory.", fix="pass an existing directory."
+            )
+        manifest = tree_manifest(source)
+        remote = self.remote_manifest(key)
+        if remote != manifest:
+
+            def upload() -> None:
+                if remote is not None:  # replacing: hide the old set first so no reader mixes old and new
+                    self._fs.rm_file(f"{path}/{MANIFEST}")
+                for name, digest in manifest.items():
+                    if remote is None or remote.get(name) != digest:
+                        self._fs.put_file(str(source / name), f"{path}/{name}")
+                for name in set(remote or {}) - set(manifest):
+                    self._fs.rm_file(f"{path}/{name}")
+                self._fs.pipe_file(f"{path}/{MANIFEST}", json.dumps({"files": manifest}, sort_keys=True).encode())
+
+            self._call(upload, "publish", key)
+        if move:
+            shutil.rmtree(source, ignore_errors=True)
+        return self.uri(key)
+
+    def open_local(self, key: str) -> Path:
+        """Download a key into the cache once (atomically) and return the local path."""
+        local = self.cache_dir.joinpath(*validate_key(key).split("/"))
+        manifest = self.remote_manifest(key)
+        if manifest is None:
+            if not self._call(lambda: self._fs.isfile(self._path(key)), "check", key):
+                raise StorageError(
+                    f"No blob at {redact_uri(self.uri(key))} on site {self.site!r}.",
+                    fix="publish it first or check the key, the site and its root URI.",
+                )
+            if not local.is_file():
+                temp = local.with_name(f".{local.name}.tmp-{uuid.uuid4().hex}")
+                local.parent.mkdir(parents=True, exist_ok=True)
+                self._call(lambda: self._fs.get_file(self._path(key), str(temp)), "download", key)
+                os.replace(temp, local)
+            return local
+        if local.is_dir() and tree_manifest(local) == manifest:
+            return local
+        temp = local.with_name(f".{local.name}.tmp-{uuid.uuid4().hex}")
+        temp.mkdir(parents=True)
+        try:
+            for name in manifest:
+                target = temp.joinpath(*name.split("/"))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._call(lambda n=name, t=target: self._fs.get_file(f"{self._path(key)}/{n}", str(t)), "download", key)
+            if local.exists():
+                shutil.rmtree(local)
+            os.rename(temp, local)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        return local
+
+    def delete(self, key: str) -> bool:
+        path = self._path(key)
+
+        def remove() -> bool:
+            if self._fs.isfile(path):
+                self._fs.rm_file(path)
+                return True
+            if self._fs.exists(path):
+                self._fs.rm(path, recursive=True)
+                return True
+            return False
+
+        return self._call(remove, "delete", key)
+
+    def _remote_sha(self, path: str) -> str | None:
+        digest = hashlib.sha256()
+        with self._fs.open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def _call(self, fn: Callable[[], Any], action: str, key: str) -> Any:
+        try:
+            return retry_call(fn, retry_on=is_transient, policy=self.storage.retry, what=f"{action} {key}")
+        except StorageError:
+            raise
+        except FileNotFoundError as exc:
+            raise StorageError(
+                f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r}: not found.",
+                fix="check the bucket/container exists (StorageConfig.ensure_bucket) and the key is right.",
+            ) from exc
+        except Exception as exc:  # noqa: BLE001 - every backend error becomes a StorageError, secrets masked
+            detail = mask_secrets(f"{type(exc).__name__}: {exc}", self.storage.secret_values())[:300]
+            attempts = f" after {self.storage.retry.attempts} attempts" if is_transient(exc) else ""
+            raise StorageError(
+                f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r}{attempts} "
+                f"({detail}).",
+                fix="check that the site's endpoint is reachable and its credentials are valid, then re-run; "
+                "publishing is idempotent.",
+            ) from exc

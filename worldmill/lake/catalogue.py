@@ -20,8 +20,10 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from worldmill.errors import CatalogueError, StorageError
-from worldmill.lake.retry import DEFAULT_RETRY, RetryPolicy, retry_call
-from worldmill.lake.uris import is_local, join, normalise_root, redact_uri
+from worldmill.lake.retry import DEFAULT_RETRY, RetryPolicy, is_transient, retry_call
+from worldmill.lake.views import create_standard_views
+from worldmill.lake.uris import fsspec_path, is_local, join, mask_secrets, normalise_root, redact_uri
+import worldmill.schemas.lake  # noqa: F401 - registers the lake's own tables
 from worldmill.schemas.records import Record
 from worldmill.schemas.tables import TABLES
 
@@ -45,18 +47,10 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, CommitFailedError) or "conflict" in str(exc).lower()
 
 
-def _is_transient_storage_error(exc: BaseException) -> bool:
-    """Network-ish failures worth retrying; schema and predicate errors are not."""
+def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, (CatalogueError, TableNotFoundError)):
         return False
-    text = str(exc).lower()
-    markers = ("connection", "timed out", "timeout", "temporarily", "broken pipe", "reset by peer", "dns",
-               "error sending request", "service unavailable", "503", "500 internal", "slowdown")
-    return isinstance(exc, (OSError, DeltaError)) and any(m in text for m in markers)
-
-
-def _retryable(exc: BaseException) -> bool:
-    return _is_conflict(exc) or _is_transient_storage_error(exc)
+    return _is_conflict(exc) or is_transient(exc)
 
 
 def dedupe_last(records: Sequence[Record], key: tuple[str, ...]) -> list[Record]:
@@ -85,11 +79,13 @@ class Catalogue:
         *,
         site: str | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
+        filesystem: Any | None = None,
     ):
         self.root_uri = normalise_root(root_uri)
         self.site = site
         self.retry = retry
         self._storage_options: dict[str, str] = dict(storage_options or {})
+        self._filesystem = filesystem
 
     def __repr__(self) -> str:
         site = f", site={self.site!r}" if self.site else ""
@@ -128,18 +124,33 @@ class Catalogue:
         dt = self.delta_table(table, missing_ok=True)
         return None if dt is None else dt.version()
 
-    def tables(self) -> list[str]:
-        """Names of the tables that exist at this root: declared ones, plus undeclared ones found locally."""
-        names = {name for name in TABLES if self.exists(name)}
-        if is_local(self.root_uri):
-            import pathlib
+    @property
+    def filesystem(self) -> Any:
+        """The fsspec filesystem of the root (local unless one was given), for listings and log files."""
+        if self._filesystem is None:
+            if not is_local(self.root_uri):
+                return None
+            from fsspec.implementations.local import LocalFileSystem
 
-            tables_dir = pathlib.Path(self.root_uri) / "tables"
-            if tables_dir.is_dir():
-                names.update(
-                    p.name for p in tables_dir.iterdir() if (p / "_delta_log").is_dir() and _TABLE_NAME.match(p.name)
-                )
-        return sorted(names)
+            self._filesystem = LocalFileSystem()
+        return self._filesystem
+
+    def tables(self) -> list[str]:
+        """Names of the tables that exist at this root (found by listing ``tables/``, else by probing)."""
+        fs = self.filesystem
+        if fs is None:
+            return sorted(name for name in TABLES if self.exists(name))
+        base = fsspec_path(join(self.root_uri, "tables"))
+
+        def listing() -> list[str]:
+            try:
+                entries = fs.ls(base, detail=False)
+            except FileNotFoundError:
+                return []
+            names = [e.rstrip("/").rsplit("/", 1)[-1] for e in entries]
+            return [n for n in names if _TABLE_NAME.match(n) and fs.exists(f"{base}/{n}/_delta_log")]
+
+        return sorted(self._storage_call(listing, "list tables", join(self.root_uri, "tables")))
 
     def delta_table(self, table: str, *, missing_ok: bool = False) -> DeltaTable | None:
         """A freshly loaded ``DeltaTable`` (maintenance and Spark helpers use it directly)."""
@@ -278,29 +289,35 @@ class Catalogue:
         return self._query({table: dt}, query)
 
     def connect(self, tables: Sequence[str] | None = None) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with each existing table registered as a view of its name (UTC session)."""
+        """A DuckDB connection with each existing table registered as a view of its name, plus the standard
+        views (UTC session)."""
         names = list(tables) if tables is not None else self.tables()
-        con = _new_connection()
+        con = new_connection()
+        registered = set()
         for name in names:
             dt = self.delta_table(name, missing_ok=True)
             if dt is not None:
                 con.register(name, dt.to_pyarrow_dataset())
+                registered.add(name)
+        create_standard_views(con, registered)
         return con
 
     def sql(self, query: str) -> pl.DataFrame:
-        """Run DuckDB SQL with every existing table registered as a view by its name."""
+        """Run DuckDB SQL with every existing table registered as a view by its name, plus the standard
+        analytics views (``worldmill.lake.views``) whose tables exist."""
         tables = {name: self.delta_table(name) for name in self.tables()}
-        return self._query(tables, query)
+        return self._query(tables, query, standard_views=True)
 
     def sql_rows(self, query: str) -> list[dict[str, Any]]:
         return self.sql(query).to_dicts()
 
-    def _query(self, tables: dict[str, DeltaTable], query: str) -> pl.DataFrame:
-        con = _new_connection()
+    def _query(self, tables: dict[str, DeltaTable], query: str, *, standard_views: bool = False) -> pl.DataFrame:
+        con = new_connection()
         try:
             for name, dt in tables.items():
                 con.register(name, dt.to_pyarrow_dataset())
-            return run_sql(con, query, known=sorted(tables))
+            views = create_standard_views(con, set(tables)) if standard_views else []
+            return run_sql(con, query, known=sorted([*tables, *views]))
         finally:
             con.close()
 
@@ -342,7 +359,7 @@ class Catalogue:
             return retry_call(fn, retry_on=_retryable, policy=self.retry, what=what)
         except (CatalogueError, StorageError):
             raise
-        except (DeltaError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - every storage failure becomes one of ours, secrets masked
             site = f" on site {self.site!r}" if self.site else ""
             detail = f"{type(exc).__name__}: {_safe_text(exc, self._storage_options)}"
             if _retryable(exc):
@@ -353,7 +370,7 @@ class Catalogue:
                     fix="check that the storage endpoint is reachable and the credentials are valid, then re-run; "
                     "writes are idempotent MERGEs, so re-running converges.",
                 ) from exc
-            if isinstance(exc, OSError) and not isinstance(exc, DeltaError):
+            if not isinstance(exc, DeltaError):
                 raise StorageError(
                     f"Could not {what}{site} at {redact_uri(uri)} ({detail}).",
                     fix="check the path or bucket, its permissions and the site's credentials.",
@@ -367,14 +384,12 @@ class Catalogue:
 
 def _safe_text(exc: BaseException, secrets: dict[str, str]) -> str:
     """The error text cut short, with any storage-option value that looks secret masked."""
-    text = str(exc)
-    for value in secrets.values():
-        if value and len(value) >= 6 and value in text:
-            text = text.replace(value, "***")
-    return text[:400]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = " ".join(line.strip(" ↳\t") for line in text.splitlines() if line.strip(" ↳\t"))
+    return mask_secrets(text, secrets)[:400]
 
 
-def _new_connection() -> duckdb.DuckDBPyConnection:
+def new_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     return con

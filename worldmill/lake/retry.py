@@ -33,6 +33,23 @@ class RetryPolicy:
 
 DEFAULT_RETRY = RetryPolicy()
 
+_TRANSIENT_TEXT = (
+    "connection", "connect", "timed out", "timeout", "temporarily", "broken pipe", "reset by peer", "dns",
+    "error sending request", "service unavailable", "503", "500 internal", "502", "504", "slowdown",
+    "throttl", "too many requests",
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Network-ish failures worth retrying (unreachable endpoint, timeouts, throttling); not missing files,
+    permissions, schema or syntax errors."""
+    if isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError)):
+        return False
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(marker in text for marker in _TRANSIENT_TEXT)
+
 
 def retry_call(
     fn: Callable[[], T],

@@ -73,3 +73,30 @@ def redact_uri(uri: str) -> str:
     if scheme_of(uri) in ("abfs", "abfss", "az") and "@" in uri and ":" not in uri.split("://", 1)[1].split("@", 1)[0]:
         out = uri
     return _QUERY_SECRET.sub(r"\1***", out)
+
+
+_SECRET_OPTION = re.compile(r"(?i)secret|token|password|passwd|access_key|account_key|sas|connection_string|credential|private_key")
+
+
+def is_secret_option(name: str) -> bool:
+    """Whether a storage option or environment variable name holds a secret (its value is never shown)."""
+    return bool(_SECRET_OPTION.search(name))
+
+
+def mask_secrets(text: str, options: dict[str, str]) -> str:
+    """``text`` with the value of every secret-named option replaced by ``***``."""
+    for name, value in options.items():
+        if value and is_secret_option(name) and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+def fsspec_path(uri: str) -> str:
+    """The path fsspec uses for a URI: no scheme; ``container/...`` for ``abfs://container@account...``."""
+    if is_local(uri):
+        return normalise_root(uri) if uri.startswith("file://") else uri
+    rest = uri.split("://", 1)[1]
+    head, sep, tail = rest.partition("/")
+    if "@" in head:
+        head = head.split("@", 1)[0]
+    return head + sep + tail

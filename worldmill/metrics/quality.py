@@ -28,7 +28,7 @@ class QualityThresholds:
     """
 
     min_frames: int = 8
-    min_duration_s: float = 0.5
+    min_duration_s: float = 0.3
     min_sharpness: float = 20.0  # Laplacian variance of the luma
     min_exposure: float = 0.08  # mean luma, 0..1
     max_exposure: float = 0.92
@@ -185,13 +185,15 @@ def text_mask(gray: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
-def overlay_text(gray: np.ndarray, *, persistence: float = 0.75) -> float:
+def overlay_text(gray: np.ndarray, *, persistence: float = 0.75, max_std: float = 6.0) -> float:
     """Likelihood of overlaid text: the fraction of the frame covered by text-like regions that stay at the
-    same screen position in at least ``persistence`` of the sampled frames (captions and logos are fixed on
-    screen while the scene moves; signage in the scene moves with the camera)."""
+    same screen position in at least ``persistence`` of the sampled frames with pixels that do not change
+    (captions and logos are fixed on screen while the scene moves; signage in the scene moves with it)."""
     idx = sample_indices(len(gray), _MAX_SAMPLED_FRAMES)
-    masks = np.stack([text_mask(_resize_longest(gray[t], _MAX_ANALYSIS_SIDE)[0]) for t in idx])
-    return float((masks.mean(axis=0) >= persistence).mean())
+    small = np.stack([_resize_longest(gray[t], _MAX_ANALYSIS_SIDE)[0] for t in idx])
+    persistent = np.stack([text_mask(g) for g in small]).mean(axis=0) >= persistence
+    still = small.astype(np.float32).std(axis=0) < max_std
+    return float((persistent & still).mean())
 
 
 def composite_score(m: dict[str, float], t: QualityThresholds) -> float:

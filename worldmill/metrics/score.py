@@ -17,6 +17,7 @@ from worldmill.metrics import controllability as ctl
 from worldmill.metrics.quality import QualityMeasures, QualityThresholds, judge_quality, luma, measure_quality
 from worldmill.metrics.signatures import hashes_to_int64, phash_clip, visual_embedding
 from worldmill.schemas.records import ScoreRow, utcnow
+from worldmill.video import probe, read_frames, read_gray16
 
 log = logging.getLogger(__name__)
 
@@ -25,48 +26,11 @@ DEPTH_VIDEO = "depth.mkv"
 SEG_VIDEO = "seg.mp4"
 
 
-def _read_rgb(path: Path) -> np.ndarray:
-    try:
-        from worldmill.video import read_frames
-    except ImportError:  # TEMPORARY until worldmill.video lands
-        return _pyav_read_frames(path)
-    return read_frames(path)
-
-
-def _pyav_read_frames(path: Path) -> np.ndarray:
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-    except (av.error.FFmpegError, OSError) as exc:
-        raise VideoError(f"Video {path} cannot be decoded: {exc}.", fix="regenerate the clip") from exc
-    if not frames:
-        raise VideoError(f"Video {path} has no frames.", fix="regenerate the clip")
-    return np.stack(frames)
-
-
 def _read_depth_m(path: Path) -> np.ndarray:
     """Metric depth in metres from the lossless millimetre video; 0 and 65535 (sky, no hit) become inf."""
-    from worldmill.video import read_gray16
-
     mm = read_gray16(path).astype(np.float32)
     mm[(mm == 0) | (mm == 65535)] = np.inf
     return mm / 1000.0
-
-
-def probe_fps(path: Path) -> float:
-    """Frames per second stored in a video's first stream (0.0 when the container does not say)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise VideoError(f"Video {path} has no video stream.", fix="regenerate the clip")
-            rate = container.streams.video[0].average_rate or container.streams.video[0].base_rate
-            return float(rate) if rate else 0.0
-    except (av.error.FFmpegError, OSError) as exc:
-        raise VideoError(f"Video {path} cannot be opened: {exc}.", fix="regenerate the clip") from exc
 
 
 def _condition(conditions_dir: Path, name: str) -> Path:
@@ -90,7 +54,7 @@ def score_controllability(
     needed condition file is missing or unreadable."""
     if conditions_dir is None:
         return ctl.ControlScores(None, None, None, None, reason="no conditions directory given")
-    reference = _read_rgb(_condition(conditions_dir, INPUT_VIDEO))
+    reference = read_frames(_condition(conditions_dir, INPUT_VIDEO))
     scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
     depth_ref = _read_depth_m(_condition(conditions_dir, DEPTH_VIDEO))
@@ -107,7 +71,7 @@ def score_controllability(
         from worldmill.taxonomy.classes import SemanticClasses
 
         classes = SemanticClasses.load()
-        seg_rgb = _read_rgb(_condition(conditions_dir, SEG_VIDEO))
+        seg_rgb = read_frames(_condition(conditions_dir, SEG_VIDEO))
         seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
         seg_ref = np.stack([classes.decode(f) for f in seg_rgb])
         seg_est = seg_ref if footage_is_render else estimators.seg(frames)  # type: ignore[misc]
@@ -165,8 +129,8 @@ def score_clip(
     try:
         if not rgb_path.is_file():
             raise VideoError(f"Clip video {rgb_path} does not exist.", fix="re-materialize the clips asset for this cell")
-        frames = _read_rgb(rgb_path)
-        measures = measure_quality(frames, probe_fps(rgb_path), thresholds)
+        frames = read_frames(rgb_path)
+        measures = measure_quality(frames, probe(rgb_path).fps, thresholds)
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
         log.warning("clip %s: cannot score: %s", clip_id, exc)
         return error_row(clip_id, cell_key, f"{type(exc).__name__}: {exc}")

@@ -238,6 +238,42 @@ class ScoreRow(Record):
     scored_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class CatalogueRow(Record):
+    """The published, denormalised index: one row per clip with its prompt, labels and curation verdict."""
+
+    table: ClassVar[str] = "catalogue"
+    key: ClassVar[tuple[str, ...]] = ("clip_id",)
+    partition_by: ClassVar[tuple[str, ...]] = ("venue",)
+
+    clip_id: str
+    sample_id: str
+    cell_key: str
+    city: str
+    country_code: str
+    continent: str
+    venue: str
+    round: int
+    seed: int
+    generator: str
+    prompt: str
+    time_of_day: str
+    weather: str
+    season: str
+    camera_motion: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    duration_s: float
+    uri: str
+    rgb_path: str
+    status: str
+    reason: str | None
+    accepted: bool
+    published_at: dt.datetime
+
+
 ALL_RECORDS: tuple[type[Record], ...] = (
     CityRow,
     VenueRow,

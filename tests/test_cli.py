@@ -1,0 +1,31 @@
+"""The command line is part of the product: generate, sql --json, and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+from worldmill.cli import main
+
+
+def test_generate_then_sql_json(capsys, lake_uri):
+    code = main(["generate", "--city", "Lagos", "--venue", "hospital", "--clips", "1", "--width", "64",
+                 "--height", "64", "--frames", "8", "--workers", "1", "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert lake_uri in out and "footage" in out
+    assert main(["sql", "SELECT city, venue, frames FROM clips", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [{"city": "Lagos", "venue": "hospital", "frames": 8}]
+
+
+def test_unknown_city_names_the_value_and_suggests(capsys):
+    code = main(["generate", "--city", "Shanghia", "--venue", "zoo", "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Shanghia" in err and "Shanghai" in err
+
+
+def test_bad_resolution_is_rejected_before_work(capsys):
+    code = main(["generate", "--city", "Lagos", "--venue", "zoo", "--width", "100", "--quiet"])
+    assert code == 2
+    assert "multiple of 16" in capsys.readouterr().err

@@ -1,0 +1,248 @@
+"""Multi-ControlNet Stable Diffusion: one ControlNet per modality, fused with per-modality spatiotemporal maps.
+
+Frames are diffused independently (image model) with one noise tensor per clip, so a frame's output depends
+only on its own controls, the prompt and the clip seed; temporal consistency comes from the controls and from
+keyframe propagation (``worldmill.generation.propagation``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from worldmill.errors import ConfigError, GenerationError
+from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
+from worldmill.generation.diffusion.common import DEFAULT_NEGATIVE_PROMPT, finish_clip
+from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, load_conditions
+from worldmill.generation.diffusion.control_maps import ResidualMapHook, attach_map_hooks, fuse_weights
+from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
+from worldmill.generation.diffusion.weights import check_weights_dir, sd_multicontrol_layout
+
+SCHEDULERS: tuple[str, ...] = ("unipc", "lcm", "ddim", "euler")
+
+
+def make_scheduler(name: str, base_config: Mapping[str, Any]):
+    """A few-step scheduler built from the base model's scheduler config. LCM needs LCM-distilled weights."""
+    from diffusers import DDIMScheduler, EulerDiscreteScheduler, LCMScheduler, UniPCMultistepScheduler
+
+    classes = {"unipc": UniPCMultistepScheduler, "lcm": LCMScheduler, "ddim": DDIMScheduler, "euler": EulerDiscreteScheduler}
+    if name not in classes:
+        raise ConfigError(f"scheduler={name!r} is not supported.", fix=f"use one of {SCHEDULERS}")
+    return classes[name].from_config(dict(base_config))
+
+
+@dataclasses.dataclass(frozen=True)
+class SDMultiControlConfig:
+    weights_dir: str | None = None  # local: base/ (SD, diffusers layout) + controlnet/{modality}/
+    modalities: tuple[str, ...] = MODALITIES
+    control_scales: Mapping[str, float] = dataclasses.field(default_factory=dict)  # per-modality weight (default 1)
+    use_maps: bool = True  # False: uniform maps (ones) instead of control_weights.npz
+    scheduler: str = "unipc"
+    steps: int = 8
+    guidance_scale: float = 5.0
+    negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
+    frames_per_batch: int = 8
+    guardrail: str = "auto"
+    device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
+
+    def __post_init__(self) -> None:
+        unknown = [m for m in self.modalities if m not in MODALITIES]
+        if unknown or not self.modalities:
+            raise ConfigError(f"modalities={list(self.modalities)} is invalid.", fix=f"choose one or more of {MODALITIES}")
+        if self.scheduler not in SCHEDULERS:
+            raise ConfigError(f"scheduler={self.scheduler!r} is not supported.", fix=f"use one of {SCHEDULERS}")
+        for name in ("steps", "frames_per_batch"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r} must be >= 1.", fix=f"set {name} to a positive integer")
+
+    @classmethod
+    def from_kwargs(cls, **config: Any) -> SDMultiControlConfig:
+        config = dict(config)
+        config["device"] = device_settings_from(config)
+        if "modalities" in config:
+            config["modalities"] = tuple(config["modalities"])
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise ConfigError(f"Unknown sd-multicontrolnet settings {unknown}.", fix=f"use only {sorted(known)}")
+        return cls(**config)
+
+
+def device_settings_from(config: dict[str, Any]) -> DeviceSettings:
+    """Pop ``device`` (a DeviceSettings, a dict, or a name) with optional flat ``dtype`` and ``offload``."""
+    device = config.pop("device", None)
+    dtype, offload = config.pop("dtype", None), config.pop("offload", None)
+    if isinstance(device, DeviceSettings):
+        return device
+    base = dict(device) if isinstance(device, dict) else ({"device": device} if device is not None else {})
+    if dtype is not None:
+        base["dtype"] = dtype
+    if offload is not None:
+        base["offload"] = offload
+    return DeviceSettings(**base)
+
+
+def load_sd_multicontrol_pipeline(weights_dir: str | Path | None, modalities: Sequence[str], settings: DeviceSettings):
+    """Build a ``StableDiffusionControlNetPipeline`` with a ``MultiControlNetModel`` from local files only."""
+    from diffusers import ControlNetModel, MultiControlNetModel, StableDiffusionControlNetPipeline
+
+    root = check_weights_dir(weights_dir, sd_multicontrol_layout(modalities), backend="sd-multicontrolnet")
+    dtype = settings.torch_dtype()
+    try:
+        nets = [ControlNetModel.from_pretrained(root / "controlnet" / m, dtype=dtype, local_files_only=True) for m in modalities]
+        pipe = StableDiffusionControlNetPipeline.from_pretrained(
+            root / "base",
+            controlnet=MultiControlNetModel(nets),
+            safety_checker=None,
+            feature_extractor=None,
+            requires_safety_checker=False,
+            dtype=dtype,
+            local_files_only=True,
+        )
+    except (OSError, ValueError, EnvironmentError) as exc:
+        raise GenerationError(
+            f"Weights in {root} could not be loaded as Stable Diffusion + ControlNets: {exc}",
+            fix="check that base/ is a diffusers Stable Diffusion folder and controlnet/<modality>/ diffusers ControlNets",
+        ) from exc
+    pipe.set_progress_bar_config(disable=True)
+    return place_pipeline(pipe, settings)
+
+
+class SDMultiControlGenerator(Generator):
+    """``sd-multicontrolnet``: per-frame SD with one ControlNet per modality and Transfer1-style maps."""
+
+    name = "sd-multicontrolnet"
+    version = "1"
+
+    def __init__(self, config: SDMultiControlConfig | None = None, *, pipeline=None, **kwargs: Any):
+        self.config = config or SDMultiControlConfig.from_kwargs(**kwargs)
+        self.pipe = pipeline
+        self.hooks: list[ResidualMapHook] = []
+        self.denoising_steps = 0  # scheduler steps run so far, summed over frames
+        if pipeline is not None:
+            self._prepare(pipeline)
+
+    # -- setup -----------------------------------------------------------------------------------------
+    def load(self) -> None:
+        if self.pipe is None:
+            pipe = load_sd_multicontrol_pipeline(self.config.weights_dir, self.config.modalities, self.config.device)
+            self._prepare(pipe)
+
+    def _prepare(self, pipe) -> None:
+        from diffusers import MultiControlNetModel
+
+        if not isinstance(pipe.controlnet, MultiControlNetModel):
+            raise GenerationError(
+                f"The pipeline's controlnet is a {type(pipe.controlnet).__name__}, not a MultiControlNetModel.",
+                fix="wrap the ControlNets (one per modality) in diffusers.MultiControlNetModel",
+            )
+        pipe.scheduler = make_scheduler(self.config.scheduler, pipe.scheduler.config)
+        pipe.set_progress_bar_config(disable=True)
+        self.hooks = attach_map_hooks(list(pipe.controlnet.nets), self.config.modalities)
+        self.pipe = pipe
+
+    # -- denoising -------------------------------------------------------------------------------------
+    def fused_maps(self, conditions: ConditionSet) -> dict[str, np.ndarray]:
+        """The per-modality maps this backend applies: file maps (or ones) times scales, Transfer1-normalised."""
+        modalities = self.config.modalities
+        if self.config.use_maps:
+            maps = {m: conditions.weights[m] for m in modalities}
+        else:
+            ones = np.ones(conditions.rgb.shape[:3], np.float32)
+            maps = {m: ones for m in modalities}
+        return fuse_weights(maps, self.config.control_scales)
+
+    def clip_noise(self, seed: int, height: int, width: int) -> torch.Tensor:
+        """One latent noise tensor per clip, drawn on CPU so it is the same on every device."""
+        pipe = self.pipe
+        channels = pipe.unet.config.in_channels
+        shape = (1, channels, height // pipe.vae_scale_factor, width // pipe.vae_scale_factor)
+        return torch.randn(shape, generator=torch.Generator("cpu").manual_seed(seed & 0x7FFF_FFFF_FFFF_FFFF))
+
+    @torch.inference_mode()
+    def diffuse(
+        self,
+        conditions: ConditionSet,
+        frame_indices: Sequence[int],
+        seed: int,
+        *,
+        maps: Mapping[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Diffuse the given frames; uint8 [N, H, W, 3]. ``maps`` overrides ``fused_maps`` (already fused)."""
+        if self.pipe is None:
+            self.load()
+        pipe, cfg = self.pipe, self.config
+        device = pipe._execution_device
+        dtype = pipe.unet.dtype
+        maps = dict(maps) if maps is not None else self.fused_maps(conditions)
+        height, width = conditions.height, conditions.width
+        noise = self.clip_noise(seed, height, width)
+        do_cfg = cfg.guidance_scale > 1.0
+        prompt_embeds, negative_embeds = pipe.encode_prompt(
+            conditions.prompt, device, 1, do_cfg, cfg.negative_prompt if do_cfg else None
+        )
+        frame_indices = list(frame_indices)
+        out = np.empty((len(frame_indices), height, width, 3), np.uint8)
+        for start in range(0, len(frame_indices), cfg.frames_per_batch):
+            batch = frame_indices[start : start + cfg.frames_per_batch]
+            n = len(batch)
+            images = [
+                torch.from_numpy(conditions.controls[m][batch]).permute(0, 3, 1, 2).float().div(255.0)
+                for m in cfg.modalities
+            ]
+            for hook, modality in zip(self.hooks, cfg.modalities, strict=True):
+                hook.set_map(torch.from_numpy(np.ascontiguousarray(maps[modality][batch])).to(device))
+            try:
+                result = pipe(
+                    prompt_embeds=prompt_embeds.repeat(n, 1, 1),
+                    negative_prompt_embeds=negative_embeds.repeat(n, 1, 1) if do_cfg else None,
+                    image=images,
+                    height=height,
+                    width=width,
+                    num_inference_steps=cfg.steps,
+                    guidance_scale=cfg.guidance_scale,
+                    controlnet_conditioning_scale=[1.0] * len(cfg.modalities),
+                    latents=noise.expand(n, -1, -1, -1).to(device=device, dtype=dtype),
+                    generator=torch.Generator("cpu").manual_seed(seed & 0x7FFF_FFFF),
+                    output_type="np",
+                )
+            finally:
+                for hook in self.hooks:
+                    hook.set_map(None)
+            out[start : start + n] = np.clip(result.images * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            self.denoising_steps += cfg.steps * n
+        return out
+
+    # -- Generator -------------------------------------------------------------------------------------
+    def generate(self, request: GenerationRequest) -> GeneratedClip:
+        started = time.perf_counter()
+        self.load()
+        conditions = load_conditions(request.conditions_dir, self.config.modalities, fps=request.settings.fps)
+        if request.prompt:
+            conditions = dataclasses.replace(conditions, prompt=request.prompt)
+        steps_before = self.denoising_steps
+        frames = self.diffuse(conditions, range(conditions.frames), request.seed)
+        steps = self.denoising_steps - steps_before
+        clip, _ = finish_clip(
+            request,
+            frames,
+            request.settings.fps,
+            guardrail_mode=self.config.guardrail,
+            seconds=time.perf_counter() - started,
+            report_fields={
+                "backend": self.name,
+                "version": self.version,
+                "diffused_frames": conditions.frames,
+                "denoising_steps": steps,
+                "steps_per_output_frame": steps / conditions.frames,
+                "device": str(self.pipe._execution_device),
+                "extra": {"scheduler": self.config.scheduler, "modalities": list(self.config.modalities)},
+            },
+        )
+        return clip

@@ -1,0 +1,191 @@
+"""Sampling a ScenePlan: every random choice for one sample, drawn from ``numpy.random.default_rng(seed)``
+in a fixed order, so one seed gives one plan on every machine."""
+
+from __future__ import annotations
+
+import builtins  # `round` is a parameter of sample_plan
+
+import numpy as np
+
+from worldmill.errors import ConfigError
+from worldmill.prompts.ids import parse_sample_id
+from worldmill.prompts.signage import choose_signage
+from worldmill.prompts.sun import declination_deg, hour_angle_for, sun_position
+from worldmill.schemas.plan import COLOUR_GRADES, LANDMARK_KINDS, TIMES_OF_DAY, WEATHERS, DecorChoice, ScenePlan
+from worldmill.schemas.taxonomy import Cell, City, DecorItem
+from worldmill.taxonomy.venues import decor_for_side, motions_for_side
+
+# How often each time of day is drawn (daytime slightly favoured: most footage is shot by day).
+TIME_WEIGHTS = {
+    "dawn": 0.10,
+    "morning": 0.18,
+    "noon": 0.13,
+    "afternoon": 0.18,
+    "golden_hour": 0.16,
+    "dusk": 0.12,
+    "night": 0.13,
+}
+
+# Weather weights in WEATHERS order: clear, partly_cloudy, overcast, fog, rain, snow, haze.
+# Snow has weight 0 wherever it does not fall: the tropics, the subtropics, and arid summers.
+WEATHER_WEIGHTS: dict[tuple[str, str], tuple[float, ...]] = {
+    ("tropical", "wet season"): (0.12, 0.25, 0.22, 0.04, 0.30, 0.0, 0.07),
+    ("tropical", "dry season"): (0.38, 0.30, 0.08, 0.04, 0.05, 0.0, 0.15),
+    ("subtropical", "spring"): (0.32, 0.30, 0.13, 0.06, 0.14, 0.0, 0.05),
+    ("subtropical", "summer"): (0.35, 0.28, 0.10, 0.02, 0.17, 0.0, 0.08),
+    ("subtropical", "autumn"): (0.38, 0.28, 0.12, 0.05, 0.10, 0.0, 0.07),
+    ("subtropical", "winter"): (0.30, 0.25, 0.20, 0.08, 0.14, 0.0, 0.03),
+    ("arid", "spring"): (0.55, 0.18, 0.04, 0.01, 0.02, 0.0, 0.20),
+    ("arid", "summer"): (0.60, 0.12, 0.02, 0.0, 0.01, 0.0, 0.25),
+    ("arid", "autumn"): (0.58, 0.16, 0.04, 0.01, 0.02, 0.0, 0.19),
+    ("arid", "winter"): (0.50, 0.20, 0.10, 0.03, 0.05, 0.02, 0.10),
+    ("temperate", "spring"): (0.25, 0.30, 0.20, 0.06, 0.18, 0.0, 0.01),
+    ("temperate", "summer"): (0.40, 0.30, 0.10, 0.02, 0.14, 0.0, 0.04),
+    ("temperate", "autumn"): (0.20, 0.25, 0.25, 0.10, 0.20, 0.0, 0.00),
+    ("temperate", "winter"): (0.20, 0.20, 0.25, 0.10, 0.15, 0.10, 0.00),
+    ("continental", "spring"): (0.25, 0.30, 0.20, 0.05, 0.15, 0.05, 0.00),
+    ("continental", "summer"): (0.40, 0.30, 0.10, 0.02, 0.15, 0.0, 0.03),
+    ("continental", "autumn"): (0.20, 0.25, 0.25, 0.08, 0.18, 0.04, 0.00),
+    ("continental", "winter"): (0.18, 0.17, 0.22, 0.08, 0.03, 0.32, 0.00),
+    ("polar", "spring"): (0.20, 0.20, 0.25, 0.05, 0.05, 0.25, 0.00),
+    ("polar", "summer"): (0.30, 0.30, 0.20, 0.08, 0.12, 0.0, 0.00),
+    ("polar", "autumn"): (0.15, 0.20, 0.30, 0.05, 0.10, 0.20, 0.00),
+    ("polar", "winter"): (0.15, 0.15, 0.20, 0.05, 0.0, 0.45, 0.00),
+}
+
+NORTHERN_SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
+                    6: "summer", 7: "summer", 8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}  # fmt: skip
+NORTHERN_WET_MONTHS = frozenset(range(5, 11))  # the tropical rains follow the sun: May-October north, Nov-April south
+SEASON_FLIP = {"winter": "summer", "summer": "winter", "spring": "autumn", "autumn": "spring"}
+
+# Camera height ranges (metres) by (setting, motion); the setting is "skyline", "indoor" or "outdoor".
+CAMERA_HEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
+    "skyline": {"flyover": (150, 450), "orbit": (120, 350), "glide": (80, 250), "pan": (60, 250), "static": (80, 300),
+                "walkthrough": (1.6, 1.8), "dolly": (1.4, 2.0)},
+    "indoor": {"flyover": (4, 8), "orbit": (2.5, 6), "glide": (1.6, 3.5), "walkthrough": (1.5, 1.8), "dolly": (1.2, 2.0),
+               "pan": (1.5, 3.0), "static": (1.8, 4.0)},
+    "outdoor": {"flyover": (40, 150), "orbit": (10, 60), "glide": (2, 15), "walkthrough": (1.5, 1.8), "dolly": (1.2, 2.5),
+                "pan": (1.6, 12), "static": (1.8, 20)},
+}  # fmt: skip
+# Vehicle density ranges outdoors by archetype (indoors there is no traffic).
+VEHICLE_DENSITY = {"skyline": (0.35, 0.95), "stadium": (0.05, 0.5), "interior_hall": (0.05, 0.6), "hospital": (0.05, 0.5),
+                   "open_air": (0.0, 0.3), "zoo": (0.0, 0.1), "museum": (0.0, 0.3), "amusement_park": (0.0, 0.1)}  # fmt: skip
+PEOPLE_FACTOR = {"night": 0.45, "dawn": 0.5, "dusk": 0.8}
+WEATHER_PEOPLE_FACTOR = {"rain": 0.65, "snow": 0.6, "fog": 0.8}
+DECOR_PER_PLAN = (5, 8)  # how many decor kinds a scene holds (fewer when the space offers fewer)
+
+
+def season_for(month: int, city: City) -> str:
+    """Season of ``month`` where the city is: wet or dry season in the tropics, four seasons elsewhere."""
+    north = city.locale.hemisphere == "north"
+    if city.locale.climate_band == "tropical":
+        wet = (month in NORTHERN_WET_MONTHS) == north
+        return "wet season" if wet else "dry season"
+    season = NORTHERN_SEASONS[month]
+    return season if north else SEASON_FLIP[season]
+
+
+def weather_weights(climate_band: str, season: str) -> np.ndarray:
+    weights = np.asarray(WEATHER_WEIGHTS[(climate_band, season)], dtype=float)
+    return weights / weights.sum()
+
+
+def _choose_decor(items: list[DecorItem], rng: np.random.Generator, archetype: str) -> tuple[DecorChoice, ...]:
+    low, high = min(DECOR_PER_PLAN[0], len(items)), min(DECOR_PER_PLAN[1], len(items))
+    k = int(rng.integers(low, high + 1))
+    picked = {int(i) for i in rng.choice(len(items), size=k, replace=False)}
+    if archetype == "skyline" and not any(items[i].semantic_class == "building" for i in picked):
+        buildings = [i for i, d in enumerate(items) if d.semantic_class == "building"]
+        if buildings:
+            picked.add(buildings[int(rng.integers(len(buildings)))])
+    choices = []
+    for i in sorted(picked):
+        item = items[i]
+        count = int(rng.integers(max(1, item.count[0]), item.count[1] + 1))
+        choices.append(
+            DecorChoice(
+                item.name, item.semantic_class, count, tuple(item.size_min), tuple(item.size_max), item.placement
+            )
+        )
+    return tuple(choices)
+
+
+def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0) -> ScenePlan:
+    """Every random choice of one sample. ``sample_id`` must belong to ``cell``; a non-zero ``round`` must
+    match the round in it (a guard against mixing up rounds; the seed carries the randomness)."""
+    id_cell, id_round, _ = parse_sample_id(sample_id)
+    if id_cell != cell.key:
+        raise ConfigError(
+            f"Sample id {sample_id!r} belongs to cell {id_cell!r}, not {cell.key!r}.",
+            fix="build it with sample_id(cell.key, round, index)",
+        )
+    if round and id_round != round:
+        raise ConfigError(
+            f"Sample id {sample_id!r} is of round {id_round}, not round {round}.",
+            fix="pass the round the id was made for",
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(
+            f"Seed {seed!r} is not a non-negative integer.",
+            fix="use worldmill.prompts.seed_for(cell_key, round, index)",
+        )
+
+    rng = np.random.default_rng(int(seed))
+    city, venue = cell.city, cell.venue
+    spaces = [(s, True) for s in venue.indoor_spaces] + [(s, False) for s in venue.outdoor_spaces]
+    space, indoor = spaces[int(rng.integers(len(spaces)))]
+
+    month = int(rng.integers(1, 13))
+    season = season_for(month, city)
+    time_of_day = str(rng.choice(TIMES_OF_DAY, p=[TIME_WEIGHTS[t] for t in TIMES_OF_DAY]))
+    declination = declination_deg(int(30.44 * (month - 0.5)))  # mid-month day of year
+    hour_angle = hour_angle_for(time_of_day, city.latitude, declination, rng)
+    elevation, azimuth = sun_position(city.latitude, declination, hour_angle)
+    weather = str(rng.choice(WEATHERS, p=weather_weights(city.locale.climate_band, season)))
+
+    motions = motions_for_side(venue, indoor)
+    motion = motions[int(rng.integers(len(motions)))]
+    setting = "skyline" if venue.archetype == "skyline" else ("indoor" if indoor else "outdoor")
+    low, high = CAMERA_HEIGHTS[setting][motion]
+    camera_height = float(rng.uniform(low, high))
+
+    decor = _choose_decor(decor_for_side(venue, indoor), rng, venue.archetype)
+    landmark = str(rng.choice(LANDMARK_KINDS)) if venue.archetype == "skyline" else None
+    language, signage, signage_text = choose_signage(city, venue.id, rng)
+    colour_grade = str(rng.choice(COLOUR_GRADES))
+    people = (
+        float(rng.uniform(0.1, 0.95)) * PEOPLE_FACTOR.get(time_of_day, 1.0) * WEATHER_PEOPLE_FACTOR.get(weather, 1.0)
+    )
+    v_low, v_high = VEHICLE_DENSITY.get(venue.archetype, (0.0, 0.3))
+    vehicles = 0.0 if indoor else float(rng.uniform(v_low, v_high))
+
+    return ScenePlan(
+        sample_id=sample_id,
+        seed=int(seed),
+        cell_key=cell.key,
+        city_key=city.key,
+        city_name=city.name,
+        country=city.country,
+        venue=venue.id,
+        venue_name=venue.name,
+        archetype=venue.archetype,
+        space=space,
+        indoor=indoor,
+        time_of_day=time_of_day,
+        sun_elevation_deg=builtins.round(elevation, 2),
+        sun_azimuth_deg=builtins.round(azimuth, 2),
+        weather=weather,
+        season=season,
+        camera_motion=motion,
+        camera_height_m=builtins.round(camera_height, 2),
+        architecture_style=city.locale.architecture_style,
+        driving_side=city.locale.driving_side,
+        language=language,
+        script=signage.script,
+        signage_text=signage_text,
+        colour_grade=colour_grade,
+        people_density=builtins.round(people, 3),
+        vehicle_density=builtins.round(vehicles, 3),
+        decor=decor,
+        landmark=landmark,
+    )

@@ -1,0 +1,387 @@
+"""World-construction prompts in the Cosmos style: one paragraph of 100-150 words that names the shot,
+the place, its architecture, light, weather, the decor the scene holds, people, signage and grade.
+
+The text is a pure function of the plan (template choices come from the plan's seed), it names only decor
+in ``plan.decor`` and it avoids decor vocabulary elsewhere, so what the prompt says is what is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from worldmill.errors import ConfigError
+from worldmill.prompts.signage import signage_table
+from worldmill.schemas.plan import ScenePlan
+from worldmill.taxonomy.locale import architecture_style
+
+MIN_WORDS, MAX_WORDS = 100, 150
+PROMPT_STREAM = 0x5EED_7E47  # template choices use their own stream of the plan's seed
+
+SHOTS = {
+    "flyover": (
+        "An aerial drone flyover",
+        "A sweeping aerial flyover shot",
+        "A high drone shot flying steadily forward",
+        "A bird's-eye drone pass",
+    ),
+    "orbit": (
+        "A slow orbiting shot",
+        "A smooth orbit shot that circles the subject",
+        "A wide arcing shot circling slowly",
+        "A gentle circular camera move",
+    ),
+    "glide": (
+        "A smooth gliding shot",
+        "A slow stabilised glide",
+        "A floating gimbal shot drifting forward",
+        "A silky tracking glide",
+    ),
+    "walkthrough": (
+        "A first-person walkthrough shot",
+        "A steady walkthrough",
+        "A stabilised walking shot",
+        "A handheld-smooth stroll",
+    ),
+    "dolly": (
+        "A steady dolly shot pushing forward",
+        "A slow dolly-in shot",
+        "A smooth tracking dolly shot",
+        "A measured push-in on a dolly",
+    ),
+    "pan": (
+        "A wide panning shot",
+        "A slow horizontal pan",
+        "A sweeping pan from left to right",
+        "A patient panoramic pan",
+    ),
+    "static": (
+        "A locked-off static wide shot",
+        "A still tripod shot",
+        "A fixed wide-angle shot",
+        "An unmoving establishing shot",
+    ),
+}
+PLACE = {
+    "indoor": (
+        "inside the {space} of {a_venue} in {city}, {country}",
+        "within the {space} of {a_venue} in {city}, {country}",
+        "in the {space} of {a_venue} in {city}, {country}",
+    ),
+    "outdoor": (
+        "across the {space} of {a_venue} in {city}, {country}",
+        "in the {space} of {a_venue} in {city}, {country}",
+        "around the {space} of {a_venue} in {city}, {country}",
+    ),
+    "skyline": (
+        "above the {space} of downtown {city}, {country}",
+        "across the {space} of downtown {city}, {country}",
+        "over the {space} in the heart of {city}, {country}",
+    ),
+}
+OPENINGS = (
+    "{shot} {height} {place}.",
+    "{shot} {place}, filmed {height}.",
+    "{shot}, {height}, takes in the scene {place}.",
+    "{shot} {height} shows the view {place}.",
+)
+ARCHITECTURE = (
+    "The architecture is {style}, with {m1} and {m2}{extra}.",
+    "Built in {a_style} idiom, the setting shows {m1} and {m2}{extra}.",
+    "{Style} architecture frames the view: {m1} and {m2}{extra}.",
+    "Surfaces are {m1} and {m2}, typical of {style} design{extra}.",
+    "The design language is {style}: {m1} and {m2}{extra}.",
+)
+COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+LIGHT_OUTDOOR = {
+    "dawn": ("It is dawn; the sun sits on the {dir} horizon and the sky glows pale pink and orange.",
+             "At dawn, faint light rises from the {dir}, leaving soft blue shadows everywhere.",
+             "First light breaks in the {dir}, tinting the sky rose and lavender."),
+    "morning": ("Fresh morning sunlight comes from the {dir} at about {elev} degrees, casting crisp shadows.",
+                "It is mid-morning, the sun {elev} degrees up in the {dir}, the light clean and bright.",
+                "Clear morning light slants in from the {dir}, the sun some {elev} degrees high."),
+    "noon": ("Midday sun stands high at about {elev} degrees in the {dir}, giving short, hard shadows.",
+             "At noon the light is bright from {elev} degrees up, shadows tucked under every object.",
+             "Near midday, strong overhead light from {elev} degrees flattens the shadows."),
+    "afternoon": ("Afternoon sun shines from the {dir} at about {elev} degrees, warm and even.",
+                  "It is afternoon; sunlight from the {dir}, {elev} degrees up, draws clear diagonal shadows.",
+                  "Mellow afternoon light arrives from the {dir}, with the sun at roughly {elev} degrees."),
+    "golden_hour": ("Golden-hour light rakes in low from the {dir}, about {elev} degrees up, throwing long warm shadows.",
+                    "In the golden hour the sun hangs {elev} degrees above the {dir} horizon, gilding every edge.",
+                    "A low amber sun in the {dir} stretches long shadows across the ground."),
+    "dusk": ("It is dusk: the sun has just set in the {dir}, the sky fades from amber to deep blue and artificial lights flicker on.",
+             "At dusk the afterglow lingers in the {dir} while the first artificial lights come on.",
+             "Twilight settles; a fading orange band in the {dir} gives way to an indigo sky."),
+    "night": ("It is night; the sky is black-blue and warm artificial light pools on surfaces, with deep shadows between.",
+              "At night, artificial lighting picks out surfaces against a dark sky, with glowing windows and deep shadows.",
+              "Deep in the night, pockets of warm and cool artificial light punctuate the darkness."),
+}  # fmt: skip
+LIGHT_INDOOR = {
+    "dawn": ("At dawn, pale light from the {dir} seeps through the windows and the interior lighting is still on.",
+             "Early dawn light, faint and blue, creeps in from the {dir}."),
+    "morning": ("Morning daylight from the {dir} slants through the windows, mixing with the interior lighting.",
+                "Soft morning light enters from the {dir}, brightening the room."),
+    "noon": ("Bright midday daylight fills the room from above, softened by the interior lighting.",
+             "At midday, even daylight floods the interior with few shadows."),
+    "afternoon": ("Afternoon sunlight from the {dir} falls through the windows in long bright patches.",
+                  "Warm afternoon light from the {dir} lies in bright shapes on the floor."),
+    "golden_hour": ("Low golden-hour sun from the {dir} pours through the windows, warming the interior.",
+                    "Golden evening light streams in sideways from the {dir}, glowing on every surface."),
+    "dusk": ("At dusk, the windows glow deep blue and warm interior lighting takes over.",
+             "As dusk falls, interior lighting warms the room against blue windows."),
+    "night": ("It is night; the windows are dark and the interior is lit by warm artificial light.",
+              "At night the interior glows under artificial light, the windows black."),
+}  # fmt: skip
+WEATHER = {
+    "clear": ("under a clear sky", "beneath a cloudless sky"),
+    "partly_cloudy": ("with scattered clouds drifting across the sky", "under a sky of broken white clouds"),
+    "overcast": ("under a flat overcast sky", "beneath a uniform grey cloud cover"),
+    "fog": ("in soft fog that hides distant details", "in a pale mist that swallows the distance"),
+    "rain": ("in steady rain, wet ground reflecting the light", "in falling rain, with glistening puddles"),
+    "snow": ("as snow falls gently and settles on ledges", "in drifting snowfall that whitens every surface"),
+    "haze": ("through a warm, dusty haze", "in a hazy, sun-bleached atmosphere"),
+}  # fmt: skip
+WEATHER_SENTENCES = (
+    "It is {a_season}, {weather}.",
+    "On this {season} {daypart} the scene sits {weather}.",
+    "It is {season_name}, and the scene sits {weather}.",
+    "The weather of this {season} {daypart}: {weather_bare}.",
+)
+WEATHER_INDOOR = (
+    "Outside the windows it is {a_season}, {weather}.",
+    "Beyond the glass, {a_season} goes on {weather}.",
+    "Through the glass, {a_season} can be seen, {weather}.",
+)
+DECOR_SENTENCES = (
+    "The frame holds {items}.",
+    "Visible in the scene are {items}.",
+    "Details include {items}.",
+    "Arranged around the space are {items}.",
+    "Around the scene are {items}.",
+    "In view are {items}.",
+)
+LANDMARKS = {
+    "circular_tower": "a prominent circular tower", "needle_tower": "a slender needle-like tower",
+    "twin_towers": "a pair of twin towers", "dome": "a great domed building", "arch": "a monumental arch",
+    "stepped_pyramid": "a stepped pyramid tower",
+}  # fmt: skip
+LANDMARK_SENTENCES = (
+    "{landmark} rises at the centre of the frame.",
+    "At the centre stands {landmark}, dominating the skyline.",
+    "The eye is drawn to {landmark} in the middle of the view.",
+)
+PEOPLE_NOUNS = {
+    "hospital": "patients, nurses and visitors", "zoo": "families and visitors", "museum": "visitors",
+    "amusement_park": "families and thrill-seekers", "airport_terminal": "travellers", "railway_station": "commuters",
+    "shopping_mall": "shoppers", "street_market": "shoppers and traders", "stadium": "spectators",
+    "university_campus": "students", "public_library": "readers", "theatre": "theatregoers", "downtown": "pedestrians",
+}  # fmt: skip
+PEOPLE_LEVELS = (
+    (0.12, ("The place is almost empty, with only a few {people} in sight.", "Only a handful of {people} pass through.",
+            "Hardly anyone is about; a lone few {people} drift past.")),
+    (0.35, ("A few {people} move calmly through the frame.", "Scattered {people} walk at an easy pace.",
+            "Small groups of {people} wander unhurriedly.")),
+    (0.65, ("A steady flow of {people} moves through the scene.", "Groups of {people} walk and pause naturally.",
+            "Plenty of {people} come and go at a relaxed rhythm.")),
+    (1.01, ("Crowds of {people} fill the scene, moving in every direction.", "Busy crowds of {people} stream past the camera.",
+            "A dense throng of {people} bustles through the space.")),
+)  # fmt: skip
+TRAFFIC = (
+    (0.15, ()),
+    (0.5, ("Light traffic moves along the nearby roads.", "A trickle of traffic passes on the surrounding streets.")),
+    (1.01, ("Dense traffic streams along the roads, headlights and brake lights weaving through the grid.",
+            "Heavy traffic crawls along the avenues in long glinting lines.")),
+)  # fmt: skip
+SIGNAGE = (
+    'Signs are written in {language} ({script}), one reading "{text}".',
+    'Signage uses {language} in {script}; one sign reads "{text}".',
+    'Lettering on the signs is {language}, in {script}, such as "{text}".',
+    'A sign in {language}, written in {script}, says "{text}".',
+)
+GRADES = {
+    "natural": ("natural, true-to-life", "calm and observational"), "warm filmic": ("warm filmic", "nostalgic and inviting"),
+    "cool teal-orange": ("cool teal-and-orange", "cinematic"), "soft pastel": ("soft pastel", "gentle and dreamy"),
+    "high-contrast": ("punchy high-contrast", "dramatic"), "desaturated documentary": ("desaturated documentary", "sober and realistic"),
+}  # fmt: skip
+GRADE_SENTENCES = (
+    "The colour grade is {grade}, with a {mood} mood.",
+    "A {grade} colour grade makes the footage feel {mood}.",
+    "Graded {grade}, the clip feels {mood}.",
+    "The look is {grade}, and the mood {mood}.",
+)
+FILLERS = (
+    "The camera moves smoothly and continuously, with no cuts.",
+    "Everything is sharp from foreground to background, with realistic scale and perspective.",
+    "The footage is photorealistic, like professional 4K stock video.",
+    "The horizon stays level and the motion is steady throughout.",
+)
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")  # fmt: skip
+
+
+def _article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
+def plural(noun: str) -> str:
+    """English plural of a decor name (its last word inflects)."""
+    head, _, last = noun.rpartition(" ")
+    lower = last.lower()
+    if lower.endswith("fish"):
+        word = last
+    elif lower.endswith("shelf"):
+        word = last[:-1] + "ves"
+    elif lower.endswith(("s", "x", "z", "ch", "sh")):
+        word = last + "es"
+    elif lower.endswith("y") and lower[-2:-1] not in tuple("aeiou"):
+        word = last[:-1] + "ies"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
+
+
+def counted(name: str, count: int) -> str:
+    if count == 1:
+        return _article(name)
+    if count < len(NUMBER_WORDS):
+        return f"{NUMBER_WORDS[count]} {plural(name)}"
+    return f"{'more than a dozen' if count < 20 else 'dozens of'} {plural(name)}"
+
+
+def _join(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _compass(azimuth_deg: float) -> str:
+    return COMPASS[int((azimuth_deg % 360.0) / 45.0 + 0.5) % 8]
+
+
+def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
+def _height(plan: ScenePlan) -> str:
+    h = plan.camera_height_m
+    if h < 2.2:
+        return "at eye level"
+    if h < 30:
+        return f"from about {h:.0f} metres up"
+    return f"from about {int(round(h, -1))} metres up"
+
+
+def _sentences(plan: ScenePlan, rng: np.random.Generator) -> tuple[list[str], list[str], str | None, str]:
+    """(sentences before the decor, after it, the optional traffic sentence, the decor template); each
+    slot's template is drawn once, in a fixed order."""
+    setting = "skyline" if plan.archetype == "skyline" else ("indoor" if plan.indoor else "outdoor")
+    place = _pick(rng, PLACE[setting]).format(
+        space=plan.space, a_venue=_article(plan.venue_name.lower()), city=plan.city_name, country=plan.country
+    )
+    opening = _pick(rng, OPENINGS).format(shot=_pick(rng, SHOTS[plan.camera_motion]), height=_height(plan), place=place)
+
+    style = architecture_style(plan.architecture_style)
+    materials = list(style.interior if plan.indoor else style.exterior)
+    order = rng.permutation(len(materials))
+    m1, m2 = materials[order[0]], materials[order[1]]
+    extra = "" if plan.indoor else f", amid {style.features[int(rng.integers(len(style.features)))]}"
+    template = _pick(rng, ARCHITECTURE)
+    architecture = template.format(
+        style=style.name,
+        a_style=_article(style.name),
+        Style=style.name[:1].upper() + style.name[1:],
+        m1=m1,
+        m2=m2,
+        extra=extra,
+    )
+
+    light_table = LIGHT_INDOOR if plan.indoor else LIGHT_OUTDOOR
+    light = _pick(rng, light_table[plan.time_of_day]).format(
+        dir=_compass(plan.sun_azimuth_deg), elev=max(1, round(plan.sun_elevation_deg))
+    )
+
+    daypart = (
+        "night"
+        if plan.time_of_day in ("night", "dusk")
+        else ("morning" if plan.time_of_day in ("dawn", "morning") else "day")
+    )
+    season = plan.season.replace(" season", "-season") if "season" in plan.season else plan.season
+    weather_phrase = _pick(rng, WEATHER[plan.weather])
+    weather = _pick(rng, WEATHER_INDOOR if plan.indoor else WEATHER_SENTENCES).format(
+        season=season,
+        a_season=_article(f"{season} {daypart}"),
+        season_name=f"the {plan.season}" if "season" in plan.season else plan.season,
+        daypart=daypart,
+        weather=weather_phrase,
+        weather_bare=weather_phrase.split(" ", 1)[1],
+    )
+
+    before = [opening, architecture, light, weather]
+    if plan.landmark:
+        before.append(_pick(rng, LANDMARK_SENTENCES).format(landmark=LANDMARKS[plan.landmark]).capitalize())
+
+    people_noun = PEOPLE_NOUNS.get(plan.venue, "visitors")
+    people = next(_pick(rng, options) for limit, options in PEOPLE_LEVELS if plan.people_density < limit).format(
+        people=people_noun
+    )
+    after = [people]
+    traffic_options = next(options for limit, options in TRAFFIC if plan.vehicle_density < limit)
+    traffic = _pick(rng, traffic_options) if traffic_options else None
+    entry = signage_table()[plan.language]
+    after.append(_pick(rng, SIGNAGE).format(language=entry.name, script=entry.script_name, text=plan.signage_text))
+    grade, mood = GRADES[plan.colour_grade]
+    after.append(_pick(rng, GRADE_SENTENCES).format(grade=grade, mood=mood))
+    return before, after, (traffic if traffic and not plan.indoor else None), _pick(rng, DECOR_SENTENCES)
+
+
+def build_prompt(plan: ScenePlan) -> str:
+    """The prompt for ``plan``: 100-150 words, deterministic, naming only the plan's decor.
+
+    Decor is named in plan order, as many items as the word budget allows (at least two where the plan
+    has two); a long prompt then drops its traffic sentence, a short one gains camera and quality
+    sentences."""
+    rng = np.random.default_rng([plan.seed, PROMPT_STREAM])
+    before, after, traffic, decor_template = _sentences(plan, rng)
+    fillers = [FILLERS[i] for i in rng.permutation(len(FILLERS))]
+    items = [counted(d.name, d.count) for d in plan.decor]
+
+    def assemble(n_items: int, with_traffic: bool, n_fillers: int = 0) -> str:
+        decor = [decor_template.format(items=_join(items[:n_items]))] if n_items else []
+        extra = [traffic] if traffic and with_traffic else []
+        return " ".join([*before, *decor, after[0], *extra, *after[1:], *fillers[:n_fillers]])
+
+    # Longest first: all decor with traffic, then fewer items, then no traffic, then a single item.
+    budgets = [(n, True) for n in range(len(items), min(2, len(items)) - 1, -1)] + [
+        (min(2, len(items)), False),
+        (min(1, len(items)), False),
+    ]
+    for n_items, with_traffic in budgets:
+        text = assemble(n_items, with_traffic)
+        if len(text.split()) <= MAX_WORDS:
+            break
+    n_fillers = 0
+    while len(text.split()) < MIN_WORDS and n_fillers < len(fillers):
+        n_fillers += 1
+        text = assemble(n_items, with_traffic, n_fillers)
+    words = len(text.split())
+    if not MIN_WORDS <= words <= MAX_WORDS:
+        raise ConfigError(
+            f"The prompt for {plan.sample_id} has {words} words, outside {MIN_WORDS}-{MAX_WORDS}.",
+            fix="shorten (or lengthen) the space, decor or signage phrases in the taxonomy data",
+        )
+    return text
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def distinct_ngram_ratio(prompts: Sequence[str], n: int = 3) -> float:
+    """Distinct word n-grams over all n-grams in ``prompts`` (case-folded): 1.0 when no n-gram repeats."""
+    if n < 1:
+        raise ConfigError(f"n={n} is not a positive n-gram length.", fix="pass n >= 1")
+    grams: list[tuple[str, ...]] = []
+    for text in prompts:
+        tokens = _WORD.findall(text.casefold())
+        grams.extend(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    if not grams:
+        raise ConfigError(f"No {n}-grams in {len(prompts)} prompt(s).", fix=f"pass prompts of at least {n} words")
+    return len(set(grams)) / len(grams)

@@ -1,0 +1,493 @@
+"""Warp kernels: one launch ray-casts every pixel of every frame against analytic primitives in a BVH and
+writes all passes at once (RGB, z-depth, class id, instance id, camera-space normal).
+
+Primitives are boxes, cylinders and spheres stored as a centre, a velocity and the matrix ``M = S⁻¹ Rᵀ``
+that maps world offsets into the unit shape; the ray parameter is unchanged by that affine map, so one
+intersection routine per unit shape serves every size and orientation. The BVH holds each primitive's box
+swept over the clip, and the kernel moves primitives to their position at the frame's time.
+
+Defined at import (Warp compiles lazily, on first launch, into its kernel cache); nothing runs here.
+"""
+
+from __future__ import annotations
+
+import warp as wp
+
+wp.set_module_options({"enable_backward": False})
+
+SHAPE_BOX = wp.constant(0)
+SHAPE_CYLINDER = wp.constant(1)
+SHAPE_SPHERE = wp.constant(2)
+
+PATTERN_IDS = {"plain": 0, "facade": 1, "road": 2, "grass": 3, "water": 4, "tiles": 5, "glass": 6, "artwork": 7, "foliage": 8, "stripes": 9}
+
+EPS = wp.constant(1.0e-3)
+IntStack = wp.types.vector(length=32, dtype=wp.int32)
+FloatStack = wp.types.vector(length=32, dtype=wp.float32)
+FAR = wp.constant(1.0e7)
+
+
+@wp.struct
+class Lighting:
+    sun_dir: wp.vec3  # unit vector towards the key light (sun, moon or the indoor key)
+    sun_color: wp.vec3
+    ambient_sky: wp.vec3
+    ambient_ground: wp.vec3
+    sky_zenith: wp.vec3
+    sky_horizon: wp.vec3
+    fog_color: wp.vec3
+    fog_density: float
+    cloud_cover: float
+    rain: float
+    snow: float
+    night: int
+    indoor: int
+    sun_disc: float  # 0 hides the sun disc (overcast, indoors, night)
+    exposure: float
+    grade_gain: wp.vec3
+    saturation: float
+    contrast: float
+    has_ground: int
+    ground_class: int
+    ground_color: wp.vec3
+    ground_pattern: int
+
+
+@wp.struct
+class Primitives:
+    centers: wp.array(dtype=wp.vec3)  # at t = 0
+    velocities: wp.array(dtype=wp.vec3)
+    mats: wp.array(dtype=wp.mat33)  # S^-1 R^T: world offset -> unit shape
+    halves: wp.array(dtype=wp.vec3)
+    shapes: wp.array(dtype=wp.int32)
+    class_ids: wp.array(dtype=wp.int32)
+    instance_ids: wp.array(dtype=wp.int32)
+    colors: wp.array(dtype=wp.vec3)
+    patterns: wp.array(dtype=wp.int32)
+    emissive: wp.array(dtype=wp.float32)
+    shadow: wp.array(dtype=wp.int32)
+
+
+@wp.struct
+class Tree:
+    node_lo: wp.array(dtype=wp.vec3)
+    node_hi: wp.array(dtype=wp.vec3)
+    node_first: wp.array(dtype=wp.int32)
+    node_count: wp.array(dtype=wp.int32)
+    items: wp.array(dtype=wp.int32)
+    large: wp.array(dtype=wp.int32)
+    n_large: int
+
+
+@wp.struct
+class Camera:
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+
+
+@wp.func
+def hash3(a: float, b: float, c: float) -> float:
+    h = wp.sin(a * 127.1 + b * 311.7 + c * 74.7) * 43758.5453
+    return h - wp.floor(h)
+
+
+@wp.func
+def value_noise(x: float, y: float) -> float:
+    ix = wp.floor(x)
+    iy = wp.floor(y)
+    fx = x - ix
+    fy = y - iy
+    ux = fx * fx * (3.0 - 2.0 * fx)
+    uy = fy * fy * (3.0 - 2.0 * fy)
+    a = hash3(ix, iy, 0.0)
+    b = hash3(ix + 1.0, iy, 0.0)
+    c = hash3(ix, iy + 1.0, 0.0)
+    d = hash3(ix + 1.0, iy + 1.0, 0.0)
+    return wp.lerp(wp.lerp(a, b, ux), wp.lerp(c, d, ux), uy)
+
+
+@wp.func
+def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
+    """Entry distance of the ray o + t d into the unit shape, or -1 (misses and rays starting inside)."""
+    if shape == SHAPE_SPHERE:
+        a = wp.dot(d, d)
+        b = wp.dot(o, d)
+        c = wp.dot(o, o) - 1.0
+        disc = b * b - a * c
+        if disc < 0.0 or c < 0.0:
+            return -1.0
+        t0 = (-b - wp.sqrt(disc)) / a
+        if t0 > EPS:
+            return t0
+        return -1.0
+    tmin = float(-FAR)
+    tmax = float(FAR)
+    nslab = int(3)
+    if shape == SHAPE_CYLINDER:
+        nslab = 1
+        a = d[0] * d[0] + d[1] * d[1]
+        b = o[0] * d[0] + o[1] * d[1]
+        c = o[0] * o[0] + o[1] * o[1] - 1.0
+        if a < 1.0e-12:
+            if c > 0.0:
+                return -1.0
+        else:
+            disc = b * b - a * c
+            if disc < 0.0:
+                return -1.0
+            s = wp.sqrt(disc)
+            tmin = (-b - s) / a
+            tmax = (-b + s) / a
+    for k in range(3 - nslab, 3):
+        dk = d[k]
+        ok = o[k]
+        if wp.abs(dk) < 1.0e-12:
+            if ok < -1.0 or ok > 1.0:
+                return -1.0
+        else:
+            inv = 1.0 / dk
+            t1 = (-1.0 - ok) * inv
+            t2 = (1.0 - ok) * inv
+            tmin = wp.max(tmin, wp.min(t1, t2))
+            tmax = wp.min(tmax, wp.max(t1, t2))
+    if tmax < tmin or tmin <= EPS:
+        return -1.0
+    return tmin
+
+
+@wp.func
+def unit_normal(shape: int, p: wp.vec3) -> wp.vec3:
+    if shape == SHAPE_SPHERE:
+        return p
+    if shape == SHAPE_CYLINDER:
+        if wp.abs(p[2]) > 0.999:
+            return wp.vec3(0.0, 0.0, wp.sign(p[2]))
+        return wp.vec3(p[0], p[1], 0.0)
+    ax = wp.abs(p[0])
+    ay = wp.abs(p[1])
+    az = wp.abs(p[2])
+    if ax >= ay and ax >= az:
+        return wp.vec3(wp.sign(p[0]), 0.0, 0.0)
+    if ay >= az:
+        return wp.vec3(0.0, wp.sign(p[1]), 0.0)
+    return wp.vec3(0.0, 0.0, wp.sign(p[2]))
+
+
+@wp.func
+def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
+    e = wp.max(rd[2], 0.0)
+    k = 1.0 - e
+    col = wp.lerp(light.sky_zenith, light.sky_horizon, k * k * k)
+    if light.cloud_cover > 0.0 and rd[2] > 0.01:
+        u = rd[0] / (rd[2] + 0.15) * 1.6 + time * 0.01
+        v = rd[1] / (rd[2] + 0.15) * 1.6
+        n = 0.6 * value_noise(u, v) + 0.3 * value_noise(u * 2.7, v * 2.7) + 0.1 * value_noise(u * 6.1, v * 6.1)
+        cover = wp.clamp((n - (1.0 - light.cloud_cover)) * 4.0, 0.0, 1.0)
+        cloud = light.sky_horizon * 0.9 + light.sun_color * 0.15
+        col = wp.lerp(col, cloud, cover * wp.min(rd[2] * 6.0, 1.0))
+    if light.sun_disc > 0.0:
+        c = wp.max(wp.dot(rd, light.sun_dir), 0.0)
+        glow = c * c
+        glow = glow * glow
+        glow = glow * glow
+        glow = glow * glow
+        col = col + light.sun_color * (0.25 * glow * light.sun_disc)
+        if c > 0.9997:
+            col = col + light.sun_color * (6.0 * light.sun_disc)
+    return col
+
+
+@wp.func
+def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: wp.vec3, half: wp.vec3, inst: int,
+                   light: Lighting, rd: wp.vec3, time: float) -> wp.vec4:
+    """Albedo (xyz) and extra emission (w) of a procedural material at world point p."""
+    col = base
+    emit = float(0.0)
+    fi = float(inst)
+    if pattern == 1:  # facade: a grid of windows on walls, some lit at night
+        if wp.abs(n[2]) < 0.5:
+            u = p[0]
+            if wp.abs(n[0]) > wp.abs(n[1]):
+                u = p[1]
+            cu = wp.floor(u / 3.2)
+            cv = wp.floor(p[2] / 3.6)
+            fu = u / 3.2 - cu
+            fv = p[2] / 3.6 - cv
+            if fu > 0.14 and fu < 0.86 and fv > 0.28 and fv < 0.86 and p[2] > 3.0:
+                refl = wp.lerp(light.sky_horizon, light.sky_zenith, 0.5)
+                col = wp.vec3(0.06, 0.08, 0.11) + refl * 0.35
+                if light.night == 1 and hash3(cu, cv, fi) > 0.45:
+                    col = wp.vec3(1.0, 0.78, 0.45)
+                    emit = 1.6
+        else:
+            col = base * 0.8
+    elif pattern == 2:  # road: dashed centre line and edge lines along the long local axis
+        lat = local[0] * half[0]
+        lon = local[1] * half[1]
+        hl = half[0]
+        if half[0] > half[1]:
+            lat = local[1] * half[1]
+            lon = local[0] * half[0]
+            hl = half[1]
+        alat = wp.abs(lat)
+        f = lon / 9.0 - wp.floor(lon / 9.0)
+        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45):
+            col = wp.vec3(0.75, 0.72, 0.62)
+        else:
+            col = base * (0.85 + 0.3 * value_noise(p[0] * 0.7, p[1] * 0.7))
+    elif pattern == 3 or pattern == 8:  # grass, foliage: two octaves of value noise
+        s = 0.15
+        if pattern == 8:
+            s = 1.7
+        nz = 0.65 * value_noise(p[0] * s, p[1] * s + p[2] * s) + 0.35 * value_noise(p[0] * s * 5.3, p[1] * s * 5.3 + p[2] * s * 5.3)
+        col = base * (0.65 + 0.7 * nz)
+    elif pattern == 4:  # water: sky reflection by a Fresnel-like term, slow ripples
+        fres = 0.2 + 0.8 * wp.pow(1.0 - wp.abs(rd[2]), 5.0)
+        ripple = 0.9 + 0.1 * wp.sin(p[0] * 0.9 + p[1] * 0.4 + time * 1.5)
+        refl = wp.vec3(rd[0], rd[1], wp.abs(rd[2]))
+        col = wp.lerp(base, sky_color(refl, light, time), fres) * ripple
+    elif pattern == 5:  # tiles: a 1 m checker with grout
+        gx = p[0] - wp.floor(p[0])
+        gy = p[1] - wp.floor(p[1])
+        if gx < 0.03 or gy < 0.03:
+            col = base * 0.6
+        elif int(wp.floor(p[0]) + wp.floor(p[1])) % 2 == 0:
+            col = base * 1.08
+    elif pattern == 6:  # glass: tinted, reflecting the sky
+        col = base * 0.35 + sky_color(wp.vec3(rd[0], rd[1], wp.abs(rd[2])), light, time) * 0.3
+    elif pattern == 7:  # artwork, signs: colour blocks
+        cu = wp.floor((local[0] + local[1]) * 2.5)
+        cv = wp.floor(local[2] * 2.5)
+        r = hash3(cu, cv, fi)
+        g = hash3(cu + 7.0, cv, fi)
+        b = hash3(cu, cv + 5.0, fi)
+        col = wp.vec3(0.15 + 0.8 * r, 0.15 + 0.7 * g, 0.15 + 0.8 * b) * 0.5 + base * 0.5
+    elif pattern == 9:  # stripes along height
+        f = p[2] / 0.5 - wp.floor(p[2] / 0.5)
+        if f < 0.5:
+            col = base * 0.75
+    return wp.vec4(col[0], col[1], col[2], emit)
+
+
+@wp.func
+def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
+    c = prims.centers[i] + prims.velocities[i] * time
+    m = prims.mats[i]
+    return intersect_unit(prims.shapes[i], m * (ro - c), m * rd)
+
+
+@wp.func
+def slab_entry(ro: wp.vec3, inv: wp.vec3, lo: wp.vec3, hi: wp.vec3) -> float:
+    """Distance at which the ray enters the box (0 if it starts inside), or -1 if it misses."""
+    t1 = wp.cw_mul(lo - ro, inv)
+    t2 = wp.cw_mul(hi - ro, inv)
+    tmin = wp.max(wp.max(wp.min(t1[0], t2[0]), wp.min(t1[1], t2[1])), wp.max(wp.min(t1[2], t2[2]), 0.0))
+    tmax = wp.min(wp.min(wp.max(t1[0], t2[0]), wp.max(t1[1], t2[1])), wp.max(t1[2], t2[2]))
+    if tmax >= tmin:
+        return tmin
+    return -1.0
+
+
+@wp.func
+def safe_inverse(rd: wp.vec3) -> wp.vec3:
+    x = rd[0]
+    y = rd[1]
+    z = rd[2]
+    if wp.abs(x) < 1.0e-9:
+        x = 1.0e-9
+    if wp.abs(y) < 1.0e-9:
+        y = 1.0e-9
+    if wp.abs(z) < 1.0e-9:
+        z = 1.0e-9
+    return wp.vec3(1.0 / x, 1.0 / y, 1.0 / z)
+
+
+@wp.func
+def closest_hit(tree: Tree, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, t_max: float):
+    """(distance, primitive) of the nearest hit closer than t_max; primitive -1 if none. Near child first."""
+    best_t = t_max
+    best = int(-1)
+    for k in range(tree.n_large):
+        i = tree.large[k]
+        t = hit_primitive(prims, i, ro, rd, time)
+        if t > 0.0 and t < best_t:
+            best_t = t
+            best = i
+    inv = safe_inverse(rd)
+    stack = IntStack()
+    entry = FloatStack()
+    sp = int(1)
+    stack[0] = 0
+    entry[0] = slab_entry(ro, inv, tree.node_lo[0], tree.node_hi[0])
+    while sp > 0:
+        sp -= 1
+        node = stack[sp]
+        if entry[sp] < 0.0 or entry[sp] > best_t:
+            continue
+        n = tree.node_count[node]
+        if n > 0:
+            first = tree.node_first[node]
+            for j in range(first, first + n):
+                i = tree.items[j]
+                t = hit_primitive(prims, i, ro, rd, time)
+                if t > 0.0 and t < best_t:
+                    best_t = t
+                    best = i
+        else:
+            left = tree.node_first[node]
+            tl = slab_entry(ro, inv, tree.node_lo[left], tree.node_hi[left])
+            tr = slab_entry(ro, inv, tree.node_lo[left + 1], tree.node_hi[left + 1])
+            if tl <= tr:
+                stack[sp] = left + 1
+                entry[sp] = tr
+                stack[sp + 1] = left
+                entry[sp + 1] = tl
+            else:
+                stack[sp] = left
+                entry[sp] = tl
+                stack[sp + 1] = left + 1
+                entry[sp + 1] = tr
+            sp += 2
+    return best_t, best
+
+
+@wp.func
+def occluded(tree: Tree, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
+    """1 if any shadow-casting primitive lies along the ray, else 0 (stops at the first)."""
+    for k in range(tree.n_large):
+        i = tree.large[k]
+        if prims.shadow[i] == 1:
+            if hit_primitive(prims, i, ro, rd, time) > 0.0:
+                return 1.0
+    inv = safe_inverse(rd)
+    stack = IntStack()
+    sp = int(1)
+    stack[0] = 0
+    while sp > 0:
+        sp -= 1
+        node = stack[sp]
+        if slab_entry(ro, inv, tree.node_lo[node], tree.node_hi[node]) >= 0.0:
+            n = tree.node_count[node]
+            if n > 0:
+                first = tree.node_first[node]
+                for j in range(first, first + n):
+                    i = tree.items[j]
+                    if prims.shadow[i] == 1:
+                        if hit_primitive(prims, i, ro, rd, time) > 0.0:
+                            return 1.0
+            else:
+                left = tree.node_first[node]
+                stack[sp] = left
+                stack[sp + 1] = left + 1
+                sp += 2
+    return 0.0
+
+
+@wp.func
+def grade(c: wp.vec3, light: Lighting) -> wp.vec3:
+    """Exposure curve, colour grade, gamma 2: linear radiance to display values in 0..1."""
+    x = wp.vec3(1.0 - wp.exp(-c[0] * light.exposure), 1.0 - wp.exp(-c[1] * light.exposure), 1.0 - wp.exp(-c[2] * light.exposure))
+    x = wp.cw_mul(x, light.grade_gain)
+    luma = 0.2126 * x[0] + 0.7152 * x[1] + 0.0722 * x[2]
+    x = wp.vec3(luma, luma, luma) + (x - wp.vec3(luma, luma, luma)) * light.saturation
+    x = wp.vec3(wp.sqrt(wp.clamp(x[0], 0.0, 1.0)), wp.sqrt(wp.clamp(x[1], 0.0, 1.0)), wp.sqrt(wp.clamp(x[2], 0.0, 1.0)))
+    return wp.vec3(0.5, 0.5, 0.5) + (x - wp.vec3(0.5, 0.5, 0.5)) * light.contrast
+
+
+@wp.kernel
+def render_passes(
+    tree: Tree,
+    prims: Primitives,
+    cam_pos: wp.array(dtype=wp.vec3),
+    cam_rot: wp.array(dtype=wp.mat33),
+    times: wp.array(dtype=wp.float32),
+    cam: Camera,
+    light: Lighting,
+    sky_class: int,
+    rgb: wp.array4d(dtype=wp.uint8),
+    depth: wp.array3d(dtype=wp.float32),
+    seg: wp.array3d(dtype=wp.uint8),
+    instance: wp.array3d(dtype=wp.int32),
+    normals: wp.array3d(dtype=wp.vec3),
+):
+    f, y, x = wp.tid()
+    time = times[f]
+    rot = cam_rot[f]
+    ro = cam_pos[f]
+    forward = wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2])
+    local_dir = wp.vec3((float(x) + 0.5 - cam.cx) / cam.fx, (float(y) + 0.5 - cam.cy) / cam.fy, 1.0)
+    rd = wp.normalize(rot * local_dir)
+
+    ground_t = float(FAR)
+    if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
+        ground_t = -ro[2] / rd[2]
+    best_t, best = closest_hit(tree, prims, ro, rd, time, ground_t)
+    if best == -1 and ground_t < FAR:
+        best = -2
+
+    col = wp.vec3(0.0, 0.0, 0.0)
+    if best == -1:
+        col = sky_color(rd, light, time)
+        if light.fog_density > 0.0:
+            col = wp.lerp(col, light.fog_color, wp.min(light.fog_density * 400.0, 0.85) * (1.0 - wp.min(wp.max(rd[2], 0.0) * 3.0, 1.0)) + wp.min(light.fog_density * 60.0, 0.5))
+        depth[f, y, x] = wp.inf
+        seg[f, y, x] = wp.uint8(sky_class)
+        instance[f, y, x] = 0
+        normals[f, y, x] = wp.vec3(0.0, 0.0, 0.0)
+    else:
+        p = ro + rd * best_t
+        n = wp.vec3(0.0, 0.0, 1.0)
+        base = light.ground_color
+        pattern = light.ground_pattern
+        local = wp.vec3(p[0], p[1], 0.0)
+        half = wp.vec3(1.0, 1.0, 1.0)
+        inst = int(0)
+        cls = light.ground_class
+        emit = float(0.0)
+        if best >= 0:
+            c = prims.centers[best] + prims.velocities[best] * time
+            m = prims.mats[best]
+            local = m * (p - c)
+            n = wp.normalize(wp.transpose(m) * unit_normal(prims.shapes[best], local))
+            base = prims.colors[best]
+            pattern = prims.patterns[best]
+            half = prims.halves[best]
+            inst = prims.instance_ids[best]
+            cls = prims.class_ids[best]
+            emit = prims.emissive[best]
+        if wp.dot(n, rd) > 0.0:
+            n = -n
+        surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time)
+        albedo = wp.vec3(surface[0], surface[1], surface[2])
+        if light.snow > 0.0 and light.indoor == 0 and n[2] > 0.6:
+            albedo = wp.lerp(albedo, wp.vec3(0.85, 0.87, 0.9), light.snow * 0.8)
+        ndl = wp.dot(n, light.sun_dir)
+        direct = wp.vec3(0.0, 0.0, 0.0)
+        if ndl > 0.0:
+            lit = 1.0 - occluded(tree, prims, p + n * 0.02, light.sun_dir, time)
+            direct = light.sun_color * (ndl * lit)
+        ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
+        col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])
+        if light.fog_density > 0.0:
+            fog = 1.0 - wp.exp(-light.fog_density * best_t)
+            col = wp.lerp(col, light.fog_color, fog)
+        depth[f, y, x] = best_t * wp.dot(rd, forward)
+        seg[f, y, x] = wp.uint8(cls)
+        instance[f, y, x] = inst
+        normals[f, y, x] = wp.transpose(rot) * n
+
+    if light.rain > 0.0:
+        streak = hash3(wp.floor(float(x) * 0.5), wp.floor((float(y) + time * 900.0) / 14.0), float(f % 3))
+        col = col * (1.0 - 0.25 * light.rain)
+        if streak > 0.985:
+            col = col + wp.vec3(0.12, 0.12, 0.13) * light.rain
+    if light.snow > 0.0 and light.indoor == 0:
+        flake = hash3(wp.floor(float(x) / 2.0), wp.floor((float(y) + time * 120.0) / 2.0), 3.0)
+        if flake > 0.996:
+            col = col + wp.vec3(0.6, 0.6, 0.6) * light.snow
+    out = grade(col, light)
+    rgb[f, y, x, 0] = wp.uint8(int(wp.clamp(out[0], 0.0, 1.0) * 255.0 + 0.5))
+    rgb[f, y, x, 1] = wp.uint8(int(wp.clamp(out[1], 0.0, 1.0) * 255.0 + 0.5))
+    rgb[f, y, x, 2] = wp.uint8(int(wp.clamp(out[2], 0.0, 1.0) * 255.0 + 0.5))

@@ -1,0 +1,266 @@
+"""Render a scene along a camera path with Warp: all frames and all passes in one kernel launch.
+
+The same kernel runs on CPU (default; single-threaded, so parallelism comes from one process per core) and
+on CUDA devices. Launch Warp from one thread per process only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+
+import numpy as np
+
+from worldmill.errors import RenderError
+from worldmill.render.bvh import build_bvh
+from worldmill.schemas.plan import RenderSettings, ScenePlan
+from worldmill.scenes.camera import CameraPath
+from worldmill.scenes.model import Scene
+from worldmill.scenes.shapes import material
+
+_INIT_LOCK = threading.Lock()
+_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern"})
+SKY_CLASS_ID = 0  # "sky" in data/semantic_classes.yaml; class ids are append-only
+_WARP_READY = False
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderPasses:
+    """Per-frame passes of one clip. Sky: depth inf, seg = sky class, instance 0, normal 0."""
+
+    rgb: np.ndarray  # uint8 [T, H, W, 3]
+    depth: np.ndarray  # float32 [T, H, W], metres along the optical axis
+    seg: np.ndarray  # uint8 [T, H, W], semantic class ids
+    instance: np.ndarray  # int32 [T, H, W], scene instance ids (0: sky and ground plane)
+    normals: np.ndarray  # float32 [T, H, W, 3], unit normals in camera coordinates (OpenCV axes)
+    salient_ids: np.ndarray  # int32 [K], instance ids of foreground subjects (people, animals, vehicles, decor, landmark)
+    fps: int
+
+    @property
+    def frames(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+def _warp():
+    """Import and initialise Warp once per process (quietly); kernels compile on first launch into its cache."""
+    global _WARP_READY
+    import warp as wp
+
+    with _INIT_LOCK:
+        if not _WARP_READY:
+            wp.config.quiet = True
+            wp.init()
+            _WARP_READY = True
+    return wp
+
+
+def warm_up(device: str = "cpu") -> None:
+    """Compile (or load from the cache) the render kernel, so that worker processes start rendering at once."""
+    wp = _warp()
+    from worldmill.render import kernels
+
+    wp.load_module(kernels, device=device)
+
+
+# -- plan → lighting -------------------------------------------------------------------------------------
+
+GRADES: dict[str, tuple[tuple[float, float, float], float, float]] = {
+    "natural": ((1.0, 1.0, 1.0), 1.0, 1.0),
+    "warm filmic": ((1.07, 1.0, 0.88), 0.95, 1.08),
+    "cool teal-orange": ((0.96, 1.0, 1.07), 1.12, 1.1),
+    "soft pastel": ((1.03, 1.0, 1.03), 0.75, 0.86),
+    "high-contrast": ((1.0, 1.0, 1.0), 1.12, 1.3),
+    "desaturated documentary": ((1.0, 1.0, 0.98), 0.6, 0.95),
+}
+
+
+def _lerp(a, b, t: float) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64) * (1 - t) + np.asarray(b, dtype=np.float64) * t
+
+
+def _unit(az_deg: float, el_deg: float) -> np.ndarray:
+    az, el = math.radians(az_deg), math.radians(el_deg)
+    return np.array([math.sin(az) * math.cos(el), math.cos(az) * math.cos(el), math.sin(el)])
+
+
+def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str, object]:
+    """Light, sky, weather and grade from the plan (sun azimuth clockwise from north; +y is north, +x east)."""
+    el, az = plan.sun_elevation_deg, plan.sun_azimuth_deg
+    night = plan.time_of_day == "night" or el < -2.0
+    focus_dist = max(float(np.linalg.norm(path.positions[0] - np.asarray(scene.focus))), 10.0)
+    v: dict[str, object] = {"night": int(night), "indoor": int(scene.indoor), "rain": 0.0, "snow": 0.0, "cloud_cover": 0.0, "sun_disc": 1.0}
+    if night:
+        v.update(sun_dir=_unit(az + 180.0, 35.0), sun_color=(0.10, 0.12, 0.18), ambient_sky=(0.03, 0.035, 0.06), ambient_ground=(0.02, 0.02, 0.025),
+                 sky_zenith=(0.004, 0.006, 0.018), sky_horizon=(0.07, 0.05, 0.05), exposure=2.6, sun_disc=0.0)
+    else:
+        warm = min(max((el - 2.0) / 28.0, 0.0), 1.0)
+        zenith = _lerp((0.22, 0.28, 0.55), (0.16, 0.36, 0.85), warm)
+        v.update(sun_dir=_unit(az, max(el, 3.0)), sun_color=_lerp((1.0, 0.55, 0.28), (1.0, 0.95, 0.88), warm) * _lerp(1.6, 2.6, warm),
+                 ambient_sky=zenith * 0.9 + 0.1, ambient_ground=_lerp((0.18, 0.12, 0.08), (0.2, 0.19, 0.17), warm),
+                 sky_zenith=zenith, sky_horizon=_lerp((1.0, 0.6, 0.38), (0.66, 0.79, 0.95), warm), exposure=1.15)
+    fog_color = np.asarray(v["sky_horizon"], dtype=np.float64)
+    fog_factor = 0.06
+    sun_scale, ambient_scale = 1.0, 1.0
+    weather = plan.weather
+    if weather == "partly_cloudy":
+        v["cloud_cover"], sun_scale = 0.45, 0.9
+    elif weather in ("overcast", "rain", "snow"):
+        grey = {"overcast": (0.55, 0.57, 0.60), "rain": (0.36, 0.38, 0.41), "snow": (0.74, 0.76, 0.80)}[weather]
+        if night:
+            grey = tuple(g * 0.08 for g in grey)
+        v.update(sky_zenith=np.asarray(grey) * 0.85, sky_horizon=grey, cloud_cover=0.85, sun_disc=0.0)
+        sun_scale, ambient_scale = 0.2, 1.7
+        fog_color = np.asarray(grey)
+        fog_factor = {"overcast": 0.12, "rain": 0.35, "snow": 0.3}[weather]
+        v["rain"] = 1.0 if weather == "rain" else 0.0
+        v["snow"] = 1.0 if weather == "snow" else 0.0
+    elif weather == "fog":
+        fog_color = np.array((0.70, 0.72, 0.75)) * (0.08 if night else 1.0)
+        fog_factor, sun_scale, ambient_scale = 1.2, 0.35, 1.3
+        v["sun_disc"] = 0.3
+    elif weather == "haze":
+        fog_color = np.array((0.75, 0.70, 0.62)) * (0.08 if night else 1.0)
+        fog_factor, sun_scale = 0.5, 0.7
+    if scene.indoor:  # a ceiling key light; weather only shows through the windows
+        key = 1.0 if not night else 0.8
+        v.update(sun_dir=_unit(30.0, 72.0), sun_color=np.array((1.0, 0.96, 0.9)) * 1.1 * key, ambient_sky=np.array((0.5, 0.5, 0.52)) * key,
+                 ambient_ground=np.array((0.28, 0.27, 0.25)) * key, sun_disc=0.0, exposure=1.2, rain=0.0, snow=0.0, cloud_cover=0.0)
+        fog_factor, sun_scale, ambient_scale = 0.0, 1.0, 1.0
+    v["sun_color"] = np.asarray(v["sun_color"], dtype=np.float64) * sun_scale
+    v["ambient_sky"] = np.asarray(v["ambient_sky"], dtype=np.float64) * ambient_scale
+    v["ambient_ground"] = np.asarray(v["ambient_ground"], dtype=np.float64) * ambient_scale
+    v["fog_color"] = fog_color
+    v["fog_density"] = fog_factor / focus_dist
+    gain, saturation, contrast = GRADES.get(plan.colour_grade, GRADES["natural"])
+    v.update(grade_gain=gain, saturation=saturation, contrast=contrast)
+    ground_colour, ground_pattern = material("ground")
+    if plan.season == "winter":
+        ground_colour = (0.30, 0.28, 0.22)
+    elif plan.season == "autumn":
+        ground_colour = (0.30, 0.27, 0.12)
+    v.update(has_ground=int(scene.ground_class_id is not None), ground_class=int(scene.ground_class_id or 0), ground_color=ground_colour,
+             ground_pattern=3 if ground_pattern == "grass" else 0)
+    return v
+
+
+# -- scene → arrays --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PrimitiveArrays:
+    centers: np.ndarray  # float32 [N, 3]
+    velocities: np.ndarray  # float32 [N, 3]
+    mats: np.ndarray  # float32 [N, 3, 3], M = S⁻¹ Rᵀ
+    halves: np.ndarray  # float32 [N, 3]
+    shapes: np.ndarray  # int32 [N]
+    class_ids: np.ndarray  # int32 [N]
+    instance_ids: np.ndarray  # int32 [N]
+    colors: np.ndarray  # float32 [N, 3]
+    patterns: np.ndarray  # int32 [N]
+    emissive: np.ndarray  # float32 [N]
+    shadow: np.ndarray  # int32 [N]
+    lowers: np.ndarray  # float32 [N, 3], boxes swept over the clip
+    uppers: np.ndarray  # float32 [N, 3]
+
+
+def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
+    from worldmill.render.kernels import PATTERN_IDS
+
+    codes = {"box": 0, "cylinder": 1, "sphere": 2}
+    rows = [(o, p) for o in scene.objects for p in o.parts]
+    if not rows:  # an empty scene still needs a BVH: one tiny box far below the ground, never seen
+        from worldmill.scenes.model import Primitive, SceneObject
+
+        dummy = SceneObject(1, 0, "sky", "nothing", (Primitive("box", (0.0, 0.0, -1e6), (1e-3, 1e-3, 1e-3), (0.0, 0.0, 0.0), casts_shadow=False),))
+        rows = [(dummy, dummy.parts[0])]
+    rot = np.array([p.rotation() for _, p in rows], dtype=np.float64)
+    halves = np.array([p.size for _, p in rows], dtype=np.float64) / 2.0
+    centers = np.array([p.center for _, p in rows], dtype=np.float64)
+    velocities = np.array([o.velocity for o, _ in rows], dtype=np.float64)
+    mats = np.transpose(rot, (0, 2, 1)) / halves[:, :, None]
+    extent = np.abs(rot * halves[:, None, :]).sum(axis=2)
+    end = centers + velocities * duration_s
+    pad = 1e-3
+    return PrimitiveArrays(
+        centers=centers.astype(np.float32),
+        velocities=velocities.astype(np.float32),
+        mats=mats.astype(np.float32),
+        halves=halves.astype(np.float32),
+        shapes=np.array([codes[p.shape] for _, p in rows], dtype=np.int32),
+        class_ids=np.array([o.class_id for o, _ in rows], dtype=np.int32),
+        instance_ids=np.array([o.instance_id for o, _ in rows], dtype=np.int32),
+        colors=np.array([p.color for _, p in rows], dtype=np.float32),
+        patterns=np.array([PATTERN_IDS[p.pattern] for _, p in rows], dtype=np.int32),
+        emissive=np.array([p.emissive for _, p in rows], dtype=np.float32),
+        shadow=np.array([int(p.casts_shadow) for _, p in rows], dtype=np.int32),
+        lowers=(np.minimum(centers, end) - extent - pad).astype(np.float32),
+        uppers=(np.maximum(centers, end) + extent + pad).astype(np.float32),
+    )
+
+
+def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSettings, device: str = "cpu") -> RenderPasses:
+    """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...)."""
+    if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
+        raise RenderError(
+            f"Camera path is {path.width}x{path.height}x{path.frames} frames but settings ask for {settings.width}x{settings.height}x{settings.frames}.",
+            fix="build the camera path with the same RenderSettings",
+        )
+    wp = _warp()
+    from worldmill.render import kernels
+
+    try:
+        dev = wp.get_device(device)
+    except (ValueError, RuntimeError) as exc:
+        raise RenderError(f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has") from exc
+    arrays = primitive_arrays(scene, settings.frames / settings.fps)
+    light_values = lighting_values(plan, scene, path)
+    T, H, W = settings.frames, settings.height, settings.width
+    try:
+        with wp.ScopedDevice(dev):
+            def arr(a, dtype):
+                return wp.array(a, dtype=dtype)
+
+            flat = build_bvh(arrays.lowers, arrays.uppers)
+            tree = kernels.Tree()
+            tree.node_lo, tree.node_hi = arr(flat.node_lo, wp.vec3), arr(flat.node_hi, wp.vec3)
+            tree.node_first, tree.node_count = arr(flat.node_first, wp.int32), arr(flat.node_count, wp.int32)
+            tree.items, tree.large, tree.n_large = arr(flat.items, wp.int32), arr(flat.large, wp.int32), len(flat.large)
+            prims = kernels.Primitives()
+            for name in ("centers", "velocities", "halves", "colors"):
+                setattr(prims, name, arr(getattr(arrays, name), wp.vec3))
+            for name in ("shapes", "class_ids", "instance_ids", "patterns", "shadow"):
+                setattr(prims, name, arr(getattr(arrays, name), wp.int32))
+            prims.mats, prims.emissive = arr(arrays.mats, wp.mat33), arr(arrays.emissive, wp.float32)
+            light = kernels.Lighting()
+            for name, value in light_values.items():
+                if name in _INT_FIELDS:
+                    setattr(light, name, int(value))
+                elif isinstance(value, (list, tuple, np.ndarray)):
+                    setattr(light, name, wp.vec3(*(float(x) for x in value)))
+                else:
+                    setattr(light, name, float(value))
+            cam = kernels.Camera()
+            cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
+            c2w = path.camera_to_world
+            rgb = wp.empty((T, H, W, 3), dtype=wp.uint8)
+            depth = wp.empty((T, H, W), dtype=wp.float32)
+            seg = wp.empty((T, H, W), dtype=wp.uint8)
+            instance = wp.empty((T, H, W), dtype=wp.int32)
+            normals = wp.empty((T, H, W), dtype=wp.vec3)
+            wp.launch(
+                kernels.render_passes,
+                dim=(T, H, W),
+                inputs=[
+                    tree, prims, arr(c2w[:, :3, 3].astype(np.float32), wp.vec3), arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
+                    arr((np.arange(T) / settings.fps).astype(np.float32), wp.float32), cam, light, SKY_CLASS_ID,
+                ],
+                outputs=[rgb, depth, seg, instance, normals],
+            )
+            passes = RenderPasses(
+                rgb=rgb.numpy(), depth=depth.numpy(), seg=seg.numpy(), instance=instance.numpy(), normals=normals.numpy().reshape(T, H, W, 3),
+                salient_ids=np.array(sorted(o.instance_id for o in scene.objects if o.salient), dtype=np.int32), fps=settings.fps,
+            )
+    except RuntimeError as exc:
+        raise RenderError(f"Rendering {scene.sample_id} on {device} failed: {exc}.", fix="check the device and the scene's primitives") from exc
+    return passes

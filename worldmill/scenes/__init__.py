@@ -1,0 +1,67 @@
+"""Procedural 3D scenes from scene plans, and the camera paths that film them.
+
+``build_scene(plan, classes)`` is deterministic in ``plan.seed``: the archetype's generator lays out the
+structure, every decor choice is realised with exactly its count of objects, and people and traffic follow
+the plan's densities. ``camera_path(scene, plan, settings)`` films it without entering any geometry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from worldmill.errors import SceneError
+from worldmill.schemas.plan import ScenePlan
+from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS
+from worldmill.scenes.camera import CameraPath, camera_path, clearance, look_at
+from worldmill.scenes.layout import SiteBuilder, add_people, add_traffic, realise_decor
+from worldmill.scenes.model import CameraZone, Primitive, Road, Scene, SceneObject
+from worldmill.taxonomy.classes import SemanticClasses
+
+__all__ = ["CameraPath", "CameraZone", "Primitive", "Road", "Scene", "SceneObject", "build_scene", "camera_path", "clearance", "look_at"]
+
+ARCHETYPES = tuple(OUTDOOR_BUILDERS) + tuple(INDOOR_BUILDERS)
+MAX_PEOPLE = {"skyline": 160, "stadium": 400}
+DEFAULT_MAX_PEOPLE = 60
+
+
+def _builder(plan: ScenePlan):
+    """The archetype's generator; interiors of outdoor venues become halls, exteriors of indoor ones open squares."""
+    if plan.archetype not in ARCHETYPES:
+        raise SceneError(f"Plan {plan.sample_id} has archetype {plan.archetype!r}.", fix=f"use one of {ARCHETYPES}")
+    if plan.archetype == "skyline":
+        return OUTDOOR_BUILDERS["skyline"]
+    if plan.indoor:
+        return INDOOR_BUILDERS.get(plan.archetype, INDOOR_BUILDERS["interior_hall"])
+    return OUTDOOR_BUILDERS.get(plan.archetype, OUTDOOR_BUILDERS["open_air"])
+
+
+def build_scene(plan: ScenePlan, classes: SemanticClasses) -> Scene:
+    """The scene for ``plan``: same plan (seed), same scene, object for object."""
+    for name, value in (("people_density", plan.people_density), ("vehicle_density", plan.vehicle_density)):
+        if not 0.0 <= value <= 1.0:
+            raise SceneError(f"Plan {plan.sample_id} has {name}={value}.", fix=f"{name} must lie in [0, 1]")
+    for choice in plan.decor:
+        if choice.count < 0:
+            raise SceneError(f"Plan {plan.sample_id}: decor {choice.name!r} has count {choice.count}.", fix="counts are non-negative")
+    rng = np.random.default_rng(plan.seed & ((1 << 63) - 1))
+    site = SiteBuilder(plan, classes, rng)
+    _builder(plan)(site)
+    realise_decor(site)
+    people_cap = MAX_PEOPLE.get(plan.archetype, DEFAULT_MAX_PEOPLE) if not plan.indoor else 24
+    add_people(site, int(round(plan.people_density * people_cap)))
+    if site.roads:
+        total = sum(float(np.hypot(r.end[0] - r.start[0], r.end[1] - r.start[1])) for r in site.roads)
+        add_traffic(site, min(int(plan.vehicle_density * total / 35.0), 260))
+    return Scene(
+        sample_id=plan.sample_id,
+        seed=plan.seed,
+        archetype=plan.archetype,
+        venue=plan.venue,
+        indoor=site.ground_class is None,
+        driving_side=plan.driving_side,
+        objects=tuple(site.objects),
+        ground_class_id=classes.id(site.ground_class) if site.ground_class else None,
+        focus=site.focus,
+        zones=tuple(site.zones),
+        roads=tuple(site.roads),
+    )

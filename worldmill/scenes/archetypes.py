@@ -1,0 +1,489 @@
+"""One generator per venue archetype: the structure of the place (streets and towers, wards, galleries,
+enclosures, rides, stands), the floor, walls and paths where decor goes, and the camera's free zones.
+
+Generators draw every number from the site's seeded generator, so a plan always yields the same scene.
+"""
+
+from __future__ import annotations
+
+import math
+
+from worldmill.schemas.plan import LANDMARK_KINDS
+from worldmill.scenes import shapes
+from worldmill.scenes.layout import Rect, SiteBuilder, Span, parts_box, place_object
+from worldmill.scenes.model import CameraZone, Primitive, Road, Vec3
+
+STYLE_FACADES: tuple[tuple[tuple[str, ...], tuple[Vec3, ...]], ...] = (
+    (("glass", "modern", "contemporary", "high-tech", "futur", "tower", "skyscraper"), ((0.30, 0.42, 0.55), (0.22, 0.30, 0.40), (0.55, 0.60, 0.66), (0.40, 0.50, 0.58))),
+    (("brick", "victorian", "georgian", "industrial"), ((0.45, 0.22, 0.14), (0.55, 0.30, 0.20), (0.38, 0.20, 0.15), (0.60, 0.55, 0.50))),
+    (("colonial", "baroque", "classical", "neoclassical", "beaux", "haussmann", "stone", "gothic", "renaissance"), ((0.72, 0.66, 0.54), (0.80, 0.76, 0.66), (0.65, 0.58, 0.48), (0.85, 0.82, 0.75))),
+    (("concrete", "brutalist", "soviet", "socialist", "modernist"), ((0.50, 0.50, 0.50), (0.60, 0.60, 0.58), (0.42, 0.43, 0.45), (0.68, 0.66, 0.62))),
+    (("adobe", "mud", "sahel", "desert", "earthen", "islamic", "moorish", "arab"), ((0.70, 0.55, 0.38), (0.78, 0.66, 0.50), (0.62, 0.48, 0.34), (0.85, 0.80, 0.70))),
+    (("tropical", "pastel", "art deco", "deco", "mediterranean", "spanish"), ((0.85, 0.70, 0.60), (0.60, 0.78, 0.75), (0.88, 0.82, 0.55), (0.82, 0.82, 0.80))),
+    (("timber", "wooden", "traditional", "pagoda", "japanese", "chinese", "nordic"), ((0.45, 0.32, 0.22), (0.70, 0.66, 0.60), (0.35, 0.28, 0.22), (0.60, 0.20, 0.15))),
+)
+DEFAULT_FACADES: tuple[Vec3, ...] = ((0.45, 0.47, 0.50), (0.60, 0.58, 0.54), (0.30, 0.40, 0.50), (0.70, 0.66, 0.58))
+
+
+def facade_palette(style: str) -> tuple[Vec3, ...]:
+    style = style.lower()
+    for keys, palette in STYLE_FACADES:
+        if any(k in style for k in keys):
+            return palette
+    return DEFAULT_FACADES
+
+
+def _is_night(site: SiteBuilder) -> bool:
+    return site.plan.time_of_day == "night" or site.plan.sun_elevation_deg < -4.0
+
+
+def _decor_has(site: SiteBuilder, class_name: str) -> bool:
+    return any(c.semantic_class == class_name for c in site.plan.decor)
+
+
+# -- shared outdoor pieces ------------------------------------------------------------------------------
+
+
+def building(site: SiteBuilder, x: float, y: float, w: float, d: float, h: float, palette: tuple[Vec3, ...], *, z0: float = 0.0, yaw: float = 0.0) -> None:
+    """A building volume with a setback top or rooftop plant; one instance of class ``building``."""
+    rng = site.rng
+    colour = shapes.jitter(palette[int(rng.integers(len(palette)))], rng, 0.1)
+    glow = 0.9 if _is_night(site) else 0.0
+    p = shapes.Placer(x, y, z0, yaw)
+    style = rng.random()
+    if style < 0.12 and h > 30:
+        parts = [p.part("cylinder", (0.0, 0.0, h / 2), (min(w, d), min(w, d), h), colour, pattern="facade", emissive=glow)]
+    elif style < 0.4 and h > 25:
+        lower = h * site.uniform(0.55, 0.8)
+        parts = [
+            p.part("box", (0.0, 0.0, lower / 2), (w, d, lower), colour, pattern="facade", emissive=glow),
+            p.part("box", (0.0, 0.0, lower + (h - lower) / 2), (w * 0.7, d * 0.7, h - lower), shapes.jitter(colour, rng, 0.08), pattern="facade", emissive=glow),
+        ]
+    else:
+        parts = [p.part("box", (0.0, 0.0, h / 2), (w, d, h), colour, pattern="facade", emissive=glow)]
+    if h > 12 and rng.random() < 0.6:
+        parts.append(p.part("box", (site.uniform(-w / 5, w / 5), site.uniform(-d / 5, d / 5), parts[-1].center[2] - z0 + parts[-1].size[2] / 2 + 1.5),
+                            (w * 0.25, d * 0.25, 3.0), (0.45, 0.45, 0.46)))
+    site.add("building", "building", parts, salient=False, occupy=True)
+    for nx, ny, fx, fy, length in ((1, 0, w / 2, 0, d), (-1, 0, -w / 2, 0, d), (0, 1, 0, d / 2, w), (0, -1, 0, -d / 2, w)):
+        cx, cy = x + fx, y + fy
+        ax, ay = -ny * length / 2, nx * length / 2
+        site.walls.append(Span((cx - ax, cy - ay), (cx + ax, cy + ay), normal=(nx, ny), z=z0, top=min(h, 8.0)))
+
+
+def background_ring(site: SiteBuilder, inner: float, outer: float, count: int, h_range: tuple[float, float], palette: tuple[Vec3, ...]) -> None:
+    """Buildings around the site so that horizons show a city, not an empty plane."""
+    for _ in range(count):
+        a = site.uniform(0, 2 * math.pi)
+        r = site.uniform(inner, outer)
+        w, d = site.uniform(12, 40), site.uniform(12, 40)
+        building(site, r * math.cos(a), r * math.sin(a), w, d, site.uniform(*h_range), palette, yaw=math.degrees(a))
+
+
+def tree_row(site: SiteBuilder, span: Span, spacing: float, offset: float) -> None:
+    n = int(span.length // spacing)
+    dx, dy = span.direction
+    for i in range(n):
+        px, py = span.point((i + 0.5) / n)
+        x, y = px - dy * offset, py + dx * offset
+        h = site.uniform(5, 10)
+        parts = shapes.tree(shapes.Placer(x, y, span.z, 0.0), site.uniform(3, 5), h, site.uniform(3, 5), site.rng, site.plan.season)
+        site.add("vegetation", "street tree", parts, salient=False, occupy=True)
+
+
+def ground_zone(site: SiteBuilder, x0: float, x1: float, y: float, half_width: float, top: float, *, along_y: bool = False) -> None:
+    """A walkway band kept free for a camera at eye height (and up to ``top``)."""
+    if along_y:
+        site.zones.append(CameraZone("ground", (y - half_width, x0, 1.2), (y + half_width, x1, top), (0.0, 1.0)))
+        site.keep_out((y - half_width - 0.3, x0 - 1.0, -1.0, y + half_width + 0.3, x1 + 1.0, top + 0.6))
+    else:
+        site.zones.append(CameraZone("ground", (x0, y - half_width, 1.2), (x1, y + half_width, top), (1.0, 0.0)))
+        site.keep_out((x0 - 1.0, y - half_width - 0.3, -1.0, x1 + 1.0, y + half_width + 0.3, top + 0.6))
+
+
+def aerial_zone(site: SiteBuilder, extent: float, floor_z: float) -> None:
+    site.zones.append(CameraZone("aerial", (-extent, -extent, floor_z), (extent, extent, max(floor_z + 50.0, 1200.0)), (1.0, 0.0)))
+
+
+def path_slab(site: SiteBuilder, span: Span, label: str = "walkway") -> None:
+    (ax, ay), (bx, by) = span.a, span.b
+    yaw = math.degrees(math.atan2(by - ay, bx - ax))
+    site.structure("pavement", label, "box", ((ax + bx) / 2, (ay + by) / 2, 0.03), (span.length + span.width, span.width, 0.06), yaw=yaw)
+    site.paths.append(Span(span.a, span.b, width=span.width, z=0.06))
+
+
+# -- skyline ---------------------------------------------------------------------------------------------
+
+
+def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
+    """The signature structure at (x, y); returns its height."""
+    rng = site.rng
+    p = shapes.Placer(x, y, 0.0, site.uniform(0, 90))
+    glass, stone, steel = (0.35, 0.50, 0.62), (0.80, 0.76, 0.68), (0.72, 0.74, 0.78)
+    glow = 0.8 if _is_night(site) else 0.0
+    parts: list[Primitive] = []
+    if kind == "circular_tower":
+        height = site.uniform(420, 600)
+        radius = site.uniform(28, 36)
+        tiers = 5
+        for i in range(tiers):
+            r = radius * (1.0 - 0.1 * i)
+            hh = height * 0.9 / tiers
+            parts.append(p.part("cylinder", (0.0, 0.0, hh * i + hh / 2), (2 * r, 2 * r, hh * 1.01), glass, pattern="facade", emissive=glow))
+        parts.append(p.part("cylinder", (0.0, 0.0, height * 0.95), (radius, radius, height * 0.1), steel))
+        parts.append(p.part("box", (0.0, 0.0, 8.0), (radius * 3.2, radius * 3.2, 16.0), stone, pattern="facade"))
+    elif kind == "needle_tower":
+        height = site.uniform(380, 480)
+        parts.append(p.part("cylinder", (0.0, 0.0, height * 0.36), (14.0, 14.0, height * 0.72), stone))
+        parts.append(p.part("sphere", (0.0, 0.0, height * 0.24), (50.0, 50.0, 46.0), (0.75, 0.25, 0.35), pattern="glass", emissive=glow))
+        parts.append(p.part("sphere", (0.0, 0.0, height * 0.62), (30.0, 30.0, 28.0), (0.75, 0.25, 0.35), pattern="glass", emissive=glow))
+        parts.append(p.part("cylinder", (0.0, 0.0, height * 0.86), (4.0, 4.0, height * 0.28), steel))
+        for a in (0.0, 120.0, 240.0):
+            leg = shapes.Placer(x, y, 0.0, p.yaw + a)
+            parts.append(leg.part("cylinder", (0.0, 22.0, height * 0.11), (7.0, 7.0, height * 0.25), stone, roll=25.0))
+    elif kind == "twin_towers":
+        height = site.uniform(380, 460)
+        gap = site.uniform(50, 70)
+        for sx in (-1, 1):
+            parts.append(p.part("cylinder", (sx * gap / 2 + sx * 20, 0.0, height * 0.42), (42.0, 42.0, height * 0.84), glass, pattern="facade", emissive=glow))
+            parts.append(p.part("cylinder", (sx * gap / 2 + sx * 20, 0.0, height * 0.88), (26.0, 26.0, height * 0.1), glass, pattern="facade", emissive=glow))
+            parts.append(p.part("cylinder", (sx * gap / 2 + sx * 20, 0.0, height * 0.965), (3.0, 3.0, height * 0.07), steel))
+        parts.append(p.part("box", (0.0, 0.0, height * 0.42), (gap + 10.0, 6.0, 9.0), steel))
+    elif kind == "dome":
+        height = site.uniform(80, 115)
+        radius = height * 0.33
+        drum = height - radius * 1.25
+        parts.append(p.part("box", (0.0, 0.0, drum * 0.35), (radius * 3.6, radius * 3.0, drum * 0.7), stone, pattern="facade"))
+        parts.append(p.part("cylinder", (0.0, 0.0, drum / 2), (radius * 2.1, radius * 2.1, drum), stone, pattern="facade"))
+        parts.append(p.part("sphere", (0.0, 0.0, drum), (radius * 2.0, radius * 2.0, radius * 2.2), (0.55, 0.62, 0.58)))
+        parts.append(p.part("cylinder", (0.0, 0.0, drum + radius * 1.1 + 4.0), (radius * 0.35, radius * 0.35, 8.0), stone))
+    elif kind == "arch":
+        height = site.uniform(120, 190)
+        span = height * 0.9
+        n = 14
+        thickness = height * 0.07
+        for i in range(n):
+            a0, a1 = math.pi * i / n, math.pi * (i + 1) / n
+            x0, z0 = -span / 2 * math.cos(a0), height * math.sin(a0)
+            x1, z1 = -span / 2 * math.cos(a1), height * math.sin(a1)
+            length = math.hypot(x1 - x0, z1 - z0)
+            parts.append(p.part("box", ((x0 + x1) / 2, 0.0, (z0 + z1) / 2), (length * 1.08, thickness, thickness), steel, pitch=-math.degrees(math.atan2(z1 - z0, x1 - x0))))
+    else:  # stepped_pyramid
+        steps = int(rng.integers(5, 8))
+        base = site.uniform(100, 140)
+        step_h = site.uniform(9, 13)
+        for i in range(steps):
+            side = base * (1.0 - 0.8 * i / steps)
+            parts.append(p.part("box", (0.0, 0.0, step_h * i + step_h / 2), (side, side, step_h), (0.72, 0.64, 0.50), pattern="stripes"))
+        height = steps * step_h + 10.0
+        parts.append(p.part("box", (0.0, 0.0, steps * step_h + 5.0), (base * 0.15, base * 0.15, 10.0), (0.68, 0.6, 0.48)))
+    site.add("landmark", kind.replace("_", " "), parts, salient=True, occupy=True)
+    return height
+
+
+def skyline(site: SiteBuilder) -> None:
+    plan, rng = site.plan, site.rng
+    palette = facade_palette(plan.architecture_style)
+    n = int(rng.integers(5, 8))
+    block = site.uniform(70, 95)
+    road_w = site.uniform(16, 24)
+    pitch = block + road_w
+    extent = n * pitch + road_w
+    half = extent / 2
+    for i in range(n + 1):
+        c = -half + road_w / 2 + i * pitch
+        site.structure("road", "road", "box", (c, 0.0, 0.0), (road_w, extent, 0.1))
+        site.structure("road", "road", "box", (0.0, c, 0.0), (extent, road_w, 0.1))
+        site.roads.append(Road((c, -half), (c, half), road_w))
+        site.roads.append(Road((-half, c), (half, c), road_w))
+    centre = n // 2
+    kind = plan.landmark if plan.landmark in LANDMARK_KINDS else LANDMARK_KINDS[int(rng.integers(len(LANDMARK_KINDS)))]
+    landmark_height = 100.0
+    tallest = 0.0
+    for bi in range(n):
+        for bj in range(n):
+            x0, y0 = -half + road_w + bi * pitch, -half + road_w + bj * pitch
+            cx, cy = x0 + block / 2, y0 + block / 2
+            site.structure("pavement", "pavement", "box", (cx, cy, 0.075), (block, block, 0.15))
+            i0, i1 = 1.5, block - 1.5  # sidewalks run 1.5 m inside the kerb
+            for sx, sy, ex, ey in ((i0, i0, i1, i0), (i1, i0, i1, i1), (i1, i1, i0, i1), (i0, i1, i0, i0)):
+                site.paths.append(Span((x0 + sx, y0 + sy), (x0 + ex, y0 + ey), width=3.0, z=0.15))
+            if bi == centre and bj == centre:
+                landmark_height = landmark(site, kind, cx, cy)
+                lx0, ly0, _, lx1, ly1, _ = parts_box(site.objects[-1].parts)
+                site.center = (cx, cy, 0.15)
+                site.center_radius = max(lx1 - lx0, ly1 - ly0) / 2 + 2.0
+                site.floor.append(Rect(x0 + 3, y0 + 3, x0 + block - 3, y0 + block - 3, 0.15))
+                continue
+            if rng.random() < 0.08:  # a park block
+                site.structure("ground", "park lawn", "box", (cx, cy, 0.16), (block - 6, block - 6, 0.02), pattern="grass")
+                site.floor.append(Rect(x0 + 4, y0 + 4, x0 + block - 4, y0 + block - 4, 0.17))
+                for _ in range(8):
+                    tx, ty = site.point_in(Rect(x0 + 6, y0 + 6, x0 + block - 6, y0 + block - 6))
+                    h = site.uniform(6, 12)
+                    site.add("vegetation", "park tree", shapes.tree(shapes.Placer(tx, ty, 0.17, 0.0), site.uniform(4, 7), h, site.uniform(4, 7), rng, plan.season), salient=False, occupy=True)
+                continue
+            r = math.hypot(cx, cy) / half
+            h_max = 60.0 + 220.0 * max(0.0, 1.0 - r) ** 1.5
+            lots = int(rng.choice([1, 2, 4]))
+            setback = site.uniform(4, 7)
+            for k in range(lots):
+                if lots == 1:
+                    lx0, ly0, lx1, ly1 = x0, y0, x0 + block, y0 + block
+                elif lots == 2:
+                    lx0, ly0, lx1, ly1 = x0 + k * block / 2, y0, x0 + (k + 1) * block / 2, y0 + block
+                else:
+                    lx0, ly0 = x0 + (k % 2) * block / 2, y0 + (k // 2) * block / 2
+                    lx1, ly1 = lx0 + block / 2, ly0 + block / 2
+                w, d = (lx1 - lx0) - 2 * setback, (ly1 - ly0) - 2 * setback
+                h = max(12.0, h_max * site.uniform(0.3, 1.0))
+                tallest = max(tallest, h)
+                building(site, (lx0 + lx1) / 2, (ly0 + ly1) / 2, w, d, h, palette, z0=0.15)
+    for span in site.paths[:: max(1, len(site.paths) // 40)]:
+        tree_row(site, span, spacing=18.0, offset=-0.9)
+    if rng.random() < 0.5:  # a river along one edge of downtown
+        width = site.uniform(120, 220)
+        site.structure("water", "river", "box", (0.0, -half - 30 - width / 2, -0.5), (extent * 4, width, 1.0))
+        site.structure("pavement", "embankment", "box", (0.0, -half - 15, 0.1), (extent * 4, 30, 0.2))
+    background_ring(site, half + 60, half + 500, 90, (10, 70), palette)
+    site.focus = (site.center[0], site.center[1], min(landmark_height * 0.4, 160.0))
+    aerial_zone(site, extent * 1.6, 60.0)
+    street = -half + road_w / 2 + centre * pitch  # the road along the landmark block's west side
+    ground_zone(site, -half + 20, half - 20, street, 0.8, 6.0, along_y=True)
+    site.landmark_height = landmark_height
+    site.tallest_building = tallest
+
+
+# -- interiors -------------------------------------------------------------------------------------------
+
+
+def room(site: SiteBuilder, length: float, width: float, height: float, *, wall_colour: Vec3, floor_colour: Vec3, windows_on: str = "north") -> None:
+    """A closed box room centred on the origin: floor top at z = 0, ceiling at ``height``, walls outside the floor rect."""
+    site.ground_class = None
+    site.ceiling_z = height
+    t = 0.3
+    site.structure("floor", "floor", "box", (0.0, 0.0, -0.1), (length + 2 * t, width + 2 * t, 0.2), color=floor_colour)
+    site.structure("ceiling", "ceiling", "box", (0.0, 0.0, height + 0.1), (length + 2 * t, width + 2 * t, 0.2), casts_shadow=False)
+    for cx, cy, sx, sy in ((length / 2 + t / 2, 0.0, t, width + 2 * t), (-length / 2 - t / 2, 0.0, t, width + 2 * t),
+                           (0.0, width / 2 + t / 2, length, t), (0.0, -width / 2 - t / 2, length, t)):
+        site.structure("wall", "wall", "box", (cx, cy, height / 2), (sx, sy, height), color=shapes.jitter(wall_colour, site.rng, 0.04))
+    faces = (
+        Span((length / 2, -width / 2), (length / 2, width / 2), normal=(-1.0, 0.0), top=height),
+        Span((-length / 2, width / 2), (-length / 2, -width / 2), normal=(1.0, 0.0), top=height),
+        Span((length / 2, width / 2), (-length / 2, width / 2), normal=(0.0, -1.0), top=height),
+        Span((-length / 2, -width / 2), (length / 2, -width / 2), normal=(0.0, 1.0), top=height),
+    )
+    site.walls.extend(faces)
+    site.perimeter.extend(faces)
+    site.floor.append(Rect(-length / 2 + 0.3, -width / 2 + 0.3, length / 2 - 0.3, width / 2 - 0.3, 0.0))
+    daylight = 0.2 if _is_night(site) else 1.6
+    n_windows = int(length // 4.5)
+    for i in range(n_windows):
+        x = -length / 2 + (i + 0.5) * length / n_windows
+        y = width / 2 - 0.02 if windows_on == "north" else -width / 2 + 0.02
+        site.structure("window", "window", "box", (x, y, min(1.0, height * 0.3) + (height - 0.6 - min(1.0, height * 0.3)) / 2),
+                       (2.2, 0.1, height - 0.6 - min(1.0, height * 0.3)), emissive=daylight, casts_shadow=False)
+    for i in range(max(1, int(length // 12))):
+        x = -length / 2 + (i + 0.5) * length / max(1, int(length // 12))
+        site.structure("door", "door", "box", (x, -width / 2 + 0.04, 1.1), (1.6, 0.12, 2.2))
+
+
+def ceiling_lights(site: SiteBuilder, length: float, width: float, height: float, spacing: float) -> None:
+    nx, ny = max(1, int(length // spacing)), max(1, int(width // spacing))
+    for i in range(nx):
+        for j in range(ny):
+            x = -length / 2 + (i + 0.5) * length / nx
+            y = -width / 2 + (j + 0.5) * width / ny
+            site.structure("light", "ceiling light", "box", (x, y, height - 0.04), (1.2, 0.6, 0.08), emissive=2.5, casts_shadow=False)
+
+
+def interior_zone(site: SiteBuilder, length: float, height: float, aisle_y: float = 0.0, half_width: float = 1.1) -> None:
+    top = min(2.3, height - 0.4)
+    site.zones.append(CameraZone("interior", (-length / 2 + 1.0, aisle_y - half_width + 0.3, 1.3), (length / 2 - 1.0, aisle_y + half_width - 0.3, top), (1.0, 0.0)))
+    site.keep_out((-length / 2 - 1.0, aisle_y - half_width, -0.5, length / 2 + 1.0, aisle_y + half_width, top + 0.5))
+    site.focus = (length / 4, aisle_y, 1.4)
+
+
+def hospital(site: SiteBuilder) -> None:
+    length, width, height = site.uniform(24, 36), site.uniform(9, 13), site.uniform(2.9, 3.4)
+    walls = ((0.78, 0.86, 0.82), (0.80, 0.84, 0.90), (0.90, 0.90, 0.88))[int(site.rng.integers(3))]
+    room(site, length, width, height, wall_colour=walls, floor_colour=(0.62, 0.66, 0.64))
+    ceiling_lights(site, length, width, height, 4.0)
+    interior_zone(site, length, height)
+    bays = int(length // 3.6)
+    for side in (-1, 1):
+        for i in range(bays + 1):
+            x = -length / 2 + i * length / bays
+            site.structure("wall", "bay curtain", "box", (x, side * (width / 2 - 1.2), 1.2), (0.05, 2.4, 2.1), color=(0.55, 0.70, 0.75), occupy=True)
+        if not _decor_has(site, "bed"):
+            for i in range(bays):
+                x = -length / 2 + (i + 0.5) * length / bays
+                p = shapes.Placer(x, side * (width / 2 - 1.15), 0.0, 0.0 if side < 0 else 180.0)
+                site.add("bed", "hospital bed", shapes.bed(p, 1.0, 0.6, 2.1, (0.85, 0.88, 0.92)), salient=False, occupy=True)
+    if not _decor_has(site, "counter"):
+        place_object(site, "counter", "nurses' station", "perimeter", (3.5, 1.1, 0.9), decor=None)
+
+
+def museum(site: SiteBuilder) -> None:
+    length, width, height = site.uniform(30, 48), site.uniform(14, 22), site.uniform(5, 8)
+    palette = ((0.92, 0.90, 0.86), (0.55, 0.20, 0.20), (0.25, 0.32, 0.42), (0.80, 0.78, 0.72))
+    room(site, length, width, height, wall_colour=palette[int(site.rng.integers(len(palette)))], floor_colour=(0.50, 0.40, 0.30))
+    for i in range(max(1, int(length // 8))):
+        x = -length / 2 + (i + 0.5) * length / max(1, int(length // 8))
+        site.structure("window", "skylight", "box", (x, 0.0, height - 0.05), (3.0, width * 0.3, 0.1), emissive=0.3 if _is_night(site) else 1.8, casts_shadow=False)
+    ceiling_lights(site, length, width, height, 7.0)
+    spacing = site.uniform(6, 8)
+    for side in (-1, 1):
+        for i in range(int(length // spacing)):
+            x = -length / 2 + (i + 1) * spacing
+            if x < length / 2 - 1:
+                site.structure("column", "column", "cylinder", (x, side * width / 4, height / 2), (0.7, 0.7, height), occupy=True)
+    interior_zone(site, length, height)
+    site.center = (0.0, width / 4 + 1.5, 0.0)
+    if not _decor_has(site, "artwork"):
+        for _ in range(6):
+            place_object(site, "artwork", "painting", "wall", (site.uniform(1.0, 2.5), site.uniform(0.8, 1.8), 0.06), decor=None)
+
+
+def interior_hall(site: SiteBuilder) -> None:
+    length, width, height = site.uniform(30, 64), site.uniform(18, 34), site.uniform(6, 14)
+    palette = facade_palette(site.plan.architecture_style)
+    room(site, length, width, height, wall_colour=shapes.jitter(palette[0], site.rng, 0.1), floor_colour=(0.58, 0.55, 0.5))
+    ceiling_lights(site, length, width, height, 6.0)
+    spacing = site.uniform(8, 11)
+    for i in range(1, int(length // spacing)):
+        for j in range(1, int(width // spacing) + 1):
+            x, y = -length / 2 + i * spacing, -width / 2 + j * width / (int(width // spacing) + 1)
+            if abs(y) > 2.5:
+                site.structure("column", "column", "box", (x, y, height / 2), (0.8, 0.8, height), occupy=True)
+    interior_zone(site, length, height)
+
+
+# -- outdoor venues --------------------------------------------------------------------------------------
+
+
+def open_ground(site: SiteBuilder, size: float) -> list[Span]:
+    """A square site with a promenade along x (the camera's) and a cross path along y."""
+    half = size / 2
+    promenade = Span((-half, -6.0), (half, -6.0), width=site.uniform(5, 8))
+    cross = Span((8.0, -half), (8.0, half), width=site.uniform(4, 6))
+    for span in (promenade, cross):
+        path_slab(site, span)
+    faces = (Span((half, -half), (half, half), normal=(-1.0, 0.0)), Span((-half, half), (-half, -half), normal=(1.0, 0.0)),
+             Span((half, half), (-half, half), normal=(0.0, -1.0)), Span((-half, -half), (half, -half), normal=(0.0, 1.0)))
+    site.perimeter.extend(faces)
+    site.floor.extend([Rect(-half + 2, -half + 2, half - 2, -10.0), Rect(-half + 2, -2.0, half - 2, half - 2)])
+    ground_zone(site, -half + 5, half - 5, -6.0, 1.0, 4.0)
+    aerial_zone(site, size * 1.5, 35.0)
+    return [promenade, cross]
+
+
+def open_air(site: SiteBuilder) -> None:
+    size = site.uniform(110, 170)
+    paths = open_ground(site, size)
+    site.structure("pavement", "plaza", "cylinder", (8.0, 12.0, 0.04), (30.0, 30.0, 0.08))
+    site.structure("water", "fountain pool", "cylinder", (8.0, 12.0, 0.3), (9.0, 9.0, 0.6))
+    site.structure("sculpture", "fountain", "cylinder", (8.0, 12.0, 1.2), (1.0, 1.0, 2.4), occupy=True)
+    site.occupied.append((3.0, 7.0, 0.0, 13.0, 17.0, 1.0))
+    site.center, site.center_radius = (8.0, 12.0, 0.08), 6.0
+    for span in paths:
+        tree_row(site, span, spacing=14.0, offset=span.width / 2 + 2.5)
+    background_ring(site, size * 0.75, size * 1.6, 40, (12, 60), facade_palette(site.plan.architecture_style))
+    site.focus = (8.0, 12.0, 2.0)
+
+
+def zoo(site: SiteBuilder) -> None:
+    size = site.uniform(130, 180)
+    paths = open_ground(site, size)
+    half = size / 2
+    site.enclosures.clear()
+    for k in range(6):
+        x0 = -half + 8 + (k % 3) * (size - 16) / 3
+        y0 = -half + 6 if k < 3 else 4.0
+        y1 = -12.0 if k < 3 else half - 6
+        x1 = x0 + (size - 16) / 3 - 6
+        if x0 < 13.0 and x1 > 3.0:  # keep the cross path (x = 8) clear
+            x0, x1 = (x0, min(x1, 3.0)) if (x0 + x1) / 2 < 8.0 else (max(x0, 13.0), x1)
+        if x1 - x0 < 8:
+            continue
+        rect = Rect(x0 + 1.5, y0 + 1.5, x1 - 1.5, y1 - 1.5, 0.0)
+        site.enclosures.append(rect)
+        fence = []
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        p = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+        for fx, fy, sx, sy in ((cx, y0, x1 - x0, 0.15), (cx, y1, x1 - x0, 0.15), (x0, cy, 0.15, y1 - y0), (x1, cy, 0.15, y1 - y0)):
+            fence.append(p.part("box", (fx, fy, 0.75), (sx, sy, 1.5), (0.35, 0.30, 0.25), pattern="stripes"))
+        site.add("fence", "enclosure fence", fence, salient=False)
+        site.occupied.append((x0, y0, 0.0, x1, y1, 1.5))
+        site.structure("rock", "rock", "sphere", (site.uniform(rect.x0 + 3, rect.x1 - 3), site.uniform(rect.y0 + 3, rect.y1 - 3), 0.6), (site.uniform(2, 5), site.uniform(2, 5), 2.4))
+        if site.rng.random() < 0.5:
+            site.structure("water", "pond", "cylinder", (site.uniform(rect.x0 + 4, rect.x1 - 4), site.uniform(rect.y0 + 4, rect.y1 - 4), 0.02), (6.0, 4.0, 0.04))
+        tree = shapes.tree(shapes.Placer(rect.x0 + 1.5, rect.y1 - 1.5, 0.0, 0.0), 4.0, site.uniform(6, 9), 4.0, site.rng, site.plan.season)
+        site.add("vegetation", "enclosure tree", tree, salient=False)
+        if not _decor_has(site, "animal"):
+            for _ in range(2):
+                size_whd = (site.uniform(0.8, 1.6), site.uniform(1.0, 2.0), site.uniform(1.5, 3.0))
+                ax, ay = site.point_in(rect, 2.0)
+                site.add("animal", "animal", shapes.animal(shapes.Placer(ax, ay, 0.0, site.uniform(0, 360)), *size_whd, site.rng))
+    site.floor = [Rect(-half + 2, -11.0, half - 2, -1.0)]  # visitor areas beside the promenade
+    for span in paths:
+        tree_row(site, span, spacing=20.0, offset=span.width / 2 + 1.5)
+    site.focus = ((site.enclosures[0].x0 + site.enclosures[0].x1) / 2 if site.enclosures else 0.0, 0.0, 1.5)
+
+
+def amusement_park(site: SiteBuilder) -> None:
+    size = site.uniform(120, 170)
+    paths = open_ground(site, size)
+    site.center, site.center_radius = (8.0, 22.0, 0.0), 0.0
+    if not _decor_has(site, "ride"):
+        wheel = (site.uniform(35, 50), site.uniform(40, 55), 6.0)
+        place_object(site, "ride", "ferris wheel", "center", wheel, decor=None)
+        place_object(site, "ride", "carousel", "scattered", (14.0, 7.0, 14.0), decor=None)
+    for span in paths:
+        for i in range(int(span.length // 10)):
+            px, py = span.point((i + 0.5) / int(span.length // 10))
+            dx, dy = span.direction
+            off = span.width / 2 + 0.6
+            lamp = shapes.lamp(shapes.Placer(px - dy * off, py + dx * off, 0.0, 0.0), 0.3, 4.0, 0.3, site.rng, on_ceiling=False)
+            site.add("light", "lamp post", lamp, salient=False, occupy=True)
+    site.focus = (8.0, 22.0, 12.0)
+
+
+def stadium(site: SiteBuilder) -> None:
+    fl, fw = 105.0, 68.0
+    site.structure("sports_field", "pitch", "box", (0.0, 0.0, 0.02), (fl, fw, 0.04), pattern="grass")
+    site.structure("pavement", "track", "box", (0.0, 0.0, 0.01), (fl + 16, fw + 16, 0.02), pattern="tiles")
+    tiers, tier_d, tier_h = 8, 1.6, 0.7
+    stand_colour = shapes.jitter(shapes.VIVID[int(site.rng.integers(len(shapes.VIVID)))], site.rng)
+    for side, (cx, cy, length, yaw) in enumerate(((0.0, fw / 2 + 10, fl + 10, 0.0), (0.0, -fw / 2 - 10, fl + 10, 180.0),
+                                                   (fl / 2 + 10, 0.0, fw + 10, 270.0), (-fl / 2 - 10, 0.0, fw + 10, 90.0))):
+        p = shapes.Placer(cx, cy, 0.0, yaw)
+        parts = [p.part("box", (0.0, (i + 0.5) * tier_d, (i + 1) * tier_h / 2), (length, tier_d, (i + 1) * tier_h), stand_colour, pattern="stripes") for i in range(tiers)]
+        parts.append(p.part("box", (0.0, tiers * tier_d + 0.5, tiers * tier_h + 2.0), (length, 1.0, 4.0 + tiers * tier_h), (0.5, 0.5, 0.52)))
+        site.add("seating", "grandstand", parts, salient=False, occupy=True)
+        if side < 2:
+            roof = [p.part("box", (0.0, tiers * tier_d * 0.55, tiers * tier_h + 7.0), (length, tiers * tier_d * 1.3, 0.4), (0.85, 0.85, 0.86), casts_shadow=True)]
+            site.add("canopy", "stand roof", roof, salient=False)
+        for i in range(tiers):
+            (ax, ay), (bx, by) = p.origin[:2] + p.rot[:2, :2] @ [-length / 2 + 2, (i + 0.5) * tier_d], p.origin[:2] + p.rot[:2, :2] @ [length / 2 - 2, (i + 0.5) * tier_d]
+            site.paths.append(Span((float(ax), float(ay)), (float(bx), float(by)), width=0.0, z=(i + 1) * tier_h))
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            x, y = sx * (fl / 2 + 24), sy * (fw / 2 + 24)
+            mast = shapes.Placer(x, y, 0.0, 0.0)
+            site.add("light", "floodlight", [mast.part("cylinder", (0.0, 0.0, 22.0), (1.0, 1.0, 44.0), (0.6, 0.6, 0.62)),
+                                             mast.part("box", (0.0, 0.0, 45.0), (6.0, 1.0, 3.0), (1.0, 0.95, 0.85), emissive=3.0, casts_shadow=False)], salient=False)
+    screen = shapes.Placer(fl / 2 + 18, 0.0, 14.0, 90.0)
+    site.add("screen", "scoreboard", [screen.part("box", (0.0, 0.0, 4.0), (20.0, 0.6, 8.0), (0.2, 0.4, 0.6), pattern="artwork", emissive=1.5)], salient=False)
+    touchline = Span((-fl / 2, -fw / 2 - 3.5), (fl / 2, -fw / 2 - 3.5), width=2.0, z=0.02)
+    site.floor = [Rect(-fl / 2 - 6, fw / 2 + 1.5, fl / 2 + 6, fw / 2 + 4.5, 0.0), Rect(-fl / 2 - 6, -fw / 2 - 4.5, fl / 2 + 6, -fw / 2 - 1.5, 0.0)]
+    site.perimeter = [Span((fl / 2 + 6, fw / 2 + 6), (-fl / 2 - 6, fw / 2 + 6), normal=(0.0, -1.0)), Span((-fl / 2 - 6, -fw / 2 - 6), (fl / 2 + 6, -fw / 2 - 6), normal=(0.0, 1.0))]
+    site.center, site.center_radius = (0.0, 0.0, 0.04), 0.0
+    ground_zone(site, -fl / 2 + 5, fl / 2 - 5, touchline.a[1], 1.0, 4.0)
+    aerial_zone(site, 300.0, 45.0)
+    background_ring(site, 150, 400, 30, (10, 40), facade_palette(site.plan.architecture_style))
+    site.focus = (0.0, 0.0, 2.0)
+
+
+OUTDOOR_BUILDERS = {"skyline": skyline, "zoo": zoo, "amusement_park": amusement_park, "open_air": open_air, "stadium": stadium}
+INDOOR_BUILDERS = {"hospital": hospital, "museum": museum, "interior_hall": interior_hall}

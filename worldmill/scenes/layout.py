@@ -1,0 +1,361 @@
+"""The shared machinery of every scene generator: a site (floor regions, walls, paths, roads, keep-out
+zones) that archetype generators fill with structure, and the placement rules that realise each decor choice.
+
+Placement never puts anything inside a camera keep-out zone, so the camera paths that stay inside those zones
+are free of geometry by construction (and ``camera_path`` checks it anyway).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from worldmill.errors import SceneError
+from worldmill.schemas.plan import DecorChoice, ScenePlan
+from worldmill.scenes import shapes
+from worldmill.scenes.model import CameraZone, Primitive, Road, SceneObject, Vec3
+from worldmill.taxonomy.classes import SemanticClasses
+
+MAX_CLIP_S = 12.0  # moving objects stay clear of keep-outs and on their roads for this long
+SALIENT_CLASSES = frozenset({"person", "vehicle", "animal", "landmark"})
+WALL_MOUNTED = frozenset({"artwork", "signage", "screen", "light", "window"})
+Box3 = tuple[float, float, float, float, float, float]  # x0, y0, z0, x1, y1, z1
+
+
+@dataclasses.dataclass(frozen=True)
+class Rect:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    z: float = 0.0
+
+    @property
+    def area(self) -> float:
+        return max(self.x1 - self.x0, 0.0) * max(self.y1 - self.y0, 0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+    """A straight line on the floor: a wall face (``normal`` points into the room) or a walkway (``width``)."""
+
+    a: tuple[float, float]
+    b: tuple[float, float]
+    normal: tuple[float, float] = (0.0, 0.0)
+    width: float = 0.0
+    z: float = 0.0
+    top: float = 3.0  # wall height above z
+
+    @property
+    def length(self) -> float:
+        return math.dist(self.a, self.b)
+
+    @property
+    def direction(self) -> tuple[float, float]:
+        length = max(self.length, 1e-9)
+        return ((self.b[0] - self.a[0]) / length, (self.b[1] - self.a[1]) / length)
+
+    def point(self, t: float) -> tuple[float, float]:
+        return (self.a[0] + (self.b[0] - self.a[0]) * t, self.a[1] + (self.b[1] - self.a[1]) * t)
+
+
+def parts_box(parts: list[Primitive] | tuple[Primitive, ...]) -> Box3:
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    for p in parts:
+        half = p.half_extent_world()
+        lo = np.minimum(lo, np.asarray(p.center) - half)
+        hi = np.maximum(hi, np.asarray(p.center) + half)
+    return (float(lo[0]), float(lo[1]), float(lo[2]), float(hi[0]), float(hi[1]), float(hi[2]))
+
+
+def swept_box(box: Box3, velocity: Vec3, seconds: float = MAX_CLIP_S) -> Box3:
+    dx, dy, dz = (v * seconds for v in velocity)
+    return (box[0] + min(dx, 0), box[1] + min(dy, 0), box[2] + min(dz, 0), box[3] + max(dx, 0), box[4] + max(dy, 0), box[5] + max(dz, 0))
+
+
+def boxes_overlap(a: Box3, b: Box3, margin: float = 0.0) -> bool:
+    return a[0] < b[3] + margin and b[0] < a[3] + margin and a[1] < b[4] + margin and b[1] < a[4] + margin and a[2] < b[5] + margin and b[2] < a[5] + margin
+
+
+class SiteBuilder:
+    """Collects a scene's objects and the places decor may go; hands out instance ids 1, 2, 3, ..."""
+
+    def __init__(self, plan: ScenePlan, classes: SemanticClasses, rng: np.random.Generator):
+        self.plan = plan
+        self.classes = classes
+        self.rng = rng
+        self.objects: list[SceneObject] = []
+        self.floor: list[Rect] = []  # free floor for floor/scattered/grouped/center placement
+        self.enclosures: list[Rect] = []  # animal areas (zoo)
+        self.walls: list[Span] = []  # wall faces (indoor) or facades/fences (outdoor)
+        self.perimeter: list[Span] = []  # the site's boundary, facing inward
+        self.paths: list[Span] = []  # walkways (with width)
+        self.roads: list[Road] = []
+        self.center: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self.ceiling_z: float | None = None
+        self.keepout: list[Box3] = []  # camera zones: nothing may be placed inside
+        self.occupied: list[Box3] = []  # footprints of placed furniture, to avoid overlaps
+        self.vehicles: list[Box3] = []  # vehicles' boxes at t = 0 (lanes share a speed range, so gaps mostly hold)
+        self.zones: list[CameraZone] = []
+        self.focus: Vec3 = (0.0, 0.0, 1.5)
+        self.ground_class: str | None = "ground"
+        self.center_radius = 0.0  # "center" placement starts outside this radius (a fountain, a landmark)
+        self.landmark_height = 0.0
+        self.tallest_building = 0.0
+
+    # -- objects ------------------------------------------------------------------------------------------
+
+    def add(self, class_name: str, label: str, parts: list[Primitive], *, velocity: Vec3 = (0.0, 0.0, 0.0), decor: str | None = None,
+            salient: bool | None = None, occupy: bool = False) -> SceneObject:
+        if len(self.objects) >= 65535:
+            raise SceneError(f"Scene {self.plan.sample_id} needs more than 65535 objects.", fix="lower the decor counts or densities")
+        obj = SceneObject(
+            instance_id=len(self.objects) + 1,
+            class_id=self.classes.id(class_name),
+            class_name=class_name,
+            label=label,
+            parts=tuple(parts),
+            velocity=velocity,
+            decor=decor,
+            salient=(class_name in SALIENT_CLASSES or decor is not None) if salient is None else salient,
+        )
+        self.objects.append(obj)
+        if occupy:
+            self.occupied.append(parts_box(parts))
+        return obj
+
+    def structure(self, class_name: str, label: str, shape: str, center: Vec3, size: Vec3, *, yaw: float = 0.0, pattern: str | None = None,
+                  color: Vec3 | None = None, emissive: float = 0.0, casts_shadow: bool = True, occupy: bool = False) -> SceneObject:
+        """A one-primitive structural object (wall, floor slab, road, building block)."""
+        base, default_pattern = shapes.material(class_name)
+        prim = Primitive(shape=shape, center=center, size=size, color=color or shapes.jitter(base, self.rng, 0.08), yaw_deg=yaw,
+                         pattern=pattern or default_pattern, emissive=emissive, casts_shadow=casts_shadow)
+        return self.add(class_name, label, [prim], salient=False, occupy=occupy)
+
+    def keep_out(self, box: Box3) -> None:
+        self.keepout.append(box)
+
+    def free(self, box: Box3, *, ignore_occupied: bool = False) -> bool:
+        if any(boxes_overlap(box, k) for k in self.keepout):
+            return False
+        return ignore_occupied or not any(boxes_overlap(box, o, 0.1) for o in self.occupied)
+
+    # -- sampling helpers --------------------------------------------------------------------------------
+
+    def uniform(self, lo: float, hi: float) -> float:
+        return float(self.rng.uniform(lo, hi)) if hi > lo else float(lo)
+
+    def pick_rect(self, rects: list[Rect]) -> Rect:
+        areas = np.array([r.area for r in rects], dtype=float)
+        return rects[int(self.rng.choice(len(rects), p=areas / areas.sum()))]
+
+    def pick_span(self, spans: list[Span]) -> Span:
+        lengths = np.array([s.length for s in spans], dtype=float)
+        return spans[int(self.rng.choice(len(spans), p=lengths / lengths.sum()))]
+
+    def point_in(self, rect: Rect, margin: float = 0.0) -> tuple[float, float]:
+        return (self.uniform(rect.x0 + margin, rect.x1 - margin), self.uniform(rect.y0 + margin, rect.y1 - margin))
+
+
+def decor_size(choice: DecorChoice, rng: np.random.Generator) -> Vec3:
+    """(width, height, depth) drawn uniformly between the choice's size bounds."""
+    lo, hi = np.asarray(choice.size_min, dtype=float), np.asarray(choice.size_max, dtype=float)
+    w, h, d = (lo + (hi - lo) * rng.random(3)).tolist()
+    return (w, h, d)
+
+
+def _facing(normal: tuple[float, float]) -> float:
+    """Yaw that turns a kit's local +y (its front, by convention its depth axis) along ``normal``."""
+    return math.degrees(math.atan2(normal[1], normal[0])) - 90.0
+
+
+def _candidate(site: SiteBuilder, rule: str, class_name: str, size: Vec3, index: int, group_centers: list[tuple[float, float]]):
+    """One proposed (x, y, z0, yaw, mounted) for a decor object under ``rule``; None if the site lacks what the rule needs."""
+    w, h, d = size
+    rng = site.rng
+    indoor_axis_yaw = float(rng.choice([0.0, 90.0, 180.0, 270.0])) + site.uniform(-4, 4)
+    if rule in ("floor", "scattered"):
+        if not site.floor:
+            return None
+        rect = site.pick_rect(site.floor)
+        x, y = site.point_in(rect, margin=max(w, d) / 2)
+        return x, y, rect.z, indoor_axis_yaw if site.plan.indoor else site.uniform(0, 360), "floor"
+    if rule == "grouped":
+        if not site.floor:
+            return None
+        centre = group_centers[index // 4 % len(group_centers)]
+        a = 2 * math.pi * (index % 4) / 4 + site.uniform(-0.3, 0.3)
+        r = max(w, d) * 1.2 + 0.6
+        x, y = centre[0] + r * math.cos(a), centre[1] + r * math.sin(a)
+        return x, y, _floor_z(site, x, y), math.degrees(a) + 90.0, "floor"
+    if rule == "along_path":
+        if not site.paths:
+            return None
+        span = site.pick_span(site.paths)
+        t = site.uniform(0.03, 0.97)
+        px, py = span.point(t)
+        dx, dy = span.direction
+        side = 1.0 if rng.random() < 0.5 else -1.0
+        off = side * (span.width / 2 + d / 2 + 0.3)
+        x, y = px - dy * off, py + dx * off
+        return x, y, span.z, _facing((dy * side, -dx * side)), "floor"
+    if rule == "center":
+        cx, cy, cz = site.center
+        ring = 1 + index // 6
+        a = 2 * math.pi * (index % 6) / 6 + ring * 0.5 + site.uniform(-0.2, 0.2)
+        r = site.center_radius + ring * (max(w, d) + 1.5) + site.uniform(0, 1.0)
+        return cx + r * math.cos(a), cy + r * math.sin(a), cz, math.degrees(a) + 90.0, "floor"
+    if rule in ("perimeter", "wall"):
+        spans = site.walls if (rule == "wall" and site.walls) else (site.perimeter or site.walls)
+        if not spans:
+            return None
+        span = site.pick_span(spans)
+        px, py = span.point(site.uniform(0.05, 0.95))
+        mounted = rule == "wall" and class_name in WALL_MOUNTED
+        gap = 0.03 if rule == "wall" else 0.8
+        x, y = px + span.normal[0] * (d / 2 + gap), py + span.normal[1] * (d / 2 + gap)
+        z0 = span.z
+        if mounted:
+            z0 = span.z + min(max(1.0, 1.6 - h / 2), max(span.top - h - 0.2, 0.2))
+        return x, y, z0, _facing(span.normal), "wall" if mounted else "floor"
+    if rule in ("ceiling", "overhead"):
+        if not site.floor:
+            return None
+        x, y = site.point_in(site.pick_rect(site.floor), margin=max(w, d) / 2)
+        if site.ceiling_z is not None:
+            z0 = site.ceiling_z - h if rule == "ceiling" else max(site.ceiling_z - h - 0.6, 2.4)
+            return x, y, z0, indoor_axis_yaw, "ceiling"
+        return x, y, _floor_z(site, x, y) + site.uniform(3.5, 5.5), site.uniform(0, 360), "overhead"
+    raise SceneError(f"Decor placement {rule!r} is unknown.", fix="use floor, wall, ceiling, grouped, along_path, center, perimeter, scattered or overhead")
+
+
+def _floor_z(site: SiteBuilder, x: float, y: float) -> float:
+    for r in site.floor:
+        if r.x0 <= x <= r.x1 and r.y0 <= y <= r.y1:
+            return r.z
+    return 0.0
+
+
+def place_on_road(site: SiteBuilder, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
+    """A moving vehicle on a lane of a random road, on the plan's driving side, clear of keep-outs."""
+    w, h, d = size
+    for _ in range(60):
+        road = site.roads[int(site.rng.integers(len(site.roads)))]
+        ax, ay = road.start
+        bx, by = road.end
+        length = math.dist(road.start, road.end)
+        hx, hy = (bx - ax) / length, (by - ay) / length
+        if site.rng.random() < 0.5:  # drive the other way
+            ax, ay, bx, by, hx, hy = bx, by, ax, ay, -hx, -hy
+        speed = site.uniform(5.0, 13.0)
+        travel = speed * MAX_CLIP_S
+        if travel + d + 4 > length:
+            speed = max((length - d - 4) / MAX_CLIP_S, 0.0)
+            travel = speed * MAX_CLIP_S
+        t = site.uniform(d / 2 + 2, max(length - travel - d / 2 - 2, d / 2 + 2.1))
+        side = 1.0 if site.plan.driving_side == "right" else -1.0
+        lane = side * road.width / 4
+        rx, ry = hy, -hx  # right of the heading
+        x, y = ax + hx * t + rx * lane, ay + hy * t + ry * lane
+        yaw = math.degrees(math.atan2(hy, hx)) - 90.0  # the kit's +y is its front
+        parts = shapes.kit("vehicle", label, shapes.Placer(x, y, 0.05, yaw), size, site.rng)
+        velocity = (hx * speed, hy * speed, 0.0)
+        start_box = parts_box(parts)
+        if site.free(swept_box(start_box, velocity), ignore_occupied=True) and not any(boxes_overlap(start_box, v, 1.0) for v in site.vehicles):
+            site.vehicles.append(start_box)
+            return site.add("vehicle", label, parts, velocity=velocity, decor=decor)
+    return None
+
+
+def place_walker(site: SiteBuilder, label: str, size: Vec3, decor: str | None, *, moving: bool) -> SceneObject | None:
+    """A person on a walkway, walking along it (or standing), clear of keep-outs."""
+    height = size[1]
+    for _ in range(60):
+        span = site.pick_span(site.paths)
+        px, py = span.point(site.uniform(0.05, 0.95))
+        dx, dy = span.direction
+        lateral = site.uniform(-span.width / 2 + 0.4, span.width / 2 - 0.4) if span.width > 0.8 else 0.0
+        x, y = px - dy * lateral, py + dx * lateral
+        sign = 1.0 if site.rng.random() < 0.5 else -1.0
+        speed = site.uniform(0.9, 1.5) if moving else 0.0
+        velocity = (dx * sign * speed, dy * sign * speed, 0.0)
+        yaw = math.degrees(math.atan2(dy * sign, dx * sign)) - 90.0
+        parts = shapes.kit("person", label, shapes.Placer(x, y, span.z, yaw), (0.5, height, 0.3), site.rng)
+        if site.free(swept_box(parts_box(parts), velocity), ignore_occupied=True):
+            return site.add("person", label, parts, velocity=velocity, decor=decor)
+    return None
+
+
+def place_object(site: SiteBuilder, class_name: str, label: str, rule: str, size: Vec3, *, decor: str | None, index: int = 0,
+                 group_centers: list[tuple[float, float]] | None = None) -> SceneObject | None:
+    """Place one object by ``rule``; fall back to overlapping others, then to any free floor. None if nowhere fits."""
+    if class_name == "vehicle" and site.roads and rule in ("along_path", "scattered", "floor", "grouped"):
+        placed = place_on_road(site, label, size, decor)
+        if placed is not None:
+            return placed
+    if class_name == "person" and site.paths and rule in ("along_path", "scattered", "grouped", "floor"):
+        placed = place_walker(site, label, size, decor, moving=site.rng.random() < 0.6)
+        if placed is not None:
+            return placed
+    if class_name == "animal" and site.enclosures:
+        rule = "enclosure"
+    centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
+    for attempt in range(90):
+        ignore = attempt >= 45
+        if rule == "enclosure":
+            rect = site.pick_rect(site.enclosures)
+            x, y = site.point_in(rect, margin=max(size[0], size[2]) / 2)
+            cand = (x, y, rect.z, site.uniform(0, 360), "floor")
+        else:
+            this_rule = rule if attempt < 70 else "floor"
+            cand = _candidate(site, this_rule, class_name, size, index, centers)
+            if cand is None:
+                cand = _candidate(site, "perimeter" if site.perimeter else "floor", class_name, size, index, centers)
+            if cand is None:
+                break
+        x, y, z0, yaw, mounted = cand
+        parts = shapes.kit(class_name, label, shapes.Placer(x, y, z0, yaw), size, site.rng, season=site.plan.season, mounted=mounted)
+        if mounted == "overhead":  # outdoors, overhead things hang from a pole
+            parts.append(shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22)))
+        box = parts_box(parts)
+        if site.free(box, ignore_occupied=ignore):
+            site.occupied.append(box)
+            return site.add(class_name, label, parts, decor=decor)
+    return None
+
+
+def realise_decor(site: SiteBuilder) -> None:
+    """Place exactly ``choice.count`` objects for every decor choice of the plan."""
+    for choice in site.plan.decor:
+        site.classes.id(choice.semantic_class)  # unknown classes fail here, naming the class
+        n_groups = max(1, math.ceil(choice.count / 4))
+        centers = [site.point_in(site.pick_rect(site.floor), 2.5) for _ in range(n_groups)] if site.floor else None
+        for index in range(choice.count):
+            size = decor_size(choice, site.rng)
+            placed = place_object(site, choice.semantic_class, choice.name, choice.placement, size, decor=choice.name, index=index, group_centers=centers)
+            if placed is None:
+                raise SceneError(
+                    f"Scene {site.plan.sample_id}: no free place for decor {choice.name!r} #{index + 1} of {choice.count} "
+                    f"(class {choice.semantic_class}, placement {choice.placement}, size {tuple(round(s, 2) for s in size)}).",
+                    fix="lower the decor count or size range for this venue in the taxonomy",
+                )
+
+
+def add_people(site: SiteBuilder, count: int, label: str = "pedestrian") -> None:
+    """Background people (from ``people_density``); skipped quietly where no place is free."""
+    for _ in range(count):
+        height = site.uniform(1.55, 1.9)
+        if site.paths:
+            place_walker(site, label, (0.5, height, 0.3), None, moving=site.rng.random() < 0.7)
+        elif site.floor:
+            place_object(site, "person", label, "scattered", (0.5, height, 0.3), decor=None)
+
+
+def add_traffic(site: SiteBuilder, count: int) -> None:
+    for _ in range(count):
+        bus = site.rng.random() < 0.08
+        size = (2.5, 3.2, 11.0) if bus else (site.uniform(1.7, 1.95), site.uniform(1.4, 1.7), site.uniform(4.0, 4.8))
+        place_on_road(site, "bus" if bus else "car", size, None)
