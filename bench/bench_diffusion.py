@@ -23,13 +23,19 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worldmill.generation.diffusion.conditions import load_conditions  # noqa: E402
-from worldmill.generation.diffusion.device import DeviceSettings, memory_report, reset_peak_memory  # noqa: E402
-from worldmill.generation.diffusion.sd_multicontrol import SDMultiControlConfig, SDMultiControlGenerator  # noqa: E402
-from worldmill.generation.diffusion.synthetic import write_synthetic_conditions  # noqa: E402
-from worldmill.generation.diffusion.tiny import tiny_sd_pipeline  # noqa: E402
-from worldmill.generation.propagation import PropagationSettings, keyframe_video, propagate, select_keyframes, warping_error  # noqa: E402
-from worldmill.schemas.plan import RenderSettings  # noqa: E402
+from worldmill.generation.diffusion.conditions import load_conditions
+from worldmill.generation.diffusion.device import DeviceSettings, memory_report, reset_peak_memory
+from worldmill.generation.diffusion.sd_multicontrol import SDMultiControlConfig, SDMultiControlGenerator
+from worldmill.generation.diffusion.synthetic import write_synthetic_conditions
+from worldmill.generation.diffusion.tiny import tiny_sd_pipeline
+from worldmill.generation.propagation import (
+    PropagationSettings,
+    keyframe_video,
+    propagate,
+    select_keyframes,
+    warping_error,
+)
+from worldmill.schemas.plan import RenderSettings
 
 MODALITIES = ("vis", "edge", "depth", "seg")
 
@@ -98,6 +104,49 @@ def bench_size(width: int, height: int, args, device_settings: DeviceSettings, w
     return out
 
 
+def bench_cosmos(args, device_settings: DeviceSettings, workdir: Path) -> dict:
+    """Cosmos-Transfer2.5 multi-control: tiny components at 32x32 (their position tables stop there) unless
+    ``--cosmos-weights-dir`` names real weights, then at the first size in ``--sizes``."""
+    from worldmill.generation.diffusion.cosmos_transfer import CosmosTransferConfig, CosmosTransferGenerator
+    from worldmill.generation.diffusion.tiny import tiny_cosmos_transfer
+
+    mods = ("edge", "depth", "seg", "vis")
+    if args.cosmos_weights_dir:
+        width, height = (int(v) for v in args.sizes.split(",")[0].lower().split("x"))
+        chunk, frames, pipe, nets = 93, args.frames, None, None
+    else:
+        width = height = 32
+        chunk, frames = 5, 9
+        pipe, nets = tiny_cosmos_transfer(mods)
+        pipe.to(device_settings.torch_device())
+        nets = [n.to(device_settings.torch_device()) for n in nets]
+    clip = write_synthetic_conditions(workdir / "cosmos", RenderSettings(width=width, height=height, frames=frames, fps=24), motion=args.motion)
+    conditions = load_conditions(clip.directory, mods)
+    config = CosmosTransferConfig(
+        weights_dir=args.cosmos_weights_dir, modalities=mods, steps=args.steps, num_frames_per_chunk=chunk,
+        max_sequence_length=512 if args.cosmos_weights_dir else 16, guardrail="off", device=device_settings,
+    )
+    gen = CosmosTransferGenerator(config, pipeline=pipe, controlnets=nets)
+    gen.load()
+    device = gen.pipe._execution_device
+    reset_peak_memory(device)
+    _sync(device)
+    t0 = time.perf_counter()
+    out = gen.transfer(conditions, seed=1)
+    _sync(device)
+    seconds = time.perf_counter() - t0
+    chunks = gen.denoising_steps // args.steps
+    return {
+        "cosmos-transfer2.5": {
+            "size": f"{width}x{height}", "frames": frames, "chunk_frames": chunk, "chunks": chunks, "steps": args.steps,
+            "seconds": round(seconds, 3), "frames_per_s": round(frames / seconds, 3),
+            "seconds_per_step_per_chunk": round(seconds / (chunks * args.steps), 4),
+            "warping_error": round(warping_error(out, conditions.depth_m, conditions.camera, device=device), 3),
+            "memory": memory_report(device).as_metadata(),
+        }
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights-dir", default=None, help="local SD + ControlNet weights (default: tiny random models)")
@@ -112,6 +161,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave as is)")
+    parser.add_argument("--cosmos", action="store_true", help="also run Cosmos-Transfer2.5 (tiny unless weights given)")
+    parser.add_argument("--cosmos-weights-dir", default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.threads:
@@ -122,6 +173,9 @@ def main() -> None:
         for size in args.sizes.split(","):
             width, height = (int(v) for v in size.lower().split("x"))
             results["runs"].append(bench_size(width, height, args, device_settings, Path(tmp)))
+            print(json.dumps(results["runs"][-1]), flush=True)
+        if args.cosmos or args.cosmos_weights_dir:
+            results["runs"].append(bench_cosmos(args, device_settings, Path(tmp)))
             print(json.dumps(results["runs"][-1]), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))

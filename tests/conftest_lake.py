@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,10 +17,11 @@ from typing import Any
 
 import pytest
 
+from worldmill.federated.deployment import free_port, stop_process_tree
 from worldmill.lake import Catalogue
 from worldmill.schemas.records import CatalogueRow, ClipRow, PromptRow, ScoreRow
 
-T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 def _default_for(hint: Any) -> Any:
@@ -41,51 +41,140 @@ def make_record(cls: type, **values: Any) -> Any:
     return cls(**values)
 
 
-def prompt_row(i: int, *, venue: str = "zoo", city_key: str = "tokyo-1850147", prompt: str | None = None,
-               time_of_day: str = "night") -> PromptRow:
+def prompt_row(
+    i: int,
+    *,
+    venue: str = "zoo",
+    city_key: str = "tokyo-1850147",
+    prompt: str | None = None,
+    time_of_day: str = "night",
+) -> PromptRow:
     cell = f"{city_key}__{venue}"
     return make_record(
-        PromptRow, sample_id=f"{cell}__r00000-{i:03d}", cell_key=cell, city_key=city_key, venue=venue, round=0, index=i,
-        seed=1000 + i, prompt=prompt if prompt is not None else f"prompt number {i}", word_count=3,
-        camera_motion="dolly", time_of_day=time_of_day, weather="clear", season="spring", plan_json="{}",
-        prompt_sha256=f"{i:064x}", created_at=T0 + dt.timedelta(seconds=i),
+        PromptRow,
+        sample_id=f"{cell}__r00000-{i:03d}",
+        cell_key=cell,
+        city_key=city_key,
+        venue=venue,
+        round=0,
+        index=i,
+        seed=1000 + i,
+        prompt=prompt if prompt is not None else f"prompt number {i}",
+        word_count=3,
+        camera_motion="dolly",
+        time_of_day=time_of_day,
+        weather="clear",
+        season="spring",
+        plan_json="{}",
+        prompt_sha256=f"{i:064x}",
+        created_at=T0 + dt.timedelta(seconds=i),
     )
 
 
-def clip_row(i: int, *, venue: str = "zoo", city_key: str = "tokyo-1850147", city: str = "Tokyo",
-             continent: str = "AS", generator: str = "procedural", time_of_day: str = "night",
-             duration_s: float = 2.0, generate_s: float = 1.0) -> ClipRow:
+def clip_row(
+    i: int,
+    *,
+    venue: str = "zoo",
+    city_key: str = "tokyo-1850147",
+    city: str = "Tokyo",
+    continent: str = "AS",
+    generator: str = "procedural",
+    time_of_day: str = "night",
+    duration_s: float = 2.0,
+    generate_s: float = 1.0,
+) -> ClipRow:
     cell = f"{city_key}__{venue}"
     sample = f"{cell}__r00000-{i:03d}"
     return make_record(
-        ClipRow, clip_id=f"{sample}__{generator}", sample_id=sample, cell_key=cell, city_key=city_key, city=city,
-        country_code="JP", continent=continent, venue=venue, seed=1000 + i, round=0, generator=generator,
-        generator_version="1", uri=f"file:///lake/footage/{venue}/{city_key}/{sample}", rgb_path="rgb.mp4",
-        width=256, height=256, frames=48, fps=24, duration_s=duration_s, camera_motion="dolly",
-        time_of_day=time_of_day, weather="clear", rgb_sha256=f"{i:064x}", conditions_sha256=f"{i:064x}",
-        generate_s=generate_s, created_at=T0 + dt.timedelta(minutes=i),
+        ClipRow,
+        clip_id=f"{sample}__{generator}",
+        sample_id=sample,
+        cell_key=cell,
+        city_key=city_key,
+        city=city,
+        country_code="JP",
+        continent=continent,
+        venue=venue,
+        seed=1000 + i,
+        round=0,
+        generator=generator,
+        generator_version="1",
+        uri=f"file:///lake/footage/{venue}/{city_key}/{sample}",
+        rgb_path="rgb.mp4",
+        width=256,
+        height=256,
+        frames=48,
+        fps=24,
+        duration_s=duration_s,
+        camera_motion="dolly",
+        time_of_day=time_of_day,
+        weather="clear",
+        rgb_sha256=f"{i:064x}",
+        conditions_sha256=f"{i:064x}",
+        generate_s=generate_s,
+        created_at=T0 + dt.timedelta(minutes=i),
     )
 
 
 def score_row(clip: ClipRow, status: str = "pass") -> ScoreRow:
     return make_record(
-        ScoreRow, clip_id=clip.clip_id, cell_key=clip.cell_key, status=status, reason=None if status == "pass" else "blurry",
-        frames=clip.frames, sharpness=1.0, exposure_mean=0.5, contrast=0.2, motion_mean=0.1, scored_at=T0,
+        ScoreRow,
+        clip_id=clip.clip_id,
+        cell_key=clip.cell_key,
+        status=status,
+        reason=None if status == "pass" else "blurry",
+        frames=clip.frames,
+        sharpness=1.0,
+        exposure_mean=0.5,
+        contrast=0.2,
+        motion_mean=0.1,
+        scored_at=T0,
     )
 
 
-def catalogue_row(i: int, *, venue: str = "zoo", city: str = "Tokyo", city_key: str = "tokyo-1850147",
-                  continent: str = "AS", accepted: bool = True, time_of_day: str = "night", duration_s: float = 2.0,
-                  generator: str = "procedural", uri: str | None = None, prompt: str | None = None) -> CatalogueRow:
+def catalogue_row(
+    i: int,
+    *,
+    venue: str = "zoo",
+    city: str = "Tokyo",
+    city_key: str = "tokyo-1850147",
+    continent: str = "AS",
+    accepted: bool = True,
+    time_of_day: str = "night",
+    duration_s: float = 2.0,
+    generator: str = "procedural",
+    uri: str | None = None,
+    prompt: str | None = None,
+) -> CatalogueRow:
     cell = f"{city_key}__{venue}"
     sample = f"{cell}__r00000-{i:03d}"
     return make_record(
-        CatalogueRow, clip_id=f"{sample}__{generator}", sample_id=sample, cell_key=cell, city=city,
-        country_code="XX", continent=continent, venue=venue, round=0, seed=i, generator=generator,
-        prompt=prompt if prompt is not None else f"prompt {i}", time_of_day=time_of_day, weather="clear",
-        season="spring", camera_motion="dolly", width=256, height=256, frames=48, fps=24, duration_s=duration_s,
-        uri=uri or f"file:///lake/footage/{venue}/{city_key}/{sample}", rgb_path="procedural/rgb.mp4",
-        status="pass" if accepted else "fail", reason=None if accepted else "blurry", accepted=accepted,
+        CatalogueRow,
+        clip_id=f"{sample}__{generator}",
+        sample_id=sample,
+        cell_key=cell,
+        city=city,
+        country_code="XX",
+        continent=continent,
+        venue=venue,
+        round=0,
+        seed=i,
+        generator=generator,
+        prompt=prompt if prompt is not None else f"prompt {i}",
+        time_of_day=time_of_day,
+        weather="clear",
+        season="spring",
+        camera_motion="dolly",
+        width=256,
+        height=256,
+        frames=48,
+        fps=24,
+        duration_s=duration_s,
+        uri=uri or f"file:///lake/footage/{venue}/{city_key}/{sample}",
+        rgb_path="procedural/rgb.mp4",
+        status="pass" if accepted else "fail",
+        reason=None if accepted else "blurry",
+        accepted=accepted,
         published_at=T0 + dt.timedelta(minutes=i),
     )
 
@@ -100,12 +189,6 @@ def catalogue(tmp_path) -> Catalogue:
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 AZURITE_BIN = REPO / ".tools" / "emulators" / "node_modules" / ".bin" / "azurite-blob"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout_s: float = 30.0) -> bool:
@@ -133,22 +216,19 @@ class Emulator:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Emulator:
-        log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"worldmill-{self.name}-{self.port}.log", "ab")
-        self.proc = subprocess.Popen(self._argv_for_port(self.port), stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True, cwd=REPO)
+        log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"worldmill-{self.name}-{self.port}.log"
+        with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                self._argv_for_port(self.port), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
+            )
         if not wait_for_port(self.port):
             self.stop()
-            pytest.fail(f"{self.name} did not listen on 127.0.0.1:{self.port} within 30 s (log: {log.name})")
+            pytest.fail(f"{self.name} did not listen on 127.0.0.1:{self.port} within 30 s (log: {log_path})")
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process_tree(self.proc)
         self.proc = None
 
 
@@ -157,8 +237,18 @@ def moto_argv(port: int) -> list[str]:
 
 
 def azurite_argv(port: int) -> list[str]:
-    return [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
-            "--skipApiVersionCheck", "--silent", "--disableTelemetry", "--loose"]
+    return [
+        str(AZURITE_BIN),
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(port),
+        "--inMemoryPersistence",
+        "--skipApiVersionCheck",
+        "--silent",
+        "--disableTelemetry",
+        "--loose",
+    ]
 
 
 def gcs_argv(port: int) -> list[str]:
@@ -193,8 +283,12 @@ def gcs_emulator():
 
 
 def s3_env(emulator: Emulator, prefix: str = "") -> dict[str, str]:
-    return {prefix + "AWS_ACCESS_KEY_ID": "testing", prefix + "AWS_SECRET_ACCESS_KEY": "testing-secret-value",
-            prefix + "AWS_ENDPOINT_URL": emulator.endpoint, prefix + "AWS_REGION": "us-east-1"}
+    return {
+        prefix + "AWS_ACCESS_KEY_ID": "testing",
+        prefix + "AWS_SECRET_ACCESS_KEY": "testing-secret-value",
+        prefix + "AWS_ENDPOINT_URL": emulator.endpoint,
+        prefix + "AWS_REGION": "us-east-1",
+    }
 
 
 def azure_env(emulator: Emulator, prefix: str = "") -> dict[str, str]:
@@ -207,7 +301,6 @@ def gcs_env(emulator: Emulator, prefix: str = "") -> dict[str, str]:
 
 def unique_bucket(stem: str) -> str:
     return f"{stem}-{uuid.uuid4().hex[:8]}"
-
 
 
 class BagOfWordsEmbedder:

@@ -6,28 +6,25 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 pytest.importorskip("diffusers")
 
-from worldmill.generation.base import GenerationRequest  # noqa: E402
-from worldmill.generation.diffusion.conditions import load_conditions  # noqa: E402
-from worldmill.generation.diffusion.sd_multicontrol import SDMultiControlGenerator  # noqa: E402
-from worldmill.generation.diffusion.synthetic import write_synthetic_conditions  # noqa: E402
-from worldmill.generation.diffusion.tiny import tiny_sd_pipeline  # noqa: E402
-from worldmill.generation.propagation import KeyframeGenerator, PropagationSettings, keyframe_video, warping_error  # noqa: E402
-from worldmill.schemas.plan import RenderSettings  # noqa: E402
+from worldmill.generation.base import GenerationRequest
+from worldmill.generation.diffusion.conditions import load_conditions
+from worldmill.generation.diffusion.device import torch_threads
+from worldmill.generation.diffusion.sd_multicontrol import SDMultiControlGenerator
+from worldmill.generation.diffusion.synthetic import write_synthetic_conditions
+from worldmill.generation.diffusion.tiny import tiny_sd_pipeline
+from worldmill.generation.propagation import KeyframeGenerator, PropagationSettings, keyframe_video, warping_error
+from worldmill.schemas.plan import RenderSettings
 
 MODALITIES = ("edge", "depth")
 SETTINGS = RenderSettings(width=32, height=32, frames=10, fps=24)
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
-    """Tiny models run fastest on one thread; on shared cores more threads mostly spin."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):  # tiny models on shared cores: more threads mostly spin
+        yield
 
 
 

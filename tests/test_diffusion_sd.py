@@ -10,25 +10,23 @@ import torch
 
 pytest.importorskip("diffusers")
 
-from worldmill.errors import ConfigError, WeightsNotFoundError  # noqa: E402
-from worldmill.generation.base import GenerationRequest  # noqa: E402
-from worldmill.generation.diffusion.conditions import load_conditions  # noqa: E402
-from worldmill.generation.diffusion.control_maps import ResidualMapHook, fuse_weights  # noqa: E402
-from worldmill.generation.diffusion.sd_multicontrol import SDMultiControlConfig, SDMultiControlGenerator  # noqa: E402
-from worldmill.generation.diffusion.synthetic import write_synthetic_conditions  # noqa: E402
-from worldmill.generation.diffusion.tiny import tiny_sd_pipeline, write_tiny_sd_weights  # noqa: E402
-from worldmill.schemas.plan import RenderSettings  # noqa: E402
+from worldmill.errors import ConfigError, WeightsNotFoundError
+from worldmill.generation.base import GenerationRequest
+from worldmill.generation.diffusion.conditions import load_conditions
+from worldmill.generation.diffusion.control_maps import ResidualMapHook, fuse_weights
+from worldmill.generation.diffusion.device import torch_threads
+from worldmill.generation.diffusion.sd_multicontrol import SDMultiControlConfig, SDMultiControlGenerator
+from worldmill.generation.diffusion.synthetic import write_synthetic_conditions
+from worldmill.generation.diffusion.tiny import tiny_sd_pipeline, write_tiny_sd_weights
+from worldmill.schemas.plan import RenderSettings
 
 MODALITIES = ("edge", "depth")
 SETTINGS = RenderSettings(width=32, height=32, frames=4, fps=24)
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
-    """Tiny models run fastest on one thread; on shared cores more threads mostly spin."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):  # tiny models on shared cores: more threads mostly spin
+        yield
 
 
 
@@ -176,3 +174,17 @@ def test_generate_from_a_local_weights_dir_writes_footage_and_report(tmp_path, c
     report = json.loads((tmp_path / "clip" / "rgb.generation.json").read_text())
     assert report["guardrail"] == "worldmill-face-blur"
     assert report["denoising_steps"] == 8 and report["steps_per_output_frame"] == 2.0
+
+
+@pytest.mark.parametrize("name", ["sd-multicontrolnet", "sd-keyframe", "cosmos-transfer2.5"])
+def test_backends_build_by_name_from_json_options(name, monkeypatch):
+    from worldmill.generation import BACKENDS, get_generator
+    from worldmill.generation.diffusion import DIFFUSION_BACKENDS
+
+    for key, target in DIFFUSION_BACKENDS.items():
+        monkeypatch.setitem(BACKENDS, key, target)
+    options = json.loads('{"weights_dir": "/weights", "modalities": ["edge", "depth"], "device": "cpu", "dtype": "fp32", "steps": 3}')
+    gen = get_generator(name, **options)
+    assert gen.name == name
+    config = getattr(gen, "diffuser", gen).config
+    assert config.steps == 3 and config.modalities == ("edge", "depth") and config.device.dtype == "fp32"

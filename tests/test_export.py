@@ -12,19 +12,19 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from worldmill import video  # noqa: E402
-from worldmill.errors import GenerationError  # noqa: E402
-from worldmill.export import (  # noqa: E402
+from worldmill import video
+from worldmill.errors import GenerationError
+from worldmill.export import (
     build_transfer1_command,
     export_cosmos_transfer1,
     read_transfer1_results,
     validate_transfer1_batch,
     validate_transfer1_spec,
 )
-from worldmill.generation.diffusion.synthetic import write_synthetic_conditions  # noqa: E402
-from worldmill.lake import Catalogue, LocalBlobStore  # noqa: E402
-from worldmill.schemas.plan import RenderSettings  # noqa: E402
-from worldmill.schemas.records import CatalogueRow, utcnow  # noqa: E402
+from worldmill.generation.diffusion.synthetic import write_synthetic_conditions
+from worldmill.lake import Catalogue, LocalBlobStore
+from worldmill.schemas.plan import RenderSettings
+from worldmill.schemas.records import CatalogueRow, utcnow
 
 SETTINGS = RenderSettings(width=32, height=32, frames=4, fps=24)
 SAMPLES = [("tokyo-1850147", "zoo"), ("lima-3936456", "museum")]

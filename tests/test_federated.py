@@ -17,14 +17,7 @@ from flwr.serverapp import Grid
 from worldmill.errors import ConfigError, FederationError, SceneError
 from worldmill.federated.client_app import app as client_app
 from worldmill.federated.config import DPSettings, FederationSettings, WorldModelConfig
-from worldmill.federated.data import (
-    SiteShard,
-    camera_actions,
-    camera_to_world,
-    load_shard,
-    split_clips,
-    stratum_key,
-)
+from worldmill.federated.data import SiteShard, camera_actions, load_shard, split_clips, stratum_key
 from worldmill.federated.model import (
     TrainSettings,
     build_model,
@@ -107,24 +100,30 @@ def test_weights_round_trip_through_safetensors_with_metadata():
 # -- camera actions and the shard ------------------------------------------------------------------------
 
 
-def _pose(tx: float, yaw: float) -> list[list[float]]:
+def _pose(tx: float, yaw: float) -> np.ndarray:
     c, s = math.cos(yaw), math.sin(yaw)
-    return [[c, -s, 0, tx], [s, c, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    return np.array([[c, -s, 0, tx], [s, c, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float64)
 
 
 def test_camera_actions_are_relative_motion_between_frames():
-    poses = camera_to_world({"camera_to_world": [_pose(0, 0), _pose(0.5, 0), _pose(0.5, 0.1)]})
-    actions = camera_actions(poses)
-    assert actions.shape == (2, 6)
-    np.testing.assert_allclose(actions[0], [0.5, 0, 0, 0, 0, 0], atol=1e-6)
-    np.testing.assert_allclose(actions[1], [0, 0, 0, 0, 0, 0.1], atol=1e-6)
-    # per-frame layout and the world-to-camera convention give the same motion
-    frames = {"frames": [{"transform_matrix": p} for p in poses.tolist()]}
-    np.testing.assert_allclose(camera_actions(camera_to_world(frames)), actions, atol=1e-9)
-    inverse = {"extrinsics": np.linalg.inv(poses).tolist(), "extrinsics_convention": "world_to_camera"}
-    np.testing.assert_allclose(camera_actions(camera_to_world(inverse)), actions, atol=1e-9)
-    with pytest.raises(SceneError, match="camera_to_world"):
-        camera_to_world({"intrinsics": {}})
+    actions = camera_actions(np.stack([_pose(0, 0), _pose(0.5, 0), _pose(0.5, 0.1), _pose(0.5, 0.1)]))
+    assert actions.shape == (3, 6)
+    np.testing.assert_allclose(actions[0], [0.5, 0, 0, 0, 0, 0], atol=1e-6)  # moved along its own x axis
+    np.testing.assert_allclose(actions[1], [0, 0, 0, 0, 0, 0.1], atol=1e-6)  # turned 0.1 rad about z
+    np.testing.assert_allclose(actions[2], 0, atol=1e-6)
+    # the same motion seen from a rotated world start gives the same actions (they are relative)
+    turned = np.stack([_pose(0, 1.0) @ p for p in (_pose(0, 0), _pose(0.5, 0), _pose(0.5, 0.1), _pose(0.5, 0.1))])
+    np.testing.assert_allclose(camera_actions(turned), actions, atol=1e-6)
+
+
+def test_a_clip_without_a_readable_camera_path_is_rejected_with_its_file(tmp_path):
+    write_synthetic_site(tmp_path / "s", [SyntheticStratum("lima-3936456", "zoo", "dusk", clips=2)])
+    shard = SiteShard(SiteSpec("s", str(tmp_path / "s")))
+    clip = shard.accepted_clips()[0]
+    camera = shard.local_path(clip.camera_key)
+    camera.write_text(json.dumps({"intrinsics": {}}))
+    with pytest.raises(SceneError, match="camera.json"):
+        shard.load_clip(clip, 64)
 
 
 def test_shard_reads_only_accepted_clips_and_holds_out_whole_clips_per_stratum(sites):
@@ -222,7 +221,9 @@ class InProcessGrid(Grid):
             node = message.metadata.dst_node_id
             if node not in self.dead:
                 site = self.sites[node]
-                context = Context(1, node, {"site": site.name, "root-uri": site.root_uri}, RecordDict(), self.run_config)
+                context = Context(
+                    1, node, {"site": site.name, "root-uri": site.root_uri}, RecordDict(), self.run_config
+                )
                 self.calls += 1
                 try:
                     reply = client_app(message, context)
@@ -284,7 +285,13 @@ def test_a_dead_site_below_the_quorum_fails_the_round_with_a_clear_error(sites):
     settings = FederationSettings(rounds=1, expected_sites=3, **FAST)  # quorum = all three
     clock = FakeClock()
     with pytest.raises(FederationError, match=r"round 1: 2 of 3 required sites replied") as info:
-        run_rounds(InProcessGrid(sites, settings, dead={"aws-us"}), settings, _initial(settings), clock=clock, sleep=clock.sleep)
+        run_rounds(
+            InProcessGrid(sites, settings, dead={"aws-us"}),
+            settings,
+            _initial(settings),
+            clock=clock,
+            sleep=clock.sleep,
+        )
     assert "no reply after 30s" in str(info.value) and "resumes from the last registered version" in info.value.fix
 
 
@@ -303,11 +310,16 @@ def test_exchange_returns_once_the_quorum_cannot_be_reached_anymore():
 
     clock = FakeClock()
     messages = [Message(RecordDict(), dst_node_id=n, message_type="train") for n in (1, 2)]
-    result = exchange(Silent(), messages, quorum=1, round_timeout_s=5, straggler_timeout_s=1, clock=clock, sleep=clock.sleep)
+    result = exchange(
+        Silent(), messages, quorum=1, round_timeout_s=5, straggler_timeout_s=1, clock=clock, sleep=clock.sleep
+    )
     assert result.replies == [] and set(result.failed) == {1, 2} and 5 <= clock.now < 6
 
 
-@pytest.mark.parametrize("strategy,dp", [("fedprox", None), ("fedavg", DPSettings("server", 0.01, 5.0)), ("fedavg", DPSettings("client", 0.01, 5.0))])
+@pytest.mark.parametrize(
+    "strategy,dp",
+    [("fedprox", None), ("fedavg", DPSettings("server", 0.01, 5.0)), ("fedavg", DPSettings("client", 0.01, 5.0))],
+)
 def test_fedprox_and_differential_privacy_wrappers_train(sites, strategy, dp):
     settings = FederationSettings(rounds=1, expected_sites=2, strategy=strategy, dp=dp, **FAST)
     outcome = run_rounds(InProcessGrid(sites[:2], settings), settings, _initial(settings))
@@ -370,10 +382,12 @@ def test_generated_flower_app_carries_the_settings_as_run_config(tmp_path):
 
     from flwr.cli.config_utils import load_and_validate
 
-    settings = FederationSettings(rounds=3, expected_sites=2, min_sites=1, dp=DPSettings("client", 0.5, 2.0), output_dir="/o")
+    settings = FederationSettings(
+        rounds=3, expected_sites=2, min_sites=1, dp=DPSettings("client", 0.5, 2.0), output_dir="/o"
+    )
     app_dir = write_flower_app(tmp_path / "app", settings)
     config, _ = load_and_validate(app_dir / "pyproject.toml")
-    assert config["tool"]["flwr"]["app"]["components"]["clientapp"] == "worldmill_flower_app:client_app"
+    assert config["tool"]["flwr"]["app"]["components"]["clientapp"] == "worldmill_flower_client:app"
     run_config = tomllib.loads((app_dir / "pyproject.toml").read_text())["tool"]["flwr"]["app"]["config"]
     assert FederationSettings.from_run_config(run_config) == settings
 
@@ -418,3 +432,41 @@ def test_model_version_sensor_requests_footage_for_the_weakest_strata_once_per_v
     newer = registry.register(candidate_from(result, settings, version.model_version))
     third = model_version_sensor(build_sensor_context(instance=instance, cursor=tick.cursor, resources=resources))
     assert third.cursor == newer.model_version and len(third.run_requests) == WEAKEST_STRATA_PER_VERSION
+
+
+def test_federated_assets_register_a_version_and_describe_it(outcome, tmp_path, monkeypatch):
+    from dagster import DagsterInstance, materialize
+
+    import worldmill.federated.runner as runner
+    from worldmill.assets.federated import federated_round, world_model
+    from worldmill.resources import LakeResource
+
+    result, settings = outcome
+    lake = LakeResource(uri=str(tmp_path / "lake"))
+    calls = []
+
+    def fake_run_federation(rounds, sites, *, registry, **kwargs):
+        """Stands in for the Flower deployment (covered by test_federated_deploy.py)."""
+        calls.append((rounds, [s.name for s in sites], kwargs))
+        row = registry.register(candidate_from(result, settings, None))
+        return runner.FederationResult(
+            model_version=row.model_version, parent_version=None, initial_val_loss=row.initial_val_loss,
+            final_val_loss=row.final_val_loss, sites=row.sites, sites_dropped=[], rounds=rounds, strategy="fedavg",
+            weights_uri=row.weights_uri, val_loss_by_round=[row.initial_val_loss], round_seconds=[1.0],
+            client_seconds=[{}], duration_s=1.0, work_dir="",
+        )  # fmt: skip
+
+    monkeypatch.setattr(runner, "run_federation", fake_run_federation)
+    sites_json = json.dumps([{"name": s, "root_uri": str(tmp_path / s)} for s in ("aws-us", "gcp-eu")])
+    run = materialize(
+        [federated_round, world_model],
+        resources={"lake": lake},
+        run_config={"ops": {"federated_round": {"config": {"rounds": 3, "min_sites": 1, "sites_json": sites_json}}}},
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert run.success
+    assert calls == [(3, ["aws-us", "gcp-eu"], {"strategy": "fedavg", "min_sites": 1, "seed": 0, "local_steps": 30})]
+    version = Registry(lake.catalogue).latest().model_version
+    metadata = run.asset_materializations_for_node("world_model")[0].metadata
+    assert metadata["model_version"].value == version and metadata["train_clips"].value == 12
+    assert "| stratum |" in metadata["strata"].value

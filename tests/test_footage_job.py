@@ -86,3 +86,18 @@ def test_unknown_cell_fails_with_a_clear_message(tiny_resources):
     failure = next(e for e in result.all_events if e.is_step_failure)
     text = failure.step_failure_data.user_failure_data.description
     assert "atlantis-1" in text
+
+
+def test_a_run_killed_before_clips_resumes_its_round(tiny_resources, lake_uri, cell_key):
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("cells", [cell_key])
+    partial = materialize([prompts, conditions], partition_key=cell_key, instance=instance, resources=tiny_resources)
+    assert partial.success  # the run "dies" here: prompts and conditions written, no clips
+
+    assert _run(instance, tiny_resources, cell_key).success
+    lake = Catalogue(lake_uri)
+    assert lake.sql("SELECT DISTINCT round FROM prompts")["round"].to_list() == [1]
+    orphans = lake.sql(
+        "SELECT count(*) AS n FROM prompts p WHERE NOT EXISTS (SELECT 1 FROM clips c WHERE c.sample_id = p.sample_id)"
+    )["n"][0]
+    assert orphans == 0

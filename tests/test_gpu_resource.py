@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from worldmill.errors import ConfigError, GenerationError  # noqa: E402
-from worldmill.generation.diffusion.device import DevicePool, DeviceSettings  # noqa: E402
-from worldmill.resources.gpu import GPUResource  # noqa: E402
+from worldmill.errors import ConfigError, GenerationError
+from worldmill.generation.diffusion.device import DevicePool, DeviceSettings
+from worldmill.resources.gpu import GPUResource
 
 
 def test_settings_resolve_on_cpu():
@@ -71,10 +71,12 @@ def test_one_generation_per_device_at_a_time(tmp_path):
 
 
 def test_a_busy_device_times_out_with_a_fix(tmp_path):
-    with DevicePool(tmp_path, "cuda:0").claim():
-        with pytest.raises(GenerationError, match="stayed busy"):
-            with DevicePool(tmp_path, "cuda:0").claim(timeout_s=0.2):
-                pass
+    with (
+        DevicePool(tmp_path, "cuda:0").claim(),
+        pytest.raises(GenerationError, match="stayed busy"),
+        DevicePool(tmp_path, "cuda:0").claim(timeout_s=0.2),
+    ):
+        pass
     with DevicePool(tmp_path, "cuda:0").claim(timeout_s=0.2) as slot:  # released again
         assert slot == 0
 

@@ -9,13 +9,15 @@ from typing import ClassVar
 import polars as pl
 import pyarrow as pa
 import pytest
-from conftest_lake import catalogue, clip_row, prompt_row, score_row  # noqa: F401 - fixture
+from conftest_lake import clip_row, prompt_row, score_row
 from deltalake import DeltaTable
 
 from worldmill.errors import CatalogueError, StorageError
 from worldmill.lake import Catalogue
 from worldmill.schemas.records import PromptRow, Record
 from worldmill.schemas.tables import TABLES
+
+pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
 
 
 def test_first_upsert_creates_the_table_under_tables_dir(catalogue, tmp_path):
@@ -124,8 +126,12 @@ def test_new_nullable_column_merges_into_existing_table(catalogue, monkeypatch):
     class PromptRowV2(PromptRow):
         language: str | None = None
 
-    write = catalogue.upsert([PromptRowV2(**{**prompt_row(1).to_row(), "language": "ja"}), PromptRowV2(
-        **{**prompt_row(2).to_row(), "language": "en"})])
+    write = catalogue.upsert(
+        [
+            PromptRowV2(**{**prompt_row(1).to_row(), "language": "ja"}),
+            PromptRowV2(**{**prompt_row(2).to_row(), "language": "en"}),
+        ]
+    )
     assert (write.rows_inserted, write.rows_updated) == (1, 1)
     frame = catalogue.read("prompts").sort("index")
     assert frame["language"].to_list() == [None, "ja", "en"]
@@ -191,11 +197,13 @@ def test_records_registered_later_get_tables_and_unkeyed_file_uri_roots(tmp_path
     register(NoteRow)
     try:
         cat = Catalogue((tmp_path / "x").as_uri())  # file:// URIs work too
-        t = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        t = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         cat.upsert([NoteRow("k", 1, "one", t), NoteRow("k", 2, "two", t)])
         cat.upsert([NoteRow("k", 1, "uno", t)])
         assert cat.sql_rows("SELECT a, b, note FROM test_notes ORDER BY b") == [
-            {"a": "k", "b": 1, "note": "uno"}, {"a": "k", "b": 2, "note": "two"}]
+            {"a": "k", "b": 1, "note": "uno"},
+            {"a": "k", "b": 2, "note": "two"},
+        ]
         assert cat.root_uri == str(tmp_path / "x")
     finally:
         TABLES.pop("test_notes")
@@ -203,12 +211,22 @@ def test_records_registered_later_get_tables_and_unkeyed_file_uri_roots(tmp_path
 
 def test_storage_options_never_appear_in_repr_or_errors(tmp_path):
     secret = "SuperSecretValue123"
-    cat = Catalogue("s3://bucket/lake", {"AWS_SECRET_ACCESS_KEY": secret, "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-                                          "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": "id",
-                                          "AWS_REGION": "us-east-1", "max_retries": "1",
-                                          "retry_timeout": "1s"}, site="aws-us",
-                    retry=__import__("worldmill.lake.retry", fromlist=["RetryPolicy"]).RetryPolicy(
-                        attempts=2, initial_delay_s=0.01))
+    cat = Catalogue(
+        "s3://bucket/lake",
+        {
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_ACCESS_KEY_ID": "id",
+            "AWS_REGION": "us-east-1",
+            "max_retries": "1",
+            "retry_timeout": "1s",
+        },
+        site="aws-us",
+        retry=__import__("worldmill.lake.retry", fromlist=["RetryPolicy"]).RetryPolicy(
+            attempts=2, initial_delay_s=0.01
+        ),
+    )
     assert secret not in repr(cat)
     with pytest.raises(StorageError) as info:
         cat.upsert([prompt_row(0)])

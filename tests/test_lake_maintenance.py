@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 import pytest
-from conftest_lake import catalogue, catalogue_row  # noqa: F401 - fixture
+from conftest_lake import catalogue_row
 
 from worldmill.errors import ConfigError
 from worldmill.lake.maintenance import (
@@ -20,10 +20,21 @@ from worldmill.lake.maintenance import (
 
 POLICY = MaintenancePolicy()
 HEALTHY = TableStats(
-    site="aws-us", table="catalogue", version=5, file_count=4, small_file_count=0, total_bytes=4 << 27,
-    rows=2_000_000, columns=("clip_id", "city", "venue", "published_at"), partition_columns=("venue",),
-    versions_since_checkpoint=3, versions_since_zorder=2, vacuumable_files=0,
+    site="aws-us",
+    table="catalogue",
+    version=5,
+    file_count=4,
+    small_file_count=0,
+    total_bytes=4 << 27,
+    rows=2_000_000,
+    columns=("clip_id", "city", "venue", "published_at"),
+    partition_columns=("venue",),
+    versions_since_checkpoint=3,
+    versions_since_zorder=2,
+    vacuumable_files=0,
 )
+
+pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
 
 
 def kinds(stats: TableStats, policy: MaintenancePolicy = POLICY) -> list[str]:
@@ -48,8 +59,9 @@ def test_small_tables_are_compacted_not_z_ordered():
 
 
 def test_z_order_alternatives_and_tables_without_filter_columns():
-    stats = dataclasses.replace(HEALTHY, columns=("clip_id", "city_key", "created_at"), partition_columns=(),
-                                file_count=50, small_file_count=50)
+    stats = dataclasses.replace(
+        HEALTHY, columns=("clip_id", "city_key", "created_at"), partition_columns=(), file_count=50, small_file_count=50
+    )
     assert plan_maintenance(stats, POLICY)[0].columns == ("city_key", "created_at")
     plain = dataclasses.replace(stats, columns=("clip_id", "status"))
     assert kinds(plain) == ["compact", "checkpoint"]
@@ -83,8 +95,14 @@ def test_invalid_policy_is_rejected():
 
 def _many_small_batches(catalogue, batches: int = 12, per_batch: int = 5) -> None:
     for b in range(batches):
-        catalogue.upsert([catalogue_row(b * per_batch + i, venue="zoo" if i % 2 else "museum",
-                                        city=["Tokyo", "Lagos", "Paris"][i % 3]) for i in range(per_batch)])
+        catalogue.upsert(
+            [
+                catalogue_row(
+                    b * per_batch + i, venue="zoo" if i % 2 else "museum", city=["Tokyo", "Lagos", "Paris"][i % 3]
+                )
+                for i in range(per_batch)
+            ]
+        )
 
 
 def test_run_maintenance_compacts_checkpoints_records_and_keeps_results(catalogue):

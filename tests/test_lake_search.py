@@ -6,26 +6,47 @@ import dataclasses
 
 import pyarrow as pa
 import pytest
-from conftest_lake import BagOfWordsEmbedder, catalogue, catalogue_row  # noqa: F401 - fixture
+from conftest_lake import BagOfWordsEmbedder, catalogue_row
 
 from worldmill.errors import CatalogueError
 from worldmill.lake.search import MiniLMEmbedder, SemanticSearch, index_embeddings, scene_description
 
 LABELLED = [
     # (city, venue, time_of_day, prompt)
-    ("Tokyo", "zoo", "night", "Paper lanterns glow over the giraffe enclosure of a zoo at night, visitors with umbrellas."),
+    (
+        "Tokyo",
+        "zoo",
+        "night",
+        "Paper lanterns glow over the giraffe enclosure of a zoo at night, visitors with umbrellas.",
+    ),
     ("Tokyo", "hospital", "noon", "A bright hospital corridor with nurses pushing a gurney past waiting chairs."),
     ("Lagos", "museum", "dusk", "Carved wooden masks and bronze statues in glass cases of a quiet museum gallery."),
     ("Paris", "amusement_park", "noon", "A roller coaster climbs above a crowded amusement park with a ferris wheel."),
-    ("São Paulo", "zoo", "morning", "Monkeys swing between trees while children watch from a zoo walkway in the morning."),
+    (
+        "São Paulo",
+        "zoo",
+        "morning",
+        "Monkeys swing between trees while children watch from a zoo walkway in the morning.",
+    ),
     ("Shanghai", "museum", "night", "Ancient porcelain vases lit by spotlights in a dark museum hall at night."),
 ]
 
+pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
+
 
 def _publish(catalogue):
-    rows = [catalogue_row(i, city=c, city_key=c.lower().replace(" ", "-").replace("ã", "a") + "-1", venue=v,
-                          time_of_day=t, prompt=p, accepted=i != 3)
-            for i, (c, v, t, p) in enumerate(LABELLED)]
+    rows = [
+        catalogue_row(
+            i,
+            city=c,
+            city_key=c.lower().replace(" ", "-").replace("ã", "a") + "-1",
+            venue=v,
+            time_of_day=t,
+            prompt=p,
+            accepted=i != 3,
+        )
+        for i, (c, v, t, p) in enumerate(LABELLED)
+    ]
     catalogue.upsert(rows)
     return rows
 
@@ -54,7 +75,11 @@ def test_search_ranks_by_cosine_and_filters(catalogue):
     zoo_only = search.search("porcelain vases in a museum hall", k=5, where="venue = 'zoo'")
     assert set(zoo_only["venue"]) == {"zoo"} and zoo_only.height == 2
     assert set(search.search("roller coaster", k=10, where="accepted")["city"]) == {
-        "Tokyo", "Lagos", "São Paulo", "Shanghai"}
+        "Tokyo",
+        "Lagos",
+        "São Paulo",
+        "Shanghai",
+    }
     with pytest.raises(CatalogueError, match="no_such_column"):
         search.search("zoo", where="no_such_column = 1")
     with pytest.raises(CatalogueError, match="Empty search text"):
@@ -74,8 +99,15 @@ def test_search_sees_new_embeddings_and_explains_missing_tables(catalogue):
 
 
 def test_scene_description_reads_labels():
-    text = scene_description({"time_of_day": "night", "venue": "amusement_park", "city": "Tokyo", "weather": "rain",
-                              "camera_motion": "orbit"})
+    text = scene_description(
+        {
+            "time_of_day": "night",
+            "venue": "amusement_park",
+            "city": "Tokyo",
+            "weather": "rain",
+            "camera_motion": "orbit",
+        }
+    )
     assert text == "night amusement park in Tokyo, rain weather, orbit camera"
 
 

@@ -6,18 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest_lake import (
-    azure_env,
-    azurite_emulator,  # noqa: F401 - fixture
-    catalogue_row,
-    clip_row,
-    gcs_emulator,  # noqa: F401 - fixture
-    gcs_env,
-    moto_emulator,  # noqa: F401 - fixture
-    prompt_row,
-    s3_env,
-    unique_bucket,
-)
+from conftest_lake import azure_env, catalogue_row, clip_row, gcs_env, prompt_row, s3_env, unique_bucket
 
 from worldmill.errors import ConfigError, StorageError
 from worldmill.lake.blobs import FsspecBlobStore, LocalBlobStore
@@ -28,11 +17,17 @@ from worldmill.lake.storage import StorageConfig
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 FAST = RetryPolicy(attempts=2, initial_delay_s=0.05)
 
+pytest_plugins = ("conftest_lake",)  # fixtures: azurite_emulator, gcs_emulator, moto_emulator
+
 
 # -- configuration rendering (no emulator) --------------------------------------------------------------
 def test_s3_config_renders_delta_and_fsspec_options_from_prefixed_env():
-    env = {"WM_US_AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "WM_US_AWS_SECRET_ACCESS_KEY": SECRET,
-           "WM_US_AWS_REGION": "eu-west-1", "AWS_SECRET_ACCESS_KEY": "not-this-one"}
+    env = {
+        "WM_US_AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "WM_US_AWS_SECRET_ACCESS_KEY": SECRET,
+        "WM_US_AWS_REGION": "eu-west-1",
+        "AWS_SECRET_ACCESS_KEY": "not-this-one",
+    }
     cfg = StorageConfig.from_env("s3://bucket/lake/", env=env, env_prefix="WM_US_", site="aws-us")
     assert cfg.root_uri == "s3://bucket/lake" and cfg.kind == "s3" and cfg.bucket == "bucket"
     delta = cfg.delta_storage_options()
@@ -45,14 +40,16 @@ def test_s3_config_renders_delta_and_fsspec_options_from_prefixed_env():
 
 
 def test_azure_and_gcs_configs_render_emulator_and_cloud_options():
-    emu = StorageConfig.from_env("az://cont/lake", env={"AZURE_STORAGE_USE_EMULATOR": "true",
-                                                         "AZURE_STORAGE_ENDPOINT": "http://127.0.0.1:1234"})
+    emu = StorageConfig.from_env(
+        "az://cont/lake", env={"AZURE_STORAGE_USE_EMULATOR": "true", "AZURE_STORAGE_ENDPOINT": "http://127.0.0.1:1234"}
+    )
     delta = emu.delta_storage_options()
     assert delta["azure_storage_endpoint"] == "http://127.0.0.1:1234/devstoreaccount1"
     assert delta["account_name"] == "devstoreaccount1" and delta["allow_http"] == "true"
     assert "BlobEndpoint=http://127.0.0.1:1234/devstoreaccount1;" in emu.fsspec_kwargs()["connection_string"]
-    cloud = StorageConfig.from_env("abfs://cont@acct.dfs.core.windows.net/lake",
-                                   env={"AZURE_STORAGE_ACCOUNT_KEY": SECRET})
+    cloud = StorageConfig.from_env(
+        "abfs://cont@acct.dfs.core.windows.net/lake", env={"AZURE_STORAGE_ACCOUNT_KEY": SECRET}
+    )
     assert cloud.delta_storage_options()["account_name"] == "acct"
     assert cloud.fsspec_kwargs() == {"account_name": "acct", "account_key": SECRET}
     assert cloud.fs_path("abfs://cont@acct.dfs.core.windows.net/lake/x") == "cont/lake/x"
@@ -137,14 +134,17 @@ def test_s3_roundtrip_on_moto(moto_emulator, tmp_path):
 @pytest.mark.parametrize("form", ["az", "abfs"])
 def test_azure_roundtrip_on_azurite(azurite_emulator, tmp_path, form):
     container = unique_bucket("wm")
-    root = f"az://{container}/lake" if form == "az" else f"abfs://{container}@devstoreaccount1.dfs.core.windows.net/lake"
+    root = (
+        f"az://{container}/lake" if form == "az" else f"abfs://{container}@devstoreaccount1.dfs.core.windows.net/lake"
+    )
     _roundtrip(StorageConfig.from_env(root, env=azure_env(azurite_emulator), site="azure-asia"), tmp_path)
 
 
 @pytest.mark.emulator
 def test_gcs_blobs_on_emulator_and_delta_limitation(gcs_emulator, tmp_path):
-    cfg = StorageConfig.from_env(f"gs://{unique_bucket('wm')}/lake", env=gcs_env(gcs_emulator), site="gcp-eu",
-                                 retry=FAST)
+    cfg = StorageConfig.from_env(
+        f"gs://{unique_bucket('wm')}/lake", env=gcs_env(gcs_emulator), site="gcp-eu", retry=FAST
+    )
     cfg.ensure_bucket()
     blobs = cfg.blob_store(cache_dir=tmp_path / "cache")
     src = tmp_path / "s"
@@ -176,8 +176,9 @@ def test_global_view_across_three_sites_and_replication(moto_emulator, azurite_e
     assert SECRET not in json.dumps(lake.describe())
     us_root = lake.blobs("aws-us").root_uri
     rows = [
-        catalogue_row(0, city="New York", city_key="new-york-5128581", continent="NA",
-                      uri=f"{us_root}/zoo/new-york-5128581/s0"),
+        catalogue_row(
+            0, city="New York", city_key="new-york-5128581", continent="NA", uri=f"{us_root}/zoo/new-york-5128581/s0"
+        ),
         catalogue_row(1, city="New York", city_key="new-york-5128581", continent="NA", accepted=False),
         catalogue_row(2, city="Tokyo", continent="AS", time_of_day="noon"),
         catalogue_row(3, city="Osaka", city_key="osaka-1853909", continent="AS", uri=f"{us_root}/zoo/osaka/s3"),
@@ -185,13 +186,21 @@ def test_global_view_across_three_sites_and_replication(moto_emulator, azurite_e
     ]
     writes = lake.upsert(rows)
     assert {s: w.rows_inserted for s, w in writes.items()} == {"aws-us": 3, "azure-asia": 1, "local-eu": 1}
-    lake.upsert([clip_row(i, city_key=r.cell_key.split("__")[0], continent=r.continent, venue=r.venue)
-                 for i, r in enumerate(rows)])
+    lake.upsert(
+        [
+            clip_row(i, city_key=r.cell_key.split("__")[0], continent=r.continent, venue=r.venue)
+            for i, r in enumerate(rows)
+        ]
+    )
     by_site = lake.sql("SELECT site, count(*) AS n FROM catalogue GROUP BY site ORDER BY site").to_dicts()
     assert by_site == [{"site": "aws-us", "n": 3}, {"site": "azure-asia", "n": 1}, {"site": "local-eu", "n": 1}]
     coverage = lake.sql("SELECT city, sum(accepted_clips) AS a FROM coverage GROUP BY city ORDER BY city").to_dicts()
-    assert coverage == [{"city": "New York", "a": 1}, {"city": "Osaka", "a": 1}, {"city": "Paris", "a": 1},
-                        {"city": "Tokyo", "a": 1}]
+    assert coverage == [
+        {"city": "New York", "a": 1},
+        {"city": "Osaka", "a": 1},
+        {"city": "Paris", "a": 1},
+        {"city": "Tokyo", "a": 1},
+    ]
     assert lake.sql("SELECT count(*) AS n FROM cost_per_accepted_second").item() == 1
 
     # replication of accepted clips from aws-us to azure-asia: resumable and idempotent

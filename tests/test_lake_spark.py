@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest_lake import catalogue, catalogue_row  # noqa: F401 - fixture
+from conftest_lake import catalogue_row
 
 from worldmill.errors import ConfigError
 from worldmill.lake.spark import SailServer, read_table, spark_session, write_table
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+
+pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
 
 
 @pytest.fixture(scope="module")

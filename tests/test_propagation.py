@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-import torch
 
 from worldmill.errors import ConfigError, GenerationError
 from worldmill.generation.diffusion.conditions import CameraTrack, parse_camera
+from worldmill.generation.diffusion.device import torch_threads
 from worldmill.generation.diffusion.synthetic import render_synthetic
 from worldmill.generation.propagation import (
     PropagationSettings,
@@ -23,11 +25,8 @@ SIZE = RenderSettings(width=64, height=48, frames=12, fps=24)
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
-    """Tiny models run fastest on one thread; on shared cores more threads mostly spin."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):  # tiny models on shared cores: more threads mostly spin
+        yield
 
 
 
@@ -77,7 +76,7 @@ def test_keyframes_follow_the_motion(scenes):
     moving = select_keyframes(scenes["truck"][1], scenes["truck"][3], settings)
     assert static[0] == moving[0] == 0 and static[-1] == moving[-1] == SIZE.frames - 1
     assert len(moving) > len(static)
-    assert all(b - a <= 6 for a, b in zip(moving, moving[1:]))
+    assert all(b - a <= 6 for a, b in itertools.pairwise(moving))
 
 
 def test_propagated_frames_are_steadier_than_independent_noise(scenes):
@@ -108,7 +107,7 @@ def test_holes_are_filled_by_diffusion_when_asked(scenes):
 
 
 def test_opengl_camera_and_range_depth_are_converted(scenes):
-    rgb, depth, _, camera = scenes["truck"]
+    _, depth, _, camera = scenes["truck"]
     flip = np.diag([1.0, -1.0, -1.0, 1.0])
     intr = {"fx": camera.K[0, 0], "fy": camera.K[1, 1], "cx": camera.K[0, 2], "cy": camera.K[1, 2], "width": 64, "height": 48}
     gl = parse_camera({"intrinsics": intr, "camera_to_world": (camera.camera_to_world @ flip).tolist(), "convention": "opengl"})

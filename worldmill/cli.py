@@ -75,7 +75,7 @@ def generate(
     cells = tax.cells(list(cities), list(venues))
     keys = [c.key for c in cells]
     instance.add_dynamic_partitions(cells_partitions.name, keys)
-    result = defs.get_job_def("taxonomy_job").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def("taxonomy_job").execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:
         raise WorldmillError(f"The taxonomy job failed:\n{_failure_text(result)}")
     run_config = {
@@ -86,7 +86,7 @@ def generate(
         },
         "ops": {"prompts": {"config": {"round": round_}}},
     }
-    job = defs.get_job_def("footage_job")
+    job = defs.resolve_job_def("footage_job")
     for key in tqdm(keys, desc="cells", unit="cell", disable=not progress, file=sys.stderr):
         result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=key, raise_on_error=False)
         if not result.success:

@@ -239,10 +239,12 @@ def produce_clips(
     return out
 
 
-def round_conditions(catalogue: Catalogue, sample_ids: Sequence[str]) -> list[ConditionRow]:
-    ids = ", ".join(f"'{_checked_key(s)}'" for s in sample_ids) or "''"
-    frame = catalogue.sql(f"SELECT * FROM conditions WHERE sample_id IN ({ids})")
-    return [ConditionRow(**row) for row in frame.to_dicts()]
+def round_conditions(catalogue: Catalogue, cell_key: str, sample_ids: Sequence[str]) -> list[ConditionRow]:
+    """The condition rows of the given samples of a cell, in the order asked."""
+    key = _checked_key(cell_key)
+    frame = catalogue.sql(f"SELECT * FROM conditions WHERE cell_key = '{key}'")
+    by_id = {row["sample_id"]: row for row in frame.to_dicts()}
+    return [ConditionRow(**by_id[s]) for s in sample_ids if s in by_id]
 
 
 # -- catalogue -------------------------------------------------------------------------------------------

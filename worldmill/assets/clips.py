@@ -19,7 +19,7 @@ def clips(
     """Footage made from each sample's conditions by the configured generator backend."""
     tax = taxonomy_source.load()
     rows = stages.round_prompts(lake.catalogue, context.partition_key)
-    conds = stages.round_conditions(lake.catalogue, [r.sample_id for r in rows])
+    conds = stages.round_conditions(lake.catalogue, context.partition_key, [r.sample_id for r in rows])
     made = stages.produce_clips(
         rows, conds, tax.cell(context.partition_key), generator.generator(), lake.blobs, render.settings(), tax.classes
     )

@@ -21,7 +21,7 @@ class Transfer1RunConfig(Config):
     export_dir: str  # where the specs, batch.jsonl and control files are written
     outputs_dir: str  # Transfer1's --video_save_folder
     where: str | None = None  # DuckDB SQL over the catalogue table's columns
-    command: list[str] = list(DEFAULT_TRANSFER1_COMMAND)  # placeholders: specs, batch, outputs, checkpoint_dir, num_gpus
+    command: list[str] = list(DEFAULT_TRANSFER1_COMMAND)  # noqa: RUF012 - pydantic copies defaults; placeholders: specs, batch, outputs, checkpoint_dir, num_gpus
     checkpoint_dir: str = "checkpoints"
     num_gpus: int = 1
     cwd: str | None = None  # the Transfer1 checkout

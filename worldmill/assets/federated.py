@@ -1,8 +1,6 @@
 """Assets of the federated loop: a federated training round across the sites and the model version it
 registers (with its held-out loss per stratum, which the model-version sensor turns into generation)."""
 
-from __future__ import annotations
-
 import json
 
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, Output, asset
@@ -77,7 +75,9 @@ def world_model(context: AssetExecutionContext, federated_round, lake: LakeResou
             "weights_uri": MetadataValue.url(row.weights_uri),
             "weights_sha256": row.weights_sha256,
             "sites": ", ".join(row.sites),
-            "site_catalogue_versions": MetadataValue.json(dict(zip(row.sites, row.site_catalogue_versions, strict=True))),
+            "site_catalogue_versions": MetadataValue.json(
+                dict(zip(row.sites, row.site_catalogue_versions, strict=True))
+            ),
             "train_clips": row.train_clips,
             "val_clips": row.val_clips,
             "final_val_loss": row.final_val_loss,

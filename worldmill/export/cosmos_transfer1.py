@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from worldmill.errors import GenerationError, StorageError
-from worldmill.generation.diffusion.conditions import CONTROL_FILES, MODALITIES, depth_control_image, depth_from_millimetres
+from worldmill.generation.diffusion.conditions import (
+    CONTROL_FILES,
+    MODALITIES,
+    depth_control_image,
+    depth_from_millimetres,
+    require_modalities,
+)
 from worldmill.generation.diffusion.control_maps import fuse_weights
 from worldmill.lake.uris import is_local
 
@@ -252,7 +258,7 @@ def export_sample(
         target = clip_dir / f"{modality}.mp4"
         if modality == "depth":
             depth_m = depth_from_millimetres(video.read_gray16(conditions_dir / CONTROL_FILES["depth"]))
-            video.write_rgb(target, depth_control_image(depth_m), int(round(video.probe(conditions_dir / "input.mp4").fps)))
+            video.write_rgb(target, depth_control_image(depth_m), round(video.probe(conditions_dir / "input.mp4").fps))
         else:
             shutil.copyfile(conditions_dir / CONTROL_FILES[modality], target)
         _write_pt(clip_dir / f"{modality}_weight.pt", fused[modality])
@@ -279,9 +285,7 @@ def export_cosmos_transfer1(
     The directory is built in a temporary sibling and renamed into place, so a reader never sees half an export.
     """
     out_dir = Path(out_dir).resolve()
-    unknown = [m for m in modalities if m not in MODALITIES]
-    if unknown or not modalities:
-        raise GenerationError(f"Cannot export modalities {list(modalities)}.", fix=f"choose from {MODALITIES}")
+    require_modalities(modalities)
     rows = _export_rows(catalogue, where)
     if not rows:
         raise GenerationError(

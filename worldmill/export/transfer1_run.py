@@ -88,7 +88,7 @@ def clip_row_for(result: Transfer1Result, rgb_path: str, rgb_sha256: str, second
         raise GenerationError(f"Transfer1 made no video for {result.clip_id}.", fix="check the run's log (guardrail or failure)")
     info = video.probe(result.video_path)
     row = result.row
-    fps = int(round(info.fps)) or int(row["fps"])
+    fps = round(info.fps) or int(row["fps"])
     return ClipRow(
         clip_id=result.clip_id,
         sample_id=result.sample_id,

@@ -18,20 +18,22 @@ from typing import Any
 from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 from flwr.clientapp.mod import fixedclipping_mod
+from flwr.supercore.differential_privacy import KEY_CLIPPING_NORM
 
 from worldmill.federated.config import FederationSettings
-from worldmill.federated.data import SiteShard, ShardData, load_shard, write_access_log
+from worldmill.federated.data import ShardData, SiteShard, load_shard, write_access_log
 from worldmill.federated.sites import site_from_node_config
 
 log = logging.getLogger(__name__)
-
-KEY_CLIPPING_NORM = "clipping_norm"  # what Flower's client-side DP wrapper puts in the train config
 
 
 def evaluation_json(per_stratum: dict, val_clip_counts: dict[str, int]) -> str:
     """``{stratum: [loss_sum, transitions, val_clips]}``: sums, so the server can add them across sites."""
     return json.dumps(
-        {name: [loss.loss_sum, loss.transitions, val_clip_counts.get(name, 0)] for name, loss in sorted(per_stratum.items())}
+        {
+            name: [loss.loss_sum, loss.transitions, val_clip_counts.get(name, 0)]
+            for name, loss in sorted(per_stratum.items())
+        }
     )
 
 
@@ -115,13 +117,24 @@ def train(msg: Message, context: Context) -> Message:
         seed=settings.seed + 1000 * server_round + zlib.crc32(site.name.encode()) % 1000,
     )
     result = train_local(model, data.train, local)
-    log.info("site %s round %d: loss %.4f -> %.4f in %.1fs", site.name, server_round, result.loss_first, result.loss_last, result.seconds)
+    log.info(
+        "site %s round %d: loss %.4f -> %.4f in %.1fs",
+        site.name,
+        server_round,
+        result.loss_first,
+        result.loss_last,
+        result.seconds,
+    )
     metrics = MetricRecord(
         {"num-examples": result.examples, "train-loss": result.loss_last, "train-seconds": result.seconds}
     )
     return Message(
         content=RecordDict(
-            {"arrays": ArrayRecord(model.state_dict()), "metrics": metrics, "report": _report(site, shard, data, evaluation, load_s, result.seconds)}
+            {
+                "arrays": ArrayRecord(model.state_dict()),
+                "metrics": metrics,
+                "report": _report(site, shard, data, evaluation, load_s, result.seconds),
+            }
         ),
         reply_to=msg,
     )

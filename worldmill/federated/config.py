@@ -33,13 +33,18 @@ class WorldModelConfig:
 
     def __post_init__(self) -> None:
         if self.size <= 0 or self.size % 8:
-            raise ConfigError(f"World model size={self.size} is not a positive multiple of 8.", fix="use 64 (or 32, 128).")
+            raise ConfigError(
+                f"World model size={self.size} is not a positive multiple of 8.", fix="use 64 (or 32, 128)."
+            )
         for name in ("hidden", "latent_channels", "dynamics_hidden", "action_dim"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"World model {name}={getattr(self, name)} is not positive.", fix=f"pass a positive {name}.")
+                raise ConfigError(
+                    f"World model {name}={getattr(self, name)} is not positive.", fix=f"pass a positive {name}."
+                )
         if self.architecture != ARCHITECTURE:
             raise ConfigError(
-                f"Unknown world model architecture {self.architecture!r}.", fix=f"this version of worldmill builds {ARCHITECTURE!r}."
+                f"Unknown world model architecture {self.architecture!r}.",
+                fix=f"this version of worldmill builds {ARCHITECTURE!r}.",
             )
 
     def to_json(self) -> str:
@@ -50,7 +55,9 @@ class WorldModelConfig:
         try:
             return cls(**json.loads(text))
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"Invalid world model config {text[:200]!r}: {exc}.", fix="pass WorldModelConfig().to_json().") from exc
+            raise ConfigError(
+                f"Invalid world model config {text[:200]!r}: {exc}.", fix="pass WorldModelConfig().to_json()."
+            ) from exc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +87,7 @@ class FederationSettings:
     strategy: str = "fedavg"
     proximal_mu: float = 0.01  # FedProx only
     min_sites: int | None = None  # quorum per round; None = every expected site
-    expected_sites: int = 1  # how many SuperNodes to wait for before round 1
+    expected_sites: int = 0  # how many SuperNodes to wait for before round 1 (run_federation: one per site)
     node_wait_s: float = 120.0  # how long to wait for them
     round_timeout_s: float = 900.0  # give up on a round whose quorum has not replied by then
     straggler_timeout_s: float = 60.0  # once the quorum has replied, wait this long for the rest
@@ -101,9 +108,9 @@ class FederationSettings:
             raise ConfigError(f"rounds={self.rounds} is below 1.", fix="pass --rounds 1 or more.")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"Unknown strategy {self.strategy!r}.", fix=f"use one of {', '.join(STRATEGIES)}.")
-        if self.expected_sites < 1:
-            raise ConfigError(f"expected_sites={self.expected_sites} is below 1.", fix="configure at least one site.")
-        if self.min_sites is not None and not 1 <= self.min_sites <= self.expected_sites:
+        if self.expected_sites < 0:
+            raise ConfigError(f"expected_sites={self.expected_sites} is negative.", fix="configure at least one site.")
+        if self.min_sites is not None and not 1 <= self.min_sites <= (self.expected_sites or self.min_sites):
             raise ConfigError(
                 f"min_sites={self.min_sites} is outside 1..{self.expected_sites} (the number of sites).",
                 fix="choose a quorum between 1 and the number of sites.",
@@ -118,6 +125,10 @@ class FederationSettings:
 
     @property
     def quorum(self) -> int:
+        if self.expected_sites < 1:
+            raise ConfigError(
+                "The number of sites (expected_sites) is not set.", fix="run through run_federation(), which sets it."
+            )
         return self.expected_sites if self.min_sites is None else self.min_sites
 
     @property

@@ -18,16 +18,13 @@ from typing import Any
 import numpy as np
 
 from worldmill.errors import ConfigError, FederationError, SceneError, StorageError
-from worldmill.lake import Catalogue, LocalBlobStore
-from worldmill.lake.uris import is_local, join, normalise_root, redact_uri, validate_key
+from worldmill.lake.uris import is_local, normalise_root, redact_uri, validate_key
 
 log = logging.getLogger(__name__)
 
 SHARD_TABLE = "catalogue"  # the published index: one row per clip with its curation verdict
+FOOTAGE_PREFIX = "footage"  # clip files live under {site root}/footage (docs/architecture.md)
 SHARD_COLUMNS = ("clip_id", "cell_key", "venue", "time_of_day", "uri", "rgb_path")
-# Keys of per-frame camera-to-world 4x4 matrices that camera.json may use (first match wins).
-CAMERA_TO_WORLD_KEYS = ("camera_to_world", "c2w", "poses", "extrinsics")
-FRAME_POSE_KEYS = ("camera_to_world", "c2w", "transform_matrix", "extrinsics")
 MAX_ACTION = 10.0
 
 
@@ -68,7 +65,8 @@ class ShardClip:
         parts = self.rgb_key.split("/")
         if len(parts) < 3:
             raise FederationError(
-                f"Clip {self.clip_id!r} has rgb_path {self.rgb_key!r}, which is not '{{sample key}}/{{generator}}/rgb.mp4'.",
+                f"Clip {self.clip_id!r} has rgb_path {self.rgb_key!r}, "
+                "which is not '{sample key}/{generator}/rgb.mp4'.",
                 fix="re-publish the clip through the footage job so rgb_path follows the lake layout.",
             )
         return "/".join(parts[:-2] + ["camera.json"])
@@ -112,42 +110,6 @@ def split_clips(clips: Iterable[ShardClip], val_fraction: float) -> SplitPlan:
 # -- camera actions ----------------------------------------------------------------------------------------
 
 
-def camera_to_world(doc: Mapping[str, Any], source: str = "camera.json") -> np.ndarray:
-    """Per-frame camera-to-world matrices float64 [T, 4, 4] from a camera.json document."""
-    matrices: Any = None
-    for key in CAMERA_TO_WORLD_KEYS:
-        if key in doc:
-            matrices = doc[key]
-            break
-    if matrices is None and isinstance(doc.get("frames"), list):
-        for key in FRAME_POSE_KEYS:
-            if doc["frames"] and isinstance(doc["frames"][0], Mapping) and key in doc["frames"][0]:
-                matrices = [frame[key] for frame in doc["frames"]]
-                break
-    if matrices is None:
-        raise SceneError(
-            f"{source} holds no per-frame camera-to-world matrices (top-level keys: {sorted(doc)}).",
-            fix=f"write them under one of {', '.join(CAMERA_TO_WORLD_KEYS)} (or frames[i].camera_to_world).",
-        )
-    try:
-        poses = np.asarray(matrices, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise SceneError(f"{source} camera matrices are not numeric: {exc}.", fix="write lists of 4x4 numbers.") from exc
-    if poses.ndim == 2 and poses.shape[1] == 16:
-        poses = poses.reshape(-1, 4, 4)
-    if poses.ndim != 3 or poses.shape[1:] not in ((4, 4), (3, 4)) or len(poses) < 2:
-        raise SceneError(
-            f"{source} camera matrices have shape {poses.shape}, expected [T≥2, 4, 4].",
-            fix="write one camera-to-world 4x4 matrix per frame.",
-        )
-    if poses.shape[1] == 3:
-        bottom = np.broadcast_to(np.array([0.0, 0.0, 0.0, 1.0]), (len(poses), 1, 4))
-        poses = np.concatenate([poses, bottom], axis=1)
-    if str(doc.get("extrinsics_convention", "camera_to_world")) == "world_to_camera":
-        poses = np.linalg.inv(poses)
-    return poses
-
-
 def rotation_vector(rotation: np.ndarray) -> np.ndarray:
     """Axis-angle vector (radians) of a 3x3 rotation matrix."""
     cos = np.clip((np.trace(rotation) - 1.0) / 2.0, -1.0, 1.0)
@@ -185,12 +147,14 @@ def square_resize(frames: np.ndarray, size: int) -> np.ndarray:
 class SiteShard:
     """The accepted clips of one site, read only from under that site's root."""
 
-    def __init__(self, site: Any):
+    def __init__(self, site: Any, env: Mapping[str, str] | None = None):
         self.site = site
-        self.root = normalise_root(site.root_uri)
-        self.catalogue = Catalogue(self.root, dict(getattr(site, "storage_options", {}) or {}), site=site.name)
+        self.storage = site.storage(env)
+        self.root = self.storage.root_uri
+        self.catalogue = self.storage.catalogue()
         self.opened: list[str] = []
         self.catalogue_version: int | None = None
+        self._footage: Any = None
 
     def __repr__(self) -> str:
         return f"SiteShard({self.site.name!r}, {redact_uri(self.root)!r})"
@@ -232,7 +196,9 @@ class SiteShard:
         for row in frame.sort("clip_id").to_dicts():
             self.check_local(row["uri"])
             clips.append(
-                ShardClip(row["clip_id"], row["cell_key"], row["venue"], row["time_of_day"], row["uri"], row["rgb_path"])
+                ShardClip(
+                    row["clip_id"], row["cell_key"], row["venue"], row["time_of_day"], row["uri"], row["rgb_path"]
+                )
             )
         if not clips:
             raise FederationError(
@@ -242,39 +208,37 @@ class SiteShard:
         return clips
 
     # footage -------------------------------------------------------------------------------------------
-    def _footage(self) -> LocalBlobStore:
-        if not is_local(self.root):
-            raise ConfigError(
-                f"Site {self.site.name!r} is on {redact_uri(self.root)}: reading footage from object stores "
-                "needs the lake's blob store for that scheme.",
-                fix="use a local (or mounted) site root until worldmill.lake provides object-store blob stores.",
-            )
-        return LocalBlobStore(join(self.root, "footage"))
-
     def local_path(self, key: str) -> Path:
-        """A local path for a footage key, after the locality check."""
-        store = self._footage()
-        path = store.path(validate_key(key))
-        self._opening(str(path))
+        """A local path for a footage key (for object stores, a cached download), after the locality check."""
+        if self._footage is None:
+            self._footage = self.storage.blob_store(FOOTAGE_PREFIX)
+        self._opening(self._footage.uri(validate_key(key)))
         try:
-            return store.open_local(key)
+            return self._footage.open_local(key)
         except StorageError as exc:
             raise FederationError(f"Site {self.site.name!r}: {exc.message}", fix=exc.fix) from exc
 
     def load_clip(self, clip: ShardClip, size: int, frame_stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """uint8 frames [T, 3, size, size] and float32 actions [T-1, 6] of one clip."""
+        from worldmill.scenes.camera import CameraPath
         from worldmill.video import read_frames
 
         frames = read_frames(self.local_path(clip.rgb_key))
-        camera_path = self.local_path(clip.camera_key)
+        camera_file = self.local_path(clip.camera_key)
         try:
-            doc = json.loads(camera_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SceneError(f"{camera_path} is not readable JSON: {exc}.", fix="re-render the sample's conditions.") from exc
-        poses = camera_to_world(doc, str(camera_path))
+            poses = CameraPath.from_json(camera_file.read_text(encoding="utf-8")).camera_to_world
+        except SceneError as exc:
+            raise SceneError(f"{camera_file}: {exc.message}", fix=exc.fix) from exc
+        if poses.ndim != 3 or poses.shape[1:] != (4, 4):
+            raise SceneError(
+                f"{camera_file} holds camera_to_world of shape {poses.shape}, expected [T, 4, 4].",
+                fix="re-render the sample's conditions (camera.json is written by CameraPath.to_json()).",
+            )
         count = min(len(frames), len(poses))
         if count != len(frames) or count != len(poses):
-            log.warning("%s: %d frames but %d camera poses; using the first %d", clip.clip_id, len(frames), len(poses), count)
+            log.warning(
+                "%s: %d frames but %d camera poses; using the first %d", clip.clip_id, len(frames), len(poses), count
+            )
         frames, poses = frames[:count:frame_stride], poses[:count:frame_stride]
         if len(frames) < 2:
             raise FederationError(

@@ -7,6 +7,7 @@ app processes Flower detaches into new sessions, so nothing outlives ``stop()``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -50,10 +51,18 @@ def flower_env(flwr_home: Path, base: Mapping[str, str] | None = None) -> dict[s
     return env
 
 
-def write_connection(flwr_home: Path, address: str, *, insecure: bool = True, root_certificates: str | None = None) -> str:
+def write_connection(
+    flwr_home: Path, address: str, *, insecure: bool = True, root_certificates: str | None = None
+) -> str:
     """The Flower CLI's SuperLink connection (``$FLWR_HOME/config.toml``); returns its name."""
     flwr_home.mkdir(parents=True, exist_ok=True)
-    lines = ["[superlink]", f'default = "{CONNECTION_NAME}"', "", f"[superlink.{CONNECTION_NAME}]", f'address = "{address}"']
+    lines = [
+        "[superlink]",
+        f'default = "{CONNECTION_NAME}"',
+        "",
+        f"[superlink.{CONNECTION_NAME}]",
+        f'address = "{address}"',
+    ]
     lines.append(f"insecure = {'true' if insecure else 'false'}")
     if root_certificates:
         lines.append(f'root-certificates = "{root_certificates}"')
@@ -71,29 +80,34 @@ def _tree(pid: int) -> list[Any]:
         return []
 
 
+def _signal_tree(members: list[Any], groups: set[int], sig: int) -> None:
+    import psutil
+
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, sig)
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.send_signal(sig)
+
+
+def _groups(members: list[Any], leader: int) -> set[int]:
+    groups = {leader}
+    for member in members:
+        with contextlib.suppress(ProcessLookupError):
+            groups.add(os.getpgid(member.pid))
+    return groups
+
+
 def stop_process_tree(process: subprocess.Popen, *, grace_s: float = 5.0) -> None:
     """SIGTERM the process's group and every descendant (also those in other sessions), then SIGKILL."""
     import psutil
 
     members = _tree(process.pid)
-    groups = {process.pid}
-    for member in members:
-        try:
-            groups.add(os.getpgid(member.pid))
-        except ProcessLookupError:
-            pass
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for group in groups:
-            try:
-                os.killpg(group, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
-        for member in members:
-            try:
-                member.send_signal(sig)
-            except psutil.NoSuchProcess:
-                pass
-        _, alive = psutil.wait_procs(members, timeout=grace_s if sig == signal.SIGTERM else 2.0)
+    groups = _groups(members, process.pid)
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 2.0)):
+        _signal_tree(members, groups, sig)
+        _, alive = psutil.wait_procs(members, timeout=wait_s)
         if not alive and process.poll() is not None:
             break
     try:
@@ -155,7 +169,9 @@ class LoopbackDeployment:
             )  # fmt: skip
         except OSError as exc:
             handle.close()
-            raise FederationError(f"Could not start {argv[0]} for {name}: {exc}.", fix="install flwr in this environment.") from exc
+            raise FederationError(
+                f"Could not start {argv[0]} for {name}: {exc}.", fix="install flwr in this environment."
+            ) from exc
         return _Managed(name, process, log_path, handle)
 
     def start(self) -> LoopbackDeployment:
@@ -189,18 +205,12 @@ class LoopbackDeployment:
         self._supernodes[name] = self._spawn(f"supernode-{name}", argv)
 
     def kill_site(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Kill one site's SuperNode and its apps at once (a crash, for fault tests)."""
-        managed = self._supernodes[name]
-        for member in _tree(managed.process.pid):
-            try:
-                member.send_signal(sig)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-        try:
-            os.killpg(managed.process.pid, sig)
-        except ProcessLookupError:
-            pass
-        managed.process.wait(timeout=10)
+        """Signal one site's SuperNode and its apps at once: SIGKILL is a crash (the SuperLink lists the node
+        until its heartbeat expires), SIGTERM a clean stop (the node unregisters at once)."""
+        process = self._supernodes[name].process
+        members = _tree(process.pid)
+        _signal_tree(members, _groups(members, process.pid), sig)
+        process.wait(timeout=15)
 
     def _wait_for_port(self) -> None:
         superlink = self._superlink

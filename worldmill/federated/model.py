@@ -19,6 +19,7 @@ from torch.nn import functional as F
 from worldmill.errors import ConfigError, FederationError
 from worldmill.federated.config import ACTION_DIM, ARCHITECTURE, WorldModelConfig
 
+
 class _FiLM(nn.Module):
     """Scales and shifts feature maps by amounts predicted from the action (identity at zero action)."""
 
@@ -163,7 +164,9 @@ def train_local(model: WorldModel, data: Transitions, settings: TrainSettings) -
     import time
 
     if len(data) == 0:
-        raise FederationError("No training transitions on this site.", fix="give the site accepted clips with ≥ 2 frames.")
+        raise FederationError(
+            "No training transitions on this site.", fix="give the site accepted clips with ≥ 2 frames."
+        )
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(settings.seed)
     anchor = [p.detach().clone() for p in model.parameters()] if settings.proximal_mu > 0 else None
@@ -217,7 +220,9 @@ def overall_loss(per_stratum: Mapping[str, StratumLoss]) -> float:
     """Loss over all held-out transitions (each transition weighs the same)."""
     total = sum(s.transitions for s in per_stratum.values())
     if total == 0:
-        raise FederationError("No held-out transitions were evaluated.", fix="give each site accepted clips to hold out.")
+        raise FederationError(
+            "No held-out transitions were evaluated.", fix="give each site accepted clips to hold out."
+        )
     return sum(s.loss_sum for s in per_stratum.values()) / total
 
 

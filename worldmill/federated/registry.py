@@ -14,6 +14,7 @@ import logging
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,14 +23,15 @@ from worldmill.federated.config import FederationSettings
 from worldmill.federated.data import split_stratum
 from worldmill.federated.steering import sampling_weights
 from worldmill.federated.weights import weights_from_bytes, weights_to_bytes
-from worldmill.lake import BlobStore, Catalogue, LocalBlobStore
-from worldmill.lake.uris import is_local, join, redact_uri
+from worldmill.lake import BlobStore, Catalogue
+from worldmill.lake.uris import redact_uri
 from worldmill.schemas.federated import ModelVersionRow, StratumEvaluationRow
 from worldmill.schemas.records import utcnow
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_NAME = "model.safetensors"
+MODELS_PREFIX = "models"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Candidate:
     sites_dropped: Sequence[str]
     site_train_clips: Sequence[int]
     site_val_clips: Sequence[int]
-    site_catalogue_versions: Sequence[int]
+    site_catalogue_versions: Sequence[int | None]
     initial_val_loss: float
     final_val_loss: float
     initial_strata: Mapping[str, float]  # stratum -> mean held-out loss of the starting weights
@@ -65,20 +67,20 @@ class Registry:
     def weights(self) -> BlobStore:
         if self._weights is None:
             raise FederationError(
-                f"{self!r} was opened without a weights store.", fix="open it with Registry.at(lake_uri) to read or write weights."
+                f"{self!r} was opened without a weights store.",
+                fix="open it with Registry.at(lake_uri) to read or write weights.",
             )
         return self._weights
 
     @classmethod
-    def at(cls, lake_uri: str, storage_options: dict[str, str] | None = None) -> Registry:
-        """The registry of a lake root: tables under ``tables/``, weights under ``models/``."""
-        catalogue = Catalogue(lake_uri, storage_options)
-        if not is_local(catalogue.root_uri):
-            raise FederationError(
-                f"No blob store for the lake at {redact_uri(catalogue.root_uri)} yet.",
-                fix="pass Registry(catalogue, blob_store) with the site's object-store blob store.",
-            )
-        return cls(catalogue, LocalBlobStore(join(catalogue.root_uri, "models")))
+    def at(cls, lake: Any) -> Registry:
+        """The registry of a lake root (a URI, credentials from the environment) or of a site's
+        ``StorageConfig``: tables under ``tables/``, weights under ``models/``."""
+        if isinstance(lake, str):
+            from worldmill.lake.storage import StorageConfig
+
+            lake = StorageConfig.from_env(lake)
+        return cls(lake.catalogue(), lake.blob_store(MODELS_PREFIX))
 
     def __repr__(self) -> str:
         return f"Registry({self.catalogue!r}, {self._weights!r})"
@@ -130,7 +132,8 @@ class Registry:
         latest = self.latest()
         sequence = (latest.sequence if latest else 0) + 1
         data = weights_to_bytes(
-            candidate.state, {"model_config": settings.model.to_json(), "parent_version": candidate.parent_version or ""}
+            candidate.state,
+            {"model_config": settings.model.to_json(), "parent_version": candidate.parent_version or ""},
         )
         digest = hashlib.sha256(data).hexdigest()
         version = f"wm-{sequence:04d}-{digest[:8]}"
@@ -146,10 +149,19 @@ class Registry:
             city_key, _, venue = cell_key.partition("__")
             evaluations.append(
                 StratumEvaluationRow(
-                    model_version=version, stratum=stratum, cell_key=cell_key, city_key=city_key, venue=venue,
-                    time_of_day=time_of_day, site=site, val_clips=val_clips, val_transitions=transitions,
-                    initial_loss=candidate.initial_strata.get(stratum), final_loss=loss,
-                    sampling_weight=weights[stratum], evaluated_at=now,
+                    model_version=version,
+                    stratum=stratum,
+                    cell_key=cell_key,
+                    city_key=city_key,
+                    venue=venue,
+                    time_of_day=time_of_day,
+                    site=site,
+                    val_clips=val_clips,
+                    val_transitions=transitions,
+                    initial_loss=candidate.initial_strata.get(stratum),
+                    final_loss=loss,
+                    sampling_weight=weights[stratum],
+                    evaluated_at=now,
                 )  # fmt: skip
             )
         self.catalogue.upsert(evaluations, record_type=StratumEvaluationRow)

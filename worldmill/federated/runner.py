@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shutil
 import subprocess
 import tempfile
 import time
@@ -22,13 +23,14 @@ from worldmill.errors import FederationError
 from worldmill.federated.config import DPSettings, FederationSettings, WorldModelConfig
 from worldmill.federated.deployment import LoopbackDeployment, SupernodeWrapper, flower_env, tail, write_connection
 from worldmill.federated.registry import Candidate, Registry
-from worldmill.federated.server_app import ERROR_FILE, RESULT_FILE, WEIGHTS_FILE, FederationOutcome
+from worldmill.federated.server_app import ERROR_FILE, RESULT_FILE, WEIGHTS_FILE, FederationOutcome, write_atomic
 from worldmill.federated.sites import check_sites
 from worldmill.federated.weights import weights_from_bytes, weights_to_bytes
 
 log = logging.getLogger(__name__)
 
-APP_MODULE = "worldmill_flower_app"
+SERVER_MODULE = "worldmill_flower_server"
+CLIENT_MODULE = "worldmill_flower_client"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +46,9 @@ class FederationResult:
     rounds: int
     strategy: str
     weights_uri: str
-    val_loss_by_round: list[float | None]
+    val_loss_by_round: list[float | None]  # held-out loss of the model each round started from
+    round_seconds: list[float]  # wall time of each round at the ServerApp
+    client_seconds: list[dict[str, list[float]]]  # per round, site -> [process age, data load, training]
     duration_s: float
     work_dir: str
 
@@ -79,21 +83,21 @@ dependencies = []
 publisher = "worldmill"
 
 [tool.flwr.app.components]
-serverapp = "{APP_MODULE}:server_app"
-clientapp = "{APP_MODULE}:client_app"
+serverapp = "{SERVER_MODULE}:app"
+clientapp = "{CLIENT_MODULE}:app"
 
 [tool.flwr.app.config]
 {config}
 """,
         encoding="utf-8",
     )
-    (app_dir / f"{APP_MODULE}.py").write_text(
-        '"""Entry points of the worldmill Flower app (the code lives in the installed worldmill package)."""\n\n'
-        "from worldmill.federated.client_app import app as client_app\n"
-        "from worldmill.federated.server_app import app as server_app\n\n"
-        '__all__ = ["client_app", "server_app"]\n',
-        encoding="utf-8",
-    )
+    # Two entry modules, so that a ClientApp process imports only the client side.
+    for module, side in ((SERVER_MODULE, "server"), (CLIENT_MODULE, "client")):
+        (app_dir / f"{module}.py").write_text(
+            f'"""The worldmill Flower {side} app (its code lives in the installed worldmill package)."""\n\n'
+            f'from worldmill.federated.{side}_app import app\n\n__all__ = ["app"]\n',
+            encoding="utf-8",
+        )
     return app_dir
 
 
@@ -129,14 +133,18 @@ def _flwr_run(app_dir: Path, flwr_home: Path, log_path: Path, timeout_s: float) 
         log.warning("flwr run exited with %s", process.returncode)
 
 
-def _outcome(out_dir: Path, log_path: Path) -> FederationOutcome:
-
+def _outcome(out_dir: Path, log_path: Path, settle_s: float = 20.0) -> FederationOutcome:
+    """The ServerApp's result, or its error as a ``FederationError``. ``flwr run --stream`` returns when the
+    log stream ends, which can be a moment before the ServerApp's last write: wait ``settle_s`` for it."""
     error, result = out_dir / ERROR_FILE, out_dir / RESULT_FILE
+    deadline = time.monotonic() + settle_s
+    while not (error.exists() or result.exists()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     if error.exists():
         data = json.loads(error.read_text(encoding="utf-8"))
         raise FederationError(
-            f"The federation failed: {data['message']}",
-            fix=data.get("fix") or f"see the ServerApp log in {log_path}.",
+            f"The federation failed: {data['message']} (ServerApp log: {log_path})",
+            fix=data.get("fix") or "see the ServerApp log; no model version was registered.",
         )
     if not result.exists():
         raise FederationError(
@@ -162,7 +170,7 @@ def candidate_from(
         sites_dropped=sorted(dropped),
         site_train_clips=[r.train_clips for r in reports],
         site_val_clips=[r.val_clips for r in reports],
-        site_catalogue_versions=[r.catalogue_version if r.catalogue_version is not None else -1 for r in reports],
+        site_catalogue_versions=[r.catalogue_version for r in reports],
         initial_val_loss=outcome.loss("initial"),
         final_val_loss=outcome.loss("final"),
         initial_strata={k: v.mean for k, v in outcome.initial.items()},
@@ -193,53 +201,76 @@ def run_federation(
 
     Without ``deployment`` a loopback SuperLink and SuperNodes are started and stopped here; pass a
     started ``LoopbackDeployment`` to reuse one. ``settings`` overrides every training knob at once (its
-    ``rounds``, ``expected_sites`` and paths are filled in from the other arguments).
+    ``rounds``, ``expected_sites`` and paths are filled in from the other arguments). A temporary work
+    directory is removed after success and kept after a failure (its logs are named in the error).
     """
     sites = check_sites(sites)
     base = settings or FederationSettings(
-        strategy=strategy, min_sites=min_sites, seed=seed, local_steps=local_steps, model=model or WorldModelConfig(), dp=dp
+        strategy=strategy,
+        min_sites=min_sites,
+        seed=seed,
+        local_steps=local_steps,
+        model=model or WorldModelConfig(),
+        dp=dp,
     )
-    owned_tmp = None
-    if work_dir is None:
-        owned_tmp = tempfile.TemporaryDirectory(prefix="worldmill-federation-")
-        work_dir = owned_tmp.name
-    work = Path(work_dir).resolve()
+    temporary = work_dir is None
+    work = Path(tempfile.mkdtemp(prefix="worldmill-federation-") if work_dir is None else work_dir).resolve()
     out_dir = work / "out"
     started = time.monotonic()
-    try:
-        settings = dataclasses.replace(
-            base, rounds=rounds, expected_sites=len(sites), output_dir=str(out_dir), initial_weights=str(work / "initial.safetensors")
-        )
-        from worldmill.federated.server_app import write_atomic
+    settings = dataclasses.replace(
+        base,
+        rounds=rounds,
+        expected_sites=len(sites),
+        output_dir=str(out_dir),
+        initial_weights=str(work / "initial.safetensors"),
+    )
+    initial, parent = _initial_weights(settings, registry, resume)
+    write_atomic(Path(settings.initial_weights), weights_to_bytes(initial))
+    app_dir = write_flower_app(work / "app", settings)
+    budget = timeout_s or settings.node_wait_s + (settings.rounds + 1) * settings.round_timeout_s + 120
+    log_path = work / "flwr-run.log"
+    log.info(
+        "federation of %d site(s), %d round(s), from %s; logs in %s",
+        len(sites),
+        rounds,
+        parent or "a seeded start",
+        work,
+    )
+    if deployment is None:
+        with LoopbackDeployment(sites, work / "deployment", supernode_wrapper=supernode_wrapper) as owned:
+            _flwr_run(app_dir, owned.flwr_home, log_path, budget)
+    else:
+        flwr_home = work / "flwr_home"
+        write_connection(flwr_home, deployment.address)
+        _flwr_run(app_dir, flwr_home, log_path, budget)
+    outcome = _outcome(out_dir, log_path)
+    row = registry.register(candidate_from(outcome, settings, parent, [s.name for s in sites]))
+    result = FederationResult(
+        model_version=row.model_version,
+        parent_version=parent,
+        initial_val_loss=row.initial_val_loss,
+        final_val_loss=row.final_val_loss,
+        sites=list(row.sites),
+        sites_dropped=list(row.sites_dropped),
+        rounds=rounds,
+        strategy=row.strategy,
+        weights_uri=row.weights_uri,
+        val_loss_by_round=[r.val_loss_before for r in outcome.rounds],
+        round_seconds=[r.seconds for r in outcome.rounds],
+        client_seconds=[r.client_seconds for r in outcome.rounds],
+        duration_s=time.monotonic() - started,
+        work_dir="" if temporary else str(work),
+    )
+    if temporary:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
 
-        initial, parent = _initial_weights(settings, registry, resume)
-        write_atomic(Path(settings.initial_weights), weights_to_bytes(initial))
-        app_dir = write_flower_app(work / "app", settings)
-        budget = timeout_s or settings.node_wait_s + (settings.rounds + 1) * settings.round_timeout_s + 120
-        log_path = work / "flwr-run.log"
-        if deployment is None:
-            with LoopbackDeployment(sites, work / "deployment", supernode_wrapper=supernode_wrapper) as owned:
-                _flwr_run(app_dir, owned.flwr_home, log_path, budget)
-        else:
-            flwr_home = work / "flwr_home"
-            write_connection(flwr_home, deployment.address)
-            _flwr_run(app_dir, flwr_home, log_path, budget)
-        outcome = _outcome(out_dir, log_path)
-        row = registry.register(candidate_from(outcome, settings, parent, [s.name for s in sites]))
-        return FederationResult(
-            model_version=row.model_version,
-            parent_version=parent,
-            initial_val_loss=row.initial_val_loss,
-            final_val_loss=row.final_val_loss,
-            sites=list(row.sites),
-            sites_dropped=list(row.sites_dropped),
-            rounds=rounds,
-            strategy=row.strategy,
-            weights_uri=row.weights_uri,
-            val_loss_by_round=[r.val_loss_before for r in outcome.rounds],
-            duration_s=time.monotonic() - started,
-            work_dir=str(work) if owned_tmp is None else "",
-        )
-    finally:
-        if owned_tmp is not None:
-            owned_tmp.cleanup()
+
+def federate(rounds: int, lake: Any, *, registry_site: str | None = None, **options: Any) -> FederationResult:
+    """What ``worldmill federate --rounds N`` runs: one SuperNode per site of a ``worldmill.lake.sites.Lake``,
+    the model registered on ``registry_site`` (default: the sites file's default site, else the first)."""
+    from worldmill.federated.sites import sites_from_config
+
+    home = registry_site or lake.config.default or lake.sites[0]
+    registry = Registry(lake.catalogue(home), lake.storage[home].blob_store("models"))
+    return run_federation(rounds, sites_from_config(lake.config), registry=registry, **options)

@@ -77,7 +77,9 @@ class RoundRecord:
     val_loss_before: float | None  # held-out loss of the model the sites received
     train_loss: float  # mean last-step training loss, weighted by examples
     seconds: float  # wall time of the round at the server
-    client_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # site -> [process age, load, train]
+    client_seconds: dict[str, list[float]] = dataclasses.field(
+        default_factory=dict
+    )  # site -> [process age, load, train]
 
 
 @dataclasses.dataclass
@@ -116,7 +118,10 @@ class FederationOutcome:
     @classmethod
     def from_json(cls, data: Mapping[str, Any], state: dict[str, np.ndarray] | None = None) -> FederationOutcome:
         def strata(d: Mapping[str, Any]) -> dict[str, StratumResult]:
-            return {k: StratumResult(v["loss_sum"], v["transitions"], v["val_clips"], tuple(v["sites"])) for k, v in d.items()}
+            return {
+                k: StratumResult(v["loss_sum"], v["transitions"], v["val_clips"], tuple(v["sites"]))
+                for k, v in d.items()
+            }
 
         return cls(
             rounds=[RoundRecord(**{**r, "sites": tuple(r["sites"])}) for r in data["rounds"]],
@@ -143,7 +148,9 @@ def make_strategy(settings: FederationSettings) -> Strategy:
         min_evaluate_nodes=quorum,
         min_available_nodes=quorum,
     )
-    base: Strategy = FedProx(proximal_mu=settings.proximal_mu, **common) if settings.strategy == "fedprox" else FedAvg(**common)
+    base: Strategy = (
+        FedProx(proximal_mu=settings.proximal_mu, **common) if settings.strategy == "fedprox" else FedAvg(**common)
+    )
     if settings.dp is None:
         return base
     wrapper = (
@@ -283,10 +290,16 @@ def wait_for_nodes(grid: Grid, settings: FederationSettings, *, clock=time.monot
         raise FederationError(
             f"Only {len(nodes)} of {settings.expected_sites} SuperNodes connected within {settings.node_wait_s:.0f}s; "
             f"the quorum is {settings.quorum}.",
-            fix="start a SuperNode for each site (flower-supernode --node-config 'site=... root-uri=...') or lower min_sites.",
+            fix="start a SuperNode for each site (flower-supernode --node-config 'site=... root-uri=...') "
+            "or lower min_sites.",
         )
     if len(nodes) < settings.expected_sites:
-        log.warning("%d of %d SuperNodes connected; going on with the quorum of %d", len(nodes), settings.expected_sites, settings.quorum)
+        log.warning(
+            "%d of %d SuperNodes connected; going on with the quorum of %d",
+            len(nodes),
+            settings.expected_sites,
+            settings.quorum,
+        )
     return nodes
 
 
@@ -351,9 +364,9 @@ def run_rounds(
     sites_last: list[str] = []
     for server_round in range(1, settings.rounds + 1):
         round_start = clock()
-        config = ConfigRecord({"evaluate-before": True})
         result = run_phase(
-            f"round {server_round}", lambda view, r=server_round: strategy.configure_train(r, arrays, config, view)
+            f"round {server_round}",
+            lambda view, r=server_round, a=arrays: strategy.configure_train(r, a, ConfigRecord(), view),
         )
         aggregated, _ = strategy.aggregate_train(server_round, result.replies)
         if aggregated is None:
@@ -390,11 +403,18 @@ def run_rounds(
             },
         )
         history.append(record)
-        log.info("round %d: sites %s, held-out loss before %.5f", server_round, ",".join(record.sites), record.val_loss_before or float("nan"))
+        log.info(
+            "round %d: sites %s, held-out loss before %.5f",
+            server_round,
+            ",".join(record.sites),
+            record.val_loss_before or float("nan"),
+        )
         if on_round is not None:
             on_round(record)
 
-    final_result = run_phase("final evaluation", lambda view: strategy.configure_evaluate(settings.rounds, arrays, ConfigRecord(), view))
+    final_result = run_phase(
+        "final evaluation", lambda view: strategy.configure_evaluate(settings.rounds, arrays, ConfigRecord(), view)
+    )
     final_eval = _merge_evaluations(final_result.replies)
     state = {k: v.numpy() for k, v in arrays.items()}
     return FederationOutcome(
@@ -456,5 +476,10 @@ def main(grid: Grid, context: Context) -> None:
         write_atomic(out / RESULT_FILE, json.dumps(outcome.to_json()).encode())
     except Exception as exc:
         fix = getattr(exc, "fix", None)
-        write_atomic(out / ERROR_FILE, json.dumps({"error": type(exc).__name__, "message": getattr(exc, "message", str(exc)), "fix": fix}).encode())
+        write_atomic(
+            out / ERROR_FILE,
+            json.dumps(
+                {"error": type(exc).__name__, "message": getattr(exc, "message", str(exc)), "fix": fix}
+            ).encode(),
+        )
         raise

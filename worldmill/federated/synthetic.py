@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +18,15 @@ from worldmill.federated.sites import SiteSpec
 from worldmill.lake import Catalogue
 from worldmill.schemas.records import CatalogueRow, utcnow
 
-BRIGHTNESS = {"dawn": 0.6, "morning": 0.85, "noon": 1.0, "afternoon": 0.9, "golden_hour": 0.75, "dusk": 0.5, "night": 0.25}
+BRIGHTNESS = {
+    "dawn": 0.6,
+    "morning": 0.85,
+    "noon": 1.0,
+    "afternoon": 0.9,
+    "golden_hour": 0.75,
+    "dusk": 0.5,
+    "night": 0.25,
+}
 PIXELS_PER_METRE = 8.0
 
 
@@ -54,7 +61,9 @@ def texture(stratum: SyntheticStratum, size: int) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255).astype(np.uint8)
 
 
-def synthetic_clip(stratum: SyntheticStratum, index: int, size: int = 64, frames: int = 16) -> tuple[np.ndarray, list]:
+def synthetic_clip(
+    stratum: SyntheticStratum, index: int, size: int = 64, frames: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
     """Frames uint8 [T, size, size, 3] of a pan over the stratum's texture, and camera-to-world matrices."""
     rng = _rng(stratum.cell_key, stratum.time_of_day, index)
     field = texture(stratum, size)
@@ -67,8 +76,8 @@ def synthetic_clip(stratum: SyntheticStratum, index: int, size: int = 64, frames
         out.append(field[y0 : y0 + size, x : x + size])
         pose = np.eye(4)
         pose[0, 3] = speed * t
-        poses.append(pose.tolist())
-    return np.stack(out), poses
+        poses.append(pose)
+    return np.stack(out), np.stack(poses)
 
 
 def write_synthetic_site(
@@ -84,6 +93,7 @@ def write_synthetic_site(
 
     ``rejected_per_stratum`` extra clips are catalogued as failed curation (they must not be trained on).
     """
+    from worldmill.scenes.camera import CameraPath
     from worldmill.video import write_rgb
 
     root = Path(root).resolve()
@@ -97,18 +107,39 @@ def write_synthetic_site(
             clip_frames, poses = synthetic_clip(stratum, index, size, frames)
             (sample_dir / generator).mkdir(parents=True, exist_ok=True)
             write_rgb(sample_dir / generator / "rgb.mp4", clip_frames, fps=8, crf=10)
-            camera = {"intrinsics": {"fx": size, "fy": size, "cx": size / 2, "cy": size / 2}, "camera_to_world": poses}
-            (sample_dir / "camera.json").write_text(json.dumps(camera), encoding="utf-8")
+            camera = CameraPath(
+                motion="pan", zone="synthetic", width=size, height=size, fx=size, fy=size, cx=size / 2, cy=size / 2,
+                fps=8, camera_to_world=poses,
+            )  # fmt: skip
+            (sample_dir / "camera.json").write_text(camera.to_json(), encoding="utf-8")
             rows.append(
                 CatalogueRow(
-                    clip_id=f"{sample}__{generator}", sample_id=sample, cell_key=stratum.cell_key,
-                    city=stratum.city_key.rsplit("-", 1)[0].title(), country_code="XX", continent=stratum.continent,
-                    venue=stratum.venue, round=1, seed=index, generator=generator, prompt="synthetic pan",
-                    time_of_day=stratum.time_of_day, weather="clear", season="spring", camera_motion="pan",
-                    width=size, height=size, frames=frames, fps=8, duration_s=frames / 8, uri=sample_dir.as_uri(),
+                    clip_id=f"{sample}__{generator}",
+                    sample_id=sample,
+                    cell_key=stratum.cell_key,
+                    city=stratum.city_key.rsplit("-", 1)[0].title(),
+                    country_code="XX",
+                    continent=stratum.continent,
+                    venue=stratum.venue,
+                    round=1,
+                    seed=index,
+                    generator=generator,
+                    prompt="synthetic pan",
+                    time_of_day=stratum.time_of_day,
+                    weather="clear",
+                    season="spring",
+                    camera_motion="pan",
+                    width=size,
+                    height=size,
+                    frames=frames,
+                    fps=8,
+                    duration_s=frames / 8,
+                    uri=sample_dir.as_uri(),
                     rgb_path=f"{stratum.venue}/{stratum.city_key}/{sample}/{generator}/rgb.mp4",
-                    status="pass" if accepted else "fail", reason=None if accepted else "near-duplicate",
-                    accepted=accepted, published_at=now,
+                    status="pass" if accepted else "fail",
+                    reason=None if accepted else "near-duplicate",
+                    accepted=accepted,
+                    published_at=now,
                 )  # fmt: skip
             )
     Catalogue(str(root)).upsert(rows)

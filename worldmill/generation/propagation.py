@@ -401,8 +401,10 @@ class KeyframeGenerator(Generator):
         self.load()
         modalities = getattr(getattr(self.diffuser, "config", None), "modalities", None)
         conditions = load_conditions(request.conditions_dir, *( (modalities,) if modalities else ()), fps=request.settings.fps)
-        if request.prompt:
-            conditions = dataclasses.replace(conditions, prompt=request.prompt)
+        from worldmill.generation.diffusion.prompt_upsampler import maybe_upsample
+
+        upsampler = getattr(getattr(self.diffuser, "config", None), "prompt_upsampler_dir", None)
+        conditions = dataclasses.replace(conditions, prompt=maybe_upsample(request.prompt or conditions.prompt, request.seed, upsampler))
         device = getattr(getattr(self.diffuser, "pipe", None), "_execution_device", "cpu")
         frames, stats = keyframe_video(self.diffuser, conditions, request.seed, self.propagation, device=device)
         self.last_stats = stats

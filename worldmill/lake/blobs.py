@@ -297,7 +297,9 @@ class FsspecBlobStore(BlobStore):
             for name in manifest:
                 target = temp.joinpath(*name.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                self._call(lambda n=name, t=target: self._fs.get_file(f"{self._path(key)}/{n}", str(t)), "download", key)
+                self._call(
+                    lambda n=name, t=target: self._fs.get_file(f"{self._path(key)}/{n}", str(t)), "download", key
+                )
             if local.exists():
                 shutil.rmtree(local)
             os.rename(temp, local)
@@ -336,7 +338,7 @@ class FsspecBlobStore(BlobStore):
                 f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r}: not found.",
                 fix="check the bucket/container exists (StorageConfig.ensure_bucket) and the key is right.",
             ) from exc
-        except Exception as exc:  # noqa: BLE001 - every backend error becomes a StorageError, secrets masked
+        except Exception as exc:
             detail = mask_secrets(f"{type(exc).__name__}: {exc}", self.storage.secret_values())[:300]
             attempts = f" after {self.storage.retry.attempts} attempts" if is_transient(exc) else ""
             raise StorageError(

@@ -19,11 +19,11 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
+import worldmill.schemas.lake  # noqa: F401 - registers the lake's own tables
 from worldmill.errors import CatalogueError, StorageError
 from worldmill.lake.retry import DEFAULT_RETRY, RetryPolicy, is_transient, retry_call
-from worldmill.lake.views import create_standard_views
 from worldmill.lake.uris import fsspec_path, is_local, join, mask_secrets, normalise_root, redact_uri
-import worldmill.schemas.lake  # noqa: F401 - registers the lake's own tables
+from worldmill.lake.views import create_standard_views
 from worldmill.schemas.records import Record
 from worldmill.schemas.tables import TABLES
 
@@ -110,7 +110,11 @@ class Catalogue:
             return TABLES[table]
         except KeyError:
             close = difflib.get_close_matches(table, list(TABLES), n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"known tables: {', '.join(sorted(TABLES))}."
+            hint = (
+                f"did you mean {', '.join(map(repr, close))}?"
+                if close
+                else f"known tables: {', '.join(sorted(TABLES))}."
+            )
             raise CatalogueError(f"Unknown table {table!r} in the catalogue at {self._where()}.", fix=hint) from None
 
     def exists(self, table: str) -> bool:
@@ -343,13 +347,13 @@ class Catalogue:
         return cls
 
     @staticmethod
-    def _check_keys(cls: type[Record], batch: Sequence[Record]) -> None:
+    def _check_keys(record_type: type[Record], batch: Sequence[Record]) -> None:
         for record in batch:
-            for k in cls.key:
+            for k in record_type.key:
                 value = getattr(record, k)
                 if value is None or value == "":
                     raise CatalogueError(
-                        f"Record for table {cls.table!r} has an empty key {k}={value!r}: {record!r:.200}.",
+                        f"Record for table {record_type.table!r} has an empty key {k}={value!r}: {record!r:.200}.",
                         fix=f"set {k} before writing; keys are never null.",
                     )
 
@@ -359,7 +363,7 @@ class Catalogue:
             return retry_call(fn, retry_on=_retryable, policy=self.retry, what=what)
         except (CatalogueError, StorageError):
             raise
-        except Exception as exc:  # noqa: BLE001 - every storage failure becomes one of ours, secrets masked
+        except Exception as exc:
             site = f" on site {self.site!r}" if self.site else ""
             detail = f"{type(exc).__name__}: {_safe_text(exc, self._storage_options)}"
             if _retryable(exc):

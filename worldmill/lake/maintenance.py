@@ -100,16 +100,17 @@ def zorder_columns_for(stats: TableStats, policy: MaintenancePolicy) -> tuple[st
 def plan_maintenance(stats: TableStats, policy: MaintenancePolicy) -> list[Action]:
     """Decide the actions for one table, in the order they should run: rewrite, checkpoint, vacuum."""
     actions: list[Action] = []
-    many_small = (
-        stats.small_file_count >= policy.min_small_files and stats.small_file_ratio >= policy.small_file_ratio
-    )
+    many_small = stats.small_file_count >= policy.min_small_files and stats.small_file_ratio >= policy.small_file_ratio
     columns = zorder_columns_for(stats, policy)
     clusterable = bool(columns) and stats.rows >= policy.zorder_min_rows and stats.file_count > 1
     stale_order = stats.versions_since_zorder is None or stats.versions_since_zorder >= policy.zorder_after_versions
     small = f"{stats.small_file_count}/{stats.file_count} files below {policy.small_file_bytes // MiB} MiB"
     if clusterable and (many_small or stale_order):
-        since = "never z-ordered" if stats.versions_since_zorder is None else (
-            f"{stats.versions_since_zorder} versions since the last z-order")
+        since = (
+            "never z-ordered"
+            if stats.versions_since_zorder is None
+            else (f"{stats.versions_since_zorder} versions since the last z-order")
+        )
         why = f"{small}; {since}" if many_small else since
         actions.append(Action("zorder", stats.site, stats.table, why, columns))
     elif many_small:
@@ -213,7 +214,7 @@ def run_maintenance(
 def _run_one(
     catalogue: Catalogue, stats: TableStats, action: Action, policy: MaintenancePolicy, dry_run: bool
 ) -> MaintenanceRow:
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     version_before = catalogue.version(action.table) if not dry_run else stats.version
     status, detail, files_after, version_after = "planned", {}, None, None

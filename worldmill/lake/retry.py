@@ -34,9 +34,23 @@ class RetryPolicy:
 DEFAULT_RETRY = RetryPolicy()
 
 _TRANSIENT_TEXT = (
-    "connection", "connect", "timed out", "timeout", "temporarily", "broken pipe", "reset by peer", "dns",
-    "error sending request", "service unavailable", "503", "500 internal", "502", "504", "slowdown",
-    "throttl", "too many requests",
+    "connection",
+    "connect",
+    "timed out",
+    "timeout",
+    "temporarily",
+    "broken pipe",
+    "reset by peer",
+    "dns",
+    "error sending request",
+    "service unavailable",
+    "503",
+    "500 internal",
+    "502",
+    "504",
+    "slowdown",
+    "throttl",
+    "too many requests",
 )
 
 
@@ -68,7 +82,7 @@ def retry_call(
     while True:
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - filtered by retry_on, re-raised otherwise
+        except Exception as exc:
             if attempt >= len(delays) or not retry_on(exc):
                 raise
             delay = delays[attempt] * (1 + random.uniform(-policy.jitter, policy.jitter))

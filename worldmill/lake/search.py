@@ -68,7 +68,10 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         vectors = self._load().encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
@@ -94,7 +97,7 @@ def embedding_rows(items: Iterable[tuple[str, str, str]], embedder: TextEmbedder
     """(sample_id, kind, text) -> rows with unit vectors."""
     items = list(items)
     vectors = embedder.embed([text for _, _, text in items])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return [
         EmbeddingRow(sample_id, kind, embedder.name, _sha(text), vector.tolist(), now)
         for (sample_id, kind, text), vector in zip(items, vectors, strict=True)
@@ -108,14 +111,20 @@ def index_embeddings(
     embedding (new, or changed since). Idempotent: a second call embeds nothing. Returns rows written."""
     if not catalogue.exists(source_table):
         return 0
-    columns = [c for c in ("sample_id", "prompt", "city", "city_key", "venue", "time_of_day", "weather",
-                           "camera_motion") if c in catalogue.arrow_schema(source_table).names]
+    columns = [
+        c
+        for c in ("sample_id", "prompt", "city", "city_key", "venue", "time_of_day", "weather", "camera_motion")
+        if c in catalogue.arrow_schema(source_table).names
+    ]
     frame = catalogue.read(source_table, columns=columns).unique(subset=["sample_id"], keep="last")
     have = set()
     if catalogue.exists(EmbeddingRow.table):
         existing = catalogue.read(EmbeddingRow.table, columns=["sample_id", "kind", "text_sha256", "model"])
-        have = {(r["sample_id"], r["kind"], r["text_sha256"]) for r in existing.iter_rows(named=True)
-                if r["model"] == embedder.name}
+        have = {
+            (r["sample_id"], r["kind"], r["text_sha256"])
+            for r in existing.iter_rows(named=True)
+            if r["model"] == embedder.name
+        }
     todo: list[tuple[str, str, str]] = []
     for row in frame.iter_rows(named=True):
         for kind, text in (("prompt", row.get("prompt")), ("scene", scene_description(row))):
@@ -123,7 +132,7 @@ def index_embeddings(
                 todo.append((row["sample_id"], kind, text))
     written = 0
     for start in range(0, len(todo), batch_size):
-        rows = embedding_rows(todo[start:start + batch_size], embedder)
+        rows = embedding_rows(todo[start : start + batch_size], embedder)
         catalogue.upsert(rows)
         written += len(rows)
     return written
@@ -140,6 +149,7 @@ class SemanticSearch:
         self.source, self.embedder, self.clips_table = source, embedder, clips_table
         self._con: Any = None
         self._state: Any = None
+        self._kinds = 1  # most embedding rows per sample (prompt, scene)
         self._lock = threading.Lock()
 
     def _source_state(self) -> Any:
@@ -171,6 +181,8 @@ class SemanticSearch:
             f"FROM embeddings WHERE model = ?",
             [self.embedder.name],
         )
+        most = "SELECT coalesce(max(n), 1) FROM (SELECT count(*) AS n FROM emb GROUP BY sample_id)"
+        self._kinds = max(1, int(con.execute(most).fetchall()[0][0]))
         if self._con is not None:
             self._con.close()
         self._con, self._state = con, state
@@ -185,26 +197,34 @@ class SemanticSearch:
             raise CatalogueError(f"Search k={k} asks for no results.", fix="pass k >= 1.")
         query_vector = self.embedder.embed([text])[0].astype(np.float32).tolist()
         dim = int(self.embedder.dim)
-        filt = f"WHERE ({where})" if where else ""
-        sql = f"""
-            WITH candidates AS (SELECT DISTINCT sample_id FROM {self.clips_table} {filt}),
-            best AS (
-                SELECT e.sample_id, max(array_cosine_similarity(e.v, $q::FLOAT[{dim}])) AS score
-                FROM emb e SEMI JOIN candidates c ON e.sample_id = c.sample_id
-                GROUP BY e.sample_id ORDER BY score DESC LIMIT {int(k)}
-            )
-            SELECT c.*, b.score FROM best b JOIN {self.clips_table} c USING (sample_id) {filt}
-            ORDER BY b.score DESC, c.clip_id LIMIT {int(k)}
-        """
         with self._lock:
             con = self._connection()
+            # Top rows, not a GROUP BY over every sample: each sample has at most ``kinds`` rows, so the best
+            # k * kinds rows hold the best row of each of the k best samples.
+            semi = f"WHERE sample_id IN (SELECT sample_id FROM {self.clips_table} WHERE ({where}))" if where else ""
+            ranking = f"""
+                SELECT sample_id, max(score) AS score FROM (
+                    SELECT sample_id, array_cosine_similarity(v, $q::FLOAT[{dim}]) AS score FROM emb {semi}
+                    ORDER BY score DESC LIMIT {int(k) * self._kinds}
+                ) GROUP BY sample_id ORDER BY score DESC LIMIT {int(k)}
+            """
             try:
-                return con.sql(sql, params={"q": query_vector}).pl()
-            except Exception as exc:  # noqa: BLE001 - DuckDB errors name the bad column/syntax
+                best = con.sql(ranking, params={"q": query_vector}).pl()
+                if best.is_empty():
+                    return con.sql(f"SELECT *, NULL::DOUBLE AS score FROM {self.clips_table} LIMIT 0").pl()
+                details = con.sql(
+                    f"SELECT * FROM {self.clips_table} WHERE sample_id IN (SELECT unnest($ids))"
+                    + (f" AND ({where})" if where else ""),
+                    params={"ids": best["sample_id"].to_list()},
+                ).pl()
+            except Exception as exc:
                 raise CatalogueError(
                     f"Search failed: {str(exc).splitlines()[0]} (where={where!r}).",
                     fix=f"check the --where predicate against the columns of {self.clips_table!r}.",
                 ) from exc
+        return (
+            details.join(best, on="sample_id", how="inner").sort(["score", "clip_id"], descending=[True, False]).head(k)
+        )
 
     def close(self) -> None:
         if self._con is not None:

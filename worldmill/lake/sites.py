@@ -95,7 +95,9 @@ class SitesConfig(BaseModel):
             data = yaml.safe_load(source.read_text(encoding="utf-8"))
             return cls.model_validate(data)
         except FileNotFoundError:
-            raise ConfigError(f"Sites file {str(source)!r} does not exist.", fix="check WORLDMILL_SITES or the path.") from None
+            raise ConfigError(
+                f"Sites file {str(source)!r} does not exist.", fix="check WORLDMILL_SITES or the path."
+            ) from None
         except (yaml.YAMLError, ValidationError) as exc:
             raise ConfigError(
                 f"Sites file {str(source)!r} is invalid: {exc}",
@@ -118,6 +120,7 @@ class SitesConfig(BaseModel):
             fix=f"add {continent!r} under 'continents' or set 'default' in the sites file "
             f"(sites: {', '.join(sorted(self.sites))}).",
         )
+
 
 @dataclasses.dataclass(frozen=True)
 class ReplicationReport:
@@ -147,8 +150,14 @@ class Lake:
         self.blob_prefix = blob_prefix
         self.storage: dict[str, StorageConfig] = {
             name: StorageConfig.from_env(
-                spec.root, env=env, env_prefix=spec.env_prefix, site=name, endpoint_url=spec.endpoint_url,
-                region=spec.region, options=spec.options, retry=retry,
+                spec.root,
+                env=env,
+                env_prefix=spec.env_prefix,
+                site=name,
+                endpoint_url=spec.endpoint_url,
+                region=spec.region,
+                options=spec.options,
+                retry=retry,
             )
             for name, spec in config.sites.items()
         }
@@ -212,9 +221,7 @@ class Lake:
             for table in catalogue.tables():
                 name = f"__{_identifier(table)}__{_identifier(site)}"
                 con.register(name, catalogue.dataset(table))
-                shards.setdefault(table, []).append(
-                    f"SELECT *, '{site}' AS site FROM \"{name}\""
-                )
+                shards.setdefault(table, []).append(f"SELECT *, '{site}' AS site FROM \"{name}\"")
         for table, selects in shards.items():
             con.execute(f'CREATE VIEW "{table}" AS ' + " UNION ALL BY NAME ".join(selects))
         create_standard_views(con, set(shards))
@@ -254,9 +261,22 @@ class Lake:
             key = self._blob_key(src_blobs, row["uri"])
             local = src_blobs.open_local(key)
             target_uri = dst_blobs.publish_dir(local, key) if local.is_dir() else dst_blobs.publish_file(local, key)
-            target.upsert([ReplicaRow(row["clip_id"], target_site, source_site, key, row["uri"], target_uri,
-                                      dt.datetime.now(dt.timezone.utc))])
-        return ReplicationReport(source_site, target_site, len(todo), len(rows) - len(pending), len(pending) - len(todo))
+            target.upsert(
+                [
+                    ReplicaRow(
+                        row["clip_id"],
+                        target_site,
+                        source_site,
+                        key,
+                        row["uri"],
+                        target_uri,
+                        dt.datetime.now(dt.UTC),
+                    )
+                ]
+            )
+        return ReplicationReport(
+            source_site, target_site, len(todo), len(rows) - len(pending), len(pending) - len(todo)
+        )
 
     @staticmethod
     def _blob_key(blobs: Any, uri: str) -> str:
@@ -266,4 +286,4 @@ class Lake:
                 f"Clip URI {uri!r} is not under the site's blob root {root!r}.",
                 fix="replicate from the site that holds the clip (its URI starts with that site's root).",
             )
-        return uri[len(root):]
+        return uri[len(root) :]

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from worldmill.errors import ConfigError, StorageError
+from worldmill.federated.deployment import free_port, stop_process_tree
 from worldmill.lake.catalogue import Catalogue
 
 
 def spark_session(remote: str) -> Any:
     """A Spark Connect session (``SparkSession.builder.remote(remote)``)."""
     if not remote.startswith("sc://"):
-        raise ConfigError(f"Spark Connect URL {remote!r} must start with 'sc://'.", fix="use e.g. sc://127.0.0.1:50051.")
+        raise ConfigError(
+            f"Spark Connect URL {remote!r} must start with 'sc://'.", fix="use e.g. sc://127.0.0.1:50051."
+        )
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -55,12 +57,6 @@ def _spark_uri(uri: str) -> str:
     return f"file://{uri}" if uri.startswith("/") else uri
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SailServer:
     """A ``sail spark server`` on 127.0.0.1 in its own process group; a context manager.
 
@@ -68,7 +64,7 @@ class SailServer:
     """
 
     def __init__(self, port: int | None = None, *, env: dict[str, str] | None = None, log_path: Path | None = None):
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.env = env
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
@@ -86,37 +82,41 @@ class SailServer:
         return found
 
     def start(self, timeout_s: float = 60.0) -> SailServer:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, **(self.env or {})}
-        self.proc = subprocess.Popen(
-            [self.binary(), "spark", "server", "--ip", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-        )
+        argv = [self.binary(), "spark", "server", "--ip", "127.0.0.1", "--port", str(self.port)]
+        if self.log_path:
+            with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+                self.proc = subprocess.Popen(
+                    argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+                )
+        else:
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise StorageError(f"sail spark server exited with code {self.proc.returncode}.",
-                                   fix="see its log (SailServer(log_path=...)) and check the port is free.")
+                raise StorageError(
+                    f"sail spark server exited with code {self.proc.returncode}.",
+                    fix="see its log (SailServer(log_path=...)) and check the port is free.",
+                )
             with socket.socket() as s:
                 s.settimeout(0.2)
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return self
             time.sleep(0.1)
         self.stop()
-        raise StorageError(f"sail spark server did not listen on 127.0.0.1:{self.port} in {timeout_s:g} s.",
-                           fix="check CPU load and that pysail is installed correctly.")
+        raise StorageError(
+            f"sail spark server did not listen on 127.0.0.1:{self.port} in {timeout_s:g} s.",
+            fix="check CPU load and that pysail is installed correctly.",
+        )
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process_tree(self.proc)
         self.proc = None
 
-    def __enter__(self) -> SailServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

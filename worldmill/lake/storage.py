@@ -215,8 +215,11 @@ class StorageConfig:
                     out["azure_storage_endpoint"] = self.endpoint_url
             if c.get("AZURE_STORAGE_SAS_TOKEN"):
                 out["sas_token"] = c["AZURE_STORAGE_SAS_TOKEN"]
-            for name, key in (("AZURE_CLIENT_ID", "client_id"), ("AZURE_CLIENT_SECRET", "client_secret"),
-                              ("AZURE_TENANT_ID", "tenant_id")):
+            for name, key in (
+                ("AZURE_CLIENT_ID", "client_id"),
+                ("AZURE_CLIENT_SECRET", "client_secret"),
+                ("AZURE_TENANT_ID", "tenant_id"),
+            ):
                 if c.get(name):
                     out[key] = c[name]
             if account:
@@ -268,9 +271,13 @@ class StorageConfig:
                 f"BlobEndpoint={self._azure_blob_endpoint(account)};"
             }
         kwargs = {"account_name": c.get("AZURE_STORAGE_ACCOUNT_NAME") or self._abfs_account()}
-        for name, key in (("AZURE_STORAGE_ACCOUNT_KEY", "account_key"), ("AZURE_STORAGE_SAS_TOKEN", "sas_token"),
-                          ("AZURE_CLIENT_ID", "client_id"), ("AZURE_CLIENT_SECRET", "client_secret"),
-                          ("AZURE_TENANT_ID", "tenant_id")):
+        for name, key in (
+            ("AZURE_STORAGE_ACCOUNT_KEY", "account_key"),
+            ("AZURE_STORAGE_SAS_TOKEN", "sas_token"),
+            ("AZURE_CLIENT_ID", "client_id"),
+            ("AZURE_CLIENT_SECRET", "client_secret"),
+            ("AZURE_TENANT_ID", "tenant_id"),
+        ):
             if c.get(name):
                 kwargs[key] = c[name]
         return kwargs
@@ -292,7 +299,9 @@ class StorageConfig:
             return GCSFileSystem(skip_instance_cache=True, **self.fsspec_kwargs())
         import adlfs
 
-        return adlfs.AzureBlobFileSystem(skip_instance_cache=True, **self.fsspec_kwargs())
+        fs = adlfs.AzureBlobFileSystem(skip_instance_cache=True, **self.fsspec_kwargs())
+        _bound_azure_sdk_retries(fs)
+        return fs
 
     def ensure_bucket(self) -> None:
         """Create the root's bucket/container if missing (emulators, first-time set-up); local: the directory."""
@@ -348,3 +357,18 @@ class StorageConfig:
     def _abfs_account(self) -> str | None:
         host = self.root_uri.split("://", 1)[1].split("/", 1)[0]
         return host.split("@", 1)[1].split(".", 1)[0] if "@" in host else None
+
+
+def _bound_azure_sdk_retries(fs: Any, retries: int = 1, initial_backoff_s: float = 0.5) -> None:
+    """Shorten the Azure SDK's own retries (3 tries from 15 s backoff: a minute per call on a dead endpoint).
+
+    adlfs exposes no retry settings, so the policy object in the client's pipeline is adjusted; our
+    ``RetryPolicy`` then decides, and the error names the site within seconds.
+    """
+    client = getattr(fs, "service_client", None)
+    for policy in getattr(getattr(client, "_pipeline", None), "_impl_policies", []):
+        if hasattr(policy, "total_retries") and hasattr(policy, "initial_backoff"):
+            policy.total_retries = policy.connect_retries = policy.read_retries = policy.status_retries = retries
+            policy.initial_backoff, policy.increment_base = initial_backoff_s, 2
+            if hasattr(policy, "random_jitter_range"):
+                policy.random_jitter_range = initial_backoff_s / 2

@@ -75,7 +75,9 @@ def redact_uri(uri: str) -> str:
     return _QUERY_SECRET.sub(r"\1***", out)
 
 
-_SECRET_OPTION = re.compile(r"(?i)secret|token|password|passwd|access_key|account_key|sas|connection_string|credential|private_key")
+_SECRET_OPTION = re.compile(
+    r"(?i)secret|token|password|passwd|access_key|account_key|sas|connection_string|credential|private_key"
+)
 
 
 def is_secret_option(name: str) -> bool:

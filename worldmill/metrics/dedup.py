@@ -98,26 +98,48 @@ def combine_embeddings(text: np.ndarray, visual: np.ndarray, text_weight: float)
 
 def mean_hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """float [len(a), len(b)]: mean over aligned frames of the Hamming distance between uint64 hash rows."""
-    return np.bitwise_count(a[:, None, :] ^ b[None, :, :]).mean(axis=2)
+    return hamming_sum(a, b) / a.shape[1]
+
+
+def hamming_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """uint16 [len(a), len(b)]: Hamming distance summed over aligned frames (one frame at a time: less memory
+    traffic than one [len(a), len(b), F] array)."""
+    total = np.zeros((len(a), len(b)), dtype=np.uint16)
+    for f in range(a.shape[1]):
+        total += np.bitwise_count(a[:, None, f] ^ b[None, :, f])
+    return total
+
+
+def spherical_kmeans(x: np.ndarray, clusters: int, *, iterations: int = 10, sample: int = 40_000, seed: int = 0) -> np.ndarray:
+    """float32 [clusters, d] unit centroids of L2-normalised rows (Lloyd's algorithm on cosine, fitted on a
+    random sample of at most ``sample`` rows, initialised from random rows)."""
+    rng = np.random.default_rng(seed)
+    fit = x[rng.choice(len(x), size=min(len(x), sample), replace=False)]
+    centres = fit[rng.choice(len(fit), size=clusters, replace=False)].copy()
+    for _ in range(iterations):
+        labels = np.argmax(fit @ centres.T, axis=1)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, labels, fit)
+        empty = ~sums.any(axis=1)
+        sums[empty] = fit[rng.choice(len(fit), size=int(empty.sum()), replace=False)]  # reseed empty clusters
+        centres = normalise_rows(sums)
+    return centres
 
 
 def kmeans_assign(embedding: np.ndarray, clusters: int, probes: int, seed: int) -> np.ndarray:
-    """int64 [n, probes]: each row's nearest ``probes`` centroids of a k-means fitted on (a sample of) it."""
-    from sklearn.cluster import MiniBatchKMeans
-
+    """int64 [n, probes]: each row's ``probes`` most similar centroids, most similar first."""
     n = len(embedding)
     if clusters <= 1:
         return np.zeros((n, 1), dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    sample = embedding[rng.choice(n, size=min(n, 50 * clusters, 40_000), replace=False)]
-    model = MiniBatchKMeans(n_clusters=clusters, n_init=1, max_iter=20, batch_size=4096, random_state=seed)
-    centres = model.fit(sample).cluster_centers_.astype(np.float32)
-    # squared distance up to a per-row constant: |c|² - 2 x·c
-    scores = (centres * centres).sum(axis=1)[None, :] - 2.0 * (embedding @ centres.T)
+    centres = spherical_kmeans(embedding, clusters, seed=seed)
     probes = min(probes, clusters)
-    nearest = np.argpartition(scores, probes - 1, axis=1)[:, :probes]
-    order = np.take_along_axis(scores, nearest, axis=1).argsort(axis=1)
-    return np.take_along_axis(nearest, order, axis=1).astype(np.int64)
+    out = np.empty((n, probes), dtype=np.int64)
+    for start in range(0, n, 8192):
+        sims = embedding[start : start + 8192] @ centres.T
+        nearest = np.argpartition(-sims, probes - 1, axis=1)[:, :probes]
+        order = np.argsort(-np.take_along_axis(sims, nearest, axis=1), axis=1)
+        out[start : start + 8192] = np.take_along_axis(nearest, order, axis=1)
+    return out
 
 
 def candidate_pairs(sig: Signatures, members: np.ndarray, t: DedupThresholds) -> tuple[np.ndarray, ...]:
@@ -125,15 +147,15 @@ def candidate_pairs(sig: Signatures, members: np.ndarray, t: DedupThresholds) ->
     out_i, out_j, out_h, out_c = [], [], [], []
     for start in range(0, len(members), _BLOCK):
         rows = members[start : start + _BLOCK]
-        ham = mean_hamming(sig.phash[rows], sig.phash[members])
+        ham = hamming_sum(sig.phash[rows], sig.phash[members])
         cos = sig.embedding[rows] @ sig.embedding[members].T
-        linked = (ham <= t.max_hamming_bits) | (cos >= t.min_cosine)
+        linked = (ham <= t.max_hamming_bits * sig.phash.shape[1]) | (cos >= t.min_cosine)
         r, c = np.nonzero(linked)
         keep = rows[r] < members[c]
         r, c = r[keep], c[keep]
         out_i.append(rows[r])
         out_j.append(members[c])
-        out_h.append(ham[r, c])
+        out_h.append(ham[r, c] / sig.phash.shape[1])
         out_c.append(cos[r, c])
     return tuple(np.concatenate(x) if x else np.empty(0) for x in (out_i, out_j, out_h, out_c))
 

@@ -22,8 +22,6 @@ SHAPE_SPHERE = wp.constant(2)
 PATTERN_IDS = {"plain": 0, "facade": 1, "road": 2, "grass": 3, "water": 4, "tiles": 5, "glass": 6, "artwork": 7, "foliage": 8, "stripes": 9}
 
 EPS = wp.constant(1.0e-3)
-IntStack = wp.types.vector(length=32, dtype=wp.int32)
-FloatStack = wp.types.vector(length=32, dtype=wp.float32)
 FAR = wp.constant(1.0e7)
 
 
@@ -69,14 +67,13 @@ class Primitives:
 
 
 @wp.struct
-class Tree:
-    node_lo: wp.array(dtype=wp.vec3)
-    node_hi: wp.array(dtype=wp.vec3)
-    node_first: wp.array(dtype=wp.int32)
-    node_count: wp.array(dtype=wp.int32)
-    items: wp.array(dtype=wp.int32)
-    large: wp.array(dtype=wp.int32)
-    n_large: int
+class Tiles:
+    offsets: wp.array(dtype=wp.int32)  # CSR rows: (frame, tile_y, tile_x)
+    prims: wp.array(dtype=wp.int32)
+    near: wp.array(dtype=wp.float32)  # sorted ascending within each row
+    tiles_x: int
+    tiles_y: int
+    size: int
 
 
 @wp.struct
@@ -89,8 +86,12 @@ class Camera:
 
 @wp.func
 def hash3(a: float, b: float, c: float) -> float:
-    h = wp.sin(a * 127.1 + b * 311.7 + c * 74.7) * 43758.5453
-    return h - wp.floor(h)
+    """A uniform value in [0, 1) from three lattice coordinates (integer mixing: cheaper than sin hashes)."""
+    h = wp.uint32(int(a)) * wp.uint32(73856093) ^ wp.uint32(int(b)) * wp.uint32(19349663) ^ wp.uint32(int(c)) * wp.uint32(83492791)
+    h = (h ^ (h >> wp.uint32(16))) * wp.uint32(0x45D9F3B)
+    h = (h ^ (h >> wp.uint32(16))) * wp.uint32(0x45D9F3B)
+    h = h ^ (h >> wp.uint32(16))
+    return float(h & wp.uint32(0xFFFFFF)) / 16777216.0
 
 
 @wp.func
@@ -279,109 +280,30 @@ def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: flo
 
 
 @wp.func
-def slab_entry(ro: wp.vec3, inv: wp.vec3, lo: wp.vec3, hi: wp.vec3) -> float:
-    """Distance at which the ray enters the box (0 if it starts inside), or -1 if it misses."""
-    t1 = wp.cw_mul(lo - ro, inv)
-    t2 = wp.cw_mul(hi - ro, inv)
-    tmin = wp.max(wp.max(wp.min(t1[0], t2[0]), wp.min(t1[1], t2[1])), wp.max(wp.min(t1[2], t2[2]), 0.0))
-    tmax = wp.min(wp.min(wp.max(t1[0], t2[0]), wp.max(t1[1], t2[1])), wp.max(t1[2], t2[2]))
-    if tmax >= tmin:
-        return tmin
-    return -1.0
-
-
-@wp.func
-def safe_inverse(rd: wp.vec3) -> wp.vec3:
-    x = rd[0]
-    y = rd[1]
-    z = rd[2]
-    if wp.abs(x) < 1.0e-9:
-        x = 1.0e-9
-    if wp.abs(y) < 1.0e-9:
-        y = 1.0e-9
-    if wp.abs(z) < 1.0e-9:
-        z = 1.0e-9
-    return wp.vec3(1.0 / x, 1.0 / y, 1.0 / z)
-
-
-@wp.func
-def closest_hit(tree: Tree, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, t_max: float):
-    """(distance, primitive) of the nearest hit closer than t_max; primitive -1 if none. Near child first."""
+def camera_hit(tiles: Tiles, row: int, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, t_max: float):
+    """Nearest hit of a camera ray among its tile's primitives, nearest box first, stopping past the best hit."""
     best_t = t_max
     best = int(-1)
-    for k in range(tree.n_large):
-        i = tree.large[k]
+    for e in range(tiles.offsets[row], tiles.offsets[row + 1]):
+        if tiles.near[e] >= best_t:
+            break
+        i = tiles.prims[e]
         t = hit_primitive(prims, i, ro, rd, time)
         if t > 0.0 and t < best_t:
             best_t = t
             best = i
-    inv = safe_inverse(rd)
-    stack = IntStack()
-    entry = FloatStack()
-    sp = int(1)
-    stack[0] = 0
-    entry[0] = slab_entry(ro, inv, tree.node_lo[0], tree.node_hi[0])
-    while sp > 0:
-        sp -= 1
-        node = stack[sp]
-        if entry[sp] < 0.0 or entry[sp] > best_t:
-            continue
-        n = tree.node_count[node]
-        if n > 0:
-            first = tree.node_first[node]
-            for j in range(first, first + n):
-                i = tree.items[j]
-                t = hit_primitive(prims, i, ro, rd, time)
-                if t > 0.0 and t < best_t:
-                    best_t = t
-                    best = i
-        else:
-            left = tree.node_first[node]
-            tl = slab_entry(ro, inv, tree.node_lo[left], tree.node_hi[left])
-            tr = slab_entry(ro, inv, tree.node_lo[left + 1], tree.node_hi[left + 1])
-            if tl <= tr:
-                stack[sp] = left + 1
-                entry[sp] = tr
-                stack[sp + 1] = left
-                entry[sp + 1] = tl
-            else:
-                stack[sp] = left
-                entry[sp] = tl
-                stack[sp + 1] = left + 1
-                entry[sp + 1] = tr
-            sp += 2
     return best_t, best
 
 
 @wp.func
-def occluded(tree: Tree, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
+def occluded(bvh: wp.uint64, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
     """1 if any shadow-casting primitive lies along the ray, else 0 (stops at the first)."""
-    for k in range(tree.n_large):
-        i = tree.large[k]
+    query = wp.bvh_query_ray(bvh, ro, rd)
+    i = int(0)
+    while wp.bvh_query_next(query, i):
         if prims.shadow[i] == 1:
             if hit_primitive(prims, i, ro, rd, time) > 0.0:
                 return 1.0
-    inv = safe_inverse(rd)
-    stack = IntStack()
-    sp = int(1)
-    stack[0] = 0
-    while sp > 0:
-        sp -= 1
-        node = stack[sp]
-        if slab_entry(ro, inv, tree.node_lo[node], tree.node_hi[node]) >= 0.0:
-            n = tree.node_count[node]
-            if n > 0:
-                first = tree.node_first[node]
-                for j in range(first, first + n):
-                    i = tree.items[j]
-                    if prims.shadow[i] == 1:
-                        if hit_primitive(prims, i, ro, rd, time) > 0.0:
-                            return 1.0
-            else:
-                left = tree.node_first[node]
-                stack[sp] = left
-                stack[sp + 1] = left + 1
-                sp += 2
     return 0.0
 
 
@@ -398,7 +320,8 @@ def grade(c: wp.vec3, light: Lighting) -> wp.vec3:
 
 @wp.kernel
 def render_passes(
-    tree: Tree,
+    bvh: wp.uint64,
+    tiles: Tiles,
     prims: Primitives,
     cam_pos: wp.array(dtype=wp.vec3),
     cam_rot: wp.array(dtype=wp.mat33),
@@ -423,7 +346,8 @@ def render_passes(
     ground_t = float(FAR)
     if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
         ground_t = -ro[2] / rd[2]
-    best_t, best = closest_hit(tree, prims, ro, rd, time, ground_t)
+    row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
+    best_t, best = camera_hit(tiles, row, prims, ro, rd, time, ground_t)
     if best == -1 and ground_t < FAR:
         best = -2
 
@@ -466,7 +390,7 @@ def render_passes(
         ndl = wp.dot(n, light.sun_dir)
         direct = wp.vec3(0.0, 0.0, 0.0)
         if ndl > 0.0:
-            lit = 1.0 - occluded(tree, prims, p + n * 0.02, light.sun_dir, time)
+            lit = 1.0 - occluded(bvh, prims, p + n * 0.02, light.sun_dir, time)
             direct = light.sun_color * (ndl * lit)
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])

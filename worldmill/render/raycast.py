@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from worldmill.errors import RenderError
-from worldmill.render.bvh import build_bvh
+from worldmill.render.tiles import bin_primitives
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
@@ -160,6 +160,7 @@ class PrimitiveArrays:
     patterns: np.ndarray  # int32 [N]
     emissive: np.ndarray  # float32 [N]
     shadow: np.ndarray  # int32 [N]
+    extents: np.ndarray  # float64 [N, 3], half sizes of the world boxes
     lowers: np.ndarray  # float32 [N, 3], boxes swept over the clip
     uppers: np.ndarray  # float32 [N, 3]
 
@@ -194,6 +195,7 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
         patterns=np.array([PATTERN_IDS[p.pattern] for _, p in rows], dtype=np.int32),
         emissive=np.array([p.emissive for _, p in rows], dtype=np.float32),
         shadow=np.array([int(p.casts_shadow) for _, p in rows], dtype=np.int32),
+        extents=extent,
         lowers=(np.minimum(centers, end) - extent - pad).astype(np.float32),
         uppers=(np.maximum(centers, end) + extent + pad).astype(np.float32),
     )
@@ -216,16 +218,17 @@ def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSett
     arrays = primitive_arrays(scene, settings.frames / settings.fps)
     light_values = lighting_values(plan, scene, path)
     T, H, W = settings.frames, settings.height, settings.width
+    times = np.arange(T, dtype=np.float64) / settings.fps
     try:
         with wp.ScopedDevice(dev):
             def arr(a, dtype):
                 return wp.array(a, dtype=dtype)
 
-            flat = build_bvh(arrays.lowers, arrays.uppers)
-            tree = kernels.Tree()
-            tree.node_lo, tree.node_hi = arr(flat.node_lo, wp.vec3), arr(flat.node_hi, wp.vec3)
-            tree.node_first, tree.node_count = arr(flat.node_first, wp.int32), arr(flat.node_count, wp.int32)
-            tree.items, tree.large, tree.n_large = arr(flat.items, wp.int32), arr(flat.large, wp.int32), len(flat.large)
+            bvh = wp.Bvh(arr(arrays.lowers, wp.vec3), arr(arrays.uppers, wp.vec3))
+            binned = bin_primitives(arrays.centers.astype(np.float64), arrays.velocities.astype(np.float64), arrays.extents, path, times)
+            tiles = kernels.Tiles()
+            tiles.offsets, tiles.prims, tiles.near = arr(binned.offsets, wp.int32), arr(binned.prims, wp.int32), arr(binned.near, wp.float32)
+            tiles.tiles_x, tiles.tiles_y, tiles.size = binned.tiles_x, binned.tiles_y, binned.size
             prims = kernels.Primitives()
             for name in ("centers", "velocities", "halves", "colors"):
                 setattr(prims, name, arr(getattr(arrays, name), wp.vec3))
@@ -252,8 +255,8 @@ def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSett
                 kernels.render_passes,
                 dim=(T, H, W),
                 inputs=[
-                    tree, prims, arr(c2w[:, :3, 3].astype(np.float32), wp.vec3), arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
-                    arr((np.arange(T) / settings.fps).astype(np.float32), wp.float32), cam, light, SKY_CLASS_ID,
+                    bvh.id, tiles, prims, arr(c2w[:, :3, 3].astype(np.float32), wp.vec3), arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
+                    arr(times.astype(np.float32), wp.float32), cam, light, SKY_CLASS_ID,
                 ],
                 outputs=[rgb, depth, seg, instance, normals],
             )

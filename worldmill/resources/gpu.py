@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from worldmill.generation.diffusion.device import DevicePool, DeviceSettings, MemoryReport, memory_report, reset_peak_memory
+from worldmill.generation.diffusion.device import (
+    DevicePool,
+    DeviceSettings,
+    MemoryReport,
+    memory_report,
+    reset_peak_memory,
+)
 
 
 class GPUResource(ConfigurableResource):

@@ -72,6 +72,9 @@ class Primitive:
         return np.abs(self.rotation() * (np.asarray(self.size) / 2.0)).sum(axis=1)
 
 
+_PRIMITIVE_FIELDS = dataclasses.fields(Primitive)
+
+
 @dataclasses.dataclass(frozen=True)
 class SceneObject:
     """One labelled instance: every part renders with its class id and instance id."""
@@ -145,8 +148,22 @@ class Scene:
     def objects_of(self, class_name: str) -> list[SceneObject]:
         return [o for o in self.objects if o.class_name == class_name]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (written by hand: ``dataclasses.asdict`` deep-copies every primitive and is slow)."""
+        return {
+            "sample_id": self.sample_id, "seed": self.seed, "archetype": self.archetype, "venue": self.venue, "indoor": self.indoor,
+            "driving_side": self.driving_side, "ground_class_id": self.ground_class_id, "focus": list(self.focus),
+            "zones": [{"kind": z.kind, "lo": list(z.lo), "hi": list(z.hi), "axis": list(z.axis)} for z in self.zones],
+            "roads": [{"start": list(r.start), "end": list(r.end), "width": r.width} for r in self.roads],
+            "objects": [
+                {"instance_id": o.instance_id, "class_id": o.class_id, "class_name": o.class_name, "label": o.label, "velocity": list(o.velocity),
+                 "decor": o.decor, "salient": o.salient, "parts": [{f.name: getattr(p, f.name) for f in _PRIMITIVE_FIELDS} for p in o.parts]}
+                for o in self.objects
+            ],
+        }
+
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"))
+        return json.dumps(self.to_dict(), separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scene:

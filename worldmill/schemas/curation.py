@@ -87,7 +87,9 @@ class ShardRow(Record):
     sha256: str
     clip_ids: list[str]
     catalogue_version: int  # Delta version of the catalogue table it was built from
-    duplicates_version: int | None  # ... and of the duplicates table (null when dedup has not run)
+    duplicates_version: int | None  # ... of the duplicates table (null when dedup has not run)
+    scores_version: int | None  # ... of the scores table (per-sample metadata)
+    captions_version: int | None  # ... of the captions table (null when captioning has not run)
     created_at: dt.datetime
 
 

@@ -34,7 +34,7 @@ class ModelVersionRow(Record):
     sites_dropped: list[str]  # sites that failed or timed out in some round
     site_train_clips: list[int]  # aligned with ``sites``
     site_val_clips: list[int]  # aligned with ``sites``
-    site_catalogue_versions: list[int]  # Delta version of each site's catalogue table that was read
+    site_catalogue_versions: list[int | None]  # Delta version of each site's catalogue table that was read
     train_clips: int
     val_clips: int
     initial_val_loss: float  # held-out loss of the starting weights, weighted over all val transitions

@@ -25,7 +25,9 @@ def model_version_sensor(context: SensorEvaluationContext, lake: LakeResource) -
         return SkipReason(f"{latest.model_version} already steered generation")
     weights = {row.stratum: row.sampling_weight for row in registry.evaluations(latest.model_version)}
     if not weights:
-        return SensorResult(skip_reason=SkipReason(f"{latest.model_version} has no per-stratum evaluation"), cursor=latest.model_version)
+        return SensorResult(
+            skip_reason=SkipReason(f"{latest.model_version} has no per-stratum evaluation"), cursor=latest.model_version
+        )
     requests = weakest_strata(weights, WEAKEST_STRATA_PER_VERSION)
     known = set(context.instance.get_dynamic_partitions(cells_partitions.name))
     missing = sorted({r.cell_key for r in requests} - known)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worldmill.errors import GenerationError, VideoError
+from worldmill.errors import ConfigError, GenerationError, VideoError
 
 MODALITIES: tuple[str, ...] = ("vis", "edge", "depth", "seg")
 CONTROL_FILES: dict[str, str] = {"vis": "vis.mp4", "edge": "edge.mp4", "seg": "seg.mp4", "depth": "depth.mkv"}
@@ -43,6 +43,13 @@ class CameraTrack:
         K[1, 1] *= sy
         K[1, 2] *= sy
         return dataclasses.replace(self, K=K, width=width, height=height)
+
+
+def require_modalities(modalities: tuple[str, ...] | list[str]) -> None:
+    """Raise unless ``modalities`` is a non-empty selection of the documented control modalities."""
+    unknown = [m for m in modalities if m not in MODALITIES]
+    if unknown or not modalities:
+        raise ConfigError(f"modalities={list(modalities)} is invalid.", fix=f"choose one or more of {MODALITIES}")
 
 
 _OPENGL_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])
@@ -147,9 +154,7 @@ def load_conditions(directory: Path, modalities: tuple[str, ...] = MODALITIES, *
     from worldmill import video
 
     directory = Path(directory)
-    unknown = [m for m in modalities if m not in MODALITIES]
-    if unknown:
-        raise GenerationError(f"Unknown control modalities {unknown}.", fix=f"choose from {MODALITIES}")
+    require_modalities(modalities)
     rgb = video.read_frames(_require(directory / "input.mp4"))
     depth_mm = video.read_gray16(_require(directory / "depth.mkv"))
     depth_m = depth_from_millimetres(depth_mm)

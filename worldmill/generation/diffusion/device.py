@@ -146,3 +146,14 @@ class DevicePool:
                     fix="wait for the running generation, raise the timeout, or raise concurrency if memory allows",
                 )
             time.sleep(poll_s)
+
+
+@contextlib.contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run a block with ``count`` torch CPU threads (tiny models on shared cores are fastest on one)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -19,7 +19,7 @@ import torch
 from worldmill.errors import ConfigError, GenerationError
 from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
 from worldmill.generation.diffusion.common import DEFAULT_NEGATIVE_PROMPT, finish_clip
-from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, load_conditions
+from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, load_conditions, require_modalities
 from worldmill.generation.diffusion.control_maps import ResidualMapHook, attach_map_hooks, fuse_weights
 from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
 from worldmill.generation.diffusion.weights import check_weights_dir, sd_multicontrol_layout
@@ -49,12 +49,11 @@ class SDMultiControlConfig:
     negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
     frames_per_batch: int = 8
     guardrail: str = "auto"
+    prompt_upsampler_dir: str | None = None  # local causal LM that rewrites prompts (off when None)
     device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
 
     def __post_init__(self) -> None:
-        unknown = [m for m in self.modalities if m not in MODALITIES]
-        if unknown or not self.modalities:
-            raise ConfigError(f"modalities={list(self.modalities)} is invalid.", fix=f"choose one or more of {MODALITIES}")
+        require_modalities(self.modalities)
         if self.scheduler not in SCHEDULERS:
             raise ConfigError(f"scheduler={self.scheduler!r} is not supported.", fix=f"use one of {SCHEDULERS}")
         for name in ("steps", "frames_per_batch"):
@@ -63,15 +62,7 @@ class SDMultiControlConfig:
 
     @classmethod
     def from_kwargs(cls, **config: Any) -> SDMultiControlConfig:
-        config = dict(config)
-        config["device"] = device_settings_from(config)
-        if "modalities" in config:
-            config["modalities"] = tuple(config["modalities"])
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(config) - known)
-        if unknown:
-            raise ConfigError(f"Unknown sd-multicontrolnet settings {unknown}.", fix=f"use only {sorted(known)}")
-        return cls(**config)
+        return config_from_options(cls, "sd-multicontrolnet", config)
 
 
 def device_settings_from(config: dict[str, Any]) -> DeviceSettings:
@@ -86,6 +77,19 @@ def device_settings_from(config: dict[str, Any]) -> DeviceSettings:
     if offload is not None:
         base["offload"] = offload
     return DeviceSettings(**base)
+
+
+def config_from_options(cls, backend: str, options: Mapping[str, Any]):
+    """A backend config dataclass from flat JSON-style options (``WORLDMILL_GENERATOR_OPTIONS``)."""
+    config = dict(options)
+    config["device"] = device_settings_from(config)
+    if "modalities" in config:
+        config["modalities"] = tuple(config["modalities"])
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise ConfigError(f"Unknown {backend} settings {unknown}.", fix=f"use only {sorted(known)}")
+    return cls(**config)
 
 
 def load_sd_multicontrol_pipeline(weights_dir: str | Path | None, modalities: Sequence[str], settings: DeviceSettings):
@@ -105,7 +109,7 @@ def load_sd_multicontrol_pipeline(weights_dir: str | Path | None, modalities: Se
             dtype=dtype,
             local_files_only=True,
         )
-    except (OSError, ValueError, EnvironmentError) as exc:
+    except (OSError, ValueError) as exc:
         raise GenerationError(
             f"Weights in {root} could not be loaded as Stable Diffusion + ControlNets: {exc}",
             fix="check that base/ is a diffusers Stable Diffusion folder and controlnet/<modality>/ diffusers ControlNets",
@@ -224,8 +228,10 @@ class SDMultiControlGenerator(Generator):
         started = time.perf_counter()
         self.load()
         conditions = load_conditions(request.conditions_dir, self.config.modalities, fps=request.settings.fps)
-        if request.prompt:
-            conditions = dataclasses.replace(conditions, prompt=request.prompt)
+        from worldmill.generation.diffusion.prompt_upsampler import maybe_upsample
+
+        prompt = maybe_upsample(request.prompt or conditions.prompt, request.seed, self.config.prompt_upsampler_dir)
+        conditions = dataclasses.replace(conditions, prompt=prompt)
         steps_before = self.denoising_steps
         frames = self.diffuse(conditions, range(conditions.frames), request.seed)
         steps = self.denoising_steps - steps_before

@@ -16,6 +16,7 @@ import numpy as np
 from worldmill.generation.diffusion.conditions import CameraTrack
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
+SMALL = RenderSettings(width=32, height=32, frames=6, fps=24)
 MOTIONS: tuple[str, ...] = ("static", "dolly", "truck", "pan")
 # class id -> (name, colour); instance id = class id here (one object per class)
 SURFACES = {0: ("sky", (70, 130, 180)), 1: ("floor", (128, 64, 128)), 2: ("wall", (102, 102, 156)), 3: ("box", (220, 20, 60))}
@@ -121,7 +122,7 @@ def render_synthetic(settings: RenderSettings, motion: str) -> tuple[np.ndarray,
 
 def write_synthetic_conditions(
     directory: Path,
-    settings: RenderSettings = RenderSettings(width=32, height=32, frames=6, fps=24),
+    settings: RenderSettings = SMALL,
     motion: str = "dolly",
     prompt: str = "a sunlit zoo enclosure with a red crate on a purple floor",
 ) -> SyntheticClip:

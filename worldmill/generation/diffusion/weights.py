@@ -39,33 +39,39 @@ class Requirement:
         return f"{self.component}/: {', '.join(parts)}"
 
 
-CLIP_TOKENIZER = Requirement("base/tokenizer", weights=False, any_of=(("vocab.json", "merges.txt"), ("tokenizer.json",)))
+def pipeline_layout(folder: str, denoiser: str, tokenizer: Requirement) -> list[Requirement]:
+    """A diffusers pipeline folder: model_index.json, the denoiser, VAE, text encoder, tokenizer, scheduler."""
+    return [
+        Requirement(folder, files=("model_index.json",), weights=False),
+        Requirement(f"{folder}/{denoiser}", files=("config.json",)),
+        Requirement(f"{folder}/vae", files=("config.json",)),
+        Requirement(f"{folder}/text_encoder", files=("config.json",)),
+        tokenizer,
+        Requirement(f"{folder}/scheduler", files=("scheduler_config.json",), weights=False),
+    ]
+
+
+def _tokenizer(folder: str) -> Requirement:
+    return Requirement(f"{folder}/tokenizer", weights=False, any_of=(("tokenizer.json",), ("vocab.json", "merges.txt")))
 
 
 def sd_multicontrol_layout(modalities: Sequence[str]) -> list[Requirement]:
     """Stable Diffusion (diffusers layout) under ``base/`` and one ControlNet per modality under ``controlnet/``."""
-    return [
-        Requirement("base", files=("model_index.json",), weights=False),
-        Requirement("base/unet", files=("config.json",)),
-        Requirement("base/vae", files=("config.json",)),
-        Requirement("base/text_encoder", files=("config.json",)),
-        CLIP_TOKENIZER,
-        Requirement("base/scheduler", files=("scheduler_config.json",), weights=False),
-        *[Requirement(f"controlnet/{m}", files=("config.json",)) for m in modalities],
+    return pipeline_layout("base", "unet", _tokenizer("base")) + [
+        Requirement(f"controlnet/{m}", files=("config.json",)) for m in modalities
     ]
 
 
 def cosmos_transfer_layout(modalities: Sequence[str]) -> list[Requirement]:
     """Cosmos-Transfer2.5 (diffusers layout) under ``base/`` and one CosmosControlNetModel per modality."""
-    return [
-        Requirement("base", files=("model_index.json",), weights=False),
-        Requirement("base/transformer", files=("config.json",)),
-        Requirement("base/vae", files=("config.json",)),
-        Requirement("base/text_encoder", files=("config.json",)),
-        Requirement("base/tokenizer", weights=False, any_of=(("tokenizer.json",), ("vocab.json", "merges.txt"))),
-        Requirement("base/scheduler", files=("scheduler_config.json",), weights=False),
-        *[Requirement(f"controlnet/{m}", files=("config.json",)) for m in modalities],
+    return pipeline_layout("base", "transformer", _tokenizer("base")) + [
+        Requirement(f"controlnet/{m}", files=("config.json",)) for m in modalities
     ]
+
+
+def cosmos_predict_layout() -> list[Requirement]:
+    """Cosmos-Predict2.5 (diffusers layout) under ``predict/``."""
+    return pipeline_layout("predict", "transformer", _tokenizer("predict"))
 
 
 def check_weights_dir(root: Path | str | None, layout: Sequence[Requirement], *, backend: str) -> Path:

@@ -1,0 +1,139 @@
+"""Write a sample's condition files (docs/architecture.md) atomically, and build preview contact sheets.
+
+Everything goes into a temporary sibling folder that is renamed into place at the end, so a reader sees
+either the complete set of a sample's files or none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from worldmill import video
+from worldmill.errors import RenderError
+from worldmill.render.controls import MODALITIES, control_maps, edges, vis
+from worldmill.render.raycast import RenderPasses
+from worldmill.schemas.plan import ScenePlan
+from worldmill.scenes.camera import CameraPath
+from worldmill.scenes.model import Scene
+from worldmill.taxonomy.classes import SemanticClasses
+
+DEPTH_UNIT_M = 0.001  # depth.mkv stores millimetres
+DEPTH_NO_HIT = 0  # sky
+DEPTH_SATURATED = 65535  # 65.535 m and beyond
+CONDITION_FILES = ("input.mp4", "depth.mkv", "depth.mp4", "seg.mp4", "instance.mkv", "edge.mp4", "vis.mp4", "control_weights.npz",
+                   "camera.json", "scene.json", "plan.json")
+
+
+def depth_millimetres(depth_m: np.ndarray) -> np.ndarray:
+    """uint16 millimetres; 0 where nothing was hit, 65535 from 65.535 m on (a valid hit is never 0)."""
+    finite = np.isfinite(depth_m)
+    mm = np.clip(np.rint(np.where(finite, depth_m, 0.0) / DEPTH_UNIT_M), 1, DEPTH_SATURATED)
+    return np.where(finite, mm, DEPTH_NO_HIT).astype(np.uint16)
+
+
+def depth_colours(depth_m: np.ndarray) -> np.ndarray:
+    """Viewable depth: inverse depth normalised per clip (near bright), turbo colour map, sky black. uint8 [T, H, W, 3]."""
+    depth_m = np.asarray(depth_m, dtype=np.float32)
+    valid = np.isfinite(depth_m) & (depth_m > 0)
+    disparity = np.zeros(depth_m.shape, dtype=np.float32)
+    disparity[valid] = 1.0 / depth_m[valid]
+    sample = disparity[valid][::7]  # percentiles of a subsample: the same scale, a fraction of the time
+    lo = float(np.percentile(sample, 1.0)) if sample.size else 0.0
+    hi = float(np.percentile(sample, 99.5)) if sample.size else 1.0
+    gray = (np.clip((disparity - lo) / max(hi - lo, 1e-9), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    lut = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_TURBO)[:, 0, ::-1]  # RGB
+    coloured = lut[gray]
+    coloured[~valid] = 0
+    return coloured
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An ``np.load``-able .npz with fast deflate (level 1): control maps are flat regions and compress well anyway."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _publish(temp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` with ``temp`` by renames (an old folder is moved aside, then removed)."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(out_dir, old)
+    os.replace(temp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_conditions(out_dir: Path, scene: Scene, path: CameraPath, plan: ScenePlan, passes: RenderPasses, classes: SemanticClasses, fps: int,
+                     *, prompt: str | None = None, encode_threads: int = 0, weights: np.ndarray | None = None) -> dict[str, Path]:
+    """Write the condition files of one sample into ``out_dir`` (replacing it); returns file name → path.
+
+    ``weights`` overrides the default spatiotemporal control maps (float [4, T, H, W], vis/edge/depth/seg).
+    """
+    out_dir = Path(out_dir)
+    if passes.instance.max(initial=0) > 65535:
+        raise RenderError(f"Sample {plan.sample_id} has instance ids above 65535.", fix="instance.mkv is 16-bit; lower the object count")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    temp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
+    temp.mkdir()
+    try:
+        rgb_opts = {"fps": fps, "threads": encode_threads}
+        video.write_rgb(temp / "input.mp4", passes.rgb, crf=16, **rgb_opts)
+        video.write_gray16(temp / "depth.mkv", depth_millimetres(passes.depth), fps)
+        video.write_rgb(temp / "depth.mp4", depth_colours(passes.depth), crf=20, preset="superfast", **rgb_opts)
+        video.write_rgb(temp / "seg.mp4", classes.colorize(passes.seg), crf=12, preset="superfast", **rgb_opts)
+        video.write_gray16(temp / "instance.mkv", passes.instance.astype(np.uint16), fps)
+        edge = edges(passes.rgb)
+        video.write_rgb(temp / "edge.mp4", np.repeat(edge[..., None], 3, axis=-1), crf=16, preset="superfast", **rgb_opts)
+        video.write_rgb(temp / "vis.mp4", vis(passes.rgb), crf=20, preset="superfast", **rgb_opts)
+        maps = control_maps(passes, dtype=np.float16) if weights is None else np.asarray(weights, dtype=np.float32)
+        if maps.shape != (len(MODALITIES),) + passes.seg.shape:
+            raise RenderError(f"Control weights have shape {maps.shape}, expected {(len(MODALITIES),) + passes.seg.shape}.", fix="pass [4, T, H, W] maps")
+        write_npz(temp / "control_weights.npz", {m: maps[i].astype(np.float16) for i, m in enumerate(MODALITIES)})
+        camera = path.to_dict()
+        camera.update(sample_id=plan.sample_id, depth_unit_m=DEPTH_UNIT_M, depth_no_hit=DEPTH_NO_HIT, depth_saturated=DEPTH_SATURATED)
+        (temp / "camera.json").write_text(json.dumps(camera, separators=(",", ":")), encoding="utf-8")
+        (temp / "scene.json").write_text(scene.to_json(), encoding="utf-8")
+        (temp / "plan.json").write_text(plan.to_json(), encoding="utf-8")
+        if prompt is not None:
+            (temp / "prompt.txt").write_text(prompt.rstrip("\n") + "\n", encoding="utf-8")
+        _publish(temp, out_dir)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return {p.name: p for p in sorted(out_dir.iterdir()) if p.is_file()}
+
+
+def _as_rgb(frames: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.ndim == 3:
+        frames = np.repeat(frames[..., None], 3, axis=-1)
+    if frames.dtype != np.uint8:
+        raise RenderError(f"Contact sheet input has dtype {frames.dtype}, expected uint8.", fix="pass uint8 frames")
+    return frames
+
+
+def contact_sheet(rgb: np.ndarray, depth: np.ndarray, seg_rgb: np.ndarray, edge: np.ndarray, vis_rgb: np.ndarray, frames: int = 4) -> np.ndarray:
+    """uint8 image: one row per sampled frame, columns RGB | depth | seg | edge | vis.
+
+    ``depth`` may be metres (float; 0 or inf where nothing was hit) or an already coloured uint8 video.
+    """
+    rgb = _as_rgb(rgb)
+    depth = np.asarray(depth)
+    depth_rgb = _as_rgb(depth) if depth.dtype == np.uint8 else depth_colours(np.where(depth > 0, depth, np.inf))
+    columns = [rgb, depth_rgb, _as_rgb(seg_rgb), _as_rgb(edge), _as_rgb(vis_rgb)]
+    count = min(c.shape[0] for c in columns)
+    if count == 0 or len({c.shape[1:] for c in columns}) != 1:
+        raise RenderError(f"Contact sheet inputs disagree: shapes {[c.shape for c in columns]}.", fix="pass videos of the same size with frames")
+    picks = np.unique(np.linspace(0, count - 1, max(1, frames)).round().astype(int))
+    return np.concatenate([np.concatenate([c[i] for c in columns], axis=1) for i in picks], axis=0)

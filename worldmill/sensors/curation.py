@@ -1,0 +1,63 @@
+"""Curation sensors: regenerate cells whose clips fail curation, and fill the thinnest cells first."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from worldmill.assets.partitions import cells_partitions
+from worldmill.curation.regeneration import (
+    CoveragePolicy,
+    RegenerationPolicy,
+    cell_coverage,
+    cell_quality,
+    cells_to_regenerate,
+    load_state,
+    thinnest_cells,
+)
+from worldmill.jobs import footage_job
+from worldmill.resources.lake import LakeResource
+from worldmill.schemas.records import utcnow
+
+REGENERATION = RegenerationPolicy()
+COVERAGE = CoveragePolicy()
+
+
+@sensor(job=footage_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.STOPPED)
+def quality_regeneration_sensor(context: SensorEvaluationContext, lake: LakeResource) -> SensorResult | SkipReason:
+    """Cells whose scored pass rate is below the threshold get a new round (the next round's seeds are new)."""
+    chosen, state = cells_to_regenerate(cell_quality(lake.catalogue), load_state(context.cursor), REGENERATION)
+    if not chosen:
+        return SkipReason(f"no cell below a {REGENERATION.min_pass_rate:.0%} pass rate with new scores")
+    runs = [
+        RunRequest(
+            run_key=f"regenerate-{s.cell_key}-{s.latest_scored_at.isoformat()}",
+            partition_key=s.cell_key,
+            tags={"worldmill/reason": "quality", "worldmill/pass_rate": f"{s.pass_rate:.2f}"},
+        )
+        for s in chosen
+    ]
+    return SensorResult(run_requests=runs, cursor=json.dumps(state, sort_keys=True))
+
+
+@sensor(job=footage_job, minimum_interval_seconds=300, default_status=DefaultSensorStatus.STOPPED)
+def coverage_gap_sensor(context: SensorEvaluationContext, lake: LakeResource) -> SensorResult | SkipReason:
+    """Counts accepted clips per cell × time of day × weather × camera motion and asks for the thinnest cells."""
+    cells = sorted(context.instance.get_dynamic_partitions(cells_partitions.name))
+    if not cells:
+        return SkipReason("no cells registered yet")
+    now = utcnow()
+    chosen, state = thinnest_cells(cell_coverage(lake.catalogue, cells), load_state(context.cursor), COVERAGE, now)
+    if not chosen:
+        return SkipReason(f"every cell has {COVERAGE.target_accepted} accepted clips or was asked for recently")
+    runs = [
+        RunRequest(
+            run_key=f"coverage-{c.cell_key}-{c.accepted}-{now.isoformat()}",
+            partition_key=c.cell_key,
+            tags={"worldmill/reason": "coverage", "worldmill/accepted": str(c.accepted),
+                  "worldmill/thinnest": c.thinnest or "none"},
+        )
+        for c in chosen
+    ]
+    return SensorResult(run_requests=runs, cursor=json.dumps(state, sort_keys=True))
