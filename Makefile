@@ -28,6 +28,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_render.py
 	$(PY) bench/bench_dedup.py
 	$(PY) bench/bench_lake.py
+	$(PY) bench/bench_diffusion.py --threads 1 --cosmos
 
 dev: $(VENV)/.installed
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

@@ -29,3 +29,12 @@ def test_bad_resolution_is_rejected_before_work(capsys):
     code = main(["generate", "--city", "Lagos", "--venue", "zoo", "--width", "100", "--quiet"])
     assert code == 2
     assert "multiple of 16" in capsys.readouterr().err
+
+
+def test_export_cosmos_transfer1_writes_specs_and_batch(capsys, tmp_path):
+    assert main(["generate", "--city", "Paris", "--venue", "museum", "--clips", "1", "--width", "64", "--height", "64",
+                 "--frames", "8", "--workers", "1", "--quiet"]) == 0
+    out = tmp_path / "export"
+    assert main(["export", "cosmos-transfer1", "--out", str(out), "--where", "venue = 'museum'"]) == 0
+    lines = (out / "batch.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and "Paris" in json.loads(lines[0])["prompt"]

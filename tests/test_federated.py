@@ -29,7 +29,7 @@ from worldmill.federated.model import (
 from worldmill.federated.registry import Registry
 from worldmill.federated.runner import candidate_from, write_flower_app
 from worldmill.federated.server_app import FederationOutcome, exchange, run_rounds
-from worldmill.federated.sites import SiteSpec, node_config_for, site_from_node_config
+from worldmill.federated.sites import SiteSpec, node_config_for, site_from_node_config, sites_from_config
 from worldmill.federated.steering import sampling_weights, weakest_strata
 from worldmill.federated.synthetic import SyntheticStratum, synthetic_sites, write_synthetic_site
 from worldmill.federated.weights import weights_from_bytes, weights_to_bytes
@@ -161,11 +161,30 @@ def test_shard_refuses_clips_stored_on_another_site(sites, tmp_path):
         shard.check_local(sites[1].root_uri + "/tables/catalogue")
 
 
-def test_node_config_round_trip_and_missing_keys():
-    site = SiteSpec("gcp-eu", "/data/lake with space")
-    config = node_config_for(site, **{"access-log": "/tmp/a.jsonl"})
-    assert config.startswith('site="gcp-eu" root-uri="/data/lake with space"')
-    assert site_from_node_config({"site": "gcp-eu", "root-uri": "/data/lake with space"}).root_uri == site.root_uri
+def test_sites_come_from_the_lake_sites_file_and_reach_supernodes_without_secrets(tmp_path):
+    from flwr.common.config import parse_config_args
+
+    from worldmill.lake.sites import SitesConfig
+
+    config = SitesConfig.model_validate(
+        {
+            "sites": {
+                "aws-us": {"root": "s3://bucket/lake", "env_prefix": "WM_US_", "region": "us-east-1",
+                           "options": {"virtual_hosted_style_request": "false"}},
+                "gcp-eu": {"root": str(tmp_path / "it's here")},
+            },
+            "default": "gcp-eu",
+        }
+    )  # fmt: skip
+    sites = sites_from_config(config)
+    assert [s.name for s in sites] == ["aws-us", "gcp-eu"]
+    for site in sites:
+        text = node_config_for(site, **{"access-log": "/tmp/a.jsonl"})
+        parsed = parse_config_args([text])  # what flower-supernode does with --node-config
+        assert site_from_node_config(parsed) == site and parsed["access-log"] == "/tmp/a.jsonl"
+    env = {"WM_US_AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "WM_US_AWS_SECRET_ACCESS_KEY": "s3cr3t-value"}
+    assert sites[0].storage(env).credentials["AWS_SECRET_ACCESS_KEY"] == "s3cr3t-value"
+    assert "s3cr3t" not in node_config_for(sites[0])
     with pytest.raises(ConfigError, match="root-uri"):
         site_from_node_config({"site": "gcp-eu"})
 
@@ -470,3 +489,28 @@ def test_federated_assets_register_a_version_and_describe_it(outcome, tmp_path, 
     metadata = run.asset_materializations_for_node("world_model")[0].metadata
     assert metadata["model_version"].value == version and metadata["train_clips"].value == 12
     assert "| stratum |" in metadata["strata"].value
+
+
+def test_federate_runs_every_site_of_the_lake_and_registers_on_the_default_site(tmp_path, monkeypatch):
+    import worldmill.federated.runner as runner
+    from worldmill.lake.sites import Lake, SitesConfig
+
+    lake = Lake(
+        SitesConfig.model_validate(
+            {"sites": {"eu": {"root": str(tmp_path / "eu")}, "us": {"root": str(tmp_path / "us")}}, "default": "us"}
+        )
+    )
+    seen = {}
+    monkeypatch.setattr(
+        runner,
+        "run_federation",
+        lambda rounds, sites, *, registry, **kw: seen.update(rounds=rounds, sites=sites, registry=registry, kw=kw),
+    )
+    runner.federate(4, lake, strategy="fedprox")
+    assert (
+        seen["rounds"] == 4
+        and [s.name for s in seen["sites"]] == ["eu", "us"]
+        and seen["kw"] == {"strategy": "fedprox"}
+    )
+    assert seen["registry"].catalogue.root_uri == str((tmp_path / "us").resolve())
+    assert seen["registry"].weights.root_uri.endswith("/us/models")

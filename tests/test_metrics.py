@@ -82,7 +82,10 @@ def test_overlaid_caption_is_detected_but_clean_footage_is_not():
     for frame in captioned:
         cv2.rectangle(frame, (4, 96), (124, 122), (0, 0, 0), -1)
         cv2.putText(frame, "BREAKING NEWS", (8, 114), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
+    barred = clean.copy()
+    barred[:, 100:108, 4:124] = 255  # a static bar (a letterbox edge, a railing): one stroke, not text
     assert q.overlay_text(q.luma(clean)) == 0.0
+    assert q.overlay_text(q.luma(barred)) == 0.0
     assert q.overlay_text(q.luma(captioned)) > QualityThresholds().max_overlay_text
 
 

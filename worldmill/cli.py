@@ -138,6 +138,17 @@ def _cmd_sql(args: argparse.Namespace) -> None:
     _print_frame(sql(args.query), args.json)
 
 
+def _cmd_export(args: argparse.Namespace) -> None:
+    from worldmill.export import export_cosmos_transfer1
+    from worldmill.lake import Catalogue, LocalBlobStore
+
+    lake = os.environ["WORLDMILL_LAKE_URI"]
+    result = export_cosmos_transfer1(
+        Catalogue(lake), Path(args.out), args.where, blobs=LocalBlobStore(f"{lake.rstrip('/')}/footage")
+    )
+    print(f"Wrote {len(result.clips)} clip spec(s), {result.batch_path} and {result.specs_path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmill", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("query")
     q.add_argument("--json", action="store_true", help="one JSON object per row on stdout")
     q.set_defaults(func=_cmd_sql)
+    export = sub.add_parser("export", help="export clips' conditions for an external model")
+    export.add_argument("format", choices=["cosmos-transfer1"])
+    export.add_argument("--out", required=True, help="directory for specs, batch.jsonl, control videos and maps")
+    export.add_argument("--where", default=None, help="DuckDB SQL condition over the catalogue table's columns")
+    export.set_defaults(func=_cmd_export)
     return parser
 
 

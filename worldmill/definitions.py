@@ -1,15 +1,17 @@
 """The worldmill code location: every asset, job, sensor, schedule and resource, loaded by workspace.yaml."""
 
-from dagster import Definitions, EnvVar
+from dagster import Definitions, EnvVar, PipesSubprocessClient
 
 from worldmill.assets.catalogue import catalogue
 from worldmill.assets.clips import clips
 from worldmill.assets.conditions import conditions
+from worldmill.assets.diffusion import cosmos_transfer1_clips
 from worldmill.assets.prompts import prompts
 from worldmill.assets.scores import scores
 from worldmill.assets.taxonomy import taxonomy
 from worldmill.jobs import footage_job, taxonomy_job
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+from worldmill.resources.gpu import GPUResource
 from worldmill.sensors.generation import generation_sensor, taxonomy_sensor
 
 
@@ -24,11 +26,13 @@ def resources() -> dict:
         "generator": GeneratorResource(
             backend=EnvVar("WORLDMILL_GENERATOR"), options_json=EnvVar("WORLDMILL_GENERATOR_OPTIONS")
         ),
+        "gpu": GPUResource(),
+        "pipes_subprocess_client": PipesSubprocessClient(),
     }
 
 
 defs = Definitions(
-    assets=[taxonomy, prompts, conditions, clips, scores, catalogue],
+    assets=[taxonomy, prompts, conditions, clips, scores, catalogue, cosmos_transfer1_clips],
     jobs=[taxonomy_job, footage_job],
     sensors=[taxonomy_sensor, generation_sensor],
     resources=resources(),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import cv2
 
+from worldmill.curation.guardrail import apply_guardrail
 from worldmill.errors import CatalogueError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import Catalogue, LocalBlobStore
@@ -203,6 +204,7 @@ def produce_clips(
                 row.sample_id, plan, row.prompt, row.seed, settings, conditions_dir, folder / "rgb.mp4"
             )
             clip = generator.generate(request)
+            guard = apply_guardrail(clip.path)  # never publish unblurred faces
             write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png", classes)
             rgb_hash = sha256_file(clip.path)
             blobs.publish_dir(folder, f"{key}/{generator.name}", move=True)
@@ -232,6 +234,8 @@ def produce_clips(
                 weather=row.weather,
                 rgb_sha256=rgb_hash,
                 conditions_sha256=cond.files_sha256,
+                guardrail=guard.detector,
+                faces_blurred=guard.faces,
                 generate_s=clip.seconds,
                 created_at=utcnow(),
             )

@@ -32,6 +32,8 @@ def clips(
             "generator": f"{made[0].generator}:{made[0].generator_version}",
             "table_version": write.version,
             "footage_uri": made[0].uri,
+            "faces_blurred": sum(c.faces_blurred for c in made),
+            "contact_sheet": MetadataValue.path(str(sheet)),
             "preview": MetadataValue.md(f"![contact sheet]({sheet.as_uri()})"),
         }
     )

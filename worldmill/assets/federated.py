@@ -31,7 +31,7 @@ def federated_round(context: AssetExecutionContext, config: FederatedRoundConfig
         if config.sites_json
         else [SiteSpec("lake", lake.uri)]
     )
-    registry = Registry.at(lake.uri, json.loads(lake.storage_options_json) or None)
+    registry = Registry.at(lake.uri)
     result = run_federation(
         config.rounds,
         sites,

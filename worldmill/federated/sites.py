@@ -104,4 +104,14 @@ def site_from_node_config(node_config: Mapping[str, Any]) -> SiteSpec:
 
 
 def _toml_string(value: str) -> str:
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML string that Flower's ``--node-config`` parser reads back whole: it splits on quotes and does
+    not honour escapes, so use a literal string ('...') unless the value holds a single quote."""
+    text = str(value)
+    if "'" not in text and "\n" not in text:
+        return f"'{text}'"
+    if '"' not in text and "\\" not in text and "\n" not in text:
+        return f'"{text}"'
+    raise ConfigError(
+        f"Node config value {text!r} mixes single and double quotes (or holds a newline or backslash).",
+        fix="rename the path or option so it avoids one kind of quote.",
+    )

@@ -7,10 +7,12 @@ from typing import Any
 
 from worldmill.errors import ConfigError
 from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
+from worldmill.generation.diffusion import DIFFUSION_BACKENDS
 
 # name -> "module:Class"; imported lazily so the CPU default never imports torch.
 BACKENDS: dict[str, str] = {
     "procedural": "worldmill.generation.procedural:ProceduralGenerator",
+    **DIFFUSION_BACKENDS,  # sd-multicontrolnet, sd-keyframe, cosmos-transfer2.5 (GPU; local weights only)
 }
 
 

@@ -164,9 +164,18 @@ def frozen_ratio(gray: np.ndarray, *, max_mean_abs_diff: float = 0.5) -> float:
     return float((diffs < max_mean_abs_diff).mean())
 
 
+def _strokes(box: np.ndarray) -> float:
+    """Median number of ink strokes crossed by the rows of the box's middle third (Otsu ink/background split):
+    a line of text crosses many glyph strokes, an edge or a bar one or two."""
+    _, ink = cv2.threshold(box, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    h = box.shape[0]
+    rows = ink[h // 3 : max(h // 3 + 1, 2 * h // 3)].astype(np.int8)
+    return float(np.median((np.diff(rows, axis=1) == 1).sum(axis=1)))
+
+
 def text_mask(gray: np.ndarray) -> np.ndarray:
     """bool [H, W]: boxes that look like lines of text (a classical detector: morphological gradient, Otsu,
-    horizontal closing, then contours with a text line's aspect ratio, height and fill)."""
+    horizontal closing, then contours with a text line's aspect ratio, height, fill and number of glyphs)."""
     h, w = gray.shape
     grad = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     _, binary = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -180,7 +189,7 @@ def text_mask(gray: np.ndarray) -> np.ndarray:
         if bh < 6 or bh > 0.2 * h or bw < 2.0 * bh:
             continue
         fill = cv2.countNonZero(binary[y : y + bh, x : x + bw]) / float(bw * bh)
-        if 0.2 <= fill <= 0.9:
+        if 0.2 <= fill <= 0.9 and _strokes(gray[y : y + bh, x : x + bw]) >= max(3.0, 0.5 * bw / bh):
             mask[y : y + bh, x : x + bw] = 1
     return mask.astype(bool)
 

@@ -27,10 +27,14 @@ SEG_VIDEO = "seg.mp4"
 
 
 def _read_depth_m(path: Path) -> np.ndarray:
-    """Metric depth in metres from the lossless millimetre video; 0 and 65535 (sky, no hit) become inf."""
-    mm = read_gray16(path).astype(np.float32)
-    mm[(mm == 0) | (mm == 65535)] = np.inf
-    return mm / 1000.0
+    """Metric depth in metres from the lossless millimetre video; no-hit (sky) and saturated pixels (beyond the
+    format's 65.5 m) become inf, i.e. unknown."""
+    from worldmill.render.conditions import DEPTH_NO_HIT, DEPTH_SATURATED, DEPTH_UNIT_M
+
+    mm = read_gray16(path)
+    depth = mm.astype(np.float32) * DEPTH_UNIT_M
+    depth[(mm == DEPTH_NO_HIT) | (mm == DEPTH_SATURATED)] = np.inf
+    return depth
 
 
 def _condition(conditions_dir: Path, name: str) -> Path:
@@ -58,7 +62,10 @@ def score_controllability(
     scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
     depth_ref = _read_depth_m(_condition(conditions_dir, DEPTH_VIDEO))
-    if footage_is_render:
+    if not np.isfinite(depth_ref).any():
+        depth_est = None
+        reasons.append("depth: every pixel is sky or beyond the 65.5 m range of depth.mkv")
+    elif footage_is_render:
         depth_est = depth_ref  # the footage is the render: its depth pass is exact
     elif estimators.depth is not None:
         depth_est = estimators.depth(frames)

@@ -41,6 +41,7 @@ class Lighting:
     night: int
     indoor: int
     sun_disc: float  # 0 hides the sun disc (overcast, indoors, night)
+    shadow_reach: float  # metres: occluders farther along the light ray are ignored
     exposure: float
     grade_gain: wp.vec3
     saturation: float
@@ -296,11 +297,11 @@ def camera_hit(tiles: Tiles, row: int, prims: Primitives, ro: wp.vec3, rd: wp.ve
 
 
 @wp.func
-def occluded(bvh: wp.uint64, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
-    """1 if any shadow-casting primitive lies along the ray, else 0 (stops at the first)."""
+def occluded(bvh: wp.uint64, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, reach: float) -> float:
+    """1 if a shadow-casting primitive lies along the ray within ``reach``, else 0 (stops at the first)."""
     query = wp.bvh_query_ray(bvh, ro, rd)
     i = int(0)
-    while wp.bvh_query_next(query, i):
+    while wp.bvh_query_next(query, i, reach):
         if prims.shadow[i] == 1:
             if hit_primitive(prims, i, ro, rd, time) > 0.0:
                 return 1.0
@@ -390,7 +391,7 @@ def render_passes(
         ndl = wp.dot(n, light.sun_dir)
         direct = wp.vec3(0.0, 0.0, 0.0)
         if ndl > 0.0:
-            lit = 1.0 - occluded(bvh, prims, p + n * 0.02, light.sun_dir, time)
+            lit = 1.0 - occluded(bvh, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach)
             direct = light.sun_color * (ndl * lit)
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])

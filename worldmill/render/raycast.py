@@ -131,6 +131,9 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     v["ambient_sky"] = np.asarray(v["ambient_sky"], dtype=np.float64) * ambient_scale
     v["ambient_ground"] = np.asarray(v["ambient_ground"], dtype=np.float64) * ambient_scale
     v["fog_color"] = fog_color
+    top = max((p.center[2] + p.size[2] / 2 for o in scene.objects for p in o.parts), default=10.0)
+    elevation = math.asin(min(max(float(np.asarray(v["sun_dir"])[2]), 0.05), 1.0))
+    v["shadow_reach"] = min(top / math.sin(elevation) + 1.0, 1500.0)  # no occluder is higher than the tallest top
     v["fog_density"] = fog_factor / focus_dist
     gain, saturation, contrast = GRADES.get(plan.colour_grade, GRADES["natural"])
     v.update(grade_gain=gain, saturation=saturation, contrast=contrast)

@@ -10,7 +10,7 @@ import math
 
 from worldmill.schemas.plan import LANDMARK_KINDS
 from worldmill.scenes import shapes
-from worldmill.scenes.layout import Rect, SiteBuilder, Span, parts_box, place_object
+from worldmill.scenes.layout import WALL_MOUNTED, Rect, SiteBuilder, Span, parts_box, place_object
 from worldmill.scenes.model import CameraZone, Primitive, Road, Vec3
 
 STYLE_FACADES: tuple[tuple[tuple[str, ...], tuple[Vec3, ...]], ...] = (
@@ -297,6 +297,26 @@ def ceiling_lights(site: SiteBuilder, length: float, width: float, height: float
             site.structure("light", "ceiling light", "box", (x, y, height - 0.04), (1.2, 0.6, 0.08), emissive=2.5, casts_shadow=False)
 
 
+OVERSIZE_M = 25.0  # decor larger than this (an airliner at a terminal) stands outside the room instead
+
+
+def fit_room(site: SiteBuilder, length: float, width: float, height: float) -> tuple[float, float, float]:
+    """Grow a room so that the plan's decor fits: hung things above the camera, floor things beside the aisle."""
+    for choice in site.plan.decor:
+        w, h, d = choice.size_max
+        if max(w, d) > OVERSIZE_M:
+            continue
+        if choice.placement in ("ceiling", "overhead"):
+            height = max(height, h + 3.2)
+        elif choice.placement == "wall" and choice.semantic_class in WALL_MOUNTED:
+            height = max(height, h + 1.6)
+        else:
+            height = max(height, h + 0.8)
+            width = max(width, 2 * min(w, d) + 5.0)
+            length = max(length, max(w, d) + 8.0)
+    return length, width, height
+
+
 def interior_zone(site: SiteBuilder, length: float, height: float, aisle_y: float = 0.0, half_width: float = 1.1) -> None:
     top = min(2.3, height - 0.4)
     site.zones.append(CameraZone("interior", (-length / 2 + 1.0, aisle_y - half_width + 0.3, 1.3), (length / 2 - 1.0, aisle_y + half_width - 0.3, top), (1.0, 0.0)))
@@ -305,7 +325,7 @@ def interior_zone(site: SiteBuilder, length: float, height: float, aisle_y: floa
 
 
 def hospital(site: SiteBuilder) -> None:
-    length, width, height = site.uniform(24, 36), site.uniform(9, 13), site.uniform(2.9, 3.4)
+    length, width, height = fit_room(site, site.uniform(24, 36), site.uniform(9, 13), site.uniform(2.9, 3.4))
     walls = ((0.78, 0.86, 0.82), (0.80, 0.84, 0.90), (0.90, 0.90, 0.88))[int(site.rng.integers(3))]
     room(site, length, width, height, wall_colour=walls, floor_colour=(0.62, 0.66, 0.64))
     ceiling_lights(site, length, width, height, 4.0)
@@ -325,7 +345,7 @@ def hospital(site: SiteBuilder) -> None:
 
 
 def museum(site: SiteBuilder) -> None:
-    length, width, height = site.uniform(30, 48), site.uniform(14, 22), site.uniform(5, 8)
+    length, width, height = fit_room(site, site.uniform(30, 48), site.uniform(14, 22), site.uniform(5, 8))
     palette = ((0.92, 0.90, 0.86), (0.55, 0.20, 0.20), (0.25, 0.32, 0.42), (0.80, 0.78, 0.72))
     room(site, length, width, height, wall_colour=palette[int(site.rng.integers(len(palette)))], floor_colour=(0.50, 0.40, 0.30))
     for i in range(max(1, int(length // 8))):
@@ -346,7 +366,7 @@ def museum(site: SiteBuilder) -> None:
 
 
 def interior_hall(site: SiteBuilder) -> None:
-    length, width, height = site.uniform(30, 64), site.uniform(18, 34), site.uniform(6, 14)
+    length, width, height = fit_room(site, site.uniform(30, 64), site.uniform(18, 34), site.uniform(6, 14))
     palette = facade_palette(site.plan.architecture_style)
     room(site, length, width, height, wall_colour=shapes.jitter(palette[0], site.rng, 0.1), floor_colour=(0.58, 0.55, 0.5))
     ceiling_lights(site, length, width, height, 6.0)
@@ -425,7 +445,7 @@ def zoo(site: SiteBuilder) -> None:
                 size_whd = (site.uniform(0.8, 1.6), site.uniform(1.0, 2.0), site.uniform(1.5, 3.0))
                 ax, ay = site.point_in(rect, 2.0)
                 site.add("animal", "animal", shapes.animal(shapes.Placer(ax, ay, 0.0, site.uniform(0, 360)), *size_whd, site.rng))
-    site.floor = [Rect(-half + 2, -11.0, half - 2, -1.0)]  # visitor areas beside the promenade
+    site.floor = [Rect(-half + 2, -11.0, half - 2, -1.0)] + list(site.enclosures)  # visitor areas beside the promenade, enclosures
     for span in paths:
         tree_row(site, span, spacing=20.0, offset=span.width / 2 + 1.5)
     site.focus = ((site.enclosures[0].x0 + site.enclosures[0].x1) / 2 if site.enclosures else 0.0, 0.0, 1.5)

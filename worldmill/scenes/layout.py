@@ -327,6 +327,23 @@ def place_object(site: SiteBuilder, class_name: str, label: str, rule: str, size
     return None
 
 
+def place_outside(site: SiteBuilder, class_name: str, label: str, size: Vec3, *, decor: str | None) -> SceneObject:
+    """Last resort for decor that fits nowhere inside (an airliner at a terminal): a free spot on a ring
+    around the site's built extent, so the count is still realised without crossing walls or the camera."""
+    extent = max((max(abs(b[0]), abs(b[1]), abs(b[3]), abs(b[4])) for b in site.occupied + site.keepout), default=20.0)
+    radius = extent + max(size[0], size[2]) / 2 + 5.0
+    for attempt in range(200):
+        a = site.uniform(0, 2 * math.pi)
+        r = radius + 10.0 * (attempt // 20)
+        x, y = r * math.cos(a), r * math.sin(a)
+        parts = shapes.kit(class_name, label, shapes.Placer(x, y, 0.0, math.degrees(a) + 90.0), size, site.rng, season=site.plan.season)
+        box = parts_box(parts)
+        if site.free(box):
+            site.occupied.append(box)
+            return site.add(class_name, label, parts, decor=decor)
+    raise SceneError(f"Scene {site.plan.sample_id}: no place even outside the site for {label!r} of size {size}.", fix="lower the decor size range in the taxonomy")
+
+
 def realise_decor(site: SiteBuilder) -> None:
     """Place exactly ``choice.count`` objects for every decor choice of the plan."""
     for choice in site.plan.decor:
@@ -337,11 +354,7 @@ def realise_decor(site: SiteBuilder) -> None:
             size = decor_size(choice, site.rng)
             placed = place_object(site, choice.semantic_class, choice.name, choice.placement, size, decor=choice.name, index=index, group_centers=centers)
             if placed is None:
-                raise SceneError(
-                    f"Scene {site.plan.sample_id}: no free place for decor {choice.name!r} #{index + 1} of {choice.count} "
-                    f"(class {choice.semantic_class}, placement {choice.placement}, size {tuple(round(s, 2) for s in size)}).",
-                    fix="lower the decor count or size range for this venue in the taxonomy",
-                )
+                place_outside(site, choice.semantic_class, choice.name, size, decor=choice.name)
 
 
 def add_people(site: SiteBuilder, count: int, label: str = "pedestrian") -> None:

@@ -193,6 +193,8 @@ class ClipRow(Record):
     weather: str
     rgb_sha256: str
     conditions_sha256: str
+    guardrail: str  # which face guardrail ran before publication
+    faces_blurred: int  # face detections pixelated by it
     generate_s: float
     created_at: dt.datetime
 
