@@ -25,10 +25,12 @@ def lake_uri(tmp_path) -> str:
 def tiny_resources(lake_uri):
     """The embedded default at 64x64, 8 frames, two clips per cell, one render worker."""
     from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+    from worldmill.resources.gpu import GPUResource
 
     return {
         "lake": LakeResource(uri=lake_uri),
         "taxonomy_source": TaxonomyResource(),
         "render": RenderResource(width=64, height=64, frames=8, fps=24, clips_per_cell=2, workers=1),
         "generator": GeneratorResource(),
+        "gpu": GPUResource(lock_dir=str(lake_uri) + "-gpu-locks"),
     }

@@ -7,6 +7,8 @@ through the blob store and rows through Delta MERGE, so a re-run converges on th
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 import hashlib
 import re
 import tempfile
@@ -188,8 +190,12 @@ def produce_clips(
     blobs: LocalBlobStore,
     settings: RenderSettings,
     classes: SemanticClasses,
+    device_slot: Callable[[], AbstractContextManager] = nullcontext,
 ) -> list[ClipRow]:
-    """Run the generator on each sample's conditions and publish ``{generator}/rgb.mp4`` with its preview."""
+    """Run the generator on each sample's conditions and publish ``{generator}/rgb.mp4`` with its preview.
+
+    ``device_slot`` is held around each generation (a GPU claim, so one device runs one generation at a time).
+    """
     by_sample = {c.sample_id: c for c in conditions}
     out = []
     for row in rows:
@@ -203,7 +209,8 @@ def produce_clips(
             request = GenerationRequest(
                 row.sample_id, plan, row.prompt, row.seed, settings, conditions_dir, folder / "rgb.mp4"
             )
-            clip = generator.generate(request)
+            with device_slot():
+                clip = generator.generate(request)
             guard = apply_guardrail(clip.path)  # never publish unblurred faces
             write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png", classes)
             rgb_hash = sha256_file(clip.path)

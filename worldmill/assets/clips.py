@@ -1,3 +1,5 @@
+from contextlib import nullcontext
+
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from worldmill import stages
@@ -5,6 +7,7 @@ from worldmill.assets._edge import at_edge
 from worldmill.assets.conditions import conditions
 from worldmill.assets.partitions import cells_partitions
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+from worldmill.resources.gpu import GPUResource
 
 
 @asset(partitions_def=cells_partitions, deps=[conditions], group_name="generation", kinds={"delta"})
@@ -15,13 +18,16 @@ def clips(
     lake: LakeResource,
     render: RenderResource,
     generator: GeneratorResource,
+    gpu: GPUResource,
 ) -> MaterializeResult:
     """Footage made from each sample's conditions by the configured generator backend."""
     tax = taxonomy_source.load()
     rows = stages.round_prompts(lake.catalogue, context.partition_key)
     conds = stages.round_conditions(lake.catalogue, context.partition_key, [r.sample_id for r in rows])
+    backend = generator.generator()
     made = stages.produce_clips(
-        rows, conds, tax.cell(context.partition_key), generator.generator(), lake.blobs, render.settings(), tax.classes
+        rows, conds, tax.cell(context.partition_key), backend, lake.blobs, render.settings(), tax.classes,
+        device_slot=gpu.claim if backend.name != "procedural" else nullcontext,
     )
     write = lake.catalogue.upsert(made)
     sheet = lake.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")
