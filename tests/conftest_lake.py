@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from worldmill.federated.deployment import free_port, stop_process_tree
-from worldmill.lake import Catalogue
 from worldmill.schemas.records import CatalogueRow, ClipRow, PromptRow, ScoreRow
 
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -179,11 +178,6 @@ def catalogue_row(
     )
 
 
-@pytest.fixture
-def catalogue(tmp_path) -> Catalogue:
-    return Catalogue(str(tmp_path / "lake"))
-
-
 # -- emulators on 127.0.0.1 (started and stopped by the fixtures) ----------------------------------------
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,7 +222,7 @@ class Emulator:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_process_tree(self.proc)
+            stop_process_tree(self.proc, grace_s=15.0)  # emulators can be slow to shut down under load
         self.proc = None
 
 
@@ -253,33 +247,6 @@ def azurite_argv(port: int) -> list[str]:
 
 def gcs_argv(port: int) -> list[str]:
     return [str(BIN / "gcp-storage-emulator"), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
-
-
-@pytest.fixture(scope="session")
-def moto_emulator():
-    if not (BIN / "moto_server").exists():
-        pytest.skip("moto_server is not installed in this venv (pip install 'moto[server]')")
-    emulator = Emulator("moto", moto_argv).start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="session")
-def azurite_emulator():
-    if not AZURITE_BIN.exists():
-        pytest.skip(f"Azurite is not installed at {AZURITE_BIN}: run `bash scripts/emulators.sh install` (npm)")
-    emulator = Emulator("azurite", azurite_argv).start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="session")
-def gcs_emulator():
-    if not (BIN / "gcp-storage-emulator").exists():
-        pytest.skip("gcp-storage-emulator is not installed in this venv (pip install gcp-storage-emulator)")
-    emulator = Emulator("gcs", gcs_argv).start()
-    yield emulator
-    emulator.stop()
 
 
 def s3_env(emulator: Emulator, prefix: str = "") -> dict[str, str]:

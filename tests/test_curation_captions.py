@@ -43,6 +43,7 @@ def test_caption_names_place_camera_light_and_every_object(sample):
     text = caption(plan, scene, camera)
     assert text.startswith(f"Interior {plan.camera_motion} shot of the {plan.space} of a hospital in Shanghai, China.")
     assert f"{plan.season} day" in text and plan.signage_text in text and plan.colour_grade in text
+    assert "Indoors " in text  # the Shanghai hospital sample is an interior
     assert "field of view" in text and f"for {SETTINGS.frames / SETTINGS.fps:.1f} s" in text
     top_label, top_count = max(((o.label, sum(p.label == o.label for p in scene.objects)) for o in scene.objects),
                                key=lambda lc: lc[1])
@@ -99,6 +100,23 @@ def test_caption_clips_reads_the_sample_dir_and_reports_missing_files(sample, tm
     assert row.word_count == len(row.caption.split()) and row.source == "scene_graph"
     assert row.model_caption is None and "no local vision-language model" in row.model_caption_reason
     assert json.loads((blobs.path(f"{good.venue}/{good.city_key}/{good.sample_id}") / "plan.json").read_text())["city_name"] in row.caption
+
+
+def test_a_configured_vlm_adds_a_model_caption(sample, tmp_path):
+    from conftest_curation import panning_clip
+    from worldmill.video import write_rgb
+
+    plan, scene, camera = sample
+    blobs = LocalBlobStore(tmp_path / "footage")
+    clip = clip_row(0)
+    folder = blobs.path(f"{clip.venue}/{clip.city_key}/{clip.sample_id}")
+    for name, text in (("plan.json", plan.to_json()), ("scene.json", scene.to_json()), ("camera.json", camera.to_json())):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    write_rgb(folder / "procedural" / "rgb.mp4", panning_clip(0, frames=6), fps=24)
+    clip = dataclasses.replace(clip, rgb_path=f"{clip.venue}/{clip.city_key}/{clip.sample_id}/procedural/rgb.mp4")
+    rows, failed = caption_clips([clip], blobs, vlm=lambda frames: f"a clip of {len(frames)} frames")
+    assert not failed and rows[0].model_caption == "a clip of 6 frames" and rows[0].model_caption_reason is None
 
 
 def test_a_missing_vlm_checkpoint_is_an_error_not_a_download(tmp_path):

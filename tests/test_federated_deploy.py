@@ -28,6 +28,8 @@ from worldmill.federated.weights import weights_from_bytes
 pytestmark = pytest.mark.slow
 
 STRACE = shutil.which("strace")
+# Follow forks (SuperExec, then one ClientApp process per message); stop only on open calls (seccomp filter).
+STRACE_ARGV = [STRACE or "strace", "-f", "-qq", "--seccomp-bpf", "-s", "4096", "-e", "trace=open,openat,openat2"]
 OPEN_CALL = re.compile(r'\bopen(?:at2?)?\((?:AT_FDCWD|\d+), "([^"]+)"|\bopen\("([^"]+)"')
 QUICK = dict(local_steps=8, batch_size=16, node_wait_s=60.0)
 
@@ -37,7 +39,7 @@ def _strace_works() -> bool:
         return False
     import subprocess
 
-    probe = subprocess.run([STRACE, "-f", "-qq", "-o", "/dev/null", "true"], capture_output=True, check=False)
+    probe = subprocess.run([*STRACE_ARGV, "-o", "/dev/null", "true"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -61,8 +63,9 @@ def _stop_and_check(deployment: LoopbackDeployment) -> None:
 
 
 @pytest.fixture(scope="module")
-def federation(tmp_path_factory):
-    """A two-round federation over three sites, SuperNodes traced with strace (when it works here)."""
+def cluster(tmp_path_factory):
+    """Three site lakes, a SuperLink and a SuperNode per site (traced with strace when it works here),
+    shared by the tests of this module and stopped, with a check that no process is left, at its end."""
     base = tmp_path_factory.mktemp("fed")
     sites = synthetic_sites(base / "sites")
     traced = _strace_works()
@@ -70,18 +73,7 @@ def federation(tmp_path_factory):
     def wrapper(site, argv):
         if not traced:
             return argv
-        return [
-            STRACE,
-            "-f",
-            "-qq",
-            "-s",
-            "4096",
-            "-e",
-            "trace=open,openat,openat2",
-            "-o",
-            str(base / f"strace-{site.name}.log"),
-            *argv,
-        ]
+        return [*STRACE_ARGV, "-o", str(base / f"strace-{site.name}.log"), *argv]
 
     deployment = LoopbackDeployment(
         sites,
@@ -91,14 +83,22 @@ def federation(tmp_path_factory):
     )
     deployment.start()
     try:
-        registry = Registry.at(str(base / "registry"))
-        result = run_federation(
-            2, sites, registry=registry, deployment=deployment, work_dir=base / "work",
-            settings=FederationSettings(**QUICK),
-        )  # fmt: skip
+        yield {
+            "base": base, "sites": sites, "deployment": deployment, "traced": traced,
+            "registry": Registry.at(str(base / "registry")),
+        }  # fmt: skip
     finally:
         _stop_and_check(deployment)
-    return {"base": base, "sites": sites, "registry": registry, "result": result, "traced": traced}
+
+
+@pytest.fixture(scope="module")
+def federation(cluster):
+    """A two-round federation over the three sites, from a seeded start."""
+    result = run_federation(
+        2, cluster["sites"], registry=cluster["registry"], deployment=cluster["deployment"],
+        work_dir=cluster["base"] / "work", settings=FederationSettings(**QUICK),
+    )  # fmt: skip
+    return {**cluster, "result": result}
 
 
 def test_two_round_federation_over_three_sites_lowers_heldout_loss(federation):
@@ -137,15 +137,15 @@ def test_each_client_opened_only_uris_under_its_own_site(federation):
         assert not foreign, f"{site.name} opened another site's files: {sorted(foreign)[:5]}"
 
 
-def _kill_when(
-    deployment: LoopbackDeployment, site: str, marker: str, occurrence: int, stop: threading.Event
-) -> threading.Thread:
-    """SIGKILL a site's SuperNode (and its running ClientApp) once its log shows ``marker`` ``occurrence`` times."""
+def _kill_mid_round(deployment: LoopbackDeployment, site: str, stop: threading.Event) -> threading.Thread:
+    """SIGKILL a site's SuperNode (and its running ClientApp) once it has received its next train message."""
+    log = deployment.log_dir / f"supernode-{site}.log"
+    marker = "Receiving: train message"
+    seen = log.read_text(errors="replace").count(marker)
 
     def watch() -> None:
-        log = deployment.log_dir / f"supernode-{site}.log"
         while not stop.is_set():
-            if log.exists() and log.read_text(errors="replace").count(marker) >= occurrence:
+            if log.read_text(errors="replace").count(marker) > seen:
                 time.sleep(1.0)  # let its ClientApp start: the site dies mid-round
                 deployment.kill_site(site, signal.SIGKILL)
                 return
@@ -156,35 +156,40 @@ def _kill_when(
     return thread
 
 
-def test_a_supernode_dying_mid_round_leaves_the_rest_to_finish_then_too_few_sites_fail_cleanly(tmp_path):
-    sites = synthetic_sites(tmp_path / "sites", clips=2)
-    registry = Registry.at(str(tmp_path / "registry"))
-    deployment = LoopbackDeployment(sites, tmp_path / "deployment").start()
+def test_a_supernode_dying_mid_round_leaves_the_rest_to_finish_then_too_few_sites_fail_cleanly(federation):
+    """Runs last in this module: it kills SuperNodes of the shared deployment."""
+    sites, registry, deployment, base = (
+        federation["sites"],
+        federation["registry"],
+        federation["deployment"],
+        federation["base"],
+    )
+    first = federation["result"].model_version
     stop = threading.Event()
     try:
-        watcher = _kill_when(deployment, "azure-asia", "Receiving: train message", 1, stop)
+        watcher = _kill_mid_round(deployment, "azure-asia", stop)
         survived = run_federation(
-            1, sites, registry=registry, deployment=deployment, work_dir=tmp_path / "run1",
+            1, sites, registry=registry, deployment=deployment, work_dir=base / "run-fault",
             settings=FederationSettings(min_sites=2, straggler_timeout_s=3.0, **QUICK),
         )  # fmt: skip
         watcher.join(timeout=5)
-        assert survived.sites == ["aws-us", "gcp-eu"] and survived.sites_dropped == ["azure-asia"]
-        assert survived.final_val_loss < survived.initial_val_loss
-
-        # A second site stops (gracefully, so the SuperLink forgets it at once); the killed one is still
-        # listed until its heartbeat expires. Every site is required now: the run fails before round 1.
-        deployment.kill_site("gcp-eu", signal.SIGTERM)
-        with pytest.raises(FederationError, match=r"Only 2 of 3 SuperNodes connected") as info:
-            run_federation(
-                1, sites, registry=registry, deployment=deployment, work_dir=tmp_path / "run2",
-                settings=FederationSettings(local_steps=8, node_wait_s=3.0),
-            )  # fmt: skip
-        assert "min_sites" in info.value.fix
     finally:
         stop.set()
-        _stop_and_check(deployment)
-    assert [v.model_version for v in registry.versions()] == [survived.model_version]  # nothing partial
-    # the failed run resumed from the last registered version
-    resumed, _ = weights_from_bytes((tmp_path / "run2" / "initial.safetensors").read_bytes())
+    assert survived.sites == ["aws-us", "gcp-eu"] and survived.sites_dropped == ["azure-asia"]
+    assert survived.parent_version == first  # resumed from the last registered version
+    assert survived.final_val_loss < survived.initial_val_loss
+
+    # A second site stops (gracefully, so the SuperLink forgets it at once); the killed one stays listed
+    # until its heartbeat expires. Every site is required now: the run fails before round 1.
+    deployment.kill_site("gcp-eu", signal.SIGTERM)
+    with pytest.raises(FederationError, match=r"Only 2 of 3 SuperNodes connected") as info:
+        run_federation(
+            1, sites, registry=registry, deployment=deployment, work_dir=base / "run-fail",
+            settings=FederationSettings(local_steps=8, node_wait_s=3.0),
+        )  # fmt: skip
+    assert "min_sites" in info.value.fix
+    assert [v.model_version for v in registry.versions()] == [first, survived.model_version]  # nothing partial
+    # the failed run, too, started from the last registered version
+    resumed, _ = weights_from_bytes((base / "run-fail" / "initial.safetensors").read_bytes())
     registered = registry.load_weights(registry.latest())
     assert all(np.array_equal(resumed[k], registered[k]) for k in registered)

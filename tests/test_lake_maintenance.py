@@ -34,7 +34,7 @@ HEALTHY = TableStats(
     vacuumable_files=0,
 )
 
-pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
+pytest_plugins = ("fixtures.lake",)  # fixtures: catalogue
 
 
 def kinds(stats: TableStats, policy: MaintenancePolicy = POLICY) -> list[str]:

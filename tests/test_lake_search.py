@@ -31,7 +31,7 @@ LABELLED = [
     ("Shanghai", "museum", "night", "Ancient porcelain vases lit by spotlights in a dark museum hall at night."),
 ]
 
-pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
+pytest_plugins = ("fixtures.lake",)  # fixtures: catalogue
 
 
 def _publish(catalogue):

@@ -17,7 +17,7 @@ from worldmill.lake.storage import StorageConfig
 SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
 FAST = RetryPolicy(attempts=2, initial_delay_s=0.05)
 
-pytest_plugins = ("conftest_lake",)  # fixtures: azurite_emulator, gcs_emulator, moto_emulator
+pytest_plugins = ("fixtures.lake",)  # fixtures: azurite_emulator, gcs_emulator, moto_emulator
 
 
 # -- configuration rendering (no emulator) --------------------------------------------------------------

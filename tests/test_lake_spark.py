@@ -10,7 +10,7 @@ from worldmill.lake.spark import SailServer, read_table, spark_session, write_ta
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
-pytest_plugins = ("conftest_lake",)  # fixtures: catalogue
+pytest_plugins = ("fixtures.lake",)  # fixtures: catalogue
 
 
 @pytest.fixture(scope="module")

@@ -192,3 +192,21 @@ def test_missing_condition_file_is_an_error_naming_the_file(tmp_path, good_clip)
     assert row.status == "error"
     assert "depth.mkv" in row.reason and "missing" in row.reason
     assert row.sharpness is not None  # the quality measured before the failure is kept
+
+
+# -- diversity ---------------------------------------------------------------------------------------------
+
+
+def test_diversity_proxy_is_zero_for_copies_and_grows_with_difference():
+    from worldmill.errors import VideoError
+    from worldmill.metrics.diversity import diversity, perceptual_distance
+
+    clip = panning_clip(0)
+    recoloured = np.clip(clip.astype(np.int16) * np.array([1.3, 0.8, 0.6]), 0, 255).astype(np.uint8)
+    other = panning_clip(5)
+    assert perceptual_distance(clip, clip) == pytest.approx(0.0, abs=1e-9)
+    assert 0 < perceptual_distance(clip, recoloured) < perceptual_distance(clip, other) <= 1.0
+    assert diversity([clip, clip, clip]) == pytest.approx(0.0, abs=1e-9)
+    assert diversity([clip, recoloured, other]) > diversity([clip, clip, recoloured])
+    with pytest.raises(VideoError, match="at least two"):
+        diversity([clip])

@@ -149,6 +149,14 @@ def _cmd_export(args: argparse.Namespace) -> None:
     print(f"Wrote {len(result.clips)} clip spec(s), {result.batch_path} and {result.specs_path}")
 
 
+def _cmd_federate(args: argparse.Namespace) -> None:
+    from worldmill.federated.runner import federate
+    from worldmill.lake.commands import open_lake
+
+    result = federate(args.rounds, open_lake(), strategy=args.strategy, min_sites=args.min_sites)
+    print(result.to_json())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmill", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="directory for specs, batch.jsonl, control videos and maps")
     export.add_argument("--where", default=None, help="DuckDB SQL condition over the catalogue table's columns")
     export.set_defaults(func=_cmd_export)
+
+    fed = sub.add_parser("federate", help="train the world model across the configured sites with Flower")
+    fed.add_argument("--rounds", type=int, default=2)
+    fed.add_argument("--strategy", choices=["fedavg", "fedprox"], default="fedavg")
+    fed.add_argument("--min-sites", type=int, default=None, help="sites a round needs (default: all)")
+    fed.set_defaults(func=_cmd_federate)
     return parser
 
 

@@ -6,12 +6,14 @@ from worldmill.assets.catalogue import catalogue
 from worldmill.assets.clips import clips
 from worldmill.assets.conditions import conditions
 from worldmill.assets.diffusion import cosmos_transfer1_clips
+from worldmill.assets.federated import federated_round, world_model
 from worldmill.assets.prompts import prompts
 from worldmill.assets.scores import scores
 from worldmill.assets.taxonomy import taxonomy
 from worldmill.jobs import footage_job, taxonomy_job
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
 from worldmill.resources.gpu import GPUResource
+from worldmill.sensors.federated import model_version_sensor
 from worldmill.sensors.generation import generation_sensor, taxonomy_sensor
 
 
@@ -32,8 +34,8 @@ def resources() -> dict:
 
 
 defs = Definitions(
-    assets=[taxonomy, prompts, conditions, clips, scores, catalogue, cosmos_transfer1_clips],
+    assets=[taxonomy, prompts, conditions, clips, scores, catalogue, cosmos_transfer1_clips, federated_round, world_model],
     jobs=[taxonomy_job, footage_job],
-    sensors=[taxonomy_sensor, generation_sensor],
+    sensors=[taxonomy_sensor, generation_sensor, model_version_sensor],
     resources=resources(),
 )

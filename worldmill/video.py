@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
@@ -55,27 +54,85 @@ def _check_frames(path: Path, frames: np.ndarray, ndim: int, dtype: type, what: 
     return frames
 
 
-def _encode(path: Path, container_format: str, codec: str, pix_fmt: str, in_format: str, frames: Iterable[np.ndarray], width: int, height: int, fps: int, options: dict[str, str]) -> Path:
-    path = Path(path)
-    if not isinstance(fps, int) or fps <= 0:
-        raise VideoError(f"Cannot write {path}: fps={fps!r} is not a positive integer.", fix="pass the clip's integer frame rate")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_path(path)
-    try:
-        with av.open(str(temp), "w", format=container_format) as container:
-            stream = container.add_stream(codec, rate=Fraction(fps, 1))
-            stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-            stream.options = options
-            for frame in frames:
-                video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format=in_format)
-                container.mux(stream.encode(video_frame))
-            container.mux(stream.encode(None))
-        os.replace(temp, path)
-    except av.error.FFmpegError as exc:
-        raise VideoError(f"Encoding {path} with {codec} failed: {exc}.", fix="check the frame size, pixel format and free disk space") from exc
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+class VideoWriter:
+    """Streams frames into a video at a temporary name; on a clean exit the file is renamed into place.
+
+    Use ``rgb_writer`` / ``gray16_writer``; frames are written one at a time, so a caller can encode a long
+    clip (or a derived video computed frame by frame) without holding all of it in memory.
+    """
+
+    def __init__(self, path: Path, container_format: str, codec: str, pix_fmt: str, in_format: str, width: int, height: int, fps: int,
+                 options: dict[str, str], channels: int, dtype: type):
+        self.path = Path(path)
+        if not isinstance(fps, int) or fps <= 0:
+            raise VideoError(f"Cannot write {self.path}: fps={fps!r} is not a positive integer.", fix="pass the clip's integer frame rate")
+        if height % 2 or width % 2 or width <= 0 or height <= 0:
+            raise VideoError(f"Cannot write {self.path}: size {width}x{height} is odd or empty.", fix="use even, positive frame sizes (4:2:0 chroma needs them)")
+        self.width, self.height, self.channels, self.dtype = width, height, channels, dtype
+        self.codec, self.in_format = codec, in_format
+        self.frames = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._temp = _temp_path(self.path)
+        try:
+            self._container = av.open(str(self._temp), "w", format=container_format)
+            self._stream = self._container.add_stream(codec, rate=Fraction(fps, 1))
+            self._stream.width, self._stream.height, self._stream.pix_fmt = width, height, pix_fmt
+            self._stream.options = options
+        except av.error.FFmpegError as exc:
+            self._temp.unlink(missing_ok=True)
+            raise VideoError(f"Cannot open {self.path} for {codec}: {exc}.", fix="check the folder is writable") from exc
+
+    def write(self, frame: np.ndarray) -> None:
+        """One frame: uint8 [H, W, 3] (a gray [H, W] frame is repeated into RGB) or uint16 [H, W]."""
+        frame = np.asarray(frame)
+        if self.channels == 3 and frame.ndim == 2:
+            frame = np.repeat(frame[..., None], 3, axis=-1)
+        expected = (self.height, self.width, 3) if self.channels == 3 else (self.height, self.width)
+        if frame.shape != expected or frame.dtype != self.dtype:
+            raise VideoError(f"Cannot write {self.path}: frame {self.frames} is {frame.dtype} {frame.shape}, expected {self.dtype.__name__} {expected}.",
+                             fix="pass frames of one size and dtype")
+        try:
+            self._container.mux(self._stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format=self.in_format)))
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"Encoding {self.path} with {self.codec} failed at frame {self.frames}: {exc}.", fix="check free disk space") from exc
+        self.frames += 1
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        complete = exc_type is None and self.frames > 0
+        try:
+            if complete:
+                self._container.mux(self._stream.encode(None))
+            self._container.close()
+            if complete:
+                os.replace(self._temp, self.path)
+        except av.error.FFmpegError as err:
+            raise VideoError(f"Finishing {self.path} failed: {err}.", fix="check free disk space") from err
+        finally:
+            self._temp.unlink(missing_ok=True)
+        if exc_type is None and not complete:
+            raise VideoError(f"Cannot write {self.path}: no frames were given.", fix="write at least one frame")
+
+
+def _check_h264(path: Path, crf: int, preset: str) -> None:
+    if preset not in H264_PRESETS:
+        raise VideoError(f"Cannot write {path}: unknown x264 preset {preset!r}.", fix=f"use one of {', '.join(H264_PRESETS)}")
+    if not 0 <= crf <= 51:
+        raise VideoError(f"Cannot write {path}: crf={crf} is outside 0..51.", fix="use 18 for near-lossless, 23 for the x264 default")
+
+
+def rgb_writer(path: Path, width: int, height: int, fps: int, *, crf: int = 18, preset: str = "veryfast", threads: int = 0) -> VideoWriter:
+    """A streaming H.264 yuv420p mp4 writer (see ``write_rgb``)."""
+    _check_h264(Path(path), crf, preset)
+    options = {"crf": str(crf), "preset": preset, "threads": str(threads)}
+    return VideoWriter(path, "mp4", "libx264", "yuv420p", "rgb24", width, height, fps, options, 3, np.uint8)
+
+
+def gray16_writer(path: Path, width: int, height: int, fps: int = 24) -> VideoWriter:
+    """A streaming lossless FFV1 gray16le Matroska writer (see ``write_gray16``)."""
+    return VideoWriter(path, "matroska", "ffv1", "gray16le", "gray16le", width, height, fps, {"level": "3", "coder": "0", "slices": "4"}, 1, np.uint16)
 
 
 def write_rgb(path: Path, frames: np.ndarray, fps: int, *, crf: int = 18, preset: str = "veryfast", threads: int = 0) -> Path:
@@ -84,20 +141,20 @@ def write_rgb(path: Path, frames: np.ndarray, fps: int, *, crf: int = 18, preset
     frames = _check_frames(path, frames, 4, np.uint8, "[T, H, W, 3]")
     if frames.shape[-1] != 3:
         raise VideoError(f"Cannot write {path}: last axis is {frames.shape[-1]}, expected 3 (RGB).", fix="pass RGB frames")
-    if preset not in H264_PRESETS:
-        raise VideoError(f"Cannot write {path}: unknown x264 preset {preset!r}.", fix=f"use one of {', '.join(H264_PRESETS)}")
-    if not 0 <= crf <= 51:
-        raise VideoError(f"Cannot write {path}: crf={crf} is outside 0..51.", fix="use 18 for near-lossless, 23 for the x264 default")
-    options = {"crf": str(crf), "preset": preset, "threads": str(threads)}
-    return _encode(path, "mp4", "libx264", "yuv420p", "rgb24", frames, frames.shape[2], frames.shape[1], fps, options)
+    with rgb_writer(path, frames.shape[2], frames.shape[1], fps, crf=crf, preset=preset, threads=threads) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
 
 
 def write_gray16(path: Path, frames: np.ndarray, fps: int = 24) -> Path:
     """Lossless FFV1 gray16le Matroska from uint16 [T, H, W] (depth in mm, instance ids): bit-exact round trip."""
     path = Path(path)
     frames = _check_frames(path, frames, 3, np.uint16, "[T, H, W]")
-    options = {"level": "3", "coder": "0", "slices": "4"}
-    return _encode(path, "matroska", "ffv1", "gray16le", "gray16le", frames, frames.shape[2], frames.shape[1], fps, options)
+    with gray16_writer(path, frames.shape[2], frames.shape[1], fps) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
 
 
 def _open_for_read(path: Path) -> av.container.InputContainer:

@@ -38,6 +38,10 @@ _MOTION = {
     "orbit": "circles around its subject", "glide": "glides", "flyover": "flies over the scene",
     "walkthrough": "walks through the space", "dolly": "dollies", "pan": "pans", "static": "holds still",
 }
+_WHEN = {"dawn": "at dawn", "morning": "in the morning", "noon": "at noon", "afternoon": "in the afternoon",
+         "golden_hour": "at golden hour", "dusk": "at dusk", "night": "at night"}
+_WEATHER = {"clear": "under clear skies", "partly_cloudy": "under partly cloudy skies", "overcast": "under overcast skies",
+            "fog": "in fog", "rain": "in the rain", "snow": "in falling snow", "haze": "in haze"}
 _IRREGULAR = {"person": "people", "pedestrian": "pedestrians", "child": "children", "bus": "buses", "shelf": "shelves"}
 
 
@@ -162,13 +166,14 @@ def caption(plan: ScenePlan, scene: Scene, camera: CameraPath, instance: np.ndar
     if plan.landmark:
         sentences.append(f"{article(plan.landmark.replace('_', ' ')).capitalize()} landmark stands out on the skyline.")
 
-    light = plan.time_of_day.replace("_", " ")
-    weather = plan.weather.replace("_", " ")
+    when = _WHEN.get(plan.time_of_day, f"at {plan.time_of_day.replace('_', ' ')}")
+    weather = _WEATHER.get(plan.weather, f"in {plan.weather.replace('_', ' ')} weather")
     if plan.indoor:
-        sentences.append(f"Indoors at {light} on {article(weather)} {plan.season} day.")
+        sentences.append(f"Indoors {when} on {article(plan.season)} day, {weather} outside.")
     else:
-        sentences.append(f"{light.capitalize()} light with the sun {plan.sun_elevation_deg:.0f}° above the horizon; "
-                         f"{weather} weather in {plan.season}.")
+        sun = plan.sun_elevation_deg
+        sun_text = f"{abs(sun):.0f}° {'above' if sun >= 0 else 'below'} the horizon"
+        sentences.append(f"{when.capitalize()} in {plan.season}, the sun {sun_text}, {weather}.")
     if plan.signage_text:
         sentences.append(f"Signs read \u201c{plan.signage_text}\u201d.")
     sentences.append(f"{plan.architecture_style.replace('_', ' ').capitalize()} architecture; {plan.colour_grade} colour grade.")

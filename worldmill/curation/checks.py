@@ -59,14 +59,21 @@ class CheckOutcome:
 
 
 def _context():
-    """A fresh in-memory context per validation, so a long-running process accumulates no assets."""
+    """A fresh in-memory context per validation (a long-running process accumulates no assets): no docs site,
+    no analytics, no progress bars."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
-    context.enable_analytics(False)
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(project_config=config, mode="ephemeral")
 
 
 def validate_frame(name: str, frame: pd.DataFrame, expectations: list) -> CheckOutcome:

@@ -24,8 +24,8 @@ from worldmill.video import probe, read_frames, write_rgb
 CASCADES = ("haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
 DETECTOR = "opencv-haar:" + "+".join(c.removeprefix("haarcascade_").removesuffix(".xml") for c in CASCADES)
 MIN_FACE_PX = 20
-FRAME_STRIDE = 2  # detect on every 2nd frame ...
-TEMPORAL_SPREAD = 2  # ... and pixelate a box found in frame t in frames t-2 .. t+2 as well
+FRAME_STRIDE = 3  # detect on every 3rd frame ...
+TEMPORAL_SPREAD = 3  # ... and pixelate a box found in frame t in frames t-3 .. t+3 as well
 BOX_MARGIN = 0.25  # grow boxes by this fraction per side (hair, ears, chin)
 PIXEL_BLOCKS = 8  # a face becomes an 8×8 mosaic
 
@@ -80,7 +80,7 @@ def detect_faces(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
     for i, cascade in enumerate(_cascades()):
         for mirrored in (False, True) if CASCADES[i].endswith("profileface.xml") else (False,):
             image = gray[:, ::-1] if mirrored else gray
-            found = cascade.detectMultiScale(image, scaleFactor=1.15, minNeighbors=4, minSize=(MIN_FACE_PX, MIN_FACE_PX))
+            found = cascade.detectMultiScale(image, scaleFactor=1.2, minNeighbors=4, minSize=(MIN_FACE_PX, MIN_FACE_PX))
             for x, y, w, h in (found if len(found) else []):
                 boxes.append((int(width - x - w) if mirrored else int(x), int(y), int(w), int(h)))
     return boxes

@@ -91,7 +91,7 @@ def site_from_node_config(node_config: Mapping[str, Any]) -> SiteSpec:
     if missing:
         raise ConfigError(
             f"SuperNode node-config lacks {', '.join(missing)} (got keys {sorted(node_config)}).",
-            fix="start the SuperNode with --node-config 'site=\"NAME\" root-uri=\"URI\"'.",
+            fix="start the SuperNode with --node-config \"site='NAME' root-uri='URI'\" (see node_config_for).",
         )
     return SiteSpec(
         name=str(node_config["site"]),

@@ -271,9 +271,9 @@ class Catalogue:
         return pa.schema(dt.schema().to_arrow())
 
     def dataset(self, table: str) -> Any:
-        """A pyarrow dataset of the table's current version (filters push down into Parquet)."""
+        """A pyarrow dataset of the table's current version for DuckDB (filters push down into Parquet)."""
         dt = self.delta_table(table)
-        return self._storage_call(lambda: dt.to_pyarrow_dataset(), f"scan table {table!r}", self.table_uri(table))
+        return self._storage_call(lambda: sql_dataset(dt), f"scan table {table!r}", self.table_uri(table))
 
     def read(self, table: str, columns: Sequence[str] | None = None, where: str | None = None) -> pl.DataFrame:
         """Rows of a table as polars (DuckDB SQL ``where``); an empty frame of the declared schema if unwritten."""
@@ -301,7 +301,7 @@ class Catalogue:
         for name in names:
             dt = self.delta_table(name, missing_ok=True)
             if dt is not None:
-                con.register(name, dt.to_pyarrow_dataset())
+                con.register(name, sql_dataset(dt))
                 registered.add(name)
         create_standard_views(con, registered)
         return con
@@ -319,7 +319,7 @@ class Catalogue:
         con = new_connection()
         try:
             for name, dt in tables.items():
-                con.register(name, dt.to_pyarrow_dataset())
+                con.register(name, sql_dataset(dt))
             views = create_standard_views(con, set(tables)) if standard_views else []
             return run_sql(con, query, known=sorted([*tables, *views]))
         finally:
@@ -391,6 +391,26 @@ def _safe_text(exc: BaseException, secrets: dict[str, str]) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
     text = " ".join(line.strip(" ↳\t") for line in text.splitlines() if line.strip(" ↳\t"))
     return mask_secrets(text, secrets)[:400]
+
+
+def _as_view_type(field: pa.Field) -> pa.Field:
+    if field.type in (pa.string(), pa.large_string()):
+        return field.with_type(pa.string_view())
+    if field.type in (pa.binary(), pa.large_binary()):
+        return field.with_type(pa.binary_view())
+    return field
+
+
+def sql_dataset(dt: DeltaTable) -> Any:
+    """The table as a pyarrow dataset whose strings are ``string_view``, for DuckDB.
+
+    Files written by delta-rs's DataFusion operations (MERGE, OPTIMIZE) store strings as ``string_view``,
+    files from plain writes as ``string``; pyarrow 26 cannot evaluate a pushed-down string filter on such a
+    mix against a ``string`` dataset schema ("no kernel matching input types (string, string_view)"). With
+    view types in the dataset schema every fragment casts up and DuckDB's filters match.
+    """
+    schema = dt.to_pyarrow_dataset().schema
+    return dt.to_pyarrow_dataset(schema=pa.schema([_as_view_type(f) for f in schema], metadata=schema.metadata))
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:

@@ -161,7 +161,8 @@ class SemanticSearch:
         )
 
     def _connection(self) -> Any:
-        """A DuckDB connection with ``emb(sample_id, v FLOAT[dim])`` materialised; rebuilt when tables change."""
+        """A DuckDB connection with ``emb(sample_id, v FLOAT[dim])`` and ``search_clips`` (the clip table)
+        materialised in memory; rebuilt when either table gets a new version."""
         state = self._source_state()
         if self._con is not None and state == self._state:
             return self._con
@@ -183,6 +184,8 @@ class SemanticSearch:
         )
         most = "SELECT coalesce(max(n), 1) FROM (SELECT count(*) AS n FROM emb GROUP BY sample_id)"
         self._kinds = max(1, int(con.execute(most).fetchall()[0][0]))
+        # The clip rows too: filters and the final lookup then run in memory instead of scanning Parquet.
+        con.execute(f"CREATE OR REPLACE TABLE search_clips AS SELECT * FROM {self.clips_table}")
         if self._con is not None:
             self._con.close()
         self._con, self._state = con, state
@@ -211,11 +214,10 @@ class SemanticSearch:
             try:
                 best = con.sql(ranking, params={"q": query_vector}).pl()
                 if best.is_empty():
-                    return con.sql(f"SELECT *, NULL::DOUBLE AS score FROM {self.clips_table} LIMIT 0").pl()
+                    return con.sql("SELECT *, NULL::DOUBLE AS score FROM search_clips LIMIT 0").pl()
+                ids = ", ".join("'" + str(i).replace("'", "''") + "'" for i in best["sample_id"].to_list())
                 details = con.sql(
-                    f"SELECT * FROM {self.clips_table} WHERE sample_id IN (SELECT unnest($ids))"
-                    + (f" AND ({where})" if where else ""),
-                    params={"ids": best["sample_id"].to_list()},
+                    f"SELECT * FROM search_clips WHERE sample_id IN ({ids})" + (f" AND ({where})" if where else "")
                 ).pl()
             except Exception as exc:
                 raise CatalogueError(

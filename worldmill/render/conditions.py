@@ -18,7 +18,7 @@ import numpy as np
 
 from worldmill import video
 from worldmill.errors import RenderError
-from worldmill.render.controls import MODALITIES, control_maps, edges, vis
+from worldmill.render.controls import MODALITIES, control_maps, edge_frame, vis_frame
 from worldmill.render.raycast import RenderPasses
 from worldmill.schemas.plan import ScenePlan
 from worldmill.scenes.camera import CameraPath
@@ -39,18 +39,28 @@ def depth_millimetres(depth_m: np.ndarray) -> np.ndarray:
     return np.where(finite, mm, DEPTH_NO_HIT).astype(np.uint16)
 
 
-def depth_colours(depth_m: np.ndarray) -> np.ndarray:
-    """Viewable depth: inverse depth normalised per clip (near bright), turbo colour map, sky black. uint8 [T, H, W, 3]."""
+def depth_scale(depth_m: np.ndarray) -> tuple[float, float]:
+    """Inverse-depth range of a clip (1st and 99.5th percentiles of a subsample): one scale keeps colours steady."""
+    sample = np.asarray(depth_m, dtype=np.float32).reshape(-1)[::7]
+    sample = sample[np.isfinite(sample) & (sample > 0)]
+    if not sample.size:
+        return 0.0, 1.0
+    disparity = 1.0 / sample
+    return float(np.percentile(disparity, 1.0)), float(np.percentile(disparity, 99.5))
+
+
+_TURBO = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_TURBO)[:, 0, ::-1].copy()  # RGB lookup table
+
+
+def depth_colours(depth_m: np.ndarray, scale: tuple[float, float] | None = None) -> np.ndarray:
+    """Viewable depth: inverse depth normalised per clip (near bright), turbo colour map, sky black. uint8 [..., 3]."""
     depth_m = np.asarray(depth_m, dtype=np.float32)
+    lo, hi = depth_scale(depth_m) if scale is None else scale
     valid = np.isfinite(depth_m) & (depth_m > 0)
-    disparity = np.zeros(depth_m.shape, dtype=np.float32)
-    disparity[valid] = 1.0 / depth_m[valid]
-    sample = disparity[valid][::7]  # percentiles of a subsample: the same scale, a fraction of the time
-    lo = float(np.percentile(sample, 1.0)) if sample.size else 0.0
-    hi = float(np.percentile(sample, 99.5)) if sample.size else 1.0
+    with np.errstate(divide="ignore"):
+        disparity = np.where(valid, 1.0 / np.where(valid, depth_m, 1.0), 0.0)
     gray = (np.clip((disparity - lo) / max(hi - lo, 1e-9), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    lut = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_TURBO)[:, 0, ::-1]  # RGB
-    coloured = lut[gray]
+    coloured = _TURBO[gray]
     coloured[~valid] = 0
     return coloured
 
@@ -74,6 +84,31 @@ def _publish(temp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _write_videos(folder: Path, passes: RenderPasses, classes: SemanticClasses, fps: int, threads: int) -> None:
+    """Every condition video, derived frame by frame so that no second copy of the clip is held in memory."""
+    T, H, W = passes.seg.shape
+    scale = depth_scale(passes.depth)
+    palette = classes.palette()
+    with (
+        video.rgb_writer(folder / "input.mp4", W, H, fps, crf=16, threads=threads) as rgb_out,
+        video.gray16_writer(folder / "depth.mkv", W, H, fps) as depth_out,
+        video.rgb_writer(folder / "depth.mp4", W, H, fps, crf=20, preset="superfast", threads=threads) as depth_view,
+        video.rgb_writer(folder / "seg.mp4", W, H, fps, crf=12, preset="superfast", threads=threads) as seg_out,
+        video.gray16_writer(folder / "instance.mkv", W, H, fps) as instance_out,
+        video.rgb_writer(folder / "edge.mp4", W, H, fps, crf=16, preset="superfast", threads=threads) as edge_out,
+        video.rgb_writer(folder / "vis.mp4", W, H, fps, crf=20, preset="superfast", threads=threads) as vis_out,
+    ):
+        for t in range(T):
+            frame = passes.rgb[t]
+            rgb_out.write(frame)
+            depth_out.write(depth_millimetres(passes.depth[t]))
+            depth_view.write(depth_colours(passes.depth[t], scale))
+            seg_out.write(palette[passes.seg[t]])
+            instance_out.write(passes.instance[t].astype(np.uint16))
+            edge_out.write(edge_frame(frame))
+            vis_out.write(vis_frame(frame))
+
+
 def write_conditions(out_dir: Path, scene: Scene, path: CameraPath, plan: ScenePlan, passes: RenderPasses, classes: SemanticClasses, fps: int,
                      *, prompt: str | None = None, encode_threads: int = 0, weights: np.ndarray | None = None) -> dict[str, Path]:
     """Write the condition files of one sample into ``out_dir`` (replacing it); returns file name → path.
@@ -87,15 +122,7 @@ def write_conditions(out_dir: Path, scene: Scene, path: CameraPath, plan: SceneP
     temp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
     temp.mkdir()
     try:
-        rgb_opts = {"fps": fps, "threads": encode_threads}
-        video.write_rgb(temp / "input.mp4", passes.rgb, crf=16, **rgb_opts)
-        video.write_gray16(temp / "depth.mkv", depth_millimetres(passes.depth), fps)
-        video.write_rgb(temp / "depth.mp4", depth_colours(passes.depth), crf=20, preset="superfast", **rgb_opts)
-        video.write_rgb(temp / "seg.mp4", classes.colorize(passes.seg), crf=12, preset="superfast", **rgb_opts)
-        video.write_gray16(temp / "instance.mkv", passes.instance.astype(np.uint16), fps)
-        edge = edges(passes.rgb)
-        video.write_rgb(temp / "edge.mp4", np.repeat(edge[..., None], 3, axis=-1), crf=16, preset="superfast", **rgb_opts)
-        video.write_rgb(temp / "vis.mp4", vis(passes.rgb), crf=20, preset="superfast", **rgb_opts)
+        _write_videos(temp, passes, classes, fps, encode_threads)
         maps = control_maps(passes, dtype=np.float16) if weights is None else np.asarray(weights, dtype=np.float32)
         if maps.shape != (len(MODALITIES),) + passes.seg.shape:
             raise RenderError(f"Control weights have shape {maps.shape}, expected {(len(MODALITIES),) + passes.seg.shape}.", fix="pass [4, T, H, W] maps")

@@ -40,29 +40,39 @@ class ControlWeightPolicy:
     dilate_px: int = 2  # grow the foreground so that its outline, where edges live, is inside it
 
 
+def edge_frame(frame: np.ndarray, low: int = CANNY_LOW, high: int = CANNY_HIGH) -> np.ndarray:
+    """Canny edges of one RGB frame: uint8 [H, W] in {0, 255}."""
+    return cv2.Canny(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), low, high)
+
+
 def edges(rgb: np.ndarray, low: int = CANNY_LOW, high: int = CANNY_HIGH) -> np.ndarray:
     """Canny edges of each frame: uint8 [T, H, W] in {0, 255}."""
     rgb = _frames(rgb)
     out = np.empty(rgb.shape[:3], dtype=np.uint8)
     for i, frame in enumerate(rgb):
-        out[i] = cv2.Canny(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), low, high)
+        out[i] = edge_frame(frame, low, high)
     return out
 
 
-def vis(rgb: np.ndarray) -> np.ndarray:
-    """Bilateral-blurred frames: uint8 [T, H, W, 3] (Transfer1's ``vis`` control)."""
-    rgb = _frames(rgb)
-    t, h, w, _ = rgb.shape
+def vis_frame(frame: np.ndarray) -> np.ndarray:
+    """One bilateral-blurred RGB frame (Transfer1's ``vis`` control), filtered at about 128 rows."""
+    h, w = frame.shape[:2]
     scale = min(1.0, VIS_WORK_ROWS / h)
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     rows = size[1]
     diameter = max(3, round(VIS_DIAMETER * rows / VIS_REFERENCE_ROWS)) | 1
     sigma_space = VIS_SIGMA_SPACE * rows / VIS_REFERENCE_ROWS
+    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
+    blurred = cv2.bilateralFilter(small, diameter, VIS_SIGMA_COLOR, sigma_space)
+    return cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR) if scale < 1.0 else blurred
+
+
+def vis(rgb: np.ndarray) -> np.ndarray:
+    """Bilateral-blurred frames: uint8 [T, H, W, 3] (Transfer1's ``vis`` control)."""
+    rgb = _frames(rgb)
     out = np.empty_like(rgb)
     for i, frame in enumerate(rgb):
-        small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
-        blurred = cv2.bilateralFilter(small, diameter, VIS_SIGMA_COLOR, sigma_space)
-        out[i] = cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR) if scale < 1.0 else blurred
+        out[i] = vis_frame(frame)
     return out
 
 
@@ -118,4 +128,7 @@ def control_maps(passes: RenderPasses, policy: ControlWeightPolicy = ControlWeig
     """
     mask = foreground_mask(passes, policy).view(np.uint8)
     table = normalise_weights(np.stack([policy.background, policy.foreground], axis=1)).astype(dtype)  # [4, 2]
-    return np.stack([table[m][mask] for m in range(len(MODALITIES))])
+    out = np.empty((len(MODALITIES),) + mask.shape, dtype=dtype)
+    for m in range(len(MODALITIES)):
+        np.take(table[m], mask, out=out[m])
+    return out

@@ -203,11 +203,16 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
 
 @wp.func
 def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: wp.vec3, half: wp.vec3, inst: int,
-                   light: Lighting, rd: wp.vec3, time: float) -> wp.vec4:
-    """Albedo (xyz) and extra emission (w) of a procedural material at world point p."""
+                   light: Lighting, rd: wp.vec3, time: float, footprint: float) -> wp.vec4:
+    """Albedo (xyz) and extra emission (w) of a procedural material at world point p.
+
+    ``footprint`` is the pixel's size on the surface (m); patterns finer than a few pixels fade to their
+    average so that distant facades and floors do not alias into flicker.
+    """
     col = base
     emit = float(0.0)
     fi = float(inst)
+    fine = wp.clamp((footprint - 0.25) / 0.5, 0.0, 1.0)  # 0: 1 m detail resolved, 1: averaged
     if pattern == 1:  # facade: a grid of windows on walls, some lit at night
         if wp.abs(n[2]) < 0.5:
             u = p[0]
@@ -217,12 +222,16 @@ def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: w
             cv = wp.floor(p[2] / 3.6)
             fu = u / 3.2 - cu
             fv = p[2] / 3.6 - cv
+            glass = wp.vec3(0.06, 0.08, 0.11) + wp.lerp(light.sky_horizon, light.sky_zenith, 0.5) * 0.35
+            far = wp.clamp((footprint - 0.8) / 1.6, 0.0, 1.0)
             if fu > 0.14 and fu < 0.86 and fv > 0.28 and fv < 0.86 and p[2] > 3.0:
-                refl = wp.lerp(light.sky_horizon, light.sky_zenith, 0.5)
-                col = wp.vec3(0.06, 0.08, 0.11) + refl * 0.35
-                if light.night == 1 and hash3(cu, cv, fi) > 0.45:
+                col = glass
+                if light.night == 1 and hash3(cu, cv, fi) > 0.7:
                     col = wp.vec3(1.0, 0.78, 0.45)
-                    emit = 1.6
+                    emit = 0.9 * (1.0 - far)
+            col = wp.lerp(col, base * 0.55 + glass * 0.45, far)
+            if light.night == 1:
+                emit = emit + 0.12 * far
         else:
             col = base * 0.8
     elif pattern == 2:  # road: dashed centre line and edge lines along the long local axis
@@ -235,10 +244,9 @@ def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: w
             hl = half[1]
         alat = wp.abs(lat)
         f = lon / 9.0 - wp.floor(lon / 9.0)
+        col = base * (0.85 + 0.3 * value_noise(p[0] * 0.7, p[1] * 0.7))
         if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45):
-            col = wp.vec3(0.75, 0.72, 0.62)
-        else:
-            col = base * (0.85 + 0.3 * value_noise(p[0] * 0.7, p[1] * 0.7))
+            col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
     elif pattern == 3 or pattern == 8:  # grass, foliage: two octaves of value noise
         s = 0.15
         if pattern == 8:
@@ -257,6 +265,7 @@ def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: w
             col = base * 0.6
         elif int(wp.floor(p[0]) + wp.floor(p[1])) % 2 == 0:
             col = base * 1.08
+        col = wp.lerp(col, base * 1.0, fine)
     elif pattern == 6:  # glass: tinted, reflecting the sky
         col = base * 0.35 + sky_color(wp.vec3(rd[0], rd[1], wp.abs(rd[2])), light, time) * 0.3
     elif pattern == 7:  # artwork, signs: colour blocks
@@ -270,6 +279,7 @@ def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: w
         f = p[2] / 0.5 - wp.floor(p[2] / 0.5)
         if f < 0.5:
             col = base * 0.75
+        col = wp.lerp(col, base * 0.875, fine)
     return wp.vec4(col[0], col[1], col[2], emit)
 
 
@@ -309,9 +319,15 @@ def occluded(bvh: wp.uint64, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: 
 
 
 @wp.func
+def aces(x: float) -> float:
+    """Narkowicz's fit of the ACES filmic curve: linear radiance to display-linear 0..1."""
+    return wp.clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+
+
+@wp.func
 def grade(c: wp.vec3, light: Lighting) -> wp.vec3:
-    """Exposure curve, colour grade, gamma 2: linear radiance to display values in 0..1."""
-    x = wp.vec3(1.0 - wp.exp(-c[0] * light.exposure), 1.0 - wp.exp(-c[1] * light.exposure), 1.0 - wp.exp(-c[2] * light.exposure))
+    """Exposure, filmic curve, colour grade and gamma 2: linear radiance to display values in 0..1."""
+    x = wp.vec3(aces(c[0] * light.exposure), aces(c[1] * light.exposure), aces(c[2] * light.exposure))
     x = wp.cw_mul(x, light.grade_gain)
     luma = 0.2126 * x[0] + 0.7152 * x[1] + 0.0722 * x[2]
     x = wp.vec3(luma, luma, luma) + (x - wp.vec3(luma, luma, luma)) * light.saturation
@@ -330,6 +346,7 @@ def render_passes(
     cam: Camera,
     light: Lighting,
     sky_class: int,
+    write_normals: int,
     rgb: wp.array4d(dtype=wp.uint8),
     depth: wp.array3d(dtype=wp.float32),
     seg: wp.array3d(dtype=wp.uint8),
@@ -360,7 +377,8 @@ def render_passes(
         depth[f, y, x] = wp.inf
         seg[f, y, x] = wp.uint8(sky_class)
         instance[f, y, x] = 0
-        normals[f, y, x] = wp.vec3(0.0, 0.0, 0.0)
+        if write_normals == 1:
+            normals[f, y, x] = wp.vec3(0.0, 0.0, 0.0)
     else:
         p = ro + rd * best_t
         n = wp.vec3(0.0, 0.0, 1.0)
@@ -384,7 +402,8 @@ def render_passes(
             emit = prims.emissive[best]
         if wp.dot(n, rd) > 0.0:
             n = -n
-        surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time)
+        footprint = best_t / (cam.fx * wp.max(wp.abs(wp.dot(n, rd)), 0.2))
+        surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time, footprint)
         albedo = wp.vec3(surface[0], surface[1], surface[2])
         if light.snow > 0.0 and light.indoor == 0 and n[2] > 0.6:
             albedo = wp.lerp(albedo, wp.vec3(0.85, 0.87, 0.9), light.snow * 0.8)
@@ -401,7 +420,8 @@ def render_passes(
         depth[f, y, x] = best_t * wp.dot(rd, forward)
         seg[f, y, x] = wp.uint8(cls)
         instance[f, y, x] = inst
-        normals[f, y, x] = wp.transpose(rot) * n
+        if write_normals == 1:
+            normals[f, y, x] = wp.transpose(rot) * n
 
     if light.rain > 0.0:
         streak = hash3(wp.floor(float(x) * 0.5), wp.floor((float(y) + time * 900.0) / 14.0), float(f % 3))

@@ -37,6 +37,7 @@ class SampleRenderResult:
     scene_s: float  # scene build and camera path
     render_s: float  # ray casting, all passes
     encode_s: float  # derived controls (edges, vis, control maps) and every file written
+    cpu_s: float  # CPU time the sample took in its process (excludes time lost to other processes)
     peak_rss_mb: float  # of the process that rendered it
     pid: int
 
@@ -56,17 +57,18 @@ def render_sample(plan: ScenePlan, settings: RenderSettings, out_dir: Path, clas
     from worldmill.render.raycast import render
     from worldmill.scenes import build_scene, camera_path
 
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     scene = build_scene(plan, classes)
     path = camera_path(scene, plan, settings)
     t1 = time.perf_counter()
-    passes = render(scene, path, plan, settings, device=device)
+    passes = render(scene, path, plan, settings, device=device, normals=False)
     t2 = time.perf_counter()
     files = write_conditions(out_dir, scene, path, plan, passes, classes, settings.fps, prompt=prompt, encode_threads=encode_threads)
     t3 = time.perf_counter()
     return SampleRenderResult(
         sample_id=plan.sample_id, out_dir=Path(out_dir), files=files, object_count=len(scene.objects), primitive_count=scene.primitive_count,
-        triangle_count=0, frames=settings.frames, scene_s=t1 - t0, render_s=t2 - t1, encode_s=t3 - t2,
+        triangle_count=0, frames=settings.frames, scene_s=t1 - t0, render_s=t2 - t1, encode_s=t3 - t2, cpu_s=time.process_time() - cpu0,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, pid=os.getpid(),
     )
 

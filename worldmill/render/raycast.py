@@ -33,7 +33,7 @@ class RenderPasses:
     depth: np.ndarray  # float32 [T, H, W], metres along the optical axis
     seg: np.ndarray  # uint8 [T, H, W], semantic class ids
     instance: np.ndarray  # int32 [T, H, W], scene instance ids (0: sky and ground plane)
-    normals: np.ndarray  # float32 [T, H, W, 3], unit normals in camera coordinates (OpenCV axes)
+    normals: np.ndarray | None  # float32 [T, H, W, 3], unit normals in camera coordinates (OpenCV axes); None if not asked for
     salient_ids: np.ndarray  # int32 [K], instance ids of foreground subjects (people, animals, vehicles, decor, landmark)
     fps: int
 
@@ -49,7 +49,7 @@ def _warp():
 
     with _INIT_LOCK:
         if not _WARP_READY:
-            wp.config.quiet = True
+            wp.config.log_level = wp.LOG_ERROR  # no greeting, module-load or missing-CUDA-driver lines in worker logs
             wp.init()
             _WARP_READY = True
     return wp
@@ -92,13 +92,13 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     v: dict[str, object] = {"night": int(night), "indoor": int(scene.indoor), "rain": 0.0, "snow": 0.0, "cloud_cover": 0.0, "sun_disc": 1.0}
     if night:
         v.update(sun_dir=_unit(az + 180.0, 35.0), sun_color=(0.10, 0.12, 0.18), ambient_sky=(0.03, 0.035, 0.06), ambient_ground=(0.02, 0.02, 0.025),
-                 sky_zenith=(0.004, 0.006, 0.018), sky_horizon=(0.07, 0.05, 0.05), exposure=2.6, sun_disc=0.0)
+                 sky_zenith=(0.004, 0.006, 0.018), sky_horizon=(0.07, 0.05, 0.05), exposure=1.6, sun_disc=0.0)
     else:
         warm = min(max((el - 2.0) / 28.0, 0.0), 1.0)
-        zenith = _lerp((0.22, 0.28, 0.55), (0.16, 0.36, 0.85), warm)
+        zenith = _lerp((0.2, 0.24, 0.5), (0.1, 0.26, 0.75), warm)
         v.update(sun_dir=_unit(az, max(el, 3.0)), sun_color=_lerp((1.0, 0.55, 0.28), (1.0, 0.95, 0.88), warm) * _lerp(1.6, 2.6, warm),
                  ambient_sky=zenith * 0.9 + 0.1, ambient_ground=_lerp((0.18, 0.12, 0.08), (0.2, 0.19, 0.17), warm),
-                 sky_zenith=zenith, sky_horizon=_lerp((1.0, 0.6, 0.38), (0.66, 0.79, 0.95), warm), exposure=1.15)
+                 sky_zenith=zenith, sky_horizon=_lerp((1.0, 0.6, 0.38), (0.62, 0.74, 0.92), warm), exposure=0.62)
     fog_color = np.asarray(v["sky_horizon"], dtype=np.float64)
     fog_factor = 0.06
     sun_scale, ambient_scale = 1.0, 1.0
@@ -125,7 +125,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     if scene.indoor:  # a ceiling key light; weather only shows through the windows
         key = 1.0 if not night else 0.8
         v.update(sun_dir=_unit(30.0, 72.0), sun_color=np.array((1.0, 0.96, 0.9)) * 1.1 * key, ambient_sky=np.array((0.5, 0.5, 0.52)) * key,
-                 ambient_ground=np.array((0.28, 0.27, 0.25)) * key, sun_disc=0.0, exposure=1.2, rain=0.0, snow=0.0, cloud_cover=0.0)
+                 ambient_ground=np.array((0.28, 0.27, 0.25)) * key, sun_disc=0.0, exposure=0.7, rain=0.0, snow=0.0, cloud_cover=0.0)
         fog_factor, sun_scale, ambient_scale = 0.0, 1.0, 1.0
     v["sun_color"] = np.asarray(v["sun_color"], dtype=np.float64) * sun_scale
     v["ambient_sky"] = np.asarray(v["ambient_sky"], dtype=np.float64) * ambient_scale
@@ -204,8 +204,11 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     )
 
 
-def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSettings, device: str = "cpu") -> RenderPasses:
-    """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...)."""
+def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSettings, device: str = "cpu", *, normals: bool = True) -> RenderPasses:
+    """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
+
+    ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs.
+    """
     if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
         raise RenderError(
             f"Camera path is {path.width}x{path.height}x{path.frames} frames but settings ask for {settings.width}x{settings.height}x{settings.frames}.",
@@ -253,18 +256,19 @@ def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSett
             depth = wp.empty((T, H, W), dtype=wp.float32)
             seg = wp.empty((T, H, W), dtype=wp.uint8)
             instance = wp.empty((T, H, W), dtype=wp.int32)
-            normals = wp.empty((T, H, W), dtype=wp.vec3)
+            normal_buf = wp.empty((T, H, W) if normals else (1, 1, 1), dtype=wp.vec3)
             wp.launch(
                 kernels.render_passes,
                 dim=(T, H, W),
                 inputs=[
                     bvh.id, tiles, prims, arr(c2w[:, :3, 3].astype(np.float32), wp.vec3), arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
-                    arr(times.astype(np.float32), wp.float32), cam, light, SKY_CLASS_ID,
+                    arr(times.astype(np.float32), wp.float32), cam, light, SKY_CLASS_ID, int(normals),
                 ],
-                outputs=[rgb, depth, seg, instance, normals],
+                outputs=[rgb, depth, seg, instance, normal_buf],
             )
             passes = RenderPasses(
-                rgb=rgb.numpy(), depth=depth.numpy(), seg=seg.numpy(), instance=instance.numpy(), normals=normals.numpy().reshape(T, H, W, 3),
+                rgb=rgb.numpy(), depth=depth.numpy(), seg=seg.numpy(), instance=instance.numpy(),
+                normals=normal_buf.numpy().reshape(T, H, W, 3) if normals else None,
                 salient_ids=np.array(sorted(o.instance_id for o in scene.objects if o.salient), dtype=np.int32), fps=settings.fps,
             )
     except RuntimeError as exc:

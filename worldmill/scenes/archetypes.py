@@ -48,7 +48,7 @@ def building(site: SiteBuilder, x: float, y: float, w: float, d: float, h: float
     """A building volume with a setback top or rooftop plant; one instance of class ``building``."""
     rng = site.rng
     colour = shapes.jitter(palette[int(rng.integers(len(palette)))], rng, 0.1)
-    glow = 0.9 if _is_night(site) else 0.0
+    glow = 0.0  # night windows light up in the facade material
     p = shapes.Placer(x, y, z0, yaw)
     style = rng.random()
     if style < 0.12 and h > 30:
@@ -120,7 +120,7 @@ def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
     rng = site.rng
     p = shapes.Placer(x, y, 0.0, site.uniform(0, 90))
     glass, stone, steel = (0.35, 0.50, 0.62), (0.80, 0.76, 0.68), (0.72, 0.74, 0.78)
-    glow = 0.8 if _is_night(site) else 0.0
+    glow = 0.15 if _is_night(site) else 0.0  # floodlit at night
     parts: list[Primitive] = []
     if kind == "circular_tower":
         height = site.uniform(420, 600)

@@ -1,0 +1,256 @@
+"""Warp rendering: passes against analytic values (depth, labels, normals, motion), edges on object
+boundaries, Transfer1 control-map normalisation, condition files, contact sheets and the process pool."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from worldmill import video
+from worldmill.errors import RenderError, SceneError
+from worldmill.render import (
+    CONDITION_FILES,
+    ControlWeightPolicy,
+    RenderPool,
+    contact_sheet,
+    control_maps,
+    depth_millimetres,
+    edges,
+    foreground_mask,
+    normalise_weights,
+    render,
+    render_samples,
+    vis,
+    write_conditions,
+)
+from worldmill.schemas.plan import DecorChoice, RenderSettings, ScenePlan
+from worldmill.scenes import CameraPath, CameraZone, Primitive, Scene, SceneObject, build_scene, camera_path, look_at
+from worldmill.taxonomy.classes import SemanticClasses
+
+SETTINGS = RenderSettings(width=64, height=64, frames=8, fps=24)
+FX = 32 / np.tan(np.radians(30.0))  # 60° horizontal field of view at 64 px
+
+
+def make_plan(archetype: str = "zoo", seed: int = 5, **changes) -> ScenePlan:
+    decor = (
+        DecorChoice(name="zebra", semantic_class="animal", count=4, size_min=(0.6, 1.4, 2.0), size_max=(0.7, 1.5, 2.3), placement="scattered"),
+        DecorChoice(name="bench", semantic_class="seating", count=3, size_min=(1.5, 0.8, 0.6), size_max=(2.0, 0.9, 0.7), placement="along_path"),
+    )
+    plan = ScenePlan(
+        sample_id=f"testville-1__{archetype}__r00001-{seed:03d}", seed=seed, cell_key=f"testville-1__{archetype}", city_key="testville-1",
+        city_name="Testville", country="Testland", venue=archetype, venue_name=archetype, archetype=archetype, space="main area",
+        indoor=False, time_of_day="noon", sun_elevation_deg=80.0, sun_azimuth_deg=180.0, weather="clear", season="summer",
+        camera_motion="walkthrough", camera_height_m=1.7, architecture_style="modern", driving_side="right", language="en", script="Latn",
+        signage_text="Welcome", colour_grade="natural", people_density=0.8, vehicle_density=0.3, decor=decor,
+    )
+    return dataclasses.replace(plan, **changes)
+
+
+@pytest.fixture(scope="module")
+def classes() -> SemanticClasses:
+    return SemanticClasses.load()
+
+
+def box_scene(classes: SemanticClasses, velocity=(0.0, 0.0, 0.0)) -> Scene:
+    """A 6 m wide, 4 m deep, 10 m tall plain dark box whose front face is 18 m ahead of the camera, on a ground plane."""
+    box = SceneObject(1, classes.id("building"), "building", "block", (Primitive("box", (0.0, 20.0, 5.0), (6.0, 4.0, 10.0), (0.08, 0.08, 0.1)),),
+                      velocity=velocity, salient=True)
+    zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 6.0), (0.0, 1.0))
+    return Scene("testville-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (box,), classes.id("ground"), (0.0, 20.0, 5.0), (zone,))
+
+
+def fixed_camera(frames: int = 8) -> CameraPath:
+    """At (0, 0, 5), looking along +y (north), level."""
+    eyes = np.tile([0.0, 0.0, 5.0], (frames, 1))
+    return CameraPath("static", "ground", 64, 64, FX, FX, 32.0, 32.0, 24, look_at(eyes, eyes + [0.0, 1.0, 0.0]))
+
+
+@pytest.fixture(scope="module")
+def box_passes(classes):
+    return render(box_scene(classes), fixed_camera(), make_plan("open_air"), SETTINGS)
+
+
+def test_depth_of_a_known_box_and_the_ground_plane_match_the_analytic_values(box_passes, classes):
+    depth, seg, inst = box_passes.depth, box_passes.seg, box_passes.instance
+    assert depth.shape == (8, 64, 64) and depth.dtype == np.float32
+    # the box's front face (y = 18) spans columns 32 ± 9.2 and rows 32 ± 15.4: z-depth is 18 everywhere on it
+    face = depth[:, 20:45, 25:40]
+    np.testing.assert_allclose(face, 18.0, rtol=1e-4)
+    # ground pixels: a level camera 5 m up sees z = 0 at z-depth 5 / ((row + 0.5 - cy) / fy)
+    rows = np.arange(64)[None, :, None].repeat(8, 0).repeat(64, 2)
+    ground = seg == classes.id("ground")
+    assert ground.sum() > 1000
+    expected = 5.0 / ((rows + 0.5 - 32.0) / FX)
+    np.testing.assert_allclose(depth[ground], expected[ground], rtol=2e-3)
+    sky = seg == classes.id("sky")
+    assert sky.sum() > 500 and np.isinf(depth[sky]).all() and (inst[sky] == 0).all()
+    assert not (sky & (rows > 32)).any() and not (ground & (rows < 32)).any()
+
+
+def test_segmentation_instance_ids_and_normals_label_the_box(box_passes, classes):
+    face = (slice(None), slice(20, 45), slice(25, 40))
+    assert (box_passes.seg[face] == classes.id("building")).all()
+    assert (box_passes.instance[face] == 1).all()
+    assert set(np.unique(box_passes.instance).tolist()) == {0, 1}
+    np.testing.assert_allclose(box_passes.normals[face], np.broadcast_to([0.0, 0.0, -1.0], box_passes.normals[face].shape), atol=1e-5)
+    ground = box_passes.seg == classes.id("ground")
+    np.testing.assert_allclose(box_passes.normals[ground][:, 1], -1.0, atol=1e-5)  # world up is camera -y
+    assert box_passes.rgb.dtype == np.uint8 and box_passes.rgb.shape == (8, 64, 64, 3)
+    assert box_passes.salient_ids.tolist() == [1]
+
+
+def test_moving_objects_are_rendered_where_they_are_at_each_frame(classes):
+    passes = render(box_scene(classes, velocity=(0.0, -12.0, 0.0)), fixed_camera(), make_plan("open_air"), SETTINGS)
+    centre = passes.depth[:, 32, 32]
+    np.testing.assert_allclose(centre, 18.0 - 0.5 * np.arange(8), rtol=1e-4)  # 12 m/s at 24 fps: 0.5 m per frame
+
+
+def test_rendering_is_deterministic(classes):
+    plan = make_plan()
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, SETTINGS)
+    first, again = render(scene, path, plan, SETTINGS), render(scene, path, plan, SETTINGS)
+    for name in ("rgb", "depth", "seg", "instance", "normals"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
+
+
+def _boundaries(labels: np.ndarray) -> np.ndarray:
+    b = np.zeros(labels.shape, dtype=bool)
+    b[:, 1:, :] |= labels[:, 1:, :] != labels[:, :-1, :]
+    b[:, :-1, :] |= labels[:, 1:, :] != labels[:, :-1, :]
+    b[:, :, 1:] |= labels[:, :, 1:] != labels[:, :, :-1]
+    b[:, :, :-1] |= labels[:, :, 1:] != labels[:, :, :-1]
+    return b
+
+
+def test_edges_lie_on_object_boundaries(box_passes):
+    edge = edges(box_passes.rgb)
+    assert edge.shape == (8, 64, 64) and set(np.unique(edge).tolist()) <= {0, 255}
+    boundary = _boundaries(box_passes.seg.astype(np.int32) * 65536 + box_passes.instance)
+    kernel = np.ones((5, 5), np.uint8)
+    near_boundary = np.stack([cv2.dilate(b.astype(np.uint8), kernel) for b in boundary]).astype(bool)
+    on = edge > 0
+    assert on.sum() > 100
+    assert (on & near_boundary).sum() / on.sum() > 0.9
+    near_edge = np.stack([cv2.dilate(e, kernel) for e in edge]) > 0
+    assert (boundary & near_edge).sum() / boundary.sum() > 0.6  # and most of the outlines are found
+
+
+def test_vis_is_a_blur_of_the_frames(box_passes):
+    blurred = vis(box_passes.rgb)
+    assert blurred.shape == box_passes.rgb.shape and blurred.dtype == np.uint8
+    assert np.abs(blurred.astype(int) - box_passes.rgb.astype(int)).mean() < 20
+    lap = [cv2.Laplacian(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var() for f in (box_passes.rgb[0], blurred[0])]
+    assert lap[1] < lap[0]
+
+
+def test_normalise_weights_applies_the_transfer1_rule():
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0.0, 0.8, size=(4, 3, 8, 8)).astype(np.float32)
+    out = normalise_weights(weights)
+    total_in, total_out = weights.sum(0), out.sum(0)
+    assert (total_out <= 1.0 + 1e-6).all()
+    small = total_in <= 1.0
+    np.testing.assert_allclose(out[:, small], weights[:, small])
+    np.testing.assert_allclose(total_out[~small], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(out[:, ~small], weights[:, ~small] / total_in[~small], rtol=1e-6)
+    with pytest.raises(RenderError, match="non-negative"):
+        normalise_weights(-weights)
+
+
+def test_default_control_maps_put_dense_modalities_on_the_foreground(classes):
+    plan = make_plan(camera_motion="glide")
+    scene = build_scene(plan, classes)
+    passes = render(scene, camera_path(scene, plan, SETTINGS), plan, SETTINGS)
+    maps = control_maps(passes)
+    assert maps.shape == (4, 8, 64, 64) and maps.dtype == np.float32
+    assert (maps.sum(0) <= 1.0 + 1e-6).all() and (maps >= 0).all()
+    fg = foreground_mask(passes)
+    salient = np.isin(passes.instance, passes.salient_ids) & (passes.instance > 0)
+    assert salient.any() and (~fg).any()
+    assert fg[salient].all()
+    dense, sparse = maps[0] + maps[1], maps[2] + maps[3]
+    assert (dense[fg] > sparse[fg]).all() and (sparse[~fg] > dense[~fg]).all()
+    heavy = control_maps(passes, ControlWeightPolicy(foreground=(1.0, 1.0, 0.5, 0.5), background=(0.2, 0.2, 0.9, 0.9)))
+    np.testing.assert_allclose(heavy.sum(0), 1.0, rtol=1e-6)  # sums over 1 are normalised to 1
+
+
+def test_render_rejects_mismatched_settings_and_unknown_devices(classes):
+    scene = box_scene(classes)
+    with pytest.raises(RenderError, match="settings"):
+        render(scene, fixed_camera(4), make_plan("open_air"), SETTINGS)
+    with pytest.raises(RenderError, match="device"):
+        render(scene, fixed_camera(), make_plan("open_air"), SETTINGS, device="cuda:7")
+
+
+def test_write_conditions_writes_every_file_atomically_and_losslessly(tmp_path, classes):
+    plan = make_plan(camera_motion="dolly")
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, SETTINGS)
+    passes = render(scene, path, plan, SETTINGS)
+    out = tmp_path / "footage" / plan.sample_id
+    files = write_conditions(out, scene, path, plan, passes, classes, SETTINGS.fps, prompt="A zoo at noon.")
+    assert set(files) == set(CONDITION_FILES) | {"prompt.txt"}
+    np.testing.assert_array_equal(video.read_gray16(files["depth.mkv"]), depth_millimetres(passes.depth))
+    np.testing.assert_array_equal(video.read_gray16(files["instance.mkv"]), passes.instance.astype(np.uint16))
+    assert (classes.decode(video.read_frames(files["seg.mp4"])) == passes.seg).mean() > 0.9
+    for name in ("input.mp4", "depth.mp4", "seg.mp4", "edge.mp4", "vis.mp4"):
+        assert video.probe(files[name]).frames == SETTINGS.frames
+    with np.load(files["control_weights.npz"]) as npz:
+        assert sorted(npz.files) == ["depth", "edge", "seg", "vis"]
+        assert all(npz[m].dtype == np.float16 and npz[m].shape == (8, 64, 64) for m in npz.files)
+        assert (sum(npz[m].astype(np.float32) for m in npz.files) <= 1.0 + 1e-3).all()
+    camera = json.loads(files["camera.json"].read_text())
+    assert camera["convention"] == "opencv" and camera["depth"] == "z" and len(camera["camera_to_world"]) == 8
+    assert Scene.from_json(files["scene.json"].read_text()) == scene
+    assert ScenePlan.from_json(files["plan.json"].read_text()) == plan
+    # a second write replaces the folder and leaves nothing temporary beside it
+    write_conditions(out, scene, path, plan, passes, classes, SETTINGS.fps)
+    assert [p.name for p in out.parent.iterdir()] == [plan.sample_id]
+    assert not (out / "prompt.txt").exists()
+    # the diffusion backends' reader accepts the set
+    from worldmill.generation.diffusion.conditions import load_conditions
+
+    loaded = load_conditions(out)
+    assert loaded.frames == 8 and loaded.camera.width == 64 and set(loaded.weights) == {"vis", "edge", "depth", "seg"}
+
+
+def test_depth_millimetres_encodes_sky_and_saturation():
+    depth = np.array([[[np.inf, 0.0001, 1.25, 65.535, 70.0]]], dtype=np.float32)
+    assert depth_millimetres(depth).tolist() == [[[0, 1, 1250, 65535, 65535]]]
+
+
+def test_contact_sheet_tiles_frames_and_modalities(box_passes, classes):
+    rgb = box_passes.rgb
+    sheet = contact_sheet(rgb, box_passes.depth, classes.colorize(box_passes.seg), edges(rgb), vis(rgb), frames=4)
+    assert sheet.shape == (4 * 64, 5 * 64, 3) and sheet.dtype == np.uint8
+    np.testing.assert_array_equal(sheet[:64, :64], rgb[0])
+    with pytest.raises(RenderError, match="disagree"):
+        contact_sheet(rgb, box_passes.depth, classes.colorize(box_passes.seg)[:, :32], edges(rgb), vis(rgb))
+
+
+def test_render_pool_uses_worker_processes_and_names_failing_samples(tmp_path):
+    plans = [make_plan(seed=31), make_plan("hospital", seed=32, indoor=True, camera_motion="pan", camera_height_m=1.6)]
+    broken = dataclasses.replace(make_plan(seed=33), archetype="volcano")
+    with RenderPool(workers=2) as pool:
+        results = pool.render(plans, SETTINGS, [tmp_path / p.sample_id for p in plans])
+        with pytest.raises(SceneError, match=broken.sample_id):
+            pool.render([broken], SETTINGS, [tmp_path / "broken"])
+    assert [r.sample_id for r in results] == [p.sample_id for p in plans]
+    assert all(r.pid != os.getpid() and r.frames == 8 and r.object_count > 5 and r.triangle_count == 0 for r in results)
+    assert all(set(r.files) == set(CONDITION_FILES) and r.files["input.mp4"].parent == tmp_path / r.sample_id for r in results)
+    assert all(r.render_s > 0 and r.encode_s > 0 and 0 < r.peak_rss_mb < 1024 for r in results)
+    assert not (tmp_path / "broken").exists()
+
+
+def test_render_samples_in_process_returns_the_same_files(tmp_path):
+    plan = make_plan(seed=35)
+    (result,) = render_samples([plan], SETTINGS, [tmp_path / "one"], workers=1)
+    assert result.pid == os.getpid() and set(result.files) == set(CONDITION_FILES)
+    with pytest.raises(RenderError, match="2 plans, 1 output"):
+        render_samples([plan, plan], SETTINGS, [tmp_path / "x"])
