@@ -115,6 +115,9 @@ def bench_size(size: int, frames: int, samples: int, workers: int, classes, work
     fps_pool = len(plans) * frames / wall
     cpu_fps = len(plans) * frames / sum(r.cpu_s for r in results) * workers
     rss = max(r.peak_rss_mb for r in results)
+    for plan, r in zip(plans, results, strict=True):
+        print(f"    {plan.archetype:<15} {r.primitive_count:5d} primitives  scene {r.scene_s:5.2f} s  render {r.render_s:6.2f} s  "
+              f"encode {r.encode_s:5.2f} s  cpu {r.cpu_s:6.2f} s  rss {r.peak_rss_mb:5.0f} MB  pid {r.pid}")
     print(f"  end to end, {workers} processes:           {fps_pool:6.1f} frames/s wall ({cpu_fps:6.1f} if each worker had its core to itself)")
     print(f"  peak RSS per worker:               {rss:6.0f} MB;  load average {load_before:.1f} before, {load_after:.1f} after")
     return {"fps": fps_pool, "fps_1proc": fps_one, "fps_cpu_bound": cpu_fps, "peak_rss_mb": rss}

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from conftest_lake import clip_row, prompt_row
+
+from worldmill.curation.guardrail import DETECTOR
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.schemas.records import ClipRow, PromptRow
 from worldmill.taxonomy.classes import SemanticClasses
@@ -54,6 +55,7 @@ def add_sample(catalogue: Catalogue, blobs: LocalBlobStore, i: int, *, seed: int
     folder = blobs.path(key)
     write_conditions(folder, frames)
     write_rgb(folder / clip.generator / "rgb.mp4", frames, fps=24)
+    clip_fields.setdefault("guardrail", DETECTOR)
     clip = dataclasses.replace(
         clip, rgb_path=f"{key}/{clip.generator}/rgb.mp4", uri=folder.as_uri(), width=frames.shape[2],
         height=frames.shape[1], frames=len(frames), **clip_fields,

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import tarfile
 
 import pytest
-from dagster import DagsterInstance, materialize
-
 from conftest_curation import add_sample, panning_clip
 from conftest_lake import make_record
+from dagster import DagsterInstance, materialize
+
 from worldmill.assets.curation import captions, curation_checks, duplicates, training_shards
 from worldmill.assets.scores import scores
+from worldmill.errors import SceneError
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
 from worldmill.resources.lake import LakeResource
+from worldmill.scenes import build_scene, camera_path
 from worldmill.schemas.plan import RenderSettings
 from worldmill.schemas.records import CatalogueRow, CellRow
-from worldmill.scenes import build_scene, camera_path
 from worldmill.taxonomy import load_taxonomy
 
 CELL = "tokyo-1850147__zoo"
@@ -34,12 +36,10 @@ def scene_files():
     cell = tax.cells(["Tokyo"], ["zoo"])[0]
     for index in range(20):  # the first sample whose decor fits
         plan = sample_plan(cell, seed_for(cell.key, 0, index), sample_id(cell.key, 0, index))
-        try:
+        with contextlib.suppress(SceneError):  # some seeds cannot place every decor item; try the next
             scene = build_scene(plan, tax.classes)
-        except Exception:  # noqa: BLE001 - some seeds cannot place every decor item; try the next
-            continue
-        camera = camera_path(scene, plan, RenderSettings(width=64, height=64, frames=16, fps=24))
-        return {"plan.json": plan.to_json(), "scene.json": scene.to_json(), "camera.json": camera.to_json()}
+            camera = camera_path(scene, plan, RenderSettings(width=64, height=64, frames=16, fps=24))
+            return {"plan.json": plan.to_json(), "scene.json": scene.to_json(), "camera.json": camera.to_json()}
     raise RuntimeError("no buildable Tokyo zoo sample")
 
 

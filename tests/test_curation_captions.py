@@ -7,14 +7,14 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest_lake import clip_row
+
 from worldmill.curation.captions import caption, caption_clips, caption_sample_dir, load_local_vlm, plural
 from worldmill.errors import WeightsNotFoundError
 from worldmill.lake import LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
-from worldmill.schemas.plan import RenderSettings
 from worldmill.scenes import build_scene, camera_path
+from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy import load_taxonomy
 from worldmill.video import write_gray16
 
@@ -104,6 +104,7 @@ def test_caption_clips_reads_the_sample_dir_and_reports_missing_files(sample, tm
 
 def test_a_configured_vlm_adds_a_model_caption(sample, tmp_path):
     from conftest_curation import panning_clip
+
     from worldmill.video import write_rgb
 
     plan, scene, camera = sample

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from conftest_curation import add_sample
 from conftest_lake import make_record
+
 from worldmill.curation.checks import check_table
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.metrics import score_clip
@@ -41,10 +41,11 @@ def test_corrupted_clips_table_fails_each_rule(lake):
     blobs.path(clips[0].rgb_path).unlink()
     catalogue.upsert([
         dataclasses.replace(clips[1], fps=23, width=100),
-        dataclasses.replace(clips[2], sample_id="orphan-sample", cell_key="nowhere__zoo"),
+        dataclasses.replace(clips[2], sample_id="orphan-sample", cell_key="nowhere__zoo", guardrail=""),
     ])
     failures = "\n".join(check_table(catalogue, "clips", blobs).failures)
     assert "fps_ok" in failures and "size_ok" in failures and "rgb_exists" in failures
+    assert "guarded" in failures  # a clip published without the face guardrail
     assert "'column': 'sample_id'" in failures and "'column': 'cell_key'" in failures and "orphan-sample" in failures
 
 

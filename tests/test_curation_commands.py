@@ -7,7 +7,6 @@ import tarfile
 import pytest
 from dagster import DagsterInstance, materialize
 
-from worldmill.assets.catalogue import catalogue
 from worldmill.assets.clips import clips
 from worldmill.assets.conditions import conditions
 from worldmill.assets.prompts import prompts

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from conftest_curation import add_sample
 from dagster import DagsterInstance, materialize
 
-from conftest_curation import add_sample
 from worldmill.assets.scores import scores
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.resources.lake import LakeResource

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 
 import pytest
+from conftest_lake import T0, make_record
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
-from conftest_lake import T0, make_record
 from worldmill.lake import Catalogue
 from worldmill.resources.lake import LakeResource
 from worldmill.schemas.curation import DuplicateRow

@@ -7,9 +7,9 @@ import json
 import tarfile
 
 import pytest
-
 from conftest_curation import add_sample, panning_clip
 from conftest_lake import make_record
+
 from worldmill.curation.shards import ShardPolicy, ShardVersions, current_versions, write_shards
 from worldmill.errors import CatalogueError
 from worldmill.lake import Catalogue, LocalBlobStore

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from worldmill.errors import ConfigError
-from worldmill.metrics.dedup import DedupThresholds, Signatures, combine_embeddings, deduplicate, mean_hamming, normalise_rows
+from worldmill.metrics.dedup import (
+    DedupThresholds,
+    Signatures,
+    combine_embeddings,
+    deduplicate,
+    mean_hamming,
+    normalise_rows,
+)
 from worldmill.metrics.signatures import hashes_from_int64, hashes_to_int64, phash_clip
 
 

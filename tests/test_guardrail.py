@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
 from conftest_curation import panning_clip
+
 from worldmill.curation.guardrail import apply_guardrail, detect_faces, guard_frames
 from worldmill.errors import VideoError
 from worldmill.video import read_frames, write_rgb
@@ -60,8 +60,7 @@ def test_faces_are_pixelated_in_every_frame_and_the_file_is_rewritten(tmp_path):
     assert all(not detect_faces(frame) for frame in published)  # nothing recognisable is left
     face_region = published[:, 70:130, 60:100].astype(np.int16)
     assert np.abs(face_region - clip[:, 70:130, 60:100]).mean() > 10  # the face area changed
-    row = result.to_row("clip-1", "tokyo-1850147__zoo")
-    assert row.blurred and row.faces == result.faces and row.detector.startswith("opencv-haar")
+    assert result.detector.startswith("opencv-haar")
 
 
 def test_guard_frames_spreads_boxes_to_frames_between_detections():

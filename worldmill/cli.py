@@ -157,6 +157,31 @@ def _cmd_federate(args: argparse.Namespace) -> None:
     print(result.to_json())
 
 
+def _cmd_curate(args: argparse.Namespace) -> None:
+    from dagster import DagsterInstance
+
+    from worldmill.curation.commands import curate
+
+    _ensure_dagster_home()
+    report = curate(os.environ["WORLDMILL_LAKE_URI"], instance=DagsterInstance.get())
+    print(f"Curated {len(report.cells)} cell(s): {report.scored} scored, {report.captioned} captioned, "
+          f"{report.duplicates} duplicate(s) among {report.deduplicated} accepted clips.")
+    for table, outcome in sorted(report.checks.items()):
+        print(f"  check {table}: {'pass' if outcome.passed else 'FAIL: ' + '; '.join(outcome.failures)}")
+    if not report.checks_passed:
+        raise WorldmillError("Some catalogue checks failed (above).", fix="inspect the rows named and re-run the cells")
+
+
+def _cmd_shards(args: argparse.Namespace) -> None:
+    from dagster import DagsterInstance
+
+    from worldmill.curation.commands import shards
+
+    _ensure_dagster_home()
+    report = shards(os.environ["WORLDMILL_LAKE_URI"], Path(args.out), instance=DagsterInstance.get())
+    print(report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmill", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="directory for specs, batch.jsonl, control videos and maps")
     export.add_argument("--where", default=None, help="DuckDB SQL condition over the catalogue table's columns")
     export.set_defaults(func=_cmd_export)
+
+    cur = sub.add_parser("curate", help="score, caption, deduplicate and check whatever is not yet curated")
+    cur.set_defaults(func=_cmd_curate)
+
+    sh = sub.add_parser("shards", help="write accepted, deduplicated clips as WebDataset tar shards")
+    sh.add_argument("--out", required=True)
+    sh.set_defaults(func=_cmd_shards)
 
     fed = sub.add_parser("federate", help="train the world model across the configured sites with Flower")
     fed.add_argument("--rounds", type=int, default=2)

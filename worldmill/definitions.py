@@ -5,14 +5,16 @@ from dagster import Definitions, EnvVar, PipesSubprocessClient
 from worldmill.assets.catalogue import catalogue
 from worldmill.assets.clips import clips
 from worldmill.assets.conditions import conditions
+from worldmill.assets.curation import curation_assets, curation_checks
 from worldmill.assets.diffusion import cosmos_transfer1_clips
 from worldmill.assets.federated import federated_round, world_model
 from worldmill.assets.prompts import prompts
 from worldmill.assets.scores import scores
 from worldmill.assets.taxonomy import taxonomy
-from worldmill.jobs import footage_job, taxonomy_job
+from worldmill.jobs import curation_job, footage_job, taxonomy_job
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
 from worldmill.resources.gpu import GPUResource
+from worldmill.sensors.curation import coverage_gap_sensor, quality_regeneration_sensor
 from worldmill.sensors.federated import model_version_sensor
 from worldmill.sensors.generation import generation_sensor, taxonomy_sensor
 
@@ -34,8 +36,14 @@ def resources() -> dict:
 
 
 defs = Definitions(
-    assets=[taxonomy, prompts, conditions, clips, scores, catalogue, cosmos_transfer1_clips, federated_round, world_model],
-    jobs=[taxonomy_job, footage_job],
-    sensors=[taxonomy_sensor, generation_sensor, model_version_sensor],
+    assets=[
+        taxonomy, prompts, conditions, clips, scores, catalogue, *curation_assets,
+        cosmos_transfer1_clips, federated_round, world_model,
+    ],
+    asset_checks=curation_checks,
+    jobs=[taxonomy_job, footage_job, curation_job],
+    sensors=[
+        taxonomy_sensor, generation_sensor, quality_regeneration_sensor, coverage_gap_sensor, model_version_sensor,
+    ],
     resources=resources(),
 )

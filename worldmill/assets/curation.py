@@ -14,6 +14,7 @@ from dagster import (
     asset,
     asset_check,
 )
+from pydantic import Field
 
 from worldmill.assets._edge import at_edge
 from worldmill.assets.partitions import cells_partitions
@@ -56,7 +57,7 @@ def captions(context: AssetExecutionContext, config: CaptionsConfig, lake: LakeR
 class DedupConfig(Config):
     """Overrides of ``worldmill.metrics.dedup.DedupThresholds`` fields."""
 
-    thresholds: dict[str, float] = {}
+    thresholds: dict[str, float] = Field(default_factory=dict)
 
 
 def _dedup_thresholds(overrides: dict[str, float]) -> DedupThresholds:
@@ -120,8 +121,8 @@ def _table_check(table: str, asset: str, blocking: bool, description: str):
 curation_checks = [
     _table_check("prompts", "prompts", True, "unique sample ids; every prompt's cell exists"),
     _table_check("conditions", "conditions", True, "unique ids; allowed fps and sizes; condition files exist"),
-    _table_check("clips", "clips", True, "unique ids; clips → prompts → cells; allowed fps and sizes; files exist"),
-    _table_check("guardrail", "clips", True, "every guardrail outcome is for a known clip; faces found ⇔ blurred"),
+    _table_check("clips", "clips", True,
+                 "unique ids; clips → prompts → cells; allowed fps and sizes; files exist; face guardrail ran"),
     _table_check("scores", "scores", True, "unique ids; status set; metric ranges; every null and failure explained"),
     _table_check("catalogue", "catalogue", True, "unique ids; known clips; accepted only if scored pass"),
     _table_check("duplicates", "duplicates", True, "unique ids; kept ids are known clips"),

@@ -1,4 +1,5 @@
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
+from pydantic import Field
 
 from worldmill.assets._edge import at_edge
 from worldmill.assets.partitions import cells_partitions
@@ -10,7 +11,7 @@ from worldmill.schemas.records import ScoreRow
 class ScoresConfig(Config):
     """``thresholds`` overrides fields of ``worldmill.metrics.QualityThresholds``; ``rescore`` scores every clip."""
 
-    thresholds: dict[str, float] = {}
+    thresholds: dict[str, float] = Field(default_factory=dict)
     rescore: bool = False
 
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from worldmill.errors import SceneError, StorageError, VideoError, WeightsNotFoundError
 from worldmill.lake.blobs import BlobStore
+from worldmill.scenes import CameraPath, Scene
 from worldmill.schemas.curation import CaptionRow
 from worldmill.schemas.plan import ScenePlan
 from worldmill.schemas.records import ClipRow, utcnow
-from worldmill.scenes import CameraPath, Scene
 from worldmill.video import read_frames, read_gray16
 
 log = logging.getLogger(__name__)

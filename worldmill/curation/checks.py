@@ -30,11 +30,10 @@ TABLE_PARENTS = {  # table -> [(column, parent table, parent column)]
     "catalogue": [("clip_id", "clips", "clip_id")],
     "captions": [("clip_id", "clips", "clip_id")],
     "duplicates": [("clip_id", "clips", "clip_id"), ("kept_id", "clips", "clip_id")],
-    "guardrail": [("clip_id", "clips", "clip_id")],
 }
 ID_COLUMNS = {"cells": "cell_key", "prompts": "sample_id", "conditions": "sample_id", "clips": "clip_id",
               "scores": "clip_id", "catalogue": "clip_id", "captions": "clip_id", "duplicates": "clip_id",
-              "guardrail": "clip_id", "shards": "shard_id"}
+              "shards": "shard_id"}
 CHECKED_TABLES = tuple(ID_COLUMNS)
 
 
@@ -137,6 +136,10 @@ def check_table(catalogue: Catalogue, table: str, blobs: BlobStore | None = None
         exps.append(E.ExpectColumnValuesToBeInSet(column="files_ok", value_set=[True]))
     if table == "clips":
         exps.append(E.ExpectColumnValuesToBeBetween(column="duration_s", min_value=0, strict_min=True))
+        if "guardrail" in frame:  # the face guardrail ran before publication
+            frame["guarded"] = frame["guardrail"].fillna("").str.len() > 0
+            exps += [E.ExpectColumnValuesToBeInSet(column="guarded", value_set=[True]),
+                     E.ExpectColumnValuesToBeBetween(column="faces_blurred", min_value=0)]
         if blobs is not None:
             frame["rgb_exists"] = _exists_column(frame["rgb_path"], blobs.exists)
             exps.append(E.ExpectColumnValuesToBeInSet(column="rgb_exists", value_set=[True]))
@@ -158,9 +161,6 @@ def check_table(catalogue: Catalogue, table: str, blobs: BlobStore | None = None
     if table == "duplicates":
         frame["kept_ok"] = frame["duplicate"] == (frame["clip_id"] != frame["kept_id"])
         exps.append(E.ExpectColumnValuesToBeInSet(column="kept_ok", value_set=[True]))
-    if table == "guardrail":
-        frame["blur_ok"] = frame["blurred"] == (frame["faces"] > 0)
-        exps.append(E.ExpectColumnValuesToBeInSet(column="blur_ok", value_set=[True]))
     if table == "shards":
         frame["file_ok"] = _exists_column(frame["path"], lambda u: (p := _local_path(u)) is None or p.is_file())
         exps += [E.ExpectColumnValuesToBeInSet(column="file_ok", value_set=[True]),

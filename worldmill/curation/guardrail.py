@@ -16,8 +16,6 @@ import cv2
 import numpy as np
 
 from worldmill.errors import ConfigError
-from worldmill.schemas.curation import GuardrailRow
-from worldmill.schemas.records import utcnow
 from worldmill.video import probe, read_frames, write_rgb
 
 # frontalface_default is left out: on textures it gives many false positives where alt2 gives none.
@@ -32,7 +30,8 @@ PIXEL_BLOCKS = 8  # a face becomes an 8×8 mosaic
 
 @dataclasses.dataclass(frozen=True)
 class GuardrailResult:
-    """What the guardrail did to one clip file. ``blurred`` means the file at ``path`` was rewritten."""
+    """What the guardrail did to one clip file. ``blurred`` means the file at ``path`` was rewritten. The clips
+    asset records ``detector`` and ``faces`` on the clip's row."""
 
     path: Path
     frames: int
@@ -40,18 +39,6 @@ class GuardrailResult:
     faces: int  # detections summed over analysed frames
     blurred: bool
     detector: str = DETECTOR
-
-    def to_row(self, clip_id: str, cell_key: str) -> GuardrailRow:
-        return GuardrailRow(
-            clip_id=clip_id,
-            cell_key=cell_key,
-            frames=self.frames,
-            frames_with_faces=self.frames_with_faces,
-            faces=self.faces,
-            blurred=self.blurred,
-            detector=self.detector,
-            checked_at=utcnow(),
-        )
 
 
 @functools.cache

@@ -76,7 +76,7 @@ def _read_at(catalogue: Catalogue, table: str, version: int | None) -> pl.DataFr
     delta = catalogue.delta_table(table)
     try:
         delta.load_as_version(version)
-    except Exception as exc:  # noqa: BLE001 - deltalake raises several types for a missing/vacuumed version
+    except Exception as exc:  # deltalake raises several types for a missing/vacuumed version
         raise CatalogueError(
             f"Table {table!r} cannot be read at version {version}: {exc}.",
             fix="pick a version that has not been vacuumed (see the table's history)",
@@ -148,6 +148,19 @@ def write_tar(path: Path, members: Iterable[tuple[str, bytes | Path]]) -> tuple[
     return path.stat().st_size, digest
 
 
+def _write_shard(out_dir: Path, versions: ShardVersions, bucket: str, index: int,
+                 shard: list[tuple[str, list[tuple[str, bytes | Path]]]], now: dt.datetime) -> ShardRow:
+    shard_id = f"{versions.label}/{bucket}/{index:05d}"
+    path = Path(out_dir) / f"{shard_id}.tar"
+    nbytes, digest = write_tar(path, (m for _, members in shard for m in members))
+    return ShardRow(
+        shard_id=shard_id, bucket=bucket, path=str(path), samples=len(shard), bytes=nbytes, sha256=digest,
+        clip_ids=[clip_id for clip_id, _ in shard], catalogue_version=versions.catalogue,
+        duplicates_version=versions.duplicates, scores_version=versions.scores, captions_version=versions.captions,
+        created_at=now,
+    )
+
+
 def write_shards(
     catalogue: Catalogue,
     blobs: BlobStore,
@@ -166,30 +179,15 @@ def write_shards(
         by_bucket.setdefault(sample["bucket"], []).append(sample)
     for bucket, members in by_bucket.items():
         shard: list[tuple[str, list[tuple[str, bytes | Path]]]] = []
-        size = 0
-        index = 0
-
-        def flush() -> None:
-            nonlocal shard, size, index
-            if not shard:
-                return
-            shard_id = f"{versions.label}/{bucket}/{index:05d}"
-            path = Path(out_dir) / f"{shard_id}.tar"
-            nbytes, digest = write_tar(path, (m for _, ms in shard for m in ms))
-            rows.append(ShardRow(
-                shard_id=shard_id, bucket=bucket, path=str(path), samples=len(shard), bytes=nbytes, sha256=digest,
-                clip_ids=[clip_id for clip_id, _ in shard], catalogue_version=versions.catalogue,
-                duplicates_version=versions.duplicates, scores_version=versions.scores,
-                captions_version=versions.captions, created_at=now,
-            ))
-            shard, size, index = [], 0, index + 1
-
+        size = index = 0
         for sample in members:
             parts = sample_members(sample, blobs)
             sample_bytes = sum(_size(c) for _, c in parts)
             if shard and (len(shard) >= policy.max_samples or size + sample_bytes > policy.max_bytes):
-                flush()
+                rows.append(_write_shard(out_dir, versions, bucket, index, shard, now))
+                shard, size, index = [], 0, index + 1
             shard.append((sample["clip_id"], parts))
             size += sample_bytes
-        flush()
+        if shard:
+            rows.append(_write_shard(out_dir, versions, bucket, index, shard, now))
     return rows

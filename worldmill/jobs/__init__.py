@@ -8,6 +8,12 @@ taxonomy_job = define_asset_job(
 
 footage_job = define_asset_job(
     "footage_job",
-    selection=AssetSelection.assets("prompts", "conditions", "clips", "scores", "catalogue"),
+    selection=AssetSelection.assets("prompts", "conditions", "clips", "scores", "captions", "catalogue"),
     description="Make one new round of labelled, curated footage for a cell: prompts → conditions → clips → scores → catalogue.",
+)
+
+curation_job = define_asset_job(
+    "curation_job",
+    selection=AssetSelection.assets("duplicates", "training_shards"),
+    description="Deduplicate every accepted clip across the lake and write the training shards.",
 )

@@ -214,4 +214,4 @@ def deduplicate(sig: Signatures, thresholds: DedupThresholds = DedupThresholds()
         linked = [name for name, ok in (("phash", h[e] <= thresholds.max_hamming_bits),
                                         ("semantic", c[e] >= thresholds.min_cosine)) if ok]
         method[clip] = "+".join(linked)
-    return DedupResult(kept, method, hamming, cosine, assignment[:, 0].copy(), clusters, int(len(i)))
+    return DedupResult(kept, method, hamming, cosine, assignment[:, 0].copy(), clusters, len(i))

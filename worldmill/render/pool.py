@@ -38,7 +38,7 @@ class SampleRenderResult:
     render_s: float  # ray casting, all passes
     encode_s: float  # derived controls (edges, vis, control maps) and every file written
     cpu_s: float  # CPU time the sample took in its process (excludes time lost to other processes)
-    peak_rss_mb: float  # of the process that rendered it
+    peak_rss_mb: float  # of the process that rendered it, while it rendered this sample (Linux)
     pid: int
 
 
@@ -50,6 +50,26 @@ class _Failure:
     fix: str | None
 
 
+def _reset_peak_rss() -> None:
+    """Start a new high-water mark for this sample (Linux; elsewhere the process peak is reported)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process image (VmHWM). ``ru_maxrss`` is not used: it survives exec, so a
+    spawned worker would report its parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def render_sample(plan: ScenePlan, settings: RenderSettings, out_dir: Path, classes: SemanticClasses, *, device: str = "cpu",
                   prompt: str | None = None, encode_threads: int = 0) -> SampleRenderResult:
     """Scene, camera path, passes and condition files for one sample, in this process."""
@@ -57,6 +77,7 @@ def render_sample(plan: ScenePlan, settings: RenderSettings, out_dir: Path, clas
     from worldmill.render.raycast import render
     from worldmill.scenes import build_scene, camera_path
 
+    _reset_peak_rss()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     scene = build_scene(plan, classes)
@@ -69,7 +90,7 @@ def render_sample(plan: ScenePlan, settings: RenderSettings, out_dir: Path, clas
     return SampleRenderResult(
         sample_id=plan.sample_id, out_dir=Path(out_dir), files=files, object_count=len(scene.objects), primitive_count=scene.primitive_count,
         triangle_count=0, frames=settings.frames, scene_s=t1 - t0, render_s=t2 - t1, encode_s=t3 - t2, cpu_s=time.process_time() - cpu0,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, pid=os.getpid(),
+        peak_rss_mb=_peak_rss_mb(), pid=os.getpid(),
     )
 
 

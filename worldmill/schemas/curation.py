@@ -1,4 +1,6 @@
-"""Records of the curation tables: guardrail outcomes, captions, duplicates and the training-shard manifest.
+"""Records of the curation tables: captions, duplicates and the training-shard manifest.
+
+The face guardrail's outcome is recorded on each clip (``ClipRow.guardrail``, ``ClipRow.faces_blurred``).
 
 Importing this module registers the tables in ``worldmill.schemas.tables.TABLES``.
 """
@@ -11,24 +13,6 @@ from typing import ClassVar
 
 from worldmill.schemas.records import Record
 from worldmill.schemas.tables import register
-
-
-@register
-@dataclasses.dataclass(frozen=True)
-class GuardrailRow(Record):
-    """The face guardrail's outcome for one clip (``worldmill.curation.guardrail.apply_guardrail``)."""
-
-    table: ClassVar[str] = "guardrail"
-    key: ClassVar[tuple[str, ...]] = ("clip_id",)
-
-    clip_id: str
-    cell_key: str
-    frames: int
-    frames_with_faces: int
-    faces: int
-    blurred: bool  # the published file has the faces pixelated
-    detector: str
-    checked_at: dt.datetime
 
 
 @register
@@ -93,4 +77,4 @@ class ShardRow(Record):
     created_at: dt.datetime
 
 
-CURATION_RECORDS: tuple[type[Record], ...] = (GuardrailRow, CaptionRow, DuplicateRow, ShardRow)
+CURATION_RECORDS: tuple[type[Record], ...] = (CaptionRow, DuplicateRow, ShardRow)

@@ -234,7 +234,7 @@ class ScoreRow(Record):
     depth_si_rmse: float | None
     seg_miou: float | None
     control_reason: str | None  # why any controllability column is null
-    # dedup signatures (worldmill.metrics.dedup)
+    # dedup signatures (worldmill.metrics.signatures), used by worldmill.metrics.dedup
     phash: list[int] | None  # per-frame 64-bit pHash (as signed int64) of aligned sampled frames
     visual_embedding: list[float] | None  # L2-normalised colour-layout embedding
     scored_at: dt.datetime

@@ -11,3 +11,8 @@ def register(record: type[Record]) -> type[Record]:
     """Add a table declared by a later module (curation, lake maintenance, federation)."""
     TABLES[record.table] = record
     return record
+
+
+# Later layers declare their tables beside their records; importing them here makes every table known
+# wherever TABLES is (the catalogue, SQL views, checks), whichever module was imported first.
+from worldmill.schemas import curation, federated, lake  # noqa: E402,F401
