@@ -18,16 +18,27 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worldmill import video  # noqa: E402
-from worldmill.render import RenderPool, control_maps, depth_colours, depth_millimetres, edges, render, render_samples, vis, warm_up  # noqa: E402
-from worldmill.schemas.plan import RenderSettings, ScenePlan  # noqa: E402
-from worldmill.scenes import build_scene, camera_path  # noqa: E402
+from worldmill import video
+from worldmill.render import (
+    RenderPool,
+    control_maps,
+    depth_colours,
+    depth_millimetres,
+    edges,
+    render,
+    render_samples,
+    vis,
+    warm_up,
+)
+from worldmill.scenes import build_scene, camera_path
+from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 ARCHETYPE_ORDER = ("skyline", "hospital", "zoo", "museum", "amusement_park", "interior_hall", "open_air", "stadium")
 
@@ -56,6 +67,55 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
+def encoders(out: Path, passes, edge: np.ndarray, blurred: np.ndarray, classes, fps: int) -> list[tuple[str, object]]:
+    """(name, zero-argument call) for every condition video, encoders single-threaded as in the pool."""
+    return [
+        ("encode: input.mp4", partial(video.write_rgb, out / "input.mp4", passes.rgb, fps, crf=16, threads=1)),
+        (
+            "encode: depth.mkv (FFV1)",
+            partial(video.write_gray16, out / "depth.mkv", depth_millimetres(passes.depth), fps),
+        ),
+        (
+            "encode: depth.mp4 (+ turbo colours)",
+            lambda: video.write_rgb(
+                out / "depth.mp4", depth_colours(passes.depth), fps, crf=20, preset="superfast", threads=1
+            ),
+        ),
+        (
+            "encode: seg.mp4",
+            partial(
+                video.write_rgb,
+                out / "seg.mp4",
+                classes.colorize(passes.seg),
+                fps,
+                crf=12,
+                preset="superfast",
+                threads=1,
+            ),
+        ),
+        (
+            "encode: instance.mkv (FFV1)",
+            partial(video.write_gray16, out / "instance.mkv", passes.instance.astype(np.uint16), fps),
+        ),
+        (
+            "encode: edge.mp4",
+            partial(
+                video.write_rgb,
+                out / "edge.mp4",
+                np.repeat(edge[..., None], 3, -1),
+                fps,
+                crf=16,
+                preset="superfast",
+                threads=1,
+            ),
+        ),
+        (
+            "encode: vis.mp4",
+            partial(video.write_rgb, out / "vis.mp4", blurred, fps, crf=20, preset="superfast", threads=1),
+        ),
+    ]
+
+
 def stage_breakdown(plans: list[ScenePlan], settings: RenderSettings, classes, workdir: Path) -> dict[str, float]:
     """Mean seconds per stage over the plans, in this process, encoders single-threaded (as in the pool)."""
     stages: dict[str, list[float]] = {}
@@ -78,16 +138,7 @@ def stage_breakdown(plans: list[ScenePlan], settings: RenderSettings, classes, w
         add("derive: control maps", s)
         out = workdir / "stages"
         out.mkdir(exist_ok=True)
-        fps = settings.fps
-        for name, fn in (
-            ("encode: input.mp4", lambda: video.write_rgb(out / "input.mp4", passes.rgb, fps, crf=16, threads=1)),
-            ("encode: depth.mkv (FFV1)", lambda: video.write_gray16(out / "depth.mkv", depth_millimetres(passes.depth), fps)),
-            ("encode: depth.mp4", lambda: video.write_rgb(out / "depth.mp4", depth_colours(passes.depth), fps, crf=20, preset="superfast", threads=1)),
-            ("encode: seg.mp4", lambda: video.write_rgb(out / "seg.mp4", classes.colorize(passes.seg), fps, crf=12, preset="superfast", threads=1)),
-            ("encode: instance.mkv (FFV1)", lambda: video.write_gray16(out / "instance.mkv", passes.instance.astype(np.uint16), fps)),
-            ("encode: edge.mp4", lambda: video.write_rgb(out / "edge.mp4", np.repeat(edge[..., None], 3, -1), fps, crf=16, preset="superfast", threads=1)),
-            ("encode: vis.mp4", lambda: video.write_rgb(out / "vis.mp4", blurred, fps, crf=20, preset="superfast", threads=1)),
-        ):
+        for name, fn in encoders(out, passes, edge, blurred, classes, settings.fps):
             _, s = timed(fn)
             add(name, s)
     return {name: statistics.mean(values) for name, values in stages.items()}
@@ -96,7 +147,9 @@ def stage_breakdown(plans: list[ScenePlan], settings: RenderSettings, classes, w
 def bench_size(size: int, frames: int, samples: int, workers: int, classes, workdir: Path) -> dict[str, float]:
     settings = RenderSettings(width=size, height=size, frames=frames, fps=24)
     plans = real_plans(samples)
-    print(f"\n== {size}x{size}, {frames} frames at 24 fps, {samples} samples ({', '.join(sorted({p.archetype for p in plans}))}) ==")
+    print(
+        f"\n== {size}x{size}, {frames} frames at 24 fps, {samples} samples ({', '.join(sorted({p.archetype for p in plans}))}) =="
+    )
     breakdown = stage_breakdown(plans[: min(len(plans), len(ARCHETYPE_ORDER))], settings, classes, workdir)
     for name, seconds in breakdown.items():
         print(f"  {name:<52} {seconds * 1000 / frames:7.2f} ms/frame  ({seconds:6.3f} s/sample)")
@@ -106,20 +159,32 @@ def bench_size(size: int, frames: int, samples: int, workers: int, classes, work
     results, wall = timed(render_samples, plans, settings, [workdir / f"one-{size}-{i}" for i in range(len(plans))], 1)
     cpu = time.process_time() - cpu0
     fps_one = len(plans) * frames / wall
-    print(f"  end to end, 1 process:            {fps_one:6.1f} frames/s wall, {len(plans) * frames / cpu:6.1f} frames per CPU second")
+    print(
+        f"  end to end, 1 process:            {fps_one:6.1f} frames/s wall, {len(plans) * frames / cpu:6.1f} frames per CPU second"
+    )
     # end to end, one worker process per core (pool started and warmed first, as a long-running job would have it)
     with RenderPool(workers) as pool:
-        pool.render(plans[:workers], RenderSettings(width=16, height=16, frames=2, fps=24), [workdir / f"warm-{i}" for i in range(workers)])
+        pool.render(
+            plans[:workers],
+            RenderSettings(width=16, height=16, frames=2, fps=24),
+            [workdir / f"warm-{i}" for i in range(workers)],
+        )
         results, wall = timed(pool.render, plans, settings, [workdir / f"pool-{size}-{i}" for i in range(len(plans))])
     load_after = os.getloadavg()[0]
     fps_pool = len(plans) * frames / wall
     cpu_fps = len(plans) * frames / sum(r.cpu_s for r in results) * workers
     rss = max(r.peak_rss_mb for r in results)
     for plan, r in zip(plans, results, strict=True):
-        print(f"    {plan.archetype:<15} {r.primitive_count:5d} primitives  scene {r.scene_s:5.2f} s  render {r.render_s:6.2f} s  "
-              f"encode {r.encode_s:5.2f} s  cpu {r.cpu_s:6.2f} s  rss {r.peak_rss_mb:5.0f} MB  pid {r.pid}")
-    print(f"  end to end, {workers} processes:           {fps_pool:6.1f} frames/s wall ({cpu_fps:6.1f} if each worker had its core to itself)")
-    print(f"  peak RSS per worker:               {rss:6.0f} MB;  load average {load_before:.1f} before, {load_after:.1f} after")
+        print(
+            f"    {plan.archetype:<15} {r.primitive_count:5d} primitives  scene {r.scene_s:5.2f} s  render {r.render_s:6.2f} s  "
+            f"encode {r.encode_s:5.2f} s  cpu {r.cpu_s:6.2f} s  rss {r.peak_rss_mb:5.0f} MB  pid {r.pid}"
+        )
+    print(
+        f"  end to end, {workers} processes:           {fps_pool:6.1f} frames/s wall ({cpu_fps:6.1f} if each worker had its core to itself)"
+    )
+    print(
+        f"  peak RSS per worker:               {rss:6.0f} MB;  load average {load_before:.1f} before, {load_after:.1f} after"
+    )
     return {"fps": fps_pool, "fps_1proc": fps_one, "fps_cpu_bound": cpu_fps, "peak_rss_mb": rss}
 
 
@@ -134,7 +199,9 @@ def main() -> None:
 
     classes = SemanticClasses.load()
     warm_up()
-    print(f"worldmill render benchmark: {os.cpu_count()} cores, {args.workers} workers, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"worldmill render benchmark: {os.cpu_count()} cores, {args.workers} workers, load average {os.getloadavg()[0]:.1f}"
+    )
     summary: dict[str, float | int] = {"frames": args.frames, "workers": args.workers}
     with tempfile.TemporaryDirectory(prefix="worldmill-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):

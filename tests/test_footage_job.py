@@ -59,22 +59,24 @@ def test_one_cell_end_to_end(tiny_resources, lake_uri, cell_key):
 def test_rerun_of_a_round_is_idempotent_and_next_round_is_new(tiny_resources, lake_uri, cell_key):
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("cells", [cell_key])
-    assert _run(instance, tiny_resources, cell_key).success
     lake = Catalogue(lake_uri)
-    first = lake.sql("SELECT clip_id, seed, rgb_sha256 FROM clips ORDER BY clip_id").to_dicts()
-
-    assert _run(instance, tiny_resources, cell_key, round_=1).success  # the same round again
-    again = lake.sql("SELECT clip_id, seed, rgb_sha256 FROM clips ORDER BY clip_id").to_dicts()
-    assert again == first  # same rows, same bytes, no duplicates
-    for table in ("prompts", "conditions", "clips", "scores", "catalogue"):
-        dupes = lake.sql(f"SELECT count(*) - count(DISTINCT {'clip_id' if table in ('clips', 'scores', 'catalogue') else 'sample_id'}) AS d FROM {table}")
-        assert dupes["d"][0] == 0, table
-
+    query = "SELECT clip_id, round, seed, rgb_sha256, created_at FROM clips ORDER BY clip_id"
+    assert _run(instance, tiny_resources, cell_key).success
     assert _run(instance, tiny_resources, cell_key).success  # next round
-    rounds = lake.sql("SELECT round, count(*) AS n FROM clips GROUP BY round ORDER BY round").to_dicts()
-    assert rounds == [{"round": 1, "n": 2}, {"round": 2, "n": 2}]
-    seeds = lake.sql("SELECT count(DISTINCT seed) AS n FROM prompts")["n"][0]
-    assert seeds == 4
+    before = lake.sql(query).to_dicts()
+    assert [r["round"] for r in before] == [1, 1, 2, 2]
+    assert len({r["seed"] for r in before}) == 4  # seeds never repeat across rounds
+
+    assert _run(instance, tiny_resources, cell_key, round_=1).success  # replay round 1 while round 2 is newest
+    after = lake.sql(query).to_dicts()
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "created_at"} for r in rows]  # noqa: E731
+    assert strip(after) == strip(before)  # same ids, same seeds, same bytes, no duplicate rows
+    assert [r["created_at"] for r in after[2:]] == [r["created_at"] for r in before[2:]]  # round 2 untouched
+    assert [r["created_at"] for r in after[:2]] != [r["created_at"] for r in before[:2]]  # round 1 was remade
+    for table, key in (("prompts", "sample_id"), ("conditions", "sample_id"), ("clips", "clip_id"),
+                       ("scores", "clip_id"), ("catalogue", "clip_id")):
+        dupes = lake.sql(f"SELECT count(*) - count(DISTINCT {key}) AS d FROM {table}")
+        assert dupes["d"][0] == 0, table
 
 
 def test_unknown_cell_fails_with_a_clear_message(tiny_resources):

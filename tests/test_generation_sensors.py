@@ -62,3 +62,18 @@ def test_generation_sensor_walks_cells_with_a_cursor_bounded_per_tick():
 def test_generation_sensor_skips_without_cells():
     result = generation_sensor(build_sensor_context(instance=DagsterInstance.ephemeral()))
     assert isinstance(result, SkipReason)
+
+
+def test_generation_sensor_skips_cells_with_a_run_in_flight():
+    from dagster import DagsterRunStatus
+
+    from worldmill.definitions import defs
+
+    instance = DagsterInstance.ephemeral()
+    cells = ["a-1__zoo", "b-2__zoo", "c-3__zoo"]
+    instance.add_dynamic_partitions("cells", cells)
+    job = defs.resolve_job_def("footage_job")
+    run = instance.create_run_for_job(job, tags={"dagster/partition": "a-1__zoo"}, status=DagsterRunStatus.STARTED)
+    assert run.status == DagsterRunStatus.STARTED
+    result = generation_sensor(build_sensor_context(instance=instance))
+    assert [r.partition_key for r in result.run_requests] == ["b-2__zoo", "c-3__zoo"]

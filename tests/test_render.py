@@ -28,8 +28,8 @@ from worldmill.render import (
     vis,
     write_conditions,
 )
-from worldmill.schemas.plan import DecorChoice, RenderSettings, ScenePlan
 from worldmill.scenes import CameraPath, CameraZone, Primitive, Scene, SceneObject, build_scene, camera_path, look_at
+from worldmill.schemas.plan import DecorChoice, RenderSettings, ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
 SETTINGS = RenderSettings(width=64, height=64, frames=8, fps=24)
@@ -38,15 +38,51 @@ FX = 32 / np.tan(np.radians(30.0))  # 60° horizontal field of view at 64 px
 
 def make_plan(archetype: str = "zoo", seed: int = 5, **changes) -> ScenePlan:
     decor = (
-        DecorChoice(name="zebra", semantic_class="animal", count=4, size_min=(0.6, 1.4, 2.0), size_max=(0.7, 1.5, 2.3), placement="scattered"),
-        DecorChoice(name="bench", semantic_class="seating", count=3, size_min=(1.5, 0.8, 0.6), size_max=(2.0, 0.9, 0.7), placement="along_path"),
+        DecorChoice(
+            name="zebra",
+            semantic_class="animal",
+            count=4,
+            size_min=(0.6, 1.4, 2.0),
+            size_max=(0.7, 1.5, 2.3),
+            placement="scattered",
+        ),
+        DecorChoice(
+            name="bench",
+            semantic_class="seating",
+            count=3,
+            size_min=(1.5, 0.8, 0.6),
+            size_max=(2.0, 0.9, 0.7),
+            placement="along_path",
+        ),
     )
     plan = ScenePlan(
-        sample_id=f"testville-1__{archetype}__r00001-{seed:03d}", seed=seed, cell_key=f"testville-1__{archetype}", city_key="testville-1",
-        city_name="Testville", country="Testland", venue=archetype, venue_name=archetype, archetype=archetype, space="main area",
-        indoor=False, time_of_day="noon", sun_elevation_deg=80.0, sun_azimuth_deg=180.0, weather="clear", season="summer",
-        camera_motion="walkthrough", camera_height_m=1.7, architecture_style="modern", driving_side="right", language="en", script="Latn",
-        signage_text="Welcome", colour_grade="natural", people_density=0.8, vehicle_density=0.3, decor=decor,
+        sample_id=f"testville-1__{archetype}__r00001-{seed:03d}",
+        seed=seed,
+        cell_key=f"testville-1__{archetype}",
+        city_key="testville-1",
+        city_name="Testville",
+        country="Testland",
+        venue=archetype,
+        venue_name=archetype,
+        archetype=archetype,
+        space="main area",
+        indoor=False,
+        time_of_day="noon",
+        sun_elevation_deg=80.0,
+        sun_azimuth_deg=180.0,
+        weather="clear",
+        season="summer",
+        camera_motion="walkthrough",
+        camera_height_m=1.7,
+        architecture_style="modern",
+        driving_side="right",
+        language="en",
+        script="Latn",
+        signage_text="Welcome",
+        colour_grade="natural",
+        people_density=0.8,
+        vehicle_density=0.3,
+        decor=decor,
     )
     return dataclasses.replace(plan, **changes)
 
@@ -58,10 +94,28 @@ def classes() -> SemanticClasses:
 
 def box_scene(classes: SemanticClasses, velocity=(0.0, 0.0, 0.0)) -> Scene:
     """A 6 m wide, 4 m deep, 10 m tall plain dark box whose front face is 18 m ahead of the camera, on a ground plane."""
-    box = SceneObject(1, classes.id("building"), "building", "block", (Primitive("box", (0.0, 20.0, 5.0), (6.0, 4.0, 10.0), (0.08, 0.08, 0.1)),),
-                      velocity=velocity, salient=True)
+    box = SceneObject(
+        1,
+        classes.id("building"),
+        "building",
+        "block",
+        (Primitive("box", (0.0, 20.0, 5.0), (6.0, 4.0, 10.0), (0.08, 0.08, 0.1)),),
+        velocity=velocity,
+        salient=True,
+    )
     zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 6.0), (0.0, 1.0))
-    return Scene("testville-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (box,), classes.id("ground"), (0.0, 20.0, 5.0), (zone,))
+    return Scene(
+        "testville-1__open_air__r00001-000",
+        1,
+        "open_air",
+        "park",
+        False,
+        "right",
+        (box,),
+        classes.id("ground"),
+        (0.0, 20.0, 5.0),
+        (zone,),
+    )
 
 
 def fixed_camera(frames: int = 8) -> CameraPath:
@@ -97,7 +151,9 @@ def test_segmentation_instance_ids_and_normals_label_the_box(box_passes, classes
     assert (box_passes.seg[face] == classes.id("building")).all()
     assert (box_passes.instance[face] == 1).all()
     assert set(np.unique(box_passes.instance).tolist()) == {0, 1}
-    np.testing.assert_allclose(box_passes.normals[face], np.broadcast_to([0.0, 0.0, -1.0], box_passes.normals[face].shape), atol=1e-5)
+    np.testing.assert_allclose(
+        box_passes.normals[face], np.broadcast_to([0.0, 0.0, -1.0], box_passes.normals[face].shape), atol=1e-5
+    )
     ground = box_passes.seg == classes.id("ground")
     np.testing.assert_allclose(box_passes.normals[ground][:, 1], -1.0, atol=1e-5)  # world up is camera -y
     assert box_passes.rgb.dtype == np.uint8 and box_passes.rgb.shape == (8, 64, 64, 3)
@@ -145,7 +201,9 @@ def test_vis_is_a_blur_of_the_frames(box_passes):
     blurred = vis(box_passes.rgb)
     assert blurred.shape == box_passes.rgb.shape and blurred.dtype == np.uint8
     assert np.abs(blurred.astype(int) - box_passes.rgb.astype(int)).mean() < 20
-    lap = [cv2.Laplacian(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var() for f in (box_passes.rgb[0], blurred[0])]
+    lap = [
+        cv2.Laplacian(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var() for f in (box_passes.rgb[0], blurred[0])
+    ]
     assert lap[1] < lap[0]
 
 
@@ -243,7 +301,9 @@ def test_render_pool_uses_worker_processes_and_names_failing_samples(tmp_path):
             pool.render([broken], SETTINGS, [tmp_path / "broken"])
     assert [r.sample_id for r in results] == [p.sample_id for p in plans]
     assert all(r.pid != os.getpid() and r.frames == 8 and r.object_count > 5 and r.triangle_count == 0 for r in results)
-    assert all(set(r.files) == set(CONDITION_FILES) and r.files["input.mp4"].parent == tmp_path / r.sample_id for r in results)
+    assert all(
+        set(r.files) == set(CONDITION_FILES) and r.files["input.mp4"].parent == tmp_path / r.sample_id for r in results
+    )
     assert all(r.render_s > 0 and r.encode_s > 0 and 0 < r.peak_rss_mb < 1024 for r in results)
     assert not (tmp_path / "broken").exists()
 

@@ -83,10 +83,27 @@ def test_missing_empty_and_garbage_files_raise_video_error_naming_the_file(tmp_p
 
 def test_truncated_files_raise_video_error(tmp_path):
     mp4 = video.write_rgb(tmp_path / "full.mp4", smooth_rgb(), fps=24)
-    mkv = video.write_gray16(tmp_path / "full.mkv", np.random.default_rng(1).integers(0, 65535, (8, 64, 64)).astype(np.uint16), fps=24)
+    mkv = video.write_gray16(
+        tmp_path / "full.mkv", np.random.default_rng(1).integers(0, 65535, (8, 64, 64)).astype(np.uint16), fps=24
+    )
     for source, reader in ((mp4, video.read_frames), (mkv, video.read_gray16)):
         cut = tmp_path / f"cut{source.suffix}"
         data = source.read_bytes()
         cut.write_bytes(data[: len(data) // 2])
         with pytest.raises(VideoError, match=cut.name):
             reader(cut)
+
+
+def test_streaming_writer_expands_gray_frames_and_rejects_bad_or_missing_frames(tmp_path):
+    gray = (np.arange(64 * 64) % 256).astype(np.uint8).reshape(64, 64)
+    with video.rgb_writer(tmp_path / "edge.mp4", 64, 64, 24, crf=0) as writer:
+        for _ in range(3):
+            writer.write(gray)
+    back = video.read_frames(tmp_path / "edge.mp4")
+    assert back.shape == (3, 64, 64, 3) and np.abs(back[..., 1].astype(int) - gray).mean() < 2
+    with pytest.raises(VideoError, match="frame 1 is"), video.rgb_writer(tmp_path / "mixed.mp4", 64, 64, 24) as writer:
+        writer.write(gray)
+        writer.write(gray[:32])
+    with pytest.raises(VideoError, match="no frames"), video.gray16_writer(tmp_path / "none.mkv", 64, 64, 24):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edge.mp4"]

@@ -22,7 +22,7 @@ EXAMPLE_QUERY = (
 
 def _ensure_dagster_home() -> None:
     """Use DAGSTER_HOME if set, else a local SQLite instance with telemetry off (no network at run time)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or ".worldmill/dagster_home").resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -95,21 +95,18 @@ def generate(
 
 
 def sql(query: str):
-    """Run DuckDB SQL over the catalogue's Delta tables (each registered as a view by its name)."""
-    from worldmill.lake import Catalogue
+    """DuckDB SQL over the catalogue: every table a view by its name, across all sites (``WORLDMILL_SITES``)."""
+    from worldmill.lake import commands
 
-    return Catalogue(os.environ["WORLDMILL_LAKE_URI"]).sql(query)
+    return commands.sql(commands.open_lake(), query)
 
 
-def _print_frame(frame, as_json: bool) -> None:
-    if as_json:
-        for row in frame.to_dicts():
-            print(json.dumps(row, default=str, ensure_ascii=False))
-    else:
-        import polars as pl
+def _print_frame(frame, as_json: bool, columns: Sequence[str] | None = None) -> None:
+    from worldmill.lake.commands import render
 
-        with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
-            print(frame)
+    text = render(frame, as_json=as_json, columns=columns)
+    if text:
+        print(text)
 
 
 def _cmd_generate(args: argparse.Namespace) -> None:
@@ -182,6 +179,20 @@ def _cmd_shards(args: argparse.Namespace) -> None:
     print(report)
 
 
+def _cmd_search(args: argparse.Namespace) -> None:
+    from worldmill.lake import commands
+
+    frame = commands.search(commands.open_lake(), args.text, k=args.k, where=args.where)
+    _print_frame(frame, args.json, columns=commands.SEARCH_COLUMNS)
+
+
+def _cmd_maintain(args: argparse.Namespace) -> None:
+    from worldmill.lake import commands
+
+    rows = commands.maintain(commands.open_lake(), dry_run=args.dry_run)
+    print(commands.render_rows(rows, as_json=args.json))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worldmill", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="directory for specs, batch.jsonl, control videos and maps")
     export.add_argument("--where", default=None, help="DuckDB SQL condition over the catalogue table's columns")
     export.set_defaults(func=_cmd_export)
+
+    se = sub.add_parser("search", help="clips ranked by similarity of their prompt and scene to a text")
+    se.add_argument("text")
+    se.add_argument("--k", type=int, default=10)
+    se.add_argument("--where", default=None, help="DuckDB SQL condition over the clips' columns")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=_cmd_search)
+
+    mt = sub.add_parser("maintain", help="compact, z-order, checkpoint and vacuum the tables that need it, now")
+    mt.add_argument("--dry-run", action="store_true", help="decide and print, change nothing")
+    mt.add_argument("--json", action="store_true")
+    mt.set_defaults(func=_cmd_maintain)
 
     cur = sub.add_parser("curate", help="score, caption, deduplicate and check whatever is not yet curated")
     cur.set_defaults(func=_cmd_curate)

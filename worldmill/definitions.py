@@ -17,6 +17,7 @@ from worldmill.resources.gpu import GPUResource
 from worldmill.sensors.curation import coverage_gap_sensor, quality_regeneration_sensor
 from worldmill.sensors.federated import model_version_sensor
 from worldmill.sensors.generation import generation_sensor, taxonomy_sensor
+from worldmill.sensors.lake import lake_maintenance_job, lake_maintenance_schedule, lake_maintenance_sensor
 
 
 def resources() -> dict:
@@ -41,9 +42,11 @@ defs = Definitions(
         cosmos_transfer1_clips, federated_round, world_model,
     ],
     asset_checks=curation_checks,
-    jobs=[taxonomy_job, footage_job, curation_job],
+    jobs=[taxonomy_job, footage_job, curation_job, lake_maintenance_job],
+    schedules=[lake_maintenance_schedule],
     sensors=[
         taxonomy_sensor, generation_sensor, quality_regeneration_sensor, coverage_gap_sensor, model_version_sensor,
+        lake_maintenance_sensor,
     ],
     resources=resources(),
 )

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 import hashlib
+import json
 import re
 import tempfile
 from collections.abc import Sequence
@@ -18,9 +19,10 @@ from pathlib import Path
 import cv2
 
 from worldmill.curation.guardrail import apply_guardrail
-from worldmill.errors import CatalogueError
+from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
-from worldmill.lake import Catalogue, LocalBlobStore
+from worldmill.lake import BlobStore, Catalogue
+from worldmill.lake.blobs import sha256_file, tree_manifest
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for
 from worldmill.render import contact_sheet, render_samples
 from worldmill.schemas.plan import RenderSettings, ScenePlan
@@ -45,21 +47,9 @@ def sample_key(venue: str, city_key: str, sample: str) -> str:
     return f"{venue}/{city_key}/{sample}"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sha256_tree(root: Path) -> str:
     """One hash over every file's relative path and content: lineage for a condition set."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(sha256_file(path).encode())
-    return digest.hexdigest()
+    return hashlib.sha256(json.dumps(tree_manifest(root), sort_keys=True).encode()).hexdigest()
 
 
 # -- prompts ---------------------------------------------------------------------------------------------
@@ -115,11 +105,14 @@ def prompt_rows(cell: Cell, round_: int, count: int) -> list[PromptRow]:
     return rows
 
 
-def round_prompts(catalogue: Catalogue, cell_key: str, round_: int | None = None) -> list[PromptRow]:
-    """The prompt rows of a cell's newest (or given) round, in index order."""
+def round_prompts(catalogue: Catalogue, cell_key: str, round_: int) -> list[PromptRow]:
+    """The prompt rows of one round of a cell, in index order."""
     key = _checked_key(cell_key)
-    where = f"round = {int(round_)}" if round_ is not None else f"round = (SELECT max(round) FROM prompts WHERE cell_key = '{key}')"
-    frame = catalogue.sql(f"SELECT * FROM prompts WHERE cell_key = '{key}' AND {where} ORDER BY index")
+    frame = catalogue.sql(f"SELECT * FROM prompts WHERE cell_key = '{key}' AND round = {int(round_)} ORDER BY index")
+    if frame.is_empty():
+        raise CatalogueError(
+            f"Cell {cell_key} has no prompts for round {round_}.", fix="materialize the `prompts` asset for this cell first"
+        )
     return [PromptRow(**row) for row in frame.to_dicts()]
 
 
@@ -129,7 +122,7 @@ def round_prompts(catalogue: Catalogue, cell_key: str, round_: int | None = None
 def produce_conditions(
     rows: Sequence[PromptRow],
     settings: RenderSettings,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     *,
     workers: int,
     device: str = "cpu",
@@ -187,7 +180,7 @@ def produce_clips(
     conditions: Sequence[ConditionRow],
     cell: Cell,
     generator: Generator,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     settings: RenderSettings,
     classes: SemanticClasses,
     device_slot: Callable[[], AbstractContextManager] = nullcontext,
@@ -197,6 +190,12 @@ def produce_clips(
     ``device_slot`` is held around each generation (a GPU claim, so one device runs one generation at a time).
     """
     by_sample = {c.sample_id: c for c in conditions}
+    missing = [r.sample_id for r in rows if r.sample_id not in by_sample]
+    if missing:
+        raise GenerationError(
+            f"Samples {', '.join(missing)} have no conditions in the catalogue.",
+            fix="materialize the `conditions` asset for this cell first",
+        )
     out = []
     for row in rows:
         cond = by_sample[row.sample_id]

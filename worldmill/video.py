@@ -12,6 +12,7 @@ import os
 import uuid
 from fractions import Fraction
 from pathlib import Path
+from typing import Self
 
 import av
 import numpy as np
@@ -47,10 +48,15 @@ def _check_frames(path: Path, frames: np.ndarray, ndim: int, dtype: type, what: 
             fix=f"pass a {dtype.__name__} array shaped {what}",
         )
     if frames.dtype != dtype:
-        raise VideoError(f"Cannot write {path}: frames have dtype {frames.dtype}, expected {dtype.__name__}.", fix=f"convert with .astype(np.{dtype.__name__})")
+        raise VideoError(
+            f"Cannot write {path}: frames have dtype {frames.dtype}, expected {dtype.__name__}.",
+            fix=f"convert with .astype(np.{dtype.__name__})",
+        )
     height, width = frames.shape[1:3]
     if height % 2 or width % 2:
-        raise VideoError(f"Cannot write {path}: size {width}x{height} is odd.", fix="use even frame sizes (4:2:0 chroma needs them)")
+        raise VideoError(
+            f"Cannot write {path}: size {width}x{height} is odd.", fix="use even frame sizes (4:2:0 chroma needs them)"
+        )
     return frames
 
 
@@ -61,13 +67,31 @@ class VideoWriter:
     clip (or a derived video computed frame by frame) without holding all of it in memory.
     """
 
-    def __init__(self, path: Path, container_format: str, codec: str, pix_fmt: str, in_format: str, width: int, height: int, fps: int,
-                 options: dict[str, str], channels: int, dtype: type):
+    def __init__(
+        self,
+        path: Path,
+        container_format: str,
+        codec: str,
+        pix_fmt: str,
+        in_format: str,
+        width: int,
+        height: int,
+        fps: int,
+        options: dict[str, str],
+        channels: int,
+        dtype: type,
+    ):
         self.path = Path(path)
         if not isinstance(fps, int) or fps <= 0:
-            raise VideoError(f"Cannot write {self.path}: fps={fps!r} is not a positive integer.", fix="pass the clip's integer frame rate")
+            raise VideoError(
+                f"Cannot write {self.path}: fps={fps!r} is not a positive integer.",
+                fix="pass the clip's integer frame rate",
+            )
         if height % 2 or width % 2 or width <= 0 or height <= 0:
-            raise VideoError(f"Cannot write {self.path}: size {width}x{height} is odd or empty.", fix="use even, positive frame sizes (4:2:0 chroma needs them)")
+            raise VideoError(
+                f"Cannot write {self.path}: size {width}x{height} is odd or empty.",
+                fix="use even, positive frame sizes (4:2:0 chroma needs them)",
+            )
         self.width, self.height, self.channels, self.dtype = width, height, channels, dtype
         self.codec, self.in_format = codec, in_format
         self.frames = 0
@@ -80,7 +104,9 @@ class VideoWriter:
             self._stream.options = options
         except av.error.FFmpegError as exc:
             self._temp.unlink(missing_ok=True)
-            raise VideoError(f"Cannot open {self.path} for {codec}: {exc}.", fix="check the folder is writable") from exc
+            raise VideoError(
+                f"Cannot open {self.path} for {codec}: {exc}.", fix="check the folder is writable"
+            ) from exc
 
     def write(self, frame: np.ndarray) -> None:
         """One frame: uint8 [H, W, 3] (a gray [H, W] frame is repeated into RGB) or uint16 [H, W]."""
@@ -89,15 +115,22 @@ class VideoWriter:
             frame = np.repeat(frame[..., None], 3, axis=-1)
         expected = (self.height, self.width, 3) if self.channels == 3 else (self.height, self.width)
         if frame.shape != expected or frame.dtype != self.dtype:
-            raise VideoError(f"Cannot write {self.path}: frame {self.frames} is {frame.dtype} {frame.shape}, expected {self.dtype.__name__} {expected}.",
-                             fix="pass frames of one size and dtype")
+            raise VideoError(
+                f"Cannot write {self.path}: frame {self.frames} is {frame.dtype} {frame.shape}, expected {self.dtype.__name__} {expected}.",
+                fix="pass frames of one size and dtype",
+            )
         try:
-            self._container.mux(self._stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format=self.in_format)))
+            self._container.mux(
+                self._stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format=self.in_format))
+            )
         except av.error.FFmpegError as exc:
-            raise VideoError(f"Encoding {self.path} with {self.codec} failed at frame {self.frames}: {exc}.", fix="check free disk space") from exc
+            raise VideoError(
+                f"Encoding {self.path} with {self.codec} failed at frame {self.frames}: {exc}.",
+                fix="check free disk space",
+            ) from exc
         self.frames += 1
 
-    def __enter__(self) -> VideoWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -118,12 +151,18 @@ class VideoWriter:
 
 def _check_h264(path: Path, crf: int, preset: str) -> None:
     if preset not in H264_PRESETS:
-        raise VideoError(f"Cannot write {path}: unknown x264 preset {preset!r}.", fix=f"use one of {', '.join(H264_PRESETS)}")
+        raise VideoError(
+            f"Cannot write {path}: unknown x264 preset {preset!r}.", fix=f"use one of {', '.join(H264_PRESETS)}"
+        )
     if not 0 <= crf <= 51:
-        raise VideoError(f"Cannot write {path}: crf={crf} is outside 0..51.", fix="use 18 for near-lossless, 23 for the x264 default")
+        raise VideoError(
+            f"Cannot write {path}: crf={crf} is outside 0..51.", fix="use 18 for near-lossless, 23 for the x264 default"
+        )
 
 
-def rgb_writer(path: Path, width: int, height: int, fps: int, *, crf: int = 18, preset: str = "veryfast", threads: int = 0) -> VideoWriter:
+def rgb_writer(
+    path: Path, width: int, height: int, fps: int, *, crf: int = 18, preset: str = "veryfast", threads: int = 0
+) -> VideoWriter:
     """A streaming H.264 yuv420p mp4 writer (see ``write_rgb``)."""
     _check_h264(Path(path), crf, preset)
     options = {"crf": str(crf), "preset": preset, "threads": str(threads)}
@@ -132,15 +171,31 @@ def rgb_writer(path: Path, width: int, height: int, fps: int, *, crf: int = 18, 
 
 def gray16_writer(path: Path, width: int, height: int, fps: int = 24) -> VideoWriter:
     """A streaming lossless FFV1 gray16le Matroska writer (see ``write_gray16``)."""
-    return VideoWriter(path, "matroska", "ffv1", "gray16le", "gray16le", width, height, fps, {"level": "3", "coder": "0", "slices": "4"}, 1, np.uint16)
+    return VideoWriter(
+        path,
+        "matroska",
+        "ffv1",
+        "gray16le",
+        "gray16le",
+        width,
+        height,
+        fps,
+        {"level": "3", "coder": "0", "slices": "4"},
+        1,
+        np.uint16,
+    )
 
 
-def write_rgb(path: Path, frames: np.ndarray, fps: int, *, crf: int = 18, preset: str = "veryfast", threads: int = 0) -> Path:
+def write_rgb(
+    path: Path, frames: np.ndarray, fps: int, *, crf: int = 18, preset: str = "veryfast", threads: int = 0
+) -> Path:
     """H.264 yuv420p mp4 from uint8 [T, H, W, 3] RGB. ``threads=1`` suits one-process-per-core pools."""
     path = Path(path)
     frames = _check_frames(path, frames, 4, np.uint8, "[T, H, W, 3]")
     if frames.shape[-1] != 3:
-        raise VideoError(f"Cannot write {path}: last axis is {frames.shape[-1]}, expected 3 (RGB).", fix="pass RGB frames")
+        raise VideoError(
+            f"Cannot write {path}: last axis is {frames.shape[-1]}, expected 3 (RGB).", fix="pass RGB frames"
+        )
     with rgb_writer(path, frames.shape[2], frames.shape[1], fps, crf=crf, preset=preset, threads=threads) as writer:
         for frame in frames:
             writer.write(frame)
@@ -166,10 +221,15 @@ def _open_for_read(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, ValueError) as exc:
-        raise VideoError(f"Video file {path} cannot be opened: {exc}.", fix="the file is corrupt or truncated; delete it and re-render") from exc
+        raise VideoError(
+            f"Video file {path} cannot be opened: {exc}.",
+            fix="the file is corrupt or truncated; delete it and re-render",
+        ) from exc
     if not container.streams.video:
         container.close()
-        raise VideoError(f"Video file {path} has no video stream.", fix="the file is not a video; delete it and re-render")
+        raise VideoError(
+            f"Video file {path} has no video stream.", fix="the file is not a video; delete it and re-render"
+        )
     return container
 
 
@@ -178,7 +238,7 @@ def _declared_frames(container: av.container.InputContainer) -> int | None:
     if stream.frames:
         return int(stream.frames)
     if container.duration and stream.average_rate:
-        return int(round(container.duration / 1_000_000 * float(stream.average_rate)))
+        return round(container.duration / 1_000_000 * float(stream.average_rate))
     return None
 
 
@@ -189,9 +249,14 @@ def _decode(path: Path, pix_fmt: str) -> np.ndarray:
             declared = _declared_frames(container)
             frames = [frame.to_ndarray(format=pix_fmt) for frame in container.decode(video=0)]
     except (av.error.FFmpegError, ValueError) as exc:
-        raise VideoError(f"Video file {path} is corrupt: decoding failed with {exc}.", fix="delete it and re-render the sample") from exc
+        raise VideoError(
+            f"Video file {path} is corrupt: decoding failed with {exc}.", fix="delete it and re-render the sample"
+        ) from exc
     if not frames:
-        raise VideoError(f"Video file {path} holds no decodable frames.", fix="the file is truncated or corrupt; delete it and re-render")
+        raise VideoError(
+            f"Video file {path} holds no decodable frames.",
+            fix="the file is truncated or corrupt; delete it and re-render",
+        )
     if declared is not None and len(frames) < declared - 1:
         raise VideoError(
             f"Video file {path} is truncated: the container declares {declared} frames but only {len(frames)} decode.",
@@ -221,9 +286,23 @@ def probe(path: Path) -> VideoInfo:
             fps = float(stream.average_rate or stream.guessed_rate or 0)
             frames = sum(1 for packet in container.demux(stream) if packet.size)
             duration = float(container.duration / 1_000_000) if container.duration else (frames / fps if fps else 0.0)
-            info = VideoInfo(path=path, codec=ctx.name, pix_fmt=ctx.pix_fmt or "", width=ctx.width, height=ctx.height, fps=fps, frames=frames, duration_s=duration)
+            info = VideoInfo(
+                path=path,
+                codec=ctx.name,
+                pix_fmt=ctx.pix_fmt or "",
+                width=ctx.width,
+                height=ctx.height,
+                fps=fps,
+                frames=frames,
+                duration_s=duration,
+            )
     except (av.error.FFmpegError, ValueError) as exc:
-        raise VideoError(f"Video file {path} is corrupt: reading its packets failed with {exc}.", fix="delete it and re-render the sample") from exc
+        raise VideoError(
+            f"Video file {path} is corrupt: reading its packets failed with {exc}.",
+            fix="delete it and re-render the sample",
+        ) from exc
     if frames == 0:
-        raise VideoError(f"Video file {path} holds no frames.", fix="the file is truncated or corrupt; delete it and re-render")
+        raise VideoError(
+            f"Video file {path} holds no frames.", fix="the file is truncated or corrupt; delete it and re-render"
+        )
     return info

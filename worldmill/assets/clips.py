@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from worldmill import stages
 from worldmill.assets._edge import at_edge
 from worldmill.assets.conditions import conditions
-from worldmill.assets.partitions import cells_partitions
+from worldmill.assets.partitions import cells_partitions, prompts_round
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
 from worldmill.resources.gpu import GPUResource
 
@@ -22,7 +22,7 @@ def clips(
 ) -> MaterializeResult:
     """Footage made from each sample's conditions by the configured generator backend."""
     tax = taxonomy_source.load()
-    rows = stages.round_prompts(lake.catalogue, context.partition_key)
+    rows = stages.round_prompts(lake.catalogue, context.partition_key, prompts_round(context))
     conds = stages.round_conditions(lake.catalogue, context.partition_key, [r.sample_id for r in rows])
     backend = generator.generator()
     made = stages.produce_clips(

@@ -2,7 +2,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from worldmill import stages
 from worldmill.assets._edge import at_edge
-from worldmill.assets.partitions import cells_partitions
+from worldmill.assets.partitions import cells_partitions, prompts_round
 from worldmill.assets.prompts import prompts
 from worldmill.resources import LakeResource, RenderResource
 
@@ -11,7 +11,7 @@ from worldmill.resources import LakeResource, RenderResource
 @at_edge
 def conditions(context: AssetExecutionContext, lake: LakeResource, render: RenderResource) -> MaterializeResult:
     """Each sample's scene rendered along its camera path into Cosmos-Transfer control videos."""
-    rows = stages.round_prompts(lake.catalogue, context.partition_key)
+    rows = stages.round_prompts(lake.catalogue, context.partition_key, prompts_round(context))
     made = stages.produce_conditions(
         rows, render.settings(), lake.blobs, workers=render.worker_count(), device=render.device
     )

@@ -17,6 +17,8 @@ from dagster import (
 from pydantic import Field
 
 from worldmill.assets._edge import at_edge
+from worldmill.errors import ConfigError
+from worldmill.lake import LocalBlobStore
 from worldmill.assets.partitions import cells_partitions
 from worldmill.curation.captions import caption_clips, load_local_vlm
 from worldmill.curation.checks import check_table
@@ -93,7 +95,9 @@ class ShardsConfig(Config):
 @at_edge
 def training_shards(context: AssetExecutionContext, config: ShardsConfig, lake: LakeResource) -> MaterializeResult:
     """Accepted, deduplicated clips as WebDataset tars grouped by resolution and length, with a manifest."""
-    out = Path(config.out_dir) if config.out_dir else Path(lake.blobs.root).parent / "shards"
+    if not config.out_dir and not isinstance(lake.blobs, LocalBlobStore):
+        raise ConfigError("training_shards has no out_dir and the lake is not local.", fix="set config out_dir to a local directory")
+    out = Path(config.out_dir) if config.out_dir else lake.blobs.root.parent / "shards"
     rows = write_shards(lake.catalogue, lake.blobs, out, policy=ShardPolicy(config.max_samples, config.max_bytes))
     write = lake.catalogue.upsert(rows, record_type=ShardRow)
     return MaterializeResult(metadata={

@@ -3,7 +3,7 @@
 Domain code: no Dagster here.
 """
 
-from worldmill.lake.blobs import BlobStore, LocalBlobStore
+from worldmill.lake.blobs import BlobStore, FsspecBlobStore, LocalBlobStore
 from worldmill.lake.catalogue import Catalogue, TableWrite
 
-__all__ = ["BlobStore", "Catalogue", "LocalBlobStore", "TableWrite"]
+__all__ = ["BlobStore", "Catalogue", "FsspecBlobStore", "LocalBlobStore", "TableWrite"]

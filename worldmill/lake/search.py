@@ -204,7 +204,7 @@ class SemanticSearch:
             con = self._connection()
             # Top rows, not a GROUP BY over every sample: each sample has at most ``kinds`` rows, so the best
             # k * kinds rows hold the best row of each of the k best samples.
-            semi = f"WHERE sample_id IN (SELECT sample_id FROM {self.clips_table} WHERE ({where}))" if where else ""
+            semi = f"WHERE sample_id IN (SELECT sample_id FROM search_clips WHERE ({where}))" if where else ""
             ranking = f"""
                 SELECT sample_id, max(score) AS score FROM (
                     SELECT sample_id, array_cosine_similarity(v, $q::FLOAT[{dim}]) AS score FROM emb {semi}

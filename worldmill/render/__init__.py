@@ -2,13 +2,43 @@
 control signals derived from them, the condition files per sample, and a process pool that renders many.
 """
 
-from worldmill.render.conditions import CONDITION_FILES, contact_sheet, depth_colours, depth_millimetres, write_conditions
-from worldmill.render.controls import MODALITIES, ControlWeightPolicy, control_maps, edges, foreground_mask, normalise_weights, vis
+from worldmill.render.conditions import (
+    CONDITION_FILES,
+    contact_sheet,
+    depth_colours,
+    depth_millimetres,
+    write_conditions,
+)
+from worldmill.render.controls import (
+    MODALITIES,
+    ControlWeightPolicy,
+    control_maps,
+    edges,
+    foreground_mask,
+    normalise_weights,
+    vis,
+)
 from worldmill.render.pool import RenderPool, SampleRenderResult, render_sample, render_samples
 from worldmill.render.raycast import RenderPasses, render, warm_up
 
 __all__ = [
-    "CONDITION_FILES", "MODALITIES", "ControlWeightPolicy", "RenderPasses", "RenderPool", "SampleRenderResult", "contact_sheet",
-    "control_maps", "depth_colours", "depth_millimetres", "edges", "foreground_mask", "normalise_weights", "render", "render_sample",
-    "render_samples", "vis", "warm_up", "write_conditions",
+    "CONDITION_FILES",
+    "MODALITIES",
+    "ControlWeightPolicy",
+    "RenderPasses",
+    "RenderPool",
+    "SampleRenderResult",
+    "contact_sheet",
+    "control_maps",
+    "depth_colours",
+    "depth_millimetres",
+    "edges",
+    "foreground_mask",
+    "normalise_weights",
+    "render",
+    "render_sample",
+    "render_samples",
+    "vis",
+    "warm_up",
+    "write_conditions",
 ]

@@ -20,16 +20,27 @@ from worldmill import video
 from worldmill.errors import RenderError
 from worldmill.render.controls import MODALITIES, control_maps, edge_frame, vis_frame
 from worldmill.render.raycast import RenderPasses
-from worldmill.schemas.plan import ScenePlan
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
+from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
 DEPTH_UNIT_M = 0.001  # depth.mkv stores millimetres
 DEPTH_NO_HIT = 0  # sky
 DEPTH_SATURATED = 65535  # 65.535 m and beyond
-CONDITION_FILES = ("input.mp4", "depth.mkv", "depth.mp4", "seg.mp4", "instance.mkv", "edge.mp4", "vis.mp4", "control_weights.npz",
-                   "camera.json", "scene.json", "plan.json")
+CONDITION_FILES = (
+    "input.mp4",
+    "depth.mkv",
+    "depth.mp4",
+    "seg.mp4",
+    "instance.mkv",
+    "edge.mp4",
+    "vis.mp4",
+    "control_weights.npz",
+    "camera.json",
+    "scene.json",
+    "plan.json",
+)
 
 
 def depth_millimetres(depth_m: np.ndarray) -> np.ndarray:
@@ -49,7 +60,9 @@ def depth_scale(depth_m: np.ndarray) -> tuple[float, float]:
     return float(np.percentile(disparity, 1.0)), float(np.percentile(disparity, 99.5))
 
 
-_TURBO = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_TURBO)[:, 0, ::-1].copy()  # RGB lookup table
+_TURBO = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_TURBO)[
+    :, 0, ::-1
+].copy()  # RGB lookup table
 
 
 def depth_colours(depth_m: np.ndarray, scale: tuple[float, float] | None = None) -> np.ndarray:
@@ -109,15 +122,29 @@ def _write_videos(folder: Path, passes: RenderPasses, classes: SemanticClasses, 
             vis_out.write(vis_frame(frame))
 
 
-def write_conditions(out_dir: Path, scene: Scene, path: CameraPath, plan: ScenePlan, passes: RenderPasses, classes: SemanticClasses, fps: int,
-                     *, prompt: str | None = None, encode_threads: int = 0, weights: np.ndarray | None = None) -> dict[str, Path]:
+def write_conditions(
+    out_dir: Path,
+    scene: Scene,
+    path: CameraPath,
+    plan: ScenePlan,
+    passes: RenderPasses,
+    classes: SemanticClasses,
+    fps: int,
+    *,
+    prompt: str | None = None,
+    encode_threads: int = 0,
+    weights: np.ndarray | None = None,
+) -> dict[str, Path]:
     """Write the condition files of one sample into ``out_dir`` (replacing it); returns file name → path.
 
     ``weights`` overrides the default spatiotemporal control maps (float [4, T, H, W], vis/edge/depth/seg).
     """
     out_dir = Path(out_dir)
     if passes.instance.max(initial=0) > 65535:
-        raise RenderError(f"Sample {plan.sample_id} has instance ids above 65535.", fix="instance.mkv is 16-bit; lower the object count")
+        raise RenderError(
+            f"Sample {plan.sample_id} has instance ids above 65535.",
+            fix="instance.mkv is 16-bit; lower the object count",
+        )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
     temp.mkdir()
@@ -125,10 +152,18 @@ def write_conditions(out_dir: Path, scene: Scene, path: CameraPath, plan: SceneP
         _write_videos(temp, passes, classes, fps, encode_threads)
         maps = control_maps(passes, dtype=np.float16) if weights is None else np.asarray(weights, dtype=np.float32)
         if maps.shape != (len(MODALITIES),) + passes.seg.shape:
-            raise RenderError(f"Control weights have shape {maps.shape}, expected {(len(MODALITIES),) + passes.seg.shape}.", fix="pass [4, T, H, W] maps")
+            raise RenderError(
+                f"Control weights have shape {maps.shape}, expected {(len(MODALITIES),) + passes.seg.shape}.",
+                fix="pass [4, T, H, W] maps",
+            )
         write_npz(temp / "control_weights.npz", {m: maps[i].astype(np.float16) for i, m in enumerate(MODALITIES)})
         camera = path.to_dict()
-        camera.update(sample_id=plan.sample_id, depth_unit_m=DEPTH_UNIT_M, depth_no_hit=DEPTH_NO_HIT, depth_saturated=DEPTH_SATURATED)
+        camera.update(
+            sample_id=plan.sample_id,
+            depth_unit_m=DEPTH_UNIT_M,
+            depth_no_hit=DEPTH_NO_HIT,
+            depth_saturated=DEPTH_SATURATED,
+        )
         (temp / "camera.json").write_text(json.dumps(camera, separators=(",", ":")), encoding="utf-8")
         (temp / "scene.json").write_text(scene.to_json(), encoding="utf-8")
         (temp / "plan.json").write_text(plan.to_json(), encoding="utf-8")
@@ -150,7 +185,9 @@ def _as_rgb(frames: np.ndarray) -> np.ndarray:
     return frames
 
 
-def contact_sheet(rgb: np.ndarray, depth: np.ndarray, seg_rgb: np.ndarray, edge: np.ndarray, vis_rgb: np.ndarray, frames: int = 4) -> np.ndarray:
+def contact_sheet(
+    rgb: np.ndarray, depth: np.ndarray, seg_rgb: np.ndarray, edge: np.ndarray, vis_rgb: np.ndarray, frames: int = 4
+) -> np.ndarray:
     """uint8 image: one row per sampled frame, columns RGB | depth | seg | edge | vis.
 
     ``depth`` may be metres (float; 0 or inf where nothing was hit) or an already coloured uint8 video.
@@ -161,6 +198,9 @@ def contact_sheet(rgb: np.ndarray, depth: np.ndarray, seg_rgb: np.ndarray, edge:
     columns = [rgb, depth_rgb, _as_rgb(seg_rgb), _as_rgb(edge), _as_rgb(vis_rgb)]
     count = min(c.shape[0] for c in columns)
     if count == 0 or len({c.shape[1:] for c in columns}) != 1:
-        raise RenderError(f"Contact sheet inputs disagree: shapes {[c.shape for c in columns]}.", fix="pass videos of the same size with frames")
+        raise RenderError(
+            f"Contact sheet inputs disagree: shapes {[c.shape for c in columns]}.",
+            fix="pass videos of the same size with frames",
+        )
     picks = np.unique(np.linspace(0, count - 1, max(1, frames)).round().astype(int))
     return np.concatenate([np.concatenate([c[i] for c in columns], axis=1) for i in picks], axis=0)

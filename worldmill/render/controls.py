@@ -27,7 +27,19 @@ VIS_REFERENCE_ROWS = 704
 VIS_DIAMETER, VIS_SIGMA_COLOR, VIS_SIGMA_SPACE = 30, 150.0, 100.0
 CANNY_LOW, CANNY_HIGH = 100, 200  # Transfer1's "medium" Canny preset
 # Background "stuff": never foreground, however near.
-BACKGROUND_CLASSES = ("sky", "ground", "road", "pavement", "building", "wall", "floor", "ceiling", "window", "water", "sports_field")
+BACKGROUND_CLASSES = (
+    "sky",
+    "ground",
+    "road",
+    "pavement",
+    "building",
+    "wall",
+    "floor",
+    "ceiling",
+    "window",
+    "water",
+    "sports_field",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +91,9 @@ def vis(rgb: np.ndarray) -> np.ndarray:
 def _frames(rgb: np.ndarray) -> np.ndarray:
     rgb = np.asarray(rgb)
     if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8:
-        raise RenderError(f"Expected uint8 RGB frames [T, H, W, 3], got {rgb.dtype} {rgb.shape}.", fix="pass RenderPasses.rgb")
+        raise RenderError(
+            f"Expected uint8 RGB frames [T, H, W, 3], got {rgb.dtype} {rgb.shape}.", fix="pass RenderPasses.rgb"
+        )
     return rgb
 
 
@@ -89,7 +103,9 @@ def _default_background_ids() -> np.ndarray:
     return np.array([classes.id(name) for name in BACKGROUND_CLASSES], dtype=np.uint8)
 
 
-def foreground_mask(passes: RenderPasses, policy: ControlWeightPolicy = ControlWeightPolicy(), background_ids: np.ndarray | None = None) -> np.ndarray:
+def foreground_mask(
+    passes: RenderPasses, policy: ControlWeightPolicy = ControlWeightPolicy(), background_ids: np.ndarray | None = None
+) -> np.ndarray:
     """bool [T, H, W]: salient instances plus near objects that are not background stuff."""
     top = int(max(passes.instance.max(initial=0), passes.salient_ids.max(initial=0))) + 1
     salient_lut = np.zeros(top, dtype=bool)
@@ -115,12 +131,16 @@ def normalise_weights(weights: np.ndarray) -> np.ndarray:
     """
     weights = np.asarray(weights, dtype=np.float32)
     if (weights < 0).any() or not np.isfinite(weights).all():
-        raise RenderError("Control weights must be finite and non-negative.", fix="clip the weights to [0, inf) before normalising")
+        raise RenderError(
+            "Control weights must be finite and non-negative.", fix="clip the weights to [0, inf) before normalising"
+        )
     total = weights.sum(axis=0, keepdims=True)
     return np.where(total > 1.0, weights / np.maximum(total, 1e-12), weights).astype(np.float32)
 
 
-def control_maps(passes: RenderPasses, policy: ControlWeightPolicy = ControlWeightPolicy(), dtype: type = np.float32) -> np.ndarray:
+def control_maps(
+    passes: RenderPasses, policy: ControlWeightPolicy = ControlWeightPolicy(), dtype: type = np.float32
+) -> np.ndarray:
     """[4, T, H, W] weights for (vis, edge, depth, seg), normalised by Transfer1's rule (float32 by default).
 
     Every site holds either the foreground or the background vector, so the two vectors are normalised

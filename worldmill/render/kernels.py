@@ -19,7 +19,18 @@ SHAPE_BOX = wp.constant(0)
 SHAPE_CYLINDER = wp.constant(1)
 SHAPE_SPHERE = wp.constant(2)
 
-PATTERN_IDS = {"plain": 0, "facade": 1, "road": 2, "grass": 3, "water": 4, "tiles": 5, "glass": 6, "artwork": 7, "foliage": 8, "stripes": 9}
+PATTERN_IDS = {
+    "plain": 0,
+    "facade": 1,
+    "road": 2,
+    "grass": 3,
+    "water": 4,
+    "tiles": 5,
+    "glass": 6,
+    "artwork": 7,
+    "foliage": 8,
+    "stripes": 9,
+}
 
 EPS = wp.constant(1.0e-3)
 FAR = wp.constant(1.0e7)
@@ -88,7 +99,11 @@ class Camera:
 @wp.func
 def hash3(a: float, b: float, c: float) -> float:
     """A uniform value in [0, 1) from three lattice coordinates (integer mixing: cheaper than sin hashes)."""
-    h = wp.uint32(int(a)) * wp.uint32(73856093) ^ wp.uint32(int(b)) * wp.uint32(19349663) ^ wp.uint32(int(c)) * wp.uint32(83492791)
+    h = (
+        wp.uint32(int(a)) * wp.uint32(73856093)
+        ^ wp.uint32(int(b)) * wp.uint32(19349663)
+        ^ wp.uint32(int(c)) * wp.uint32(83492791)
+    )
     h = (h ^ (h >> wp.uint32(16))) * wp.uint32(0x45D9F3B)
     h = (h ^ (h >> wp.uint32(16))) * wp.uint32(0x45D9F3B)
     h = h ^ (h >> wp.uint32(16))
@@ -126,7 +141,7 @@ def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
         return -1.0
     tmin = float(-FAR)
     tmax = float(FAR)
-    nslab = int(3)
+    nslab = int(3)  # noqa: UP018, RUF046 - Warp: a typed declaration makes the variable mutable in branches and loops
     if shape == SHAPE_CYLINDER:
         nslab = 1
         a = d[0] * d[0] + d[1] * d[1]
@@ -202,15 +217,26 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
 
 
 @wp.func
-def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: wp.vec3, half: wp.vec3, inst: int,
-                   light: Lighting, rd: wp.vec3, time: float, footprint: float) -> wp.vec4:
+def surface_albedo(
+    pattern: int,
+    base: wp.vec3,
+    p: wp.vec3,
+    n: wp.vec3,
+    local: wp.vec3,
+    half: wp.vec3,
+    inst: int,
+    light: Lighting,
+    rd: wp.vec3,
+    time: float,
+    footprint: float,
+) -> wp.vec4:
     """Albedo (xyz) and extra emission (w) of a procedural material at world point p.
 
     ``footprint`` is the pixel's size on the surface (m); patterns finer than a few pixels fade to their
     average so that distant facades and floors do not alias into flicker.
     """
     col = base
-    emit = float(0.0)
+    emit = float(0.0)  # noqa: UP018
     fi = float(inst)
     fine = wp.clamp((footprint - 0.25) / 0.5, 0.0, 1.0)  # 0: 1 m detail resolved, 1: averaged
     if pattern == 1:  # facade: a grid of windows on walls, some lit at night
@@ -251,7 +277,9 @@ def surface_albedo(pattern: int, base: wp.vec3, p: wp.vec3, n: wp.vec3, local: w
         s = 0.15
         if pattern == 8:
             s = 1.7
-        nz = 0.65 * value_noise(p[0] * s, p[1] * s + p[2] * s) + 0.35 * value_noise(p[0] * s * 5.3, p[1] * s * 5.3 + p[2] * s * 5.3)
+        nz = 0.65 * value_noise(p[0] * s, p[1] * s + p[2] * s) + 0.35 * value_noise(
+            p[0] * s * 5.3, p[1] * s * 5.3 + p[2] * s * 5.3
+        )
         col = base * (0.65 + 0.7 * nz)
     elif pattern == 4:  # water: sky reflection by a Fresnel-like term, slow ripples
         fres = 0.2 + 0.8 * wp.pow(1.0 - wp.abs(rd[2]), 5.0)
@@ -294,7 +322,7 @@ def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: flo
 def camera_hit(tiles: Tiles, row: int, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, t_max: float):
     """Nearest hit of a camera ray among its tile's primitives, nearest box first, stopping past the best hit."""
     best_t = t_max
-    best = int(-1)
+    best = int(-1)  # noqa: UP018, RUF046
     for e in range(tiles.offsets[row], tiles.offsets[row + 1]):
         if tiles.near[e] >= best_t:
             break
@@ -310,9 +338,9 @@ def camera_hit(tiles: Tiles, row: int, prims: Primitives, ro: wp.vec3, rd: wp.ve
 def occluded(bvh: wp.uint64, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, reach: float) -> float:
     """1 if a shadow-casting primitive lies along the ray within ``reach``, else 0 (stops at the first)."""
     query = wp.bvh_query_ray(bvh, ro, rd)
-    i = int(0)
+    i = int(0)  # noqa: UP018, RUF046
     while wp.bvh_query_next(query, i, reach):
-        if prims.shadow[i] == 1:
+        if prims.shadow[i] == 1:  # noqa: SIM102 - Warp's `and` would evaluate the intersection for every candidate
             if hit_primitive(prims, i, ro, rd, time) > 0.0:
                 return 1.0
     return 0.0
@@ -373,7 +401,12 @@ def render_passes(
     if best == -1:
         col = sky_color(rd, light, time)
         if light.fog_density > 0.0:
-            col = wp.lerp(col, light.fog_color, wp.min(light.fog_density * 400.0, 0.85) * (1.0 - wp.min(wp.max(rd[2], 0.0) * 3.0, 1.0)) + wp.min(light.fog_density * 60.0, 0.5))
+            col = wp.lerp(
+                col,
+                light.fog_color,
+                wp.min(light.fog_density * 400.0, 0.85) * (1.0 - wp.min(wp.max(rd[2], 0.0) * 3.0, 1.0))
+                + wp.min(light.fog_density * 60.0, 0.5),
+            )
         depth[f, y, x] = wp.inf
         seg[f, y, x] = wp.uint8(sky_class)
         instance[f, y, x] = 0
@@ -386,9 +419,9 @@ def render_passes(
         pattern = light.ground_pattern
         local = wp.vec3(p[0], p[1], 0.0)
         half = wp.vec3(1.0, 1.0, 1.0)
-        inst = int(0)
+        inst = int(0)  # noqa: UP018, RUF046
         cls = light.ground_class
-        emit = float(0.0)
+        emit = float(0.0)  # noqa: UP018
         if best >= 0:
             c = prims.centers[best] + prims.velocities[best] * time
             m = prims.mats[best]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Self
 
 from worldmill import errors
 from worldmill.errors import RenderError, WorldmillError
@@ -70,8 +71,16 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def render_sample(plan: ScenePlan, settings: RenderSettings, out_dir: Path, classes: SemanticClasses, *, device: str = "cpu",
-                  prompt: str | None = None, encode_threads: int = 0) -> SampleRenderResult:
+def render_sample(
+    plan: ScenePlan,
+    settings: RenderSettings,
+    out_dir: Path,
+    classes: SemanticClasses,
+    *,
+    device: str = "cpu",
+    prompt: str | None = None,
+    encode_threads: int = 0,
+) -> SampleRenderResult:
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.conditions import write_conditions
     from worldmill.render.raycast import render
@@ -85,12 +94,24 @@ def render_sample(plan: ScenePlan, settings: RenderSettings, out_dir: Path, clas
     t1 = time.perf_counter()
     passes = render(scene, path, plan, settings, device=device, normals=False)
     t2 = time.perf_counter()
-    files = write_conditions(out_dir, scene, path, plan, passes, classes, settings.fps, prompt=prompt, encode_threads=encode_threads)
+    files = write_conditions(
+        out_dir, scene, path, plan, passes, classes, settings.fps, prompt=prompt, encode_threads=encode_threads
+    )
     t3 = time.perf_counter()
     return SampleRenderResult(
-        sample_id=plan.sample_id, out_dir=Path(out_dir), files=files, object_count=len(scene.objects), primitive_count=scene.primitive_count,
-        triangle_count=0, frames=settings.frames, scene_s=t1 - t0, render_s=t2 - t1, encode_s=t3 - t2, cpu_s=time.process_time() - cpu0,
-        peak_rss_mb=_peak_rss_mb(), pid=os.getpid(),
+        sample_id=plan.sample_id,
+        out_dir=Path(out_dir),
+        files=files,
+        object_count=len(scene.objects),
+        primitive_count=scene.primitive_count,
+        triangle_count=0,
+        frames=settings.frames,
+        scene_s=t1 - t0,
+        render_s=t2 - t1,
+        encode_s=t3 - t2,
+        cpu_s=time.process_time() - cpu0,
+        peak_rss_mb=_peak_rss_mb(),
+        pid=os.getpid(),
     )
 
 
@@ -105,14 +126,29 @@ def _init_worker(device: str) -> None:
     warm_up(device)
 
 
-def _worker_task(plan_json: str, settings: RenderSettings, out_dir: str, prompt: str | None) -> SampleRenderResult | _Failure:
+def _worker_task(
+    plan_json: str, settings: RenderSettings, out_dir: str, prompt: str | None
+) -> SampleRenderResult | _Failure:
     plan = ScenePlan.from_json(plan_json)
     try:
-        return render_sample(plan, settings, Path(out_dir), _WORKER["classes"], device=str(_WORKER["device"]), prompt=prompt, encode_threads=1)
+        return render_sample(
+            plan,
+            settings,
+            Path(out_dir),
+            _WORKER["classes"],
+            device=str(_WORKER["device"]),
+            prompt=prompt,
+            encode_threads=1,
+        )
     except WorldmillError as exc:
         return _Failure(plan.sample_id, type(exc).__name__, exc.message, exc.fix)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a RenderError with its traceback
-        return _Failure(plan.sample_id, "RenderError", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}", "this is a bug; report the sample id")
+        return _Failure(
+            plan.sample_id,
+            "RenderError",
+            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}",
+            "this is a bug; report the sample id",
+        )
 
 
 def _raise(failure: _Failure) -> None:
@@ -127,7 +163,10 @@ def _raise(failure: _Failure) -> None:
 
 def _check_lengths(plans: Sequence[ScenePlan], out_dirs: Sequence[Path], prompts: Sequence[str | None] | None) -> None:
     if len(plans) != len(out_dirs) or (prompts is not None and len(prompts) != len(plans)):
-        raise RenderError(f"Got {len(plans)} plans, {len(out_dirs)} output folders and {len(prompts or [])} prompts.", fix="pass one of each per sample")
+        raise RenderError(
+            f"Got {len(plans)} plans, {len(out_dirs)} output folders and {len(prompts or [])} prompts.",
+            fix="pass one of each per sample",
+        )
 
 
 class RenderPool:
@@ -138,10 +177,14 @@ class RenderPool:
         if self.workers < 1:
             raise RenderError(f"RenderPool workers={workers}.", fix="use at least one worker")
         self.device = device
-        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(device,))
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(device,),
+        )
 
-    def __enter__(self) -> RenderPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,8 +193,13 @@ class RenderPool:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def render(self, plans: Sequence[ScenePlan], settings: RenderSettings, out_dirs: Sequence[Path],
-               prompts: Sequence[str | None] | None = None) -> list[SampleRenderResult]:
+    def render(
+        self,
+        plans: Sequence[ScenePlan],
+        settings: RenderSettings,
+        out_dirs: Sequence[Path],
+        prompts: Sequence[str | None] | None = None,
+    ) -> list[SampleRenderResult]:
         _check_lengths(plans, out_dirs, prompts)
         futures: list[Future] = [
             self._executor.submit(_worker_task, plan.to_json(), settings, str(out), prompts[i] if prompts else None)
@@ -165,15 +213,25 @@ class RenderPool:
                     _raise(outcome)
                 results.append(outcome)
         except BrokenProcessPool as exc:
-            raise RenderError("A render worker process died (killed, or out of memory).", fix="lower the resolution or frame count, or use fewer workers") from exc
+            raise RenderError(
+                "A render worker process died (killed, or out of memory).",
+                fix="lower the resolution or frame count, or use fewer workers",
+            ) from exc
         finally:
             for future in futures:
                 future.cancel()
         return results
 
 
-def render_samples(plans: Sequence[ScenePlan], settings: RenderSettings, out_dirs: Sequence[Path], workers: int | None = None, *,
-                   device: str = "cpu", prompts: Sequence[str | None] | None = None) -> list[SampleRenderResult]:
+def render_samples(
+    plans: Sequence[ScenePlan],
+    settings: RenderSettings,
+    out_dirs: Sequence[Path],
+    workers: int | None = None,
+    *,
+    device: str = "cpu",
+    prompts: Sequence[str | None] | None = None,
+) -> list[SampleRenderResult]:
     """Render every sample (scene, camera path, passes, condition files), one worker process per core.
 
     ``workers=1`` renders in this process (no spawn cost); results come back in the order of ``plans``.
@@ -182,7 +240,9 @@ def render_samples(plans: Sequence[ScenePlan], settings: RenderSettings, out_dir
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(plans) <= 1:
         classes = SemanticClasses.load()
-        return [render_sample(plan, settings, Path(out), classes, device=device, prompt=prompts[i] if prompts else None)
-                for i, (plan, out) in enumerate(zip(plans, out_dirs, strict=True))]
+        return [
+            render_sample(plan, settings, Path(out), classes, device=device, prompt=prompts[i] if prompts else None)
+            for i, (plan, out) in enumerate(zip(plans, out_dirs, strict=True))
+        ]
     with RenderPool(min(workers, len(plans)), device=device) as pool:
         return pool.render(plans, settings, out_dirs, prompts)

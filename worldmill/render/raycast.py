@@ -14,10 +14,10 @@ import numpy as np
 
 from worldmill.errors import RenderError
 from worldmill.render.tiles import bin_primitives
-from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
 from worldmill.scenes.shapes import material
+from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 _INIT_LOCK = threading.Lock()
 _INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern"})
@@ -33,8 +33,12 @@ class RenderPasses:
     depth: np.ndarray  # float32 [T, H, W], metres along the optical axis
     seg: np.ndarray  # uint8 [T, H, W], semantic class ids
     instance: np.ndarray  # int32 [T, H, W], scene instance ids (0: sky and ground plane)
-    normals: np.ndarray | None  # float32 [T, H, W, 3], unit normals in camera coordinates (OpenCV axes); None if not asked for
-    salient_ids: np.ndarray  # int32 [K], instance ids of foreground subjects (people, animals, vehicles, decor, landmark)
+    normals: (
+        np.ndarray | None
+    )  # float32 [T, H, W, 3], unit normals in camera coordinates (OpenCV axes); None if not asked for
+    salient_ids: (
+        np.ndarray
+    )  # int32 [K], instance ids of foreground subjects (people, animals, vehicles, decor, landmark)
     fps: int
 
     @property
@@ -89,16 +93,37 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     el, az = plan.sun_elevation_deg, plan.sun_azimuth_deg
     night = plan.time_of_day == "night" or el < -2.0
     focus_dist = max(float(np.linalg.norm(path.positions[0] - np.asarray(scene.focus))), 10.0)
-    v: dict[str, object] = {"night": int(night), "indoor": int(scene.indoor), "rain": 0.0, "snow": 0.0, "cloud_cover": 0.0, "sun_disc": 1.0}
+    v: dict[str, object] = {
+        "night": int(night),
+        "indoor": int(scene.indoor),
+        "rain": 0.0,
+        "snow": 0.0,
+        "cloud_cover": 0.0,
+        "sun_disc": 1.0,
+    }
     if night:
-        v.update(sun_dir=_unit(az + 180.0, 35.0), sun_color=(0.10, 0.12, 0.18), ambient_sky=(0.03, 0.035, 0.06), ambient_ground=(0.02, 0.02, 0.025),
-                 sky_zenith=(0.004, 0.006, 0.018), sky_horizon=(0.07, 0.05, 0.05), exposure=1.6, sun_disc=0.0)
+        v.update(
+            sun_dir=_unit(az + 180.0, 35.0),
+            sun_color=(0.10, 0.12, 0.18),
+            ambient_sky=(0.03, 0.035, 0.06),
+            ambient_ground=(0.02, 0.02, 0.025),
+            sky_zenith=(0.004, 0.006, 0.018),
+            sky_horizon=(0.07, 0.05, 0.05),
+            exposure=1.6,
+            sun_disc=0.0,
+        )
     else:
         warm = min(max((el - 2.0) / 28.0, 0.0), 1.0)
         zenith = _lerp((0.2, 0.24, 0.5), (0.1, 0.26, 0.75), warm)
-        v.update(sun_dir=_unit(az, max(el, 3.0)), sun_color=_lerp((1.0, 0.55, 0.28), (1.0, 0.95, 0.88), warm) * _lerp(1.6, 2.6, warm),
-                 ambient_sky=zenith * 0.9 + 0.1, ambient_ground=_lerp((0.18, 0.12, 0.08), (0.2, 0.19, 0.17), warm),
-                 sky_zenith=zenith, sky_horizon=_lerp((1.0, 0.6, 0.38), (0.62, 0.74, 0.92), warm), exposure=0.62)
+        v.update(
+            sun_dir=_unit(az, max(el, 3.0)),
+            sun_color=_lerp((1.0, 0.55, 0.28), (1.0, 0.95, 0.88), warm) * _lerp(1.6, 2.6, warm),
+            ambient_sky=zenith * 0.9 + 0.1,
+            ambient_ground=_lerp((0.18, 0.12, 0.08), (0.2, 0.19, 0.17), warm),
+            sky_zenith=zenith,
+            sky_horizon=_lerp((1.0, 0.6, 0.38), (0.62, 0.74, 0.92), warm),
+            exposure=0.62,
+        )
     fog_color = np.asarray(v["sky_horizon"], dtype=np.float64)
     fog_factor = 0.06
     sun_scale, ambient_scale = 1.0, 1.0
@@ -124,8 +149,17 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         fog_factor, sun_scale = 0.5, 0.7
     if scene.indoor:  # a ceiling key light; weather only shows through the windows
         key = 1.0 if not night else 0.8
-        v.update(sun_dir=_unit(30.0, 72.0), sun_color=np.array((1.0, 0.96, 0.9)) * 1.1 * key, ambient_sky=np.array((0.5, 0.5, 0.52)) * key,
-                 ambient_ground=np.array((0.28, 0.27, 0.25)) * key, sun_disc=0.0, exposure=0.7, rain=0.0, snow=0.0, cloud_cover=0.0)
+        v.update(
+            sun_dir=_unit(30.0, 72.0),
+            sun_color=np.array((1.0, 0.96, 0.9)) * 1.1 * key,
+            ambient_sky=np.array((0.5, 0.5, 0.52)) * key,
+            ambient_ground=np.array((0.28, 0.27, 0.25)) * key,
+            sun_disc=0.0,
+            exposure=0.7,
+            rain=0.0,
+            snow=0.0,
+            cloud_cover=0.0,
+        )
         fog_factor, sun_scale, ambient_scale = 0.0, 1.0, 1.0
     v["sun_color"] = np.asarray(v["sun_color"], dtype=np.float64) * sun_scale
     v["ambient_sky"] = np.asarray(v["ambient_sky"], dtype=np.float64) * ambient_scale
@@ -142,8 +176,12 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         ground_colour = (0.30, 0.28, 0.22)
     elif plan.season == "autumn":
         ground_colour = (0.30, 0.27, 0.12)
-    v.update(has_ground=int(scene.ground_class_id is not None), ground_class=int(scene.ground_class_id or 0), ground_color=ground_colour,
-             ground_pattern=3 if ground_pattern == "grass" else 0)
+    v.update(
+        has_ground=int(scene.ground_class_id is not None),
+        ground_class=int(scene.ground_class_id or 0),
+        ground_color=ground_colour,
+        ground_pattern=3 if ground_pattern == "grass" else 0,
+    )
     return v
 
 
@@ -176,7 +214,13 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     if not rows:  # an empty scene still needs a BVH: one tiny box far below the ground, never seen
         from worldmill.scenes.model import Primitive, SceneObject
 
-        dummy = SceneObject(1, 0, "sky", "nothing", (Primitive("box", (0.0, 0.0, -1e6), (1e-3, 1e-3, 1e-3), (0.0, 0.0, 0.0), casts_shadow=False),))
+        dummy = SceneObject(
+            1,
+            0,
+            "sky",
+            "nothing",
+            (Primitive("box", (0.0, 0.0, -1e6), (1e-3, 1e-3, 1e-3), (0.0, 0.0, 0.0), casts_shadow=False),),
+        )
         rows = [(dummy, dummy.parts[0])]
     rot = np.array([p.rotation() for _, p in rows], dtype=np.float64)
     halves = np.array([p.size for _, p in rows], dtype=np.float64) / 2.0
@@ -204,7 +248,15 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     )
 
 
-def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSettings, device: str = "cpu", *, normals: bool = True) -> RenderPasses:
+def render(
+    scene: Scene,
+    path: CameraPath,
+    plan: ScenePlan,
+    settings: RenderSettings,
+    device: str = "cpu",
+    *,
+    normals: bool = True,
+) -> RenderPasses:
     """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
 
     ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs.
@@ -220,20 +272,29 @@ def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSett
     try:
         dev = wp.get_device(device)
     except (ValueError, RuntimeError) as exc:
-        raise RenderError(f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has") from exc
+        raise RenderError(
+            f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
+        ) from exc
     arrays = primitive_arrays(scene, settings.frames / settings.fps)
     light_values = lighting_values(plan, scene, path)
     T, H, W = settings.frames, settings.height, settings.width
     times = np.arange(T, dtype=np.float64) / settings.fps
     try:
         with wp.ScopedDevice(dev):
+
             def arr(a, dtype):
                 return wp.array(a, dtype=dtype)
 
             bvh = wp.Bvh(arr(arrays.lowers, wp.vec3), arr(arrays.uppers, wp.vec3))
-            binned = bin_primitives(arrays.centers.astype(np.float64), arrays.velocities.astype(np.float64), arrays.extents, path, times)
+            binned = bin_primitives(
+                arrays.centers.astype(np.float64), arrays.velocities.astype(np.float64), arrays.extents, path, times
+            )
             tiles = kernels.Tiles()
-            tiles.offsets, tiles.prims, tiles.near = arr(binned.offsets, wp.int32), arr(binned.prims, wp.int32), arr(binned.near, wp.float32)
+            tiles.offsets, tiles.prims, tiles.near = (
+                arr(binned.offsets, wp.int32),
+                arr(binned.prims, wp.int32),
+                arr(binned.near, wp.float32),
+            )
             tiles.tiles_x, tiles.tiles_y, tiles.size = binned.tiles_x, binned.tiles_y, binned.size
             prims = kernels.Primitives()
             for name in ("centers", "velocities", "halves", "colors"):
@@ -261,16 +322,30 @@ def render(scene: Scene, path: CameraPath, plan: ScenePlan, settings: RenderSett
                 kernels.render_passes,
                 dim=(T, H, W),
                 inputs=[
-                    bvh.id, tiles, prims, arr(c2w[:, :3, 3].astype(np.float32), wp.vec3), arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
-                    arr(times.astype(np.float32), wp.float32), cam, light, SKY_CLASS_ID, int(normals),
+                    bvh.id,
+                    tiles,
+                    prims,
+                    arr(c2w[:, :3, 3].astype(np.float32), wp.vec3),
+                    arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
+                    arr(times.astype(np.float32), wp.float32),
+                    cam,
+                    light,
+                    SKY_CLASS_ID,
+                    int(normals),
                 ],
                 outputs=[rgb, depth, seg, instance, normal_buf],
             )
             passes = RenderPasses(
-                rgb=rgb.numpy(), depth=depth.numpy(), seg=seg.numpy(), instance=instance.numpy(),
+                rgb=rgb.numpy(),
+                depth=depth.numpy(),
+                seg=seg.numpy(),
+                instance=instance.numpy(),
                 normals=normal_buf.numpy().reshape(T, H, W, 3) if normals else None,
-                salient_ids=np.array(sorted(o.instance_id for o in scene.objects if o.salient), dtype=np.int32), fps=settings.fps,
+                salient_ids=np.array(sorted(o.instance_id for o in scene.objects if o.salient), dtype=np.int32),
+                fps=settings.fps,
             )
     except RuntimeError as exc:
-        raise RenderError(f"Rendering {scene.sample_id} on {device} failed: {exc}.", fix="check the device and the scene's primitives") from exc
+        raise RenderError(
+            f"Rendering {scene.sample_id} on {device} failed: {exc}.", fix="check the device and the scene's primitives"
+        ) from exc
     return passes

@@ -33,7 +33,16 @@ class TileLists:
     near: np.ndarray  # float32 [E], distance from the camera to the primitive's box (a lower bound on any hit)
 
 
-def _frame_entries(centers: np.ndarray, extents: np.ndarray, eye: np.ndarray, rot: np.ndarray, path: CameraPath, size: int, tx_n: int, ty_n: int):
+def _frame_entries(
+    centers: np.ndarray,
+    extents: np.ndarray,
+    eye: np.ndarray,
+    rot: np.ndarray,
+    path: CameraPath,
+    size: int,
+    tx_n: int,
+    ty_n: int,
+):
     """(tile, primitive, near) entries of one frame, sorted by tile and, within a tile, by near distance."""
     H, W = path.height, path.width
     lo, hi = centers - extents, centers + extents
@@ -62,12 +71,16 @@ def _frame_entries(centers: np.ndarray, extents: np.ndarray, eye: np.ndarray, ro
     owner = np.repeat(np.arange(len(keep)), counts)  # entries in near order
     k = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
     tile = (y0[owner] + k // nx[owner]) * tx_n + x0[owner] + k % nx[owner]
-    order = np.argsort(tile.astype(np.uint16 if tx_n * ty_n <= 65535 else np.int64), kind="stable")  # keeps near order within a tile
+    order = np.argsort(
+        tile.astype(np.uint16 if tx_n * ty_n <= 65535 else np.int64), kind="stable"
+    )  # keeps near order within a tile
     entries = keep[owner[order]]
     return tile[order], by_near[entries], near[entries]
 
 
-def bin_primitives(centers: np.ndarray, velocities: np.ndarray, extents: np.ndarray, path: CameraPath, times: np.ndarray) -> TileLists:
+def bin_primitives(
+    centers: np.ndarray, velocities: np.ndarray, extents: np.ndarray, path: CameraPath, times: np.ndarray
+) -> TileLists:
     """Tile lists for every frame; ``extents`` are the half sizes of the primitives' world boxes."""
     T, H, W = len(times), path.height, path.width
     size = tile_size(W)
@@ -77,7 +90,9 @@ def bin_primitives(centers: np.ndarray, velocities: np.ndarray, extents: np.ndar
     prims, nears = [], []
     for f, t in enumerate(times):
         c2w = path.camera_to_world[f]
-        tile, prim, near = _frame_entries(centers + velocities * t, extents, c2w[:3, 3], c2w[:3, :3], path, size, tx_n, ty_n)
+        tile, prim, near = _frame_entries(
+            centers + velocities * t, extents, c2w[:3, 3], c2w[:3, :3], path, size, tx_n, ty_n
+        )
         offsets[1 + f * rows : 1 + (f + 1) * rows] = np.bincount(tile, minlength=rows)
         prims.append(prim)
         nears.append(near)

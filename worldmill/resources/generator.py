@@ -17,12 +17,16 @@ class GeneratorResource(ConfigurableResource):
     options_json: str = "{}"
 
     _generator: Generator | None = PrivateAttr(default=None)
+    _loaded: bool = PrivateAttr(default=False)
 
-    def setup_for_execution(self, context: InitResourceContext) -> None:
-        self._generator = get_generator(self.backend, **json.loads(self.options_json))
-        self._generator.load()
+    def setup_for_execution(self, context: InitResourceContext | None) -> None:
+        self._generator = get_generator(self.backend, **json.loads(self.options_json))  # validates the name early
 
     def generator(self) -> Generator:
+        """The backend with its weights loaded (once, on first use: steps that only read ``backend`` never pay)."""
         if self._generator is None:
-            self.setup_for_execution(None)  # type: ignore[arg-type]
+            self.setup_for_execution(None)
+        if not self._loaded:
+            self._generator.load()  # type: ignore[union-attr]
+            self._loaded = True
         return self._generator  # type: ignore[return-value]

@@ -1,37 +1,38 @@
-"""The catalogue (Delta tables) and the blob store for clip files, from one root URI."""
+"""The catalogue (Delta tables) and the blob store for clip files, from one root URI and its credentials."""
 
 from __future__ import annotations
-
-import json
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from worldmill.lake import Catalogue, LocalBlobStore
+from worldmill.lake import BlobStore, Catalogue
+from worldmill.lake.storage import StorageConfig
 
 
 class LakeResource(ConfigurableResource):
-    """Where the catalogue and the footage live. ``uri`` is a path or a URI (``WORLDMILL_LAKE_URI``)."""
+    """Where the catalogue and the footage live: ``uri`` is a path or an ``s3://``, ``gs://``, ``abfs://`` or
+    ``az://`` URI (``WORLDMILL_LAKE_URI``); credentials come from the provider's usual environment variables,
+    read when the run starts and never logged."""
 
     uri: str
-    storage_options_json: str = "{}"
+    env_prefix: str = ""
 
     _catalogue: Catalogue | None = PrivateAttr(default=None)
-    _blobs: LocalBlobStore | None = PrivateAttr(default=None)
+    _blobs: BlobStore | None = PrivateAttr(default=None)
 
-    def setup_for_execution(self, context: InitResourceContext) -> None:
-        options = json.loads(self.storage_options_json)
-        self._catalogue = Catalogue(self.uri, storage_options=options or None)
-        self._blobs = LocalBlobStore(f"{self.uri.rstrip('/')}/footage")
+    def setup_for_execution(self, context: InitResourceContext | None) -> None:
+        storage = StorageConfig.from_env(self.uri, env_prefix=self.env_prefix)
+        self._catalogue = storage.catalogue()
+        self._blobs = storage.blob_store("footage")
 
     @property
     def catalogue(self) -> Catalogue:
-        if self._catalogue is None:
-            self.setup_for_execution(None)  # type: ignore[arg-type]  # direct use outside a run
+        if self._catalogue is None:  # used directly, outside a run (sensors, the CLI)
+            self.setup_for_execution(None)
         return self._catalogue  # type: ignore[return-value]
 
     @property
-    def blobs(self) -> LocalBlobStore:
+    def blobs(self) -> BlobStore:
         if self._blobs is None:
-            self.setup_for_execution(None)  # type: ignore[arg-type]
+            self.setup_for_execution(None)
         return self._blobs  # type: ignore[return-value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from dagster import ConfigurableResource
+from pydantic import Field
 
 from worldmill.schemas.plan import RenderSettings
 
@@ -16,8 +17,8 @@ class RenderResource(ConfigurableResource):
     height: int = 256
     frames: int = 48
     fps: int = 24
-    clips_per_cell: int = 2
-    workers: int = 0
+    clips_per_cell: int = Field(default=2, ge=1)
+    workers: int = Field(default=0, ge=0)
     device: str = "cpu"
 
     def settings(self) -> RenderSettings:

@@ -18,12 +18,12 @@ class TaxonomyResource(ConfigurableResource):
 
     _taxonomy: Taxonomy | None = PrivateAttr(default=None)
 
-    def setup_for_execution(self, context: InitResourceContext) -> None:
+    def setup_for_execution(self, context: InitResourceContext | None) -> None:
         self._taxonomy = load_taxonomy(
             min_population=self.min_population, extra_dir=Path(self.extra_dir) if self.extra_dir else None
         )
 
     def load(self) -> Taxonomy:
         if self._taxonomy is None:
-            self.setup_for_execution(None)  # type: ignore[arg-type]
+            self.setup_for_execution(None)
         return self._taxonomy  # type: ignore[return-value]

@@ -10,14 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 from worldmill.errors import SceneError
-from worldmill.schemas.plan import ScenePlan
 from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS
 from worldmill.scenes.camera import CameraPath, camera_path, clearance, look_at
 from worldmill.scenes.layout import SiteBuilder, add_people, add_traffic, realise_decor
 from worldmill.scenes.model import CameraZone, Primitive, Road, Scene, SceneObject
+from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
-__all__ = ["CameraPath", "CameraZone", "Primitive", "Road", "Scene", "SceneObject", "build_scene", "camera_path", "clearance", "look_at"]
+__all__ = [
+    "CameraPath",
+    "CameraZone",
+    "Primitive",
+    "Road",
+    "Scene",
+    "SceneObject",
+    "build_scene",
+    "camera_path",
+    "clearance",
+    "look_at",
+]
 
 ARCHETYPES = tuple(OUTDOOR_BUILDERS) + tuple(INDOOR_BUILDERS)
 MAX_PEOPLE = {"skyline": 160, "stadium": 400}
@@ -42,13 +53,15 @@ def build_scene(plan: ScenePlan, classes: SemanticClasses) -> Scene:
             raise SceneError(f"Plan {plan.sample_id} has {name}={value}.", fix=f"{name} must lie in [0, 1]")
     for choice in plan.decor:
         if choice.count < 0:
-            raise SceneError(f"Plan {plan.sample_id}: decor {choice.name!r} has count {choice.count}.", fix="counts are non-negative")
+            raise SceneError(
+                f"Plan {plan.sample_id}: decor {choice.name!r} has count {choice.count}.", fix="counts are non-negative"
+            )
     rng = np.random.default_rng(plan.seed & ((1 << 63) - 1))
     site = SiteBuilder(plan, classes, rng)
     _builder(plan)(site)
     realise_decor(site)
     people_cap = MAX_PEOPLE.get(plan.archetype, DEFAULT_MAX_PEOPLE) if not plan.indoor else 24
-    add_people(site, int(round(plan.people_density * people_cap)))
+    add_people(site, round(plan.people_density * people_cap))
     if site.roads:
         total = sum(float(np.hypot(r.end[0] - r.start[0], r.end[1] - r.start[1])) for r in site.roads)
         add_traffic(site, min(int(plan.vehicle_density * total / 35.0), 260))

@@ -8,19 +8,40 @@ from __future__ import annotations
 
 import math
 
-from worldmill.schemas.plan import LANDMARK_KINDS
 from worldmill.scenes import shapes
 from worldmill.scenes.layout import WALL_MOUNTED, Rect, SiteBuilder, Span, parts_box, place_object
 from worldmill.scenes.model import CameraZone, Primitive, Road, Vec3
+from worldmill.schemas.plan import LANDMARK_KINDS
 
 STYLE_FACADES: tuple[tuple[tuple[str, ...], tuple[Vec3, ...]], ...] = (
-    (("glass", "modern", "contemporary", "high-tech", "futur", "tower", "skyscraper"), ((0.30, 0.42, 0.55), (0.22, 0.30, 0.40), (0.55, 0.60, 0.66), (0.40, 0.50, 0.58))),
-    (("brick", "victorian", "georgian", "industrial"), ((0.45, 0.22, 0.14), (0.55, 0.30, 0.20), (0.38, 0.20, 0.15), (0.60, 0.55, 0.50))),
-    (("colonial", "baroque", "classical", "neoclassical", "beaux", "haussmann", "stone", "gothic", "renaissance"), ((0.72, 0.66, 0.54), (0.80, 0.76, 0.66), (0.65, 0.58, 0.48), (0.85, 0.82, 0.75))),
-    (("concrete", "brutalist", "soviet", "socialist", "modernist"), ((0.50, 0.50, 0.50), (0.60, 0.60, 0.58), (0.42, 0.43, 0.45), (0.68, 0.66, 0.62))),
-    (("adobe", "mud", "sahel", "desert", "earthen", "islamic", "moorish", "arab"), ((0.70, 0.55, 0.38), (0.78, 0.66, 0.50), (0.62, 0.48, 0.34), (0.85, 0.80, 0.70))),
-    (("tropical", "pastel", "art deco", "deco", "mediterranean", "spanish"), ((0.85, 0.70, 0.60), (0.60, 0.78, 0.75), (0.88, 0.82, 0.55), (0.82, 0.82, 0.80))),
-    (("timber", "wooden", "traditional", "pagoda", "japanese", "chinese", "nordic"), ((0.45, 0.32, 0.22), (0.70, 0.66, 0.60), (0.35, 0.28, 0.22), (0.60, 0.20, 0.15))),
+    (
+        ("glass", "modern", "contemporary", "high-tech", "futur", "tower", "skyscraper"),
+        ((0.30, 0.42, 0.55), (0.22, 0.30, 0.40), (0.55, 0.60, 0.66), (0.40, 0.50, 0.58)),
+    ),
+    (
+        ("brick", "victorian", "georgian", "industrial"),
+        ((0.45, 0.22, 0.14), (0.55, 0.30, 0.20), (0.38, 0.20, 0.15), (0.60, 0.55, 0.50)),
+    ),
+    (
+        ("colonial", "baroque", "classical", "neoclassical", "beaux", "haussmann", "stone", "gothic", "renaissance"),
+        ((0.72, 0.66, 0.54), (0.80, 0.76, 0.66), (0.65, 0.58, 0.48), (0.85, 0.82, 0.75)),
+    ),
+    (
+        ("concrete", "brutalist", "soviet", "socialist", "modernist"),
+        ((0.50, 0.50, 0.50), (0.60, 0.60, 0.58), (0.42, 0.43, 0.45), (0.68, 0.66, 0.62)),
+    ),
+    (
+        ("adobe", "mud", "sahel", "desert", "earthen", "islamic", "moorish", "arab"),
+        ((0.70, 0.55, 0.38), (0.78, 0.66, 0.50), (0.62, 0.48, 0.34), (0.85, 0.80, 0.70)),
+    ),
+    (
+        ("tropical", "pastel", "art deco", "deco", "mediterranean", "spanish"),
+        ((0.85, 0.70, 0.60), (0.60, 0.78, 0.75), (0.88, 0.82, 0.55), (0.82, 0.82, 0.80)),
+    ),
+    (
+        ("timber", "wooden", "traditional", "pagoda", "japanese", "chinese", "nordic"),
+        ((0.45, 0.32, 0.22), (0.70, 0.66, 0.60), (0.35, 0.28, 0.22), (0.60, 0.20, 0.15)),
+    ),
 )
 DEFAULT_FACADES: tuple[Vec3, ...] = ((0.45, 0.47, 0.50), (0.60, 0.58, 0.54), (0.30, 0.40, 0.50), (0.70, 0.66, 0.58))
 
@@ -44,7 +65,18 @@ def _decor_has(site: SiteBuilder, class_name: str) -> bool:
 # -- shared outdoor pieces ------------------------------------------------------------------------------
 
 
-def building(site: SiteBuilder, x: float, y: float, w: float, d: float, h: float, palette: tuple[Vec3, ...], *, z0: float = 0.0, yaw: float = 0.0) -> None:
+def building(
+    site: SiteBuilder,
+    x: float,
+    y: float,
+    w: float,
+    d: float,
+    h: float,
+    palette: tuple[Vec3, ...],
+    *,
+    z0: float = 0.0,
+    yaw: float = 0.0,
+) -> None:
     """A building volume with a setback top or rooftop plant; one instance of class ``building``."""
     rng = site.rng
     colour = shapes.jitter(palette[int(rng.integers(len(palette)))], rng, 0.1)
@@ -52,26 +84,52 @@ def building(site: SiteBuilder, x: float, y: float, w: float, d: float, h: float
     p = shapes.Placer(x, y, z0, yaw)
     style = rng.random()
     if style < 0.12 and h > 30:
-        parts = [p.part("cylinder", (0.0, 0.0, h / 2), (min(w, d), min(w, d), h), colour, pattern="facade", emissive=glow)]
+        parts = [
+            p.part("cylinder", (0.0, 0.0, h / 2), (min(w, d), min(w, d), h), colour, pattern="facade", emissive=glow)
+        ]
     elif style < 0.4 and h > 25:
         lower = h * site.uniform(0.55, 0.8)
         parts = [
             p.part("box", (0.0, 0.0, lower / 2), (w, d, lower), colour, pattern="facade", emissive=glow),
-            p.part("box", (0.0, 0.0, lower + (h - lower) / 2), (w * 0.7, d * 0.7, h - lower), shapes.jitter(colour, rng, 0.08), pattern="facade", emissive=glow),
+            p.part(
+                "box",
+                (0.0, 0.0, lower + (h - lower) / 2),
+                (w * 0.7, d * 0.7, h - lower),
+                shapes.jitter(colour, rng, 0.08),
+                pattern="facade",
+                emissive=glow,
+            ),
         ]
     else:
         parts = [p.part("box", (0.0, 0.0, h / 2), (w, d, h), colour, pattern="facade", emissive=glow)]
     if h > 12 and rng.random() < 0.6:
-        parts.append(p.part("box", (site.uniform(-w / 5, w / 5), site.uniform(-d / 5, d / 5), parts[-1].center[2] - z0 + parts[-1].size[2] / 2 + 1.5),
-                            (w * 0.25, d * 0.25, 3.0), (0.45, 0.45, 0.46)))
+        parts.append(
+            p.part(
+                "box",
+                (
+                    site.uniform(-w / 5, w / 5),
+                    site.uniform(-d / 5, d / 5),
+                    parts[-1].center[2] - z0 + parts[-1].size[2] / 2 + 1.5,
+                ),
+                (w * 0.25, d * 0.25, 3.0),
+                (0.45, 0.45, 0.46),
+            )
+        )
     site.add("building", "building", parts, salient=False, occupy=True)
-    for nx, ny, fx, fy, length in ((1, 0, w / 2, 0, d), (-1, 0, -w / 2, 0, d), (0, 1, 0, d / 2, w), (0, -1, 0, -d / 2, w)):
+    for nx, ny, fx, fy, length in (
+        (1, 0, w / 2, 0, d),
+        (-1, 0, -w / 2, 0, d),
+        (0, 1, 0, d / 2, w),
+        (0, -1, 0, -d / 2, w),
+    ):
         cx, cy = x + fx, y + fy
         ax, ay = -ny * length / 2, nx * length / 2
         site.walls.append(Span((cx - ax, cy - ay), (cx + ax, cy + ay), normal=(nx, ny), z=z0, top=min(h, 8.0)))
 
 
-def background_ring(site: SiteBuilder, inner: float, outer: float, count: int, h_range: tuple[float, float], palette: tuple[Vec3, ...]) -> None:
+def background_ring(
+    site: SiteBuilder, inner: float, outer: float, count: int, h_range: tuple[float, float], palette: tuple[Vec3, ...]
+) -> None:
     """Buildings around the site so that horizons show a city, not an empty plane."""
     for _ in range(count):
         a = site.uniform(0, 2 * math.pi)
@@ -87,11 +145,15 @@ def tree_row(site: SiteBuilder, span: Span, spacing: float, offset: float) -> No
         px, py = span.point((i + 0.5) / n)
         x, y = px - dy * offset, py + dx * offset
         h = site.uniform(5, 10)
-        parts = shapes.tree(shapes.Placer(x, y, span.z, 0.0), site.uniform(3, 5), h, site.uniform(3, 5), site.rng, site.plan.season)
+        parts = shapes.tree(
+            shapes.Placer(x, y, span.z, 0.0), site.uniform(3, 5), h, site.uniform(3, 5), site.rng, site.plan.season
+        )
         site.add("vegetation", "street tree", parts, salient=False, occupy=True)
 
 
-def ground_zone(site: SiteBuilder, x0: float, x1: float, y: float, half_width: float, top: float, *, along_y: bool = False) -> None:
+def ground_zone(
+    site: SiteBuilder, x0: float, x1: float, y: float, half_width: float, top: float, *, along_y: bool = False
+) -> None:
     """A walkway band kept free for a camera at eye height (and up to ``top``)."""
     if along_y:
         site.zones.append(CameraZone("ground", (y - half_width, x0, 1.2), (y + half_width, x1, top), (0.0, 1.0)))
@@ -102,13 +164,22 @@ def ground_zone(site: SiteBuilder, x0: float, x1: float, y: float, half_width: f
 
 
 def aerial_zone(site: SiteBuilder, extent: float, floor_z: float) -> None:
-    site.zones.append(CameraZone("aerial", (-extent, -extent, floor_z), (extent, extent, max(floor_z + 50.0, 1200.0)), (1.0, 0.0)))
+    site.zones.append(
+        CameraZone("aerial", (-extent, -extent, floor_z), (extent, extent, max(floor_z + 50.0, 1200.0)), (1.0, 0.0))
+    )
 
 
 def path_slab(site: SiteBuilder, span: Span, label: str = "walkway") -> None:
     (ax, ay), (bx, by) = span.a, span.b
     yaw = math.degrees(math.atan2(by - ay, bx - ax))
-    site.structure("pavement", label, "box", ((ax + bx) / 2, (ay + by) / 2, 0.03), (span.length + span.width, span.width, 0.06), yaw=yaw)
+    site.structure(
+        "pavement",
+        label,
+        "box",
+        ((ax + bx) / 2, (ay + by) / 2, 0.03),
+        (span.length + span.width, span.width, 0.06),
+        yaw=yaw,
+    )
     site.paths.append(Span(span.a, span.b, width=span.width, z=0.06))
 
 
@@ -129,14 +200,41 @@ def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
         for i in range(tiers):
             r = radius * (1.0 - 0.1 * i)
             hh = height * 0.9 / tiers
-            parts.append(p.part("cylinder", (0.0, 0.0, hh * i + hh / 2), (2 * r, 2 * r, hh * 1.01), glass, pattern="facade", emissive=glow))
+            parts.append(
+                p.part(
+                    "cylinder",
+                    (0.0, 0.0, hh * i + hh / 2),
+                    (2 * r, 2 * r, hh * 1.01),
+                    glass,
+                    pattern="facade",
+                    emissive=glow,
+                )
+            )
         parts.append(p.part("cylinder", (0.0, 0.0, height * 0.95), (radius, radius, height * 0.1), steel))
         parts.append(p.part("box", (0.0, 0.0, 8.0), (radius * 3.2, radius * 3.2, 16.0), stone, pattern="facade"))
     elif kind == "needle_tower":
         height = site.uniform(380, 480)
         parts.append(p.part("cylinder", (0.0, 0.0, height * 0.36), (14.0, 14.0, height * 0.72), stone))
-        parts.append(p.part("sphere", (0.0, 0.0, height * 0.24), (50.0, 50.0, 46.0), (0.75, 0.25, 0.35), pattern="glass", emissive=glow))
-        parts.append(p.part("sphere", (0.0, 0.0, height * 0.62), (30.0, 30.0, 28.0), (0.75, 0.25, 0.35), pattern="glass", emissive=glow))
+        parts.append(
+            p.part(
+                "sphere",
+                (0.0, 0.0, height * 0.24),
+                (50.0, 50.0, 46.0),
+                (0.75, 0.25, 0.35),
+                pattern="glass",
+                emissive=glow,
+            )
+        )
+        parts.append(
+            p.part(
+                "sphere",
+                (0.0, 0.0, height * 0.62),
+                (30.0, 30.0, 28.0),
+                (0.75, 0.25, 0.35),
+                pattern="glass",
+                emissive=glow,
+            )
+        )
         parts.append(p.part("cylinder", (0.0, 0.0, height * 0.86), (4.0, 4.0, height * 0.28), steel))
         for a in (0.0, 120.0, 240.0):
             leg = shapes.Placer(x, y, 0.0, p.yaw + a)
@@ -144,19 +242,34 @@ def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
     elif kind == "twin_towers":
         height = site.uniform(380, 460)
         gap = site.uniform(50, 70)
+        tiers = (
+            (0.42, 42.0, 0.84, glass),
+            (0.88, 26.0, 0.1, glass),
+            (0.965, 3.0, 0.07, steel),
+        )  # (centre, diameter, height) x height
         for sx in (-1, 1):
-            parts.append(p.part("cylinder", (sx * gap / 2 + sx * 20, 0.0, height * 0.42), (42.0, 42.0, height * 0.84), glass, pattern="facade", emissive=glow))
-            parts.append(p.part("cylinder", (sx * gap / 2 + sx * 20, 0.0, height * 0.88), (26.0, 26.0, height * 0.1), glass, pattern="facade", emissive=glow))
-            parts.append(p.part("cylinder", (sx * gap / 2 + sx * 20, 0.0, height * 0.965), (3.0, 3.0, height * 0.07), steel))
+            for centre, diameter, tall, material in tiers:
+                x = sx * (gap / 2 + 20)
+                size = (diameter, diameter, height * tall)
+                pattern = "facade" if material is glass else "plain"
+                parts.append(
+                    p.part("cylinder", (x, 0.0, height * centre), size, material, pattern=pattern, emissive=glow)
+                )
         parts.append(p.part("box", (0.0, 0.0, height * 0.42), (gap + 10.0, 6.0, 9.0), steel))
     elif kind == "dome":
         height = site.uniform(80, 115)
         radius = height * 0.33
         drum = height - radius * 1.25
-        parts.append(p.part("box", (0.0, 0.0, drum * 0.35), (radius * 3.6, radius * 3.0, drum * 0.7), stone, pattern="facade"))
-        parts.append(p.part("cylinder", (0.0, 0.0, drum / 2), (radius * 2.1, radius * 2.1, drum), stone, pattern="facade"))
+        parts.append(
+            p.part("box", (0.0, 0.0, drum * 0.35), (radius * 3.6, radius * 3.0, drum * 0.7), stone, pattern="facade")
+        )
+        parts.append(
+            p.part("cylinder", (0.0, 0.0, drum / 2), (radius * 2.1, radius * 2.1, drum), stone, pattern="facade")
+        )
         parts.append(p.part("sphere", (0.0, 0.0, drum), (radius * 2.0, radius * 2.0, radius * 2.2), (0.55, 0.62, 0.58)))
-        parts.append(p.part("cylinder", (0.0, 0.0, drum + radius * 1.1 + 4.0), (radius * 0.35, radius * 0.35, 8.0), stone))
+        parts.append(
+            p.part("cylinder", (0.0, 0.0, drum + radius * 1.1 + 4.0), (radius * 0.35, radius * 0.35, 8.0), stone)
+        )
     elif kind == "arch":
         height = site.uniform(120, 190)
         span = height * 0.9
@@ -167,16 +280,34 @@ def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
             x0, z0 = -span / 2 * math.cos(a0), height * math.sin(a0)
             x1, z1 = -span / 2 * math.cos(a1), height * math.sin(a1)
             length = math.hypot(x1 - x0, z1 - z0)
-            parts.append(p.part("box", ((x0 + x1) / 2, 0.0, (z0 + z1) / 2), (length * 1.08, thickness, thickness), steel, pitch=-math.degrees(math.atan2(z1 - z0, x1 - x0))))
+            parts.append(
+                p.part(
+                    "box",
+                    ((x0 + x1) / 2, 0.0, (z0 + z1) / 2),
+                    (length * 1.08, thickness, thickness),
+                    steel,
+                    pitch=-math.degrees(math.atan2(z1 - z0, x1 - x0)),
+                )
+            )
     else:  # stepped_pyramid
         steps = int(rng.integers(5, 8))
         base = site.uniform(100, 140)
         step_h = site.uniform(9, 13)
         for i in range(steps):
             side = base * (1.0 - 0.8 * i / steps)
-            parts.append(p.part("box", (0.0, 0.0, step_h * i + step_h / 2), (side, side, step_h), (0.72, 0.64, 0.50), pattern="stripes"))
+            parts.append(
+                p.part(
+                    "box",
+                    (0.0, 0.0, step_h * i + step_h / 2),
+                    (side, side, step_h),
+                    (0.72, 0.64, 0.50),
+                    pattern="stripes",
+                )
+            )
         height = steps * step_h + 10.0
-        parts.append(p.part("box", (0.0, 0.0, steps * step_h + 5.0), (base * 0.15, base * 0.15, 10.0), (0.68, 0.6, 0.48)))
+        parts.append(
+            p.part("box", (0.0, 0.0, steps * step_h + 5.0), (base * 0.15, base * 0.15, 10.0), (0.68, 0.6, 0.48))
+        )
     site.add("landmark", kind.replace("_", " "), parts, salient=True, occupy=True)
     return height
 
@@ -216,12 +347,27 @@ def skyline(site: SiteBuilder) -> None:
                 site.floor.append(Rect(x0 + 3, y0 + 3, x0 + block - 3, y0 + block - 3, 0.15))
                 continue
             if rng.random() < 0.08:  # a park block
-                site.structure("ground", "park lawn", "box", (cx, cy, 0.16), (block - 6, block - 6, 0.02), pattern="grass")
+                site.structure(
+                    "ground", "park lawn", "box", (cx, cy, 0.16), (block - 6, block - 6, 0.02), pattern="grass"
+                )
                 site.floor.append(Rect(x0 + 4, y0 + 4, x0 + block - 4, y0 + block - 4, 0.17))
                 for _ in range(8):
                     tx, ty = site.point_in(Rect(x0 + 6, y0 + 6, x0 + block - 6, y0 + block - 6))
                     h = site.uniform(6, 12)
-                    site.add("vegetation", "park tree", shapes.tree(shapes.Placer(tx, ty, 0.17, 0.0), site.uniform(4, 7), h, site.uniform(4, 7), rng, plan.season), salient=False, occupy=True)
+                    site.add(
+                        "vegetation",
+                        "park tree",
+                        shapes.tree(
+                            shapes.Placer(tx, ty, 0.17, 0.0),
+                            site.uniform(4, 7),
+                            h,
+                            site.uniform(4, 7),
+                            rng,
+                            plan.season,
+                        ),
+                        salient=False,
+                        occupy=True,
+                    )
                 continue
             r = math.hypot(cx, cy) / half
             h_max = 60.0 + 220.0 * max(0.0, 1.0 - r) ** 1.5
@@ -257,16 +403,38 @@ def skyline(site: SiteBuilder) -> None:
 # -- interiors -------------------------------------------------------------------------------------------
 
 
-def room(site: SiteBuilder, length: float, width: float, height: float, *, wall_colour: Vec3, floor_colour: Vec3, windows_on: str = "north") -> None:
+def room(
+    site: SiteBuilder,
+    length: float,
+    width: float,
+    height: float,
+    *,
+    wall_colour: Vec3,
+    floor_colour: Vec3,
+    windows_on: str = "north",
+) -> None:
     """A closed box room centred on the origin: floor top at z = 0, ceiling at ``height``, walls outside the floor rect."""
     site.ground_class = None
     site.ceiling_z = height
     t = 0.3
     site.structure("floor", "floor", "box", (0.0, 0.0, -0.1), (length + 2 * t, width + 2 * t, 0.2), color=floor_colour)
-    site.structure("ceiling", "ceiling", "box", (0.0, 0.0, height + 0.1), (length + 2 * t, width + 2 * t, 0.2), casts_shadow=False)
-    for cx, cy, sx, sy in ((length / 2 + t / 2, 0.0, t, width + 2 * t), (-length / 2 - t / 2, 0.0, t, width + 2 * t),
-                           (0.0, width / 2 + t / 2, length, t), (0.0, -width / 2 - t / 2, length, t)):
-        site.structure("wall", "wall", "box", (cx, cy, height / 2), (sx, sy, height), color=shapes.jitter(wall_colour, site.rng, 0.04))
+    site.structure(
+        "ceiling", "ceiling", "box", (0.0, 0.0, height + 0.1), (length + 2 * t, width + 2 * t, 0.2), casts_shadow=False
+    )
+    for cx, cy, sx, sy in (
+        (length / 2 + t / 2, 0.0, t, width + 2 * t),
+        (-length / 2 - t / 2, 0.0, t, width + 2 * t),
+        (0.0, width / 2 + t / 2, length, t),
+        (0.0, -width / 2 - t / 2, length, t),
+    ):
+        site.structure(
+            "wall",
+            "wall",
+            "box",
+            (cx, cy, height / 2),
+            (sx, sy, height),
+            color=shapes.jitter(wall_colour, site.rng, 0.04),
+        )
     faces = (
         Span((length / 2, -width / 2), (length / 2, width / 2), normal=(-1.0, 0.0), top=height),
         Span((-length / 2, width / 2), (-length / 2, -width / 2), normal=(1.0, 0.0), top=height),
@@ -281,8 +449,15 @@ def room(site: SiteBuilder, length: float, width: float, height: float, *, wall_
     for i in range(n_windows):
         x = -length / 2 + (i + 0.5) * length / n_windows
         y = width / 2 - 0.02 if windows_on == "north" else -width / 2 + 0.02
-        site.structure("window", "window", "box", (x, y, min(1.0, height * 0.3) + (height - 0.6 - min(1.0, height * 0.3)) / 2),
-                       (2.2, 0.1, height - 0.6 - min(1.0, height * 0.3)), emissive=daylight, casts_shadow=False)
+        site.structure(
+            "window",
+            "window",
+            "box",
+            (x, y, min(1.0, height * 0.3) + (height - 0.6 - min(1.0, height * 0.3)) / 2),
+            (2.2, 0.1, height - 0.6 - min(1.0, height * 0.3)),
+            emissive=daylight,
+            casts_shadow=False,
+        )
     for i in range(max(1, int(length // 12))):
         x = -length / 2 + (i + 0.5) * length / max(1, int(length // 12))
         site.structure("door", "door", "box", (x, -width / 2 + 0.04, 1.1), (1.6, 0.12, 2.2))
@@ -294,7 +469,15 @@ def ceiling_lights(site: SiteBuilder, length: float, width: float, height: float
         for j in range(ny):
             x = -length / 2 + (i + 0.5) * length / nx
             y = -width / 2 + (j + 0.5) * width / ny
-            site.structure("light", "ceiling light", "box", (x, y, height - 0.04), (1.2, 0.6, 0.08), emissive=2.5, casts_shadow=False)
+            site.structure(
+                "light",
+                "ceiling light",
+                "box",
+                (x, y, height - 0.04),
+                (1.2, 0.6, 0.08),
+                emissive=2.5,
+                casts_shadow=False,
+            )
 
 
 OVERSIZE_M = 25.0  # decor larger than this (an airliner at a terminal) stands outside the room instead
@@ -317,9 +500,18 @@ def fit_room(site: SiteBuilder, length: float, width: float, height: float) -> t
     return length, width, height
 
 
-def interior_zone(site: SiteBuilder, length: float, height: float, aisle_y: float = 0.0, half_width: float = 1.1) -> None:
+def interior_zone(
+    site: SiteBuilder, length: float, height: float, aisle_y: float = 0.0, half_width: float = 1.1
+) -> None:
     top = min(2.3, height - 0.4)
-    site.zones.append(CameraZone("interior", (-length / 2 + 1.0, aisle_y - half_width + 0.3, 1.3), (length / 2 - 1.0, aisle_y + half_width - 0.3, top), (1.0, 0.0)))
+    site.zones.append(
+        CameraZone(
+            "interior",
+            (-length / 2 + 1.0, aisle_y - half_width + 0.3, 1.3),
+            (length / 2 - 1.0, aisle_y + half_width - 0.3, top),
+            (1.0, 0.0),
+        )
+    )
     site.keep_out((-length / 2 - 1.0, aisle_y - half_width, -0.5, length / 2 + 1.0, aisle_y + half_width, top + 0.5))
     site.focus = (length / 4, aisle_y, 1.4)
 
@@ -334,12 +526,22 @@ def hospital(site: SiteBuilder) -> None:
     for side in (-1, 1):
         for i in range(bays + 1):
             x = -length / 2 + i * length / bays
-            site.structure("wall", "bay curtain", "box", (x, side * (width / 2 - 1.2), 1.2), (0.05, 2.4, 2.1), color=(0.55, 0.70, 0.75), occupy=True)
+            site.structure(
+                "wall",
+                "bay curtain",
+                "box",
+                (x, side * (width / 2 - 1.2), 1.2),
+                (0.05, 2.4, 2.1),
+                color=(0.55, 0.70, 0.75),
+                occupy=True,
+            )
         if not _decor_has(site, "bed"):
             for i in range(bays):
                 x = -length / 2 + (i + 0.5) * length / bays
                 p = shapes.Placer(x, side * (width / 2 - 1.15), 0.0, 0.0 if side < 0 else 180.0)
-                site.add("bed", "hospital bed", shapes.bed(p, 1.0, 0.6, 2.1, (0.85, 0.88, 0.92)), salient=False, occupy=True)
+                site.add(
+                    "bed", "hospital bed", shapes.bed(p, 1.0, 0.6, 2.1, (0.85, 0.88, 0.92)), salient=False, occupy=True
+                )
     if not _decor_has(site, "counter"):
         place_object(site, "counter", "nurses' station", "perimeter", (3.5, 1.1, 0.9), decor=None)
 
@@ -347,28 +549,54 @@ def hospital(site: SiteBuilder) -> None:
 def museum(site: SiteBuilder) -> None:
     length, width, height = fit_room(site, site.uniform(30, 48), site.uniform(14, 22), site.uniform(5, 8))
     palette = ((0.92, 0.90, 0.86), (0.55, 0.20, 0.20), (0.25, 0.32, 0.42), (0.80, 0.78, 0.72))
-    room(site, length, width, height, wall_colour=palette[int(site.rng.integers(len(palette)))], floor_colour=(0.50, 0.40, 0.30))
+    room(
+        site,
+        length,
+        width,
+        height,
+        wall_colour=palette[int(site.rng.integers(len(palette)))],
+        floor_colour=(0.50, 0.40, 0.30),
+    )
     for i in range(max(1, int(length // 8))):
         x = -length / 2 + (i + 0.5) * length / max(1, int(length // 8))
-        site.structure("window", "skylight", "box", (x, 0.0, height - 0.05), (3.0, width * 0.3, 0.1), emissive=0.3 if _is_night(site) else 1.8, casts_shadow=False)
+        site.structure(
+            "window",
+            "skylight",
+            "box",
+            (x, 0.0, height - 0.05),
+            (3.0, width * 0.3, 0.1),
+            emissive=0.3 if _is_night(site) else 1.8,
+            casts_shadow=False,
+        )
     ceiling_lights(site, length, width, height, 7.0)
     spacing = site.uniform(6, 8)
     for side in (-1, 1):
         for i in range(int(length // spacing)):
             x = -length / 2 + (i + 1) * spacing
             if x < length / 2 - 1:
-                site.structure("column", "column", "cylinder", (x, side * width / 4, height / 2), (0.7, 0.7, height), occupy=True)
+                site.structure(
+                    "column", "column", "cylinder", (x, side * width / 4, height / 2), (0.7, 0.7, height), occupy=True
+                )
     interior_zone(site, length, height)
     site.center = (0.0, width / 4 + 1.5, 0.0)
     if not _decor_has(site, "artwork"):
         for _ in range(6):
-            place_object(site, "artwork", "painting", "wall", (site.uniform(1.0, 2.5), site.uniform(0.8, 1.8), 0.06), decor=None)
+            place_object(
+                site, "artwork", "painting", "wall", (site.uniform(1.0, 2.5), site.uniform(0.8, 1.8), 0.06), decor=None
+            )
 
 
 def interior_hall(site: SiteBuilder) -> None:
     length, width, height = fit_room(site, site.uniform(30, 64), site.uniform(18, 34), site.uniform(6, 14))
     palette = facade_palette(site.plan.architecture_style)
-    room(site, length, width, height, wall_colour=shapes.jitter(palette[0], site.rng, 0.1), floor_colour=(0.58, 0.55, 0.5))
+    room(
+        site,
+        length,
+        width,
+        height,
+        wall_colour=shapes.jitter(palette[0], site.rng, 0.1),
+        floor_colour=(0.58, 0.55, 0.5),
+    )
     ceiling_lights(site, length, width, height, 6.0)
     spacing = site.uniform(8, 11)
     for i in range(1, int(length // spacing)):
@@ -389,8 +617,12 @@ def open_ground(site: SiteBuilder, size: float) -> list[Span]:
     cross = Span((8.0, -half), (8.0, half), width=site.uniform(4, 6))
     for span in (promenade, cross):
         path_slab(site, span)
-    faces = (Span((half, -half), (half, half), normal=(-1.0, 0.0)), Span((-half, half), (-half, -half), normal=(1.0, 0.0)),
-             Span((half, half), (-half, half), normal=(0.0, -1.0)), Span((-half, -half), (half, -half), normal=(0.0, 1.0)))
+    faces = (
+        Span((half, -half), (half, half), normal=(-1.0, 0.0)),
+        Span((-half, half), (-half, -half), normal=(1.0, 0.0)),
+        Span((half, half), (-half, half), normal=(0.0, -1.0)),
+        Span((-half, -half), (half, -half), normal=(0.0, 1.0)),
+    )
     site.perimeter.extend(faces)
     site.floor.extend([Rect(-half + 2, -half + 2, half - 2, -10.0), Rect(-half + 2, -2.0, half - 2, half - 2)])
     ground_zone(site, -half + 5, half - 5, -6.0, 1.0, 4.0)
@@ -431,24 +663,58 @@ def zoo(site: SiteBuilder) -> None:
         fence = []
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         p = shapes.Placer(0.0, 0.0, 0.0, 0.0)
-        for fx, fy, sx, sy in ((cx, y0, x1 - x0, 0.15), (cx, y1, x1 - x0, 0.15), (x0, cy, 0.15, y1 - y0), (x1, cy, 0.15, y1 - y0)):
+        for fx, fy, sx, sy in (
+            (cx, y0, x1 - x0, 0.15),
+            (cx, y1, x1 - x0, 0.15),
+            (x0, cy, 0.15, y1 - y0),
+            (x1, cy, 0.15, y1 - y0),
+        ):
             fence.append(p.part("box", (fx, fy, 0.75), (sx, sy, 1.5), (0.35, 0.30, 0.25), pattern="stripes"))
         site.add("fence", "enclosure fence", fence, salient=False)
-        site.occupied.append((x0, y0, 0.0, x1, y1, 1.5))
-        site.structure("rock", "rock", "sphere", (site.uniform(rect.x0 + 3, rect.x1 - 3), site.uniform(rect.y0 + 3, rect.y1 - 3), 0.6), (site.uniform(2, 5), site.uniform(2, 5), 2.4))
+        site.occupied.extend(parts_box([panel]) for panel in fence)  # the panels, not the pen inside them
+        site.structure(
+            "rock",
+            "rock",
+            "sphere",
+            (site.uniform(rect.x0 + 3, rect.x1 - 3), site.uniform(rect.y0 + 3, rect.y1 - 3), 0.6),
+            (site.uniform(2, 5), site.uniform(2, 5), 2.4),
+        )
         if site.rng.random() < 0.5:
-            site.structure("water", "pond", "cylinder", (site.uniform(rect.x0 + 4, rect.x1 - 4), site.uniform(rect.y0 + 4, rect.y1 - 4), 0.02), (6.0, 4.0, 0.04))
-        tree = shapes.tree(shapes.Placer(rect.x0 + 1.5, rect.y1 - 1.5, 0.0, 0.0), 4.0, site.uniform(6, 9), 4.0, site.rng, site.plan.season)
+            site.structure(
+                "water",
+                "pond",
+                "cylinder",
+                (site.uniform(rect.x0 + 4, rect.x1 - 4), site.uniform(rect.y0 + 4, rect.y1 - 4), 0.02),
+                (6.0, 4.0, 0.04),
+            )
+        tree = shapes.tree(
+            shapes.Placer(rect.x0 + 1.5, rect.y1 - 1.5, 0.0, 0.0),
+            4.0,
+            site.uniform(6, 9),
+            4.0,
+            site.rng,
+            site.plan.season,
+        )
         site.add("vegetation", "enclosure tree", tree, salient=False)
         if not _decor_has(site, "animal"):
             for _ in range(2):
                 size_whd = (site.uniform(0.8, 1.6), site.uniform(1.0, 2.0), site.uniform(1.5, 3.0))
                 ax, ay = site.point_in(rect, 2.0)
-                site.add("animal", "animal", shapes.animal(shapes.Placer(ax, ay, 0.0, site.uniform(0, 360)), *size_whd, site.rng))
-    site.floor = [Rect(-half + 2, -11.0, half - 2, -1.0)] + list(site.enclosures)  # visitor areas beside the promenade, enclosures
+                site.add(
+                    "animal",
+                    "animal",
+                    shapes.animal(shapes.Placer(ax, ay, 0.0, site.uniform(0, 360)), *size_whd, site.rng),
+                )
+    site.floor = [Rect(-half + 2, -11.0, half - 2, -1.0)] + list(
+        site.enclosures
+    )  # visitor areas beside the promenade, enclosures
     for span in paths:
         tree_row(site, span, spacing=20.0, offset=span.width / 2 + 1.5)
-    site.focus = ((site.enclosures[0].x0 + site.enclosures[0].x1) / 2 if site.enclosures else 0.0, 0.0, 1.5)
+    if site.enclosures:  # the enclosure nearest the middle of the promenade
+        nearest = min(
+            site.enclosures, key=lambda r: abs((r.x0 + r.x1) / 2) + abs(r.y1 + 6.0 if r.y1 < 0 else r.y0 + 6.0)
+        )
+        site.focus = ((nearest.x0 + nearest.x1) / 2, nearest.y1 - 4.0 if nearest.y1 < 0 else nearest.y0 + 4.0, 1.5)
 
 
 def amusement_park(site: SiteBuilder) -> None:
@@ -464,7 +730,9 @@ def amusement_park(site: SiteBuilder) -> None:
             px, py = span.point((i + 0.5) / int(span.length // 10))
             dx, dy = span.direction
             off = span.width / 2 + 0.6
-            lamp = shapes.lamp(shapes.Placer(px - dy * off, py + dx * off, 0.0, 0.0), 0.3, 4.0, 0.3, site.rng, on_ceiling=False)
+            lamp = shapes.lamp(
+                shapes.Placer(px - dy * off, py + dx * off, 0.0, 0.0), 0.3, 4.0, 0.3, site.rng, on_ceiling=False
+            )
             site.add("light", "lamp post", lamp, salient=False, occupy=True)
     site.focus = (8.0, 22.0, 12.0)
 
@@ -475,29 +743,82 @@ def stadium(site: SiteBuilder) -> None:
     site.structure("pavement", "track", "box", (0.0, 0.0, 0.01), (fl + 16, fw + 16, 0.02), pattern="tiles")
     tiers, tier_d, tier_h = 8, 1.6, 0.7
     stand_colour = shapes.jitter(shapes.VIVID[int(site.rng.integers(len(shapes.VIVID)))], site.rng)
-    for side, (cx, cy, length, yaw) in enumerate(((0.0, fw / 2 + 10, fl + 10, 0.0), (0.0, -fw / 2 - 10, fl + 10, 180.0),
-                                                   (fl / 2 + 10, 0.0, fw + 10, 270.0), (-fl / 2 - 10, 0.0, fw + 10, 90.0))):
+    for side, (cx, cy, length, yaw) in enumerate(
+        (
+            (0.0, fw / 2 + 10, fl + 10, 0.0),
+            (0.0, -fw / 2 - 10, fl + 10, 180.0),
+            (fl / 2 + 10, 0.0, fw + 10, 270.0),
+            (-fl / 2 - 10, 0.0, fw + 10, 90.0),
+        )
+    ):
         p = shapes.Placer(cx, cy, 0.0, yaw)
-        parts = [p.part("box", (0.0, (i + 0.5) * tier_d, (i + 1) * tier_h / 2), (length, tier_d, (i + 1) * tier_h), stand_colour, pattern="stripes") for i in range(tiers)]
-        parts.append(p.part("box", (0.0, tiers * tier_d + 0.5, tiers * tier_h + 2.0), (length, 1.0, 4.0 + tiers * tier_h), (0.5, 0.5, 0.52)))
+        parts = [
+            p.part(
+                "box",
+                (0.0, (i + 0.5) * tier_d, (i + 1) * tier_h / 2),
+                (length, tier_d, (i + 1) * tier_h),
+                stand_colour,
+                pattern="stripes",
+            )
+            for i in range(tiers)
+        ]
+        parts.append(
+            p.part(
+                "box",
+                (0.0, tiers * tier_d + 0.5, tiers * tier_h + 2.0),
+                (length, 1.0, 4.0 + tiers * tier_h),
+                (0.5, 0.5, 0.52),
+            )
+        )
         site.add("seating", "grandstand", parts, salient=False, occupy=True)
         if side < 2:
-            roof = [p.part("box", (0.0, tiers * tier_d * 0.55, tiers * tier_h + 7.0), (length, tiers * tier_d * 1.3, 0.4), (0.85, 0.85, 0.86), casts_shadow=True)]
+            roof = [
+                p.part(
+                    "box",
+                    (0.0, tiers * tier_d * 0.55, tiers * tier_h + 7.0),
+                    (length, tiers * tier_d * 1.3, 0.4),
+                    (0.85, 0.85, 0.86),
+                    casts_shadow=True,
+                )
+            ]
             site.add("canopy", "stand roof", roof, salient=False)
         for i in range(tiers):
-            (ax, ay), (bx, by) = p.origin[:2] + p.rot[:2, :2] @ [-length / 2 + 2, (i + 0.5) * tier_d], p.origin[:2] + p.rot[:2, :2] @ [length / 2 - 2, (i + 0.5) * tier_d]
+            (ax, ay), (bx, by) = (
+                p.origin[:2] + p.rot[:2, :2] @ [-length / 2 + 2, (i + 0.5) * tier_d],
+                p.origin[:2] + p.rot[:2, :2] @ [length / 2 - 2, (i + 0.5) * tier_d],
+            )
             site.paths.append(Span((float(ax), float(ay)), (float(bx), float(by)), width=0.0, z=(i + 1) * tier_h))
     for sx in (-1, 1):
         for sy in (-1, 1):
             x, y = sx * (fl / 2 + 24), sy * (fw / 2 + 24)
             mast = shapes.Placer(x, y, 0.0, 0.0)
-            site.add("light", "floodlight", [mast.part("cylinder", (0.0, 0.0, 22.0), (1.0, 1.0, 44.0), (0.6, 0.6, 0.62)),
-                                             mast.part("box", (0.0, 0.0, 45.0), (6.0, 1.0, 3.0), (1.0, 0.95, 0.85), emissive=3.0, casts_shadow=False)], salient=False)
+            site.add(
+                "light",
+                "floodlight",
+                [
+                    mast.part("cylinder", (0.0, 0.0, 22.0), (1.0, 1.0, 44.0), (0.6, 0.6, 0.62)),
+                    mast.part(
+                        "box", (0.0, 0.0, 45.0), (6.0, 1.0, 3.0), (1.0, 0.95, 0.85), emissive=3.0, casts_shadow=False
+                    ),
+                ],
+                salient=False,
+            )
     screen = shapes.Placer(fl / 2 + 18, 0.0, 14.0, 90.0)
-    site.add("screen", "scoreboard", [screen.part("box", (0.0, 0.0, 4.0), (20.0, 0.6, 8.0), (0.2, 0.4, 0.6), pattern="artwork", emissive=1.5)], salient=False)
+    site.add(
+        "screen",
+        "scoreboard",
+        [screen.part("box", (0.0, 0.0, 4.0), (20.0, 0.6, 8.0), (0.2, 0.4, 0.6), pattern="artwork", emissive=1.5)],
+        salient=False,
+    )
     touchline = Span((-fl / 2, -fw / 2 - 3.5), (fl / 2, -fw / 2 - 3.5), width=2.0, z=0.02)
-    site.floor = [Rect(-fl / 2 - 6, fw / 2 + 1.5, fl / 2 + 6, fw / 2 + 4.5, 0.0), Rect(-fl / 2 - 6, -fw / 2 - 4.5, fl / 2 + 6, -fw / 2 - 1.5, 0.0)]
-    site.perimeter = [Span((fl / 2 + 6, fw / 2 + 6), (-fl / 2 - 6, fw / 2 + 6), normal=(0.0, -1.0)), Span((-fl / 2 - 6, -fw / 2 - 6), (fl / 2 + 6, -fw / 2 - 6), normal=(0.0, 1.0))]
+    site.floor = [
+        Rect(-fl / 2 - 6, fw / 2 + 1.5, fl / 2 + 6, fw / 2 + 4.5, 0.0),
+        Rect(-fl / 2 - 6, -fw / 2 - 4.5, fl / 2 + 6, -fw / 2 - 1.5, 0.0),
+    ]
+    site.perimeter = [
+        Span((fl / 2 + 6, fw / 2 + 6), (-fl / 2 - 6, fw / 2 + 6), normal=(0.0, -1.0)),
+        Span((-fl / 2 - 6, -fw / 2 - 6), (fl / 2 + 6, -fw / 2 - 6), normal=(0.0, 1.0)),
+    ]
     site.center, site.center_radius = (0.0, 0.0, 0.04), 0.0
     ground_zone(site, -fl / 2 + 5, fl / 2 - 5, touchline.a[1], 1.0, 4.0)
     aerial_zone(site, 300.0, 45.0)
@@ -505,5 +826,11 @@ def stadium(site: SiteBuilder) -> None:
     site.focus = (0.0, 0.0, 2.0)
 
 
-OUTDOOR_BUILDERS = {"skyline": skyline, "zoo": zoo, "amusement_park": amusement_park, "open_air": open_air, "stadium": stadium}
+OUTDOOR_BUILDERS = {
+    "skyline": skyline,
+    "zoo": zoo,
+    "amusement_park": amusement_park,
+    "open_air": open_air,
+    "stadium": stadium,
+}
 INDOOR_BUILDERS = {"hospital": hospital, "museum": museum, "interior_hall": interior_hall}

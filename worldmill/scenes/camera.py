@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from worldmill.errors import SceneError
-from worldmill.schemas.plan import CAMERA_MOTIONS, RenderSettings, ScenePlan
 from worldmill.scenes.model import CameraZone, Scene
+from worldmill.schemas.plan import CAMERA_MOTIONS, RenderSettings, ScenePlan
 
 FOV_DEG = {"aerial": 60.0, "ground": 65.0, "interior": 75.0}
 CLEARANCE_M = {"aerial": 8.0, "ground": 0.4, "interior": 0.3}
@@ -56,7 +56,14 @@ class CameraPath:
             "zone": self.zone,
             "fps": self.fps,
             "frames": self.frames,
-            "intrinsics": {"fx": self.fx, "fy": self.fy, "cx": self.cx, "cy": self.cy, "width": self.width, "height": self.height},
+            "intrinsics": {
+                "fx": self.fx,
+                "fy": self.fy,
+                "cx": self.cx,
+                "cy": self.cy,
+                "width": self.width,
+                "height": self.height,
+            },
             "camera_to_world": np.round(self.camera_to_world, 6).tolist(),
         }
 
@@ -68,11 +75,22 @@ class CameraPath:
         try:
             data = json.loads(text)
             intr = data["intrinsics"]
-            return cls(motion=data["motion"], zone=data["zone"], width=int(intr["width"]), height=int(intr["height"]), fx=float(intr["fx"]),
-                       fy=float(intr["fy"]), cx=float(intr["cx"]), cy=float(intr["cy"]), fps=int(data["fps"]),
-                       camera_to_world=np.asarray(data["camera_to_world"], dtype=np.float64))
+            return cls(
+                motion=data["motion"],
+                zone=data["zone"],
+                width=int(intr["width"]),
+                height=int(intr["height"]),
+                fx=float(intr["fx"]),
+                fy=float(intr["fy"]),
+                cx=float(intr["cx"]),
+                cy=float(intr["cy"]),
+                fps=int(data["fps"]),
+                camera_to_world=np.asarray(data["camera_to_world"], dtype=np.float64),
+            )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise SceneError(f"Camera JSON is unreadable: {exc!r}.", fix="write camera files with CameraPath.to_json()") from exc
+            raise SceneError(
+                f"Camera JSON is unreadable: {exc!r}.", fix="write camera files with CameraPath.to_json()"
+            ) from exc
 
 
 def look_at(eyes: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -83,7 +101,9 @@ def look_at(eyes: np.ndarray, targets: np.ndarray) -> np.ndarray:
     right = np.cross(forward, up)
     norm = np.linalg.norm(right, axis=1, keepdims=True)
     if (norm < 1e-6).any():
-        raise SceneError("A camera looks straight up or down; its roll is undefined.", fix="tilt the camera path's target")
+        raise SceneError(
+            "A camera looks straight up or down; its roll is undefined.", fix="tilt the camera path's target"
+        )
     right /= norm
     down = np.cross(forward, right)
     c2w = np.zeros((len(eyes), 4, 4))
@@ -162,7 +182,15 @@ def _rotate_z(v: np.ndarray, angle: np.ndarray) -> np.ndarray:
     return np.stack([c * x - s * y, s * x + c * y, z], axis=-1)
 
 
-def _aerial(zone: CameraZone, focus: np.ndarray, motion: str, t: np.ndarray, height: float, rng: np.random.Generator, lift: float):
+def _aerial(
+    zone: CameraZone,
+    focus: np.ndarray,
+    motion: str,
+    t: np.ndarray,
+    height: float,
+    rng: np.random.Generator,
+    lift: float,
+):
     duration = max(float(t[-1]), 1e-3)
     target = np.array([focus[0], focus[1], min(focus[2], 0.45 * height)])
     h = height + lift
@@ -176,7 +204,9 @@ def _aerial(zone: CameraZone, focus: np.ndarray, motion: str, t: np.ndarray, hei
     if motion == "orbit":
         omega = math.radians(rng.uniform(4.0, 8.0)) * rng.choice([-1.0, 1.0])
         theta = theta0 + omega * t
-        eyes = np.stack([focus[0] + radius * np.cos(theta), focus[1] + radius * np.sin(theta), np.full_like(t, h)], axis=1)
+        eyes = np.stack(
+            [focus[0] + radius * np.cos(theta), focus[1] + radius * np.sin(theta), np.full_like(t, h)], axis=1
+        )
         return eyes, target * ones
     if motion == "glide":
         shift = lateral * rng.uniform(8.0, 15.0) * rng.choice([-1.0, 1.0]) * (t - duration / 2)[:, None]
@@ -195,7 +225,15 @@ def _aerial(zone: CameraZone, focus: np.ndarray, motion: str, t: np.ndarray, hei
     return home * ones, target * ones  # static
 
 
-def _walk(zone: CameraZone, motion: str, t: np.ndarray, height: float, rng: np.random.Generator, attempt: int):
+def _walk(
+    zone: CameraZone,
+    focus: np.ndarray,
+    motion: str,
+    t: np.ndarray,
+    height: float,
+    rng: np.random.Generator,
+    attempt: int,
+):
     duration = max(float(t[-1]), 1e-3)
     axis = np.array([zone.axis[0], zone.axis[1], 0.0])
     across = np.array([-axis[1], axis[0], 0.0])
@@ -209,20 +247,35 @@ def _walk(zone: CameraZone, motion: str, t: np.ndarray, height: float, rng: np.r
     if motion == "flyover":
         z = hi[2]
     direction = 1.0 if (rng.random() < 0.5) ^ (attempt >= len(offsets)) else -1.0
-    speed = {"walkthrough": 1.3, "dolly": 0.8, "glide": 1.0, "orbit": 1.0, "flyover": 1.5}.get(motion, 0.0) * (1.6 if zone.kind == "ground" else 1.0)
+    speed = {"walkthrough": 1.3, "dolly": 0.8, "glide": 1.0, "orbit": 1.0, "flyover": 1.5}.get(motion, 0.0) * (
+        1.6 if zone.kind == "ground" else 1.0
+    )
     travel = min(speed * duration, 0.8 * (s_hi - s_lo))
-    start = rng.uniform(s_lo + 0.5, max(s_hi - travel - 0.5, s_lo + 0.6)) if direction > 0 else rng.uniform(min(s_lo + travel + 0.5, s_hi - 0.6), s_hi - 0.5)
+    start = (
+        rng.uniform(s_lo + 0.5, max(s_hi - travel - 0.5, s_lo + 0.6))
+        if direction > 0
+        else rng.uniform(min(s_lo + travel + 0.5, s_hi - 0.6), s_hi - 0.5)
+    )
     s = start + direction * travel * (t / duration)
     base = centre + across * lateral
     eyes = base[None, :] + axis[None, :] * s[:, None]
     eyes[:, 2] = z
     ahead = axis * direction
+    # outdoors the walkway runs past the venue's subject (enclosures, rides, a fountain, the pitch): turn towards it
+    to_focus = np.zeros_like(eyes)
+    to_focus[:, :2] = focus[None, :2] - eyes[:, :2]
+    reach = np.linalg.norm(to_focus, axis=1, keepdims=True)
+    if zone.kind == "ground" and reach.max() < 90.0 and reach.min() > 3.0:
+        heading = ahead + 0.7 * to_focus / reach
+        heading /= np.linalg.norm(heading, axis=1, keepdims=True)
+    else:
+        heading = np.broadcast_to(ahead, eyes.shape)
     if motion == "walkthrough":
         yaw = math.radians(3.0) * np.sin(2 * math.pi * t / 4.0)
-        look = _rotate_z(np.broadcast_to(ahead, eyes.shape), yaw) + np.array([0.0, 0.0, -0.09])
+        look = _rotate_z(heading, yaw) + np.array([0.0, 0.0, -0.09])
         return eyes, eyes + look
     if motion == "dolly":
-        return eyes, eyes + ahead + np.array([0.0, 0.0, -0.05])
+        return eyes, eyes + heading[:1] + np.array([0.0, 0.0, -0.05])
     if motion == "glide":
         side = across * rng.choice([-1.0, 1.0])
         look = 0.5 * ahead + side + np.array([0.0, 0.0, -0.12])
@@ -230,23 +283,29 @@ def _walk(zone: CameraZone, motion: str, t: np.ndarray, height: float, rng: np.r
     if motion == "orbit":
         side = rng.choice([-1.0, 1.0])
         pivot = base + axis * (start + direction * travel / 2) + across * side * rng.uniform(5.0, 9.0)
-        pivot[2] = max(z - 0.6, 0.8)
+        if zone.kind == "ground" and 6.0 < float(np.linalg.norm(focus[:2] - pivot[:2])) < 60.0:
+            pivot = focus.copy()
+        pivot[2] = max(min(pivot[2], z - 0.3), 0.8)
         return eyes, np.broadcast_to(pivot, eyes.shape).copy()
     if motion == "flyover":
         return eyes, eyes + ahead + np.array([0.0, 0.0, -0.45])
     if motion == "pan":
         sweep = math.radians(rng.uniform(30.0, 45.0)) * rng.choice([-1.0, 1.0])
-        look = _rotate_z(np.broadcast_to(ahead + np.array([0.0, 0.0, -0.06]), eyes.shape), sweep * (t / duration - 0.5))
+        look = _rotate_z(
+            np.broadcast_to(heading[0] + np.array([0.0, 0.0, -0.06]), eyes.shape), sweep * (t / duration - 0.5)
+        )
         first = eyes[:1].repeat(len(t), axis=0)
         return first, first + look
     first = eyes[:1].repeat(len(t), axis=0)  # static
-    return first, first + ahead + np.array([0.0, 0.0, -0.06])
+    return first, first + heading[0] + np.array([0.0, 0.0, -0.06])
 
 
 def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> CameraPath:
     """A smooth path for ``plan.camera_motion`` that keeps clear of every surface for every frame."""
     if plan.camera_motion not in CAMERA_MOTIONS:
-        raise SceneError(f"Plan {plan.sample_id} has camera_motion={plan.camera_motion!r}.", fix=f"use one of {CAMERA_MOTIONS}")
+        raise SceneError(
+            f"Plan {plan.sample_id} has camera_motion={plan.camera_motion!r}.", fix=f"use one of {CAMERA_MOTIONS}"
+        )
     zone = _pick_zone(scene, plan.camera_height_m)
     times = np.arange(settings.frames, dtype=np.float64) / settings.fps
     need = CLEARANCE_M[zone.kind]
@@ -258,14 +317,24 @@ def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> Came
             height = min(max(plan.camera_height_m, zone.lo[2]), zone.hi[2])
             eyes, targets = _aerial(zone, focus, plan.camera_motion, times, height, rng, lift=40.0 * attempt)
         else:
-            eyes, targets = _walk(zone, plan.camera_motion, times, plan.camera_height_m, rng, attempt)
+            eyes, targets = _walk(zone, focus, plan.camera_motion, times, plan.camera_height_m, rng, attempt)
         gaps = clearance(scene, eyes, times)
         worst = float(gaps.min())
         if worst >= need:
             fov = math.radians(FOV_DEG[zone.kind])
             fx = settings.width / 2 / math.tan(fov / 2)
-            return CameraPath(motion=plan.camera_motion, zone=zone.kind, width=settings.width, height=settings.height, fx=fx, fy=fx,
-                              cx=settings.width / 2, cy=settings.height / 2, fps=settings.fps, camera_to_world=look_at(eyes, targets))
+            return CameraPath(
+                motion=plan.camera_motion,
+                zone=zone.kind,
+                width=settings.width,
+                height=settings.height,
+                fx=fx,
+                fy=fx,
+                cx=settings.width / 2,
+                cy=settings.height / 2,
+                fps=settings.fps,
+                camera_to_world=look_at(eyes, targets),
+            )
     raise SceneError(
         f"Scene {scene.sample_id}: no {plan.camera_motion} path in the {zone.kind} zone keeps {need} m from the geometry "
         f"(best attempt came within {worst:.2f} m).",

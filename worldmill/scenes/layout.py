@@ -13,9 +13,9 @@ import math
 import numpy as np
 
 from worldmill.errors import SceneError
-from worldmill.schemas.plan import DecorChoice, ScenePlan
 from worldmill.scenes import shapes
 from worldmill.scenes.model import CameraZone, Primitive, Road, SceneObject, Vec3
+from worldmill.schemas.plan import DecorChoice, ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
 MAX_CLIP_S = 12.0  # moving objects stay clear of keep-outs and on their roads for this long
@@ -73,11 +73,25 @@ def parts_box(parts: list[Primitive] | tuple[Primitive, ...]) -> Box3:
 
 def swept_box(box: Box3, velocity: Vec3, seconds: float = MAX_CLIP_S) -> Box3:
     dx, dy, dz = (v * seconds for v in velocity)
-    return (box[0] + min(dx, 0), box[1] + min(dy, 0), box[2] + min(dz, 0), box[3] + max(dx, 0), box[4] + max(dy, 0), box[5] + max(dz, 0))
+    return (
+        box[0] + min(dx, 0),
+        box[1] + min(dy, 0),
+        box[2] + min(dz, 0),
+        box[3] + max(dx, 0),
+        box[4] + max(dy, 0),
+        box[5] + max(dz, 0),
+    )
 
 
 def boxes_overlap(a: Box3, b: Box3, margin: float = 0.0) -> bool:
-    return a[0] < b[3] + margin and b[0] < a[3] + margin and a[1] < b[4] + margin and b[1] < a[4] + margin and a[2] < b[5] + margin and b[2] < a[5] + margin
+    return (
+        a[0] < b[3] + margin
+        and b[0] < a[3] + margin
+        and a[1] < b[4] + margin
+        and b[1] < a[4] + margin
+        and a[2] < b[5] + margin
+        and b[2] < a[5] + margin
+    )
 
 
 class SiteBuilder:
@@ -108,10 +122,21 @@ class SiteBuilder:
 
     # -- objects ------------------------------------------------------------------------------------------
 
-    def add(self, class_name: str, label: str, parts: list[Primitive], *, velocity: Vec3 = (0.0, 0.0, 0.0), decor: str | None = None,
-            salient: bool | None = None, occupy: bool = False) -> SceneObject:
+    def add(
+        self,
+        class_name: str,
+        label: str,
+        parts: list[Primitive],
+        *,
+        velocity: Vec3 = (0.0, 0.0, 0.0),
+        decor: str | None = None,
+        salient: bool | None = None,
+        occupy: bool = False,
+    ) -> SceneObject:
         if len(self.objects) >= 65535:
-            raise SceneError(f"Scene {self.plan.sample_id} needs more than 65535 objects.", fix="lower the decor counts or densities")
+            raise SceneError(
+                f"Scene {self.plan.sample_id} needs more than 65535 objects.", fix="lower the decor counts or densities"
+            )
         obj = SceneObject(
             instance_id=len(self.objects) + 1,
             class_id=self.classes.id(class_name),
@@ -127,12 +152,33 @@ class SiteBuilder:
             self.occupied.append(parts_box(parts))
         return obj
 
-    def structure(self, class_name: str, label: str, shape: str, center: Vec3, size: Vec3, *, yaw: float = 0.0, pattern: str | None = None,
-                  color: Vec3 | None = None, emissive: float = 0.0, casts_shadow: bool = True, occupy: bool = False) -> SceneObject:
+    def structure(
+        self,
+        class_name: str,
+        label: str,
+        shape: str,
+        center: Vec3,
+        size: Vec3,
+        *,
+        yaw: float = 0.0,
+        pattern: str | None = None,
+        color: Vec3 | None = None,
+        emissive: float = 0.0,
+        casts_shadow: bool = True,
+        occupy: bool = False,
+    ) -> SceneObject:
         """A one-primitive structural object (wall, floor slab, road, building block)."""
         base, default_pattern = shapes.material(class_name)
-        prim = Primitive(shape=shape, center=center, size=size, color=color or shapes.jitter(base, self.rng, 0.08), yaw_deg=yaw,
-                         pattern=pattern or default_pattern, emissive=emissive, casts_shadow=casts_shadow)
+        prim = Primitive(
+            shape=shape,
+            center=center,
+            size=size,
+            color=color or shapes.jitter(base, self.rng, 0.08),
+            yaw_deg=yaw,
+            pattern=pattern or default_pattern,
+            emissive=emissive,
+            casts_shadow=casts_shadow,
+        )
         return self.add(class_name, label, [prim], salient=False, occupy=occupy)
 
     def keep_out(self, box: Box3) -> None:
@@ -172,7 +218,9 @@ def _facing(normal: tuple[float, float]) -> float:
     return math.degrees(math.atan2(normal[1], normal[0])) - 90.0
 
 
-def _candidate(site: SiteBuilder, rule: str, class_name: str, size: Vec3, index: int, group_centers: list[tuple[float, float]]):
+def _candidate(
+    site: SiteBuilder, rule: str, class_name: str, size: Vec3, index: int, group_centers: list[tuple[float, float]]
+):
     """One proposed (x, y, z0, yaw, mounted) for a decor object under ``rule``; None if the site lacks what the rule needs."""
     w, h, d = size
     rng = site.rng
@@ -229,7 +277,10 @@ def _candidate(site: SiteBuilder, rule: str, class_name: str, size: Vec3, index:
             z0 = site.ceiling_z - h if rule == "ceiling" else max(site.ceiling_z - h - 0.6, 2.4)
             return x, y, z0, indoor_axis_yaw, "ceiling"
         return x, y, _floor_z(site, x, y) + site.uniform(3.5, 5.5), site.uniform(0, 360), "overhead"
-    raise SceneError(f"Decor placement {rule!r} is unknown.", fix="use floor, wall, ceiling, grouped, along_path, center, perimeter, scattered or overhead")
+    raise SceneError(
+        f"Decor placement {rule!r} is unknown.",
+        fix="use floor, wall, ceiling, grouped, along_path, center, perimeter, scattered or overhead",
+    )
 
 
 def _floor_z(site: SiteBuilder, x: float, y: float) -> float:
@@ -241,7 +292,7 @@ def _floor_z(site: SiteBuilder, x: float, y: float) -> float:
 
 def place_on_road(site: SiteBuilder, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
     """A moving vehicle on a lane of a random road, on the plan's driving side, clear of keep-outs."""
-    w, h, d = size
+    d = size[2]  # length along the direction of travel
     for _ in range(60):
         road = site.roads[int(site.rng.integers(len(site.roads)))]
         ax, ay = road.start
@@ -264,7 +315,9 @@ def place_on_road(site: SiteBuilder, label: str, size: Vec3, decor: str | None) 
         parts = shapes.kit("vehicle", label, shapes.Placer(x, y, 0.05, yaw), size, site.rng)
         velocity = (hx * speed, hy * speed, 0.0)
         start_box = parts_box(parts)
-        if site.free(swept_box(start_box, velocity), ignore_occupied=True) and not any(boxes_overlap(start_box, v, 1.0) for v in site.vehicles):
+        if site.free(swept_box(start_box, velocity), ignore_occupied=True) and not any(
+            boxes_overlap(start_box, v, 1.0) for v in site.vehicles
+        ):
             site.vehicles.append(start_box)
             return site.add("vehicle", label, parts, velocity=velocity, decor=decor)
     return None
@@ -289,8 +342,17 @@ def place_walker(site: SiteBuilder, label: str, size: Vec3, decor: str | None, *
     return None
 
 
-def place_object(site: SiteBuilder, class_name: str, label: str, rule: str, size: Vec3, *, decor: str | None, index: int = 0,
-                 group_centers: list[tuple[float, float]] | None = None) -> SceneObject | None:
+def place_object(
+    site: SiteBuilder,
+    class_name: str,
+    label: str,
+    rule: str,
+    size: Vec3,
+    *,
+    decor: str | None,
+    index: int = 0,
+    group_centers: list[tuple[float, float]] | None = None,
+) -> SceneObject | None:
     """Place one object by ``rule``; fall back to overlapping others, then to any free floor. None if nowhere fits."""
     if class_name == "vehicle" and site.roads and rule in ("along_path", "scattered", "floor", "grouped"):
         placed = place_on_road(site, label, size, decor)
@@ -317,9 +379,13 @@ def place_object(site: SiteBuilder, class_name: str, label: str, rule: str, size
             if cand is None:
                 break
         x, y, z0, yaw, mounted = cand
-        parts = shapes.kit(class_name, label, shapes.Placer(x, y, z0, yaw), size, site.rng, season=site.plan.season, mounted=mounted)
+        parts = shapes.kit(
+            class_name, label, shapes.Placer(x, y, z0, yaw), size, site.rng, season=site.plan.season, mounted=mounted
+        )
         if mounted == "overhead":  # outdoors, overhead things hang from a pole
-            parts.append(shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22)))
+            parts.append(
+                shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22))
+            )
         box = parts_box(parts)
         if site.free(box, ignore_occupied=ignore):
             site.occupied.append(box)
@@ -336,12 +402,17 @@ def place_outside(site: SiteBuilder, class_name: str, label: str, size: Vec3, *,
         a = site.uniform(0, 2 * math.pi)
         r = radius + 10.0 * (attempt // 20)
         x, y = r * math.cos(a), r * math.sin(a)
-        parts = shapes.kit(class_name, label, shapes.Placer(x, y, 0.0, math.degrees(a) + 90.0), size, site.rng, season=site.plan.season)
+        parts = shapes.kit(
+            class_name, label, shapes.Placer(x, y, 0.0, math.degrees(a) + 90.0), size, site.rng, season=site.plan.season
+        )
         box = parts_box(parts)
         if site.free(box):
             site.occupied.append(box)
             return site.add(class_name, label, parts, decor=decor)
-    raise SceneError(f"Scene {site.plan.sample_id}: no place even outside the site for {label!r} of size {size}.", fix="lower the decor size range in the taxonomy")
+    raise SceneError(
+        f"Scene {site.plan.sample_id}: no place even outside the site for {label!r} of size {size}.",
+        fix="lower the decor size range in the taxonomy",
+    )
 
 
 def realise_decor(site: SiteBuilder) -> None:
@@ -352,7 +423,16 @@ def realise_decor(site: SiteBuilder) -> None:
         centers = [site.point_in(site.pick_rect(site.floor), 2.5) for _ in range(n_groups)] if site.floor else None
         for index in range(choice.count):
             size = decor_size(choice, site.rng)
-            placed = place_object(site, choice.semantic_class, choice.name, choice.placement, size, decor=choice.name, index=index, group_centers=centers)
+            placed = place_object(
+                site,
+                choice.semantic_class,
+                choice.name,
+                choice.placement,
+                size,
+                decor=choice.name,
+                index=index,
+                group_centers=centers,
+            )
             if placed is None:
                 place_outside(site, choice.semantic_class, choice.name, size, decor=choice.name)
 

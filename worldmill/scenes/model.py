@@ -62,7 +62,10 @@ class Primitive:
         if self.pattern not in PATTERNS:
             raise SceneError(f"Primitive pattern {self.pattern!r} is unknown.", fix=f"use one of {PATTERNS}")
         if any(not (s > 0 and math.isfinite(s)) for s in self.size):
-            raise SceneError(f"Primitive size {self.size} has a non-positive or non-finite extent.", fix="give positive sizes in metres")
+            raise SceneError(
+                f"Primitive size {self.size} has a non-positive or non-finite extent.",
+                fix="give positive sizes in metres",
+            )
 
     def rotation(self) -> np.ndarray:
         return rotation_matrix(self.yaw_deg, self.pitch_deg, self.roll_deg)
@@ -90,9 +93,15 @@ class SceneObject:
 
     def __post_init__(self) -> None:
         if not 1 <= self.instance_id <= 65535:
-            raise SceneError(f"Object {self.label!r} has instance id {self.instance_id}.", fix="instance ids run 1..65535 (0 is empty space)")
+            raise SceneError(
+                f"Object {self.label!r} has instance id {self.instance_id}.",
+                fix="instance ids run 1..65535 (0 is empty space)",
+            )
         if not self.parts:
-            raise SceneError(f"Object {self.label!r} (instance {self.instance_id}) has no parts.", fix="give every object at least one primitive")
+            raise SceneError(
+                f"Object {self.label!r} (instance {self.instance_id}) has no parts.",
+                fix="give every object at least one primitive",
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,9 +146,14 @@ class Scene:
     def __post_init__(self) -> None:
         ids = [o.instance_id for o in self.objects]
         if len(set(ids)) != len(ids):
-            raise SceneError(f"Scene {self.sample_id} repeats instance ids.", fix="give each object its own instance id")
+            raise SceneError(
+                f"Scene {self.sample_id} repeats instance ids.", fix="give each object its own instance id"
+            )
         if not self.zones:
-            raise SceneError(f"Scene {self.sample_id} has no camera zone.", fix="every generator must reserve a free zone for the camera")
+            raise SceneError(
+                f"Scene {self.sample_id} has no camera zone.",
+                fix="every generator must reserve a free zone for the camera",
+            )
 
     @property
     def primitive_count(self) -> int:
@@ -151,13 +165,27 @@ class Scene:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (written by hand: ``dataclasses.asdict`` deep-copies every primitive and is slow)."""
         return {
-            "sample_id": self.sample_id, "seed": self.seed, "archetype": self.archetype, "venue": self.venue, "indoor": self.indoor,
-            "driving_side": self.driving_side, "ground_class_id": self.ground_class_id, "focus": list(self.focus),
+            "sample_id": self.sample_id,
+            "seed": self.seed,
+            "archetype": self.archetype,
+            "venue": self.venue,
+            "indoor": self.indoor,
+            "driving_side": self.driving_side,
+            "ground_class_id": self.ground_class_id,
+            "focus": list(self.focus),
             "zones": [{"kind": z.kind, "lo": list(z.lo), "hi": list(z.hi), "axis": list(z.axis)} for z in self.zones],
             "roads": [{"start": list(r.start), "end": list(r.end), "width": r.width} for r in self.roads],
             "objects": [
-                {"instance_id": o.instance_id, "class_id": o.class_id, "class_name": o.class_name, "label": o.label, "velocity": list(o.velocity),
-                 "decor": o.decor, "salient": o.salient, "parts": [{f.name: getattr(p, f.name) for f in _PRIMITIVE_FIELDS} for p in o.parts]}
+                {
+                    "instance_id": o.instance_id,
+                    "class_id": o.class_id,
+                    "class_name": o.class_name,
+                    "label": o.label,
+                    "velocity": list(o.velocity),
+                    "decor": o.decor,
+                    "salient": o.salient,
+                    "parts": [{f.name: getattr(p, f.name) for f in _PRIMITIVE_FIELDS} for p in o.parts],
+                }
                 for o in self.objects
             ],
         }
@@ -174,7 +202,14 @@ class Scene:
                         **o,
                         "velocity": _vec3(o["velocity"], "velocity"),
                         "parts": tuple(
-                            Primitive(**{**p, "center": _vec3(p["center"], "center"), "size": _vec3(p["size"], "size"), "color": _vec3(p["color"], "color")})
+                            Primitive(
+                                **{
+                                    **p,
+                                    "center": _vec3(p["center"], "center"),
+                                    "size": _vec3(p["size"], "size"),
+                                    "color": _vec3(p["color"], "color"),
+                                }
+                            )
                             for p in o["parts"]
                         ),
                     }
@@ -182,9 +217,18 @@ class Scene:
                 for o in data["objects"]
             )
             zones = tuple(
-                CameraZone(kind=z["kind"], lo=_vec3(z["lo"], "lo"), hi=_vec3(z["hi"], "hi"), axis=(float(z["axis"][0]), float(z["axis"][1]))) for z in data["zones"]
+                CameraZone(
+                    kind=z["kind"],
+                    lo=_vec3(z["lo"], "lo"),
+                    hi=_vec3(z["hi"], "hi"),
+                    axis=(float(z["axis"][0]), float(z["axis"][1])),
+                )
+                for z in data["zones"]
             )
-            roads = tuple(Road(start=tuple(r["start"]), end=tuple(r["end"]), width=float(r["width"])) for r in data.get("roads", ()))
+            roads = tuple(
+                Road(start=tuple(r["start"]), end=tuple(r["end"]), width=float(r["width"]))
+                for r in data.get("roads", ())
+            )
             return cls(
                 **{k: v for k, v in data.items() if k not in ("objects", "zones", "roads", "focus")},
                 objects=objects,
@@ -193,7 +237,9 @@ class Scene:
                 focus=_vec3(data["focus"], "focus"),
             )
         except (KeyError, TypeError) as exc:
-            raise SceneError(f"Scene data lacks or mistypes a field: {exc!r}.", fix="write scenes with Scene.to_json()") from exc
+            raise SceneError(
+                f"Scene data lacks or mistypes a field: {exc!r}.", fix="write scenes with Scene.to_json()"
+            ) from exc
 
     @classmethod
     def from_json(cls, text: str) -> Scene:

@@ -56,7 +56,16 @@ CLASS_MATERIALS: dict[str, tuple[Vec3, str]] = {
 }
 DEFAULT_MATERIAL: tuple[Vec3, str] = ((0.5, 0.5, 0.5), "plain")
 
-VIVID = ((0.70, 0.08, 0.06), (0.06, 0.20, 0.60), (0.85, 0.65, 0.05), (0.08, 0.45, 0.15), (0.85, 0.85, 0.85), (0.05, 0.05, 0.06), (0.55, 0.55, 0.58), (0.90, 0.40, 0.05))
+VIVID = (
+    (0.70, 0.08, 0.06),
+    (0.06, 0.20, 0.60),
+    (0.85, 0.65, 0.05),
+    (0.08, 0.45, 0.15),
+    (0.85, 0.85, 0.85),
+    (0.05, 0.05, 0.06),
+    (0.55, 0.55, 0.58),
+    (0.90, 0.40, 0.05),
+)
 SKIN = ((0.62, 0.45, 0.35), (0.45, 0.30, 0.20), (0.30, 0.20, 0.13), (0.70, 0.55, 0.45))
 
 
@@ -77,8 +86,20 @@ class Placer:
         self.yaw = yaw_deg
         self.rot = rotation_matrix(yaw_deg)
 
-    def part(self, shape: str, local_center: Vec3, size: Vec3, color: Vec3, *, pattern: str = "plain", emissive: float = 0.0,
-             pitch: float = 0.0, roll: float = 0.0, yaw: float = 0.0, casts_shadow: bool = True) -> Primitive:
+    def part(
+        self,
+        shape: str,
+        local_center: Vec3,
+        size: Vec3,
+        color: Vec3,
+        *,
+        pattern: str = "plain",
+        emissive: float = 0.0,
+        pitch: float = 0.0,
+        roll: float = 0.0,
+        yaw: float = 0.0,
+        casts_shadow: bool = True,
+    ) -> Primitive:
         c = self.origin + self.rot @ np.asarray(local_center, dtype=float)
         return Primitive(
             shape=shape,
@@ -95,7 +116,11 @@ class Placer:
 
 
 def person(p: Placer, height: float, rng: np.random.Generator) -> list[Primitive]:
-    shirt, trousers, skin = VIVID[rng.integers(len(VIVID))], jitter((0.15, 0.15, 0.22), rng, 0.4), SKIN[rng.integers(len(SKIN))]
+    shirt, trousers, skin = (
+        VIVID[rng.integers(len(VIVID))],
+        jitter((0.15, 0.15, 0.22), rng, 0.4),
+        SKIN[rng.integers(len(SKIN))],
+    )
     w = 0.26 * height
     return [
         p.part("box", (0.0, 0.0, 0.235 * height), (w * 0.8, w * 0.5, 0.47 * height), trousers),
@@ -128,13 +153,24 @@ def animal(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, la
     body_h = 0.4 * h
     parts = [p.part("sphere", (0.0, 0.0, leg_h + body_h / 2), (w, d, body_h), coat)]
     neck_up = 0.25 * h if "giraffe" not in label else 0.45 * h
-    parts.append(p.part("sphere", (0.0, 0.5 * d, leg_h + body_h * 0.6 + neck_up * 0.5), (0.45 * w, 0.35 * d, 0.3 * h), coat))
+    parts.append(
+        p.part("sphere", (0.0, 0.5 * d, leg_h + body_h * 0.6 + neck_up * 0.5), (0.45 * w, 0.35 * d, 0.3 * h), coat)
+    )
     for sx, sy in ((-0.3, -0.3), (0.3, -0.3), (-0.3, 0.3), (0.3, 0.3)):
-        parts.append(p.part("cylinder", (sx * w, sy * d, leg_h / 2 + 0.02), (0.14 * w, 0.14 * w, leg_h + 0.04), jitter(coat, rng, 0.1)))
+        parts.append(
+            p.part(
+                "cylinder",
+                (sx * w, sy * d, leg_h / 2 + 0.02),
+                (0.14 * w, 0.14 * w, leg_h + 0.04),
+                jitter(coat, rng, 0.1),
+            )
+        )
     return parts
 
 
-def tree(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, season: str, label: str = "") -> list[Primitive]:
+def tree(
+    p: Placer, w: float, h: float, d: float, rng: np.random.Generator, season: str, label: str = ""
+) -> list[Primitive]:
     leaf = jitter(material("vegetation")[0], rng, 0.25)
     if season == "autumn":
         leaf = jitter((0.55, 0.28, 0.05), rng, 0.25)
@@ -144,26 +180,62 @@ def tree(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, seas
         shape = "box" if ("hedge" in label or "bed" in label or "lawn" in label) else "sphere"
         return [p.part(shape, (0.0, 0.0, h / 2), (w, d, h), leaf, pattern="foliage")]
     trunk_h = 0.45 * h if "palm" not in label else 0.85 * h
-    crown = [p.part("sphere", (0.0, 0.0, trunk_h + (h - trunk_h) / 2), (w, d, max(h - trunk_h, 0.5) * 1.1), leaf, pattern="foliage")]
-    return [p.part("cylinder", (0.0, 0.0, trunk_h / 2), (0.1 * w + 0.1, 0.1 * w + 0.1, trunk_h), (0.25, 0.17, 0.10))] + crown
+    crown = [
+        p.part(
+            "sphere",
+            (0.0, 0.0, trunk_h + (h - trunk_h) / 2),
+            (w, d, max(h - trunk_h, 0.5) * 1.1),
+            leaf,
+            pattern="foliage",
+        )
+    ]
+    return [
+        p.part("cylinder", (0.0, 0.0, trunk_h / 2), (0.1 * w + 0.1, 0.1 * w + 0.1, trunk_h), (0.25, 0.17, 0.10))
+    ] + crown
 
 
 def lamp(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, on_ceiling: bool) -> list[Primitive]:
     glow = (1.0, 0.92, 0.75)
     if on_ceiling:
-        return [p.part("box" if w > 1.5 * d or d > 1.5 * w else "cylinder", (0.0, 0.0, h / 2), (w, d, h), glow, emissive=3.0, casts_shadow=False)]
+        return [
+            p.part(
+                "box" if w > 1.5 * d or d > 1.5 * w else "cylinder",
+                (0.0, 0.0, h / 2),
+                (w, d, h),
+                glow,
+                emissive=3.0,
+                casts_shadow=False,
+            )
+        ]
     pole = min(w, d) * 0.2 + 0.05
     return [
         p.part("cylinder", (0.0, 0.0, h * 0.45), (pole, pole, h * 0.9), (0.12, 0.12, 0.13)),
-        p.part("sphere", (0.0, 0.0, h * 0.93), (max(w, 0.3), max(d, 0.3), max(0.14 * h, 0.25)), glow, emissive=3.0, casts_shadow=False),
+        p.part(
+            "sphere",
+            (0.0, 0.0, h * 0.93),
+            (max(w, 0.3), max(d, 0.3), max(0.14 * h, 0.25)),
+            glow,
+            emissive=3.0,
+            casts_shadow=False,
+        ),
     ]
 
 
-def seating(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, colour: Vec3, label: str = "") -> list[Primitive]:
+def seating(
+    p: Placer, w: float, h: float, d: float, rng: np.random.Generator, colour: Vec3, label: str = ""
+) -> list[Primitive]:
     if any(k in label for k in ("stand", "grandstand", "tier", "bleacher")):
         steps = 4
-        return [p.part("box", (0.0, (i - steps / 2 + 0.5) * d / steps, (i + 1) * h / steps / 2), (w, d / steps, (i + 1) * h / steps), colour, pattern="stripes")
-                for i in range(steps)]
+        return [
+            p.part(
+                "box",
+                (0.0, (i - steps / 2 + 0.5) * d / steps, (i + 1) * h / steps / 2),
+                (w, d / steps, (i + 1) * h / steps),
+                colour,
+                pattern="stripes",
+            )
+            for i in range(steps)
+        ]
     seat_h = min(0.45, 0.5 * h)
     return [
         p.part("box", (0.0, 0.0, seat_h / 2), (w, d, seat_h), colour),
@@ -175,7 +247,12 @@ def table(p: Placer, w: float, h: float, d: float, colour: Vec3) -> list[Primiti
     top = min(0.06, 0.2 * h)
     return [
         p.part("box", (0.0, 0.0, h - top / 2), (w, d, top), colour),
-        p.part("cylinder", (0.0, 0.0, (h - top) / 2), (0.15 * min(w, d) + 0.05, 0.15 * min(w, d) + 0.05, h - top), (0.2, 0.2, 0.2)),
+        p.part(
+            "cylinder",
+            (0.0, 0.0, (h - top) / 2),
+            (0.15 * min(w, d) + 0.05, 0.15 * min(w, d) + 0.05, h - top),
+            (0.2, 0.2, 0.2),
+        ),
     ]
 
 
@@ -208,7 +285,13 @@ def plant_pot(p: Placer, w: float, h: float, d: float, rng: np.random.Generator)
     pot = 0.4 * h
     return [
         p.part("cylinder", (0.0, 0.0, pot / 2), (w * 0.7, d * 0.7, pot), jitter(material("plant_pot")[0], rng)),
-        p.part("sphere", (0.0, 0.0, pot + (h - pot) / 2), (w, d, h - pot), jitter((0.12, 0.35, 0.1), rng), pattern="foliage"),
+        p.part(
+            "sphere",
+            (0.0, 0.0, pot + (h - pot) / 2),
+            (w, d, h - pot),
+            jitter((0.12, 0.35, 0.1), rng),
+            pattern="foliage",
+        ),
     ]
 
 
@@ -239,7 +322,16 @@ def ferris_wheel(p: Placer, w: float, h: float, d: float, colour: Vec3) -> list[
     """A wheel in the local x-z plane: rim segments and gondolas on a circle, spokes, two legs."""
     radius = 0.45 * min(w, h)
     hub_z = h - radius - 0.05 * h
-    parts = [p.part("cylinder", (0.0, 0.0, hub_z), (radius * 0.12, radius * 0.12, d * 0.6), (0.3, 0.3, 0.32), pitch=90.0, yaw=90.0)]
+    parts = [
+        p.part(
+            "cylinder",
+            (0.0, 0.0, hub_z),
+            (radius * 0.12, radius * 0.12, d * 0.6),
+            (0.3, 0.3, 0.32),
+            pitch=90.0,
+            yaw=90.0,
+        )
+    ]
     n = 16
     seg = 2 * math.pi * radius / n * 1.05
     for i in range(n):
@@ -249,9 +341,25 @@ def ferris_wheel(p: Placer, w: float, h: float, d: float, colour: Vec3) -> list[
         if i % 2 == 0:
             parts.append(p.part("box", (x, 0.0, z - 0.8), (1.2, 1.0, 1.2), VIVID[i % len(VIVID)]))
         if i % 4 == 0:
-            parts.append(p.part("box", (x / 2, 0.0, (hub_z + z) / 2), (radius, 0.15, 0.15), (0.75, 0.75, 0.78), pitch=-math.degrees(a)))
+            parts.append(
+                p.part(
+                    "box",
+                    (x / 2, 0.0, (hub_z + z) / 2),
+                    (radius, 0.15, 0.15),
+                    (0.75, 0.75, 0.78),
+                    pitch=-math.degrees(a),
+                )
+            )
     for sx in (-1, 1):
-        parts.append(p.part("box", (sx * radius * 0.35, 0.0, hub_z / 2), (0.4, 0.4, hub_z * 1.08), (0.75, 0.75, 0.78), pitch=-sx * 18.0))
+        parts.append(
+            p.part(
+                "box",
+                (sx * radius * 0.35, 0.0, hub_z / 2),
+                (0.4, 0.4, hub_z * 1.08),
+                (0.75, 0.75, 0.78),
+                pitch=-sx * 18.0,
+            )
+        )
     return parts
 
 
@@ -264,7 +372,15 @@ def carousel(p: Placer, w: float, h: float, d: float, colour: Vec3) -> list[Prim
     ]
     for i in range(8):
         a = 2 * math.pi * i / 8
-        parts.append(p.part("box", (0.35 * r * math.cos(a), 0.35 * r * math.sin(a), 1.0), (0.3, 0.9, 0.8), VIVID[i % len(VIVID)], yaw=math.degrees(a)))
+        parts.append(
+            p.part(
+                "box",
+                (0.35 * r * math.cos(a), 0.35 * r * math.sin(a), 1.0),
+                (0.3, 0.9, 0.8),
+                VIVID[i % len(VIVID)],
+                yaw=math.degrees(a),
+            )
+        )
     return parts
 
 
@@ -277,7 +393,15 @@ def coaster(p: Placer, w: float, h: float, d: float, colour: Vec3) -> list[Primi
     for i in range(n):
         dx, dz = xs[i + 1] - xs[i], zs[i + 1] - zs[i]
         length = math.hypot(dx, dz)
-        parts.append(p.part("box", ((xs[i] + xs[i + 1]) / 2, 0.0, (zs[i] + zs[i + 1]) / 2), (length * 1.02, 1.6, 0.35), colour, pitch=-math.degrees(math.atan2(dz, dx))))
+        parts.append(
+            p.part(
+                "box",
+                ((xs[i] + xs[i + 1]) / 2, 0.0, (zs[i] + zs[i + 1]) / 2),
+                (length * 1.02, 1.6, 0.35),
+                colour,
+                pitch=-math.degrees(math.atan2(dz, dx)),
+            )
+        )
         parts.append(p.part("cylinder", (xs[i], 0.0, zs[i] / 2), (0.35, 0.35, zs[i]), (0.7, 0.7, 0.72)))
     return parts
 
@@ -301,12 +425,22 @@ def ride(p: Placer, w: float, h: float, d: float, colour: Vec3, label: str) -> l
     return carousel(p, w, h, d, colour)
 
 
-def panel(p: Placer, w: float, h: float, d: float, colour: Vec3, pattern: str, emissive: float = 0.0, z_from: float = 0.0) -> list[Primitive]:
+def panel(
+    p: Placer, w: float, h: float, d: float, colour: Vec3, pattern: str, emissive: float = 0.0, z_from: float = 0.0
+) -> list[Primitive]:
     return [p.part("box", (0.0, 0.0, z_from + h / 2), (w, d, h), colour, pattern=pattern, emissive=emissive)]
 
 
-def kit(class_name: str, label: str, p: Placer, size_whd: Vec3, rng: np.random.Generator, *, season: str = "summer",
-        mounted: str = "floor") -> list[Primitive]:
+def kit(
+    class_name: str,
+    label: str,
+    p: Placer,
+    size_whd: Vec3,
+    rng: np.random.Generator,
+    *,
+    season: str = "summer",
+    mounted: str = "floor",
+) -> list[Primitive]:
     """Parts for one object of ``class_name`` (a label keyword may pick a variant: 'bus', 'palm', 'ferris wheel')."""
     w, h, d = size_whd
     label = label.lower()
@@ -350,7 +484,8 @@ def kit(class_name: str, label: str, p: Placer, size_whd: Vec3, rng: np.random.G
         if mounted == "floor" and h > 1.2 and d < 0.5:  # a sign board on two legs
             board = min(h * 0.5, 1.5)
             return panel(p, w, board, d, colour, "artwork", z_from=h - board) + [
-                p.part("box", (sx * w * 0.4, 0.0, (h - board) / 2), (0.08, 0.08, h - board), (0.3, 0.3, 0.3)) for sx in (-1, 1)
+                p.part("box", (sx * w * 0.4, 0.0, (h - board) / 2), (0.08, 0.08, h - board), (0.3, 0.3, 0.3))
+                for sx in (-1, 1)
             ]
         return panel(p, w, h, d, colour, "artwork", emissive=0.4)
     if class_name == "medical_equipment":
