@@ -11,6 +11,7 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("WORLDMILL_LAKE_URI", str(tmp_path / "lake"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("WORLDMILL_TAXONOMY_DIR", "")
+    monkeypatch.setenv("WORLDMILL_SITES", "")
     monkeypatch.setenv("WORLDMILL_MIN_POPULATION", "1000000")
     monkeypatch.setenv("WORLDMILL_GENERATOR", "procedural")
     monkeypatch.setenv("WORLDMILL_GENERATOR_OPTIONS", "{}")

@@ -158,3 +158,13 @@ def test_gpu_tags_attach_to_a_dagster_asset():
     tag = node.definition.tags["dagster-k8s/config"]  # Dagster stores structured tags as JSON text
     assert json.loads(tag)["container_config"]["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert node.definition.pool == "gpu"
+
+
+def test_loading_the_gpu_resource_and_diffusion_assets_does_not_import_torch():
+    """The code location imports these; torch (~2 s) loads only when a backend or a memory figure needs it."""
+    import subprocess
+
+    modules = "worldmill.resources.gpu, worldmill.generation.diffusion, worldmill.export, worldmill.assets.diffusion"
+    probe = f"import sys, {modules}; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"

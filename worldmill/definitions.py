@@ -23,7 +23,7 @@ from worldmill.sensors.lake import lake_maintenance_job, lake_maintenance_schedu
 def resources() -> dict:
     """Resources as deployed: every setting from an environment variable (defaults in worldmill/settings.py)."""
     return {
-        "lake": LakeResource(uri=EnvVar("WORLDMILL_LAKE_URI")),
+        "lake": LakeResource(uri=EnvVar("WORLDMILL_LAKE_URI"), sites_file=EnvVar("WORLDMILL_SITES")),
         "taxonomy_source": TaxonomyResource(
             extra_dir=EnvVar("WORLDMILL_TAXONOMY_DIR"), min_population=EnvVar.int("WORLDMILL_MIN_POPULATION")
         ),

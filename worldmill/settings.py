@@ -10,6 +10,7 @@ from collections.abc import MutableMapping
 
 DEFAULTS: dict[str, str] = {
     "WORLDMILL_LAKE_URI": ".worldmill/lake",  # a path, or s3:// gs:// abfs:// az:// URI
+    "WORLDMILL_SITES": "",  # optional sites file: several lakes on several clouds, cells routed by continent
     "WORLDMILL_TAXONOMY_DIR": "",  # optional overlay with extra venues.yaml / cities.yaml
     "WORLDMILL_MIN_POPULATION": "1000000",  # cities at or above this population become cells
     "WORLDMILL_GENERATOR": "procedural",  # footage backend (see worldmill.generation.BACKENDS)

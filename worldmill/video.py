@@ -98,7 +98,8 @@ class VideoWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._temp = _temp_path(self.path)
         try:
-            self._container = av.open(str(self._temp), "w", format=container_format)
+            # bitexact: no random segment ids or dates in the container, so the same frames give the same bytes
+            self._container = av.open(str(self._temp), "w", format=container_format, options={"fflags": "+bitexact"})
             self._stream = self._container.add_stream(codec, rate=Fraction(fps, 1))
             self._stream.width, self._stream.height, self._stream.pix_fmt = width, height, pix_fmt
             self._stream.options = options

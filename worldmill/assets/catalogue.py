@@ -11,8 +11,9 @@ from worldmill.resources import LakeResource
 @at_edge
 def catalogue(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """The published index: every clip of the cell with its prompt, labels and curation verdict."""
-    rows = stages.catalogue_rows(lake.catalogue, context.partition_key)
-    write = lake.catalogue.upsert(rows)
+    site = lake.for_cell(context.partition_key)
+    rows = stages.catalogue_rows(site.catalogue, context.partition_key)
+    write = site.catalogue.upsert(rows)
     return MaterializeResult(
         metadata={
             "clips": len(rows),

@@ -21,16 +21,17 @@ def clips(
     gpu: GPUResource,
 ) -> MaterializeResult:
     """Footage made from each sample's conditions by the configured generator backend."""
+    site = lake.for_cell(context.partition_key)
     tax = taxonomy_source.load()
-    rows = stages.round_prompts(lake.catalogue, context.partition_key, prompts_round(context))
-    conds = stages.round_conditions(lake.catalogue, context.partition_key, [r.sample_id for r in rows])
+    rows = stages.round_prompts(site.catalogue, context.partition_key, prompts_round(context))
+    conds = stages.round_conditions(site.catalogue, context.partition_key, [r.sample_id for r in rows])
     backend = generator.generator()
     made = stages.produce_clips(
-        rows, conds, tax.cell(context.partition_key), backend, lake.blobs, render.settings(), tax.classes,
+        rows, conds, tax.cell(context.partition_key), backend, site.blobs, render.settings(), tax.classes,
         device_slot=gpu.claim if backend.name != "procedural" else nullcontext,
     )
-    write = lake.catalogue.upsert(made)
-    sheet = lake.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")
+    write = site.catalogue.upsert(made)
+    sheet = site.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")
     return MaterializeResult(
         metadata={
             "clips": len(made),

@@ -11,11 +11,12 @@ from worldmill.resources import LakeResource, RenderResource
 @at_edge
 def conditions(context: AssetExecutionContext, lake: LakeResource, render: RenderResource) -> MaterializeResult:
     """Each sample's scene rendered along its camera path into Cosmos-Transfer control videos."""
-    rows = stages.round_prompts(lake.catalogue, context.partition_key, prompts_round(context))
+    site = lake.for_cell(context.partition_key)
+    rows = stages.round_prompts(site.catalogue, context.partition_key, prompts_round(context))
     made = stages.produce_conditions(
-        rows, render.settings(), lake.blobs, workers=render.worker_count(), device=render.device
+        rows, render.settings(), site.blobs, workers=render.worker_count(), device=render.device
     )
-    write = lake.catalogue.upsert(made)
+    write = site.catalogue.upsert(made)
     frames = sum(c.frames for c in made)
     seconds = sum(c.scene_s + c.render_s + c.encode_s for c in made)
     return MaterializeResult(

@@ -42,14 +42,15 @@ class CaptionsConfig(Config):
 @at_edge
 def captions(context: AssetExecutionContext, config: CaptionsConfig, lake: LakeResource) -> MaterializeResult:
     """Exact captions of the cell's clips from their scene graph, camera path and plan."""
+    site = lake.for_cell(context.partition_key)
     key = context.partition_key.replace("'", "''")
     where = f"cell_key = '{key}'"
-    if not config.recaption and lake.catalogue.exists("captions"):
+    if not config.recaption and site.catalogue.exists("captions"):
         where += " AND clip_id NOT IN (SELECT clip_id FROM captions)"
-    clips = [ClipRow(**r) for r in lake.catalogue.sql(f"SELECT * FROM clips WHERE {where} ORDER BY clip_id").to_dicts()]
+    clips = [ClipRow(**r) for r in site.catalogue.sql(f"SELECT * FROM clips WHERE {where} ORDER BY clip_id").to_dicts()]
     vlm = load_local_vlm(config.vlm_path) if config.vlm_path else None
-    rows, failed = caption_clips(clips, lake.blobs, vlm)
-    write = lake.catalogue.upsert(rows, record_type=CaptionRow)
+    rows, failed = caption_clips(clips, site.blobs, vlm)
+    write = site.catalogue.upsert(rows, record_type=CaptionRow)
     return MaterializeResult(metadata={
         "captioned": len(rows), "failed": len(failed), "table_version": write.version,
         "failures": MetadataValue.json(failed), "example": MetadataValue.md(rows[0].caption if rows else "(none)"),

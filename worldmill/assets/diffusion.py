@@ -11,6 +11,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, MaterializeResult, PipesSubprocessClient, asset
 
 from worldmill.assets._edge import at_edge
+from worldmill.curation.guardrail import apply_guardrail
 from worldmill.export import build_transfer1_command, clip_row_for, export_cosmos_transfer1, read_transfer1_results
 from worldmill.export.transfer1_run import DEFAULT_TRANSFER1_COMMAND
 from worldmill.lake.blobs import sha256_file
@@ -53,15 +54,22 @@ def cosmos_transfer1_clips(
     rows = []
     for result in results:
         key = result.row["rgb_path"].rsplit("/", 2)[0] + "/cosmos-transfer1/rgb.mp4"
+        guard = apply_guardrail(result.video_path)  # never publish unblurred faces
+        rgb_hash = sha256_file(result.video_path)
         lake.blobs.publish_file(result.video_path, key)
-        rows.append(clip_row_for(result, key, sha256_file(result.video_path), seconds / max(len(results), 1), version=config.generator_version))
-    write = lake.catalogue.upsert(rows) if rows else None
+        rows.append(
+            clip_row_for(
+                result, key, rgb_hash, seconds / len(results),
+                guardrail=guard.detector, faces_blurred=guard.faces, version=config.generator_version,
+            )
+        )
     reported = invocation.get_materialize_result().metadata or {}
-    return MaterializeResult(
-        metadata={
-            **reported,
-            "clips_registered": len(rows),
-            "export_dir": str(export.out_dir),
-            "table_version": write.version if write else -1,
-        }
-    )
+    metadata = {
+        **reported,
+        "clips_registered": len(rows),
+        "faces_blurred": sum(row.faces_blurred for row in rows),
+        "export_dir": str(export.out_dir),
+    }
+    if rows:
+        metadata["table_version"] = lake.catalogue.upsert(rows).version
+    return MaterializeResult(metadata=metadata)

@@ -14,7 +14,7 @@ class FederatedRoundConfig(Config):
 
     rounds: int = 2
     strategy: str = "fedavg"
-    min_sites: int = 0  # 0: every site must take part in every round
+    min_sites: int | None = None  # None: every site must take part in every round
     local_steps: int = 30
     seed: int = 0
     sites_json: str = ""
@@ -37,7 +37,7 @@ def federated_round(context: AssetExecutionContext, config: FederatedRoundConfig
         sites,
         registry=registry,
         strategy=config.strategy,
-        min_sites=config.min_sites or None,
+        min_sites=config.min_sites,
         seed=config.seed,
         local_steps=config.local_steps,
     )

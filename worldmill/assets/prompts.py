@@ -24,10 +24,11 @@ def prompts(
     generator: GeneratorResource,
 ) -> MaterializeResult:
     """Seeded scene plans and world-construction prompts for the cell's next round of clips."""
+    site = lake.for_cell(context.partition_key)
     cell = taxonomy_source.load().cell(context.partition_key)
-    round_ = config.round or stages.next_round(lake.catalogue, cell.key, generator.backend)
+    round_ = config.round or stages.next_round(site.catalogue, cell.key, generator.backend)
     rows = stages.prompt_rows(cell, round_, render.clips_per_cell)
-    write = lake.catalogue.upsert(rows)
+    write = site.catalogue.upsert(rows)
     return MaterializeResult(
         metadata={
             "round": round_,

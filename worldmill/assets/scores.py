@@ -19,9 +19,10 @@ class ScoresConfig(Config):
 @at_edge
 def scores(context: AssetExecutionContext, config: ScoresConfig, lake: LakeResource) -> MaterializeResult:
     """Quality, controllability and dedup signatures of each clip of the cell not yet scored."""
-    todo = unscored_clips(lake.catalogue, context.partition_key, rescore=config.rescore)
-    rows = score_clips(todo, lake.blobs, thresholds_from(config.thresholds))
-    write = lake.catalogue.upsert(rows, record_type=ScoreRow)
+    site = lake.for_cell(context.partition_key)
+    todo = unscored_clips(site.catalogue, context.partition_key, rescore=config.rescore)
+    rows = score_clips(todo, site.blobs, thresholds_from(config.thresholds))
+    write = site.catalogue.upsert(rows, record_type=ScoreRow)
     counts = {s: sum(r.status == s for r in rows) for s in ("pass", "fail", "error")}
     reasons = sorted({r.reason for r in rows if r.reason})[:10]
     return MaterializeResult(

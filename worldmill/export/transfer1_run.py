@@ -80,8 +80,20 @@ def read_transfer1_results(export_dir: Path, outputs_dir: Path) -> list[Transfer
     return results
 
 
-def clip_row_for(result: Transfer1Result, rgb_path: str, rgb_sha256: str, seconds: float, *, version: str = "transfer1-7b") -> ClipRow:
-    """The catalogue row of a Transfer1 clip, labels copied from the catalogue row it was exported from."""
+def clip_row_for(
+    result: Transfer1Result,
+    rgb_path: str,
+    rgb_sha256: str,
+    seconds: float,
+    *,
+    guardrail: str,
+    faces_blurred: int,
+    version: str = "transfer1-7b",
+) -> ClipRow:
+    """The catalogue row of a Transfer1 clip, labels copied from the catalogue row it was exported from.
+
+    ``guardrail`` and ``faces_blurred`` come from the face guardrail the caller ran on the file before hashing and
+    publishing it (``worldmill.curation.guardrail.apply_guardrail``)."""
     from worldmill import video
 
     if result.video_path is None:
@@ -114,6 +126,8 @@ def clip_row_for(result: Transfer1Result, rgb_path: str, rgb_sha256: str, second
         weather=row["weather"],
         rgb_sha256=rgb_sha256,
         conditions_sha256=row.get("conditions_sha256") or "",
+        guardrail=guardrail,
+        faces_blurred=faces_blurred,
         generate_s=seconds,
         created_at=utcnow(),
     )

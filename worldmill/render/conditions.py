@@ -132,12 +132,13 @@ def write_conditions(
     fps: int,
     *,
     prompt: str | None = None,
-    encode_threads: int = 0,
+    encode_threads: int = 1,
     weights: np.ndarray | None = None,
 ) -> dict[str, Path]:
     """Write the condition files of one sample into ``out_dir`` (replacing it); returns file name → path.
 
     ``weights`` overrides the default spatiotemporal control maps (float [4, T, H, W], vis/edge/depth/seg).
+    Encoders run single-threaded by default so that the files are byte-identical however many workers render.
     """
     out_dir = Path(out_dir)
     if passes.instance.max(initial=0) > 65535:

@@ -79,7 +79,7 @@ def render_sample(
     *,
     device: str = "cpu",
     prompt: str | None = None,
-    encode_threads: int = 0,
+    encode_threads: int = 1,
 ) -> SampleRenderResult:
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.conditions import write_conditions

@@ -23,14 +23,14 @@ from dagster import (
     sensor,
 )
 
-from worldmill.lake.commands import maintain, open_lake
+from worldmill.lake.commands import maintain
 from worldmill.lake.maintenance import needs_maintenance
 from worldmill.resources.lake import LakeResource
 
 
 @op(description="Compact / z-order / checkpoint / vacuum each table of each site as its statistics require.")
 def lake_maintenance_op(context: OpExecutionContext, lake: LakeResource) -> Output[int]:
-    target = open_lake(lake.uri)
+    target = lake.lake
     rows = maintain(target)
     for row in rows:
         context.log.info(f"{row['site']}/{row['table_name']}: {row['action']} {row['status']} - {row['reason']}")
@@ -67,7 +67,7 @@ def lake_maintenance_schedule() -> RunRequest:
 @sensor(job=lake_maintenance_job, minimum_interval_seconds=900, default_status=DefaultSensorStatus.RUNNING)
 def lake_maintenance_sensor(context: SensorEvaluationContext, lake: LakeResource) -> RunRequest | SkipReason:
     """Requests a maintenance run when any table's plan is non-empty (one run per distinct table state)."""
-    target = open_lake(lake.uri)
+    target = lake.lake
     due = {}
     for site in target.sites:
         for table, actions in needs_maintenance(target.catalogue(site)).items():

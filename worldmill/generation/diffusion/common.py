@@ -1,17 +1,22 @@
-"""What every diffusion backend does after denoising: guardrail, encode, and record how the clip was made."""
+"""What every diffusion backend shares: the ``generate`` steps around denoising, then the Cosmos guardrail
+(when configured), encoding, and the record of how the clip was made. Faces are blurred later, by the clips
+stage, before the clip is published."""
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from worldmill.generation.base import GeneratedClip, GenerationRequest
+from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
+from worldmill.generation.diffusion.conditions import ConditionSet, load_conditions
 from worldmill.generation.diffusion.guardrail import GuardrailResult, run_guardrail
 
 DEFAULT_NEGATIVE_PROMPT = (
@@ -30,8 +35,7 @@ class GenerationReport:
     diffused_frames: int  # frames that went through the denoiser
     denoising_steps: int  # scheduler steps summed over diffused frames
     steps_per_output_frame: float
-    guardrail: str
-    faces_pixelated: int
+    guardrail: str  # "cosmos-guardrail" when it ran in the backend, else "none" (faces: see ClipRow.guardrail)
     blocked: bool
     seconds: float
     device: str
@@ -58,17 +62,17 @@ def finish_clip(
     guardrail_mode: str,
     report_fields: dict[str, Any],
     seconds: float,
+    guardrail_dir: str | None = None,
 ) -> tuple[GeneratedClip, GenerationReport]:
-    """Guardrail the frames, write ``request.out_path`` (H.264) and its report, return the clip record."""
+    """Run the Cosmos guardrail if configured, write ``request.out_path`` (H.264) and its report, return the clip."""
     from worldmill import video
 
-    safe, guard = run_guardrail(frames, guardrail_mode)
+    safe, guard = run_guardrail(frames, guardrail_mode, guardrail_dir)
     request.out_path.parent.mkdir(parents=True, exist_ok=True)
     video.write_rgb(request.out_path, safe, fps)
     report = GenerationReport(
         frames=int(safe.shape[0]),
         guardrail=guard.name,
-        faces_pixelated=guard.faces_pixelated,
         blocked=guard.blocked,
         seconds=round(seconds, 4),
         **report_fields,
@@ -85,4 +89,60 @@ def finish_clip(
     return clip, report
 
 
-__all__ = ["DEFAULT_NEGATIVE_PROMPT", "GenerationReport", "GuardrailResult", "finish_clip", "report_path", "write_json_atomic"]
+class DiffusionGenerator(Generator):
+    """One ``generate`` for the diffusion backends: load, read the conditions, upsample the prompt, denoise
+    (``denoise``, per backend), then ``finish_clip``. ``config`` carries modalities, prompt_upsampler_dir,
+    guardrail and guardrail_dir; ``denoise`` adds the scheduler steps it runs to ``denoising_steps``."""
+
+    config: Any
+    pipe: Any
+    denoising_steps: int
+
+    @abc.abstractmethod
+    def denoise(self, conditions: ConditionSet, seed: int) -> np.ndarray:
+        """uint8 [T, H, W, 3] footage for the whole clip."""
+
+    def report_extra(self) -> dict[str, Any]:
+        """Backend-specific facts for the clip's ``generation.json``."""
+        return {"modalities": list(self.config.modalities)}
+
+    def generate(self, request: GenerationRequest) -> GeneratedClip:
+        from worldmill.generation.diffusion.prompt_upsampler import maybe_upsample
+
+        started = time.perf_counter()
+        self.load()
+        conditions = load_conditions(request.conditions_dir, self.config.modalities, fps=request.settings.fps)
+        prompt = maybe_upsample(request.prompt or conditions.prompt, request.seed, self.config.prompt_upsampler_dir)
+        conditions = dataclasses.replace(conditions, prompt=prompt)
+        steps_before = self.denoising_steps
+        frames = self.denoise(conditions, request.seed)
+        steps = self.denoising_steps - steps_before
+        clip, _ = finish_clip(
+            request,
+            frames,
+            request.settings.fps,
+            guardrail_mode=self.config.guardrail,
+            guardrail_dir=self.config.guardrail_dir,
+            seconds=time.perf_counter() - started,
+            report_fields={
+                "backend": self.name,
+                "version": self.version,
+                "diffused_frames": conditions.frames,
+                "denoising_steps": steps,
+                "steps_per_output_frame": steps / conditions.frames,
+                "device": str(self.pipe._execution_device),
+                "extra": self.report_extra(),
+            },
+        )
+        return clip
+
+
+__all__ = [
+    "DEFAULT_NEGATIVE_PROMPT",
+    "DiffusionGenerator",
+    "GenerationReport",
+    "GuardrailResult",
+    "finish_clip",
+    "report_path",
+    "write_json_atomic",
+]

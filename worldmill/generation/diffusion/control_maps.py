@@ -2,17 +2,20 @@
 
 Each branch's residuals are multiplied by its map w_i (resized to the residual's size); where the maps sum to
 more than 1 at a location they are divided by that sum, so the fused control never exceeds one full branch.
+``fuse_weights`` is numpy only; torch is imported where a tensor is touched, so exports need no torch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from worldmill.errors import GenerationError
+
+if TYPE_CHECKING:
+    import torch
 
 
 def fuse_weights(maps: Mapping[str, np.ndarray], scales: Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
@@ -38,6 +41,8 @@ def fuse_weights(maps: Mapping[str, np.ndarray], scales: Mapping[str, float] | N
 
 def resize_map(weight: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """[B, H, W] map to [B, 1, h, w] by area averaging (the mean weight over the pixels a residual cell covers)."""
+    import torch.nn.functional as F
+
     if tuple(weight.shape[-2:]) == tuple(size):
         return weight[:, None]
     return F.interpolate(weight[:, None].float(), size=size, mode="area").to(weight.dtype)

@@ -7,23 +7,21 @@ import numpy as np
 import torch
 
 from worldmill.errors import ConfigError, GenerationError
-from worldmill.generation.diffusion.cosmos_transfer import (
-    COSMOS_NEGATIVE_PROMPT,
-    install_torchvision_standin,
-    make_safety_checker,
-)
+from worldmill.generation.diffusion.cosmos_transfer import COSMOS_NEGATIVE_PROMPT, install_torchvision_standin
 from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
+from worldmill.generation.diffusion.guardrail import make_safety_checker
 from worldmill.generation.diffusion.weights import check_weights_dir, cosmos_predict_layout
 
 
-def load_cosmos_predict(weights_dir: str | None, settings: DeviceSettings, guardrail: str = "auto"):
+def load_cosmos_predict(weights_dir: str | None, settings: DeviceSettings, guardrail: str = "auto", guardrail_dir: str | None = None):
+    """The Predict2.5 pipeline from local files; the Cosmos guardrail only from a local ``guardrail_dir``."""
     from diffusers import Cosmos2_5_PredictBasePipeline
 
     install_torchvision_standin()
     root = check_weights_dir(weights_dir, cosmos_predict_layout(), backend="cosmos-predict2.5")
     try:
         pipe = Cosmos2_5_PredictBasePipeline.from_pretrained(
-            root / "predict", safety_checker=make_safety_checker(guardrail), dtype=settings.torch_dtype(), local_files_only=True
+            root / "predict", safety_checker=make_safety_checker(guardrail, guardrail_dir), dtype=settings.torch_dtype(), local_files_only=True
         )
     except (OSError, ValueError) as exc:
         raise GenerationError(f"{root / 'predict'} is not a loadable Cosmos-Predict2.5 folder: {exc}", fix="copy the diffusers weights there") from exc

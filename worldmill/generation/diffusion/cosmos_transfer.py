@@ -15,7 +15,6 @@ that shows as a jump at chunk seams.
 from __future__ import annotations
 
 import dataclasses
-import time
 import types
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,12 +24,11 @@ import torch
 import torch.nn.functional as F
 
 from worldmill.errors import ConfigError, GenerationError
-from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
-from worldmill.generation.diffusion.common import finish_clip
-from worldmill.generation.diffusion.conditions import ConditionSet, load_conditions, require_modalities
+from worldmill.generation.diffusion.common import DiffusionGenerator
+from worldmill.generation.diffusion.conditions import ConditionSet, require_modalities
 from worldmill.generation.diffusion.control_maps import fuse_weights
 from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
-from worldmill.generation.diffusion.guardrail import cosmos_guardrail_installed
+from worldmill.generation.diffusion.guardrail import check_guardrail_settings, make_safety_checker
 from worldmill.generation.diffusion.weights import check_weights_dir, cosmos_transfer_layout
 
 COSMOS_NEGATIVE_PROMPT = (
@@ -60,28 +58,6 @@ def install_torchvision_standin() -> None:
             module.transforms = standin
 
 
-class PassThroughSafetyChecker:
-    """Stands in for ``cosmos_guardrail.CosmosSafetyChecker`` inside the pipeline when it is not installed;
-    worldmill's own guardrail (face blur) then runs on the output, and the clip's report says so."""
-
-    def to(self, *args: Any, **kwargs: Any) -> PassThroughSafetyChecker:
-        return self
-
-    def check_text_safety(self, prompt: str) -> bool:
-        return True
-
-    def check_video_safety(self, frames: np.ndarray) -> np.ndarray:
-        return frames
-
-
-def make_safety_checker(guardrail: str):
-    if guardrail in ("auto", "cosmos") and cosmos_guardrail_installed():
-        from cosmos_guardrail import CosmosSafetyChecker
-
-        return CosmosSafetyChecker()
-    return PassThroughSafetyChecker()
-
-
 @dataclasses.dataclass(frozen=True)
 class CosmosTransferConfig:
     weights_dir: str | None = None  # local: base/ (diffusers Cosmos2_5_TransferPipeline) + controlnet/{modality}/
@@ -96,12 +72,14 @@ class CosmosTransferConfig:
     shared_noise: bool = True
     negative_prompt: str = COSMOS_NEGATIVE_PROMPT
     max_sequence_length: int = 512
-    guardrail: str = "auto"
+    guardrail: str = "auto"  # auto | cosmos | off: the Cosmos guardrail in the pipeline (see guardrail.py)
+    guardrail_dir: str | None = None  # local Cosmos guardrail checkpoint; without it no backend guardrail runs
     prompt_upsampler_dir: str | None = None  # local causal LM that rewrites prompts (off when None)
     device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
 
     def __post_init__(self) -> None:
         require_modalities(self.modalities)
+        check_guardrail_settings(self.guardrail, self.guardrail_dir)
         if self.num_ar_conditional_frames >= self.num_frames_per_chunk:
             raise ConfigError(
                 f"num_ar_conditional_frames={self.num_ar_conditional_frames} must be below num_frames_per_chunk={self.num_frames_per_chunk}.",
@@ -115,7 +93,9 @@ class CosmosTransferConfig:
         return config_from_options(cls, "cosmos-transfer2.5", config)
 
 
-def load_cosmos_transfer(weights_dir: str | None, modalities: Sequence[str], settings: DeviceSettings, guardrail: str = "auto"):
+def load_cosmos_transfer(
+    weights_dir: str | None, modalities: Sequence[str], settings: DeviceSettings, guardrail: str = "auto", guardrail_dir: str | None = None
+):
     """(pipeline, ControlNets in modality order) from local files only."""
     from diffusers import Cosmos2_5_TransferPipeline, CosmosControlNetModel
 
@@ -125,7 +105,7 @@ def load_cosmos_transfer(weights_dir: str | None, modalities: Sequence[str], set
     try:
         nets = [CosmosControlNetModel.from_pretrained(root / "controlnet" / m, dtype=dtype, local_files_only=True) for m in modalities]
         pipe = Cosmos2_5_TransferPipeline.from_pretrained(
-            root / "base", controlnet=nets[0], safety_checker=make_safety_checker(guardrail), dtype=dtype, local_files_only=True
+            root / "base", controlnet=nets[0], safety_checker=make_safety_checker(guardrail, guardrail_dir), dtype=dtype, local_files_only=True
         )
     except (OSError, ValueError) as exc:
         raise GenerationError(
@@ -297,7 +277,7 @@ def transfer_multi_control(
     return (frames_np, final_latents) if return_latents else frames_np
 
 
-class CosmosTransferGenerator(Generator):
+class CosmosTransferGenerator(DiffusionGenerator):
     """``cosmos-transfer2.5``: Cosmos-Transfer2.5 with one ControlNet per modality and Transfer1-style maps."""
 
     name = "cosmos-transfer2.5"
@@ -314,7 +294,7 @@ class CosmosTransferGenerator(Generator):
     def load(self) -> None:
         if self.pipe is None:
             self.pipe, self.controlnets = load_cosmos_transfer(
-                self.config.weights_dir, self.config.modalities, self.config.device, self.config.guardrail
+                self.config.weights_dir, self.config.modalities, self.config.device, self.config.guardrail, self.config.guardrail_dir
             )
 
     def fused_maps(self, conditions: ConditionSet) -> list[np.ndarray]:
@@ -339,27 +319,11 @@ class CosmosTransferGenerator(Generator):
         self.denoising_steps += cfg.steps * chunks
         return np.clip(frames * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
-    def generate(self, request: GenerationRequest) -> GeneratedClip:
-        started = time.perf_counter()
-        self.load()
-        conditions = load_conditions(request.conditions_dir, self.config.modalities, fps=request.settings.fps)
-        from worldmill.generation.diffusion.prompt_upsampler import maybe_upsample
+    def denoise(self, conditions: ConditionSet, seed: int) -> np.ndarray:
+        return self.transfer(conditions, seed)
 
-        prompt = maybe_upsample(request.prompt or conditions.prompt, request.seed, self.config.prompt_upsampler_dir)
-        conditions = dataclasses.replace(conditions, prompt=prompt)
-        before = self.denoising_steps
-        frames = self.transfer(conditions, request.seed)
-        steps = self.denoising_steps - before
-        clip, _ = finish_clip(
-            request, frames, request.settings.fps, guardrail_mode=self.config.guardrail,
-            seconds=time.perf_counter() - started,
-            report_fields={
-                "backend": self.name, "version": self.version, "diffused_frames": conditions.frames,
-                "denoising_steps": steps, "steps_per_output_frame": steps / conditions.frames,
-                "device": str(self.pipe._execution_device),
-                "extra": {"modalities": list(self.config.modalities), "chunk_frames": self.config.num_frames_per_chunk,
-                          "conditional_frames": self.config.num_ar_conditional_frames, "shared_noise": self.config.shared_noise,
-                          "pipeline_safety_checker": type(self.pipe.safety_checker).__name__},
-            },
-        )
-        return clip
+    def report_extra(self) -> dict[str, Any]:
+        cfg = self.config
+        return {"modalities": list(cfg.modalities), "chunk_frames": cfg.num_frames_per_chunk,
+                "conditional_frames": cfg.num_ar_conditional_frames, "shared_noise": cfg.shared_noise,
+                "pipeline_safety_checker": type(self.pipe.safety_checker).__name__}

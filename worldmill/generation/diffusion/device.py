@@ -1,6 +1,7 @@
 """Where and how a diffusion backend runs: device, dtype, offloading, memory figures.
 
 Plain settings (no Dagster): ``worldmill.resources.gpu.GPUResource`` builds them from run configuration.
+torch is imported inside the functions that need it, so loading the code location does not import it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import resource
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
-
-import torch
+from typing import TYPE_CHECKING, Literal
 
 from worldmill.errors import ConfigError, GenerationError
 
+if TYPE_CHECKING:
+    import torch
+
 Offload = Literal["none", "model", "sequential"]
-DTYPES: dict[str, torch.dtype] = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+DTYPES: dict[str, str] = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}  # setting -> torch attribute
 OFFLOADS: tuple[str, ...] = ("none", "model", "sequential")
 
 
@@ -38,6 +40,8 @@ class DeviceSettings:
             raise ConfigError(f"device={self.device!r} is not supported.", fix="use 'auto', 'cpu', 'cuda' or 'cuda:N'")
 
     def torch_device(self) -> torch.device:
+        import torch
+
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         if self.device.startswith("cuda") and not torch.cuda.is_available():
@@ -48,10 +52,12 @@ class DeviceSettings:
         return torch.device(self.device)
 
     def torch_dtype(self) -> torch.dtype:
+        import torch
+
         if self.dtype != "auto":
             if self.dtype == "fp16" and self.torch_device().type == "cpu":
                 raise ConfigError("dtype='fp16' on CPU is not supported by most kernels.", fix="use 'fp32' or 'bf16' on CPU")
-            return DTYPES[self.dtype]
+            return getattr(torch, DTYPES[self.dtype])
         return torch.bfloat16 if self.torch_device().type == "cuda" else torch.float32
 
 
@@ -90,6 +96,8 @@ class MemoryReport:
 
 def memory_report(device: torch.device) -> MemoryReport:
     if device.type == "cuda":
+        import torch
+
         index = device.index if device.index is not None else torch.cuda.current_device()
         return MemoryReport(
             device=torch.cuda.get_device_name(index),
@@ -106,6 +114,8 @@ def memory_report(device: torch.device) -> MemoryReport:
 
 def reset_peak_memory(device: torch.device) -> None:
     if device.type == "cuda":
+        import torch
+
         torch.cuda.reset_peak_memory_stats(device)
 
 
@@ -151,6 +161,8 @@ class DevicePool:
 @contextlib.contextmanager
 def torch_threads(count: int) -> Iterator[None]:
     """Run a block with ``count`` torch CPU threads (tiny models on shared cores are fastest on one)."""
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(count)
     try:

@@ -8,7 +8,6 @@ keyframe propagation (``worldmill.generation.propagation``).
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,11 @@ import numpy as np
 import torch
 
 from worldmill.errors import ConfigError, GenerationError
-from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
-from worldmill.generation.diffusion.common import DEFAULT_NEGATIVE_PROMPT, finish_clip
-from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, load_conditions, require_modalities
+from worldmill.generation.diffusion.common import DEFAULT_NEGATIVE_PROMPT, DiffusionGenerator
+from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, require_modalities
 from worldmill.generation.diffusion.control_maps import ResidualMapHook, attach_map_hooks, fuse_weights
 from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
+from worldmill.generation.diffusion.guardrail import check_guardrail_settings
 from worldmill.generation.diffusion.weights import check_weights_dir, sd_multicontrol_layout
 
 SCHEDULERS: tuple[str, ...] = ("unipc", "lcm", "ddim", "euler")
@@ -48,12 +47,14 @@ class SDMultiControlConfig:
     guidance_scale: float = 5.0
     negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
     frames_per_batch: int = 8
-    guardrail: str = "auto"
+    guardrail: str = "auto"  # auto | cosmos | off: the Cosmos guardrail on the output (see guardrail.py)
+    guardrail_dir: str | None = None  # local Cosmos guardrail checkpoint; without it no backend guardrail runs
     prompt_upsampler_dir: str | None = None  # local causal LM that rewrites prompts (off when None)
     device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
 
     def __post_init__(self) -> None:
         require_modalities(self.modalities)
+        check_guardrail_settings(self.guardrail, self.guardrail_dir)
         if self.scheduler not in SCHEDULERS:
             raise ConfigError(f"scheduler={self.scheduler!r} is not supported.", fix=f"use one of {SCHEDULERS}")
         for name in ("steps", "frames_per_batch"):
@@ -118,7 +119,7 @@ def load_sd_multicontrol_pipeline(weights_dir: str | Path | None, modalities: Se
     return place_pipeline(pipe, settings)
 
 
-class SDMultiControlGenerator(Generator):
+class SDMultiControlGenerator(DiffusionGenerator):
     """``sd-multicontrolnet``: per-frame SD with one ControlNet per modality and Transfer1-style maps."""
 
     name = "sd-multicontrolnet"
@@ -223,32 +224,9 @@ class SDMultiControlGenerator(Generator):
             self.denoising_steps += cfg.steps * n
         return out
 
-    # -- Generator -------------------------------------------------------------------------------------
-    def generate(self, request: GenerationRequest) -> GeneratedClip:
-        started = time.perf_counter()
-        self.load()
-        conditions = load_conditions(request.conditions_dir, self.config.modalities, fps=request.settings.fps)
-        from worldmill.generation.diffusion.prompt_upsampler import maybe_upsample
+    # -- DiffusionGenerator ----------------------------------------------------------------------------
+    def denoise(self, conditions: ConditionSet, seed: int) -> np.ndarray:
+        return self.diffuse(conditions, range(conditions.frames), seed)
 
-        prompt = maybe_upsample(request.prompt or conditions.prompt, request.seed, self.config.prompt_upsampler_dir)
-        conditions = dataclasses.replace(conditions, prompt=prompt)
-        steps_before = self.denoising_steps
-        frames = self.diffuse(conditions, range(conditions.frames), request.seed)
-        steps = self.denoising_steps - steps_before
-        clip, _ = finish_clip(
-            request,
-            frames,
-            request.settings.fps,
-            guardrail_mode=self.config.guardrail,
-            seconds=time.perf_counter() - started,
-            report_fields={
-                "backend": self.name,
-                "version": self.version,
-                "diffused_frames": conditions.frames,
-                "denoising_steps": steps,
-                "steps_per_output_frame": steps / conditions.frames,
-                "device": str(self.pipe._execution_device),
-                "extra": {"scheduler": self.config.scheduler, "modalities": list(self.config.modalities)},
-            },
-        )
-        return clip
+    def report_extra(self) -> dict[str, Any]:
+        return {"scheduler": self.config.scheduler, "modalities": list(self.config.modalities)}

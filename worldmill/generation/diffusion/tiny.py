@@ -205,13 +205,14 @@ def tiny_cosmos_transformer(img_context: bool):
 
 def tiny_cosmos_transfer(modalities: Sequence[str], seed: int = 0):
     """(``Cosmos2_5_TransferPipeline``, ControlNets in modality order): tiny random transformer, ControlNets,
-    Wan VAE and Qwen2.5-VL text encoder; a pass-through safety checker (worldmill's guardrail runs after)."""
+    Wan VAE and Qwen2.5-VL text encoder; a pass-through safety checker (no Cosmos guardrail configured)."""
     import tempfile
 
     from diffusers import AutoencoderKLWan, Cosmos2_5_TransferPipeline, UniPCMultistepScheduler
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2Tokenizer
 
-    from worldmill.generation.diffusion.cosmos_transfer import PassThroughSafetyChecker, install_torchvision_standin
+    from worldmill.generation.diffusion.cosmos_transfer import install_torchvision_standin
+    from worldmill.generation.diffusion.guardrail import PassThroughSafetyChecker
 
     install_torchvision_standin()
     torch.manual_seed(seed)
