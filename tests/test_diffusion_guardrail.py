@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.machinery
 import sys
 import types
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ FRAMES = np.full((3, 8, 8, 3), 200, np.uint8)
 
 
 class FakeChecker:
-    built: list[tuple[str, bool]] = []  # (checkpoint_id, hub offline at construction)
+    built: ClassVar[list[tuple[str, bool]]] = []  # (checkpoint_id, hub offline at construction)
     verdict = "pass"  # "pass" | "block" | "darken"
 
     def __init__(self, checkpoint_id: str = "nvidia/Cosmos-1.0-Guardrail"):

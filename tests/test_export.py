@@ -34,12 +34,13 @@ FAKE_TRANSFER1 = textwrap.dedent(
     import argparse, json, os, shutil
     p = argparse.ArgumentParser()
     p.add_argument("--controlnet_specs"); p.add_argument("--batch_input_path"); p.add_argument("--video_save_folder")
+    p.add_argument("--output_video")  # copy this file as every output instead of the input
     a, _ = p.parse_known_args()
     json.load(open(a.controlnet_specs))
     for i, line in enumerate(open(a.batch_input_path)):
         entry = json.loads(line)
         os.makedirs(f"{a.video_save_folder}/video_{i}", exist_ok=True)
-        shutil.copyfile(entry["visual_input"], f"{a.video_save_folder}/video_{i}/output.mp4")
+        shutil.copyfile(a.output_video or entry["visual_input"], f"{a.video_save_folder}/video_{i}/output.mp4")
     print("made", i + 1)
     """
 )
@@ -149,27 +150,59 @@ def test_results_map_back_by_batch_line(lake, tmp_path):
     assert command[command.index("--num_gpus") + 1] == "8"
 
 
-def test_pipes_run_registers_transfer1_clips(lake, tmp_path):
+def run_fake_transfer1(catalogue, tmp_path, *extra_args: str, where: str | None = None):
     from dagster import PipesSubprocessClient, materialize
 
     from worldmill.assets.diffusion import cosmos_transfer1_clips
     from worldmill.resources import LakeResource
 
-    catalogue, _ = lake
     script = tmp_path / "fake_transfer1.py"
     script.write_text(FAKE_TRANSFER1)
-    command = [sys.executable, str(script), "--controlnet_specs", "{specs}", "--batch_input_path", "{batch}", "--video_save_folder", "{outputs}"]
-    result = materialize(
+    command = [sys.executable, str(script), "--controlnet_specs", "{specs}", "--batch_input_path", "{batch}",
+               "--video_save_folder", "{outputs}", *extra_args]
+    return materialize(
         [cosmos_transfer1_clips],
         resources={"lake": LakeResource(uri=catalogue.root_uri), "pipes_subprocess_client": PipesSubprocessClient()},
         run_config={"ops": {"cosmos_transfer1_clips": {"config": {
             "export_dir": str(tmp_path / "export"), "outputs_dir": str(tmp_path / "outputs"), "command": command,
+            "where": where,
         }}}},
     )
+
+
+def test_pipes_run_registers_transfer1_clips(lake, tmp_path):
+    from worldmill.curation.guardrail import DETECTOR
+
+    catalogue, _ = lake
+    result = run_fake_transfer1(catalogue, tmp_path)
     assert result.success
-    clips = catalogue.sql("SELECT clip_id, generator, frames, rgb_path FROM clips ORDER BY clip_id").to_dicts()
-    assert [c["generator"] for c in clips] == ["cosmos-transfer1", "cosmos-transfer1"]
-    assert all(c["frames"] == 4 for c in clips)
+    clips = catalogue.sql(
+        "SELECT clip_id, generator, frames, rgb_path, guardrail, faces_blurred FROM clips WHERE generator = 'cosmos-transfer1' ORDER BY clip_id"
+    ).to_dicts()
+    assert len(clips) == 2 and all(c["frames"] == 4 for c in clips)
+    assert all(c["guardrail"] == DETECTOR and c["faces_blurred"] == 0 for c in clips)
     assert all((tmp_path / "lake" / "footage" / c["rgb_path"]).is_file() for c in clips)
     metadata = result.asset_materializations_for_node("cosmos_transfer1_clips")[0].metadata
     assert metadata["clips_made"].value == 2 and metadata["clips_registered"].value == 2
+    assert metadata["table_version"].value == catalogue.version("clips")
+
+
+def test_pipes_run_blurs_faces_before_hashing_and_publishing(lake, tmp_path):
+    from test_guardrail import clip_with_face
+
+    from worldmill.curation.guardrail import detect_faces
+    from worldmill.lake.blobs import sha256_file
+
+    catalogue, _ = lake
+    face_video = video.write_rgb(tmp_path / "face.mp4", clip_with_face(frames=6), fps=24)
+    assert detect_faces(video.read_frames(face_video)[0])
+    result = run_fake_transfer1(catalogue, tmp_path, "--output_video", str(face_video), where="venue = 'museum'")
+    assert result.success
+    clips = catalogue.sql("SELECT rgb_path, rgb_sha256, faces_blurred FROM clips WHERE generator = 'cosmos-transfer1'").to_dicts()
+    assert len(clips) == 1
+    for clip in clips:
+        published = tmp_path / "lake" / "footage" / clip["rgb_path"]
+        assert clip["faces_blurred"] > 0 and clip["rgb_sha256"] == sha256_file(published)
+        assert not any(detect_faces(frame) for frame in video.read_frames(published))
+    metadata = result.asset_materializations_for_node("cosmos_transfer1_clips")[0].metadata
+    assert metadata["faces_blurred"].value == sum(c["faces_blurred"] for c in clips)

@@ -514,3 +514,10 @@ def test_federate_runs_every_site_of_the_lake_and_registers_on_the_default_site(
     )
     assert seen["registry"].catalogue.root_uri == str((tmp_path / "us").resolve())
     assert seen["registry"].weights.root_uri.endswith("/us/models")
+
+
+def test_the_round_config_defaults_to_every_site_without_a_sentinel():
+    from worldmill.assets.federated import FederatedRoundConfig
+
+    assert FederatedRoundConfig().min_sites is None  # None: every site; 0 is no longer a stand-in for it
+    assert FederatedRoundConfig(min_sites=2).min_sites == 2

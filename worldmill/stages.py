@@ -29,7 +29,7 @@ from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.schemas.records import CatalogueRow, ClipRow, ConditionRow, PromptRow, utcnow
 from worldmill.schemas.taxonomy import Cell
 from worldmill.taxonomy.classes import SemanticClasses
-from worldmill.video import read_frames, read_gray16
+from worldmill.video import read_frames
 
 _SAFE_KEY = re.compile(r"^[a-z0-9_-]+$")
 MODALITIES = ("vis", "edge", "depth", "seg")
@@ -149,7 +149,7 @@ def produce_conditions(
                     fps=settings.fps,
                     modalities=list(MODALITIES),
                     object_count=result.object_count,
-                    triangle_count=result.triangle_count,
+                    primitive_count=result.primitive_count,
                     files_sha256=files_hash,
                     scene_s=result.scene_s,
                     render_s=result.render_s,
@@ -167,7 +167,7 @@ def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path, cl
     """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview)."""
     sheet = contact_sheet(
         read_frames(rgb_path),
-        read_gray16(conditions_dir / "depth.mkv").astype("float32") / 1000.0,
+        read_frames(conditions_dir / "depth.mp4"),
         read_frames(conditions_dir / "seg.mp4"),
         read_frames(conditions_dir / "edge.mp4")[..., 0],
         read_frames(conditions_dir / "vis.mp4"),

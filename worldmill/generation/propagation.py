@@ -414,6 +414,7 @@ class KeyframeGenerator(Generator):
             frames,
             request.settings.fps,
             guardrail_mode=guardrail,
+            guardrail_dir=getattr(getattr(self.diffuser, "config", None), "guardrail_dir", None),
             seconds=time.perf_counter() - started,
             report_fields={
                 "backend": self.name,

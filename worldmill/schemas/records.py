@@ -155,7 +155,7 @@ class ConditionRow(Record):
     fps: int
     modalities: list[str]
     object_count: int
-    triangle_count: int
+    primitive_count: int  # analytic boxes, cylinders and spheres ray-cast by the renderer
     files_sha256: str
     scene_s: float
     render_s: float
