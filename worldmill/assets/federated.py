@@ -25,13 +25,14 @@ class FederatedRoundConfig(Config):
 def federated_round(context: AssetExecutionContext, config: FederatedRoundConfig, lake: LakeResource) -> Output:
     """Trains the world model where the footage lives (one Flower SuperNode per site) and registers it."""
     from worldmill.federated import Registry, SiteSpec, run_federation
+    from worldmill.federated.sites import sites_from_config
 
     sites = (
         [SiteSpec(s["name"], s["root_uri"]) for s in json.loads(config.sites_json)]
         if config.sites_json
-        else [SiteSpec("lake", lake.uri)]
+        else sites_from_config(lake.lake.config)  # one SuperNode per catalogue site
     )
-    registry = Registry.at(lake.uri)
+    registry = Registry.at(lake.lake.config.sites[lake.home_site].root)
     result = run_federation(
         config.rounds,
         sites,
