@@ -28,10 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from worldmill import video
 from worldmill.render import (
     RenderPool,
+    choose_depth_unit,
     control_maps,
     depth_colours,
-    depth_millimetres,
     edges,
+    encode_depth,
     render,
     render_samples,
     vis,
@@ -73,7 +74,7 @@ def encoders(out: Path, passes, edge: np.ndarray, blurred: np.ndarray, classes, 
         ("encode: input.mp4", partial(video.write_rgb, out / "input.mp4", passes.rgb, fps, crf=16, threads=1)),
         (
             "encode: depth.mkv (FFV1)",
-            partial(video.write_gray16, out / "depth.mkv", depth_millimetres(passes.depth), fps),
+            lambda: video.write_gray16(out / "depth.mkv", encode_depth(passes.depth, choose_depth_unit(passes.depth)), fps),
         ),
         (
             "encode: depth.mp4 (+ turbo colours)",

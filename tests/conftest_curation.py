@@ -6,6 +6,7 @@ Imported explicitly by tests/test_curation*.py, tests/test_dedup*.py and tests/t
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import cv2
@@ -14,6 +15,7 @@ from conftest_lake import clip_row, prompt_row
 
 from worldmill.curation.guardrail import DETECTOR
 from worldmill.lake import Catalogue, LocalBlobStore
+from worldmill.render.conditions import depth_camera_fields
 from worldmill.schemas.records import ClipRow, PromptRow
 from worldmill.taxonomy.classes import SemanticClasses
 from worldmill.video import write_gray16, write_rgb
@@ -34,10 +36,11 @@ def panning_clip(seed: int = 0, frames: int = 16, step: int = 2, size: int = SIZ
 
 
 def write_conditions(folder: Path, frames: np.ndarray) -> None:
-    """The condition files score_clip reads: input.mp4, depth.mkv (mm), seg.mp4 (class colours)."""
+    """The condition files score_clip reads: input.mp4, depth.mkv (mm) + camera.json, seg.mp4 (class colours)."""
     t, h, w = frames.shape[:3]
     write_rgb(folder / "input.mp4", frames, fps=24)
     write_gray16(folder / "depth.mkv", np.tile(np.linspace(1000, 40000, w, dtype=np.uint16)[None, None], (t, h, 1)))
+    (folder / "camera.json").write_text(json.dumps(depth_camera_fields(0.001)))
     classes = SemanticClasses.load()
     seg = np.zeros((t, h, w), np.uint8)
     seg[:, h // 2 :] = classes.id("building")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from worldmill.errors import ConfigError
 from worldmill.metrics import QualityThresholds, measure_quality, score_clip
 from worldmill.metrics import controllability as ctl
 from worldmill.metrics import quality as q
+from worldmill.render.conditions import depth_camera_fields
 from worldmill.video import write_gray16, write_rgb
 
 SIZE = 128
@@ -152,6 +155,7 @@ def test_controllability_against_the_rendered_conditions_is_perfect(tmp_path, go
     write_rgb(cond / "input.mp4", frames, fps=24)
     depth_mm = np.tile(np.linspace(1000, 40000, SIZE, dtype=np.uint16)[None, :, None], (len(frames), 1, SIZE))
     write_gray16(cond / "depth.mkv", depth_mm)
+    (cond / "camera.json").write_text(json.dumps(depth_camera_fields(0.001)))
     seg = np.zeros((len(frames), SIZE, SIZE), np.uint8)
     seg[:, SIZE // 2 :] = SemanticClasses.load().id("building")
     write_rgb(cond / "seg.mp4", SemanticClasses.load().colorize(seg), fps=24)

@@ -17,10 +17,12 @@ from worldmill.render import (
     CONDITION_FILES,
     ControlWeightPolicy,
     RenderPool,
+    choose_depth_unit,
     contact_sheet,
     control_maps,
-    depth_millimetres,
+    decode_depth,
     edges,
+    encode_depth,
     foreground_mask,
     normalise_weights,
     render,
@@ -252,7 +254,9 @@ def test_write_conditions_writes_every_file_atomically_and_losslessly(tmp_path, 
     out = tmp_path / "footage" / plan.sample_id
     files = write_conditions(out, scene, path, plan, passes, classes, SETTINGS.fps, prompt="A zoo at noon.")
     assert set(files) == set(CONDITION_FILES) | {"prompt.txt"}
-    np.testing.assert_array_equal(video.read_gray16(files["depth.mkv"]), depth_millimetres(passes.depth))
+    depth_unit_m = json.loads(files["camera.json"].read_text())["depth_unit_m"]
+    assert depth_unit_m == choose_depth_unit(passes.depth)
+    np.testing.assert_array_equal(video.read_gray16(files["depth.mkv"]), encode_depth(passes.depth, depth_unit_m))
     np.testing.assert_array_equal(video.read_gray16(files["instance.mkv"]), passes.instance.astype(np.uint16))
     assert (classes.decode(video.read_frames(files["seg.mp4"])) == passes.seg).mean() > 0.9
     for name in ("input.mp4", "depth.mp4", "seg.mp4", "edge.mp4", "vis.mp4"):
@@ -276,9 +280,28 @@ def test_write_conditions_writes_every_file_atomically_and_losslessly(tmp_path, 
     assert loaded.frames == 8 and loaded.camera.width == 64 and set(loaded.weights) == {"vis", "edge", "depth", "seg"}
 
 
-def test_depth_millimetres_encodes_sky_and_saturation():
+def test_depth_encoding_keeps_sky_and_saturation_apart_in_any_unit():
     depth = np.array([[[np.inf, 0.0001, 1.25, 65.535, 70.0]]], dtype=np.float32)
-    assert depth_millimetres(depth).tolist() == [[[0, 1, 1250, 65535, 65535]]]
+    assert encode_depth(depth, 0.001).tolist() == [[[0, 1, 1250, 65535, 65535]]]
+    assert encode_depth(depth, 0.01).tolist() == [[[0, 1, 125, 6554, 7000]]]
+    back = decode_depth(encode_depth(depth, 0.01), 0.01)
+    assert back.dtype == np.float32 and np.isinf(back[0, 0, 0])
+    np.testing.assert_allclose(back[0, 0, 1:], [0.01, 1.25, 65.54, 70.0], rtol=1e-6)
+    assert np.isinf(decode_depth(np.array([65535], np.uint16), 0.001)).all()
+
+
+def test_depth_unit_is_the_finest_that_holds_nearly_every_hit():
+    street = np.full((4, 50, 50), 30.0, np.float32)
+    street[:, :10] = np.inf  # sky does not count
+    assert choose_depth_unit(street) == 0.001
+    assert choose_depth_unit(np.full((2, 8, 8), np.inf, np.float32)) == 0.001
+    assert choose_depth_unit(street * 10) == 0.01
+    assert choose_depth_unit(street * 100) == 0.1
+    assert choose_depth_unit(street * 1e3) == 1.0
+    assert choose_depth_unit(street * 1e5) == 1.0  # beyond every unit: the coarsest, far pixels saturate
+    horizon = street.copy()
+    horizon[:, 10, :2] = 4e5  # a sliver of ground plane hundreds of km out does not coarsen the unit
+    assert choose_depth_unit(horizon) == 0.001
 
 
 def test_contact_sheet_tiles_frames_and_modalities(box_passes, classes):

@@ -31,7 +31,6 @@ from worldmill.generation.diffusion.conditions import (
     CONTROL_FILES,
     MODALITIES,
     depth_control_image,
-    depth_from_millimetres,
     require_modalities,
 )
 from worldmill.generation.diffusion.control_maps import fuse_weights
@@ -237,6 +236,7 @@ def export_sample(
 ) -> dict[str, Any]:
     """Write one clip's control videos, weight maps and standalone ``spec.json``; return the spec."""
     from worldmill import video
+    from worldmill.render.conditions import read_depth_m
 
     clip_dir.mkdir(parents=True, exist_ok=True)
 
@@ -257,7 +257,7 @@ def export_sample(
     for modality in modalities:
         target = clip_dir / f"{modality}.mp4"
         if modality == "depth":
-            depth_m = depth_from_millimetres(video.read_gray16(conditions_dir / CONTROL_FILES["depth"]))
+            depth_m = read_depth_m(conditions_dir)
             video.write_rgb(target, depth_control_image(depth_m), round(video.probe(conditions_dir / "input.mp4").fps))
         else:
             shutil.copyfile(conditions_dir / CONTROL_FILES[modality], target)

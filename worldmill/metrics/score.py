@@ -17,24 +17,12 @@ from worldmill.metrics import controllability as ctl
 from worldmill.metrics.quality import QualityMeasures, QualityThresholds, judge_quality, luma, measure_quality
 from worldmill.metrics.signatures import hashes_to_int64, phash_clip, visual_embedding
 from worldmill.schemas.records import ScoreRow, utcnow
-from worldmill.video import probe, read_frames, read_gray16
+from worldmill.video import probe, read_frames
 
 log = logging.getLogger(__name__)
 
 INPUT_VIDEO = "input.mp4"
-DEPTH_VIDEO = "depth.mkv"
 SEG_VIDEO = "seg.mp4"
-
-
-def _read_depth_m(path: Path) -> np.ndarray:
-    """Metric depth in metres from the lossless millimetre video; no-hit (sky) and saturated pixels (beyond the
-    format's 65.5 m) become inf, i.e. unknown."""
-    from worldmill.render.conditions import DEPTH_NO_HIT, DEPTH_SATURATED, DEPTH_UNIT_M
-
-    mm = read_gray16(path)
-    depth = mm.astype(np.float32) * DEPTH_UNIT_M
-    depth[(mm == DEPTH_NO_HIT) | (mm == DEPTH_SATURATED)] = np.inf
-    return depth
 
 
 def _condition(conditions_dir: Path, name: str) -> Path:
@@ -56,15 +44,17 @@ def score_controllability(
 ) -> ctl.ControlScores:
     """Controllability of ``frames`` against the sample's condition files. Raises ``VideoError`` when a
     needed condition file is missing or unreadable."""
+    from worldmill.render.conditions import read_depth_m
+
     if conditions_dir is None:
         return ctl.ControlScores(None, None, None, None, reason="no conditions directory given")
     reference = read_frames(_condition(conditions_dir, INPUT_VIDEO))
     scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
-    depth_ref = _read_depth_m(_condition(conditions_dir, DEPTH_VIDEO))
+    depth_ref = read_depth_m(conditions_dir)
     if not np.isfinite(depth_ref).any():
         depth_est = None
-        reasons.append("depth: every pixel is sky or beyond the 65.5 m range of depth.mkv")
+        reasons.append("depth: every pixel is sky or beyond the range of depth.mkv's unit")
     elif footage_is_render:
         depth_est = depth_ref  # the footage is the render: its depth pass is exact
     elif estimators.depth is not None:

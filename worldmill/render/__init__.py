@@ -4,9 +4,12 @@ control signals derived from them, the condition files per sample, and a process
 
 from worldmill.render.conditions import (
     CONDITION_FILES,
+    choose_depth_unit,
     contact_sheet,
+    decode_depth,
     depth_colours,
-    depth_millimetres,
+    encode_depth,
+    read_depth_m,
     write_conditions,
 )
 from worldmill.render.controls import (
@@ -28,13 +31,16 @@ __all__ = [
     "RenderPasses",
     "RenderPool",
     "SampleRenderResult",
+    "choose_depth_unit",
     "contact_sheet",
     "control_maps",
+    "decode_depth",
     "depth_colours",
-    "depth_millimetres",
     "edges",
+    "encode_depth",
     "foreground_mask",
     "normalise_weights",
+    "read_depth_m",
     "render",
     "render_sample",
     "render_samples",

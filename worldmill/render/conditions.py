@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from worldmill import video
-from worldmill.errors import RenderError
+from worldmill.errors import RenderError, VideoError
 from worldmill.render.controls import MODALITIES, control_maps, edge_frame, vis_frame
 from worldmill.render.raycast import RenderPasses
 from worldmill.scenes.camera import CameraPath
@@ -25,9 +25,10 @@ from worldmill.scenes.model import Scene
 from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
-DEPTH_UNIT_M = 0.001  # depth.mkv stores millimetres
+DEPTH_UNITS_M = (0.001, 0.01, 0.1, 1.0)  # the steps depth.mkv may store, finest first; camera.json names the one used
 DEPTH_NO_HIT = 0  # sky
-DEPTH_SATURATED = 65535  # 65.535 m and beyond
+DEPTH_SATURATED = 65535  # beyond the range of the sample's unit (65534 steps)
+DEPTH_COVERED_PERCENTILE = 99.0  # the share of a sample's hit pixels its unit must be able to store
 CONDITION_FILES = (
     "input.mp4",
     "depth.mkv",
@@ -43,17 +44,69 @@ CONDITION_FILES = (
 )
 
 
-def depth_millimetres(depth_m: np.ndarray) -> np.ndarray:
-    """uint16 millimetres; 0 where nothing was hit, 65535 from 65.535 m on (a valid hit is never 0)."""
+def _hit_sample(depth_m: np.ndarray) -> np.ndarray:
+    """A fixed subsample of the finite depths: percentiles of a clip without sorting all of it."""
+    sample = np.asarray(depth_m, dtype=np.float32).reshape(-1)[::7]
+    return sample[np.isfinite(sample) & (sample > 0)]
+
+
+def choose_depth_unit(depth_m: np.ndarray) -> float:
+    """The finest of ``DEPTH_UNITS_M`` whose range holds the 99th percentile of the sample's hit depths.
+
+    Not the farthest hit: on aerial shots the ground plane runs to the horizon, hundreds of km away in a sliver
+    of pixels, and covering it would coarsen the step for everything else. Those few pixels saturate and read
+    back as unknown, like sky. Street-level samples keep millimetres, as before.
+    """
+    hits = _hit_sample(depth_m)
+    far = float(np.percentile(hits, DEPTH_COVERED_PERCENTILE)) if hits.size else 0.0
+    return next((unit for unit in DEPTH_UNITS_M if far <= unit * (DEPTH_SATURATED - 1)), DEPTH_UNITS_M[-1])
+
+
+def encode_depth(depth_m: np.ndarray, unit_m: float) -> np.ndarray:
+    """uint16 steps of ``unit_m``; 0 where nothing was hit, 65535 from 65534.5 steps on (a valid hit is never 0)."""
     finite = np.isfinite(depth_m)
-    mm = np.clip(np.rint(np.where(finite, depth_m, 0.0) / DEPTH_UNIT_M), 1, DEPTH_SATURATED)
-    return np.where(finite, mm, DEPTH_NO_HIT).astype(np.uint16)
+    steps = np.clip(np.rint(np.where(finite, depth_m, 0.0) / unit_m), 1, DEPTH_SATURATED)
+    return np.where(finite, steps, DEPTH_NO_HIT).astype(np.uint16)
+
+
+def decode_depth(steps: np.ndarray, unit_m: float) -> np.ndarray:
+    """float32 metres; no hit (sky) and saturated pixels become inf: unknown to metrics, and for reprojection
+    a point that far moves like one at infinity (rotation only)."""
+    far = (steps == DEPTH_NO_HIT) | (steps == DEPTH_SATURATED)
+    return np.where(far, np.inf, steps.astype(np.float32) * np.float32(unit_m)).astype(np.float32)
+
+
+def depth_camera_fields(unit_m: float) -> dict[str, float | int]:
+    """The ``camera.json`` entries that say how to read ``depth.mkv``."""
+    return {"depth_unit_m": unit_m, "depth_no_hit": DEPTH_NO_HIT, "depth_saturated": DEPTH_SATURATED}
+
+
+def read_depth_m(sample_dir: Path) -> np.ndarray:
+    """A sample's metric depth, float32 [T, H, W], from ``depth.mkv`` in the unit its ``camera.json`` records;
+    inf where nothing was hit or the depth is beyond the unit's range. The one reader of ``depth.mkv``."""
+    sample_dir = Path(sample_dir)
+    depth_path, camera_path = sample_dir / "depth.mkv", sample_dir / "camera.json"
+    for path in (depth_path, camera_path):
+        if not path.is_file():
+            raise VideoError(
+                f"Condition file {path} is missing.",
+                fix="re-render the sample's conditions (the conditions asset writes depth.mkv and camera.json together)",
+            )
+    try:
+        unit_m = json.loads(camera_path.read_text(encoding="utf-8")).get("depth_unit_m")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
+        raise VideoError(f"{camera_path} is not a JSON object: {exc}.", fix="re-render the sample's conditions") from exc
+    if isinstance(unit_m, bool) or not isinstance(unit_m, (int, float)) or not 0 < unit_m < float("inf"):
+        raise VideoError(
+            f"{camera_path} has depth_unit_m={unit_m!r}; depth.mkv cannot be read without a positive unit in metres.",
+            fix="re-render the sample's conditions, or add the unit depth.mkv was written in (e.g. 0.001 for millimetres)",
+        )
+    return decode_depth(video.read_gray16(depth_path), float(unit_m))
 
 
 def depth_scale(depth_m: np.ndarray) -> tuple[float, float]:
     """Inverse-depth range of a clip (1st and 99.5th percentiles of a subsample): one scale keeps colours steady."""
-    sample = np.asarray(depth_m, dtype=np.float32).reshape(-1)[::7]
-    sample = sample[np.isfinite(sample) & (sample > 0)]
+    sample = _hit_sample(depth_m)
     if not sample.size:
         return 0.0, 1.0
     disparity = 1.0 / sample
@@ -97,7 +150,9 @@ def _publish(temp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_videos(folder: Path, passes: RenderPasses, classes: SemanticClasses, fps: int, threads: int) -> None:
+def _write_videos(
+    folder: Path, passes: RenderPasses, classes: SemanticClasses, fps: int, threads: int, depth_unit_m: float
+) -> None:
     """Every condition video, derived frame by frame so that no second copy of the clip is held in memory."""
     T, H, W = passes.seg.shape
     scale = depth_scale(passes.depth)
@@ -114,7 +169,7 @@ def _write_videos(folder: Path, passes: RenderPasses, classes: SemanticClasses, 
         for t in range(T):
             frame = passes.rgb[t]
             rgb_out.write(frame)
-            depth_out.write(depth_millimetres(passes.depth[t]))
+            depth_out.write(encode_depth(passes.depth[t], depth_unit_m))
             depth_view.write(depth_colours(passes.depth[t], scale))
             seg_out.write(palette[passes.seg[t]])
             instance_out.write(passes.instance[t].astype(np.uint16))
@@ -150,7 +205,8 @@ def write_conditions(
     temp = out_dir.with_name(f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}")
     temp.mkdir()
     try:
-        _write_videos(temp, passes, classes, fps, encode_threads)
+        depth_unit_m = choose_depth_unit(passes.depth)
+        _write_videos(temp, passes, classes, fps, encode_threads, depth_unit_m)
         maps = control_maps(passes, dtype=np.float16) if weights is None else np.asarray(weights, dtype=np.float32)
         if maps.shape != (len(MODALITIES),) + passes.seg.shape:
             raise RenderError(
@@ -159,12 +215,7 @@ def write_conditions(
             )
         write_npz(temp / "control_weights.npz", {m: maps[i].astype(np.float16) for i, m in enumerate(MODALITIES)})
         camera = path.to_dict()
-        camera.update(
-            sample_id=plan.sample_id,
-            depth_unit_m=DEPTH_UNIT_M,
-            depth_no_hit=DEPTH_NO_HIT,
-            depth_saturated=DEPTH_SATURATED,
-        )
+        camera.update(sample_id=plan.sample_id, **depth_camera_fields(depth_unit_m))
         (temp / "camera.json").write_text(json.dumps(camera, separators=(",", ":")), encoding="utf-8")
         (temp / "scene.json").write_text(scene.to_json(), encoding="utf-8")
         (temp / "plan.json").write_text(plan.to_json(), encoding="utf-8")

@@ -129,17 +129,6 @@ def depth_control_image(depth_m: np.ndarray) -> np.ndarray:
     return np.repeat((gray * 255.0 + 0.5).astype(np.uint8)[..., None], 3, axis=-1)
 
 
-DEPTH_NO_HIT_MM = 0
-DEPTH_SATURATED_MM = 65535
-
-
-def depth_from_millimetres(depth_mm: np.ndarray) -> np.ndarray:
-    """uint16 millimetres to float32 metres. 0 (no hit: sky) and 65535 (beyond 65.5 m) both become inf: for
-    reprojection a point that far moves like one at infinity (rotation only)."""
-    far = (depth_mm == DEPTH_NO_HIT_MM) | (depth_mm == DEPTH_SATURATED_MM)
-    return np.where(far, np.inf, depth_mm.astype(np.float32) / 1000.0).astype(np.float32)
-
-
 def _require(path: Path) -> Path:
     if not path.is_file():
         raise GenerationError(
@@ -152,12 +141,12 @@ def _require(path: Path) -> Path:
 def load_conditions(directory: Path, modalities: tuple[str, ...] = MODALITIES, *, fps: int = 24) -> ConditionSet:
     """Read a sample's condition directory; ``modalities`` chooses which control videos to decode."""
     from worldmill import video
+    from worldmill.render.conditions import read_depth_m
 
     directory = Path(directory)
     require_modalities(modalities)
     rgb = video.read_frames(_require(directory / "input.mp4"))
-    depth_mm = video.read_gray16(_require(directory / "depth.mkv"))
-    depth_m = depth_from_millimetres(depth_mm)
+    depth_m = read_depth_m(directory)
     controls: dict[str, np.ndarray] = {}
     for modality in modalities:
         if modality == "depth":

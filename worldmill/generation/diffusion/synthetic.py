@@ -126,15 +126,16 @@ def write_synthetic_conditions(
     motion: str = "dolly",
     prompt: str = "a sunlit zoo enclosure with a red crate on a purple floor",
 ) -> SyntheticClip:
-    """Write input.mp4, depth.mkv (mm, FFV1), seg.mp4, instance.mkv, edge.mp4, vis.mp4, control_weights.npz,
-    camera.json, plan.json, scene.json and prompt.txt for one synthetic sample."""
+    """Write input.mp4, depth.mkv (FFV1, unit in camera.json), seg.mp4, instance.mkv, edge.mp4, vis.mp4,
+    control_weights.npz, camera.json, plan.json, scene.json and prompt.txt for one synthetic sample."""
     from worldmill import video
+    from worldmill.render.conditions import choose_depth_unit, depth_camera_fields, encode_depth
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rgb, depth, seg, camera = render_synthetic(settings, motion)
     palette = np.array([SURFACES[c][1] for c in range(4)], np.uint8)
-    depth_mm = np.where(np.isfinite(depth), np.clip(np.round(depth * 1000.0), 1, 65534), 0).astype(np.uint16)
+    depth_unit_m = choose_depth_unit(depth)
     edges = np.stack([cv2.Canny(f, 60, 120) for f in rgb])
     vis = np.stack([cv2.bilateralFilter(f, 5, 50, 5) for f in rgb])
     foreground = (seg == 3).astype(np.float32)
@@ -145,7 +146,7 @@ def write_synthetic_conditions(
         "seg": 0.5 * (1 - foreground),
     }
     video.write_rgb(directory / "input.mp4", rgb, settings.fps)
-    video.write_gray16(directory / "depth.mkv", depth_mm, settings.fps)
+    video.write_gray16(directory / "depth.mkv", encode_depth(depth, depth_unit_m), settings.fps)
     video.write_gray16(directory / "instance.mkv", seg.astype(np.uint16), settings.fps)
     video.write_rgb(directory / "seg.mp4", palette[seg], settings.fps)
     video.write_rgb(directory / "edge.mp4", np.repeat(edges[..., None], 3, axis=-1), settings.fps)
@@ -158,6 +159,7 @@ def write_synthetic_conditions(
         "convention": "opencv",
         "depth": "z",
         "motion": motion,
+        **depth_camera_fields(depth_unit_m),
     }
     (directory / "camera.json").write_text(json.dumps(camera_json))
     plan = synthetic_plan()
