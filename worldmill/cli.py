@@ -15,8 +15,8 @@ from worldmill.settings import apply_defaults
 DEMO_CITIES = ("Shanghai", "Lagos", "São Paulo", "Paris")
 DEMO_VENUES = ("hospital", "zoo", "museum", "amusement_park")
 EXAMPLE_QUERY = (
-    "SELECT continent, venue, count(*) AS clips, round(sum(duration_s) / 3600, 4) AS footage_hours "
-    "FROM clips GROUP BY ALL ORDER BY continent, venue"
+    "SELECT continent, venue, count(*) AS clips, count(*) FILTER (accepted) AS accepted, "
+    "round(sum(duration_s), 1) AS seconds FROM catalogue GROUP BY ALL ORDER BY continent, venue"
 )
 
 
@@ -75,10 +75,14 @@ def generate(
     cells = tax.cells(list(cities), list(venues))
     keys = [c.key for c in cells]
     instance.add_dynamic_partitions(cells_partitions.name, keys)
-    result = defs.resolve_job_def("taxonomy_job").execute_in_process(instance=instance, raise_on_error=False)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
+    result = defs.resolve_job_def("taxonomy_job").execute_in_process(
+        run_config=quiet, instance=instance, raise_on_error=False
+    )
     if not result.success:
         raise WorldmillError(f"The taxonomy job failed:\n{_failure_text(result)}")
     run_config = {
+        **quiet,
         "resources": {
             "render": {
                 "config": {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips, "workers": workers}
