@@ -11,7 +11,7 @@ from worldmill.assets.clips import clips
 from worldmill.assets.conditions import conditions
 from worldmill.assets.prompts import prompts
 from worldmill.assets.taxonomy import taxonomy
-from worldmill.curation.commands import cells_to_curate, curate, shards
+from worldmill.jobs.curation import cells_to_curate, curate, shards
 from worldmill.lake import Catalogue
 from worldmill.taxonomy import load_taxonomy
 

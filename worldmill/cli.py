@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from worldmill.errors import WorldmillError
+from worldmill.jobs import failure_text
 from worldmill.settings import apply_defaults
 
 DEMO_CITIES = ("Shanghai", "Lagos", "São Paulo", "Paris")
@@ -28,16 +29,6 @@ def _ensure_dagster_home() -> None:
     if not config.exists():
         config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
-
-
-def _failure_text(result) -> str:
-    lines = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            data = event.step_failure_data
-            text = data.user_failure_data.description if data.user_failure_data else data.error.message
-            lines.append(f"{event.step_key}: {text.strip()}")
-    return "\n".join(lines) or "the run failed"
 
 
 def generate(
@@ -80,7 +71,7 @@ def generate(
         run_config=quiet, instance=instance, raise_on_error=False
     )
     if not result.success:
-        raise WorldmillError(f"The taxonomy job failed:\n{_failure_text(result)}")
+        raise WorldmillError(f"The taxonomy job failed:\n{failure_text(result)}")
     run_config = {
         **quiet,
         "resources": {
@@ -94,7 +85,7 @@ def generate(
     for key in tqdm(keys, desc="cells", unit="cell", disable=not progress, file=sys.stderr):
         result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=key, raise_on_error=False)
         if not result.success:
-            raise WorldmillError(f"The footage job failed for cell {key}:\n{_failure_text(result)}")
+            raise WorldmillError(f"The footage job failed for cell {key}:\n{failure_text(result)}")
     return keys
 
 
@@ -161,7 +152,7 @@ def _cmd_federate(args: argparse.Namespace) -> None:
 def _cmd_curate(args: argparse.Namespace) -> None:
     from dagster import DagsterInstance
 
-    from worldmill.curation.commands import curate
+    from worldmill.jobs.curation import curate
 
     _ensure_dagster_home()
     report = curate(os.environ["WORLDMILL_LAKE_URI"], instance=DagsterInstance.get())
@@ -176,7 +167,7 @@ def _cmd_curate(args: argparse.Namespace) -> None:
 def _cmd_shards(args: argparse.Namespace) -> None:
     from dagster import DagsterInstance
 
-    from worldmill.curation.commands import shards
+    from worldmill.jobs.curation import shards
 
     _ensure_dagster_home()
     report = shards(os.environ["WORLDMILL_LAKE_URI"], Path(args.out), instance=DagsterInstance.get())

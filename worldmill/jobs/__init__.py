@@ -17,3 +17,14 @@ curation_job = define_asset_job(
     selection=AssetSelection.assets("duplicates", "training_shards"),
     description="Deduplicate every accepted clip across the lake and write the training shards.",
 )
+
+
+def failure_text(result) -> str:
+    """The failed steps of an in-process run and why, for a person at a terminal."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            text = data.user_failure_data.description if data.user_failure_data else data.error.message
+            lines.append(f"{event.step_key}: {text.strip()}")
+    return "\n".join(lines) or "the run failed"

@@ -13,6 +13,7 @@ from typing import Any
 
 from worldmill.curation.checks import CHECKED_TABLES, CheckOutcome, check_table
 from worldmill.errors import WorldmillError
+from worldmill.jobs import failure_text
 from worldmill.lake import Catalogue
 
 
@@ -60,7 +61,6 @@ def _metadata(result: Any, asset: str) -> dict[str, Any]:
 def _materialize(assets: list, checks: list, instance: Any, lake_uri: str, what: str, **kwargs: Any) -> Any:
     from dagster import materialize
 
-    from worldmill.cli import _failure_text
     from worldmill.resources.lake import LakeResource
 
     keys = {a.key for a in assets}
@@ -68,7 +68,7 @@ def _materialize(assets: list, checks: list, instance: Any, lake_uri: str, what:
     result = materialize([*assets, *chosen], instance=instance, resources={"lake": LakeResource(uri=lake_uri)},
                          raise_on_error=False, **kwargs)
     if not result.success:
-        raise WorldmillError(f"Curation of {what} failed:\n{_failure_text(result)}",
+        raise WorldmillError(f"Curation of {what} failed:\n{failure_text(result)}",
                              fix="see the failing step above; `worldmill sql` shows the tables")
     return result
 
