@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import dataclasses
 import tarfile
 
@@ -17,6 +18,7 @@ from worldmill.errors import SceneError
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
 from worldmill.resources.lake import LakeResource
+from worldmill.render.conditions import depth_camera_fields
 from worldmill.scenes import build_scene, camera_path
 from worldmill.schemas.plan import RenderSettings
 from worldmill.schemas.records import CatalogueRow, CellRow
@@ -39,7 +41,8 @@ def scene_files():
         with contextlib.suppress(SceneError):  # some seeds cannot place every decor item; try the next
             scene = build_scene(plan, tax.classes)
             camera = camera_path(scene, plan, RenderSettings(width=64, height=64, frames=16, fps=24))
-            return {"plan.json": plan.to_json(), "scene.json": scene.to_json(), "camera.json": camera.to_json()}
+            camera_json = json.dumps({**json.loads(camera.to_json()), **depth_camera_fields(0.001)})  # as written
+            return {"plan.json": plan.to_json(), "scene.json": scene.to_json(), "camera.json": camera_json}
     raise RuntimeError("no buildable Tokyo zoo sample")
 
 
@@ -69,6 +72,8 @@ def test_curation_assets_caption_dedup_and_shard_a_cell(lake, tmp_path):
     result = materialize([*per_cell, *checks_for(*per_cell)], partition_key=CELL, instance=instance, resources=resources)
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations())
+    statuses = catalogue.sql("SELECT clip_id, status, reason FROM scores ORDER BY clip_id").to_dicts()
+    assert [s["status"] for s in statuses] == ["pass"] * len(clips), statuses
     caps = catalogue.read("captions").sort("clip_id").to_dicts()
     assert [c["clip_id"] for c in caps] == [c.clip_id for c in clips]
     assert caps[0]["caption"].startswith(("Aerial", "Ground-level", "Interior")) and "Tokyo, Japan" in caps[0]["caption"]

@@ -73,7 +73,8 @@ def load_candidates(catalogue: Catalogue) -> Candidates:
         cell_keys=[r["cell_key"] for r in rows],
         prompts=[r["prompt"] for r in rows],
         phash=np.stack([hashes_from_int64(r["phash"]) for r in rows]) if rows else np.zeros((0, 8), np.uint64),
-        visual=np.asarray([r["visual_embedding"] for r in rows], dtype=np.float32).reshape(len(rows), -1),
+        visual=np.asarray([r["visual_embedding"] for r in rows], dtype=np.float32).reshape(len(rows), -1)
+        if rows else np.zeros((0, 0), np.float32),
         quality=np.asarray([r["quality_score"] for r in rows], dtype=np.float64),
     )
 
