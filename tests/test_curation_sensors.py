@@ -90,6 +90,8 @@ def test_coverage_sensor_fills_the_thinnest_cells_first(env):
     assert cells == [cell(5), cell(4), cell(2), cell(3)][: COVERAGE.max_cells]
     tags = {r.partition_key: r.tags for r in result.run_requests}
     assert tags[cell(3)]["worldmill/thinnest"] == "noon/clear/orbit" and tags[cell(5)]["worldmill/accepted"] == "0"
+    steer = {r.partition_key: r.run_config for r in result.run_requests}
+    assert steer[cell(3)] == {"ops": {"prompts": {"config": {"time_of_day": "noon"}}}}  # the run makes that stratum
 
     again, cursor2, _ = tick(coverage_gap_sensor, instance, resources, cursor)
     assert again == [cell(1)]  # the others are cooling down; c0 is full

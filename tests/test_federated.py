@@ -442,6 +442,9 @@ def test_model_version_sensor_requests_footage_for_the_weakest_strata_once_per_v
     weakest = evaluations[:WEAKEST_STRATA_PER_VERSION]
     assert [r.tags["worldmill/stratum"] for r in tick.run_requests] == [e.stratum for e in weakest]
     assert [r.partition_key for r in tick.run_requests] == [e.cell_key for e in weakest]
+    assert [r.run_config["ops"]["prompts"]["config"]["time_of_day"] for r in tick.run_requests] == [
+        e.time_of_day for e in weakest
+    ]  # the footage runs make the weakest strata's time of day
     assert all(r.tags["worldmill/model_version"] == version.model_version for r in tick.run_requests)
     assert set(tick.dynamic_partitions_requests[0].partition_keys) == {e.cell_key for e in weakest}
     assert tick.cursor == version.model_version

@@ -103,3 +103,15 @@ def test_a_run_killed_before_clips_resumes_its_round(tiny_resources, lake_uri, c
         "SELECT count(*) AS n FROM prompts p WHERE NOT EXISTS (SELECT 1 FROM clips c WHERE c.sample_id = p.sample_id)"
     )["n"][0]
     assert orphans == 0
+
+
+def test_a_steered_round_makes_the_asked_time_of_day(tiny_resources, lake_uri, cell_key):
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("cells", [cell_key])
+    config = {"ops": {"prompts": {"config": {"time_of_day": "night"}}}}
+    result = materialize(CHAIN, partition_key=cell_key, instance=instance, resources=tiny_resources, run_config=config)
+    assert result.success
+    lake = Catalogue(lake_uri)
+    assert lake.sql("SELECT DISTINCT time_of_day FROM catalogue")["time_of_day"].to_list() == ["night"]
+    plans = lake.sql("SELECT prompt FROM prompts")["prompt"].to_list()
+    assert all("night" in p.lower() for p in plans)

@@ -74,13 +74,14 @@ def next_round(catalogue: Catalogue, cell_key: str, generator: str) -> int:
     return int(latest) if missing else int(latest) + 1
 
 
-def prompt_rows(cell: Cell, round_: int, count: int) -> list[PromptRow]:
-    """Scene plans and their prompts for ``count`` samples of one round of a cell (same round → same rows)."""
+def prompt_rows(cell: Cell, round_: int, count: int, *, time_of_day: str | None = None) -> list[PromptRow]:
+    """Scene plans and their prompts for ``count`` samples of one round of a cell (same round and steering →
+    same rows); ``time_of_day`` steers every sample to that stratum."""
     rows = []
     now = utcnow()
     for index in range(count):
         seed = seed_for(cell.key, round_, index)
-        plan = sample_plan(cell, seed, sample_id(cell.key, round_, index), round_)
+        plan = sample_plan(cell, seed, sample_id(cell.key, round_, index), round_, time_of_day=time_of_day)
         text = build_prompt(plan)
         rows.append(
             PromptRow(
@@ -105,15 +106,23 @@ def prompt_rows(cell: Cell, round_: int, count: int) -> list[PromptRow]:
     return rows
 
 
-def round_prompts(catalogue: Catalogue, cell_key: str, round_: int) -> list[PromptRow]:
-    """The prompt rows of one round of a cell, in index order."""
+def stored_round(catalogue: Catalogue, cell_key: str, round_: int) -> list[PromptRow]:
+    """The prompt rows a round already has (empty if it was never made): a replay reuses them as they are."""
+    if not catalogue.exists("prompts"):
+        return []
     key = _checked_key(cell_key)
     frame = catalogue.sql(f"SELECT * FROM prompts WHERE cell_key = '{key}' AND round = {int(round_)} ORDER BY index")
-    if frame.is_empty():
+    return [PromptRow(**row) for row in frame.to_dicts()]
+
+
+def round_prompts(catalogue: Catalogue, cell_key: str, round_: int) -> list[PromptRow]:
+    """The prompt rows of one round of a cell, in index order; the round must exist."""
+    rows = stored_round(catalogue, cell_key, round_)
+    if not rows:
         raise CatalogueError(
             f"Cell {cell_key} has no prompts for round {round_}.", fix="materialize the `prompts` asset for this cell first"
         )
-    return [PromptRow(**row) for row in frame.to_dicts()]
+    return rows
 
 
 # -- conditions ------------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ from worldmill.resources import GeneratorResource, LakeResource, RenderResource,
 
 
 class PromptsConfig(Config):
-    """``round`` reproduces a given round bit for bit; unset, the cell's next (or unfinished) round is made."""
+    """``round`` reproduces a given round bit for bit; unset, the cell's next (or unfinished) round is made.
+    ``time_of_day`` steers a new round to a stratum (set by the coverage and model-version sensors)."""
 
     round: int | None = None
+    time_of_day: str | None = None
 
 
 @asset(partitions_def=cells_partitions, deps=[taxonomy], group_name="generation", kinds={"delta"})
@@ -27,7 +29,9 @@ def prompts(
     site = lake.for_cell(context.partition_key)
     cell = taxonomy_source.load().cell(context.partition_key)
     round_ = config.round or stages.next_round(site.catalogue, cell.key, generator.backend)
-    rows = stages.prompt_rows(cell, round_, render.clips_per_cell)
+    rows = stages.stored_round(site.catalogue, cell.key, round_) or stages.prompt_rows(
+        cell, round_, render.clips_per_cell, time_of_day=config.time_of_day
+    )
     write = site.catalogue.upsert(rows)
     return MaterializeResult(
         metadata={

@@ -28,3 +28,8 @@ def failure_text(result) -> str:
             text = data.user_failure_data.description if data.user_failure_data else data.error.message
             lines.append(f"{event.step_key}: {text.strip()}")
     return "\n".join(lines) or "the run failed"
+
+
+def steer_time_of_day(time_of_day: str | None) -> dict:
+    """Run config that steers a footage run's new round to one time of day (none: the seed decides)."""
+    return {"ops": {"prompts": {"config": {"time_of_day": time_of_day}}}} if time_of_day else {}

@@ -110,9 +110,14 @@ def _choose_decor(items: list[DecorItem], rng: np.random.Generator, archetype: s
     return tuple(choices)
 
 
-def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0) -> ScenePlan:
+def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_of_day: str | None = None) -> ScenePlan:
     """Every random choice of one sample. ``sample_id`` must belong to ``cell``; a non-zero ``round`` must
-    match the round in it (a guard against mixing up rounds; the seed carries the randomness)."""
+    match the round in it (a guard against mixing up rounds; the seed carries the randomness).
+
+    ``time_of_day`` steers the sample (the sensors ask for the strata the catalogue or the model lacks); the
+    draw it replaces is still made, so every other choice stays what the seed gives."""
+    if time_of_day is not None and time_of_day not in TIMES_OF_DAY:
+        raise ConfigError(f"time_of_day {time_of_day!r} is not known.", fix=f"use one of {', '.join(TIMES_OF_DAY)}")
     id_cell, id_round, _ = parse_sample_id(sample_id)
     if id_cell != cell.key:
         raise ConfigError(
@@ -137,7 +142,8 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0) -> SceneP
 
     month = int(rng.integers(1, 13))
     season = season_for(month, city)
-    time_of_day = str(rng.choice(TIMES_OF_DAY, p=[TIME_WEIGHTS[t] for t in TIMES_OF_DAY]))
+    drawn_time = str(rng.choice(TIMES_OF_DAY, p=[TIME_WEIGHTS[t] for t in TIMES_OF_DAY]))
+    time_of_day = time_of_day or drawn_time
     declination = declination_deg(int(30.44 * (month - 0.5)))  # mid-month day of year
     hour_angle = hour_angle_for(time_of_day, city.latitude, declination, rng)
     elevation, azimuth = sun_position(city.latitude, declination, hour_angle)

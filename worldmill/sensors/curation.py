@@ -16,7 +16,7 @@ from worldmill.curation.regeneration import (
     load_state,
     thinnest_cells,
 )
-from worldmill.jobs import footage_job
+from worldmill.jobs import footage_job, steer_time_of_day
 from worldmill.resources.lake import LakeResource
 from worldmill.schemas.records import utcnow
 
@@ -57,6 +57,7 @@ def coverage_gap_sensor(context: SensorEvaluationContext, lake: LakeResource) ->
             partition_key=c.cell_key,
             tags={"worldmill/reason": "coverage", "worldmill/accepted": str(c.accepted),
                   "worldmill/thinnest": c.thinnest or "none"},
+            run_config=steer_time_of_day(c.thinnest.split("/")[0] if c.thinnest else None),
         )
         for c in chosen
     ]

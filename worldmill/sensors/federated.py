@@ -7,7 +7,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Se
 from worldmill.assets.partitions import cells_partitions
 from worldmill.federated.registry import Registry
 from worldmill.federated.steering import weakest_strata
-from worldmill.jobs import footage_job
+from worldmill.jobs import footage_job, steer_time_of_day
 from worldmill.resources import LakeResource
 
 WEAKEST_STRATA_PER_VERSION = 4
@@ -41,6 +41,7 @@ def model_version_sensor(context: SensorEvaluationContext, lake: LakeResource) -
                 "worldmill/time_of_day": r.time_of_day,
                 "worldmill/sampling_weight": f"{r.weight:.4f}",
             },
+            run_config=steer_time_of_day(r.time_of_day),
         )
         for r in requests
     ]
