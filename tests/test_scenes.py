@@ -279,3 +279,38 @@ def test_clearance_is_exact_for_a_box_and_bounds_a_sphere():
     assert gaps[0] == pytest.approx(3.0)  # the yawed box is 4 m wide along x
     assert gaps[1] < 0  # inside
     assert gaps[2] == pytest.approx(1.0)  # the ball has moved to x = 22
+
+
+# Interior plans whose old paths looked down the aisle past their decor (0 % of frames with decor >= 2 % of the
+# image): cell key, sample index, the plan's motion.
+DECOR_SHOTS = [
+    ("ho-chi-minh-city-1566083__zoo", 0, "walkthrough"),
+    ("ho-chi-minh-city-1566083__zoo", 2, "pan"),
+    ("tianjin-1792947__museum", 2, "dolly"),
+    ("dongguan-1812545__aquarium", 0, "dolly"),
+    ("london-2643743__airport_terminal", 0, "walkthrough"),
+]
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    from worldmill.taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
+@pytest.mark.parametrize(("cell_key", "index", "motion"), DECOR_SHOTS)
+def test_interior_cameras_frame_the_plans_decor(taxonomy, cell_key, index, motion):
+    from worldmill.prompts import sample_id, sample_plan, seed_for
+    from worldmill.render import render
+
+    settings = RenderSettings(width=64, height=64, frames=16, fps=24)
+    plan = sample_plan(taxonomy.cell(cell_key), seed_for(cell_key, 0, index), sample_id(cell_key, 0, index))
+    assert (plan.indoor, plan.camera_motion) == (True, motion)
+    scene = build_scene(plan, taxonomy.classes)
+    path = camera_path(scene, plan, settings)
+    _check_path(scene, path, settings)
+    decor_ids = [o.instance_id for o in scene.objects if o.decor is not None]
+    coverage = np.isin(render(scene, path, plan, settings, normals=False).instance, decor_ids).mean(axis=(1, 2))
+    assert (coverage >= 0.02).mean() >= 0.75, coverage.round(3)
+    assert path.to_json() == camera_path(scene, plan, settings).to_json()  # deterministic from the seed

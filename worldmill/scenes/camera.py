@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from worldmill.errors import SceneError
+from worldmill.scenes.layout import parts_box
 from worldmill.scenes.model import CameraZone, Scene
 from worldmill.schemas.plan import CAMERA_MOTIONS, RenderSettings, ScenePlan
 
 FOV_DEG = {"aerial": 60.0, "ground": 65.0, "interior": 75.0}
 CLEARANCE_M = {"aerial": 8.0, "ground": 0.4, "interior": 0.3}
+MAX_TURN_DEG_S = 24.0  # fastest a camera tracking a subject may turn
 _CAMERA_STREAM = 0x43414D  # keeps the camera's random stream apart from the scene's
 
 
@@ -121,12 +123,14 @@ class _PrimitiveSet:
     velocity: np.ndarray  # [N, 3]
     rot: np.ndarray  # [N, 3, 3] world from local
     half: np.ndarray  # [N, 3]
+    owner: np.ndarray  # [N], index into scene.objects
 
 
 def _primitive_set(scene: Scene) -> _PrimitiveSet:
     codes = {"box": 0, "cylinder": 1, "sphere": 2}
     prims = [(p, o.velocity) for o in scene.objects for p in o.parts]
     return _PrimitiveSet(
+        owner=np.array([i for i, o in enumerate(scene.objects) for _ in o.parts], dtype=np.int64),
         shape=np.array([codes[p.shape] for p, _ in prims], dtype=np.int8),
         center=np.array([p.center for p, _ in prims], dtype=np.float64).reshape(-1, 3),
         velocity=np.array([v for _, v in prims], dtype=np.float64).reshape(-1, 3),
@@ -148,22 +152,108 @@ def clearance(scene: Scene, points: np.ndarray, times: np.ndarray) -> np.ndarray
     if len(prims.center) == 0:
         return out
     for i, (p, t) in enumerate(zip(points, times, strict=True)):
-        q = np.einsum("nji,nj->ni", prims.rot, p - (prims.center + prims.velocity * t))  # local coordinates
-        h = np.maximum(prims.half, 1e-6)
-        dist = np.empty(len(q))
-        box = prims.shape == 0
-        d = np.abs(q[box]) - h[box]
-        dist[box] = np.linalg.norm(np.maximum(d, 0.0), axis=1) + np.minimum(d.max(axis=1), 0.0)
-        cyl = prims.shape == 1
-        rmin = np.minimum(h[cyl, 0], h[cyl, 1])
-        radial = (np.hypot(q[cyl, 0] / h[cyl, 0], q[cyl, 1] / h[cyl, 1]) - 1.0) * rmin
-        dz = np.abs(q[cyl, 2]) - h[cyl, 2]
-        dd = np.stack([radial, dz], axis=1)
-        dist[cyl] = np.linalg.norm(np.maximum(dd, 0.0), axis=1) + np.minimum(dd.max(axis=1), 0.0)
-        sph = prims.shape == 2
-        dist[sph] = (np.linalg.norm(q[sph] / h[sph], axis=1) - 1.0) * h[sph].min(axis=1)
-        out[i] = min(out[i], float(dist.min()))
+        out[i] = min(out[i], float(_surface_distances(prims, p, t).min()))
     return out
+
+
+def _surface_distances(prims: _PrimitiveSet, p: np.ndarray, t: float) -> np.ndarray:
+    """Lower bound of the distance from point ``p`` at time ``t`` to each primitive (negative inside)."""
+    q = np.einsum("nji,nj->ni", prims.rot, p - (prims.center + prims.velocity * t))  # local coordinates
+    h = np.maximum(prims.half, 1e-6)
+    dist = np.empty(len(q))
+    box = prims.shape == 0
+    d = np.abs(q[box]) - h[box]
+    dist[box] = np.linalg.norm(np.maximum(d, 0.0), axis=1) + np.minimum(d.max(axis=1), 0.0)
+    cyl = prims.shape == 1
+    rmin = np.minimum(h[cyl, 0], h[cyl, 1])
+    radial = (np.hypot(q[cyl, 0] / h[cyl, 0], q[cyl, 1] / h[cyl, 1]) - 1.0) * rmin
+    dz = np.abs(q[cyl, 2]) - h[cyl, 2]
+    dd = np.stack([radial, dz], axis=1)
+    dist[cyl] = np.linalg.norm(np.maximum(dd, 0.0), axis=1) + np.minimum(dd.max(axis=1), 0.0)
+    sph = prims.shape == 2
+    dist[sph] = (np.linalg.norm(q[sph] / h[sph], axis=1) - 1.0) * h[sph].min(axis=1)
+    return dist
+
+
+# -- subjects: the decor the prompt names, which interior shots must frame ---------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Subjects:
+    """Static decor objects (else other static salient ones) a camera can aim at."""
+
+    center: np.ndarray  # [K, 3] bounding-box centres
+    area: np.ndarray  # [K] m^2, a face-on area: the larger horizontal extent times the height
+    index: np.ndarray  # [K] into scene.objects
+    prims: _PrimitiveSet
+
+
+def _subjects(scene: Scene) -> _Subjects | None:
+    def pick(wanted) -> list[int]:
+        return [i for i, o in enumerate(scene.objects) if wanted(o) and not any(o.velocity)]
+
+    chosen = pick(lambda o: o.decor is not None) or pick(lambda o: o.salient)
+    if not chosen:
+        return None
+    boxes = np.array([parts_box(scene.objects[i].parts) for i in chosen])
+    extent = boxes[:, 3:] - boxes[:, :3]
+    return _Subjects(
+        center=(boxes[:, :3] + boxes[:, 3:]) / 2,
+        area=np.maximum(extent[:, 0], extent[:, 1]) * extent[:, 2],
+        index=np.array(chosen),
+        prims=_primitive_set(scene),
+    )
+
+
+def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
+    """Sphere-trace from ``eye`` towards subject ``k``: True when the first surface hit is the subject's own."""
+    target = subjects.center[k]
+    span = float(np.linalg.norm(target - eye))
+    direction = (target - eye) / max(span, 1e-6)
+    travelled = 0.0
+    for _ in range(48):
+        dist = _surface_distances(subjects.prims, eye + direction * travelled, 0.0)
+        nearest = int(np.argmin(dist))
+        if dist[nearest] < 0.05:
+            return bool(subjects.prims.owner[nearest] == subjects.index[k])
+        travelled += float(dist[nearest])
+        if travelled >= span:
+            return True
+    return False
+
+
+def _aim(
+    subjects: _Subjects, eyes: np.ndarray, t: np.ndarray, ahead: np.ndarray | None
+) -> tuple[float, np.ndarray | None]:
+    """The best-framed visible subject cluster from a stretch of path: (score, aim point) or (0, None).
+
+    Score is the apparent size (area over squared distance) of the subjects near the chosen one; with ``ahead``
+    only subjects that stay within 75 degrees of it to the path's end count (walks and dollies look forward).
+    """
+    mid, last = eyes[len(eyes) // 2], eyes[-1]
+    offset = subjects.center - mid
+    reach = np.linalg.norm(offset, axis=1)
+    flat = np.minimum(
+        np.hypot(*(subjects.center[:, :2] - eyes[0, :2]).T), np.hypot(*(subjects.center[:, :2] - last[:2]).T)
+    )
+    apparent = subjects.area / np.maximum(reach, 3.0) ** 2  # nearer than 3 m fills the frame with one object
+    ok = flat > 1.2
+    if ahead is not None:
+        towards = subjects.center[:, :2] - last[None, :2]
+        cosine = towards @ ahead[:2] / np.maximum(np.linalg.norm(towards, axis=1), 1e-6)
+        ok &= cosine > math.cos(math.radians(75.0))
+    for k in np.argsort(-np.where(ok, apparent, -1.0))[:4]:
+        if not ok[k] or not _in_sight(subjects, int(k), mid):
+            continue
+        near = ok & (np.linalg.norm(subjects.center - subjects.center[k], axis=1) < 3.0)
+        w = apparent[near]
+        point = (subjects.center[near] * w[:, None]).sum(axis=0) / w.sum()
+        point[2] = min(max(point[2], 0.4), mid[2] + 1.0)
+        bearing = np.unwrap(np.arctan2(point[1] - eyes[:, 1], point[0] - eyes[:, 0]))
+        if len(t) > 1 and np.abs(np.diff(bearing) / np.diff(t)).max() > math.radians(MAX_TURN_DEG_S):
+            continue  # walking past it too close: the shot would whip round
+        return float(w.sum()), point
+    return 0.0, None
 
 
 # -- trajectories ------------------------------------------------------------------------------------------
@@ -233,6 +323,7 @@ def _walk(
     height: float,
     rng: np.random.Generator,
     attempt: int,
+    subjects: _Subjects | None = None,
 ):
     duration = max(float(t[-1]), 1e-3)
     axis = np.array([zone.axis[0], zone.axis[1], 0.0])
@@ -251,16 +342,32 @@ def _walk(
         1.6 if zone.kind == "ground" else 1.0
     )
     travel = min(speed * duration, 0.8 * (s_hi - s_lo))
-    start = (
-        rng.uniform(s_lo + 0.5, max(s_hi - travel - 0.5, s_lo + 0.6))
-        if direction > 0
-        else rng.uniform(min(s_lo + travel + 0.5, s_hi - 0.6), s_hi - 0.5)
-    )
-    s = start + direction * travel * (t / duration)
     base = centre + across * lateral
-    eyes = base[None, :] + axis[None, :] * s[:, None]
-    eyes[:, 2] = z
     ahead = axis * direction
+
+    def draw_start() -> float:
+        if direction > 0:
+            return rng.uniform(s_lo + 0.5, max(s_hi - travel - 0.5, s_lo + 0.6))
+        return rng.uniform(min(s_lo + travel + 0.5, s_hi - 0.6), s_hi - 0.5)
+
+    def eyes_from(start: float) -> np.ndarray:
+        points = base[None, :] + axis[None, :] * (start + direction * travel * (t / duration))[:, None]
+        points[:, 2] = z
+        return points
+
+    start = draw_start()
+    eyes = eyes_from(start)
+    if zone.kind == "interior" and subjects is not None:
+        # indoors the shot is of the decor the prompt names: walk the stretch that frames the most of it
+        forward = ahead if motion in ("walkthrough", "dolly") else None
+        score, aim = _aim(subjects, eyes, t, forward)
+        for _ in range(7):
+            other = draw_start()
+            other_score, other_aim = _aim(subjects, eyes_from(other), t, forward)
+            if other_score > score:
+                start, score, aim = other, other_score, other_aim
+        if aim is not None:
+            return _framed(eyes_from(start), aim, motion, t, duration, rng)
     # outdoors the walkway runs past the venue's subject (enclosures, rides, a fountain, the pitch): turn towards it
     to_focus = np.zeros_like(eyes)
     to_focus[:, :2] = focus[None, :2] - eyes[:, :2]
@@ -300,6 +407,21 @@ def _walk(
     return first, first + heading[0] + np.array([0.0, 0.0, -0.06])
 
 
+def _framed(eyes: np.ndarray, aim: np.ndarray, motion: str, t: np.ndarray, duration: float, rng: np.random.Generator):
+    """Eyes and targets for an interior shot that keeps ``aim`` (a decor cluster) in frame for each motion."""
+    if motion == "pan":  # a sweep across the subject from a fixed spot, never losing it
+        first = eyes[:1].repeat(len(t), axis=0)
+        sweep = math.radians(rng.uniform(20.0, 30.0)) * rng.choice([-1.0, 1.0])
+        return first, first + _rotate_z((aim - first[0])[None, :], sweep * (t / duration - 0.5))
+    if motion == "static":
+        first = eyes[:1].repeat(len(t), axis=0)
+        return first, np.broadcast_to(aim, first.shape).copy()
+    if motion == "walkthrough":  # a gentle head sway while walking past the subject
+        yaw = math.radians(3.0) * np.sin(2 * math.pi * t / 4.0)
+        return eyes, eyes + _rotate_z(aim[None, :] - eyes, yaw)
+    return eyes, np.broadcast_to(aim, eyes.shape).copy()  # dolly, glide, orbit, flyover: track the subject
+
+
 def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> CameraPath:
     """A smooth path for ``plan.camera_motion`` that keeps clear of every surface for every frame."""
     if plan.camera_motion not in CAMERA_MOTIONS:
@@ -311,13 +433,14 @@ def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> Came
     need = CLEARANCE_M[zone.kind]
     focus = np.asarray(scene.focus, dtype=np.float64)
     worst = -np.inf
+    subjects = _subjects(scene) if zone.kind == "interior" else None
     for attempt in range(10):
         rng = np.random.default_rng([plan.seed & ((1 << 63) - 1), _CAMERA_STREAM, attempt])
         if zone.kind == "aerial":
             height = min(max(plan.camera_height_m, zone.lo[2]), zone.hi[2])
             eyes, targets = _aerial(zone, focus, plan.camera_motion, times, height, rng, lift=40.0 * attempt)
         else:
-            eyes, targets = _walk(zone, focus, plan.camera_motion, times, plan.camera_height_m, rng, attempt)
+            eyes, targets = _walk(zone, focus, plan.camera_motion, times, plan.camera_height_m, rng, attempt, subjects)
         gaps = clearance(scene, eyes, times)
         worst = float(gaps.min())
         if worst >= need:
