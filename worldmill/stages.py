@@ -7,13 +7,12 @@ through the blob store and rows through Delta MERGE, so a re-run converges on th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import cv2
@@ -24,15 +23,13 @@ from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue
 from worldmill.lake.blobs import sha256_file, tree_manifest
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for
-from worldmill.render import contact_sheet, render_samples
+from worldmill.render import MODALITIES, contact_sheet, render_samples
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.schemas.records import CatalogueRow, ClipRow, ConditionRow, PromptRow, utcnow
 from worldmill.schemas.taxonomy import Cell
-from worldmill.taxonomy.classes import SemanticClasses
 from worldmill.video import read_frames
 
 _SAFE_KEY = re.compile(r"^[a-z0-9_-]+$")
-MODALITIES = ("vis", "edge", "depth", "seg")
 
 
 def _checked_key(cell_key: str) -> str:
@@ -172,7 +169,7 @@ def produce_conditions(
 # -- clips -----------------------------------------------------------------------------------------------
 
 
-def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path, classes: SemanticClasses) -> None:
+def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path) -> None:
     """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview)."""
     sheet = contact_sheet(
         read_frames(rgb_path),
@@ -191,7 +188,6 @@ def produce_clips(
     generator: Generator,
     blobs: BlobStore,
     settings: RenderSettings,
-    classes: SemanticClasses,
     device_slot: Callable[[], AbstractContextManager] = nullcontext,
 ) -> list[ClipRow]:
     """Run the generator on each sample's conditions and publish ``{generator}/rgb.mp4`` with its preview.
@@ -220,7 +216,7 @@ def produce_clips(
             with device_slot():
                 clip = generator.generate(request)
             guard = apply_guardrail(clip.path)  # never publish unblurred faces
-            write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png", classes)
+            write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png")
             rgb_hash = sha256_file(clip.path)
             blobs.publish_dir(folder, f"{key}/{generator.name}", move=True)
         out.append(

@@ -27,8 +27,8 @@ def clips(
     conds = stages.round_conditions(site.catalogue, context.partition_key, [r.sample_id for r in rows])
     backend = generator.generator()
     made = stages.produce_clips(
-        rows, conds, tax.cell(context.partition_key), backend, site.blobs, render.settings(), tax.classes,
-        device_slot=gpu.claim if backend.name != "procedural" else nullcontext,
+        rows, conds, tax.cell(context.partition_key), backend, site.blobs, render.settings(),
+        device_slot=gpu.claim if backend.uses_device else nullcontext,
     )
     write = site.catalogue.upsert(made)
     sheet = site.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")

@@ -38,6 +38,7 @@ class Generator(abc.ABC):
 
     name: str
     version: str
+    uses_device: bool = False  # runs on an accelerator: the clips stage holds a GPU slot around ``generate``
 
     def load(self) -> None:  # noqa: B027 - optional hook
         """Load weights/devices once before many ``generate`` calls."""

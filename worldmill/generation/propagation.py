@@ -377,6 +377,7 @@ def keyframe_video(
 
 class KeyframeGenerator(Generator):
     """``sd-keyframe``: multi-ControlNet SD on keyframes only, reprojected to the other frames."""
+    uses_device = True
 
     name = "sd-keyframe"
     version = "1"

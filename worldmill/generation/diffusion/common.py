@@ -93,6 +93,7 @@ class DiffusionGenerator(Generator):
     """One ``generate`` for the diffusion backends: load, read the conditions, upsample the prompt, denoise
     (``denoise``, per backend), then ``finish_clip``. ``config`` carries modalities, prompt_upsampler_dir,
     guardrail and guardrail_dir; ``denoise`` adds the scheduler steps it runs to ``denoising_steps``."""
+    uses_device = True
 
     config: Any
     pipe: Any
