@@ -42,3 +42,11 @@ def test_cells_are_written_to_their_continents_site(tiny_resources, tmp_path, mo
     monkeypatch.setenv("WORLDMILL_SITES", str(sites_file))
     both = sql("SELECT site, city, count(*) AS clips FROM clips GROUP BY ALL ORDER BY city").to_dicts()
     assert both == [{"site": "af-site", "city": "Lagos", "clips": 2}, {"site": "eu-site", "city": "Paris", "clips": 2}]
+
+    from worldmill.jobs.curation import curate
+
+    report = curate(str(tmp_path / "unused"), sites_file=str(sites_file), instance=instance)
+    assert sorted(report.cells) == sorted(keys)  # uncaptioned clips on both sites are curated
+    assert report.captioned == 4
+    captions_af = Catalogue(str(tmp_path / "af")).sql("SELECT count(*) AS n FROM captions")["n"][0]
+    assert captions_af == 2  # each site's captions stay on that site

@@ -155,7 +155,9 @@ def _cmd_curate(args: argparse.Namespace) -> None:
     from worldmill.jobs.curation import curate
 
     _ensure_dagster_home()
-    report = curate(os.environ["WORLDMILL_LAKE_URI"], instance=DagsterInstance.get())
+    report = curate(
+        os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"], instance=DagsterInstance.get()
+    )
     print(f"Curated {len(report.cells)} cell(s): {report.scored} scored, {report.captioned} captioned, "
           f"{report.duplicates} duplicate(s) among {report.deduplicated} accepted clips.")
     for table, outcome in sorted(report.checks.items()):
@@ -170,7 +172,10 @@ def _cmd_shards(args: argparse.Namespace) -> None:
     from worldmill.jobs.curation import shards
 
     _ensure_dagster_home()
-    report = shards(os.environ["WORLDMILL_LAKE_URI"], Path(args.out), instance=DagsterInstance.get())
+    report = shards(
+        os.environ["WORLDMILL_LAKE_URI"], Path(args.out), sites_file=os.environ["WORLDMILL_SITES"],
+        instance=DagsterInstance.get(),
+    )
     print(report)
 
 

@@ -58,14 +58,12 @@ def _metadata(result: Any, asset: str) -> dict[str, Any]:
     return {k: v.value for k, v in events[0].metadata.items()} if events else {}
 
 
-def _materialize(assets: list, checks: list, instance: Any, lake_uri: str, what: str, **kwargs: Any) -> Any:
+def _materialize(assets: list, checks: list, instance: Any, lake: Any, what: str, **kwargs: Any) -> Any:
     from dagster import materialize
-
-    from worldmill.resources.lake import LakeResource
 
     keys = {a.key for a in assets}
     chosen = [c for c in checks if all(k.asset_key in keys for k in c.check_keys)]
-    result = materialize([*assets, *chosen], instance=instance, resources={"lake": LakeResource(uri=lake_uri)},
+    result = materialize([*assets, *chosen], instance=instance, resources={"lake": lake},
                          raise_on_error=False, **kwargs)
     if not result.success:
         raise WorldmillError(f"Curation of {what} failed:\n{failure_text(result)}",
@@ -73,10 +71,13 @@ def _materialize(assets: list, checks: list, instance: Any, lake_uri: str, what:
     return result
 
 
-def curate(lake_uri: str, *, instance: Any = None) -> CurateReport:
-    """Score and caption every cell's uncurated clips, republish those cells' catalogue rows, deduplicate all
-    accepted clips, then run every table's checks. ``instance``: a ``DagsterInstance`` (default: ephemeral)."""
+def curate(lake_uri: str, *, sites_file: str = "", instance: Any = None) -> CurateReport:
+    """Score and caption every cell's uncurated clips (on every site), republish those cells' catalogue rows,
+    deduplicate all accepted clips, then run every table's checks. ``instance``: a ``DagsterInstance``
+    (default: ephemeral)."""
     from dagster import DagsterInstance
+
+    from worldmill.resources.lake import LakeResource
 
     from worldmill.assets.catalogue import catalogue as catalogue_asset
     from worldmill.assets.curation import captions, curation_checks, duplicates
@@ -84,35 +85,35 @@ def curate(lake_uri: str, *, instance: Any = None) -> CurateReport:
     from worldmill.assets.scores import scores
 
     instance = instance or DagsterInstance.ephemeral()
-    lake = Catalogue(lake_uri)
-    cells = cells_to_curate(lake)
+    resource = LakeResource(uri=lake_uri, sites_file=sites_file)
+    cells = sorted({c for site in resource.lake.sites for c in cells_to_curate(resource.lake.catalogue(site))})
     if cells:
         instance.add_dynamic_partitions(cells_partitions.name, cells)
     scored = captioned = 0
     for cell in cells:
-        result = _materialize([scores, captions, catalogue_asset], curation_checks, instance, lake_uri,
+        result = _materialize([scores, captions, catalogue_asset], curation_checks, instance, resource,
                               f"cell {cell}", partition_key=cell)
         scored += int(_metadata(result, "scores").get("scored", 0))
         captioned += int(_metadata(result, "captions").get("captioned", 0))
-    dedup = _metadata(_materialize([duplicates], curation_checks, instance, lake_uri, "dedup"), "duplicates")
-    from worldmill.resources.lake import LakeResource
-
-    blobs = LakeResource(uri=lake_uri).blobs
-    checks = {table: check_table(lake, table, blobs) for table in CHECKED_TABLES}
+    dedup = _metadata(_materialize([duplicates], curation_checks, instance, resource, "dedup"), "duplicates")
+    checks = {table: check_table(resource.catalogue, table, resource.blobs) for table in CHECKED_TABLES}
     return CurateReport(cells=cells, scored=scored, captioned=captioned, deduplicated=int(dedup.get("clips", 0)),
                         duplicates=int(dedup.get("duplicates", 0)), checks=checks)
 
 
-def shards(lake_uri: str, out_dir: Path, *, instance: Any = None, max_samples: int = 1000, max_bytes: int = 1 << 30) -> ShardsReport:
+def shards(lake_uri: str, out_dir: Path, *, sites_file: str = "", instance: Any = None, max_samples: int = 1000,
+           max_bytes: int = 1 << 30) -> ShardsReport:
     """Write the training shards of the catalogue's current versions under ``out_dir`` (the ``training_shards``
     asset) and their manifest rows into the ``shards`` table."""
     from dagster import DagsterInstance
 
     from worldmill.assets.curation import curation_checks, training_shards
+    from worldmill.resources.lake import LakeResource
 
     out_dir = Path(out_dir).expanduser().resolve()
     config = {"ops": {"training_shards": {"config": {"out_dir": str(out_dir), "max_samples": max_samples, "max_bytes": max_bytes}}}}
-    result = _materialize([training_shards], curation_checks, instance or DagsterInstance.ephemeral(), lake_uri,
+    lake = LakeResource(uri=lake_uri, sites_file=sites_file)
+    result = _materialize([training_shards], curation_checks, instance or DagsterInstance.ephemeral(), lake,
                           "training shards", run_config=config)
     meta = _metadata(result, "training_shards")
     return ShardsReport(out_dir=out_dir, shards=int(meta["shards"]), samples=int(meta["samples"]),
