@@ -10,19 +10,72 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from worldmill.errors import ConfigError
 from worldmill.generation.base import GeneratedClip, GenerationRequest, Generator
-from worldmill.generation.diffusion.conditions import ConditionSet, load_conditions
-from worldmill.generation.diffusion.guardrail import GuardrailResult, run_guardrail
+from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, load_conditions, require_modalities
+from worldmill.generation.diffusion.device import DeviceSettings
+from worldmill.generation.diffusion.guardrail import GuardrailResult, check_guardrail_settings, run_guardrail
 
 DEFAULT_NEGATIVE_PROMPT = (
     "cartoon, computer graphics, flat shading, primitive geometry, low resolution, blurry, watermark, text, "
     "oversaturated, flicker, distorted"
 )
+
+
+def device_settings_from(config: dict[str, Any]) -> DeviceSettings:
+    """Pop ``device`` (a DeviceSettings, a dict, or a name) with optional flat ``dtype`` and ``offload``."""
+    device = config.pop("device", None)
+    dtype, offload = config.pop("dtype", None), config.pop("offload", None)
+    if isinstance(device, DeviceSettings):
+        return device
+    base = dict(device) if isinstance(device, dict) else ({"device": device} if device is not None else {})
+    if dtype is not None:
+        base["dtype"] = dtype
+    if offload is not None:
+        base["offload"] = offload
+    return DeviceSettings(**base)
+
+
+@dataclasses.dataclass(frozen=True)
+class DiffusionConfig:
+    """Settings every diffusion backend shares; a backend subclasses it with its own fields and defaults."""
+
+    backend: ClassVar[str]
+
+    weights_dir: str | None = None  # local weights; the backend's layout says what it expects inside
+    modalities: tuple[str, ...] = MODALITIES
+    control_scales: Mapping[str, float] = dataclasses.field(default_factory=dict)  # per-modality weight (default 1)
+    use_maps: bool = True  # False: uniform maps (ones) instead of control_weights.npz
+    steps: int = 8
+    guidance_scale: float = 5.0
+    negative_prompt: str = ""
+    guardrail: str = "auto"  # auto | cosmos | off: the Cosmos guardrail (see guardrail.py)
+    guardrail_dir: str | None = None  # local Cosmos guardrail checkpoint; without it no backend guardrail runs
+    prompt_upsampler_dir: str | None = None  # local causal LM that rewrites prompts (off when None)
+    device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
+
+    def __post_init__(self) -> None:
+        require_modalities(self.modalities)
+        check_guardrail_settings(self.guardrail, self.guardrail_dir)
+
+    @classmethod
+    def from_kwargs(cls, **options: Any) -> DiffusionConfig:
+        """The config from flat JSON-style options (``WORLDMILL_GENERATOR_OPTIONS``)."""
+        config = dict(options)
+        config["device"] = device_settings_from(config)
+        if "modalities" in config:
+            config["modalities"] = tuple(config["modalities"])
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise ConfigError(f"Unknown {cls.backend} settings {unknown}.", fix=f"use only {sorted(known)}")
+        return cls(**config)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from worldmill.errors import ConfigError, GenerationError
-from worldmill.generation.diffusion.common import DiffusionGenerator
-from worldmill.generation.diffusion.conditions import ConditionSet, require_modalities
+from worldmill.generation.diffusion.common import DiffusionConfig, DiffusionGenerator
+from worldmill.generation.diffusion.conditions import ConditionSet
 from worldmill.generation.diffusion.control_maps import fuse_weights
 from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
-from worldmill.generation.diffusion.guardrail import check_guardrail_settings, make_safety_checker
+from worldmill.generation.diffusion.guardrail import make_safety_checker
 from worldmill.generation.diffusion.weights import check_weights_dir, cosmos_transfer_layout
 
 COSMOS_NEGATIVE_PROMPT = (
@@ -59,38 +59,28 @@ def install_torchvision_standin() -> None:
 
 
 @dataclasses.dataclass(frozen=True)
-class CosmosTransferConfig:
-    weights_dir: str | None = None  # local: base/ (diffusers Cosmos2_5_TransferPipeline) + controlnet/{modality}/
+class CosmosTransferConfig(DiffusionConfig):
+    """``weights_dir`` holds base/ (diffusers Cosmos2_5_TransferPipeline) + controlnet/{modality}/."""
+
+    backend: ClassVar[str] = "cosmos-transfer2.5"
+
     modalities: tuple[str, ...] = ("edge", "depth", "seg", "vis")
-    control_scales: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    use_maps: bool = True
     steps: int = 36
     guidance_scale: float = 3.0
+    negative_prompt: str = COSMOS_NEGATIVE_PROMPT
     num_frames_per_chunk: int = 93
     num_ar_conditional_frames: int = 1
     conditional_frame_timestep: float = 0.1
     shared_noise: bool = True
-    negative_prompt: str = COSMOS_NEGATIVE_PROMPT
     max_sequence_length: int = 512
-    guardrail: str = "auto"  # auto | cosmos | off: the Cosmos guardrail in the pipeline (see guardrail.py)
-    guardrail_dir: str | None = None  # local Cosmos guardrail checkpoint; without it no backend guardrail runs
-    prompt_upsampler_dir: str | None = None  # local causal LM that rewrites prompts (off when None)
-    device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
 
     def __post_init__(self) -> None:
-        require_modalities(self.modalities)
-        check_guardrail_settings(self.guardrail, self.guardrail_dir)
+        super().__post_init__()
         if self.num_ar_conditional_frames >= self.num_frames_per_chunk:
             raise ConfigError(
                 f"num_ar_conditional_frames={self.num_ar_conditional_frames} must be below num_frames_per_chunk={self.num_frames_per_chunk}.",
                 fix="use 1 (stock) to a few conditional frames per chunk",
             )
-
-    @classmethod
-    def from_kwargs(cls, **config: Any) -> CosmosTransferConfig:
-        from worldmill.generation.diffusion.sd_multicontrol import config_from_options
-
-        return config_from_options(cls, "cosmos-transfer2.5", config)
 
 
 def load_cosmos_transfer(

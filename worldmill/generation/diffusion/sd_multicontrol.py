@@ -10,17 +10,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from worldmill.errors import ConfigError, GenerationError
-from worldmill.generation.diffusion.common import DEFAULT_NEGATIVE_PROMPT, DiffusionGenerator
-from worldmill.generation.diffusion.conditions import MODALITIES, ConditionSet, require_modalities
+from worldmill.generation.diffusion.common import DEFAULT_NEGATIVE_PROMPT, DiffusionConfig, DiffusionGenerator
+from worldmill.generation.diffusion.conditions import ConditionSet
 from worldmill.generation.diffusion.control_maps import ResidualMapHook, attach_map_hooks, fuse_weights
 from worldmill.generation.diffusion.device import DeviceSettings, place_pipeline
-from worldmill.generation.diffusion.guardrail import check_guardrail_settings
 from worldmill.generation.diffusion.weights import check_weights_dir, sd_multicontrol_layout
 
 SCHEDULERS: tuple[str, ...] = ("unipc", "lcm", "ddim", "euler")
@@ -37,60 +36,22 @@ def make_scheduler(name: str, base_config: Mapping[str, Any]):
 
 
 @dataclasses.dataclass(frozen=True)
-class SDMultiControlConfig:
-    weights_dir: str | None = None  # local: base/ (SD, diffusers layout) + controlnet/{modality}/
-    modalities: tuple[str, ...] = MODALITIES
-    control_scales: Mapping[str, float] = dataclasses.field(default_factory=dict)  # per-modality weight (default 1)
-    use_maps: bool = True  # False: uniform maps (ones) instead of control_weights.npz
-    scheduler: str = "unipc"
-    steps: int = 8
-    guidance_scale: float = 5.0
+class SDMultiControlConfig(DiffusionConfig):
+    """``weights_dir`` holds base/ (SD, diffusers layout) + controlnet/{modality}/."""
+
+    backend: ClassVar[str] = "sd-multicontrolnet"
+
     negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
+    scheduler: str = "unipc"
     frames_per_batch: int = 8
-    guardrail: str = "auto"  # auto | cosmos | off: the Cosmos guardrail on the output (see guardrail.py)
-    guardrail_dir: str | None = None  # local Cosmos guardrail checkpoint; without it no backend guardrail runs
-    prompt_upsampler_dir: str | None = None  # local causal LM that rewrites prompts (off when None)
-    device: DeviceSettings = dataclasses.field(default_factory=DeviceSettings)
 
     def __post_init__(self) -> None:
-        require_modalities(self.modalities)
-        check_guardrail_settings(self.guardrail, self.guardrail_dir)
+        super().__post_init__()
         if self.scheduler not in SCHEDULERS:
             raise ConfigError(f"scheduler={self.scheduler!r} is not supported.", fix=f"use one of {SCHEDULERS}")
         for name in ("steps", "frames_per_batch"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r} must be >= 1.", fix=f"set {name} to a positive integer")
-
-    @classmethod
-    def from_kwargs(cls, **config: Any) -> SDMultiControlConfig:
-        return config_from_options(cls, "sd-multicontrolnet", config)
-
-
-def device_settings_from(config: dict[str, Any]) -> DeviceSettings:
-    """Pop ``device`` (a DeviceSettings, a dict, or a name) with optional flat ``dtype`` and ``offload``."""
-    device = config.pop("device", None)
-    dtype, offload = config.pop("dtype", None), config.pop("offload", None)
-    if isinstance(device, DeviceSettings):
-        return device
-    base = dict(device) if isinstance(device, dict) else ({"device": device} if device is not None else {})
-    if dtype is not None:
-        base["dtype"] = dtype
-    if offload is not None:
-        base["offload"] = offload
-    return DeviceSettings(**base)
-
-
-def config_from_options(cls, backend: str, options: Mapping[str, Any]):
-    """A backend config dataclass from flat JSON-style options (``WORLDMILL_GENERATOR_OPTIONS``)."""
-    config = dict(options)
-    config["device"] = device_settings_from(config)
-    if "modalities" in config:
-        config["modalities"] = tuple(config["modalities"])
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(config) - known)
-    if unknown:
-        raise ConfigError(f"Unknown {backend} settings {unknown}.", fix=f"use only {sorted(known)}")
-    return cls(**config)
 
 
 def load_sd_multicontrol_pipeline(weights_dir: str | Path | None, modalities: Sequence[str], settings: DeviceSettings):
