@@ -339,3 +339,24 @@ def test_render_samples_in_process_returns_the_same_files(tmp_path):
     assert result.pid == os.getpid() and set(result.files) == set(CONDITION_FILES)
     with pytest.raises(RenderError, match="2 plans, 1 output"):
         render_samples([plan, plan], SETTINGS, [tmp_path / "x"])
+
+
+def test_condition_files_are_byte_identical_whatever_was_rendered_before(tmp_path):
+    """Same cell + round → same bytes: a re-render after other samples must not change any file."""
+    import hashlib
+
+    from worldmill.prompts import sample_id, sample_plan, seed_for
+    from worldmill.taxonomy import load_taxonomy
+
+    cell = load_taxonomy().cells(["Shanghai"], ["zoo"])[0]
+    plans = {(r, i): sample_plan(cell, seed_for(cell.key, r, i), sample_id(cell.key, r, i), r) for r in (1, 2) for i in (0, 1)}
+    settings = RenderSettings(width=64, height=64, frames=8, fps=24)
+
+    def batch(keys, tag):
+        outs = [tmp_path / f"{tag}{i}" for i in range(len(keys))]
+        render_samples([plans[k] for k in keys], settings, outs, workers=1)
+        return [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(o.iterdir())} for o in outs]
+
+    first = batch([(1, 0), (1, 1)], "a")
+    batch([(2, 0), (2, 1)], "b")
+    assert batch([(1, 0), (1, 1)], "c") == first

@@ -25,7 +25,15 @@ from worldmill.lake.blobs import sha256_file, tree_manifest
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for
 from worldmill.render import MODALITIES, contact_sheet, render_samples
 from worldmill.schemas.plan import RenderSettings, ScenePlan
-from worldmill.schemas.records import CatalogueRow, ClipRow, ConditionRow, PromptRow, utcnow
+from worldmill.schemas.records import (
+    CatalogueRow,
+    ClipRow,
+    ConditionRow,
+    PromptRow,
+    clip_folder_key,
+    sample_key,
+    utcnow,
+)
 from worldmill.schemas.taxonomy import Cell
 from worldmill.video import read_frames
 
@@ -37,11 +45,6 @@ def _checked_key(cell_key: str) -> str:
     if not _SAFE_KEY.match(cell_key):
         raise CatalogueError(f"Cell key {cell_key!r} has characters outside [a-z0-9_-].", fix="use Taxonomy.cell_key()")
     return cell_key
-
-
-def sample_key(venue: str, city_key: str, sample: str) -> str:
-    """Blob key of a sample's directory: ``{venue}/{city_key}/{sample_id}``."""
-    return f"{venue}/{city_key}/{sample}"
 
 
 def sha256_tree(root: Path) -> str:
@@ -218,7 +221,7 @@ def produce_clips(
             guard = apply_guardrail(clip.path)  # never publish unblurred faces
             write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png")
             rgb_hash = sha256_file(clip.path)
-            blobs.publish_dir(folder, f"{key}/{generator.name}", move=True)
+            blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)
         out.append(
             ClipRow(
                 clip_id=f"{row.sample_id}__{generator.name}",
@@ -234,7 +237,7 @@ def produce_clips(
                 generator=generator.name,
                 generator_version=generator.version,
                 uri=cond.uri,
-                rgb_path=f"{key}/{generator.name}/rgb.mp4",
+                rgb_path=f"{clip_folder_key(key, generator.name)}/rgb.mp4",
                 width=clip.width,
                 height=clip.height,
                 frames=clip.frames,

@@ -17,14 +17,13 @@ from dagster import (
 from pydantic import Field
 
 from worldmill.assets._edge import at_edge
-from worldmill.errors import ConfigError
-from worldmill.lake import LocalBlobStore
 from worldmill.assets.partitions import cells_partitions
 from worldmill.curation.captions import caption_clips, load_local_vlm
 from worldmill.curation.checks import check_table
 from worldmill.curation.dedup import deduplicate_catalogue
 from worldmill.curation.shards import ShardPolicy, write_shards
 from worldmill.errors import ConfigError
+from worldmill.lake import LocalBlobStore
 from worldmill.metrics.dedup import DedupThresholds
 from worldmill.resources.lake import LakeResource
 from worldmill.schemas.curation import CaptionRow, DuplicateRow, ShardRow

@@ -16,6 +16,7 @@ from worldmill.export import build_transfer1_command, clip_row_for, export_cosmo
 from worldmill.export.transfer1_run import DEFAULT_TRANSFER1_COMMAND
 from worldmill.lake.blobs import sha256_file
 from worldmill.resources import LakeResource
+from worldmill.schemas.records import clip_folder_key, sample_key_of
 
 
 class Transfer1RunConfig(Config):
@@ -53,7 +54,7 @@ def cosmos_transfer1_clips(
     results = [r for r in read_transfer1_results(export.out_dir, outputs) if r.video_path is not None]
     rows = []
     for result in results:
-        key = result.row["rgb_path"].rsplit("/", 2)[0] + "/cosmos-transfer1/rgb.mp4"
+        key = clip_folder_key(sample_key_of(result.row["rgb_path"]), "cosmos-transfer1") + "/rgb.mp4"
         guard = apply_guardrail(result.video_path)  # never publish unblurred faces
         rgb_hash = sha256_file(result.video_path)
         lake.blobs.publish_file(result.video_path, key)

@@ -22,7 +22,7 @@ from worldmill.lake.blobs import BlobStore
 from worldmill.scenes import CameraPath, Scene
 from worldmill.schemas.curation import CaptionRow
 from worldmill.schemas.plan import ScenePlan
-from worldmill.schemas.records import ClipRow, utcnow
+from worldmill.schemas.records import ClipRow, sample_key_of, utcnow
 from worldmill.video import read_frames, read_gray16
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ def caption_clips(clips: Sequence[ClipRow], blobs: BlobStore, vlm: VlmCaptioner 
     """Caption rows for the clips, and ``{clip_id: reason}`` for clips that could not be captioned."""
     rows, failed = [], {}
     for clip in clips:
-        sample_dir_key = clip.rgb_path.rsplit("/", 2)[0]
+        sample_dir_key = sample_key_of(clip.rgb_path)
         try:
             text = caption_sample_dir(blobs.open_local(sample_dir_key))
         except (SceneError, VideoError, StorageError) as exc:

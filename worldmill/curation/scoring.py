@@ -10,17 +10,12 @@ from worldmill.errors import ConfigError, StorageError
 from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
 from worldmill.metrics import ControlEstimators, QualityThresholds, error_row, score_clip
-from worldmill.schemas.records import ClipRow, ScoreRow
+from worldmill.schemas.records import ClipRow, ScoreRow, sample_key_of
 
 log = logging.getLogger(__name__)
 
 # Backends whose footage is the procedural render itself, so the rendered depth/seg are its ground truth.
 GROUND_TRUTH_GENERATORS = frozenset({"procedural"})
-
-
-def sample_dir_key(rgb_path: str) -> str:
-    """The sample directory's blob key from a clip's ``{sample dir}/{generator}/rgb.mp4`` key."""
-    return rgb_path.rsplit("/", 2)[0]
 
 
 def thresholds_from(overrides: Mapping[str, float]) -> QualityThresholds:
@@ -56,7 +51,7 @@ def score_clips(
     for clip in clips:
         try:
             rgb_path = blobs.open_local(clip.rgb_path)
-            conditions_dir = blobs.open_local(sample_dir_key(clip.rgb_path))
+            conditions_dir = blobs.open_local(sample_key_of(clip.rgb_path))
         except StorageError as exc:
             rows.append(error_row(clip.clip_id, clip.cell_key, f"{type(exc).__name__}: {exc}"))
         else:

@@ -27,7 +27,7 @@ from worldmill.errors import CatalogueError, ConfigError, StorageError
 from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
 from worldmill.schemas.curation import ShardRow
-from worldmill.schemas.records import utcnow
+from worldmill.schemas.records import sample_key_of, utcnow
 
 CONDITION_FILES = ("input.mp4", "vis.mp4", "edge.mp4", "depth.mkv", "seg.mp4", "instance.mkv", "control_weights.npz", "camera.json")
 _SCORE_COLUMNS = ("quality_score", "sharpness", "exposure_mean", "contrast", "colourfulness", "motion_mean", "flicker",
@@ -112,7 +112,7 @@ def sample_members(sample: dict[str, Any], blobs: BlobStore) -> list[tuple[str, 
     key = sample["clip_id"]
     if "." in key or "/" in key:
         raise CatalogueError(f"Clip id {key!r} contains '.' or '/', which WebDataset keys cannot.", fix="use worldmill clip ids")
-    sample_dir = blobs.open_local(sample["rgb_path"].rsplit("/", 2)[0])
+    sample_dir = blobs.open_local(sample_key_of(sample["rgb_path"]))
     conditions = [(name, sample_dir / name) for name in CONDITION_FILES if (sample_dir / name).is_file()]
     metadata = {k: _jsonable(v) for k, v in sample.items() if k not in ("prompt",)}
     metadata["conditions"] = [name for name, _ in conditions]

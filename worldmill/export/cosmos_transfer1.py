@@ -35,6 +35,7 @@ from worldmill.generation.diffusion.conditions import (
 )
 from worldmill.generation.diffusion.control_maps import fuse_weights
 from worldmill.lake.uris import is_local
+from worldmill.schemas.records import sample_key_of
 
 # What Transfer1's inference accepts (cosmos_transfer1/diffusion/inference/inference_utils.py, transfer.py).
 TRANSFER1_HINT_KEYS: frozenset[str] = frozenset({"vis", "seg", "edge", "depth", "keypoint", "upscale", "hdmap", "lidar"})
@@ -185,7 +186,7 @@ def validate_transfer1_batch(batch_path: Path, specs_path: Path, *, check_files:
 def _conditions_dir(row: Mapping[str, Any], blobs: Any | None) -> Path:
     """The local directory of a row's conditions: through the blob store when given, else a local URI."""
     if blobs is not None:
-        key = str(row["rgb_path"]).rsplit("/", 2)[0]  # {venue}/{city_key}/{sample_id}/{generator}/rgb.mp4
+        key = sample_key_of(str(row["rgb_path"]))  # {venue}/{city_key}/{sample_id}/{generator}/rgb.mp4
         return Path(blobs.open_local(key))
     uri = str(row["uri"])
     if not is_local(uri):

@@ -158,7 +158,7 @@ def _write_videos(
     scale = depth_scale(passes.depth)
     palette = classes.palette()
     with (
-        video.rgb_writer(folder / "input.mp4", W, H, fps, crf=16, threads=threads) as rgb_out,
+        video.rgb_writer(folder / "input.mp4", W, H, fps, crf=16, preset="superfast", threads=threads) as rgb_out,
         video.gray16_writer(folder / "depth.mkv", W, H, fps) as depth_out,
         video.rgb_writer(folder / "depth.mp4", W, H, fps, crf=20, preset="superfast", threads=threads) as depth_view,
         video.rgb_writer(folder / "seg.mp4", W, H, fps, crf=12, preset="superfast", threads=threads) as seg_out,

@@ -10,7 +10,6 @@ import dataclasses
 import json
 from typing import Any
 
-
 TIMES_OF_DAY = ("dawn", "morning", "noon", "afternoon", "golden_hour", "dusk", "night")
 WEATHERS = ("clear", "partly_cloudy", "overcast", "fog", "rain", "snow", "haze")
 CAMERA_MOTIONS = ("orbit", "glide", "flyover", "walkthrough", "dolly", "pan", "static")

@@ -40,6 +40,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# Footage layout under a site's footage root: one folder per sample (its conditions), one sub-folder per
+# generator holding the clip. Rows record these keys (``ClipRow.rgb_path``); every reader derives from here.
+def sample_key(venue: str, city_key: str, sample_id: str) -> str:
+    """Blob key of a sample's folder: ``{venue}/{city_key}/{sample_id}``."""
+    return f"{venue}/{city_key}/{sample_id}"
+
+
+def clip_folder_key(sample: str, generator: str) -> str:
+    """Blob key of the folder holding a generator's clip (``rgb.mp4``, ``contact_sheet.png``) of a sample."""
+    return f"{sample}/{generator}"
+
+
+def sample_key_of(rgb_path: str) -> str:
+    """The sample folder's key from a clip's ``rgb_path`` (``{sample}/{generator}/rgb.mp4``)."""
+    return rgb_path.rsplit("/", 2)[0]
+
+
 @dataclasses.dataclass(frozen=True)
 class Record:
     """Base of every catalogue row. Subclasses set ``table``, ``key`` and optionally ``partition_by``."""
