@@ -1,7 +1,7 @@
 """Render benchmark: scene build, ray casting, derived controls, encoding and end-to-end frames per second,
 in one process and with one worker process per core, at 256² and 512².
 
-    .venv/bin/python bench/bench_render.py [--frames 48] [--sizes 256,512] [--samples 8] [--workers N]
+    .venv/bin/python bench/bench_render.py [--frames 48] [--sizes 256,512] [--samples 16] [--workers N]
 
 Plans are real ones (taxonomy + prompt sampler), one per venue archetype in turn, so the mix covers
 skylines, interiors and outdoor venues. Wall-clock figures depend on what else runs on the machine: the
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from worldmill import video
 from worldmill.render import (
+    H264_SETTINGS,
     RenderPool,
     choose_depth_unit,
     control_maps,
@@ -69,51 +70,26 @@ def timed(fn, *args, **kwargs):
 
 
 def encoders(out: Path, passes, edge: np.ndarray, blurred: np.ndarray, classes, fps: int) -> list[tuple[str, object]]:
-    """(name, zero-argument call) for every condition video, encoders single-threaded as in the pool."""
+    """(name, zero-argument call) for every condition video, with the settings and the single-threaded encoders
+    the pool uses."""
+
+    def h264(name: str, frames: np.ndarray):
+        return partial(video.write_rgb, out / name, frames, fps, threads=1, **H264_SETTINGS[name])
+
     return [
-        ("encode: input.mp4", partial(video.write_rgb, out / "input.mp4", passes.rgb, fps, crf=16, threads=1)),
+        ("encode: input.mp4", h264("input.mp4", passes.rgb)),
         (
             "encode: depth.mkv (FFV1)",
             lambda: video.write_gray16(out / "depth.mkv", encode_depth(passes.depth, choose_depth_unit(passes.depth)), fps),
         ),
-        (
-            "encode: depth.mp4 (+ turbo colours)",
-            lambda: video.write_rgb(
-                out / "depth.mp4", depth_colours(passes.depth), fps, crf=20, preset="superfast", threads=1
-            ),
-        ),
-        (
-            "encode: seg.mp4",
-            partial(
-                video.write_rgb,
-                out / "seg.mp4",
-                classes.colorize(passes.seg),
-                fps,
-                crf=12,
-                preset="superfast",
-                threads=1,
-            ),
-        ),
+        ("encode: depth.mp4 (+ turbo colours)", lambda: h264("depth.mp4", depth_colours(passes.depth))()),
+        ("encode: seg.mp4 (+ palette)", lambda: h264("seg.mp4", classes.colorize(passes.seg))()),
         (
             "encode: instance.mkv (FFV1)",
             partial(video.write_gray16, out / "instance.mkv", passes.instance.astype(np.uint16), fps),
         ),
-        (
-            "encode: edge.mp4",
-            partial(
-                video.write_rgb,
-                out / "edge.mp4",
-                np.repeat(edge[..., None], 3, -1),
-                fps,
-                crf=16,
-                preset="superfast",
-                threads=1,
-            ),
-        ),
-        (
-            "encode: vis.mp4",
-            partial(video.write_rgb, out / "vis.mp4", blurred, fps, crf=20, preset="superfast", threads=1),
-        ),
+        ("encode: edge.mp4", h264("edge.mp4", np.repeat(edge[..., None], 3, -1))),
+        ("encode: vis.mp4", h264("vis.mp4", blurred)),
     ]
 
 
@@ -193,7 +169,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--sizes", default="256,512")
-    parser.add_argument("--samples", type=int, default=8, help="samples per size (spread over the archetypes)")
+    parser.add_argument(
+        "--samples", type=int, default=16, help="samples per size, spread over the archetypes (16: two of each)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     from worldmill.taxonomy.classes import SemanticClasses

@@ -244,3 +244,17 @@ def test_string_filters_work_on_a_mix_of_plain_and_merged_files(catalogue):
     ids = [clip_row(i).clip_id for i in (0, 5)]
     assert catalogue.read("clips", columns=["clip_id"], where=f"clip_id IN ('{ids[0]}', '{ids[1]}')").height == 2
     assert catalogue.read("clips", where="city = 'Tokyo'").schema["city"] == pl.String
+
+
+def test_sql_literals_carry_quotes_through_a_query():
+    import duckdb
+
+    from worldmill.lake import sql_list, sql_literal
+
+    tricky = ["O'Hare", "plain", "'; DROP TABLE clips; --"]
+    con = duckdb.connect()
+    assert con.execute(f"SELECT {sql_literal(tricky[0])}").fetchall() == [("O'Hare",)]
+    values = ", ".join(f"({sql_literal(t)})" for t in tricky)
+    picked = con.execute(f"SELECT v FROM (VALUES {values}) t(v) WHERE v IN ({sql_list(tricky[::2])}) ORDER BY v").fetchall()
+    assert [r[0] for r in picked] == sorted(tricky[::2])
+    assert con.execute(f"SELECT count(*) FROM (VALUES ('x')) t(v) WHERE v IN ({sql_list([])})").fetchall() == [(0,)]

@@ -177,6 +177,86 @@ def test_rendering_is_deterministic(classes):
         np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
 
 
+def _ray_hits_box(points: np.ndarray, direction: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """bool [N]: whether the rays from ``points`` along ``direction`` enter the axis-aligned box (slab test)."""
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / direction
+    t1, t2 = (lo - points) * inv, (hi - points) * inv
+    near, far = np.minimum(t1, t2).max(axis=1), np.maximum(t1, t2).min(axis=1)
+    return (far >= np.maximum(near, 0.0)) & (far > 0.0)
+
+
+def test_shadows_fall_where_the_light_is_blocked_as_the_casters_move(classes):
+    """Seen from above, every ground pixel is dark exactly where the ray from it towards the sun meets a post,
+    including the shadow of a post that moves across the light during the clip."""
+    from worldmill.render.raycast import lighting_values
+
+    posts = [((x, y, 2.0), (1.0, 1.0, 4.0), (0.0, 0.0, 0.0)) for x in (-8.0, 0.0, 8.0) for y in (12.0, 24.0)]
+    posts.append(((4.0, 20.0, 2.0), (1.5, 1.5, 4.0), (0.0, -12.0, 0.0)))  # 4 m south over the clip
+    objects = tuple(
+        SceneObject(
+            i + 1,
+            classes.id("building"),
+            "building",
+            "post",
+            (Primitive("box", centre, size, (0.3, 0.3, 0.3)),),
+            velocity=velocity,
+        )
+        for i, (centre, size, velocity) in enumerate(posts)
+    )
+    zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 30.0), (0.0, 1.0))
+    scene = Scene("testville-1__open_air__r00001-000", 1, "open_air", "park", False, "right", objects,
+                  classes.id("ground"), (0.0, 18.0, 2.0), (zone,))  # fmt: skip
+    plan = make_plan("open_air", sun_elevation_deg=35.0, sun_azimuth_deg=80.0)  # low sun from the east
+    eyes = np.tile([0.0, 2.0, 26.0], (SETTINGS.frames, 1))
+    path = CameraPath("static", "ground", 64, 64, FX, FX, 32.0, 32.0, 24, look_at(eyes, eyes + [0.0, 0.7, -1.0]))
+    passes = render(scene, path, plan, SETTINGS)
+    sun = np.asarray(lighting_values(plan, scene, path)["sun_dir"], dtype=np.float64)
+    ys, xs = np.mgrid[0:64, 0:64]
+    rays = np.stack([(xs + 0.5 - 32.0) / FX, (ys + 0.5 - 32.0) / FX, np.ones_like(xs, dtype=float)], axis=-1)
+    luma = passes.rgb.astype(np.float64).mean(axis=-1)
+    for f in range(SETTINGS.frames):
+        ground = passes.seg[f] == classes.id("ground")
+        c2w = path.camera_to_world[f]
+        points = c2w[:3, 3] + (rays[ground] * passes.depth[f][ground][:, None]) @ c2w[:3, :3].T + sun * 0.02
+        shadow, moving_shadow = np.zeros(len(points), dtype=bool), np.zeros(len(points), dtype=bool)
+        for centre, size, velocity in posts:
+            now, half = np.asarray(centre) + np.asarray(velocity) * f / SETTINGS.fps, 0.5 * np.asarray(size)
+            hit = _ray_hits_box(points, sun, now - half, now + half)
+            shadow |= hit
+            moving_shadow |= hit if any(velocity) else False
+        dark = luma[f][ground] < 0.7 * np.median(luma[f][ground][~shadow])
+        assert moving_shadow.sum() > 20 and shadow.sum() > 100  # shadows are in view ...
+        assert (dark & shadow).sum() / (dark | shadow).sum() > 0.97  # ... where the geometry puts them
+
+
+def test_shadow_grid_lists_each_caster_where_the_light_sees_it_sunward_first():
+    from worldmill.render.tiles import bin_shadow_casters, light_axes
+
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(-50.0, 50.0, (200, 3))
+    halves = rng.uniform(0.2, 3.0, (200, 3))
+    halves[0] = (80.0, 80.0, 0.5)  # a ground slab: wide
+    casts = np.ones(200, dtype=np.int32)
+    casts[1] = 0  # never listed
+    sun = np.array([0.3, -0.5, 0.8])
+    grid = bin_shadow_casters(centres - halves, centres + halves, casts, sun)
+    u, v, ell = light_axes(sun)
+    rows = np.repeat(np.arange(len(grid.offsets) - 1), np.diff(grid.offsets))
+    wide_row = grid.cells_x * grid.cells_y
+    assert set(grid.prims[rows == wide_row].tolist()) == {0}
+    assert 1 not in grid.prims.tolist()
+    for i in range(2, 200):  # the cell under each caster's centre lists it
+        cx = int((centres[i] @ u - grid.origin_u) // grid.cell)
+        cy = int((centres[i] @ v - grid.origin_v) // grid.cell)
+        row = min(cy, grid.cells_y - 1) * grid.cells_x + min(cx, grid.cells_x - 1)
+        assert i in grid.prims[grid.offsets[row] : grid.offsets[row + 1]]
+    for row in range(wide_row + 1):  # sunward-most first, so a ray can stop at the first caster behind it
+        s_max = grid.s_max[grid.offsets[row] : grid.offsets[row + 1]]
+        assert (np.diff(s_max) <= 0).all()
+    np.testing.assert_allclose(grid.s_max[grid.prims == 5], centres[5] @ ell + halves[5] @ np.abs(ell), rtol=1e-5)
+
+
 def _boundaries(labels: np.ndarray) -> np.ndarray:
     b = np.zeros(labels.shape, dtype=bool)
     b[:, 1:, :] |= labels[:, 1:, :] != labels[:, :-1, :]

@@ -23,7 +23,7 @@ from worldmill.curation.checks import check_table
 from worldmill.curation.dedup import deduplicate_catalogue
 from worldmill.curation.shards import ShardPolicy, write_shards
 from worldmill.errors import ConfigError
-from worldmill.lake import LocalBlobStore
+from worldmill.lake import LocalBlobStore, sql_literal
 from worldmill.metrics.dedup import DedupThresholds
 from worldmill.resources.lake import LakeResource
 from worldmill.schemas.curation import CaptionRow, DuplicateRow, ShardRow
@@ -42,8 +42,7 @@ class CaptionsConfig(Config):
 def captions(context: AssetExecutionContext, config: CaptionsConfig, lake: LakeResource) -> MaterializeResult:
     """Exact captions of the cell's clips from their scene graph, camera path and plan."""
     site = lake.for_cell(context.partition_key)
-    key = context.partition_key.replace("'", "''")
-    where = f"cell_key = '{key}'"
+    where = f"cell_key = {sql_literal(context.partition_key)}"
     if not config.recaption and site.catalogue.exists("captions"):
         where += " AND clip_id NOT IN (SELECT clip_id FROM captions)"
     clips = [ClipRow(**r) for r in site.catalogue.sql(f"SELECT * FROM clips WHERE {where} ORDER BY clip_id").to_dicts()]

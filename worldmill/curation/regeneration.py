@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from worldmill.errors import ConfigError
 from worldmill.lake import Catalogue
+from worldmill.lake.catalogue import sql_list
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,10 +60,6 @@ class CoveragePolicy:
             raise ConfigError(f"Invalid coverage policy {self}.", fix="target_accepted >= 1, cooldown_s >= 0, max_cells >= 1")
 
 
-def _sql_list(values: Iterable[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "''"
-
-
 def cell_quality(catalogue: Catalogue) -> list[CellQuality]:
     """Pass counts per cell from the ``scores`` table (DuckDB)."""
     if not catalogue.exists("scores"):
@@ -85,7 +82,7 @@ def cell_coverage(catalogue: Catalogue, cells: Sequence[str]) -> list[CellCovera
         )
         frame = catalogue.sql(
             f"""SELECT cell_key, time_of_day, weather, camera_motion, count(*) AS n
-                FROM catalogue WHERE accepted {not_duplicate} AND cell_key IN ({_sql_list(cells)})
+                FROM catalogue WHERE accepted {not_duplicate} AND cell_key IN ({sql_list(cells)})
                 GROUP BY ALL ORDER BY cell_key, n, time_of_day, weather, camera_motion"""
         )
         for row in frame.to_dicts():

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from worldmill.errors import ConfigError, StorageError
 from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
+from worldmill.lake.catalogue import sql_literal
 from worldmill.metrics import ControlEstimators, QualityThresholds, error_row, score_clip
 from worldmill.schemas.records import ClipRow, ScoreRow, sample_key_of
 
@@ -29,13 +30,13 @@ def thresholds_from(overrides: Mapping[str, float]) -> QualityThresholds:
 
 def unscored_clips(catalogue: Catalogue, cell_key: str, *, rescore: bool = False) -> list[ClipRow]:
     """Clips of the cell without a score newer than the clip (all of them with ``rescore``)."""
-    key = cell_key.replace("'", "''")  # a SQL string literal
+    key = sql_literal(cell_key)
     if rescore or not catalogue.exists("scores"):
-        frame = catalogue.read("clips", where=f"cell_key = '{key}'")
+        frame = catalogue.read("clips", where=f"cell_key = {key}")
     else:
         frame = catalogue.sql(
             f"""SELECT c.* FROM clips c LEFT JOIN scores s USING (clip_id)
-                WHERE c.cell_key = '{key}' AND (s.clip_id IS NULL OR s.scored_at < c.created_at)"""
+                WHERE c.cell_key = {key} AND (s.clip_id IS NULL OR s.scored_at < c.created_at)"""
         )
     return [ClipRow(**row) for row in frame.sort("clip_id").to_dicts()]
 

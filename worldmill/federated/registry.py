@@ -24,6 +24,7 @@ from worldmill.federated.data import split_stratum
 from worldmill.federated.steering import sampling_weights
 from worldmill.federated.weights import weights_from_bytes, weights_to_bytes
 from worldmill.lake import BlobStore, Catalogue
+from worldmill.lake.catalogue import sql_literal
 from worldmill.lake.uris import redact_uri
 from worldmill.schemas.federated import ModelVersionRow, StratumEvaluationRow
 from worldmill.schemas.records import utcnow
@@ -121,7 +122,7 @@ class Registry:
         return state
 
     def evaluations(self, model_version: str) -> list[StratumEvaluationRow]:
-        frame = self.catalogue.read(StratumEvaluationRow.table, where=f"model_version = '{_quoted(model_version)}'")
+        frame = self.catalogue.read(StratumEvaluationRow.table, where=f"model_version = {sql_literal(model_version)}")
         return sorted((StratumEvaluationRow(**row) for row in frame.to_dicts()), key=lambda r: r.stratum)
 
     # writes --------------------------------------------------------------------------------------------
@@ -194,6 +195,3 @@ class Registry:
         log.info("registered %s (parent %s, %d sites)", version, candidate.parent_version, len(candidate.sites))
         return row
 
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")

@@ -4,6 +4,6 @@ Domain code: no Dagster here.
 """
 
 from worldmill.lake.blobs import BlobStore, FsspecBlobStore, LocalBlobStore
-from worldmill.lake.catalogue import Catalogue, TableWrite
+from worldmill.lake.catalogue import Catalogue, TableWrite, sql_list, sql_literal
 
-__all__ = ["BlobStore", "Catalogue", "FsspecBlobStore", "LocalBlobStore", "TableWrite"]
+__all__ = ["BlobStore", "Catalogue", "FsspecBlobStore", "LocalBlobStore", "TableWrite", "sql_list", "sql_literal"]

@@ -32,6 +32,16 @@ log = logging.getLogger(__name__)
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def sql_literal(value: object) -> str:
+    """A SQL string literal (quotes doubled) for text that goes into a query or a ``where`` filter."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: Sequence[object]) -> str:
+    """Comma-separated SQL string literals for ``IN (...)``; ``''`` (matching nothing useful) when empty."""
+    return ", ".join(sql_literal(v) for v in values) or "''"
+
+
 @dataclasses.dataclass(frozen=True)
 class TableWrite:
     """What one write did: the table's version after it and the rows it touched."""

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from worldmill.errors import CatalogueError, ConfigError
-from worldmill.lake.catalogue import Catalogue
+from worldmill.lake.catalogue import Catalogue, sql_list
 from worldmill.schemas.lake import EMBEDDING_DIM, EmbeddingRow
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ class SemanticSearch:
                 best = con.sql(ranking, params={"q": query_vector}).pl()
                 if best.is_empty():
                     return con.sql("SELECT *, NULL::DOUBLE AS score FROM search_clips LIMIT 0").pl()
-                ids = ", ".join("'" + str(i).replace("'", "''") + "'" for i in best["sample_id"].to_list())
+                ids = sql_list(best["sample_id"].to_list())
                 details = con.sql(
                     f"SELECT * FROM search_clips WHERE sample_id IN ({ids})" + (f" AND ({where})" if where else "")
                 ).pl()

@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from worldmill.errors import CatalogueError, ConfigError
-from worldmill.lake.catalogue import Catalogue, TableWrite, new_connection, run_sql
+from worldmill.lake.catalogue import Catalogue, TableWrite, new_connection, run_sql, sql_literal
 from worldmill.lake.retry import DEFAULT_RETRY, RetryPolicy
 from worldmill.lake.storage import StorageConfig
 from worldmill.lake.views import create_standard_views
@@ -221,7 +221,7 @@ class Lake:
             for table in catalogue.tables():
                 name = f"__{_identifier(table)}__{_identifier(site)}"
                 con.register(name, catalogue.dataset(table))
-                shards.setdefault(table, []).append(f"SELECT *, '{site}' AS site FROM \"{name}\"")
+                shards.setdefault(table, []).append(f'SELECT *, {sql_literal(site)} AS site FROM "{name}"')
         for table, selects in shards.items():
             con.execute(f'CREATE VIEW "{table}" AS ' + " UNION ALL BY NAME ".join(selects))
         create_standard_views(con, set(shards))
@@ -253,7 +253,7 @@ class Lake:
         if not source.exists(table):
             return ReplicationReport(source_site, target_site, 0, 0)
         rows = source.read(table, columns=["clip_id", "uri"], where=where)
-        done = set(target.read("replicas", columns=["clip_id"], where=f"target_site = '{target_site}'")["clip_id"])
+        done = set(target.read("replicas", columns=["clip_id"], where=f"target_site = {sql_literal(target_site)}")["clip_id"])
         pending = [r for r in rows.iter_rows(named=True) if r["clip_id"] not in done]
         todo = pending if limit is None else pending[:limit]
         src_blobs, dst_blobs = self.blobs(source_site), self.blobs(target_site)

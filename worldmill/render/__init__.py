@@ -4,6 +4,7 @@ control signals derived from them, the condition files per sample, and a process
 
 from worldmill.render.conditions import (
     CONDITION_FILES,
+    H264_SETTINGS,
     choose_depth_unit,
     contact_sheet,
     decode_depth,
@@ -26,6 +27,7 @@ from worldmill.render.raycast import RenderPasses, render, warm_up
 
 __all__ = [
     "CONDITION_FILES",
+    "H264_SETTINGS",
     "MODALITIES",
     "ControlWeightPolicy",
     "RenderPasses",

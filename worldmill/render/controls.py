@@ -149,6 +149,12 @@ def control_maps(
     mask = foreground_mask(passes, policy).view(np.uint8)
     table = normalise_weights(np.stack([policy.background, policy.foreground], axis=1)).astype(dtype)  # [4, 2]
     out = np.empty((len(MODALITIES),) + mask.shape, dtype=dtype)
+    bits = np.dtype(f"u{out.itemsize}")
     for m in range(len(MODALITIES)):
-        np.take(table[m], mask, out=out[m])
+        # background + mask * (foreground - background), on the values' bit patterns with wrapping unsigned
+        # arithmetic: exact, and several times faster than a gather through the mask.
+        background, foreground = (int(v) for v in table[m].view(bits))
+        plane = out[m].view(bits)
+        np.multiply(mask, bits.type((foreground - background) % (1 << (8 * bits.itemsize))), out=plane, dtype=bits)
+        np.add(plane, bits.type(background), out=plane)
     return out

@@ -1,10 +1,11 @@
-"""Warp kernels: one launch ray-casts every pixel of every frame against analytic primitives in a BVH and
+"""Warp kernels: one launch ray-casts every pixel of every frame against analytic primitives and
 writes all passes at once (RGB, z-depth, class id, instance id, camera-space normal).
 
 Primitives are boxes, cylinders and spheres stored as a centre, a velocity and the matrix ``M = S⁻¹ Rᵀ``
 that maps world offsets into the unit shape; the ray parameter is unchanged by that affine map, so one
-intersection routine per unit shape serves every size and orientation. The BVH holds each primitive's box
-swept over the clip, and the kernel moves primitives to their position at the frame's time.
+intersection routine per unit shape serves every size and orientation. Camera rays walk their screen tile's
+list and shadow rays their light-space cell's (``worldmill.render.tiles``); the kernel moves primitives to
+their position at the frame's time.
 
 Defined at import (Warp compiles lazily, on first launch, into its kernel cache); nothing runs here.
 """
@@ -83,9 +84,26 @@ class Tiles:
     offsets: wp.array(dtype=wp.int32)  # CSR rows: (frame, tile_y, tile_x)
     prims: wp.array(dtype=wp.int32)
     near: wp.array(dtype=wp.float32)  # sorted ascending within each row
+    origins: wp.array(dtype=wp.vec3)  # the camera in the entry's unit-shape frame
     tiles_x: int
     tiles_y: int
     size: int
+
+
+@wp.struct
+class ShadowGrid:
+    offsets: wp.array(dtype=wp.int32)  # CSR rows: cells (row-major), then one row of wide casters
+    prims: wp.array(dtype=wp.int32)
+    s_max: wp.array(dtype=wp.float32)  # extent towards the light, descending within each row
+    s_min: wp.array(dtype=wp.float32)
+    z_max: wp.array(dtype=wp.float32)  # top of the caster's box
+    axis_u: wp.vec3
+    axis_v: wp.vec3
+    origin_u: float
+    origin_v: float
+    inv_cell: float
+    cells_x: int
+    cells_y: int
 
 
 @wp.struct
@@ -319,15 +337,18 @@ def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: flo
 
 
 @wp.func
-def camera_hit(tiles: Tiles, row: int, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, t_max: float):
-    """Nearest hit of a camera ray among its tile's primitives, nearest box first, stopping past the best hit."""
+def camera_hit(tiles: Tiles, row: int, prims: Primitives, rd: wp.vec3, t_max: float):
+    """Nearest hit of a camera ray among its tile's primitives, nearest box first, stopping past the best hit.
+
+    The ray starts at the camera, whose position in each primitive's unit frame the entry carries.
+    """
     best_t = t_max
     best = int(-1)  # noqa: UP018, RUF046
     for e in range(tiles.offsets[row], tiles.offsets[row + 1]):
         if tiles.near[e] >= best_t:
             break
         i = tiles.prims[e]
-        t = hit_primitive(prims, i, ro, rd, time)
+        t = intersect_unit(prims.shapes[i], tiles.origins[e], prims.mats[i] * rd)
         if t > 0.0 and t < best_t:
             best_t = t
             best = i
@@ -335,15 +356,47 @@ def camera_hit(tiles: Tiles, row: int, prims: Primitives, ro: wp.vec3, rd: wp.ve
 
 
 @wp.func
-def occluded(bvh: wp.uint64, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, reach: float) -> float:
-    """1 if a shadow-casting primitive lies along the ray within ``reach``, else 0 (stops at the first)."""
-    query = wp.bvh_query_ray(bvh, ro, rd)
-    i = int(0)  # noqa: UP018, RUF046
-    while wp.bvh_query_next(query, i, reach):
-        if prims.shadow[i] == 1:  # noqa: SIM102 - Warp's `and` would evaluate the intersection for every candidate
+def occluded_in_row(
+    grid: ShadowGrid,
+    row: int,
+    prims: Primitives,
+    ro: wp.vec3,
+    rd: wp.vec3,
+    s: float,
+    time: float,
+    reach: float,
+    skip: int,
+) -> float:
+    for e in range(grid.offsets[row], grid.offsets[row + 1]):
+        if grid.s_max[e] <= s:  # this caster and the rest lie wholly behind the ray's start
+            break
+        i = grid.prims[e]
+        # The light is above the horizon, so the ray only rises: casters wholly below its start cannot block
+        # it, and neither can the convex primitive it leaves. Checked one by one (Warp's `and` would evaluate
+        # the intersection for every candidate).
+        if grid.s_min[e] < s + reach and grid.z_max[e] > ro[2] and i != skip:  # noqa: SIM102
             if hit_primitive(prims, i, ro, rd, time) > 0.0:
                 return 1.0
     return 0.0
+
+
+@wp.func
+def occluded(
+    grid: ShadowGrid, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, reach: float, skip: int
+) -> float:
+    """1 if a shadow caster other than primitive ``skip`` lies along the light ray within ``reach``, else 0.
+
+    ``rd`` is the light direction the grid was built for: seen from the light the ray is one point, so it
+    needs only its own cell and the wide casters' row.
+    """
+    s = wp.dot(ro, rd)
+    if occluded_in_row(grid, grid.cells_x * grid.cells_y, prims, ro, rd, s, time, reach, skip) > 0.0:
+        return 1.0
+    cx = int(wp.floor((wp.dot(ro, grid.axis_u) - grid.origin_u) * grid.inv_cell))
+    cy = int(wp.floor((wp.dot(ro, grid.axis_v) - grid.origin_v) * grid.inv_cell))
+    if cx < 0 or cy < 0 or cx >= grid.cells_x or cy >= grid.cells_y:
+        return 0.0
+    return occluded_in_row(grid, cy * grid.cells_x + cx, prims, ro, rd, s, time, reach, skip)
 
 
 @wp.func
@@ -365,7 +418,7 @@ def grade(c: wp.vec3, light: Lighting) -> wp.vec3:
 
 @wp.kernel
 def render_passes(
-    bvh: wp.uint64,
+    shadows: ShadowGrid,
     tiles: Tiles,
     prims: Primitives,
     cam_pos: wp.array(dtype=wp.vec3),
@@ -393,7 +446,7 @@ def render_passes(
     if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
         ground_t = -ro[2] / rd[2]
     row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
-    best_t, best = camera_hit(tiles, row, prims, ro, rd, time, ground_t)
+    best_t, best = camera_hit(tiles, row, prims, rd, ground_t)
     if best == -1 and ground_t < FAR:
         best = -2
 
@@ -443,7 +496,7 @@ def render_passes(
         ndl = wp.dot(n, light.sun_dir)
         direct = wp.vec3(0.0, 0.0, 0.0)
         if ndl > 0.0:
-            lit = 1.0 - occluded(bvh, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach)
+            lit = 1.0 - occluded(shadows, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
             direct = light.sun_color * (ndl * lit)
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])

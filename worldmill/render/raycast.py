@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from worldmill.errors import RenderError
-from worldmill.render.tiles import bin_primitives
+from worldmill.render.tiles import bin_primitives, bin_shadow_casters
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
 from worldmill.scenes.shapes import material
@@ -285,15 +285,28 @@ def render(
             def arr(a, dtype):
                 return wp.array(a, dtype=dtype)
 
-            bvh = wp.Bvh(arr(arrays.lowers, wp.vec3), arr(arrays.uppers, wp.vec3))
+            grid = bin_shadow_casters(arrays.lowers, arrays.uppers, arrays.shadow, np.asarray(light_values["sun_dir"]))
+            shadows = kernels.ShadowGrid()
+            shadows.offsets, shadows.prims = arr(grid.offsets, wp.int32), arr(grid.prims, wp.int32)
+            shadows.s_max, shadows.s_min = arr(grid.s_max, wp.float32), arr(grid.s_min, wp.float32)
+            shadows.z_max = arr(grid.z_max, wp.float32)
+            shadows.axis_u, shadows.axis_v = wp.vec3(*grid.axis_u.tolist()), wp.vec3(*grid.axis_v.tolist())
+            shadows.origin_u, shadows.origin_v, shadows.inv_cell = grid.origin_u, grid.origin_v, 1.0 / grid.cell
+            shadows.cells_x, shadows.cells_y = grid.cells_x, grid.cells_y
             binned = bin_primitives(
-                arrays.centers.astype(np.float64), arrays.velocities.astype(np.float64), arrays.extents, path, times
+                arrays.centers.astype(np.float64),
+                arrays.velocities.astype(np.float64),
+                arrays.extents,
+                arrays.mats,
+                path,
+                times,
             )
             tiles = kernels.Tiles()
-            tiles.offsets, tiles.prims, tiles.near = (
+            tiles.offsets, tiles.prims, tiles.near, tiles.origins = (
                 arr(binned.offsets, wp.int32),
                 arr(binned.prims, wp.int32),
                 arr(binned.near, wp.float32),
+                arr(binned.origins, wp.vec3),
             )
             tiles.tiles_x, tiles.tiles_y, tiles.size = binned.tiles_x, binned.tiles_y, binned.size
             prims = kernels.Primitives()
@@ -322,7 +335,7 @@ def render(
                 kernels.render_passes,
                 dim=(T, H, W),
                 inputs=[
-                    bvh.id,
+                    shadows,
                     tiles,
                     prims,
                     arr(c2w[:, :3, 3].astype(np.float32), wp.vec3),

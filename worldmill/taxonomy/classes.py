@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+import cv2
 import numpy as np
 import yaml
 from pydantic import ValidationError
@@ -71,7 +72,12 @@ class SemanticClasses:
         return self._palette
 
     def colorize(self, seg: np.ndarray) -> np.ndarray:
-        return self._palette[seg]
+        """uint8 [..., 3] colours of a class-id image or video."""
+        seg = np.asarray(seg)
+        if seg.dtype != np.uint8 or seg.ndim < 2 or seg.size == 0:
+            return self._palette[seg]
+        rows = np.ascontiguousarray(seg).reshape(-1, seg.shape[-1])  # OpenCV's lookup table beats a gather
+        return cv2.LUT(cv2.merge((rows, rows, rows)), self._palette[None]).reshape(seg.shape + (3,))
 
     def decode(self, rgb: np.ndarray) -> np.ndarray:
         """Nearest class id for each colour (lossy video shifts colours slightly)."""
