@@ -186,48 +186,61 @@ def _ray_hits_box(points: np.ndarray, direction: np.ndarray, lo: np.ndarray, hi:
     return (far >= np.maximum(near, 0.0)) & (far > 0.0)
 
 
-def test_shadows_fall_where_the_light_is_blocked_as_the_casters_move(classes):
-    """Seen from above, every ground pixel is dark exactly where the ray from it towards the sun meets a post,
-    including the shadow of a post that moves across the light during the clip."""
+POSTS = [((x, y, 2.0), (1.0, 1.0, 4.0), (0.0, 0.0, 0.0)) for x in (-8.0, 0.0, 8.0) for y in (12.0, 24.0)] + [
+    ((4.0, 20.0, 2.0), (1.5, 1.5, 4.0), (0.0, -12.0, 0.0))  # 4 m south over the clip, across the light
+]
+
+
+def posts_from_above(classes: SemanticClasses, **plan_changes):
+    """Posts on open ground seen from 26 m up under a low sun from the east: (passes, ground points per frame,
+    sun direction); each frame's points are the world positions of its ground pixels."""
     from worldmill.render.raycast import lighting_values
 
-    posts = [((x, y, 2.0), (1.0, 1.0, 4.0), (0.0, 0.0, 0.0)) for x in (-8.0, 0.0, 8.0) for y in (12.0, 24.0)]
-    posts.append(((4.0, 20.0, 2.0), (1.5, 1.5, 4.0), (0.0, -12.0, 0.0)))  # 4 m south over the clip
     objects = tuple(
-        SceneObject(
-            i + 1,
-            classes.id("building"),
-            "building",
-            "post",
-            (Primitive("box", centre, size, (0.3, 0.3, 0.3)),),
-            velocity=velocity,
-        )
-        for i, (centre, size, velocity) in enumerate(posts)
+        SceneObject(i + 1, classes.id("building"), "building", "post", (Primitive("box", c, s, (0.3, 0.3, 0.3)),), velocity=v)
+        for i, (c, s, v) in enumerate(POSTS)
     )
     zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 30.0), (0.0, 1.0))
     scene = Scene("testville-1__open_air__r00001-000", 1, "open_air", "park", False, "right", objects,
                   classes.id("ground"), (0.0, 18.0, 2.0), (zone,))  # fmt: skip
-    plan = make_plan("open_air", sun_elevation_deg=35.0, sun_azimuth_deg=80.0)  # low sun from the east
+    plan = make_plan("open_air", sun_elevation_deg=35.0, sun_azimuth_deg=80.0, **plan_changes)
     eyes = np.tile([0.0, 2.0, 26.0], (SETTINGS.frames, 1))
     path = CameraPath("static", "ground", 64, 64, FX, FX, 32.0, 32.0, 24, look_at(eyes, eyes + [0.0, 0.7, -1.0]))
     passes = render(scene, path, plan, SETTINGS)
     sun = np.asarray(lighting_values(plan, scene, path)["sun_dir"], dtype=np.float64)
     ys, xs = np.mgrid[0:64, 0:64]
     rays = np.stack([(xs + 0.5 - 32.0) / FX, (ys + 0.5 - 32.0) / FX, np.ones_like(xs, dtype=float)], axis=-1)
-    luma = passes.rgb.astype(np.float64).mean(axis=-1)
+    points = []
     for f in range(SETTINGS.frames):
         ground = passes.seg[f] == classes.id("ground")
         c2w = path.camera_to_world[f]
-        points = c2w[:3, 3] + (rays[ground] * passes.depth[f][ground][:, None]) @ c2w[:3, :3].T + sun * 0.02
-        shadow, moving_shadow = np.zeros(len(points), dtype=bool), np.zeros(len(points), dtype=bool)
-        for centre, size, velocity in posts:
+        points.append(c2w[:3, 3] + (rays[ground] * passes.depth[f][ground][:, None]) @ c2w[:3, :3].T)
+    return passes, points, sun
+
+
+def test_shadows_fall_where_the_light_is_blocked_as_the_casters_move(classes):
+    """Every ground pixel is dark exactly where the ray from it towards the sun meets a post, including the
+    shadow of a post that moves across the light during the clip."""
+    passes, points, sun = posts_from_above(classes)
+    luma = passes.rgb.astype(np.float64).mean(axis=-1)
+    for f, frame_points in enumerate(points):
+        shadow, moving_shadow = np.zeros(len(frame_points), dtype=bool), np.zeros(len(frame_points), dtype=bool)
+        for centre, size, velocity in POSTS:
             now, half = np.asarray(centre) + np.asarray(velocity) * f / SETTINGS.fps, 0.5 * np.asarray(size)
-            hit = _ray_hits_box(points, sun, now - half, now + half)
+            hit = _ray_hits_box(frame_points + sun * 0.02, sun, now - half, now + half)
             shadow |= hit
             moving_shadow |= hit if any(velocity) else False
-        dark = luma[f][ground] < 0.7 * np.median(luma[f][ground][~shadow])
+        ground = luma[f][passes.seg[f] == classes.id("ground")]
+        dark = ground < 0.7 * np.median(ground[~shadow])
         assert moving_shadow.sum() > 20 and shadow.sum() > 100  # shadows are in view ...
         assert (dark & shadow).sum() / (dark | shadow).sum() > 0.97  # ... where the geometry puts them
+
+
+def test_an_overcast_sky_casts_no_hard_shadows(classes):
+    for weather, shadowed in (("clear", True), ("overcast", False)):
+        passes, _, _ = posts_from_above(classes, weather=weather)
+        ground = passes.rgb.astype(np.float64).mean(axis=-1)[passes.seg == classes.id("ground")]
+        assert ((ground < 0.7 * np.median(ground)).mean() > 0.02) == shadowed, weather
 
 
 def test_shadow_grid_lists_each_caster_where_the_light_sees_it_sunward_first():

@@ -53,7 +53,7 @@ class Lighting:
     night: int
     indoor: int
     sun_disc: float  # 0 hides the sun disc (overcast, indoors, night)
-    shadow_reach: float  # metres: occluders farther along the light ray are ignored
+    shadow_reach: float  # metres: occluders farther along the light ray are ignored; 0: no shadows (diffuse light)
     exposure: float
     grade_gain: wp.vec3
     saturation: float
@@ -496,7 +496,9 @@ def render_passes(
         ndl = wp.dot(n, light.sun_dir)
         direct = wp.vec3(0.0, 0.0, 0.0)
         if ndl > 0.0:
-            lit = 1.0 - occluded(shadows, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
+            lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
+            if light.shadow_reach > 0.0:
+                lit = 1.0 - occluded(shadows, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
             direct = light.sun_color * (ndl * lit)
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])

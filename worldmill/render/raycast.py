@@ -168,6 +168,8 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     top = max((p.center[2] + p.size[2] / 2 for o in scene.objects for p in o.parts), default=10.0)
     elevation = math.asin(min(max(float(np.asarray(v["sun_dir"])[2]), 0.05), 1.0))
     v["shadow_reach"] = min(top / math.sin(elevation) + 1.0, 1500.0)  # no occluder is higher than the tallest top
+    if not scene.indoor and weather in ("overcast", "rain", "snow"):
+        v["shadow_reach"] = 0.0  # a hidden sun lights diffusely: no hard shadows to cast (and no shadow rays)
     v["fog_density"] = fog_factor / focus_dist
     gain, saturation, contrast = GRADES.get(plan.colour_grade, GRADES["natural"])
     v.update(grade_gain=gain, saturation=saturation, contrast=contrast)
@@ -211,7 +213,7 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
 
     codes = {"box": 0, "cylinder": 1, "sphere": 2}
     rows = [(o, p) for o in scene.objects for p in o.parts]
-    if not rows:  # an empty scene still needs a BVH: one tiny box far below the ground, never seen
+    if not rows:  # an empty scene still needs non-empty arrays: one tiny box far below the ground, never seen
         from worldmill.scenes.model import Primitive, SceneObject
 
         dummy = SceneObject(
