@@ -10,6 +10,7 @@ import os
 import cv2
 import numpy as np
 import pytest
+from conftest_scenes import make_plan as scene_plan
 
 from worldmill import video
 from worldmill.errors import RenderError, SceneError
@@ -31,7 +32,7 @@ from worldmill.render import (
     write_conditions,
 )
 from worldmill.scenes import CameraPath, CameraZone, Primitive, Scene, SceneObject, build_scene, camera_path, look_at
-from worldmill.schemas.plan import DecorChoice, RenderSettings, ScenePlan
+from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
 SETTINGS = RenderSettings(width=64, height=64, frames=8, fps=24)
@@ -39,54 +40,9 @@ FX = 32 / np.tan(np.radians(30.0))  # 60° horizontal field of view at 64 px
 
 
 def make_plan(archetype: str = "zoo", seed: int = 5, **changes) -> ScenePlan:
-    decor = (
-        DecorChoice(
-            name="zebra",
-            semantic_class="animal",
-            count=4,
-            size_min=(0.6, 1.4, 2.0),
-            size_max=(0.7, 1.5, 2.3),
-            placement="scattered",
-        ),
-        DecorChoice(
-            name="bench",
-            semantic_class="seating",
-            count=3,
-            size_min=(1.5, 0.8, 0.6),
-            size_max=(2.0, 0.9, 0.7),
-            placement="along_path",
-        ),
-    )
-    plan = ScenePlan(
-        sample_id=f"testville-1__{archetype}__r00001-{seed:03d}",
-        seed=seed,
-        cell_key=f"testville-1__{archetype}",
-        city_key="testville-1",
-        city_name="Testville",
-        country="Testland",
-        venue=archetype,
-        venue_name=archetype,
-        archetype=archetype,
-        space="main area",
-        indoor=False,
-        time_of_day="noon",
-        sun_elevation_deg=80.0,
-        sun_azimuth_deg=180.0,
-        weather="clear",
-        season="summer",
-        camera_motion="walkthrough",
-        camera_height_m=1.7,
-        architecture_style="modern",
-        driving_side="right",
-        language="en",
-        script="Latn",
-        signage_text="Welcome",
-        colour_grade="natural",
-        people_density=0.8,
-        vehicle_density=0.3,
-        decor=decor,
-    )
-    return dataclasses.replace(plan, **changes)
+    """The shared hand-built plan under a high noon sun from the south, which the shading checks assume."""
+    noon = {"time_of_day": "noon", "sun_elevation_deg": 80.0, "sun_azimuth_deg": 180.0, "colour_grade": "natural"}
+    return scene_plan(archetype, seed, **{**noon, **changes})
 
 
 @pytest.fixture(scope="module")
