@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import dataclasses
+import json
 import tarfile
 
 import pytest
@@ -17,8 +17,8 @@ from worldmill.assets.scores import scores
 from worldmill.errors import SceneError
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
-from worldmill.resources.lake import LakeResource
 from worldmill.render.conditions import depth_camera_fields
+from worldmill.resources.lake import LakeResource
 from worldmill.scenes import build_scene, camera_path
 from worldmill.schemas.plan import RenderSettings
 from worldmill.schemas.records import CatalogueRow, CellRow

@@ -34,7 +34,7 @@ from worldmill.federated.steering import sampling_weights, weakest_strata
 from worldmill.federated.synthetic import SyntheticStratum, synthetic_sites, write_synthetic_site
 from worldmill.federated.weights import weights_from_bytes, weights_to_bytes
 
-FAST = dict(local_steps=6, batch_size=16, straggler_timeout_s=0.5, round_timeout_s=30.0, node_wait_s=1.0)
+FAST = {"local_steps": 6, "batch_size": 16, "straggler_timeout_s": 0.5, "round_timeout_s": 30.0, "node_wait_s": 1.0}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -246,7 +246,7 @@ class InProcessGrid(Grid):
                 self.calls += 1
                 try:
                     reply = client_app(message, context)
-                except Exception as exc:  # what Flower does with a failing ClientApp
+                except Exception as exc:  # noqa: BLE001 - what Flower does with a failing ClientApp
                     reply = Message(Error(code=0, reason=f"{type(exc).__name__}: {exc}"), reply_to=message)
                 self.replies[message.metadata.message_id] = reply
             ids.append(message.metadata.message_id)
@@ -459,8 +459,8 @@ def test_model_version_sensor_requests_footage_for_the_weakest_strata_once_per_v
 def test_federated_assets_register_a_version_and_describe_it(outcome, tmp_path, monkeypatch):
     from dagster import DagsterInstance, materialize
 
-    import worldmill.federated.runner as runner
     from worldmill.assets.federated import federated_round, world_model
+    from worldmill.federated import runner
     from worldmill.resources import LakeResource
 
     result, settings = outcome
@@ -495,7 +495,7 @@ def test_federated_assets_register_a_version_and_describe_it(outcome, tmp_path, 
 
 
 def test_federate_runs_every_site_of_the_lake_and_registers_on_the_default_site(tmp_path, monkeypatch):
-    import worldmill.federated.runner as runner
+    from worldmill.federated import runner
     from worldmill.lake.sites import Lake, SitesConfig
 
     lake = Lake(

@@ -31,7 +31,7 @@ STRACE = shutil.which("strace")
 # Follow forks (SuperExec, then one ClientApp process per message); stop only on open calls (seccomp filter).
 STRACE_ARGV = [STRACE or "strace", "-f", "-qq", "--seccomp-bpf", "-s", "4096", "-e", "trace=open,openat,openat2"]
 OPEN_CALL = re.compile(r'\bopen(?:at2?)?\((?:AT_FDCWD|\d+), "([^"]+)"|\bopen\("([^"]+)"')
-QUICK = dict(local_steps=8, batch_size=16, node_wait_s=60.0)
+QUICK = {"local_steps": 8, "batch_size": 16, "node_wait_s": 60.0}
 
 
 def _strace_works() -> bool:

@@ -69,7 +69,7 @@ def test_rerun_of_a_round_is_idempotent_and_next_round_is_new(tiny_resources, la
 
     assert _run(instance, tiny_resources, cell_key, round_=1).success  # replay round 1 while round 2 is newest
     after = lake.sql(query).to_dicts()
-    strip = lambda rows: [{k: v for k, v in r.items() if k != "created_at"} for r in rows]  # noqa: E731
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "created_at"} for r in rows]
     assert strip(after) == strip(before)  # same ids, same seeds, same bytes, no duplicate rows
     assert [r["created_at"] for r in after[2:]] == [r["created_at"] for r in before[2:]]  # round 2 untouched
     assert [r["created_at"] for r in after[:2]] != [r["created_at"] for r in before[:2]]  # round 1 was remade

@@ -24,7 +24,7 @@ _EXPORTS = {
     "weakest_strata": "worldmill.federated.steering",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 - the lazy exports below, in one place
 
 
 def __getattr__(name: str) -> Any:

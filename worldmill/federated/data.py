@@ -132,7 +132,7 @@ def square_resize(frames: np.ndarray, size: int) -> np.ndarray:
     """Centre-crop to square and resize (area filter) uint8 [T, H, W, 3] → [T, size, size, 3]."""
     import cv2
 
-    t, h, w, _ = frames.shape
+    _, h, w, _ = frames.shape
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
     frames = frames[:, top : top + side, left : left + side]
@@ -312,5 +312,4 @@ def write_access_log(path: str | Path, site: str, uris: Sequence[str]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as handle:
-        for uri in uris:
-            handle.write(json.dumps({"site": site, "uri": uri}) + "\n")
+        handle.writelines(json.dumps({"site": site, "uri": uri}) + "\n" for uri in uris)

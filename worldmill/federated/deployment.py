@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from worldmill.errors import FederationError
 from worldmill.federated.sites import check_sites, node_config_for
@@ -174,7 +174,7 @@ class LoopbackDeployment:
             ) from exc
         return _Managed(name, process, log_path, handle)
 
-    def start(self) -> LoopbackDeployment:
+    def start(self) -> Self:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.port = free_port()
@@ -239,7 +239,7 @@ class LoopbackDeployment:
         self._supernodes.clear()
         self._superlink = None
 
-    def __enter__(self) -> LoopbackDeployment:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -163,7 +163,7 @@ class Registry:
                     final_loss=loss,
                     sampling_weight=weights[stratum],
                     evaluated_at=now,
-                )  # fmt: skip
+                )
             )
         self.catalogue.upsert(evaluations, record_type=StratumEvaluationRow)
         row = ModelVersionRow(

@@ -141,13 +141,13 @@ class FederationOutcome:
 def make_strategy(settings: FederationSettings) -> Strategy:
     """FedAvg (default) or FedProx over every connected site, optionally wrapped for differential privacy."""
     quorum = settings.quorum
-    common = dict(
-        fraction_train=1.0,
-        fraction_evaluate=1.0,
-        min_train_nodes=quorum,
-        min_evaluate_nodes=quorum,
-        min_available_nodes=quorum,
-    )
+    common = {
+        "fraction_train": 1.0,
+        "fraction_evaluate": 1.0,
+        "min_train_nodes": quorum,
+        "min_evaluate_nodes": quorum,
+        "min_available_nodes": quorum,
+    }
     base: Strategy = (
         FedProx(proximal_mu=settings.proximal_mu, **common) if settings.strategy == "fedprox" else FedAvg(**common)
     )

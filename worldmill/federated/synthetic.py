@@ -140,7 +140,7 @@ def write_synthetic_site(
                     reason=None if accepted else "near-duplicate",
                     accepted=accepted,
                     published_at=now,
-                )  # fmt: skip
+                )
             )
     Catalogue(str(root)).upsert(rows)
     return rows

@@ -40,7 +40,7 @@ class Generator(abc.ABC):
     version: str
     uses_device: bool = False  # runs on an accelerator: the clips stage holds a GPU slot around ``generate``
 
-    def load(self) -> None:  # noqa: B027 - optional hook
+    def load(self) -> None:
         """Load weights/devices once before many ``generate`` calls."""
 
     @abc.abstractmethod

@@ -77,12 +77,11 @@ def curate(lake_uri: str, *, sites_file: str = "", instance: Any = None) -> Cura
     (default: ephemeral)."""
     from dagster import DagsterInstance
 
-    from worldmill.resources.lake import LakeResource
-
     from worldmill.assets.catalogue import catalogue as catalogue_asset
     from worldmill.assets.curation import captions, curation_checks, duplicates
     from worldmill.assets.partitions import cells_partitions
     from worldmill.assets.scores import scores
+    from worldmill.resources.lake import LakeResource
 
     instance = instance or DagsterInstance.ephemeral()
     resource = LakeResource(uri=lake_uri, sites_file=sites_file)

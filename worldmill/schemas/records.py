@@ -37,7 +37,7 @@ def _arrow_type(hint: Any) -> tuple[pa.DataType, bool]:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # Footage layout under a site's footage root: one folder per sample (its conditions), one sub-folder per

@@ -15,4 +15,4 @@ def register(record: type[Record]) -> type[Record]:
 
 # Later layers declare their tables beside their records; importing them here makes every table known
 # wherever TABLES is (the catalogue, SQL views, checks), whichever module was imported first.
-from worldmill.schemas import curation, federated, lake  # noqa: E402,F401
+from worldmill.schemas import curation, federated, lake  # noqa: F401
