@@ -196,14 +196,19 @@ def test_clearance_is_exact_for_a_box_and_bounds_a_sphere():
     assert gaps[2] == pytest.approx(1.0)  # the ball has moved to x = 22
 
 
-# Interior plans whose old paths looked down the aisle past their decor (0 % of frames with decor >= 2 % of the
-# image): cell key, sample index, the plan's motion.
+# Plans whose old paths looked down the aisle or the walkway past their decor (0 % of frames with decor >= 2 %
+# of the image): cell key, sample index, the plan's motion, the camera zone (interior or outdoor ground).
 DECOR_SHOTS = [
-    ("ho-chi-minh-city-1566083__zoo", 0, "walkthrough"),
-    ("ho-chi-minh-city-1566083__zoo", 2, "pan"),
-    ("tianjin-1792947__museum", 2, "dolly"),
-    ("dongguan-1812545__aquarium", 0, "dolly"),
-    ("london-2643743__airport_terminal", 0, "walkthrough"),
+    ("ho-chi-minh-city-1566083__zoo", 0, "walkthrough", "interior"),
+    ("ho-chi-minh-city-1566083__zoo", 2, "pan", "interior"),
+    ("tianjin-1792947__museum", 2, "dolly", "interior"),
+    ("dongguan-1812545__aquarium", 0, "dolly", "interior"),
+    ("london-2643743__airport_terminal", 0, "walkthrough", "interior"),
+    ("jaipur-1269515__botanical_garden", 5, "pan", "ground"),
+    ("dubai-292223__city_park", 4, "walkthrough", "ground"),
+    ("jaipur-1269515__hospital", 5, "glide", "ground"),
+    ("shanghai-1796236__stadium", 0, "dolly", "ground"),
+    ("puxi-11072148__street_market", 2, "orbit", "ground"),
 ]
 
 
@@ -214,16 +219,17 @@ def taxonomy():
     return load_taxonomy()
 
 
-@pytest.mark.parametrize(("cell_key", "index", "motion"), DECOR_SHOTS)
-def test_interior_cameras_frame_the_plans_decor(taxonomy, cell_key, index, motion):
+@pytest.mark.parametrize(("cell_key", "index", "motion", "zone"), DECOR_SHOTS)
+def test_walking_cameras_frame_the_plans_decor(taxonomy, cell_key, index, motion, zone):
     from worldmill.prompts import sample_id, sample_plan, seed_for
     from worldmill.render import render
 
     settings = RenderSettings(width=64, height=64, frames=16, fps=24)
     plan = sample_plan(taxonomy.cell(cell_key), seed_for(cell_key, 0, index), sample_id(cell_key, 0, index))
-    assert (plan.indoor, plan.camera_motion) == (True, motion)
+    assert plan.camera_motion == motion
     scene = build_scene(plan, taxonomy.classes)
     path = camera_path(scene, plan, settings)
+    assert path.zone == zone
     _check_path(scene, path, settings)
     decor_ids = [o.instance_id for o in scene.objects if o.decor is not None]
     coverage = np.isin(render(scene, path, plan, settings, normals=False).instance, decor_ids).mean(axis=(1, 2))

@@ -175,7 +175,7 @@ def _surface_distances(prims: _PrimitiveSet, p: np.ndarray, t: float) -> np.ndar
     return dist
 
 
-# -- subjects: the decor the prompt names, which interior shots must frame ---------------------------------
+# -- subjects: the decor the prompt names, which walking shots (indoors and on outdoor ground) frame -------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -357,8 +357,8 @@ def _walk(
 
     start = draw_start()
     eyes = eyes_from(start)
-    if zone.kind == "interior" and subjects is not None:
-        # indoors the shot is of the decor the prompt names: walk the stretch that frames the most of it
+    if subjects is not None:
+        # the shot is of the decor the prompt names: walk the stretch that frames the most of it
         forward = ahead if motion in ("walkthrough", "dolly") else None
         score, aim = _aim(subjects, eyes, t, forward)
         for _ in range(7):
@@ -368,7 +368,8 @@ def _walk(
                 start, score, aim = other, other_score, other_aim
         if aim is not None:
             return _framed(eyes_from(start), aim, motion, t, duration, rng)
-    # outdoors the walkway runs past the venue's subject (enclosures, rides, a fountain, the pitch): turn towards it
+    # no decor in sight: outdoors the walkway runs past the venue's subject (enclosures, rides, a fountain, the
+    # pitch), so turn towards it
     to_focus = np.zeros_like(eyes)
     to_focus[:, :2] = focus[None, :2] - eyes[:, :2]
     reach = np.linalg.norm(to_focus, axis=1, keepdims=True)
@@ -408,7 +409,7 @@ def _walk(
 
 
 def _framed(eyes: np.ndarray, aim: np.ndarray, motion: str, t: np.ndarray, duration: float, rng: np.random.Generator):
-    """Eyes and targets for an interior shot that keeps ``aim`` (a decor cluster) in frame for each motion."""
+    """Eyes and targets for a walking shot that keeps ``aim`` (a decor cluster) in frame for each motion."""
     if motion == "pan":  # a sweep across the subject from a fixed spot, never losing it
         first = eyes[:1].repeat(len(t), axis=0)
         sweep = math.radians(rng.uniform(20.0, 30.0)) * rng.choice([-1.0, 1.0])
@@ -433,7 +434,7 @@ def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> Came
     need = CLEARANCE_M[zone.kind]
     focus = np.asarray(scene.focus, dtype=np.float64)
     worst = -np.inf
-    subjects = _subjects(scene) if zone.kind == "interior" else None
+    subjects = _subjects(scene) if zone.kind in ("interior", "ground") else None
     for attempt in range(10):
         rng = np.random.default_rng([plan.seed & ((1 << 63) - 1), _CAMERA_STREAM, attempt])
         if zone.kind == "aerial":
