@@ -329,6 +329,20 @@ def test_write_conditions_writes_every_file_atomically_and_losslessly(tmp_path, 
     assert loaded.frames == 8 and loaded.camera.width == 64 and set(loaded.weights) == {"vis", "edge", "depth", "seg"}
 
 
+def test_colour_maps_match_a_plain_lookup_for_any_shape(classes):
+    from worldmill.render import depth_colours
+    from worldmill.render.conditions import _TURBO
+
+    seg = np.random.default_rng(0).integers(0, 40, (3, 9, 7)).astype(np.uint8)
+    np.testing.assert_array_equal(classes.colorize(seg[:, ::2]), classes.palette()[seg[:, ::2]])
+    depth = np.array([[0.5, 2.0, np.inf, 0.0, np.nan]], dtype=np.float32)
+    coloured = depth_colours(depth, (0.0, 2.0))
+    np.testing.assert_array_equal(coloured[0, 2:], 0)  # sky, no depth and NaN are black
+    np.testing.assert_array_equal(coloured[0, :2], _TURBO[[255, 64]])  # disparity 2 → 255, 0.5 → 63.75 + 0.5
+    assert depth_colours(np.zeros((0, 4), np.float32), (0.0, 1.0)).shape == (0, 4, 3)
+    assert classes.colorize(np.zeros((0, 4), np.uint8)).shape == (0, 4, 3)
+
+
 def test_depth_encoding_keeps_sky_and_saturation_apart_in_any_unit():
     depth = np.array([[[np.inf, 0.0001, 1.25, 65.535, 70.0]]], dtype=np.float32)
     assert encode_depth(depth, 0.001).tolist() == [[[0, 1, 1250, 65535, 65535]]]

@@ -20,7 +20,7 @@ import cv2
 from worldmill.curation.guardrail import apply_guardrail
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
-from worldmill.lake import BlobStore, Catalogue
+from worldmill.lake import BlobStore, Catalogue, sql_literal
 from worldmill.lake.blobs import sha256_file, tree_manifest
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for
 from worldmill.render import MODALITIES, contact_sheet, render_samples
@@ -69,7 +69,7 @@ def next_round(catalogue: Catalogue, cell_key: str, generator: str) -> int:
     missing = catalogue.sql(
         f"""SELECT count(*) AS n FROM prompts p
             WHERE p.cell_key = '{key}' AND p.round = {int(latest)}
-              AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.sample_id = p.sample_id AND c.generator = '{generator}')"""
+              AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.sample_id = p.sample_id AND c.generator = {sql_literal(generator)})"""
     )["n"][0]
     return int(latest) if missing else int(latest) + 1
 

@@ -141,6 +141,8 @@ def depth_colours(depth_m: np.ndarray, scale: tuple[float, float] | None = None)
         np.multiply(x, 255.0, out=x)
         np.add(x, 0.5, out=x)
         gray = x.astype(np.uint8)
+    if gray.size == 0:
+        return _TURBO[gray]
     rows = gray.reshape(-1, gray.shape[-1]) if gray.ndim >= 2 else gray[None]
     coloured = cv2.LUT(cv2.merge((rows, rows, rows)), _TURBO[None]).reshape(gray.shape + (3,))  # beats a gather
     coloured[invalid] = 0

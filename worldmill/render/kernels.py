@@ -392,11 +392,11 @@ def occluded(
     s = wp.dot(ro, rd)
     if occluded_in_row(grid, grid.cells_x * grid.cells_y, prims, ro, rd, s, time, reach, skip) > 0.0:
         return 1.0
-    cx = int(wp.floor((wp.dot(ro, grid.axis_u) - grid.origin_u) * grid.inv_cell))
-    cy = int(wp.floor((wp.dot(ro, grid.axis_v) - grid.origin_v) * grid.inv_cell))
-    if cx < 0 or cy < 0 or cx >= grid.cells_x or cy >= grid.cells_y:
+    u = wp.floor((wp.dot(ro, grid.axis_u) - grid.origin_u) * grid.inv_cell)
+    v = wp.floor((wp.dot(ro, grid.axis_v) - grid.origin_v) * grid.inv_cell)
+    if u < 0.0 or v < 0.0 or u >= float(grid.cells_x) or v >= float(grid.cells_y):  # before int(): no overflow
         return 0.0
-    return occluded_in_row(grid, cy * grid.cells_x + cx, prims, ro, rd, s, time, reach, skip)
+    return occluded_in_row(grid, int(v) * grid.cells_x + int(u), prims, ro, rd, s, time, reach, skip)
 
 
 @wp.func

@@ -188,11 +188,14 @@ class _Subjects:
     prims: _PrimitiveSet
 
 
-def _subjects(scene: Scene) -> _Subjects | None:
+def _subjects(scene: Scene, *, decor_only: bool = False) -> _Subjects | None:
+    """Indoors, other static salient objects stand in for missing decor; outdoors (``decor_only``) they would be
+    bystanders and parked cars, so a shot without static decor turns towards the venue's subject instead."""
+
     def pick(wanted) -> list[int]:
         return [i for i, o in enumerate(scene.objects) if wanted(o) and not any(o.velocity)]
 
-    chosen = pick(lambda o: o.decor is not None) or pick(lambda o: o.salient)
+    chosen = pick(lambda o: o.decor is not None) or ([] if decor_only else pick(lambda o: o.salient))
     if not chosen:
         return None
     boxes = np.array([parts_box(scene.objects[i].parts) for i in chosen])
@@ -434,7 +437,7 @@ def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> Came
     need = CLEARANCE_M[zone.kind]
     focus = np.asarray(scene.focus, dtype=np.float64)
     worst = -np.inf
-    subjects = _subjects(scene) if zone.kind in ("interior", "ground") else None
+    subjects = _subjects(scene, decor_only=zone.kind == "ground") if zone.kind in ("interior", "ground") else None
     for attempt in range(10):
         rng = np.random.default_rng([plan.seed & ((1 << 63) - 1), _CAMERA_STREAM, attempt])
         if zone.kind == "aerial":
