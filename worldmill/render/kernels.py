@@ -107,6 +107,17 @@ class ShadowGrid:
 
 
 @wp.struct
+class SignAtlas:
+    """Sign faces drawn with real fonts (``worldmill.render.atlas``): mip levels stacked by rows."""
+
+    texels: wp.array3d(dtype=wp.uint8)  # [rows, width, 3] sRGB
+    level_rows: wp.array(dtype=wp.int32)
+    levels: int
+    rects: wp.array(dtype=wp.vec4)  # per primitive: x0, y0, width, height at level 0; width 0: no sign
+    sides: wp.array(dtype=wp.int32)  # 2: the back face shows the sign too (hung signs)
+
+
+@wp.struct
 class Camera:
     fx: float
     fy: float
@@ -330,6 +341,61 @@ def surface_albedo(
 
 
 @wp.func
+def atlas_texel(atlas: SignAtlas, level: int, x: int, y: int) -> wp.vec3:
+    row = atlas.level_rows[level] + y
+    return wp.vec3(float(atlas.texels[row, x, 0]), float(atlas.texels[row, x, 1]), float(atlas.texels[row, x, 2]))
+
+
+@wp.func
+def atlas_bilinear(atlas: SignAtlas, level: int, rect: wp.vec4, u: float, v: float) -> wp.vec3:
+    """Bilinear sample at (u, v) in 0..1 of ``rect`` on mip ``level``, clamped inside the rectangle."""
+    scale = 1.0 / float(1 << level)
+    x0 = rect[0] * scale
+    y0 = rect[1] * scale
+    x1 = x0 + rect[2] * scale - 1.0
+    y1 = y0 + rect[3] * scale - 1.0
+    fx = wp.clamp(x0 + u * rect[2] * scale - 0.5, x0, x1)
+    fy = wp.clamp(y0 + v * rect[3] * scale - 0.5, y0, y1)
+    ix = wp.floor(fx)
+    iy = wp.floor(fy)
+    tx = fx - ix
+    ty = fy - iy
+    xa = int(ix)
+    ya = int(iy)
+    xb = wp.min(xa + 1, int(x1))
+    yb = wp.min(ya + 1, int(y1))
+    top = wp.lerp(atlas_texel(atlas, level, xa, ya), atlas_texel(atlas, level, xb, ya), tx)
+    bottom = wp.lerp(atlas_texel(atlas, level, xa, yb), atlas_texel(atlas, level, xb, yb), tx)
+    return wp.lerp(top, bottom, ty) * (1.0 / 255.0)
+
+
+@wp.func
+def sign_surface(atlas: SignAtlas, i: int, local: wp.vec3, half: wp.vec3, footprint: float, surface: wp.vec4) -> wp.vec4:
+    """The sign's albedo where a ray meets the front (+y) face of a textured box (and the back of a two-sided
+    one), trilinear between mip levels by the pixel's footprint; ``surface`` unchanged elsewhere."""
+    if i < 0:
+        return surface
+    rect = atlas.rects[i]
+    if rect[2] <= 0.0:
+        return surface
+    ay = wp.abs(local[1])
+    if ay < wp.abs(local[0]) or ay < wp.abs(local[2]):
+        return surface
+    u = 0.5 - 0.5 * local[0]  # seen from the front, the board's local -x runs to the viewer's right
+    if local[1] < 0.0:
+        if atlas.sides[i] < 2:
+            return surface
+        u = 1.0 - u
+    v = 0.5 - 0.5 * local[2]
+    texel_m = 2.0 * half[0] / rect[2]
+    lod = wp.clamp(wp.log2(wp.max(footprint / texel_m, 1.0)), 0.0, float(atlas.levels - 1))
+    l0 = int(wp.floor(lod))
+    l1 = wp.min(l0 + 1, atlas.levels - 1)
+    c = wp.lerp(atlas_bilinear(atlas, l0, rect, u, v), atlas_bilinear(atlas, l1, rect, u, v), lod - float(l0))
+    return wp.vec4(c[0] * c[0], c[1] * c[1], c[2] * c[2], surface[3])  # sRGB to linear (the grade's gamma 2)
+
+
+@wp.func
 def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
     c = prims.centers[i] + prims.velocities[i] * time
     m = prims.mats[i]
@@ -426,6 +492,7 @@ def render_passes(
     times: wp.array(dtype=wp.float32),
     cam: Camera,
     light: Lighting,
+    signs: SignAtlas,
     sky_class: int,
     write_normals: int,
     rgb: wp.array4d(dtype=wp.uint8),
@@ -490,6 +557,7 @@ def render_passes(
             n = -n
         footprint = best_t / (cam.fx * wp.max(wp.abs(wp.dot(n, rd)), 0.2))
         surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time, footprint)
+        surface = sign_surface(signs, best, local, half, footprint, surface)  # sign text from the atlas
         albedo = wp.vec3(surface[0], surface[1], surface[2])
         if light.snow > 0.0 and light.indoor == 0 and n[2] > 0.6:
             albedo = wp.lerp(albedo, wp.vec3(0.85, 0.87, 0.9), light.snow * 0.8)

@@ -203,6 +203,7 @@ class PrimitiveArrays:
     patterns: np.ndarray  # int32 [N]
     emissive: np.ndarray  # float32 [N]
     shadow: np.ndarray  # int32 [N]
+    textures: tuple[str, ...]  # [N] sign face specs ("" none), for the sign atlas
     extents: np.ndarray  # float64 [N, 3], half sizes of the world boxes
     lowers: np.ndarray  # float32 [N, 3], boxes swept over the clip
     uppers: np.ndarray  # float32 [N, 3]
@@ -244,10 +245,25 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
         patterns=np.array([PATTERN_IDS[p.pattern] for _, p in rows], dtype=np.int32),
         emissive=np.array([p.emissive for _, p in rows], dtype=np.float32),
         shadow=np.array([int(p.casts_shadow) for _, p in rows], dtype=np.int32),
+        textures=tuple(p.texture for _, p in rows),
         extents=extent,
         lowers=(np.minimum(centers, end) - extent - pad).astype(np.float32),
         uppers=(np.maximum(centers, end) + extent + pad).astype(np.float32),
     )
+
+
+def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
+    """The kernel's ``SignAtlas`` for the primitives' sign textures (drawn once per clip)."""
+    import warp as wp
+
+    from worldmill.render.atlas import build_sign_atlas
+
+    built = build_sign_atlas(arrays.textures, arrays.halves * 2.0)
+    signs = kernels.SignAtlas()
+    signs.texels = wp.array(built.texels, dtype=wp.uint8)
+    signs.level_rows, signs.levels = arr(built.level_rows, wp.int32), built.levels
+    signs.rects, signs.sides = arr(built.rects, wp.vec4), arr(built.sides, wp.int32)
+    return signs
 
 
 def render(
@@ -325,6 +341,7 @@ def render(
                     setattr(light, name, wp.vec3(*(float(x) for x in value)))
                 else:
                     setattr(light, name, float(value))
+            signs = sign_atlas_struct(kernels, arrays, arr)
             cam = kernels.Camera()
             cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
             c2w = path.camera_to_world
@@ -345,6 +362,7 @@ def render(
                     arr(times.astype(np.float32), wp.float32),
                     cam,
                     light,
+                    signs,
                     SKY_CLASS_ID,
                     int(normals),
                 ],

@@ -13,6 +13,7 @@ from worldmill.errors import SceneError
 from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS
 from worldmill.scenes.camera import CameraPath, camera_path, clearance, look_at
 from worldmill.scenes.layout import SiteBuilder, add_people, add_traffic, realise_decor
+from worldmill.scenes.signs import dress_signs
 from worldmill.scenes.model import CameraZone, Primitive, Road, Scene, SceneObject
 from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
@@ -60,6 +61,7 @@ def build_scene(plan: ScenePlan, classes: SemanticClasses) -> Scene:
     site = SiteBuilder(plan, classes, rng)
     _builder(plan)(site)
     realise_decor(site)
+    dress_signs(site)
     people_cap = MAX_PEOPLE.get(plan.archetype, DEFAULT_MAX_PEOPLE) if not plan.indoor else 24
     add_people(site, round(plan.people_density * people_cap))
     if site.roads:

@@ -55,6 +55,7 @@ class Primitive:
     pattern: str = "plain"
     emissive: float = 0.0  # self-lit strength (lamps, screens, lit windows)
     casts_shadow: bool = True
+    texture: str = ""  # a sign face (worldmill.signage.SignFace spec) drawn on the box's front (+y) face; "" none
 
     def __post_init__(self) -> None:
         if self.shape not in SHAPES:
