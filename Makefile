@@ -8,7 +8,18 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test bench dev install clean
 
+# Debian packages: Noto fonts and FriBiDi for sign text (Pillow's wheel brings raqm/HarfBuzz), Tesseract and its
+# language packs to measure that signs read back. Installed when missing, as root (CI), else a note.
+TESSERACT_PACKS := eng fra deu spa por ita nld pol tur vie ind msa swa rus ukr ell chi-sim chi-tra jpn kor ara fas urd hin ben tam tha heb
+APT_PACKAGES := fonts-noto-core fonts-noto-cjk libfribidi0 tesseract-ocr $(addprefix tesseract-ocr-,$(TESSERACT_PACKS))
+
 $(VENV)/.installed: pyproject.toml
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else echo "note: sign fonts/OCR need: sudo apt-get install $$missing"; fi; \
+	fi
 	test -x $(PY) || python3 -m venv $(VENV)
 	# torch first and pinned: the CPU wheel on disk; any other torch request pulls gigabytes of CUDA wheels.
 	$(PY) -m pip install -q torch==2.13.0

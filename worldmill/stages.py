@@ -164,6 +164,7 @@ def produce_conditions(
                     render_s=result.render_s,
                     encode_s=result.encode_s,
                     created_at=utcnow(),
+                    sign_fonts="; ".join(result.sign_fonts),
                 )
             )
     return out

@@ -194,13 +194,26 @@ def text_mask(gray: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
-def overlay_text(gray: np.ndarray, *, persistence: float = 0.75, max_std: float = 6.0) -> float:
+def overlay_text(
+    gray: np.ndarray, *, persistence: float = 0.75, max_std: float = 6.0, scene_text: np.ndarray | None = None
+) -> float:
     """Likelihood of overlaid text: the fraction of the frame covered by text-like regions that stay at the
     same screen position in at least ``persistence`` of the sampled frames with pixels that do not change
-    (captions and logos are fixed on screen while the scene moves; signage in the scene moves with it)."""
+    (captions and logos are fixed on screen while the scene moves; signage in the scene moves with it).
+
+    ``scene_text`` (bool [T, H, W], e.g. the sign and screen classes of the segmentation) marks text that
+    belongs to the scene: it is left out, so a static shot of a departures board is not an overlay."""
     idx = sample_indices(len(gray), _MAX_SAMPLED_FRAMES)
     small = np.stack([_resize_longest(gray[t], _MAX_ANALYSIS_SIDE)[0] for t in idx])
-    persistent = np.stack([text_mask(g) for g in small]).mean(axis=0) >= persistence
+    found = np.stack([text_mask(g) for g in small])
+    if scene_text is not None:
+        h, w = small.shape[1:]
+        for k, t in enumerate(idx):
+            sign = cv2.resize(scene_text[min(t, len(scene_text) - 1)].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+            _, boxes = cv2.connectedComponents(found[k].astype(np.uint8))
+            on_signs = np.unique(boxes[(sign > 0) & found[k]])  # a text box on a sign goes whole (it may overhang)
+            found[k] &= ~np.isin(boxes, on_signs)
+    persistent = found.mean(axis=0) >= persistence
     still = small.astype(np.float32).std(axis=0) < max_std
     return float((persistent & still).mean())
 
@@ -227,8 +240,15 @@ def composite_score(m: dict[str, float], t: QualityThresholds) -> float:
     return float(np.mean(parts))
 
 
-def measure_quality(frames: np.ndarray, fps: float, thresholds: QualityThresholds = QualityThresholds()) -> QualityMeasures:
-    """All quality metrics of one decoded clip. Raises ``VideoError`` for an empty or malformed array."""
+def measure_quality(
+    frames: np.ndarray,
+    fps: float,
+    thresholds: QualityThresholds = QualityThresholds(),
+    *,
+    scene_text: np.ndarray | None = None,
+) -> QualityMeasures:
+    """All quality metrics of one decoded clip (``scene_text``: see ``overlay_text``). Raises ``VideoError``
+    for an empty or malformed array."""
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise VideoError(
             f"Clip frames have shape {frames.shape} and dtype {frames.dtype}, not uint8 [T, H, W, 3].",
@@ -250,7 +270,7 @@ def measure_quality(frames: np.ndarray, fps: float, thresholds: QualityThreshold
         "flicker": flicker(gray),
         "black_ratio": black_ratio(gray),
         "frozen_ratio": frozen_ratio(gray),
-        "overlay_text": overlay_text(gray),
+        "overlay_text": overlay_text(gray, scene_text=scene_text),
     }
     t, h, w = gray.shape
     return QualityMeasures(

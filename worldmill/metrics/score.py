@@ -79,6 +79,25 @@ def score_controllability(
     return ctl.ControlScores(**scores, reason="; ".join(reasons) or None)
 
 
+SCENE_TEXT_CLASSES = ("signage", "screen")  # signs and boards carry text that belongs to the scene
+
+
+def scene_text_mask(conditions_dir: Path) -> np.ndarray | None:
+    """bool [T, H, W]: where the sample's segmentation shows signs or screens (None without ``seg.mp4``)."""
+    path = conditions_dir / SEG_VIDEO
+    if not path.is_file():
+        return None
+    from worldmill.taxonomy.classes import SemanticClasses
+
+    classes = SemanticClasses.load()
+    seg = read_frames(path).astype(np.int16)
+    mask = np.zeros(seg.shape[:-1], dtype=bool)
+    for name in SCENE_TEXT_CLASSES:  # near the class colour (the video shifts colours a little); cheaper than decode()
+        colour = np.asarray(classes.palette()[classes.id(name)], dtype=np.int16)
+        mask |= (np.abs(seg - colour).max(axis=-1) <= 12)
+    return mask
+
+
 def error_row(clip_id: str, cell_key: str, reason: str, measures: QualityMeasures | None = None) -> ScoreRow:
     """A "error" row: the clip could not be scored for ``reason``; quality values kept when measured."""
     values = {} if measures is None else _quality_columns(measures)
@@ -127,7 +146,8 @@ def score_clip(
         if not rgb_path.is_file():
             raise VideoError(f"Clip video {rgb_path} does not exist.", fix="re-materialize the clips asset for this cell")
         frames = read_frames(rgb_path)
-        measures = measure_quality(frames, probe(rgb_path).fps, thresholds)
+        signs = scene_text_mask(Path(conditions_dir)) if conditions_dir is not None else None
+        measures = measure_quality(frames, probe(rgb_path).fps, thresholds, scene_text=signs)
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
         log.warning("clip %s: cannot score: %s", clip_id, exc)
         return error_row(clip_id, cell_key, f"{type(exc).__name__}: {exc}")

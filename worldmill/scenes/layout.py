@@ -275,6 +275,8 @@ def _candidate(
         x, y = site.point_in(site.pick_rect(site.floor), margin=max(w, d) / 2)
         if site.ceiling_z is not None:
             z0 = site.ceiling_z - h if rule == "ceiling" else max(site.ceiling_z - h - 0.6, 2.4)
+            if class_name in ("signage", "screen"):  # hung signs face along the aisle (x), where the camera walks
+                indoor_axis_yaw = 90.0 if indoor_axis_yaw < 180.0 else 270.0
             return x, y, z0, indoor_axis_yaw, "ceiling"
         return x, y, _floor_z(site, x, y) + site.uniform(3.5, 5.5), site.uniform(0, 360), "overhead"
     raise SceneError(

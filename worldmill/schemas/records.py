@@ -178,6 +178,7 @@ class ConditionRow(Record):
     render_s: float
     encode_s: float
     created_at: dt.datetime
+    sign_fonts: str = ""  # fonts and licences of the text on the scene's signs, "; "-joined ("" when no sign has text)
 
 
 @dataclasses.dataclass(frozen=True)
