@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worldmill.signage.ocr import TESSERACT_LANGS, tesseract_languages  # noqa: E402
+from worldmill.signage.ocr import TESSERACT_LANGS, tesseract_languages
 
 LANGUAGES = ("en", "fr", "vi", "ru", "uk", "el", "zh", "zh_Hant", "ja", "ko", "ar", "fa", "ur", "hi", "bn", "ta", "th", "he")
 

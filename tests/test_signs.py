@@ -64,7 +64,7 @@ def test_arabic_letters_join_into_one_shaped_run():
     board = (18, 64, 140)
     image = draw_sign(SignFace("ar", "Arab", ("ببببب",)), 512, 96)
     ink = (np.abs(image.astype(int) - np.asarray(board)).sum(axis=-1) > 200).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink)
     big = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] > 0.2 * ink.sum()]
     assert len(big) == 1
 

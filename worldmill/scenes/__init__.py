@@ -13,8 +13,8 @@ from worldmill.errors import SceneError
 from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS
 from worldmill.scenes.camera import CameraPath, camera_path, clearance, look_at
 from worldmill.scenes.layout import SiteBuilder, add_people, add_traffic, realise_decor
-from worldmill.scenes.signs import dress_signs
 from worldmill.scenes.model import CameraZone, Primitive, Road, Scene, SceneObject
+from worldmill.scenes.signs import dress_signs
 from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 

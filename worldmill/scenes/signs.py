@@ -145,7 +145,7 @@ def _with_texture(obj: SceneObject, index: int, face: SignFace) -> SceneObject:
 def _stall_fascia(obj: SceneObject, face: SignFace) -> SceneObject | None:
     """A name board along the front of a stall's roof (the kit's +y side faces the walkway)."""
     counter, roof = obj.parts[0], max(obj.parts, key=lambda p: p.center[2])
-    w, d = counter.size[0], counter.size[1]
+    w = counter.size[0]
     if w < 1.8:
         return None
     rot = shapes.rotation_matrix(counter.yaw_deg)
@@ -248,7 +248,7 @@ def species_panels(site: SiteBuilder, writer: SignWriter) -> None:
         face = writer.face("species", lines)
         south = rect.y1 < 0  # enclosures south of the promenade show their north side
         y = rect.y1 + 2.3 if south else rect.y0 - 2.3
-        x = (rect.x0 + rect.x1) / 2 + site.uniform(-2.0, 2.0) * 0.0
+        x = (rect.x0 + rect.x1) / 2
         p = shapes.Placer(x, y, 0.0, 0.0 if south else 180.0)
         w, board = 2.0, 0.55 * len(lines) + 0.25
         parts = [p.part("box", (0.0, 0.0, 0.9 + board / 2), (w, 0.08, board), (0.5, 0.5, 0.5), emissive=0.15)] + [

@@ -37,9 +37,10 @@ def tesseract_languages() -> frozenset[str]:
 
 
 def normalise(text: str) -> str:
-    """NFC, without whitespace and the separators signs use (``·``), so spacing does not count as an error."""
+    """NFC, without whitespace, joiner controls and the separators signs use (``·``), so spacing does not count
+    as an error."""
     text = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "·|")
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "·|" and unicodedata.category(ch) != "Cf")
 
 
 def edit_distance(a: str, b: str) -> int:
