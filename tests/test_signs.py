@@ -138,3 +138,24 @@ def test_overlay_text_leaves_scene_signs_out():
     sign[:, 40:91, 4:125] = True
     assert q.overlay_text(gray) > q.QualityThresholds().max_overlay_text
     assert q.overlay_text(gray, scene_text=sign) == 0.0
+
+
+@needs_fonts
+def test_conditions_record_the_fonts_of_the_signs_the_clip_shows(tax, tmp_path):
+    """The clip that films a sign records its font and licence; an instance pass without signs records none."""
+    from worldmill.prompts import sample_id, sample_plan, seed_for
+    from worldmill.render.atlas import shown_sign_fonts
+    from worldmill.render.pool import render_sample
+    from worldmill.schemas.plan import RenderSettings
+
+    cell = tax.cells(["Shanghai"], ["hospital"])[0]
+    plan = sample_plan(cell, seed_for(cell.key, 0, 0), sample_id(cell.key, 0, 0))
+    result = render_sample(plan, RenderSettings(64, 64, 4, 24), tmp_path / "s", tax.classes)
+    from worldmill.scenes import build_scene
+
+    scene = build_scene(plan, tax.classes)
+    signs = [o.instance_id for o in scene.objects if any(p.texture for p in o.parts)]
+    shown = np.full((4, 8, 8), signs[0], dtype=np.int32)
+    assert shown_sign_fonts(scene, shown) == ("Noto Sans CJK SC Bold (OFL-1.1)",)
+    assert shown_sign_fonts(scene, np.zeros((4, 8, 8), dtype=np.int32)) == ()
+    assert set(result.sign_fonts) <= {"Noto Sans CJK SC Bold (OFL-1.1)", "Noto Sans Bold (OFL-1.1)"}

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from worldmill.scenes.model import Scene
 from worldmill.signage.board import SignFace, draw_sign
 
 LEVELS = 5  # level 0 and four halvings
@@ -102,6 +103,19 @@ def build_sign_atlas(textures: Sequence[str], sizes: np.ndarray) -> SignAtlasArr
 
 
 def scene_sign_fonts(textures: Sequence[str]) -> tuple[str, ...]:
-    """The fonts (with licences) that a scene's signs are set in, without drawing them."""
+    """The fonts (with licences) that these sign faces are set in, without drawing them."""
     faces = {SignFace.from_spec(t) for t in dict.fromkeys(textures) if t}
     return tuple(sorted({f.credit for face in faces for f in face.fonts()}))
+
+
+def shown_sign_fonts(scene: Scene, instance: np.ndarray, min_pixels: int = 16) -> tuple[str, ...]:
+    """The fonts of the signs the clip shows: objects with a sign face that cover ``min_pixels`` in some
+    frame of the instance pass (every fourth frame is looked at)."""
+    signed = {o.instance_id: [p.texture for p in o.parts if p.texture] for o in scene.objects}
+    signed = {k: v for k, v in signed.items() if v}
+    if not signed:
+        return ()
+    frames = instance[::4].reshape(len(instance[::4]), -1)
+    size = max(signed) + 1
+    counts = np.stack([np.bincount(np.clip(f, 0, size), minlength=size + 1)[:size] for f in frames]).max(axis=0)
+    return scene_sign_fonts([t for k, texts in signed.items() if counts[k] >= min_pixels for t in texts])

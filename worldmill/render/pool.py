@@ -41,7 +41,7 @@ class SampleRenderResult:
     cpu_s: float  # CPU time the sample took in its process (excludes time lost to other processes)
     peak_rss_mb: float  # of the process that rendered it, while it rendered this sample (Linux)
     pid: int
-    sign_fonts: tuple[str, ...] = ()  # "Noto Sans Arabic Bold (OFL-1.1)", ... of the text on its signs
+    sign_fonts: tuple[str, ...] = ()  # "Noto Sans Arabic Bold (OFL-1.1)", ... of the signs the clip shows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +83,7 @@ def render_sample(
     encode_threads: int = 1,
 ) -> SampleRenderResult:
     """Scene, camera path, passes and condition files for one sample, in this process."""
-    from worldmill.render.atlas import scene_sign_fonts
+    from worldmill.render.atlas import shown_sign_fonts
     from worldmill.render.conditions import write_conditions
     from worldmill.render.raycast import render
     from worldmill.scenes import build_scene, camera_path
@@ -114,7 +114,7 @@ def render_sample(
         cpu_s=time.process_time() - cpu0,
         peak_rss_mb=_peak_rss_mb(),
         pid=os.getpid(),
-        sign_fonts=scene_sign_fonts([p.texture for o in scene.objects for p in o.parts]),
+        sign_fonts=shown_sign_fonts(scene, passes.instance),
     )
 
 

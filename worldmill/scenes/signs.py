@@ -73,9 +73,9 @@ class SignWriter:
     def venue_text(self) -> str:
         return self.plan.signage_text
 
-    def for_object(self, obj: SceneObject) -> SignFace | None:
-        """The face of a decor sign (by its label), or None for signs without words."""
-        label, e = obj.label.lower(), self.entry
+    def for_sign(self, class_name: str, label: str) -> SignFace | None:
+        """The face of a sign or screen (by its label), or None for those without words."""
+        label, e = label.lower(), self.entry
         if any(k in label for k in NO_TEXT):
             return None
         if "species" in label:
@@ -99,7 +99,7 @@ class SignWriter:
             return self.face("exhibit", (self._pick(list(e.exhibits.values())),), sides=2 if "banner" in label else 1)
         if any(k in label for k in ("shop", "chalkboard")) and e.shops:
             return self.face("shop", (self._pick(list(e.shops.values())),), sides=2 if "banner" in label else 1)
-        if obj.class_name == "signage":
+        if class_name == "signage":
             words = [w for w in (e.venues.get(self.plan.venue), e.phrases.welcome) if w]
             return self.face("venue", (self._pick(words),), sides=2 if "banner" in label else 1)
         return None
@@ -170,7 +170,7 @@ def dress_signs(site: SiteBuilder) -> None:
     writer = SignWriter(site)
     for k, obj in enumerate(site.objects):
         if obj.class_name in ("signage", "screen"):
-            face = writer.for_object(obj)
+            face = writer.for_sign(obj.class_name, obj.label)
             index = _board_index(obj.parts)
             if face is not None and index is not None:
                 site.objects[k] = _with_texture(obj, index, face)
@@ -185,20 +185,12 @@ def dress_signs(site: SiteBuilder) -> None:
     aisle_signs(site, writer)
 
 
-def aisle_face(writer: SignWriter) -> SignFace | None:
-    """What a sign beside the walkway says at this venue: a department, a platform, a gallery, a shop."""
-    e, venue = writer.entry, writer.plan.venue
-    if venue == "hospital" and e.departments:
-        return writer.face("hospital", (writer._pick(list(e.departments.values())),), arrow=("left", "right")[writer.count % 2], sides=2)
-    if venue in ("railway_station", "airport_terminal") and e.transport:
-        label = "platform sign" if venue == "railway_station" else "wayfinding sign"
-        return writer.for_object(SceneObject(1, 0, "signage", label, (Primitive("box", (0, 0, 0), (1, 1, 1), (0, 0, 0)),)))
-    if venue == "museum" and e.exhibits:
-        return writer.face("exhibit", (writer._pick(list(e.exhibits.values())),), sides=2)
-    if venue in ("shopping_mall", "street_market") and e.shops:
-        return writer.face("shop", (writer._pick(list(e.shops.values())),), sides=2)
-    phrases = [e.phrases.entrance, e.phrases.exit, e.phrases.information]
-    return writer.face("wayfinding", (writer._pick(phrases),), arrow=("left", "right")[writer.count % 2], sides=2)
+AISLE_SIGNS = {  # what the signs beside the walkway are, by venue (default: wayfinding)
+    "railway_station": "platform sign",
+    "museum": "exhibition banner",
+    "shopping_mall": "shop banner",
+    "street_market": "shop banner",
+}
 
 
 def aisle_signs(site: SiteBuilder, writer: SignWriter, count: int = 3) -> None:
@@ -215,8 +207,9 @@ def aisle_signs(site: SiteBuilder, writer: SignWriter, count: int = 3) -> None:
         reach = abs(float((hi[:2] - centre) @ axis))
         half = abs(float((hi[:2] - centre) @ across))
         yaw = math.degrees(math.atan2(axis[1], axis[0])) - 90.0
+        label = AISLE_SIGNS.get(writer.plan.venue, "wayfinding sign")
         for k in range(count):
-            face = aisle_face(writer)
+            face = writer.for_sign("signage", label)
             if face is None:
                 continue
             side = 1.0 if k % 2 == 0 else -1.0
@@ -233,7 +226,7 @@ def aisle_signs(site: SiteBuilder, writer: SignWriter, count: int = 3) -> None:
             if not site.free(parts_box(parts)):
                 continue
             parts[0] = textured(parts[0], face)
-            site.add("signage", "wayfinding sign", parts, salient=False, occupy=True)
+            site.add("signage", label, parts, salient=False, occupy=True)
 
 
 def species_panels(site: SiteBuilder, writer: SignWriter) -> None:

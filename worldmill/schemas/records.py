@@ -178,7 +178,7 @@ class ConditionRow(Record):
     render_s: float
     encode_s: float
     created_at: dt.datetime
-    sign_fonts: str = ""  # fonts and licences of the text on the scene's signs, "; "-joined ("" when no sign has text)
+    sign_fonts: str = ""  # fonts and licences of the sign text the clip shows, "; "-joined ("" when it shows none)
 
 
 @dataclasses.dataclass(frozen=True)
