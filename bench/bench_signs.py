@@ -22,7 +22,26 @@ from worldmill.signage.ocr import TESSERACT_LANGS, tesseract_languages
 
 DEMO_CITIES = ("Shanghai", "Lagos", "São Paulo", "Paris")
 DEMO_VENUES = ("hospital", "zoo", "museum", "amusement_park", "railway_station", "street_market")
-LANGUAGES = ("en", "fr", "vi", "ru", "uk", "el", "zh", "zh_Hant", "ja", "ko", "ar", "fa", "ur", "hi", "bn", "ta", "th", "he")
+LANGUAGES = (
+    "en",
+    "fr",
+    "vi",
+    "ru",
+    "uk",
+    "el",
+    "zh",
+    "zh_Hant",
+    "ja",
+    "ko",
+    "ar",
+    "fa",
+    "ur",
+    "hi",
+    "bn",
+    "ta",
+    "th",
+    "he",
+)
 
 
 def main() -> None:
@@ -48,7 +67,9 @@ def main() -> None:
         for size in sizes:
             r = measure(language, text, args.em_px * size / 512, size)
             accuracy[str(size)][language] = round(r.accuracy, 3)
-            print(f"{language:8s} {r.script} {size}²  em {r.text_px:4.1f} px  accuracy {r.accuracy:.2f}  {text!r} -> {r.read!r}")
+            print(
+                f"{language:8s} {r.script} {size}²  em {r.text_px:4.1f} px  accuracy {r.accuracy:.2f}  {text!r} -> {r.read!r}"
+            )
     table = signage_table()
     faces = [SignFace(c, table[c].script, (sample_text(c),)) for c in ("fr", "zh", "ar", "hi")]
     t0 = time.perf_counter()
@@ -61,7 +82,9 @@ def main() -> None:
     t0 = time.perf_counter()
     build_sign_atlas(specs, np.tile([[2.0, 0.05, 0.5]], (len(specs), 1)))
     atlas_ms = (time.perf_counter() - t0) * 1000
-    print(f"draw one 256x64 sign face: {draw_ms:.2f} ms; atlas of {len(faces)} distinct faces (mips): {atlas_ms:.1f} ms")
+    print(
+        f"draw one 256x64 sign face: {draw_ms:.2f} ms; atlas of {len(faces)} distinct faces (mips): {atlas_ms:.1f} ms"
+    )
     shown = signs_in_view() if args.scenes else None
     scores_512 = list(accuracy.get("512", {}).values())
     print(json.dumps({
@@ -91,7 +114,9 @@ def signs_in_view(min_share: float = 0.005) -> str:
         share = float(np.isin(passes.instance, ids).mean(axis=(1, 2)).max()) if ids else 0.0
         total += 1
         showing += share >= min_share
-        print(f"{cell.key:40s} {plan.language:7s} {'indoor' if plan.indoor else 'outdoor':7s} signs {len(ids):2d}  largest share {share:.2%}")
+        print(
+            f"{cell.key:40s} {plan.language:7s} {'indoor' if plan.indoor else 'outdoor':7s} signs {len(ids):2d}  largest share {share:.2%}"
+        )
     print(f"clips showing sign text (>= {min_share:.1%} of the image in a frame): {showing}/{total}")
     return f"{showing}/{total}"
 

@@ -28,7 +28,21 @@ def _needs_ocr(language: str):
 def test_phrase_table_has_sign_sections_for_every_script():
     table = signage_table()
     scripts = {e.script for e in table.values()}
-    assert {"Latn", "Cyrl", "Grek", "Hans", "Hant", "Jpan", "Kore", "Arab", "Deva", "Beng", "Taml", "Thai", "Hebr"} <= scripts
+    assert {
+        "Latn",
+        "Cyrl",
+        "Grek",
+        "Hans",
+        "Hant",
+        "Jpan",
+        "Kore",
+        "Arab",
+        "Deva",
+        "Beng",
+        "Taml",
+        "Thai",
+        "Hebr",
+    } <= scripts
     for code, entry in table.items():
         assert entry.species and entry.departments and entry.shops and entry.exhibits, code
         assert entry.transport is not None and "{n}" in entry.transport.platform, code
@@ -159,3 +173,26 @@ def test_conditions_record_the_fonts_of_the_signs_the_clip_shows(tax, tmp_path):
     assert shown_sign_fonts(scene, shown) == ("Noto Sans CJK SC Bold (OFL-1.1)",)
     assert shown_sign_fonts(scene, np.zeros((4, 8, 8), dtype=np.int32)) == ()
     assert set(result.sign_fonts) <= {"Noto Sans CJK SC Bold (OFL-1.1)", "Noto Sans Bold (OFL-1.1)"}
+
+
+@needs_fonts
+def test_a_static_shot_of_a_departures_board_is_not_overlaid_text(tmp_path):
+    """Rendered and encoded like footage, a still departures board looks like an overlay to the text measure;
+    with the sample's segmentation (seg.mp4) the board is scene text and the clip passes."""
+    from worldmill import video
+    from worldmill.metrics.quality import QualityThresholds, measure_quality
+    from worldmill.metrics.score import scene_text_mask
+    from worldmill.signage.legibility import sign_frames
+    from worldmill.taxonomy.classes import SemanticClasses
+
+    board = SignFace(
+        "fr", "Latn", ("Départs",), layout="board", board=(12, 12, 14), ink=(255, 186, 40),
+        rows=(("10:15", "Lyon", "3"), ("10:42", "Marseille", "12"), ("11:05", "Lille", "7")),
+    )  # fmt: skip
+    frames, mask, _ = sign_frames(board, 28.0, 256, dolly_m_s=0.0, frames=24)  # the board fills the frame
+    classes = SemanticClasses.load()
+    seg = np.where(mask, classes.id("signage"), classes.id("wall")).astype(np.uint8)
+    video.write_rgb(tmp_path / "seg.mp4", np.repeat(classes.colorize(seg)[None], len(frames), axis=0), 24, crf=12)
+    limit = QualityThresholds().max_overlay_text
+    assert measure_quality(frames, 24).overlay_text > limit
+    assert measure_quality(frames, 24, scene_text=scene_text_mask(tmp_path)).overlay_text <= limit

@@ -88,14 +88,20 @@ class SignWriter:
             before, _, after = e.transport.platform.partition("{n}")
             word = (before or after).strip()
             number = str(int(self.rng.integers(1, 13)))
-            return self.face("platform", (word,), layout="platform", number=number, number_first=not before.strip(), sides=2)
+            return self.face(
+                "platform", (word,), layout="platform", number=number, number_first=not before.strip(), sides=2
+            )
         if "wayfinding" in label:
             arrow = ("left", "right", "up")[int(self.rng.integers(3))]
             if self.plan.venue == "hospital" and e.departments:
                 return self.face("hospital", (self._pick(list(e.departments.values())),), arrow=arrow, sides=2)
             phrases = [e.phrases.entrance, e.phrases.exit, e.phrases.information]
             return self.face("wayfinding", (self._pick(phrases),), arrow=arrow, sides=2)
-        if any(k in label for k in ("wall label", "exhibition", "banner")) and e.exhibits and self.plan.venue == "museum":
+        if (
+            any(k in label for k in ("wall label", "exhibition", "banner"))
+            and e.exhibits
+            and self.plan.venue == "museum"
+        ):
             return self.face("exhibit", (self._pick(list(e.exhibits.values())),), sides=2 if "banner" in label else 1)
         if any(k in label for k in ("shop", "chalkboard")) and e.shops:
             return self.face("shop", (self._pick(list(e.shops.values())),), sides=2 if "banner" in label else 1)
@@ -122,7 +128,11 @@ class SignWriter:
 
 def _board_index(parts: tuple[Primitive, ...]) -> int | None:
     """The sign's board: its largest box face-on to local y (kits build the board first)."""
-    boxes = [(p.size[0] * p.size[2], i) for i, p in enumerate(parts) if p.shape == "box" and p.size[1] < min(p.size[0], p.size[2])]
+    boxes = [
+        (p.size[0] * p.size[2], i)
+        for i, p in enumerate(parts)
+        if p.shape == "box" and p.size[1] < min(p.size[0], p.size[2])
+    ]
     return max(boxes)[1] if boxes else None
 
 
@@ -217,12 +227,31 @@ def aisle_signs(site: SiteBuilder, writer: SignWriter, count: int = 3) -> None:
             p = shapes.Placer(float(x), float(y), 0.0, yaw)
             if zone.kind == "interior":
                 z = min(hi[2] + 0.25, (site.ceiling_z or 4.0) - h - 0.15)
-                parts = [p.part("box", (0.0, 0.0, z + h / 2), (w, 0.04, h), (0.5, 0.5, 0.5), casts_shadow=False, emissive=0.4)]
-                parts.append(p.part("box", (0.0, 0.0, (z + h + (site.ceiling_z or z + h)) / 2), (0.03, 0.03, max((site.ceiling_z or z + h) - z - h, 0.02)), (0.3, 0.3, 0.3), casts_shadow=False))
+                parts = [
+                    p.part(
+                        "box", (0.0, 0.0, z + h / 2), (w, 0.04, h), (0.5, 0.5, 0.5), casts_shadow=False, emissive=0.4
+                    )
+                ]
+                parts.append(
+                    p.part(
+                        "box",
+                        (0.0, 0.0, (z + h + (site.ceiling_z or z + h)) / 2),
+                        (0.03, 0.03, max((site.ceiling_z or z + h) - z - h, 0.02)),
+                        (0.3, 0.3, 0.3),
+                        casts_shadow=False,
+                    )
+                )
             else:
                 post = 2.2
                 parts = [p.part("box", (0.0, 0.0, post + h / 2), (w, 0.06, h), (0.5, 0.5, 0.5), emissive=0.2)]
-                parts.append(p.part("cylinder", (side * (w / 2 + 0.05), 0.0, (post + h) / 2), (0.08, 0.08, post + h), (0.3, 0.3, 0.32)))
+                parts.append(
+                    p.part(
+                        "cylinder",
+                        (side * (w / 2 + 0.05), 0.0, (post + h) / 2),
+                        (0.08, 0.08, post + h),
+                        (0.3, 0.3, 0.32),
+                    )
+                )
             if not site.free(parts_box(parts)):
                 continue
             parts[0] = textured(parts[0], face)
@@ -233,7 +262,11 @@ def species_panels(site: SiteBuilder, writer: SignWriter) -> None:
     """A panel naming the animals of each enclosure, on the enclosure's side that faces the walkway."""
     animals = [o for o in site.objects if o.class_name == "animal" and o.decor]
     for rect in site.enclosures:
-        inside = [o.decor for o in animals if rect.x0 <= o.parts[0].center[0] <= rect.x1 and rect.y0 <= o.parts[0].center[1] <= rect.y1]
+        inside = [
+            o.decor
+            for o in animals
+            if rect.x0 <= o.parts[0].center[0] <= rect.x1 and rect.y0 <= o.parts[0].center[1] <= rect.y1
+        ]
         keys = [k.replace(" ", "_") for k in dict.fromkeys(inside) if k.replace(" ", "_") in writer.entry.species]
         if not keys:
             continue
@@ -273,7 +306,11 @@ def venue_signs(site: SiteBuilder, face: SignFace) -> None:
                     continue
                 x, y = wall + facing * 0.03
                 z0 = max(lo[2], min(hi[2] + 0.2, (site.ceiling_z or 4.0) - h - 0.2))
-                parts = [shapes.Placer(float(x), float(y), z0, yaw).part("box", (0.0, 0.0, h / 2), (w, 0.05, h), (0.1, 0.22, 0.43), emissive=0.4, casts_shadow=False)]
+                parts = [
+                    shapes.Placer(float(x), float(y), z0, yaw).part(
+                        "box", (0.0, 0.0, h / 2), (w, 0.05, h), (0.1, 0.22, 0.43), emissive=0.4, casts_shadow=False
+                    )
+                ]
             else:
                 x, y = centre + axis * direction * (reach + 2.5)
                 p = shapes.Placer(float(x), float(y), 0.0, yaw)
@@ -302,4 +339,3 @@ def _end_wall(site: SiteBuilder, origin: np.ndarray, direction: np.ndarray) -> n
         if t > 0 and 0.0 <= along <= 1.0 and (best is None or t < best[0]):
             best = (t, hit)
     return None if best is None else best[1]
-

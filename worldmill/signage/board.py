@@ -126,7 +126,17 @@ def _fit(draw, text: str, face: SignFont, box_w: float, box_h: float, *, rtl: bo
     return font, bbox
 
 
-def _text(draw, text: str, face: SignFont, box: tuple[float, float, float, float], ink: RGB, *, rtl: bool, language: str, align: str = "centre") -> None:
+def _text(
+    draw,
+    text: str,
+    face: SignFont,
+    box: tuple[float, float, float, float],
+    ink: RGB,
+    *,
+    rtl: bool,
+    language: str,
+    align: str = "centre",
+) -> None:
     """Draw ``text`` as large as fits ``box`` (x0, y0, x1, y1), centred vertically on its ink."""
     x0, y0, x1, y1 = box
     font, bbox = _fit(draw, text, face, x1 - x0, y1 - y0, rtl=rtl, language=language)
@@ -138,7 +148,14 @@ def _text(draw, text: str, face: SignFont, box: tuple[float, float, float, float
     else:
         x = (x0 + x1 - w) / 2
     y = (y0 + y1 - h) / 2
-    draw.text((x - bbox[0], y - bbox[1]), text, font=font, fill=ink, direction="rtl" if rtl else "ltr", language=_lang_tag(language))
+    draw.text(
+        (x - bbox[0], y - bbox[1]),
+        text,
+        font=font,
+        fill=ink,
+        direction="rtl" if rtl else "ltr",
+        language=_lang_tag(language),
+    )
 
 
 def _arrow(draw, box: tuple[float, float, float, float], direction: str, ink: RGB) -> None:
@@ -146,7 +163,15 @@ def _arrow(draw, box: tuple[float, float, float, float], direction: str, ink: RG
     s = min(x1 - x0, y1 - y0)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     shaft, head = 0.16 * s, 0.42 * s
-    pts = [(-0.45, -shaft / s), (0.05, -shaft / s), (0.05, -head / s), (0.45, 0.0), (0.05, head / s), (0.05, shaft / s), (-0.45, shaft / s)]
+    pts = [
+        (-0.45, -shaft / s),
+        (0.05, -shaft / s),
+        (0.05, -head / s),
+        (0.45, 0.0),
+        (0.05, head / s),
+        (0.05, shaft / s),
+        (-0.45, shaft / s),
+    ]
     if direction == "left":
         pts = [(-x, y) for x, y in pts]
     elif direction == "up":
@@ -160,7 +185,9 @@ def draw_sign(face: SignFace, width: int, height: int) -> np.ndarray:
 
     _require_raqm()
     if width < 8 or height < 8:
-        raise RenderError(f"Sign image {width}x{height} is too small to hold text.", fix="draw signs at least 8x8 pixels")
+        raise RenderError(
+            f"Sign image {width}x{height} is too small to hold text.", fix="draw signs at least 8x8 pixels"
+        )
     image = Image.new("RGB", (width, height), face.board)
     draw = ImageDraw.Draw(image)
     script_face = font_for(face.script, face.language)
@@ -178,17 +205,38 @@ def draw_sign(face: SignFace, width: int, height: int) -> np.ndarray:
         for i, (when, where, platform) in enumerate(face.rows):
             top = y0 + row_h * (i + 1.1)
             for (a, b), text, font, align in zip(
-                cols, (when, where, platform), (digits_font(), script_face, digits_font()), ("start", "start", "end"), strict=True
+                cols,
+                (when, where, platform),
+                (digits_font(), script_face, digits_font()),
+                ("start", "start", "end"),
+                strict=True,
             ):
                 ca, cb = (x1 - b * w, x1 - a * w) if face.rtl else (x0 + a * w, x0 + b * w)
                 rtl = face.rtl and font is script_face
-                _text(draw, text, font, (ca, top, cb, top + row_h * 0.72), face.ink, rtl=rtl, language=face.language, align=align if font is script_face else "centre")
+                _text(
+                    draw,
+                    text,
+                    font,
+                    (ca, top, cb, top + row_h * 0.72),
+                    face.ink,
+                    rtl=rtl,
+                    language=face.language,
+                    align=align if font is script_face else "centre",
+                )
     elif face.layout == "platform":
         side = y1 - y0
         number_left = face.number_first != face.rtl  # the number where the reader meets it first
         nx0 = x0 if number_left else x1 - side
         draw.rectangle([nx0, y0, nx0 + side, y1], fill=face.ink)
-        _text(draw, face.number, digits_font(), (nx0 + 0.12 * side, y0 + 0.12 * side, nx0 + 0.88 * side, y1 - 0.12 * side), face.board, rtl=False, language="en")
+        _text(
+            draw,
+            face.number,
+            digits_font(),
+            (nx0 + 0.12 * side, y0 + 0.12 * side, nx0 + 0.88 * side, y1 - 0.12 * side),
+            face.board,
+            rtl=False,
+            language="en",
+        )
         tx0, tx1 = (x0 + side * 1.15, x1) if number_left else (x0, x1 - side * 1.15)
         _text(draw, face.lines[0], script_face, (tx0, y0 + 0.1 * side, tx1, y1 - 0.1 * side), face.ink, **opts)
     else:
@@ -202,5 +250,12 @@ def draw_sign(face: SignFace, width: int, height: int) -> np.ndarray:
         n = max(len(face.lines), 1)
         line_h = (y1 - y0) / n
         for i, line in enumerate(face.lines):
-            _text(draw, line, script_face, (tx0, y0 + i * line_h + 0.06 * line_h, tx1, y0 + (i + 1) * line_h - 0.06 * line_h), face.ink, **opts)
+            _text(
+                draw,
+                line,
+                script_face,
+                (tx0, y0 + i * line_h + 0.06 * line_h, tx1, y0 + (i + 1) * line_h - 0.06 * line_h),
+                face.ink,
+                **opts,
+            )
     return np.asarray(image, dtype=np.uint8)

@@ -44,7 +44,9 @@ def _plan(language: str, script: str):
     )  # fmt: skip
 
 
-def sign_frames(face: SignFace, text_px: float, size: int) -> tuple[np.ndarray, np.ndarray, float]:
+def sign_frames(
+    face: SignFace, text_px: float, size: int, *, dolly_m_s: float = 0.2, frames: int = FRAMES
+) -> tuple[np.ndarray, np.ndarray, float]:
     """(decoded H.264 frames [T, H, W, 3], the sign's instance mask [H, W] in the first frame, em px on screen)
     for ``face`` on a board that shows its text with an em of about ``text_px`` pixels at ``size``²."""
     from worldmill import video
@@ -62,24 +64,26 @@ def sign_frames(face: SignFace, text_px: float, size: int) -> tuple[np.ndarray, 
     em_m = SIGN_HEIGHT_M * min(em_of_board, 0.85 * (LINE_PX * 1.3 - 2 * MARGIN * LINE_PX) / raster_h)
     fx = size / 2 / np.tan(np.radians(FOV_DEG) / 2)
     distance = fx * em_m / text_px
-    board = Primitive("box", (0.0, 0.0, 1.6), (width_m, 0.05, SIGN_HEIGHT_M), (0.1, 0.2, 0.4), texture=face.to_spec(), emissive=0.2)
+    board = Primitive(
+        "box", (0.0, 0.0, 1.6), (width_m, 0.05, SIGN_HEIGHT_M), (0.1, 0.2, 0.4), texture=face.to_spec(), emissive=0.2
+    )
     wall = Primitive("box", (0.0, -1.0, 2.0), (max(width_m * 3, 8.0), 0.2, 4.0), (0.6, 0.58, 0.55))
     scene = Scene(
         sample_id="legibility", seed=1, archetype="open_air", venue="museum", indoor=False, driving_side="right",
         objects=(SceneObject(1, 16, "signage", "sign", (board,)), SceneObject(2, 5, "wall", "wall", (wall,))),
         ground_class_id=1, focus=(0.0, 0.0, 1.6), zones=(CameraZone("ground", (-1, 1, 1), (1, 30, 3), (0.0, 1.0)),),
     )  # fmt: skip
-    t = np.arange(FRAMES) / 24.0
-    eyes = np.stack([0.05 * t, distance - 0.2 * t, np.full_like(t, 1.6)], axis=1)  # a slow dolly towards it
-    targets = np.tile([0.0, 0.0, 1.6], (FRAMES, 1))
+    t = np.arange(frames) / 24.0
+    eyes = np.stack([0.25 * dolly_m_s * t, distance - dolly_m_s * t, np.full_like(t, 1.6)], axis=1)  # towards it
+    targets = np.tile([0.0, 0.0, 1.6], (frames, 1))
     path = CameraPath("dolly", "ground", size, size, fx, fx, size / 2, size / 2, 24, look_at(eyes, targets))
-    settings = RenderSettings(width=size, height=size, frames=FRAMES, fps=24)
+    settings = RenderSettings(width=size, height=size, frames=frames, fps=24)
     passes = render(scene, path, _plan(face.language, face.script), settings, normals=False)
     with tempfile.TemporaryDirectory(prefix="worldmill-signs-") as tmp:
         mp4 = Path(tmp) / "input.mp4"
         video.write_rgb(mp4, passes.rgb, 24, **H264_SETTINGS["input.mp4"])  # type: ignore[arg-type]
-        frames = video.read_frames(mp4)
-    return frames, passes.instance[0] == 1, float(fx * em_m / distance)
+        decoded = video.read_frames(mp4)
+    return decoded, passes.instance[0] == 1, float(fx * em_m / distance)
 
 
 def crop(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
