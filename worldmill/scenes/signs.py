@@ -120,7 +120,7 @@ class SignWriter:
         for place in places[: 3 + int(self.rng.integers(2))]:
             minute += int(self.rng.integers(4, 25))
             rows.append((f"{minute // 60:02d}:{minute % 60:02d}", place, str(int(self.rng.integers(1, 13)))))
-        return self.face("departures", (e.transport.departures,), layout="board", rows=tuple(rows))
+        return self.face("departures", (e.transport.departures,), layout="board", rows=tuple(rows), sides=2)
 
     def shop_name(self) -> str | None:
         return self._pick(list(self.entry.shops.values())) if self.entry.shops else None
