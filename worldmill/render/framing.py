@@ -1,0 +1,100 @@
+"""Camera paths that show their subject, checked before they are published.
+
+The path is planned around a lead subject (``worldmill.scenes.camera.subject_kinds``); a cheap render of
+the instance pass at low resolution (every few frames) measures how long the subject reads at
+``SUBJECT_COVERAGE`` of the image. A path whose subject is too small, out of frame or hidden behind
+something for long is re-planned: other variants of the path, then the next candidate subject, in a fixed
+order, so the same plan always gets the same path. The best candidate wins when none passes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from worldmill.errors import SceneError
+from worldmill.scenes.camera import CameraPath, camera_path, camera_zone, subject_kinds
+from worldmill.scenes.model import Scene
+from worldmill.scenes.visibility import SUBJECT_COVERAGE, SUBJECT_FRAME_SHARE, object_kind
+from worldmill.schemas.plan import RenderSettings, ScenePlan
+
+CHECK_WIDTH = 64  # pixels across the check render (2 % of 64² is 82 pixels)
+CHECK_FRAMES = 12  # frames of the check render, spread over the clip
+SUBJECTS_TRIED = 2  # candidate subjects, best first
+VARIANTS_TRIED = 3  # paths per subject
+
+
+@dataclasses.dataclass(frozen=True)
+class Framing:
+    """How a chosen path frames its subject in the check render."""
+
+    subject: str | None
+    variant: int
+    share: float  # frames with the subject at >= SUBJECT_COVERAGE
+    mean_coverage: float
+    checked: int  # candidate paths rendered
+
+
+def _check_settings(settings: RenderSettings) -> tuple[RenderSettings, int]:
+    """Low-resolution settings with frames a whole step apart at the clip's own times."""
+    step = next((s for s in range(max(settings.frames // CHECK_FRAMES, 1), 0, -1) if settings.fps % s == 0), 1)
+    width = CHECK_WIDTH
+    height = max(16, int(round(CHECK_WIDTH * settings.height / settings.width / 16)) * 16)
+    return RenderSettings(width=width, height=height, frames=math.ceil(settings.frames / step), fps=settings.fps // step), step
+
+
+def low_res_path(path: CameraPath, settings: RenderSettings, step: int) -> CameraPath:
+    """``path`` seen by a smaller sensor (same field of view) every ``step``-th frame."""
+    sx, sy = settings.width / path.width, settings.height / path.height
+    return dataclasses.replace(
+        path,
+        width=settings.width,
+        height=settings.height,
+        fx=path.fx * sx,
+        fy=path.fy * sy,
+        cx=path.cx * sx,
+        cy=path.cy * sy,
+        fps=settings.fps,
+        camera_to_world=path.camera_to_world[::step],
+    )
+
+
+def subject_coverage(scene: Scene, instance: np.ndarray, kind: str) -> np.ndarray:
+    """float [T]: share of each frame covered by ``kind``'s instances."""
+    ids = np.array([o.instance_id for o in scene.objects if object_kind(o) == kind], dtype=np.int64)
+    return np.isin(instance, ids).reshape(len(instance), -1).mean(axis=1)
+
+
+def framed_camera_path(
+    scene: Scene, plan: ScenePlan, settings: RenderSettings, *, device: str = "cpu"
+) -> tuple[CameraPath, Framing]:
+    """The first candidate path whose subject reads (>= SUBJECT_COVERAGE in >= SUBJECT_FRAME_SHARE of the
+    check frames), else the best one; the plain path when the scene has no subject to plan around."""
+    from worldmill.render.raycast import render
+
+    zone = camera_zone(scene, plan)
+    subjects = subject_kinds(scene, aerial=zone.kind == "aerial")[:SUBJECTS_TRIED]
+    small, step = _check_settings(settings)
+    best: tuple[CameraPath, Framing] | None = None
+    checked = 0
+    for subject in subjects:
+        for variant in range(VARIANTS_TRIED):
+            try:
+                path = camera_path(scene, plan, settings, subject=subject, variant=variant)
+            except SceneError:
+                continue
+            passes = render(scene, low_res_path(path, small, step), plan, small, device=device, normals=False)
+            coverage = subject_coverage(scene, passes.instance, subject)
+            checked += 1
+            framing = Framing(
+                subject, variant, float((coverage >= SUBJECT_COVERAGE).mean()), float(coverage.mean()), checked
+            )
+            if best is None or (framing.share, framing.mean_coverage) > (best[1].share, best[1].mean_coverage):
+                best = (path, framing)
+            if framing.share >= SUBJECT_FRAME_SHARE:
+                return path, dataclasses.replace(framing, checked=checked)
+    if best is None:
+        return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, checked)
+    return best[0], dataclasses.replace(best[1], checked=checked)
