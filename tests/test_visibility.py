@@ -136,3 +136,70 @@ def test_visibility_rows_say_planned_seen_and_named(zoo):
     assert by_kind["giraffe"].visible == 1 and by_kind["giraffe"].named and by_kind["giraffe"].lead
     assert by_kind["giraffe"].prominence_rank == 1
     assert by_kind["zebra"].planned == 5 and by_kind["zebra"].visible == 0 and not by_kind["zebra"].named
+
+
+# -- rendered: a subject hidden behind a wall is re-planned away from, and not named -------------------------
+
+
+def walled_scene(classes: SemanticClasses, *, kiosk: bool):
+    """A walkway along x; a giraffe north of it behind a wall that hides it from everywhere on the walkway;
+    optionally a kiosk south of it in plain view."""
+    from worldmill.scenes import CameraZone, Primitive, Scene, SceneObject
+
+    def thing(iid, cls, label, center, size, decor=None, color=(0.6, 0.5, 0.3)):
+        return SceneObject(iid, classes.id(cls), cls, label, (Primitive("box", center, size, color),), decor=decor,
+                           salient=decor is not None)  # fmt: skip
+
+    objects = [
+        thing(1, "animal", "giraffe", (0.0, 12.0, 2.5), (2.0, 2.0, 5.0), decor="giraffe"),
+        thing(2, "wall", "wall", (0.0, 7.0, 4.0), (80.0, 0.4, 8.0), color=(0.5, 0.5, 0.5)),
+    ]
+    if kiosk:
+        objects.append(thing(3, "stall", "kiosk", (0.0, -9.0, 1.5), (3.0, 2.0, 3.0), decor="kiosk"))
+    zone = CameraZone("ground", (-20.0, -2.0, 0.0), (20.0, 2.0, 3.0), (1.0, 0.0))
+    return Scene("testville-1__open_air__r00001-001", 1, "open_air", "open_air", False, "right", tuple(objects),
+                 classes.id("ground"), (0.0, 0.0, 1.5), (zone,))  # fmt: skip
+
+
+def walled_plan():
+    from worldmill.schemas.plan import DecorChoice
+
+    decor = (
+        DecorChoice("giraffe", "animal", 1, (2, 5, 2), (2, 5, 2), "floor"),
+        DecorChoice("kiosk", "stall", 1, (3, 3, 2), (3, 3, 2), "floor"),
+    )
+    return make_plan("open_air", seed=1, camera_motion="static", camera_height_m=1.6, decor=decor,
+                     architecture_style=STYLE, people_density=0.0, vehicle_density=0.0)  # fmt: skip
+
+
+@pytest.mark.parametrize("kiosk", [True, False])
+def test_a_subject_hidden_behind_a_wall_is_replanned_or_not_named(kiosk):
+    from worldmill.render import render
+    from worldmill.render.framing import VARIANTS_TRIED, framed_camera_path
+
+    classes = SemanticClasses.load()
+    scene, plan = walled_scene(classes, kiosk=kiosk), walled_plan()
+    path, framing = framed_camera_path(scene, plan, SETTINGS)
+    passes = render(scene, path, plan, SETTINGS, normals=False)
+    vis = measure_visibility(scene, passes.instance, lead=framing.subject)
+    written = write_prompt(plan, vis)
+    text = caption(plan, scene, path, vis)
+    assert "giraffe" not in written.text and "giraffe" not in text  # never seen, never named
+    if kiosk:  # the giraffe's paths all fail the check; the path is re-planned around the kiosk, which reads
+        assert framing.subject == "kiosk" and framing.checked == VARIANTS_TRIED + 1 and framing.share >= 0.8
+        assert vis.subject_share() >= 0.8 and "a kiosk" in written.text and written.named == ("kiosk",)
+    else:  # nothing else to show: the best failing path is kept, and the prompt names no decor
+        assert framing.subject == "giraffe" and framing.share == 0.0 and framing.checked == VARIANTS_TRIED
+        assert written.named == ()
+
+
+def test_same_cell_and_round_give_the_same_final_prompt(tmp_path):
+    from worldmill.prompts import sample_id, sample_plan, seed_for
+    from worldmill.render import render_samples
+    from worldmill.taxonomy import load_taxonomy
+
+    cell = load_taxonomy().cells(["Lagos"], ["amusement_park"])[0]
+    plan = sample_plan(cell, seed_for(cell.key, 3, 0), sample_id(cell.key, 3, 0), 3)
+    first, again = (render_samples([plan], SETTINGS, [tmp_path / name], workers=1)[0] for name in ("a", "b"))
+    assert first.visibility.to_json() == again.visibility.to_json()
+    assert write_prompt(plan, first.visibility) == write_prompt(plan, again.visibility)
