@@ -2,9 +2,11 @@
 
 The path is planned around a lead subject (``worldmill.scenes.camera.subject_kinds``); a cheap render of
 the instance pass at low resolution (every few frames) measures how long the subject reads at
-``SUBJECT_COVERAGE`` of the image. A path whose subject is too small, out of frame or hidden behind
-something for long is re-planned: other variants of the path, then the next candidate subject, in a fixed
-order, so the same plan always gets the same path. The best candidate wins when none passes.
+``SUBJECT_COVERAGE`` of the image and how many of the plan's decor kinds the path shows. A path whose
+subject is too small, out of frame or hidden behind something for long is re-planned: other variants of
+the path, then the next candidate subject, in a fixed order, so the same plan always gets the same path.
+Among the candidates, one whose subject reads beats one whose does not, then more decor kinds seen win,
+then a longer-framed subject; the search stops early once a path frames its subject and shows every kind.
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
 
 from worldmill.errors import SceneError
 from worldmill.scenes.camera import CameraPath, camera_path, camera_zone, subject_kinds
 from worldmill.scenes.model import Scene
-from worldmill.scenes.visibility import SUBJECT_COVERAGE, SUBJECT_FRAME_SHARE, object_kind
+from worldmill.scenes.visibility import SUBJECT_COVERAGE, SUBJECT_FRAME_SHARE, measure_visibility
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
-CHECK_WIDTH = 64  # pixels across the check render (2 % of 64² is 82 pixels)
-CHECK_FRAMES = 12  # frames of the check render, spread over the clip
+CHECK_WIDTH = 48  # pixels across the check render (2 % of 48² is 46 pixels, 0.5 % 12)
+CHECK_FRAMES = 8  # frames of the check render, spread over the clip
 SUBJECTS_TRIED = 2  # candidate subjects, best first
 VARIANTS_TRIED = 3  # paths per subject
 
@@ -34,7 +35,12 @@ class Framing:
     variant: int
     share: float  # frames with the subject at >= SUBJECT_COVERAGE
     mean_coverage: float
+    decor_seen: int  # decor kinds with a visible instance in the check render
     checked: int  # candidate paths rendered
+
+    @property
+    def rank(self) -> tuple[bool, int, float, float]:
+        return (self.share >= SUBJECT_FRAME_SHARE, self.decor_seen, self.share, self.mean_coverage)
 
 
 def _check_settings(settings: RenderSettings) -> tuple[RenderSettings, int]:
@@ -61,22 +67,19 @@ def low_res_path(path: CameraPath, settings: RenderSettings, step: int) -> Camer
     )
 
 
-def subject_coverage(scene: Scene, instance: np.ndarray, kind: str) -> np.ndarray:
-    """float [T]: share of each frame covered by ``kind``'s instances."""
-    ids = np.array([o.instance_id for o in scene.objects if object_kind(o) == kind], dtype=np.int64)
-    return np.isin(instance, ids).reshape(len(instance), -1).mean(axis=1)
-
-
 def framed_camera_path(
     scene: Scene, plan: ScenePlan, settings: RenderSettings, *, device: str = "cpu"
 ) -> tuple[CameraPath, Framing]:
-    """The first candidate path whose subject reads (>= SUBJECT_COVERAGE in >= SUBJECT_FRAME_SHARE of the
-    check frames), else the best one; the plain path when the scene has no subject to plan around."""
+    """The best candidate path (``Framing.rank``): its subject reads (>= SUBJECT_COVERAGE in >=
+    SUBJECT_FRAME_SHARE of the check frames) and it shows the most decor kinds; the plain path when the
+    scene has no subject to plan around."""
     from worldmill.render.raycast import render
 
     zone = camera_zone(scene, plan)
     subjects = subject_kinds(scene, aerial=zone.kind == "aerial")[:SUBJECTS_TRIED]
     small, step = _check_settings(settings)
+    unlit = dataclasses.replace(plan, weather="overcast")  # instance ids do not depend on light: cast no shadow rays
+    decor = {o.decor for o in scene.objects if o.decor}
     best: tuple[CameraPath, Framing] | None = None
     checked = 0
     for subject in subjects:
@@ -85,16 +88,22 @@ def framed_camera_path(
                 path = camera_path(scene, plan, settings, subject=subject, variant=variant)
             except SceneError:
                 continue
-            passes = render(scene, low_res_path(path, small, step), plan, small, device=device, normals=False)
-            coverage = subject_coverage(scene, passes.instance, subject)
+            passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False)
+            seen = measure_visibility(scene, passes.instance, lead=subject)
+            coverage = seen.kind_coverage(subject)
             checked += 1
             framing = Framing(
-                subject, variant, float((coverage >= SUBJECT_COVERAGE).mean()), float(coverage.mean()), checked
+                subject,
+                variant,
+                float((coverage >= SUBJECT_COVERAGE).mean()),
+                float(coverage.mean()),
+                sum(k.kind in decor for k in seen.seen()),
+                checked,
             )
-            if best is None or (framing.share, framing.mean_coverage) > (best[1].share, best[1].mean_coverage):
+            if best is None or framing.rank > best[1].rank:
                 best = (path, framing)
-            if framing.share >= SUBJECT_FRAME_SHARE:
-                return path, dataclasses.replace(framing, checked=checked)
+            if framing.rank[0] and framing.decor_seen == len(decor):
+                return path, framing
     if best is None:
-        return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, checked)
+        return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, 0, checked)
     return best[0], dataclasses.replace(best[1], checked=checked)

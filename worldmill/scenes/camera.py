@@ -140,7 +140,17 @@ class _PrimitiveSet:
     owner: np.ndarray  # [N], index into scene.objects
 
 
+_LAST_PRIMITIVES: list = [None, None]  # (scene, its _PrimitiveSet): candidate paths of one scene share it
+
+
 def _primitive_set(scene: Scene) -> _PrimitiveSet:
+    if _LAST_PRIMITIVES[0] is scene:
+        return _LAST_PRIMITIVES[1]
+    _LAST_PRIMITIVES[:] = [scene, _build_primitive_set(scene)]
+    return _LAST_PRIMITIVES[1]
+
+
+def _build_primitive_set(scene: Scene) -> _PrimitiveSet:
     codes = {"box": 0, "cylinder": 1, "sphere": 2}
     prims = [(p, o.velocity) for o in scene.objects for p in o.parts]
     return _PrimitiveSet(
@@ -226,21 +236,40 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
     )
 
 
+def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Distance along the ray (t = 0) to each primitive's surface, inf where it misses or lies behind.
+
+    In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps) or sphere."""
+    h = np.maximum(prims.half, 1e-6)
+    o = np.einsum("nji,nj->ni", prims.rot, eye - prims.center) / h
+    d = np.einsum("nji,j->ni", prims.rot, direction) / h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / np.where(np.abs(d) < 1e-12, 1e-12, d)
+        near = np.minimum((-1.0 - o) * inv, (1.0 - o) * inv)
+        far = np.maximum((-1.0 - o) * inv, (1.0 - o) * inv)
+        hits = np.full(len(o), np.inf)
+        box = (prims.shape == 0) & (far.min(axis=1) >= np.maximum(near.max(axis=1), 0.0))
+        hits[box] = np.maximum(near.max(axis=1), 0.0)[box]
+        for code, axes in ((1, slice(0, 2)), (2, slice(0, 3))):  # cylinder side (x, y), sphere: |o + t d| = 1
+            a = (d[:, axes] ** 2).sum(axis=1)
+            b = 2.0 * (o[:, axes] * d[:, axes]).sum(axis=1)
+            disc = b * b - 4 * a * (o[:, axes] ** 2).sum(axis=1) + 4 * a
+            root = np.sqrt(np.maximum(disc, 0.0))
+            enter, leave = (-b - root) / (2 * a), (-b + root) / (2 * a)
+            if code == 1:  # ... between the caps
+                enter, leave = np.maximum(enter, near[:, 2]), np.minimum(leave, far[:, 2])
+            ok = (prims.shape == code) & (disc >= 0) & (leave >= np.maximum(enter, 0.0))
+            hits[ok] = np.maximum(enter, 0.0)[ok]
+    return hits
+
+
 def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
-    """Sphere-trace from ``eye`` towards subject ``k``: True when the first surface hit is the subject's own."""
+    """True when the first surface a ray from ``eye`` towards subject ``k`` meets is the subject's own."""
     target = subjects.center[k]
     span = float(np.linalg.norm(target - eye))
-    direction = (target - eye) / max(span, 1e-6)
-    travelled = 0.0
-    for _ in range(48):
-        dist = _surface_distances(subjects.prims, eye + direction * travelled, 0.0)
-        nearest = int(np.argmin(dist))
-        if dist[nearest] < 0.05:
-            return bool(subjects.prims.owner[nearest] == subjects.index[k])
-        travelled += float(dist[nearest])
-        if travelled >= span:
-            return True
-    return False
+    hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
+    nearest = int(np.argmin(hits))
+    return bool(hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k])
 
 
 def _aim(
@@ -511,7 +540,8 @@ def camera_path(
     """A smooth path for ``plan.camera_motion`` that keeps clear of every surface for every frame.
 
     ``subject`` (a kind from ``subject_kinds``) is what the path frames; ``variant`` > 0 draws another path
-    from its own random stream (and walks the other way on odd variants). Same arguments, same path."""
+    from its own random stream (and walks the other way on odd variants; from 2 on, a longer lens frames a far
+    subject). Same arguments, same path."""
     if plan.camera_motion not in CAMERA_MOTIONS:
         raise SceneError(
             f"Plan {plan.sample_id} has camera_motion={plan.camera_motion!r}.", fix=f"use one of {CAMERA_MOTIONS}"
@@ -541,7 +571,7 @@ def camera_path(
         worst = float(gaps.min())
         if worst >= need:
             fov = math.radians(FOV_DEG[zone.kind])
-            if subject is not None and variant >= 1:  # re-planned: a longer lens where the subject is far
+            if subject is not None and variant >= 2:  # re-planned again: a longer lens where the subject is far
                 size = 2 * aerial_subject[1] if aerial_subject is not None else _subject_size(scene, subject)
                 reach = float(np.median(np.linalg.norm(targets - eyes, axis=1)))
                 if size > 0 and reach > 3.0:
