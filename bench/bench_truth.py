@@ -45,7 +45,7 @@ class Tally:
     """Running numerators and denominators of the four figures."""
 
     def __init__(self) -> None:
-        self.counts = {k: [0, 0] for k in ("named_kinds", "decor_kinds", "named_items", "lead_framed")}
+        self.counts = {k: [0, 0] for k in ("named_kinds", "decor_kinds", "decor_seen", "named_items", "lead_framed")}
 
     def add(self, figure: str, hits: int, total: int) -> None:
         self.counts[figure][0] += hits
@@ -77,6 +77,7 @@ def before(plan: ScenePlan, visibility: Visibility, tally: Tally, lead: str | No
         claims.append(_class_seen(visibility, "landmark"))
     tally.add("named_kinds", sum(claims), len(claims))
     tally.add("decor_kinds", sum(d.name in seen for d in named), len(plan.decor))
+    tally.add("decor_seen", sum(d.name in seen for d in plan.decor), len(plan.decor))
     tally.add("named_items", sum(min(d.count, seen.get(d.name, 0)) for d in named), sum(d.count for d in named))
     tally.add("lead_framed", int(lead is not None and visibility.subject_share(lead) >= SUBJECT_FRAME_SHARE), 1)
 
@@ -88,6 +89,7 @@ def after(plan: ScenePlan, visibility: Visibility, tally: Tally) -> None:
     tally.add("named_kinds", sum(k in seen for k in written.named), len(written.named))
     decor = {d.name for d in plan.decor}
     tally.add("decor_kinds", sum(k in seen for k in written.named if k in decor), len(plan.decor))
+    tally.add("decor_seen", sum(k in seen for k in decor), len(plan.decor))
     claimed = {k.kind: k.visible for k in visibility.seen() if k.kind in written.named and k.kind in decor}
     tally.add("named_items", sum(min(n, seen.get(k, 0)) for k, n in claimed.items()), sum(claimed.values()))
     lead = visibility.lead
@@ -110,7 +112,7 @@ def main() -> None:
     print(f"worldmill truth benchmark: {len(cells)} cells x {args.samples} samples at {args.size}², {args.frames} "
           f"frames, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     old, new = Tally(), Tally()
-    plain_s = framed_s = 0.0
+    plain_s = framed_s = render_s = 0.0
     checks = 0
     per_venue: dict[str, list[int]] = {}
     for cell in cells:
@@ -125,9 +127,10 @@ def main() -> None:
             plain_s, framed_s, checks = plain_s + t1 - t0, framed_s + t2 - t1, checks + framing.checked
             candidates = subject_kinds(scene, aerial=camera_zone(scene, plan).kind == "aerial")
             old_vis = measure_visibility(scene, render(scene, plain, plan, settings, normals=False).instance)
-            new_vis = measure_visibility(
-                scene, render(scene, framed, plan, settings, normals=False).instance, lead=framing.subject
-            )
+            t3 = time.perf_counter()
+            new_passes = render(scene, framed, plan, settings, normals=False)
+            render_s += time.perf_counter() - t3
+            new_vis = measure_visibility(scene, new_passes.instance, lead=framing.subject)
             before(plan, old_vis, old, candidates[0] if candidates else None)
             after(plan, new_vis, new)
             framed_ok = int(new_vis.subject_share() >= SUBJECT_FRAME_SHARE)
@@ -135,17 +138,21 @@ def main() -> None:
             per_venue[cell.venue.id][0] += framed_ok
             per_venue[cell.venue.id][1] += 1
     samples = len(cells) * args.samples
-    print(f"{'figure':34s} {'before':>8s} {'after':>8s}  goal")
-    goals = {"named_kinds": ">= 0.95", "decor_kinds": ">= 0.8", "named_items": ">= 0.8", "lead_framed": "most"}
+    print(f"{'figure':42s} {'before':>8s} {'after':>8s}  goal")
+    goals = {"named_kinds": ">= 0.95", "decor_kinds": ">= 0.8", "decor_seen": "", "named_items": ">= 0.8",
+             "lead_framed": "most"}  # fmt: skip
     labels = {"named_kinds": "named kinds visible", "decor_kinds": "plan decor kinds visible and named",
-              "named_items": "named items visible", "lead_framed": "lead subject >= 2 % in >= 80 % of frames"}  # fmt: skip
+              "decor_seen": "plan decor kinds visible (named or not)", "named_items": "named items visible",
+              "lead_framed": "lead subject >= 2 % in >= 80 % of frames"}  # fmt: skip
     for key, label in labels.items():
-        print(f"{label:34s} {old.share(key):8.3f} {new.share(key):8.3f}  {goals[key]}")
+        print(f"{label:42s} {old.share(key):8.3f} {new.share(key):8.3f}  {goals[key]}")
     print("lead subject framed by venue: " + ", ".join(f"{v} {a}/{b}" for v, (a, b) in sorted(per_venue.items())))
     print(f"camera path: {1000 * plain_s / samples:.0f} ms unchecked, {1000 * framed_s / samples:.0f} ms checked "
-          f"({checks / samples:.1f} check renders a sample); indicative, shared machine")  # fmt: skip
+          f"({checks / samples:.1f} check renders a sample), against {1000 * render_s / samples:.0f} ms for the "
+          f"sample's own render at {args.size}²; indicative, shared machine")  # fmt: skip
     summary = {f"{k}_{when}": round(t.share(k), 3) for when, t in (("before", old), ("after", new)) for k in labels}
-    summary.update(samples=samples, size=args.size, frames=args.frames, load_avg=round(os.getloadavg()[0], 2))
+    summary.update(samples=samples, size=args.size, frames=args.frames, load_avg=round(os.getloadavg()[0], 2),
+                   checked_path_ms=round(1000 * framed_s / samples, 1), render_ms=round(1000 * render_s / samples, 1))  # fmt: skip
     print(json.dumps(summary))
 
 

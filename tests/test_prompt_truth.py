@@ -84,7 +84,11 @@ def test_preview_data_uri_fits_its_cap_and_decodes():
     uri = stages.preview_data_uri(image, 40_000)
     assert uri.startswith("data:image/jpeg;base64,") and len(uri) <= 40_000
     decoded = cv2.imdecode(np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
-    assert decoded is not None and decoded.shape[1] <= 640 and decoded.shape[1] / decoded.shape[0] == pytest.approx(2.5, rel=0.02)
+    assert (
+        decoded is not None
+        and decoded.shape[1] <= 640
+        and decoded.shape[1] / decoded.shape[0] == pytest.approx(2.5, rel=0.02)
+    )
 
 
 @contextlib.contextmanager
@@ -131,7 +135,9 @@ def _drawn(screenshot: np.ndarray, uri: str) -> float:
     return float(cv2.matchTemplate(screenshot, image, cv2.TM_CCOEFF_NORMED).max())
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs it: apt-get install chromium)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (make test installs it: apt-get install chromium)"
+)
 def test_every_clip_preview_is_drawn_by_a_real_browser(tiny_resources, cell_key, tmp_path):
     result = _run([prompts, conditions, clips], cell_key, tiny_resources)
     (event,) = result.asset_materializations_for_node("clips")

@@ -176,7 +176,9 @@ class Visibility:
                 lead=data.get("lead"),
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise SceneError(f"Visibility JSON is unreadable: {exc!r}.", fix="write it with Visibility.to_json()") from exc
+            raise SceneError(
+                f"Visibility JSON is unreadable: {exc!r}.", fix="write it with Visibility.to_json()"
+            ) from exc
 
 
 def measure_visibility(scene: Scene, instance: np.ndarray, *, lead: str | None = None) -> Visibility:
