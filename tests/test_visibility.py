@@ -21,7 +21,7 @@ from worldmill.scenes.visibility import (
     visibility_rows,
 )
 from worldmill.schemas.plan import RenderSettings
-from worldmill.schemas.records import utcnow
+from worldmill.schemas.records import PromptRow, utcnow
 from worldmill.taxonomy.classes import SemanticClasses
 
 SETTINGS = RenderSettings(width=64, height=64, frames=8, fps=24)
@@ -49,6 +49,16 @@ def paint(scene, shown: dict[int, int], frames: int = SETTINGS.frames) -> np.nda
 
 def indices(scene, kind: str) -> list[int]:
     return [i for i, o in enumerate(scene.objects) if object_kind(o) == kind]
+
+
+def prompt_row(plan) -> PromptRow:
+    text = build_prompt(plan)
+    return PromptRow(
+        sample_id=plan.sample_id, cell_key=plan.cell_key, city_key=plan.city_key, venue=plan.venue, round=1, index=0,
+        seed=plan.seed, prompt=text, word_count=len(text.split()), camera_motion=plan.camera_motion,
+        time_of_day=plan.time_of_day, weather=plan.weather, season=plan.season, plan_json=plan.to_json(),
+        prompt_sha256="", created_at=utcnow(),
+    )  # fmt: skip
 
 
 def test_one_rule_half_a_percent_in_at_least_one_frame(zoo):
@@ -128,10 +138,7 @@ def test_visibility_rows_say_planned_seen_and_named(zoo):
     plan, scene = zoo
     giraffes = indices(scene, "giraffe")
     vis = measure_visibility(scene, paint(scene, {giraffes[0]: 300}), lead="giraffe")
-    rows = visibility_rows(
-        vis, sample_id=plan.sample_id, cell_key=plan.cell_key, city_key=plan.city_key, venue=plan.venue,
-        round_=1, named=write_prompt(plan, vis).named, created_at=utcnow(),
-    )  # fmt: skip
+    rows = visibility_rows(vis, prompt_row(plan), named=write_prompt(plan, vis).named, created_at=utcnow())
     by_kind = {r.kind: r for r in rows}
     assert by_kind["giraffe"].visible == 1 and by_kind["giraffe"].named and by_kind["giraffe"].lead
     assert by_kind["giraffe"].prominence_rank == 1

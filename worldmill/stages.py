@@ -168,16 +168,7 @@ def produce_conditions(
             (folder / VISIBILITY_FILE).write_text(result.visibility.to_json(), encoding="utf-8")
             (folder / "prompt.txt").write_text(written.text + "\n", encoding="utf-8")
             now = utcnow()
-            seen += visibility_rows(
-                result.visibility,
-                sample_id=row.sample_id,
-                cell_key=row.cell_key,
-                city_key=row.city_key,
-                venue=row.venue,
-                round_=row.round,
-                named=written.named,
-                created_at=now,
-            )
+            seen += visibility_rows(result.visibility, row, named=written.named, created_at=now)
             files_hash = sha256_tree(folder)
             uri = blobs.publish_dir(folder, sample_key(row.venue, row.city_key, row.sample_id), move=True)
             out.append(

@@ -20,7 +20,7 @@ import numpy as np
 
 from worldmill.errors import SceneError
 from worldmill.scenes.model import Scene, SceneObject
-from worldmill.schemas.records import VisibilityRow
+from worldmill.schemas.records import PromptRow, VisibilityRow
 
 VISIBLE_COVERAGE = 0.005  # an instance is seen when it covers >= 0.5 % of the image in at least one frame
 SUBJECT_COVERAGE = 0.02  # the lead subject "reads" in a frame when its instances cover >= 2 % of the image
@@ -252,25 +252,17 @@ def clip_place(x: float, y: float) -> str:
 
 
 def visibility_rows(
-    visibility: Visibility,
-    *,
-    sample_id: str,
-    cell_key: str,
-    city_key: str,
-    venue: str,
-    round_: int,
-    named: Sequence[str],
-    created_at: dt.datetime,
+    visibility: Visibility, sample: PromptRow, *, named: Sequence[str], created_at: dt.datetime
 ) -> list[VisibilityRow]:
-    """The ``visibility`` table's rows of one sample: one per kind, most prominent first."""
+    """The ``visibility`` table's rows of one sample (its ``prompts`` row): one per kind, most prominent first."""
     said = set(named)
     return [
         VisibilityRow(
-            sample_id=sample_id,
-            cell_key=cell_key,
-            city_key=city_key,
-            venue=venue,
-            round=round_,
+            sample_id=sample.sample_id,
+            cell_key=sample.cell_key,
+            city_key=sample.city_key,
+            venue=sample.venue,
+            round=sample.round,
             kind=k.kind,
             class_name=k.class_name,
             decor=k.decor,
