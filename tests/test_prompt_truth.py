@@ -8,6 +8,7 @@ import base64
 import contextlib
 import functools
 import http.server
+import json
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from worldmill.assets.clips import clips
 from worldmill.assets.conditions import conditions
 from worldmill.assets.prompts import prompts
 from worldmill.assets.scores import scores
+from worldmill.export import export_cosmos_transfer1
 from worldmill.lake import Catalogue
 from worldmill.taxonomy import load_taxonomy
 
@@ -45,16 +47,19 @@ def _run(assets, key, resources):
     return result
 
 
-def test_catalogue_condition_set_and_generator_get_the_seen_prompt(tiny_resources, lake_uri, cell_key):
+def test_catalogue_condition_set_export_and_generator_get_the_seen_prompt(tiny_resources, lake_uri, cell_key, tmp_path):
     _run([prompts, conditions, clips, scores, catalogue], cell_key, tiny_resources)
     lake = Catalogue(lake_uri)
+    export = export_cosmos_transfer1(lake, tmp_path / "transfer1")
+    exported = {c.sample_id: json.loads((export.out_dir / c.spec_path).read_text())["prompt"] for c in export.clips}
     rows = lake.sql(
         """SELECT k.sample_id, k.prompt, k.shows, c.prompt AS final, c.prompt_sha256, p.prompt AS draft, k.rgb_path
            FROM catalogue k JOIN conditions c USING (sample_id) JOIN prompts p USING (sample_id)"""
     ).to_dicts()
     assert len(rows) == 2
     for row in rows:
-        assert row["prompt"] == row["final"]
+        assert row["prompt"] == row["final"] == exported[row["sample_id"]]
+        assert row["final"] != row["draft"]  # the plan's draft names more than the clip shows
         folder = Path(lake_uri) / "footage" / row["rgb_path"].rsplit("/", 2)[0]
         assert (folder / "prompt.txt").read_text(encoding="utf-8") == row["final"] + "\n"  # hashed with the set
         assert (folder / "visibility.json").is_file()
@@ -153,3 +158,31 @@ def test_every_clip_preview_is_drawn_by_a_real_browser(tiny_resources, cell_key,
     assert sheet_uri.startswith("file://") and Path(sheet_uri.removeprefix("file://")).is_file()
     linked = _screenshot(f"![contact sheet]({sheet_uri})", tmp_path / "control")
     assert _drawn(linked, uris[0]) < 0.5
+
+
+def test_previews_embed_the_sheets_of_an_object_store_lake(tmp_path):
+    """On S3 (moto on loopback) the sheet is fetched through the blob store: the markdown carries the image
+    itself, never a path into the local cache."""
+    from conftest_lake import Emulator, clip_row, moto_argv, s3_env, unique_bucket
+
+    from worldmill.lake.storage import StorageConfig
+
+    emulator = Emulator("moto-previews", moto_argv).start()
+    try:
+        cfg = StorageConfig.from_env(f"s3://{unique_bucket('previews')}/lake", env=s3_env(emulator), site="aws-us")
+        cfg.ensure_bucket()
+        blobs = cfg.blob_store(cache_dir=tmp_path / "cache")
+        sheet = np.full((64, 320, 3), 40, np.uint8)
+        sheet[:, :64] = (200, 30, 30)
+        folder = tmp_path / "procedural"
+        folder.mkdir()
+        cv2.imwrite(str(folder / stages.CONTACT_SHEET), sheet)
+        clip = clip_row(0)
+        blobs.publish_dir(folder, stages.contact_sheet_key(clip).rsplit("/", 1)[0])
+        markdown = stages.previews_markdown([clip], blobs)
+    finally:
+        emulator.stop()
+    (uri,) = DATA_URI.findall(markdown)
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == sheet.shape and np.abs(image[32, 10].astype(int) - sheet[32, 10]).max() < 12  # decoded
+    assert str(tmp_path) not in markdown and "s3://" not in markdown
