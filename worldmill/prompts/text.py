@@ -335,7 +335,7 @@ class _Seen:
             items=[k for k in seen if (k.decor or k.class_name in NAMED_OUTSIDE_DECOR)],
             people=[k for k in seen if not k.decor and k.class_name == PEOPLE_CLASS],
             vehicles=[k for k in seen if not k.decor and k.class_name == VEHICLE_CLASS],
-            landmark=any(k.class_name == LANDMARK_CLASS for k in seen),
+            landmark=any(not k.decor and k.class_name == LANDMARK_CLASS for k in seen),
             signs=any(k.class_name == SIGN_CLASS for k in seen),
         )
 
@@ -455,7 +455,8 @@ def write_prompt(plan: ScenePlan, visibility: Visibility | None = None) -> Writt
         kinds = [k.kind for k in seen.items]
         items = [counted(k.kind, k.visible) for k in seen.items]
         others = [k.kind for k in seen.people] + [k.kind for k in seen.vehicles]
-        others += [k.kind for k in visibility.seen() if k.class_name == LANDMARK_CLASS]
+        if plan.landmark:  # the landmark sentence names it when it is seen
+            others += [k.kind for k in visibility.seen() if not k.decor and k.class_name == LANDMARK_CLASS]
 
     def assemble(n_items: int, with_traffic: bool, n_fillers: int = 0) -> str:
         decor = [decor_template.format(items=_join(items[:n_items]))] if n_items else []
@@ -484,7 +485,7 @@ def write_prompt(plan: ScenePlan, visibility: Visibility | None = None) -> Writt
         )
     vehicle_kinds = {k.kind for k in seen.vehicles} if seen is not None else set()
     named = [*kinds[:n_items], *(k for k in others if k not in vehicle_kinds or (traffic and with_traffic))]
-    return WrittenPrompt(text, tuple(named))
+    return WrittenPrompt(text, tuple(dict.fromkeys(named)))
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
