@@ -211,3 +211,16 @@ def test_same_cell_and_round_give_the_same_final_prompt(tmp_path):
     first, again = (render_samples([plan], SETTINGS, [tmp_path / name], workers=1)[0] for name in ("a", "b"))
     assert first.visibility.to_json() == again.visibility.to_json()
     assert write_prompt(plan, first.visibility) == write_prompt(plan, again.visibility)
+
+
+def test_the_skyline_landmark_is_named_only_when_seen():
+    from worldmill.prompts.text import LANDMARKS
+
+    plan = make_plan("skyline", seed=3, architecture_style=STYLE)
+    scene = build_scene(plan, SemanticClasses.load())
+    (tower,) = [i for i, o in enumerate(scene.objects) if o.class_name == "landmark"]
+    phrase = LANDMARKS[plan.landmark]
+    shown = write_prompt(plan, measure_visibility(scene, paint(scene, {tower: 400})))
+    hidden = write_prompt(plan, measure_visibility(scene, paint(scene, {tower: 10})))
+    assert phrase in shown.text.lower() and scene.objects[tower].label in shown.named
+    assert phrase not in hidden.text.lower() and not hidden.named
