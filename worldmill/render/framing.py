@@ -5,8 +5,10 @@ the instance pass at low resolution (every few frames) measures how long the sub
 ``SUBJECT_COVERAGE`` of the image and how many of the plan's decor kinds the path shows. A path whose
 subject is too small, out of frame or hidden behind something for long is re-planned: other variants of
 the path, then the next candidate subject, in a fixed order, so the same plan always gets the same path.
-Among the candidates, one whose subject reads beats one whose does not, then more decor kinds seen win,
-then a longer-framed subject; the search stops early once a path frames its subject and shows every kind.
+Among the candidates, one whose subject reads beats one whose does not; then the one that shows more decor
+kinds, where a path about the scene's best subject (the first candidate: the giraffes, not the snack kiosk)
+counts one kind more; then a longer-framed subject. The search stops early once a path frames its subject
+and shows every kind.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ class Framing:
     decor_seen: int  # decor kinds with a visible instance in the check render
     checked: int  # candidate paths rendered
 
+    lead_bonus: int = 0  # 1 when the subject is the scene's first candidate (the shot is about it)
+
     @property
     def rank(self) -> tuple[bool, int, float, float]:
-        return (self.share >= SUBJECT_FRAME_SHARE, self.decor_seen, self.share, self.mean_coverage)
+        return (self.share >= SUBJECT_FRAME_SHARE, self.decor_seen + self.lead_bonus, self.share, self.mean_coverage)
 
 
 def _check_settings(settings: RenderSettings) -> tuple[RenderSettings, int]:
@@ -98,6 +102,7 @@ def framed_camera_path(
         checked += 1
         framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
         framing = max(framings, key=lambda f: f.rank)
+        framing = dataclasses.replace(framing, lead_bonus=int(framing.subject == ranked[0]))
         if best is None or framing.rank > best[1].rank:
             best = (path, framing)
         if framing.rank[0] and framing.decor_seen == len(decor):
