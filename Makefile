@@ -25,6 +25,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[all,test]'
 	bash scripts/emulators.sh install
+	# headless Chromium from Debian: the preview test draws the Dagster UI's contact sheets in a real browser
+	command -v chromium >/dev/null || { [ "$$(id -u)" != 0 ] || { apt-get update -qq && apt-get install -y -qq chromium; }; }
 	touch $@
 
 install: $(VENV)/.installed

@@ -17,9 +17,11 @@ from worldmill.assets.scores import scores
 from worldmill.errors import SceneError
 from worldmill.lake import Catalogue, LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
+from worldmill.render import render
 from worldmill.render.conditions import depth_camera_fields
 from worldmill.resources.lake import LakeResource
 from worldmill.scenes import build_scene, camera_path
+from worldmill.scenes.visibility import measure_visibility
 from worldmill.schemas.plan import RenderSettings
 from worldmill.schemas.records import CatalogueRow, CellRow
 from worldmill.taxonomy import load_taxonomy
@@ -40,9 +42,12 @@ def scene_files():
         plan = sample_plan(cell, seed_for(cell.key, 0, index), sample_id(cell.key, 0, index))
         with contextlib.suppress(SceneError):  # some seeds cannot place every decor item; try the next
             scene = build_scene(plan, tax.classes)
-            camera = camera_path(scene, plan, RenderSettings(width=64, height=64, frames=16, fps=24))
+            settings = RenderSettings(width=64, height=64, frames=16, fps=24)
+            camera = camera_path(scene, plan, settings)
             camera_json = json.dumps({**json.loads(camera.to_json()), **depth_camera_fields(0.001)})  # as written
-            return {"plan.json": plan.to_json(), "scene.json": scene.to_json(), "camera.json": camera_json}
+            seen = measure_visibility(scene, render(scene, camera, plan, settings, normals=False).instance)
+            return {"plan.json": plan.to_json(), "scene.json": scene.to_json(), "camera.json": camera_json,
+                    "visibility.json": seen.to_json()}  # fmt: skip
     raise RuntimeError("no buildable Tokyo zoo sample")
 
 

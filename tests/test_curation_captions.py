@@ -14,6 +14,7 @@ from worldmill.errors import WeightsNotFoundError
 from worldmill.lake import LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
 from worldmill.scenes import build_scene, camera_path
+from worldmill.scenes.visibility import measure_visibility
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy import load_taxonomy
 from worldmill.video import write_gray16
@@ -38,16 +39,25 @@ def instance_video(scene, visible: dict[int, tuple[slice, slice]]) -> np.ndarray
     return ids
 
 
-def test_caption_names_place_camera_light_and_every_object(sample):
+def test_caption_names_place_camera_light_and_every_visible_object(sample):
     plan, scene, camera = sample
-    text = caption(plan, scene, camera)
+    signs = [i for i, o in enumerate(scene.objects) if o.class_name == "signage"]
+    label = scene.objects[0].label
+    same = [i for i, o in enumerate(scene.objects) if o.label == label and o.decor is None][:3]
+    regions = {i: (slice(8 * n, 8 * n + 4), slice(0, 64)) for n, i in enumerate(same + signs[:1])}
+    text = caption(plan, scene, camera, measure_visibility(scene, instance_video(scene, regions)))
     assert text.startswith(f"Interior {plan.camera_motion} shot of the {plan.space} of a hospital in Shanghai, China.")
-    assert f"{plan.season} day" in text and plan.signage_text in text and plan.colour_grade in text
+    assert f"{plan.season} day" in text and plan.colour_grade in text
+    assert (plan.signage_text in text) == bool(signs)  # signs are quoted only when one is seen
     assert "Indoors " in text  # the Shanghai hospital sample is an interior
     assert "field of view" in text and f"for {SETTINGS.frames / SETTINGS.fps:.1f} s" in text
-    top_label, top_count = max(((o.label, sum(p.label == o.label for p in scene.objects)) for o in scene.objects),
-                               key=lambda lc: lc[1])
-    assert plural(top_label, top_count) in text
+    assert plural(label, len(same)) in text  # the count of visible instances, not of the scene's
+
+
+def test_caption_without_visible_signs_does_not_quote_them(sample):
+    plan, scene, camera = sample
+    text = caption(plan, scene, camera, measure_visibility(scene, instance_video(scene, {0: (slice(0, 64), slice(0, 64))})))
+    assert plan.signage_text not in text
 
 
 def test_caption_lists_only_visible_objects_and_where_they_are(sample):
@@ -55,8 +65,8 @@ def test_caption_lists_only_visible_objects_and_where_they_are(sample):
     salient = next(i for i, o in enumerate(scene.objects) if o.salient)
     hidden = next(i for i, o in enumerate(scene.objects) if o.label != scene.objects[salient].label)
     ids = instance_video(scene, {salient: (slice(44, 64), slice(0, 20))})  # lower left
-    ids[0, 0, 0] = scene.objects[hidden].instance_id  # one pixel: below the visibility floor
-    text = caption(plan, scene, camera, ids)
+    ids[:, 0, :20] = scene.objects[hidden].instance_id  # 20 pixels (0.49 %) a frame: below the visibility rule
+    text = caption(plan, scene, camera, measure_visibility(scene, ids))
     label = scene.objects[salient].label
     assert f"In view: a {label}." in text or f"In view: an {label}." in text
     assert f"{label} is in the lower left of the frame" in text
@@ -66,7 +76,7 @@ def test_caption_lists_only_visible_objects_and_where_they_are(sample):
 def test_camera_sentence_follows_the_poses(sample):
     plan, scene, camera = sample
     still = dataclasses.replace(camera, motion="static", camera_to_world=np.repeat(camera.camera_to_world[:1], 12, axis=0))
-    text = caption(plan, scene, still)
+    text = caption(plan, scene, still, measure_visibility(scene, instance_video(scene, {})))
     assert "The camera holds still at about" in text and " over " not in text.split("The camera")[1].split(".")[0]
 
 
@@ -114,6 +124,7 @@ def test_a_configured_vlm_adds_a_model_caption(sample, tmp_path):
     for name, text in (("plan.json", plan.to_json()), ("scene.json", scene.to_json()), ("camera.json", camera.to_json())):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
+    (folder / "visibility.json").write_text(measure_visibility(scene, instance_video(scene, {})).to_json())
     write_rgb(folder / "procedural" / "rgb.mp4", panning_clip(0, frames=6), fps=24)
     clip = dataclasses.replace(clip, rgb_path=f"{clip.venue}/{clip.city_key}/{clip.sample_id}/procedural/rgb.mp4")
     rows, failed = caption_clips([clip], blobs, vlm=lambda frames: f"a clip of {len(frames)} frames")

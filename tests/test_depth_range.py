@@ -15,7 +15,8 @@ from worldmill.metrics.controllability import ControlEstimators
 from worldmill.prompts import sample_id, sample_plan, seed_for
 from worldmill.render import read_depth_m, render, render_samples
 from worldmill.render.conditions import DEPTH_SATURATED
-from worldmill.scenes import build_scene, camera_path
+from worldmill.render.framing import framed_camera_path
+from worldmill.scenes import build_scene
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy import load_taxonomy
 from worldmill.taxonomy.classes import SemanticClasses
@@ -41,7 +42,8 @@ def aerial(tmp_path_factory):
     out = tmp_path_factory.mktemp("aerial") / plan.sample_id
     render_samples([plan], SETTINGS, [out], workers=1)
     scene = build_scene(plan, SemanticClasses.load())
-    passes = render(scene, camera_path(scene, plan, SETTINGS), plan, SETTINGS, normals=False)
+    path, _ = framed_camera_path(scene, plan, SETTINGS)  # the path render_samples rendered it along
+    passes = render(scene, path, plan, SETTINGS, normals=False)
     return out, passes.depth
 
 

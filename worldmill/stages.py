@@ -6,6 +6,7 @@ through the blob store and rows through Delta MERGE, so a re-run converges on th
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -16,20 +17,23 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from worldmill.curation.guardrail import apply_guardrail
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
 from worldmill.lake.blobs import sha256_file, tree_manifest
-from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for
+from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for, write_prompt
 from worldmill.render import MODALITIES, contact_sheet, render_samples
+from worldmill.scenes.visibility import VISIBILITY_FILE, visibility_rows
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.schemas.records import (
     CatalogueRow,
     ClipRow,
     ConditionRow,
     PromptRow,
+    VisibilityRow,
     clip_folder_key,
     sample_key,
     utcnow,
@@ -128,6 +132,14 @@ def round_prompts(catalogue: Catalogue, cell_key: str, round_: int) -> list[Prom
 # -- conditions ------------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class ConditionsMade:
+    """A round's condition rows and the visibility rows measured from their renders."""
+
+    conditions: list[ConditionRow]
+    visibility: list[VisibilityRow]
+
+
 def produce_conditions(
     rows: Sequence[PromptRow],
     settings: RenderSettings,
@@ -135,15 +147,28 @@ def produce_conditions(
     *,
     workers: int,
     device: str = "cpu",
-) -> list[ConditionRow]:
-    """Render each sample's scene into its control videos (one process per core) and publish the folders."""
+) -> ConditionsMade:
+    """Render each sample's scene into its control videos (one process per core) and publish the folders.
+
+    The final prompt is written here, from what the render shows, and goes into the condition set
+    (``prompt.txt``, beside ``visibility.json``) before it is hashed; the row carries it to the catalogue,
+    the generator backends and the Transfer1 export."""
     plans = [ScenePlan.from_json(r.plan_json) for r in rows]
-    out = []
+    out, seen = [], []
     with tempfile.TemporaryDirectory(prefix="worldmill-conditions-") as tmp:
         dirs = [Path(tmp) / r.sample_id for r in rows]
         results = render_samples(plans, settings, dirs, workers=workers, device=device)
-        for row, folder, result in zip(rows, dirs, results, strict=True):
-            (folder / "prompt.txt").write_text(row.prompt + "\n", encoding="utf-8")
+        for row, plan, folder, result in zip(rows, plans, dirs, results, strict=True):
+            if result.visibility is None:
+                raise GenerationError(
+                    f"Sample {row.sample_id} came back from the renderer without its visibility measurement.",
+                    fix="render through worldmill.render.render_sample, which measures it",
+                )
+            written = write_prompt(plan, result.visibility)
+            (folder / VISIBILITY_FILE).write_text(result.visibility.to_json(), encoding="utf-8")
+            (folder / "prompt.txt").write_text(written.text + "\n", encoding="utf-8")
+            now = utcnow()
+            seen += visibility_rows(result.visibility, row, named=written.named, created_at=now)
             files_hash = sha256_tree(folder)
             uri = blobs.publish_dir(folder, sample_key(row.venue, row.city_key, row.sample_id), move=True)
             out.append(
@@ -163,11 +188,15 @@ def produce_conditions(
                     scene_s=result.scene_s,
                     render_s=result.render_s,
                     encode_s=result.encode_s,
-                    created_at=utcnow(),
+                    created_at=now,
                     sign_fonts="; ".join(result.sign_fonts),
+                    prompt=written.text,
+                    prompt_sha256=hashlib.sha256(written.text.encode()).hexdigest(),
+                    lead_subject=result.visibility.lead,
+                    lead_in_frame=result.visibility.subject_share() if result.visibility.lead else None,
                 )
             )
-    return out
+    return ConditionsMade(out, seen)
 
 
 # -- clips -----------------------------------------------------------------------------------------------
@@ -183,6 +212,51 @@ def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path) ->
         read_frames(conditions_dir / "vis.mp4"),
     )
     cv2.imwrite(str(out_path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+
+
+PREVIEW_MAX_CHARS = 300_000  # all previews of one materialization together: they stay in the event log
+PREVIEW_WIDTHS = (640, 480, 360, 256, 192, 128)  # tried widest first, with JPEG qualities 80 then 60
+CONTACT_SHEET = "contact_sheet.png"
+
+
+def contact_sheet_key(clip: ClipRow) -> str:
+    """Blob key of a clip's contact sheet, beside its ``rgb.mp4``."""
+    return f"{clip.rgb_path.rsplit('/', 1)[0]}/{CONTACT_SHEET}"
+
+
+def preview_data_uri(image_rgb: np.ndarray, max_chars: int) -> str:
+    """A self-contained ``data:image/jpeg;base64,...`` URI of ``image_rgb`` (uint8 [H, W, 3]), shrunk until
+    it fits ``max_chars``: a browser shows it with no file, server or store behind it."""
+    height, width = image_rgb.shape[:2]
+    bgr = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR)
+    uri = ""
+    for target in PREVIEW_WIDTHS:
+        scale = min(1.0, target / width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA) if scale < 1.0 else bgr
+        for quality in (80, 60):
+            ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            if not ok:
+                raise GenerationError(f"JPEG encoding of a {size} preview failed.", fix="check the OpenCV install")
+            uri = "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii")
+            if len(uri) <= max_chars:
+                return uri
+    return uri  # the smallest one: a preview over the cap still beats none
+
+
+def previews_markdown(clips: Sequence[ClipRow], blobs: BlobStore, max_chars: int = PREVIEW_MAX_CHARS) -> str:
+    """Markdown with every clip's contact sheet embedded as a data URI (the Dagster UI renders it on any
+    store: nothing is linked), the clips sharing ``max_chars``."""
+    each = max_chars // max(len(clips), 1) - 200
+    parts = []
+    for clip in clips:
+        sheet_path = blobs.open_local(contact_sheet_key(clip))
+        sheet = cv2.imread(str(sheet_path), cv2.IMREAD_COLOR)
+        if sheet is None:
+            raise GenerationError(f"Contact sheet {sheet_path} is unreadable.", fix="re-materialize the clips")
+        uri = preview_data_uri(cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB), each)
+        parts.append(f"**{clip.clip_id}** (RGB, depth, segmentation, edge, vis)\n\n![{clip.clip_id}]({uri})")
+    return "\n\n".join(parts)
 
 
 def produce_clips(
@@ -215,12 +289,12 @@ def produce_clips(
             folder = Path(tmp) / generator.name
             folder.mkdir()
             request = GenerationRequest(
-                row.sample_id, plan, row.prompt, row.seed, settings, conditions_dir, folder / "rgb.mp4"
+                row.sample_id, plan, cond.prompt or row.prompt, row.seed, settings, conditions_dir, folder / "rgb.mp4"
             )
             with device_slot():
                 clip = generator.generate(request)
             guard = apply_guardrail(clip.path)  # never publish unblurred faces
-            write_contact_sheet(conditions_dir, clip.path, folder / "contact_sheet.png")
+            write_contact_sheet(conditions_dir, clip.path, folder / CONTACT_SHEET)
             rgb_hash = sha256_file(clip.path)
             blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)
         out.append(
@@ -269,15 +343,30 @@ def round_conditions(catalogue: Catalogue, cell_key: str, sample_ids: Sequence[s
 # -- catalogue -------------------------------------------------------------------------------------------
 
 
+def _columns(catalogue: Catalogue, table: str) -> set[str]:
+    return set(catalogue.sql(f"SELECT * FROM {table} LIMIT 0").columns) if catalogue.exists(table) else set()
+
+
 def catalogue_rows(catalogue: Catalogue, cell_key: str) -> list[CatalogueRow]:
-    """Join clips, prompts and scores of a cell into the published, denormalised index."""
+    """Join clips, prompts, conditions, visibility and scores of a cell into the published, denormalised index.
+
+    The prompt is the conditions step's final one (written from what the clip shows); rows rendered before
+    it existed fall back to the plan's draft."""
     key = _checked_key(cell_key)
+    prompt = "coalesce(cond.prompt, p.prompt)" if "prompt" in _columns(catalogue, "conditions") else "p.prompt"
+    conditions = "LEFT JOIN conditions cond USING (sample_id)" if catalogue.exists("conditions") else ""
+    shows, seen = "CAST(NULL AS VARCHAR[]) AS shows", ""
+    if catalogue.exists("visibility"):
+        shows = "v.shows"
+        seen = f"""LEFT JOIN (SELECT sample_id, list(kind ORDER BY prominence_rank) AS shows FROM visibility
+                              WHERE cell_key = '{key}' AND visible > 0 GROUP BY sample_id) v USING (sample_id)"""
     frame = catalogue.sql(
         f"""SELECT c.clip_id, c.sample_id, c.cell_key, c.city, c.country_code, c.continent, c.venue, c.round,
-                   c.seed, c.generator, p.prompt, p.time_of_day, p.weather, p.season, p.camera_motion, c.width,
-                   c.height, c.frames, c.fps, c.duration_s, c.uri, c.rgb_path,
-                   coalesce(s.status, 'unscored') AS status, s.reason, coalesce(s.status = 'pass', false) AS accepted
-            FROM clips c JOIN prompts p USING (sample_id) LEFT JOIN scores s USING (clip_id)
+                   c.seed, c.generator, {prompt} AS prompt, p.time_of_day, p.weather, p.season, p.camera_motion,
+                   c.width, c.height, c.frames, c.fps, c.duration_s, c.uri, c.rgb_path,
+                   coalesce(s.status, 'unscored') AS status, s.reason, coalesce(s.status = 'pass', false) AS accepted,
+                   {shows}
+            FROM clips c JOIN prompts p USING (sample_id) {conditions} {seen} LEFT JOIN scores s USING (clip_id)
             WHERE c.cell_key = '{key}' ORDER BY c.clip_id"""
     )
     now = utcnow()

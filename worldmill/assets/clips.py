@@ -20,7 +20,8 @@ def clips(
     generator: GeneratorResource,
     gpu: GPUResource,
 ) -> MaterializeResult:
-    """Footage made from each sample's conditions by the configured generator backend."""
+    """Footage made from each sample's conditions by the configured generator backend; the preview embeds every
+    clip's contact sheet (a data URI, so the UI shows it whatever store the lake is on)."""
     site = lake.for_cell(context.partition_key)
     tax = taxonomy_source.load()
     rows = stages.round_prompts(site.catalogue, context.partition_key, prompts_round(context))
@@ -31,7 +32,6 @@ def clips(
         device_slot=gpu.claim if backend.uses_device else nullcontext,
     )
     write = site.catalogue.upsert(made)
-    sheet = site.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")
     return MaterializeResult(
         metadata={
             "clips": len(made),
@@ -40,7 +40,7 @@ def clips(
             "table_version": write.version,
             "footage_uri": made[0].uri,
             "faces_blurred": sum(c.faces_blurred for c in made),
-            "contact_sheet": MetadataValue.path(str(sheet)),
-            "preview": MetadataValue.md(f"![contact sheet]({sheet.as_uri()})"),
+            "contact_sheets": MetadataValue.json({c.clip_id: site.blobs.uri(stages.contact_sheet_key(c)) for c in made}),
+            "preview": MetadataValue.md(stages.previews_markdown(made, site.blobs)),
         }
     )

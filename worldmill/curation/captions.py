@@ -1,8 +1,9 @@
 """Exact captions, written from the scene graph, camera path and plan that produced a clip.
 
 The Cosmos curator captions clips with a vision-language model; procedural footage does not need to guess:
-which objects are visible (and where in frame) comes from the lossless instance-id video, how the camera moves
-from its per-frame poses, light and weather from the plan. A local VLM (never downloaded) can add a model
+which objects are visible (and where in frame) comes from the clip's visibility measurement
+(``worldmill.scenes.visibility``, the same one and the same rule the prompt is written from), how the camera
+moves from its per-frame poses, light and weather from the plan. A local VLM (never downloaded) can add a model
 caption for footage without ground truth.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,14 +20,14 @@ import numpy as np
 from worldmill.errors import SceneError, StorageError, VideoError, WeightsNotFoundError
 from worldmill.lake.blobs import BlobStore
 from worldmill.scenes import CameraPath, Scene
+from worldmill.scenes.visibility import Visibility, clip_place, load_visibility
 from worldmill.schemas.curation import CaptionRow
 from worldmill.schemas.plan import ScenePlan
 from worldmill.schemas.records import ClipRow, sample_key_of, utcnow
-from worldmill.video import read_frames, read_gray16
+from worldmill.video import read_frames
 
 log = logging.getLogger(__name__)
 
-MIN_VISIBLE = 0.001  # an object is "in view" when it covers at least 0.1% of the clip's pixels
 MAX_LISTED = 8  # labels listed in the "in view" sentence
 MAX_PLACED = 3  # salient objects whose place in frame is described
 
@@ -114,56 +114,44 @@ def _camera_sentence(c: CameraSummary, indoor: bool) -> str:
     return "".join(parts)
 
 
-def _place(mask_frac_x: float, mask_frac_y: float) -> str:
-    horizontal = "left" if mask_frac_x < 1 / 3 else "right" if mask_frac_x > 2 / 3 else "centre"
-    vertical = "upper" if mask_frac_y < 1 / 3 else "lower" if mask_frac_y > 2 / 3 else "middle"
-    return "centre" if (horizontal, vertical) == ("centre", "middle") else f"{vertical} {horizontal}"
+def visible_objects(scene: Scene, visibility: Visibility) -> list[tuple[object, float, float, float]]:
+    """(object, peak coverage, mean x, mean y) of the visible instances, most covered first; positions are
+    fractions of the frame."""
+    by_id = {o.instance_id: o for o in scene.objects}
+    peak = visibility.coverage.max(axis=0) if visibility.frames else np.zeros(len(visibility.instance_ids))
+    out = [
+        (by_id[int(i)], float(peak[n]), float(visibility.centre_x[n]), float(visibility.centre_y[n]))
+        for n, i in enumerate(visibility.instance_ids)
+        if visibility.visible[n] and int(i) in by_id
+    ]
+    return sorted(out, key=lambda v: (-v[1], v[0].instance_id))
 
 
-def visible_objects(scene: Scene, instance: np.ndarray | None) -> list[tuple[object, float, float, float]]:
-    """(object, coverage, mean x, mean y) for objects covering at least ``MIN_VISIBLE`` of the clip's pixels,
-    largest first; positions are fractions of the frame. Without an instance video every object counts, with
-    unknown place (nan)."""
-    if instance is None:
-        return [(o, math.nan, math.nan, math.nan) for o in scene.objects]
-    ids = instance.astype(np.int64).ravel()
-    counts = np.bincount(ids, minlength=65536)
-    t, h, w = instance.shape
-    ys, xs = np.indices((h, w))
-    sum_x = np.bincount(ids, weights=np.tile(xs.ravel(), t), minlength=65536)
-    sum_y = np.bincount(ids, weights=np.tile(ys.ravel(), t), minlength=65536)
-    out = []
-    for obj in scene.objects:
-        n = counts[obj.instance_id]
-        if n >= MIN_VISIBLE * ids.size:
-            out.append((obj, n / ids.size, (sum_x[obj.instance_id] / n + 0.5) / w, (sum_y[obj.instance_id] / n + 0.5) / h))
-    return sorted(out, key=lambda v: -v[1] if not math.isnan(v[1]) else 0.0)
-
-
-def caption(plan: ScenePlan, scene: Scene, camera: CameraPath, instance: np.ndarray | None = None) -> str:
-    """A caption that states only what the scene graph, camera path and plan say is in the clip."""
+def caption(plan: ScenePlan, scene: Scene, camera: CameraPath, visibility: Visibility) -> str:
+    """A caption that states only what the clip shows (its visibility measurement), how the camera moves and
+    what the plan says of place, light and weather."""
     cam = summarise_camera(camera)
     venue = article(plan.venue_name.lower())
     where = f"the {plan.space} of {venue}" if plan.space else venue
     sentences = [f"{_SHOT.get(cam.zone, cam.zone.title())} {cam.motion} shot of {where} in {plan.city_name}, {plan.country}.",
                  _camera_sentence(cam, plan.indoor)]
 
-    visible = visible_objects(scene, instance)
-    labels = Counter(o.label for o, *_ in visible)
-    moving = Counter(o.label for o, *_ in visible if any(abs(v) > 1e-6 for v in o.velocity))
-    if labels:
+    seen = visibility.seen()  # most prominent first
+    if seen:
         listed = []
-        for label, count in labels.most_common(MAX_LISTED):
-            text = plural(label, count)
-            if moving[label]:
-                text += " (moving)" if moving[label] == count else f" ({moving[label]} moving)"
+        for kind in seen[:MAX_LISTED]:
+            text = plural(kind.kind, kind.visible)
+            if kind.moving:
+                text += " (moving)" if kind.moving == kind.visible else f" ({kind.moving} moving)"
             listed.append(text)
-        more = len(labels) - len(listed)
+        more = len(seen) - len(listed)
         sentences.append("In view: " + ", ".join(listed) + (f", and {more} other kinds of object." if more > 0 else "."))
-    placed = [(o, x, y) for o, cover, x, y in visible if o.salient and not math.isnan(x)][:MAX_PLACED]
+    placed = [(o, x, y) for o, cover, x, y in visible_objects(scene, visibility) if o.salient][:MAX_PLACED]
     for obj, x, y in placed:
-        sentences.append(f"{article(obj.label).capitalize()} is in the {_place(x, y)} of the frame.")
-    if plan.landmark:
+        name = obj.decor or obj.label
+        sentences.append(f"{article(name).capitalize()} is in the {clip_place(x, y)} of the frame.")
+    shown = {k.class_name for k in seen}
+    if plan.landmark and "landmark" in shown:
         sentences.append(f"{article(plan.landmark.replace('_', ' ')).capitalize()} landmark stands out on the skyline.")
 
     when = _WHEN.get(plan.time_of_day, f"at {plan.time_of_day.replace('_', ' ')}")
@@ -174,28 +162,28 @@ def caption(plan: ScenePlan, scene: Scene, camera: CameraPath, instance: np.ndar
         sun = plan.sun_elevation_deg
         sun_text = f"{abs(sun):.0f}° {'above' if sun >= 0 else 'below'} the horizon"
         sentences.append(f"{when.capitalize()} in {plan.season}, the sun {sun_text}, {weather}.")
-    if plan.signage_text:
+    if plan.signage_text and "signage" in shown:
         sentences.append(f"Signs read \u201c{plan.signage_text}\u201d.")
     sentences.append(f"{plan.architecture_style.replace('_', ' ').capitalize()} architecture; {plan.colour_grade} colour grade.")
     return " ".join(sentences)
 
 
 def caption_sample_dir(sample_dir: Path) -> str:
-    """Caption from a sample directory's ``plan.json``, ``scene.json``, ``camera.json`` and ``instance.mkv``
-    (the last optional). Raises ``SceneError``/``VideoError`` naming a missing or unreadable file."""
+    """Caption from a sample directory's ``plan.json``, ``scene.json``, ``camera.json`` and
+    ``visibility.json`` (measured from ``instance.mkv`` where an older condition set lacks it). Raises
+    ``SceneError``/``VideoError`` naming a missing or unreadable file."""
     texts = {}
     for name in ("plan.json", "scene.json", "camera.json"):
         path = sample_dir / name
         if not path.is_file():
             raise SceneError(f"Caption input {path} is missing.", fix="re-materialize the sample's conditions")
         texts[name] = path.read_text(encoding="utf-8")
-    instance_path = sample_dir / "instance.mkv"
-    instance = read_gray16(instance_path) if instance_path.is_file() else None
     try:
         plan = ScenePlan.from_json(texts["plan.json"])
     except (ValueError, TypeError, KeyError) as exc:
         raise SceneError(f"{sample_dir / 'plan.json'} is not a ScenePlan: {exc!r}.", fix="write plans with ScenePlan.to_json()") from exc
-    return caption(plan, Scene.from_json(texts["scene.json"]), CameraPath.from_json(texts["camera.json"]), instance)
+    scene = Scene.from_json(texts["scene.json"])
+    return caption(plan, scene, CameraPath.from_json(texts["camera.json"]), load_visibility(sample_dir, scene))
 
 
 def load_local_vlm(path: Path | str) -> VlmCaptioner:

@@ -2,6 +2,15 @@
 
 from worldmill.prompts.ids import parse_sample_id, sample_id, seed_for
 from worldmill.prompts.plan import sample_plan
-from worldmill.prompts.text import build_prompt, distinct_ngram_ratio
+from worldmill.prompts.text import WrittenPrompt, build_prompt, distinct_ngram_ratio, write_prompt
 
-__all__ = ["build_prompt", "distinct_ngram_ratio", "parse_sample_id", "sample_id", "sample_plan", "seed_for"]
+__all__ = [
+    "WrittenPrompt",
+    "build_prompt",
+    "distinct_ngram_ratio",
+    "parse_sample_id",
+    "sample_id",
+    "sample_plan",
+    "seed_for",
+    "write_prompt",
+]

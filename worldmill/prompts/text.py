@@ -1,12 +1,17 @@
 """World-construction prompts in the Cosmos style: one paragraph of 100-150 words that names the shot,
 the place, its architecture, light, weather, the decor the scene holds, people, signage and grade.
 
-The text is a pure function of the plan (template choices come from the plan's seed), it names only decor
-in ``plan.decor`` and it avoids decor vocabulary elsewhere, so what the prompt says is what is rendered.
+Two steps write it. Before the render, ``build_prompt(plan)`` drafts it from the plan (the ``prompts``
+table). After the render, ``write_prompt(plan, visibility)`` writes the final text from what the clip's
+instance pass shows (``worldmill.scenes.visibility``): every kind it names is visible, counts in words are
+the numbers of visible instances, kinds are named by prominence, people, traffic, a landmark and signs only
+when they are seen. Template choices come from the plan's seed, so the same plan and render give the same
+text; decor vocabulary appears nowhere else.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -14,6 +19,7 @@ import numpy as np
 
 from worldmill.errors import ConfigError
 from worldmill.prompts.signage import signage_table
+from worldmill.scenes.visibility import KindVisibility, Visibility
 from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.locale import architecture_style
 
@@ -216,7 +222,32 @@ FILLERS = (
     "Everything is sharp from foreground to background, with realistic scale and perspective.",
     "The footage is photorealistic, like professional 4K stock video.",
     "The horizon stays level and the motion is steady throughout.",
+    "Exposure is balanced, with detail kept in both highlights and shadows.",
+    "Textures and materials read clearly, with natural reflections and soft ambient occlusion.",
 )
+# Seen people: the venue's word for one person (counted), and what they do.
+PERSON_NOUNS = {
+    "hospital": "visitor", "zoo": "visitor", "museum": "visitor", "amusement_park": "visitor",
+    "airport_terminal": "traveller", "railway_station": "commuter", "shopping_mall": "shopper",
+    "street_market": "shopper", "stadium": "spectator", "university_campus": "student", "public_library": "reader",
+    "theatre": "theatregoer", "downtown": "pedestrian",
+}  # fmt: skip
+SEEN_PEOPLE = (
+    "{People} {act} in view.",
+    "In the frame, {people} {act}.",
+    "{People} {act} as the shot goes on.",
+)
+PEOPLE_ACTS = {  # (all walk, none walk, some walk) x (one, several)
+    "walk": ("walks past", "walk past"), "stand": ("stands still", "stand about"),
+    "mixed": ("walks past", "walk and pause"),
+}  # fmt: skip
+SEEN_TRAFFIC = (
+    "{Vehicles} {act} along the nearby roads.",
+    "On the surrounding streets, {vehicles} {act}.",
+)
+VEHICLE_ACTS = {"drive": ("drives", "drive"), "park": ("stands parked", "stand parked")}
+PEOPLE_CLASS, VEHICLE_CLASS, LANDMARK_CLASS, SIGN_CLASS = "person", "vehicle", "landmark", "signage"
+NAMED_OUTSIDE_DECOR = frozenset({"animal"})  # classes named in the decor sentence even when no decor choice made them
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")  # fmt: skip
 
 
@@ -270,9 +301,51 @@ def _height(plan: ScenePlan) -> str:
     return f"from about {int(round(h, -1))} metres up"
 
 
-def _sentences(plan: ScenePlan, rng: np.random.Generator) -> tuple[list[str], list[str], str | None, str]:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _seen_group(kinds: Sequence[KindVisibility], noun: str | None = None) -> tuple[str, int, int]:
+    """(counted words, visible instances, moving ones) for kinds named together (e.g. "two cars and a bus")."""
+    if noun is not None:
+        total = sum(k.visible for k in kinds)
+        return counted(noun, total), total, sum(k.moving for k in kinds)
+    return _join([counted(k.kind, k.visible) for k in kinds]), sum(k.visible for k in kinds), sum(k.moving for k in kinds)
+
+
+def _act(table: dict[str, tuple[str, str]], total: int, moving: int, modes: tuple[str, str, str]) -> str:
+    mode = modes[0] if moving == total else modes[1] if moving == 0 else modes[2]
+    return table[mode][0 if total == 1 else 1]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Seen:
+    """What the render shows, grouped the way the prompt names it."""
+
+    items: list[KindVisibility]  # decor (and animals), most prominent first
+    people: list[KindVisibility]
+    vehicles: list[KindVisibility]
+    landmark: bool
+    signs: bool
+
+    @classmethod
+    def of(cls, visibility: Visibility) -> _Seen:
+        seen = visibility.seen()
+        return cls(
+            items=[k for k in seen if (k.decor or k.class_name in NAMED_OUTSIDE_DECOR)],
+            people=[k for k in seen if not k.decor and k.class_name == PEOPLE_CLASS],
+            vehicles=[k for k in seen if not k.decor and k.class_name == VEHICLE_CLASS],
+            landmark=any(not k.decor and k.class_name == LANDMARK_CLASS for k in seen),
+            signs=any(k.class_name == SIGN_CLASS for k in seen),
+        )
+
+
+def _sentences(
+    plan: ScenePlan, rng: np.random.Generator, seen: _Seen | None = None
+) -> tuple[list[str], list[str], str | None, str]:
     """(sentences before the decor, after it, the optional traffic sentence, the decor template); each
-    slot's template is drawn once, in a fixed order."""
+    slot's template is drawn once, in a fixed order. With ``seen``, people, traffic, the landmark and signs
+    are written from what the render shows (and left out when it shows none)."""
     setting = "skyline" if plan.archetype == "skyline" else ("indoor" if plan.indoor else "outdoor")
     place = _pick(rng, PLACE[setting]).format(
         space=plan.space, a_venue=_article(plan.venue_name.lower()), city=plan.city_name, country=plan.country
@@ -317,37 +390,79 @@ def _sentences(plan: ScenePlan, rng: np.random.Generator) -> tuple[list[str], li
 
     before = [opening, architecture, light, weather]
     if plan.landmark:
-        before.append(_pick(rng, LANDMARK_SENTENCES).format(landmark=LANDMARKS[plan.landmark]).capitalize())
+        landmark = _pick(rng, LANDMARK_SENTENCES).format(landmark=LANDMARKS[plan.landmark]).capitalize()
+        if seen is None or seen.landmark:
+            before.append(landmark)
 
     people_noun = PEOPLE_NOUNS.get(plan.venue, "visitors")
     people = next(_pick(rng, options) for limit, options in PEOPLE_LEVELS if plan.people_density < limit).format(
         people=people_noun
     )
-    after = [people]
     traffic_options = next(options for limit, options in TRAFFIC if plan.vehicle_density < limit)
     traffic = _pick(rng, traffic_options) if traffic_options else None
     entry = signage_table()[plan.language]
-    after.append(_pick(rng, SIGNAGE).format(language=entry.name, script=entry.script_name, text=plan.signage_text))
+    signage = _pick(rng, SIGNAGE).format(language=entry.name, script=entry.script_name, text=plan.signage_text)
     grade, mood = GRADES[plan.colour_grade]
-    after.append(_pick(rng, GRADE_SENTENCES).format(grade=grade, mood=mood))
-    return before, after, (traffic if traffic and not plan.indoor else None), _pick(rng, DECOR_SENTENCES)
+    graded = _pick(rng, GRADE_SENTENCES).format(grade=grade, mood=mood)
+    decor_template = _pick(rng, DECOR_SENTENCES)
+    if seen is None:
+        return before, [people, signage, graded], (traffic if traffic and not plan.indoor else None), decor_template
+    after = []
+    people_template, traffic_template = _pick(rng, SEEN_PEOPLE), _pick(rng, SEEN_TRAFFIC)
+    if seen.people:
+        words, total, moving = _seen_group(seen.people, PERSON_NOUNS.get(plan.venue, "visitor"))
+        act = _act(PEOPLE_ACTS, total, moving, ("walk", "stand", "mixed"))
+        after.append(people_template.format(People=_capital(words), people=words, act=act))
+    traffic = None
+    if seen.vehicles:
+        words, total, moving = _seen_group(seen.vehicles)
+        act = _act(VEHICLE_ACTS, total, moving, ("drive", "park", "drive"))
+        traffic = traffic_template.format(Vehicles=_capital(words), vehicles=words, act=act)
+    if seen.signs:
+        after.append(signage)
+    after.append(graded)
+    return before, after, traffic, decor_template
 
 
-def build_prompt(plan: ScenePlan) -> str:
-    """The prompt for ``plan``: 100-150 words, deterministic, naming only the plan's decor.
+@dataclasses.dataclass(frozen=True)
+class WrittenPrompt:
+    text: str
+    named: tuple[str, ...]  # the object kinds the text names (decor, people, vehicles, landmark), in order
 
-    Decor is named in plan order, as many items as the word budget allows (at least two where the plan
-    has two); a long prompt then drops its traffic sentence, a short one gains camera and quality
-    sentences."""
+
+def build_prompt(plan: ScenePlan, visibility: Visibility | None = None) -> str:
+    """The prompt for ``plan``: 100-150 words, deterministic; from the render's ``visibility`` when given
+    (the final prompt), else from the plan alone (the draft of the ``prompts`` table)."""
+    return write_prompt(plan, visibility).text
+
+
+def write_prompt(plan: ScenePlan, visibility: Visibility | None = None) -> WrittenPrompt:
+    """The prompt and the kinds it names.
+
+    Without ``visibility`` decor is named in plan order with the plan's counts; with it, the visible decor
+    kinds by prominence with their visible counts. As many items as the word budget allows are named (at
+    least two where there are two); a long prompt then drops its traffic sentence, a short one gains camera
+    and quality sentences."""
     rng = np.random.default_rng([plan.seed, PROMPT_STREAM])
-    before, after, traffic, decor_template = _sentences(plan, rng)
+    seen = _Seen.of(visibility) if visibility is not None else None
+    before, after, traffic, decor_template = _sentences(plan, rng, seen)
     fillers = [FILLERS[i] for i in rng.permutation(len(FILLERS))]
-    items = [counted(d.name, d.count) for d in plan.decor]
+    if seen is None:
+        kinds = [d.name for d in plan.decor]
+        items = [counted(d.name, d.count) for d in plan.decor]
+        others: list[str] = []
+    else:
+        kinds = [k.kind for k in seen.items]
+        items = [counted(k.kind, k.visible) for k in seen.items]
+        others = [k.kind for k in seen.people] + [k.kind for k in seen.vehicles]
+        if plan.landmark:  # the landmark sentence names it when it is seen
+            others += [k.kind for k in visibility.seen() if not k.decor and k.class_name == LANDMARK_CLASS]
 
     def assemble(n_items: int, with_traffic: bool, n_fillers: int = 0) -> str:
         decor = [decor_template.format(items=_join(items[:n_items]))] if n_items else []
         extra = [traffic] if traffic and with_traffic else []
-        return " ".join([*before, *decor, after[0], *extra, *after[1:], *fillers[:n_fillers]])
+        tail = [*after[:1], *extra, *after[1:]] if seen is None else [*extra, *after]
+        return " ".join([*before, *decor, *tail, *fillers[:n_fillers]])
 
     # Longest first: all decor with traffic, then fewer items, then no traffic, then a single item.
     budgets = [(n, True) for n in range(len(items), min(2, len(items)) - 1, -1)] + [
@@ -368,7 +483,9 @@ def build_prompt(plan: ScenePlan) -> str:
             f"The prompt for {plan.sample_id} has {words} words, outside {MIN_WORDS}-{MAX_WORDS}.",
             fix="shorten (or lengthen) the space, decor or signage phrases in the taxonomy data",
         )
-    return text
+    vehicle_kinds = {k.kind for k in seen.vehicles} if seen is not None else set()
+    named = [*kinds[:n_items], *(k for k in others if k not in vehicle_kinds or (traffic and with_traffic))]
+    return WrittenPrompt(text, tuple(dict.fromkeys(named)))
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -22,6 +22,7 @@ from typing import Self
 
 from worldmill import errors
 from worldmill.errors import RenderError, WorldmillError
+from worldmill.scenes.visibility import Visibility, measure_visibility
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
 
@@ -42,6 +43,7 @@ class SampleRenderResult:
     peak_rss_mb: float  # of the process that rendered it, while it rendered this sample (Linux)
     pid: int
     sign_fonts: tuple[str, ...] = ()  # "Noto Sans Arabic Bold (OFL-1.1)", ... of the signs the clip shows
+    visibility: Visibility | None = None  # what the instance pass shows (prompts and captions are written from it)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,20 +87,22 @@ def render_sample(
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.atlas import shown_sign_fonts
     from worldmill.render.conditions import write_conditions
+    from worldmill.render.framing import framed_camera_path
     from worldmill.render.raycast import render
-    from worldmill.scenes import build_scene, camera_path
+    from worldmill.scenes import build_scene
 
     _reset_peak_rss()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     scene = build_scene(plan, classes)
-    path = camera_path(scene, plan, settings)
+    path, framing = framed_camera_path(scene, plan, settings, device=device)  # checked for its subject
     t1 = time.perf_counter()
     passes = render(scene, path, plan, settings, device=device, normals=False)
     t2 = time.perf_counter()
     files = write_conditions(
         out_dir, scene, path, plan, passes, classes, settings.fps, prompt=prompt, encode_threads=encode_threads
     )
+    visibility = measure_visibility(scene, passes.instance, lead=framing.subject)
     t3 = time.perf_counter()
     return SampleRenderResult(
         sample_id=plan.sample_id,
@@ -115,6 +119,7 @@ def render_sample(
         peak_rss_mb=_peak_rss_mb(),
         pid=os.getpid(),
         sign_fonts=shown_sign_fonts(scene, passes.instance),
+        visibility=visibility,
     )
 
 

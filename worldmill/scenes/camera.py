@@ -3,6 +3,11 @@
 Each motion is a smooth closed-form curve inside one of the scene's free zones. Every path is checked
 against the scene's geometry (moving objects at their per-frame positions) and lifted or shifted until the
 camera keeps a clearance from every surface; a path that cannot be made clear raises ``SceneError``.
+
+A path may be planned around a lead subject (``subject_kinds`` ranks the candidates: large from the air for
+aerial shots, featured classes such as animals, rides and screens on the ground); ``variant`` draws other
+deterministic paths for the same plan, which ``worldmill.render.framing`` uses to re-plan a path whose
+subject a low-resolution instance pass shows too small or hidden.
 """
 
 from __future__ import annotations
@@ -17,12 +22,21 @@ import numpy as np
 from worldmill.errors import SceneError
 from worldmill.scenes.layout import parts_box
 from worldmill.scenes.model import CameraZone, Scene
+from worldmill.scenes.visibility import object_kind
 from worldmill.schemas.plan import CAMERA_MOTIONS, RenderSettings, ScenePlan
 
 FOV_DEG = {"aerial": 60.0, "ground": 65.0, "interior": 75.0}
 CLEARANCE_M = {"aerial": 8.0, "ground": 0.4, "interior": 0.3}
 MAX_TURN_DEG_S = 24.0  # fastest a camera tracking a subject may turn
+SUBJECT_SPAN = 0.4  # a re-planned shot narrows its field of view until the subject spans this share of the frame
+MIN_FOV_DEG = 22.0  # ... but never below this (a long lens, not a telescope)
 _CAMERA_STREAM = 0x43414D  # keeps the camera's random stream apart from the scene's
+# How strongly a class is preferred as the lead subject of a ground or interior shot (others weigh 1): what a
+# viewer of a zoo, a ward, a fairground or a station concourse expects the shot to be about.
+FEATURED_CLASSES = {
+    "animal": 6.0, "ride": 4.0, "landmark": 4.0, "screen": 3.0, "sculpture": 2.0, "artwork": 2.0, "bed": 2.0,
+    "vehicle": 2.0, "display_case": 1.5, "stall": 1.5,
+}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +140,17 @@ class _PrimitiveSet:
     owner: np.ndarray  # [N], index into scene.objects
 
 
+_LAST_PRIMITIVES: list = [None, None]  # (scene, its _PrimitiveSet): candidate paths of one scene share it
+
+
 def _primitive_set(scene: Scene) -> _PrimitiveSet:
+    if _LAST_PRIMITIVES[0] is scene:
+        return _LAST_PRIMITIVES[1]
+    _LAST_PRIMITIVES[:] = [scene, _build_primitive_set(scene)]
+    return _LAST_PRIMITIVES[1]
+
+
+def _build_primitive_set(scene: Scene) -> _PrimitiveSet:
     codes = {"box": 0, "cylinder": 1, "sphere": 2}
     prims = [(p, o.velocity) for o in scene.objects for p in o.parts]
     return _PrimitiveSet(
@@ -188,14 +212,18 @@ class _Subjects:
     prims: _PrimitiveSet
 
 
-def _subjects(scene: Scene, *, decor_only: bool = False) -> _Subjects | None:
+def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None) -> _Subjects | None:
     """Indoors, other static salient objects stand in for missing decor; outdoors (``decor_only``) they would be
-    bystanders and parked cars, so a shot without static decor turns towards the venue's subject instead."""
+    bystanders and parked cars, so a shot without static decor turns towards the venue's subject instead.
+    With ``kind`` only the static instances of that kind (the lead subject) are aimed at."""
 
     def pick(wanted) -> list[int]:
         return [i for i, o in enumerate(scene.objects) if wanted(o) and not any(o.velocity)]
 
-    chosen = pick(lambda o: o.decor is not None) or ([] if decor_only else pick(lambda o: o.salient))
+    if kind is not None:
+        chosen = pick(lambda o: object_kind(o) == kind)
+    else:
+        chosen = pick(lambda o: o.decor is not None) or ([] if decor_only else pick(lambda o: o.salient))
     if not chosen:
         return None
     boxes = np.array([parts_box(scene.objects[i].parts) for i in chosen])
@@ -208,21 +236,40 @@ def _subjects(scene: Scene, *, decor_only: bool = False) -> _Subjects | None:
     )
 
 
+def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Distance along the ray (t = 0) to each primitive's surface, inf where it misses or lies behind.
+
+    In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps) or sphere."""
+    h = np.maximum(prims.half, 1e-6)
+    o = np.einsum("nji,nj->ni", prims.rot, eye - prims.center) / h
+    d = np.einsum("nji,j->ni", prims.rot, direction) / h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / np.where(np.abs(d) < 1e-12, 1e-12, d)
+        near = np.minimum((-1.0 - o) * inv, (1.0 - o) * inv)
+        far = np.maximum((-1.0 - o) * inv, (1.0 - o) * inv)
+        hits = np.full(len(o), np.inf)
+        box = (prims.shape == 0) & (far.min(axis=1) >= np.maximum(near.max(axis=1), 0.0))
+        hits[box] = np.maximum(near.max(axis=1), 0.0)[box]
+        for code, axes in ((1, slice(0, 2)), (2, slice(0, 3))):  # cylinder side (x, y), sphere: |o + t d| = 1
+            a = (d[:, axes] ** 2).sum(axis=1)
+            b = 2.0 * (o[:, axes] * d[:, axes]).sum(axis=1)
+            disc = b * b - 4 * a * (o[:, axes] ** 2).sum(axis=1) + 4 * a
+            root = np.sqrt(np.maximum(disc, 0.0))
+            enter, leave = (-b - root) / (2 * a), (-b + root) / (2 * a)
+            if code == 1:  # ... between the caps
+                enter, leave = np.maximum(enter, near[:, 2]), np.minimum(leave, far[:, 2])
+            ok = (prims.shape == code) & (disc >= 0) & (leave >= np.maximum(enter, 0.0))
+            hits[ok] = np.maximum(enter, 0.0)[ok]
+    return hits
+
+
 def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
-    """Sphere-trace from ``eye`` towards subject ``k``: True when the first surface hit is the subject's own."""
+    """True when the first surface a ray from ``eye`` towards subject ``k`` meets is the subject's own."""
     target = subjects.center[k]
     span = float(np.linalg.norm(target - eye))
-    direction = (target - eye) / max(span, 1e-6)
-    travelled = 0.0
-    for _ in range(48):
-        dist = _surface_distances(subjects.prims, eye + direction * travelled, 0.0)
-        nearest = int(np.argmin(dist))
-        if dist[nearest] < 0.05:
-            return bool(subjects.prims.owner[nearest] == subjects.index[k])
-        travelled += float(dist[nearest])
-        if travelled >= span:
-            return True
-    return False
+    hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
+    nearest = int(np.argmin(hits))
+    return bool(hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k])
 
 
 def _aim(
@@ -259,6 +306,51 @@ def _aim(
     return 0.0, None
 
 
+def subject_kinds(scene: Scene, *, aerial: bool) -> list[str]:
+    """Static decor kinds (and the landmark) a shot can be planned around, best first.
+
+    Aerial shots rank by footprint (what is large from the air); ground and interior shots by face-on area
+    weighted by ``FEATURED_CLASSES``; both sum the four largest instances of a kind."""
+    areas: dict[str, list[float]] = {}
+    classes: dict[str, str] = {}
+    for obj in scene.objects:
+        if not (obj.decor or obj.class_name == "landmark") or any(obj.velocity):
+            continue
+        box = np.asarray(parts_box(obj.parts))
+        extent = box[3:] - box[:3]
+        area = extent[0] * extent[1] if aerial else max(extent[0], extent[1]) * extent[2]
+        areas.setdefault(object_kind(obj), []).append(float(area))
+        classes.setdefault(object_kind(obj), obj.class_name)
+
+    def score(kind: str) -> float:
+        weight = 1.0 if aerial else FEATURED_CLASSES.get(classes[kind], 1.0)
+        return weight * sum(sorted(areas[kind])[-4:])
+
+    return sorted(areas, key=lambda k: (-score(k), k))
+
+
+def _subject_size(scene: Scene, kind: str) -> float:
+    """The largest extent (m) of the largest static instance of ``kind``: what a long lens frames."""
+    sizes = [
+        float(np.max(np.asarray(parts_box(o.parts))[3:] - np.asarray(parts_box(o.parts))[:3]))
+        for o in scene.objects
+        if object_kind(o) == kind and not any(o.velocity)
+    ]
+    return max(sizes, default=0.0)
+
+
+def _aerial_subject(scene: Scene, kind: str) -> tuple[np.ndarray, float] | None:
+    """(centre, radius in m) of the cluster of ``kind``'s static instances around its largest one."""
+    boxes = np.array([parts_box(o.parts) for o in scene.objects if object_kind(o) == kind and not any(o.velocity)])
+    if not len(boxes):
+        return None
+    centres = (boxes[:, :3] + boxes[:, 3:]) / 2
+    footprint = (boxes[:, 3] - boxes[:, 0]) * (boxes[:, 4] - boxes[:, 1])
+    near = np.linalg.norm(centres[:, :2] - centres[int(np.argmax(footprint)), :2], axis=1) < 30.0
+    lo, hi = boxes[near, :3].min(axis=0), boxes[near, 3:].max(axis=0)
+    return (lo + hi) / 2, float(np.linalg.norm(hi[:2] - lo[:2]) / 2)
+
+
 # -- trajectories ------------------------------------------------------------------------------------------
 
 
@@ -283,12 +375,22 @@ def _aerial(
     height: float,
     rng: np.random.Generator,
     lift: float,
+    subject: tuple[np.ndarray, float] | None = None,
+    variant: int = 0,
 ):
+    """An aerial move around ``focus``; around a ``subject`` (centre, radius) the camera looks down more
+    steeply and comes closer, more so on later variants, so that the subject reads from the air."""
     duration = max(float(t[-1]), 1e-3)
-    target = np.array([focus[0], focus[1], min(focus[2], 0.45 * height)])
     h = height + lift
-    pitch = math.radians(rng.uniform(22.0, 34.0))
-    radius = max((h - target[2]) / math.tan(pitch), 120.0)
+    if subject is None:
+        target = np.array([focus[0], focus[1], min(focus[2], 0.45 * height)])
+        pitch = math.radians(rng.uniform(22.0, 34.0))
+        radius = max((h - target[2]) / math.tan(pitch), 120.0)
+    else:
+        focus = subject[0]
+        target = np.array([focus[0], focus[1], min(focus[2], 0.45 * height)])
+        pitch = math.radians(rng.uniform(32.0, 42.0) + 10.0 * min(variant, 2))
+        radius = max((h - target[2]) / math.tan(pitch), subject[1] + 25.0)
     theta0 = rng.uniform(0.0, 2 * math.pi)
     home = np.array([focus[0] + radius * math.cos(theta0), focus[1] + radius * math.sin(theta0), h])
     inward = np.array([-math.cos(theta0), -math.sin(theta0), 0.0])
@@ -327,6 +429,7 @@ def _walk(
     rng: np.random.Generator,
     attempt: int,
     subjects: _Subjects | None = None,
+    variant: int = 0,
 ):
     duration = max(float(t[-1]), 1e-3)
     axis = np.array([zone.axis[0], zone.axis[1], 0.0])
@@ -340,7 +443,7 @@ def _walk(
     z = min(max(height, lo[2]), hi[2])
     if motion == "flyover":
         z = hi[2]
-    direction = 1.0 if (rng.random() < 0.5) ^ (attempt >= len(offsets)) else -1.0
+    direction = 1.0 if (rng.random() < 0.5) ^ (attempt >= len(offsets)) ^ bool(variant % 2) else -1.0
     speed = {"walkthrough": 1.3, "dolly": 0.8, "glide": 1.0, "orbit": 1.0, "flyover": 1.5}.get(motion, 0.0) * (
         1.6 if zone.kind == "ground" else 1.0
     )
@@ -426,8 +529,19 @@ def _framed(eyes: np.ndarray, aim: np.ndarray, motion: str, t: np.ndarray, durat
     return eyes, np.broadcast_to(aim, eyes.shape).copy()  # dolly, glide, orbit, flyover: track the subject
 
 
-def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> CameraPath:
-    """A smooth path for ``plan.camera_motion`` that keeps clear of every surface for every frame."""
+def camera_zone(scene: Scene, plan: ScenePlan) -> CameraZone:
+    """The free zone a plan's camera moves in (nearest the plan's camera height)."""
+    return _pick_zone(scene, plan.camera_height_m)
+
+
+def camera_path(
+    scene: Scene, plan: ScenePlan, settings: RenderSettings, *, subject: str | None = None, variant: int = 0
+) -> CameraPath:
+    """A smooth path for ``plan.camera_motion`` that keeps clear of every surface for every frame.
+
+    ``subject`` (a kind from ``subject_kinds``) is what the path frames; ``variant`` > 0 draws another path
+    from its own random stream (and walks the other way on odd variants; from 2 on, a longer lens frames a far
+    subject). Same arguments, same path."""
     if plan.camera_motion not in CAMERA_MOTIONS:
         raise SceneError(
             f"Plan {plan.sample_id} has camera_motion={plan.camera_motion!r}.", fix=f"use one of {CAMERA_MOTIONS}"
@@ -437,18 +551,32 @@ def camera_path(scene: Scene, plan: ScenePlan, settings: RenderSettings) -> Came
     need = CLEARANCE_M[zone.kind]
     focus = np.asarray(scene.focus, dtype=np.float64)
     worst = -np.inf
-    subjects = _subjects(scene, decor_only=zone.kind == "ground") if zone.kind in ("interior", "ground") else None
+    subjects = None
+    if zone.kind in ("interior", "ground"):
+        subjects = _subjects(scene, decor_only=zone.kind == "ground", kind=subject)
+    aerial_subject = _aerial_subject(scene, subject) if subject is not None and zone.kind == "aerial" else None
     for attempt in range(10):
-        rng = np.random.default_rng([plan.seed & ((1 << 63) - 1), _CAMERA_STREAM, attempt])
+        stream = [plan.seed & ((1 << 63) - 1), _CAMERA_STREAM, attempt] + ([variant] if variant else [])
+        rng = np.random.default_rng(stream)
         if zone.kind == "aerial":
             height = min(max(plan.camera_height_m, zone.lo[2]), zone.hi[2])
-            eyes, targets = _aerial(zone, focus, plan.camera_motion, times, height, rng, lift=40.0 * attempt)
+            eyes, targets = _aerial(
+                zone, focus, plan.camera_motion, times, height, rng, 40.0 * attempt, aerial_subject, variant
+            )
         else:
-            eyes, targets = _walk(zone, focus, plan.camera_motion, times, plan.camera_height_m, rng, attempt, subjects)
+            eyes, targets = _walk(
+                zone, focus, plan.camera_motion, times, plan.camera_height_m, rng, attempt, subjects, variant
+            )
         gaps = clearance(scene, eyes, times)
         worst = float(gaps.min())
         if worst >= need:
             fov = math.radians(FOV_DEG[zone.kind])
+            if subject is not None and variant >= 2:  # re-planned again: a longer lens where the subject is far
+                size = 2 * aerial_subject[1] if aerial_subject is not None else _subject_size(scene, subject)
+                reach = float(np.median(np.linalg.norm(targets - eyes, axis=1)))
+                if size > 0 and reach > 3.0:
+                    wanted = 2 * math.atan(size / (2 * SUBJECT_SPAN * reach))
+                    fov = min(max(wanted, math.radians(MIN_FOV_DEG)), fov)
             fx = settings.width / 2 / math.tan(fov / 2)
             return CameraPath(
                 motion=plan.camera_motion,

@@ -179,6 +179,45 @@ class ConditionRow(Record):
     encode_s: float
     created_at: dt.datetime
     sign_fonts: str = ""  # fonts and licences of the sign text the clip shows, "; "-joined ("" when it shows none)
+    # The final prompt, written from what the render shows (``prompt.txt`` of the condition set); the
+    # ``prompts`` table keeps the plan's draft. Null only on rows written before prompts were measured.
+    prompt: str | None = None
+    prompt_sha256: str | None = None
+    lead_subject: str | None = None  # the kind the camera path was planned around
+    lead_in_frame: float | None = None  # share of frames in which it covers >= 2 % of the image
+
+
+@dataclasses.dataclass(frozen=True)
+class VisibilityRow(Record):
+    """What one sample's clip shows, per object kind (``worldmill.scenes.visibility``): planned and visible
+    instances, coverage and frames. Rows exist for every kind the scene holds; ``visible`` = 0 means planned
+    but never seen. ``named``: the final prompt names it."""
+
+    table: ClassVar[str] = "visibility"
+    key: ClassVar[tuple[str, ...]] = ("sample_id", "kind")
+    partition_by: ClassVar[tuple[str, ...]] = ("venue",)
+
+    sample_id: str
+    cell_key: str
+    city_key: str
+    venue: str
+    round: int
+    kind: str  # decor name ("giraffe") or object label ("pedestrian", "car")
+    class_name: str  # semantic class
+    decor: bool  # a decor choice of the plan
+    planned: int  # instances in the scene
+    visible: int  # instances covering >= 0.5 % of the image in at least one frame
+    moving: int  # visible instances that move
+    instance_ids: list[int]  # the visible instances, most covered first
+    coverage_max: float  # largest share of a frame the kind covers
+    coverage_mean: float  # mean share over the frames (prominence)
+    frames: int  # frames in the clip
+    frames_visible: int  # frames in which the kind covers >= 0.5 %
+    frames_subject: int  # frames in which it covers >= 2 %
+    prominence_rank: int  # 1 = most prominent kind of the clip
+    named: bool
+    lead: bool  # the camera path was planned around it
+    created_at: dt.datetime
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,6 +331,7 @@ class CatalogueRow(Record):
     reason: str | None
     accepted: bool
     published_at: dt.datetime
+    shows: list[str] | None = None  # the visible kinds, most prominent first (`list_contains(shows, 'giraffe')`)
 
 
 ALL_RECORDS: tuple[type[Record], ...] = (
@@ -303,4 +343,5 @@ ALL_RECORDS: tuple[type[Record], ...] = (
     ClipRow,
     ScoreRow,
     CatalogueRow,
+    VisibilityRow,
 )

@@ -1,0 +1,124 @@
+"""Camera paths that show their subject, checked before they are published.
+
+The path is planned around a lead subject (``worldmill.scenes.camera.subject_kinds``); a cheap render of
+the instance pass at low resolution (every few frames) measures how long the subject reads at
+``SUBJECT_COVERAGE`` of the image and how many of the plan's decor kinds the path shows. A path whose
+subject is too small, out of frame or hidden behind something for long is re-planned: other variants of
+the path, then the next candidate subject, in a fixed order, so the same plan always gets the same path.
+Among the candidates, one whose subject reads beats one whose does not; then the one that shows more decor
+kinds, where a path about the scene's best subject (the first candidate: the giraffes, not the snack kiosk)
+counts one kind more; then a longer-framed subject. The search stops early once a path frames its subject
+and shows every kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from worldmill.errors import SceneError
+from worldmill.scenes.camera import CameraPath, camera_path, camera_zone, subject_kinds
+from worldmill.scenes.model import Scene
+from worldmill.scenes.visibility import SUBJECT_COVERAGE, SUBJECT_FRAME_SHARE, Visibility, measure_visibility
+from worldmill.schemas.plan import RenderSettings, ScenePlan
+
+CHECK_WIDTH = 48  # pixels across the check render (2 % of 48² is 46 pixels, 0.5 % 12)
+CHECK_FRAMES = 8  # frames of the check render, spread over the clip
+SUBJECTS_TRIED = 2  # candidate subjects, best first
+VARIANTS_TRIED = 3  # paths per subject
+
+
+@dataclasses.dataclass(frozen=True)
+class Framing:
+    """How a chosen path frames its subject in the check render."""
+
+    subject: str | None
+    variant: int
+    share: float  # frames with the subject at >= SUBJECT_COVERAGE
+    mean_coverage: float
+    decor_seen: int  # decor kinds with a visible instance in the check render
+    checked: int  # candidate paths rendered
+
+    lead_bonus: int = 0  # 1 when the subject is the scene's first candidate (the shot is about it)
+
+    @property
+    def rank(self) -> tuple[bool, int, float, float]:
+        return (self.share >= SUBJECT_FRAME_SHARE, self.decor_seen + self.lead_bonus, self.share, self.mean_coverage)
+
+
+def _check_settings(settings: RenderSettings) -> tuple[RenderSettings, int]:
+    """Low-resolution settings with frames a whole step apart at the clip's own times."""
+    step = next((s for s in range(max(settings.frames // CHECK_FRAMES, 1), 0, -1) if settings.fps % s == 0), 1)
+    width = CHECK_WIDTH
+    height = max(16, round(CHECK_WIDTH * settings.height / settings.width / 16) * 16)
+    return RenderSettings(
+        width=width, height=height, frames=math.ceil(settings.frames / step), fps=settings.fps // step
+    ), step
+
+
+def low_res_path(path: CameraPath, settings: RenderSettings, step: int) -> CameraPath:
+    """``path`` seen by a smaller sensor (same field of view) every ``step``-th frame."""
+    sx, sy = settings.width / path.width, settings.height / path.height
+    return dataclasses.replace(
+        path,
+        width=settings.width,
+        height=settings.height,
+        fx=path.fx * sx,
+        fy=path.fy * sy,
+        cx=path.cx * sx,
+        cy=path.cy * sy,
+        fps=settings.fps,
+        camera_to_world=path.camera_to_world[::step],
+    )
+
+
+def framed_camera_path(
+    scene: Scene, plan: ScenePlan, settings: RenderSettings, *, device: str = "cpu"
+) -> tuple[CameraPath, Framing]:
+    """The best candidate path (``Framing.rank``): its subject reads (>= SUBJECT_COVERAGE in >=
+    SUBJECT_FRAME_SHARE of the check frames) and it shows the most decor kinds; the plain path, unchecked,
+    when the scene has no static decor to plan around."""
+    from worldmill.render.raycast import render
+
+    zone = camera_zone(scene, plan)
+    ranked = subject_kinds(scene, aerial=zone.kind == "aerial")
+    if not ranked:
+        return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, 0, 0)
+    small, step = _check_settings(settings)
+    unlit = dataclasses.replace(plan, weather="overcast")  # instance ids do not depend on light: cast no shadow rays
+    decor = {o.decor for o in scene.objects if o.decor}
+    # each candidate subject's paths, then the plain path (aimed at the best-framed decor cluster), whose subject
+    # is then the kind it frames best
+    candidates = [(s, v) for s in ranked[:SUBJECTS_TRIED] for v in range(VARIANTS_TRIED)] + [(None, 0)]
+    best: tuple[CameraPath, Framing] | None = None
+    checked = 0
+    for subject, variant in candidates:
+        try:
+            path = camera_path(scene, plan, settings, subject=subject, variant=variant)
+        except SceneError:
+            continue
+        passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False)
+        seen = measure_visibility(scene, passes.instance)
+        checked += 1
+        framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
+        framing = max(framings, key=lambda f: f.rank)
+        framing = dataclasses.replace(framing, lead_bonus=int(framing.subject == ranked[0]))
+        if best is None or framing.rank > best[1].rank:
+            best = (path, framing)
+        if framing.rank[0] and framing.decor_seen == len(decor):
+            break
+    if best is None:
+        return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, 0, checked)
+    return best[0], dataclasses.replace(best[1], checked=checked)
+
+
+def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], checked: int) -> Framing:
+    coverage = seen.kind_coverage(subject)
+    return Framing(
+        subject,
+        variant,
+        float((coverage >= SUBJECT_COVERAGE).mean()),
+        float(coverage.mean()),
+        sum(k.kind in decor for k in seen.seen()),
+        checked,
+    )
