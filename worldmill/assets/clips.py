@@ -1,5 +1,3 @@
-from contextlib import nullcontext
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from worldmill import stages
@@ -7,6 +5,7 @@ from worldmill.assets._edge import at_edge
 from worldmill.assets.conditions import conditions
 from worldmill.assets.partitions import cells_partitions, prompts_round
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+from worldmill.resources.cluster import ClusterResource
 from worldmill.resources.gpu import GPUResource
 
 
@@ -19,16 +18,17 @@ def clips(
     render: RenderResource,
     generator: GeneratorResource,
     gpu: GPUResource,
+    cluster: ClusterResource,
 ) -> MaterializeResult:
     """Footage made from each sample's conditions by the configured generator backend."""
     site = lake.for_cell(context.partition_key)
     tax = taxonomy_source.load()
     rows = stages.round_prompts(site.catalogue, context.partition_key, prompts_round(context))
     conds = stages.round_conditions(site.catalogue, context.partition_key, [r.sample_id for r in rows])
-    backend = generator.generator()
-    made = stages.produce_clips(
-        rows, conds, tax.cell(context.partition_key), backend, site.blobs, render.settings(),
-        device_slot=gpu.claim if backend.uses_device else nullcontext,
+    engine = cluster.engine(lake, workers=render.worker_count(), device=render.device)
+    made, placements = engine.clips(
+        rows, conds, tax.cell(context.partition_key), generator.spec(), site.blobs, render.settings(), site.site,
+        load=generator.generator, device_slot=gpu.claim,
     )
     write = site.catalogue.upsert(made)
     sheet = site.blobs.open_local(made[0].rgb_path).with_name("contact_sheet.png")
@@ -42,5 +42,6 @@ def clips(
             "faces_blurred": sum(c.faces_blurred for c in made),
             "contact_sheet": MetadataValue.path(str(sheet)),
             "preview": MetadataValue.md(f"![contact sheet]({sheet.as_uri()})"),
+            **cluster.metadata(placements),
         }
     )
