@@ -42,13 +42,12 @@ def _run_unit(stage: str, item: str, fn: Callable[..., Any], *args: Any) -> tupl
 
 
 def ray_options(request: WorkRequest, *, retries: int) -> dict[str, Any]:
-    """Ray ``.options(...)`` for a request: GPU workers are kept (``max_calls=0``) so models stay loaded."""
+    """Ray ``.options(...)`` for a request (the remote function itself keeps its workers: ``max_calls=0``)."""
     options: dict[str, Any] = {
         "num_cpus": request.num_cpus,
         "num_gpus": request.num_gpus,
         "max_retries": retries,
         "retry_exceptions": False,  # a worldmill error is a verdict, not a crash: only lost workers retry
-        "max_calls": 0,
         "scheduling_strategy": "SPREAD",
     }
     if request.memory_mb:
@@ -84,7 +83,9 @@ class RayEngine:
                     fix="start the head (`ray start --head ...`) or correct WORLDMILL_RAY_ADDRESS",
                 ) from exc
         if self._remote is None:
-            self._remote = ray.remote(_run_unit)
+            # max_calls=0: a worker process is never recycled after a task, not even a GPU one (Ray's default
+            # for GPU tasks is 1), so a loaded generator and warm Warp kernels serve every later unit.
+            self._remote = ray.remote(max_calls=0)(_run_unit)
 
     def nodes(self) -> list[dict[str, Any]]:
         import ray
@@ -97,9 +98,11 @@ class RayEngine:
 
         self.connect()
         remote = self._remote.options(**ray_options(request, retries=self.retries))
+        t0 = time.perf_counter()
         refs = [remote.remote(stage, item, fn, *args) for item, fn, args in items]
         results = ray.get(refs)
-        return [r for r, _ in results], [p for _, p in results]
+        wall = time.perf_counter() - t0
+        return [r for r, _ in results], [dataclasses.replace(p, batch_wall_s=wall) for _, p in results]
 
     def _lake(self, site: str) -> tuple[str, str, str]:
         return (self.lake_uri, self.sites_file, site)

@@ -67,6 +67,7 @@ class Placement:
     pid: int
     seconds: float
     gpu_ids: tuple[str, ...] = ()
+    batch_wall_s: float = 0.0  # wall time of the whole batch this unit was dispatched in, seen by the driver
 
 
 def local_placement(stage: str, item: str, seconds: float, node: str = "local") -> Placement:
@@ -83,6 +84,7 @@ def placement_summary(placements: Sequence[Placement]) -> dict[str, Any]:
         "units_per_node": per_node,
         "gpu_ids": sorted({g for p in placements for g in p.gpu_ids}),
         "work_s": round(sum(p.seconds for p in placements), 3),
+        "batch_wall_s": round(max((p.batch_wall_s for p in placements), default=0.0), 3),
     }
 
 

@@ -82,5 +82,6 @@ class ClusterResource(ConfigurableResource):
             "cluster_units_per_node": summary["units_per_node"],
             "cluster_gpu_ids": summary["gpu_ids"],
             "cluster_work_s": summary["work_s"],
+            "cluster_batch_wall_s": summary["batch_wall_s"],
             "cluster_placements": [dataclasses.asdict(p) for p in placements],
         }
