@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from worldmill.cluster.loopback import start_loopback_cluster  # noqa: E402
+from worldmill.cluster.loopback import start_loopback_cluster
 
 CITIES = ["Shanghai", "Lagos", "São Paulo", "Paris"]
 VENUES = ["hospital", "zoo"]

@@ -32,9 +32,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_diffusion import MODALITIES, bench_cosmos, bench_size  # noqa: E402
+from bench_diffusion import MODALITIES, bench_cosmos, bench_size
 
-from worldmill.generation.diffusion.device import DeviceSettings  # noqa: E402
+from worldmill.generation.diffusion.device import DeviceSettings
 
 COSMOS_MODALITIES = ("edge", "depth", "seg", "vis")
 PAPER_COSMOS_FPS_H100 = 0.35
@@ -228,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         pipe = sd15_pipeline(device, dtype) if cuda else None
         for width, height in sd_sizes:
             label = f"sd15_multicontrolnet_{width}x{height}" if cuda else f"sd_tiny_{width}x{height}"
-            section(label, lambda w=width, h=height: bench_size(w, h, argparse.Namespace(**base), settings, Path(tmp), pipeline=pipe))
+            section(label, lambda w=width, h=height, p=pipe: bench_size(w, h, argparse.Namespace(**base), settings, Path(tmp), pipeline=p))
         del pipe
         _free(device)
 

@@ -19,7 +19,7 @@ def test_cpu_path_prints_each_section_and_a_json_summary(tmp_path):
     out = tmp_path / "figures.jsonl"
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_gpu.py"), "--device", "cpu", "--frames", "4", "--out", str(out)],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads(run.stdout.strip().splitlines()[-1])

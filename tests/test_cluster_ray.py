@@ -19,12 +19,12 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance  # noqa: E402
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
-from worldmill.cli import generate  # noqa: E402
-from worldmill.cluster.loopback import start_loopback_cluster  # noqa: E402
-from worldmill.lake import Catalogue  # noqa: E402
-from worldmill.schemas.tables import TABLES  # noqa: E402
+from worldmill.cli import generate
+from worldmill.cluster.loopback import start_loopback_cluster
+from worldmill.lake import Catalogue
+from worldmill.schemas.tables import TABLES
 
 pytestmark = pytest.mark.slow
 

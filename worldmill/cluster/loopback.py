@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Self
 
 from worldmill.errors import ConfigError
 
@@ -76,7 +77,7 @@ class LoopbackCluster:
             node.stop()
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
-    def __enter__(self) -> LoopbackCluster:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -158,7 +159,7 @@ def _wait_for(cluster: LoopbackCluster, count: int, timeout_s: float) -> None:
                 fix="read the log above; free the ports or loopback addresses it names",
             )
         probe = subprocess.run(
-            [_ray_executable(), "status", "--address", cluster.address], capture_output=True, text=True, timeout=60
+            [_ray_executable(), "status", "--address", cluster.address], capture_output=True, text=True, timeout=60, check=False
         )
         if probe.returncode == 0 and probe.stdout.count("node_") >= count:
             return

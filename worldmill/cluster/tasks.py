@@ -17,6 +17,7 @@ from worldmill.schemas.plan import RenderSettings
 from worldmill.schemas.records import ClipRow, ConditionRow, PromptRow
 from worldmill.schemas.taxonomy import Cell
 
+
 @functools.cache
 def _blobs(lake_uri: str, sites_file: str, site: str) -> BlobStore:
     from worldmill.lake.commands import open_lake

@@ -12,8 +12,15 @@ from typing import Any
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from worldmill.cluster import LocalEngine, Placement, SampleEngine, StageRequests, WorkRequest, check_cluster_storage
-from worldmill.cluster import placement_summary
+from worldmill.cluster import (
+    LocalEngine,
+    Placement,
+    SampleEngine,
+    StageRequests,
+    WorkRequest,
+    check_cluster_storage,
+    placement_summary,
+)
 from worldmill.errors import ConfigError
 from worldmill.resources.lake import LakeResource
 
