@@ -166,3 +166,32 @@ def _wait_for(cluster: LoopbackCluster, count: int, timeout_s: float) -> None:
         time.sleep(0.5)
     raise ConfigError(f"The loopback Ray cluster at {cluster.address} did not show {count} nodes in {timeout_s} s.",
                       fix="the machine may be overloaded: raise timeout_s")
+
+
+def main() -> None:
+    """``python -m worldmill.cluster.loopback [--worker-gpus N]``: start a two-node loopback cluster, print the
+    variables that point worldmill at it, and stop both nodes on Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--head-cpus", type=int, default=1)
+    parser.add_argument("--worker-cpus", type=int, default=1)
+    parser.add_argument("--worker-gpus", type=int, default=0, help="GPUs the worker declares (placement tests)")
+    args = parser.parse_args()
+    cluster = start_loopback_cluster(head_cpus=args.head_cpus, worker_cpus=args.worker_cpus, worker_gpus=args.worker_gpus)
+    print(f"export WORLDMILL_RAY_ADDRESS={cluster.address} WORLDMILL_RAY_SAME_HOST=true", flush=True)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # stop the nodes on SIGTERM too
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
