@@ -45,7 +45,8 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def bench_size(width: int, height: int, args, device_settings: DeviceSettings, workdir: Path) -> dict:
+def bench_size(width: int, height: int, args, device_settings: DeviceSettings, workdir: Path, pipeline=None) -> dict:
+    """``pipeline``: an assembled SD multi-ControlNet pipeline to measure (default: ``--weights-dir`` or tiny)."""
     settings = RenderSettings(width=width, height=height, frames=args.frames, fps=24)
     clip = write_synthetic_conditions(workdir / f"{width}x{height}", settings, motion=args.motion)
     conditions = load_conditions(clip.directory, MODALITIES)
@@ -53,8 +54,8 @@ def bench_size(width: int, height: int, args, device_settings: DeviceSettings, w
         weights_dir=args.weights_dir, modalities=MODALITIES, steps=args.steps, scheduler=args.scheduler,
         frames_per_batch=args.batch, guardrail="off", device=device_settings,
     )
-    pipeline = None if args.weights_dir else tiny_sd_pipeline(MODALITIES)
-    if pipeline is not None:
+    if pipeline is None and not args.weights_dir:
+        pipeline = tiny_sd_pipeline(MODALITIES)
         pipeline.to(device_settings.torch_device())
     gen = SDMultiControlGenerator(config, pipeline=pipeline)
     gen.load()
@@ -104,14 +105,18 @@ def bench_size(width: int, height: int, args, device_settings: DeviceSettings, w
     return out
 
 
-def bench_cosmos(args, device_settings: DeviceSettings, workdir: Path) -> dict:
+def bench_cosmos(args, device_settings: DeviceSettings, workdir: Path, components=None, size=None) -> dict:
     """Cosmos-Transfer2.5 multi-control: tiny components at 32x32 (their position tables stop there) unless
-    ``--cosmos-weights-dir`` names real weights, then at the first size in ``--sizes``."""
+    ``--cosmos-weights-dir`` names real weights, then at the first size in ``--sizes``; ``components``
+    (pipeline, ControlNets) are measured at ``size`` (width, height) over ``args.frames`` in 93-frame chunks."""
     from worldmill.generation.diffusion.cosmos_transfer import CosmosTransferConfig, CosmosTransferGenerator
     from worldmill.generation.diffusion.tiny import tiny_cosmos_transfer
 
     mods = ("edge", "depth", "seg", "vis")
-    if args.cosmos_weights_dir:
+    if components is not None:
+        (width, height), (pipe, nets) = size, components
+        chunk, frames = 93, args.frames
+    elif args.cosmos_weights_dir:
         width, height = (int(v) for v in args.sizes.split(",")[0].lower().split("x"))
         chunk, frames, pipe, nets = 93, args.frames, None, None
     else:
@@ -124,7 +129,7 @@ def bench_cosmos(args, device_settings: DeviceSettings, workdir: Path) -> dict:
     conditions = load_conditions(clip.directory, mods)
     config = CosmosTransferConfig(
         weights_dir=args.cosmos_weights_dir, modalities=mods, steps=args.steps, num_frames_per_chunk=chunk,
-        max_sequence_length=512 if args.cosmos_weights_dir else 16, guardrail="off", device=device_settings,
+        max_sequence_length=512 if args.cosmos_weights_dir or components else 16, guardrail="off", device=device_settings,
     )
     gen = CosmosTransferGenerator(config, pipeline=pipe, controlnets=nets)
     gen.load()

@@ -15,6 +15,8 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("WORLDMILL_MIN_POPULATION", "1000000")
     monkeypatch.setenv("WORLDMILL_GENERATOR", "procedural")
     monkeypatch.setenv("WORLDMILL_GENERATOR_OPTIONS", "{}")
+    monkeypatch.setenv("WORLDMILL_RAY_ADDRESS", "")
+    monkeypatch.setenv("WORLDMILL_RAY_SAME_HOST", "false")
 
 
 @pytest.fixture
@@ -26,6 +28,7 @@ def lake_uri(tmp_path) -> str:
 def tiny_resources(lake_uri):
     """The embedded default at 64x64, 8 frames, two clips per cell, one render worker."""
     from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+    from worldmill.resources.cluster import ClusterResource
     from worldmill.resources.gpu import GPUResource
 
     return {
@@ -34,4 +37,5 @@ def tiny_resources(lake_uri):
         "render": RenderResource(width=64, height=64, frames=8, fps=24, clips_per_cell=2, workers=1),
         "generator": GeneratorResource(),
         "gpu": GPUResource(lock_dir=str(lake_uri) + "-gpu-locks"),
+        "cluster": ClusterResource(),
     }

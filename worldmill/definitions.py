@@ -13,6 +13,7 @@ from worldmill.assets.scores import scores
 from worldmill.assets.taxonomy import taxonomy
 from worldmill.jobs import curation_job, footage_job, taxonomy_job
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+from worldmill.resources.cluster import ClusterResource
 from worldmill.resources.gpu import GPUResource
 from worldmill.sensors.curation import coverage_gap_sensor, quality_regeneration_sensor
 from worldmill.sensors.federated import model_version_sensor
@@ -33,6 +34,9 @@ def resources() -> dict:
         ),
         "gpu": GPUResource(),
         "pipes_subprocess_client": PipesSubprocessClient(),
+        "cluster": ClusterResource(
+            address=EnvVar("WORLDMILL_RAY_ADDRESS"), same_host=EnvVar("WORLDMILL_RAY_SAME_HOST")
+        ),
     }
 
 

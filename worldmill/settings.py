@@ -15,6 +15,8 @@ DEFAULTS: dict[str, str] = {
     "WORLDMILL_MIN_POPULATION": "1000000",  # cities at or above this population become cells
     "WORLDMILL_GENERATOR": "procedural",  # footage backend (see worldmill.generation.BACKENDS)
     "WORLDMILL_GENERATOR_OPTIONS": "{}",  # JSON options for the backend (weights_dir, device, ...)
+    "WORLDMILL_RAY_ADDRESS": "",  # Ray head (host:port or ray://host:10001) for the heavy stages; empty: this machine
+    "WORLDMILL_RAY_SAME_HOST": "false",  # every Ray node on this machine: a local lake and SQLite instance are allowed
 }
 
 

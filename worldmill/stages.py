@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from worldmill.lake import BlobStore, Catalogue, sql_literal
 from worldmill.lake.blobs import sha256_file, tree_manifest
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for, write_prompt
 from worldmill.render import MODALITIES, contact_sheet, render_samples
+from worldmill.render.pool import SampleRenderResult, render_sample
 from worldmill.scenes.visibility import VISIBILITY_FILE, visibility_rows
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 from worldmill.schemas.records import (
@@ -39,6 +40,7 @@ from worldmill.schemas.records import (
     utcnow,
 )
 from worldmill.schemas.taxonomy import Cell
+from worldmill.taxonomy.classes import SemanticClasses
 from worldmill.video import read_frames
 
 _SAFE_KEY = re.compile(r"^[a-z0-9_-]+$")
@@ -139,6 +141,14 @@ class ConditionsMade:
     conditions: list[ConditionRow]
     visibility: list[VisibilityRow]
 
+    @classmethod
+    def combine(cls, parts: Iterable[ConditionsMade]) -> ConditionsMade:
+        made = cls([], [])
+        for part in parts:
+            made.conditions.extend(part.conditions)
+            made.visibility.extend(part.visibility)
+        return made
+
 
 def produce_conditions(
     rows: Sequence[PromptRow],
@@ -154,49 +164,72 @@ def produce_conditions(
     (``prompt.txt``, beside ``visibility.json``) before it is hashed; the row carries it to the catalogue,
     the generator backends and the Transfer1 export."""
     plans = [ScenePlan.from_json(r.plan_json) for r in rows]
-    out, seen = [], []
     with tempfile.TemporaryDirectory(prefix="worldmill-conditions-") as tmp:
         dirs = [Path(tmp) / r.sample_id for r in rows]
         results = render_samples(plans, settings, dirs, workers=workers, device=device)
-        for row, plan, folder, result in zip(rows, plans, dirs, results, strict=True):
-            if result.visibility is None:
-                raise GenerationError(
-                    f"Sample {row.sample_id} came back from the renderer without its visibility measurement.",
-                    fix="render through worldmill.render.render_sample, which measures it",
-                )
-            written = write_prompt(plan, result.visibility)
-            (folder / VISIBILITY_FILE).write_text(result.visibility.to_json(), encoding="utf-8")
-            (folder / "prompt.txt").write_text(written.text + "\n", encoding="utf-8")
-            now = utcnow()
-            seen += visibility_rows(result.visibility, row, named=written.named, created_at=now)
-            files_hash = sha256_tree(folder)
-            uri = blobs.publish_dir(folder, sample_key(row.venue, row.city_key, row.sample_id), move=True)
-            out.append(
-                ConditionRow(
-                    sample_id=row.sample_id,
-                    cell_key=row.cell_key,
-                    venue=row.venue,
-                    uri=uri,
-                    width=settings.width,
-                    height=settings.height,
-                    frames=settings.frames,
-                    fps=settings.fps,
-                    modalities=list(MODALITIES),
-                    object_count=result.object_count,
-                    primitive_count=result.primitive_count,
-                    files_sha256=files_hash,
-                    scene_s=result.scene_s,
-                    render_s=result.render_s,
-                    encode_s=result.encode_s,
-                    created_at=now,
-                    sign_fonts="; ".join(result.sign_fonts),
-                    prompt=written.text,
-                    prompt_sha256=hashlib.sha256(written.text.encode()).hexdigest(),
-                    lead_subject=result.visibility.lead,
-                    lead_in_frame=result.visibility.subject_share() if result.visibility.lead else None,
-                )
-            )
-    return ConditionsMade(out, seen)
+        return ConditionsMade.combine(
+            publish_conditions(row, plan, folder, result, settings, blobs)
+            for row, plan, folder, result in zip(rows, plans, dirs, results, strict=True)
+        )
+
+
+def produce_condition(
+    row: PromptRow, settings: RenderSettings, blobs: BlobStore, classes: SemanticClasses, *, device: str = "cpu"
+) -> ConditionsMade:
+    """One sample's conditions rendered in this process and published (the unit of work a cluster worker runs)."""
+    plan = ScenePlan.from_json(row.plan_json)
+    with tempfile.TemporaryDirectory(prefix="worldmill-conditions-") as tmp:
+        folder = Path(tmp) / row.sample_id
+        result = render_sample(plan, settings, folder, classes, device=device)
+        return publish_conditions(row, plan, folder, result, settings, blobs)
+
+
+def publish_conditions(
+    row: PromptRow,
+    plan: ScenePlan,
+    folder: Path,
+    result: SampleRenderResult,
+    settings: RenderSettings,
+    blobs: BlobStore,
+) -> ConditionsMade:
+    """Write the final prompt from what the render shows, hash the sample folder and publish it atomically
+    (moved into place); its condition row and visibility rows."""
+    if result.visibility is None:
+        raise GenerationError(
+            f"Sample {row.sample_id} came back from the renderer without its visibility measurement.",
+            fix="render through worldmill.render.render_sample, which measures it",
+        )
+    written = write_prompt(plan, result.visibility)
+    (folder / VISIBILITY_FILE).write_text(result.visibility.to_json(), encoding="utf-8")
+    (folder / "prompt.txt").write_text(written.text + "\n", encoding="utf-8")
+    now = utcnow()
+    seen = visibility_rows(result.visibility, row, named=written.named, created_at=now)
+    files_hash = sha256_tree(folder)
+    uri = blobs.publish_dir(folder, sample_key(row.venue, row.city_key, row.sample_id), move=True)
+    condition = ConditionRow(
+        sample_id=row.sample_id,
+        cell_key=row.cell_key,
+        venue=row.venue,
+        uri=uri,
+        width=settings.width,
+        height=settings.height,
+        frames=settings.frames,
+        fps=settings.fps,
+        modalities=list(MODALITIES),
+        object_count=result.object_count,
+        primitive_count=result.primitive_count,
+        files_sha256=files_hash,
+        scene_s=result.scene_s,
+        render_s=result.render_s,
+        encode_s=result.encode_s,
+        created_at=now,
+        sign_fonts="; ".join(result.sign_fonts),
+        prompt=written.text,
+        prompt_sha256=hashlib.sha256(written.text.encode()).hexdigest(),
+        lead_subject=result.visibility.lead,
+        lead_in_frame=result.visibility.subject_share() if result.visibility.lead else None,
+    )
+    return ConditionsMade([condition], list(seen))
 
 
 # -- clips -----------------------------------------------------------------------------------------------
@@ -272,6 +305,12 @@ def produce_clips(
 
     ``device_slot`` is held around each generation (a GPU claim, so one device runs one generation at a time).
     """
+    by_sample = conditions_by_sample(rows, conditions)
+    return [produce_clip(row, by_sample[row.sample_id], cell, generator, blobs, settings, device_slot) for row in rows]
+
+
+def conditions_by_sample(rows: Sequence[PromptRow], conditions: Sequence[ConditionRow]) -> dict[str, ConditionRow]:
+    """Each sample's condition row; every row must have one."""
     by_sample = {c.sample_id: c for c in conditions}
     missing = [r.sample_id for r in rows if r.sample_id not in by_sample]
     if missing:
@@ -279,57 +318,64 @@ def produce_clips(
             f"Samples {', '.join(missing)} have no conditions in the catalogue.",
             fix="materialize the `conditions` asset for this cell first",
         )
-    out = []
-    for row in rows:
-        cond = by_sample[row.sample_id]
-        key = sample_key(row.venue, row.city_key, row.sample_id)
-        conditions_dir = blobs.open_local(key)
-        plan = ScenePlan.from_json(row.plan_json)
-        with tempfile.TemporaryDirectory(prefix="worldmill-clip-") as tmp:
-            folder = Path(tmp) / generator.name
-            folder.mkdir()
-            request = GenerationRequest(
-                row.sample_id, plan, cond.prompt or row.prompt, row.seed, settings, conditions_dir, folder / "rgb.mp4"
-            )
-            with device_slot():
-                clip = generator.generate(request)
-            guard = apply_guardrail(clip.path)  # never publish unblurred faces
-            write_contact_sheet(conditions_dir, clip.path, folder / CONTACT_SHEET)
-            rgb_hash = sha256_file(clip.path)
-            blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)
-        out.append(
-            ClipRow(
-                clip_id=f"{row.sample_id}__{generator.name}",
-                sample_id=row.sample_id,
-                cell_key=row.cell_key,
-                city_key=row.city_key,
-                city=cell.city.name,
-                country_code=cell.city.country_code,
-                continent=cell.city.continent,
-                venue=row.venue,
-                seed=row.seed,
-                round=row.round,
-                generator=generator.name,
-                generator_version=generator.version,
-                uri=cond.uri,
-                rgb_path=f"{clip_folder_key(key, generator.name)}/rgb.mp4",
-                width=clip.width,
-                height=clip.height,
-                frames=clip.frames,
-                fps=clip.fps,
-                duration_s=clip.frames / clip.fps,
-                camera_motion=row.camera_motion,
-                time_of_day=row.time_of_day,
-                weather=row.weather,
-                rgb_sha256=rgb_hash,
-                conditions_sha256=cond.files_sha256,
-                guardrail=guard.detector,
-                faces_blurred=guard.faces,
-                generate_s=clip.seconds,
-                created_at=utcnow(),
-            )
+    return by_sample
+
+
+def produce_clip(
+    row: PromptRow,
+    cond: ConditionRow,
+    cell: Cell,
+    generator: Generator,
+    blobs: BlobStore,
+    settings: RenderSettings,
+    device_slot: Callable[[], AbstractContextManager] = nullcontext,
+) -> ClipRow:
+    """One sample's footage: generate, guardrail, preview, publish ``{generator}/`` atomically; its clip row."""
+    key = sample_key(row.venue, row.city_key, row.sample_id)
+    conditions_dir = blobs.open_local(key)
+    plan = ScenePlan.from_json(row.plan_json)
+    with tempfile.TemporaryDirectory(prefix="worldmill-clip-") as tmp:
+        folder = Path(tmp) / generator.name
+        folder.mkdir()
+        request = GenerationRequest(
+            row.sample_id, plan, cond.prompt or row.prompt, row.seed, settings, conditions_dir, folder / "rgb.mp4"
         )
-    return out
+        with device_slot():
+            clip = generator.generate(request)
+        guard = apply_guardrail(clip.path)  # never publish unblurred faces
+        write_contact_sheet(conditions_dir, clip.path, folder / CONTACT_SHEET)
+        rgb_hash = sha256_file(clip.path)
+        blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)
+    return ClipRow(
+        clip_id=f"{row.sample_id}__{generator.name}",
+        sample_id=row.sample_id,
+        cell_key=row.cell_key,
+        city_key=row.city_key,
+        city=cell.city.name,
+        country_code=cell.city.country_code,
+        continent=cell.city.continent,
+        venue=row.venue,
+        seed=row.seed,
+        round=row.round,
+        generator=generator.name,
+        generator_version=generator.version,
+        uri=cond.uri,
+        rgb_path=f"{clip_folder_key(key, generator.name)}/rgb.mp4",
+        width=clip.width,
+        height=clip.height,
+        frames=clip.frames,
+        fps=clip.fps,
+        duration_s=clip.frames / clip.fps,
+        camera_motion=row.camera_motion,
+        time_of_day=row.time_of_day,
+        weather=row.weather,
+        rgb_sha256=rgb_hash,
+        conditions_sha256=cond.files_sha256,
+        guardrail=guard.detector,
+        faces_blurred=guard.faces,
+        generate_s=clip.seconds,
+        created_at=utcnow(),
+    )
 
 
 def round_conditions(catalogue: Catalogue, cell_key: str, sample_ids: Sequence[str]) -> list[ConditionRow]:

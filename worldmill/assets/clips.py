@@ -1,5 +1,3 @@
-from contextlib import nullcontext
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from worldmill import stages
@@ -7,6 +5,7 @@ from worldmill.assets._edge import at_edge
 from worldmill.assets.conditions import conditions
 from worldmill.assets.partitions import cells_partitions, prompts_round
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
+from worldmill.resources.cluster import ClusterResource
 from worldmill.resources.gpu import GPUResource
 
 
@@ -19,6 +18,7 @@ def clips(
     render: RenderResource,
     generator: GeneratorResource,
     gpu: GPUResource,
+    cluster: ClusterResource,
 ) -> MaterializeResult:
     """Footage made from each sample's conditions by the configured generator backend; the preview embeds every
     clip's contact sheet (a data URI, so the UI shows it whatever store the lake is on)."""
@@ -26,10 +26,10 @@ def clips(
     tax = taxonomy_source.load()
     rows = stages.round_prompts(site.catalogue, context.partition_key, prompts_round(context))
     conds = stages.round_conditions(site.catalogue, context.partition_key, [r.sample_id for r in rows])
-    backend = generator.generator()
-    made = stages.produce_clips(
-        rows, conds, tax.cell(context.partition_key), backend, site.blobs, render.settings(),
-        device_slot=gpu.claim if backend.uses_device else nullcontext,
+    engine = cluster.engine(lake, workers=render.worker_count(), device=render.device)
+    made, placements = engine.clips(
+        rows, conds, tax.cell(context.partition_key), generator.spec(), site.blobs, render.settings(), site.site,
+        load=generator.generator, device_slot=gpu.claim,
     )
     write = site.catalogue.upsert(made)
     return MaterializeResult(
@@ -42,5 +42,6 @@ def clips(
             "faces_blurred": sum(c.faces_blurred for c in made),
             "contact_sheets": MetadataValue.json({c.clip_id: site.blobs.uri(stages.contact_sheet_key(c)) for c in made}),
             "preview": MetadataValue.md(stages.previews_markdown(made, site.blobs)),
+            **cluster.metadata(placements),
         }
     )

@@ -21,7 +21,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 
 import worldmill.schemas.lake  # noqa: F401 - registers the lake's own tables
 from worldmill.errors import CatalogueError, StorageError
-from worldmill.lake.retry import DEFAULT_RETRY, RetryPolicy, is_transient, retry_call
+from worldmill.lake.retry import CONFLICT_RETRY, DEFAULT_RETRY, RetryPolicy, is_transient, retry_with_conflicts
 from worldmill.lake.uris import fsspec_path, is_local, join, mask_secrets, normalise_root, redact_uri
 from worldmill.lake.views import create_standard_views
 from worldmill.schemas.records import Record
@@ -370,16 +370,18 @@ class Catalogue:
     def _storage_call(self, fn: Callable[[], Any], what: str, uri: str) -> Any:
         """Run a storage call with bounded retries; turn exhausted transient failures into ``StorageError``."""
         try:
-            return retry_call(fn, retry_on=_retryable, policy=self.retry, what=what)
+            return retry_with_conflicts(fn, is_conflict=_is_conflict, retry_on=_retryable, policy=self.retry, what=what)
         except (CatalogueError, StorageError):
             raise
         except Exception as exc:
             site = f" on site {self.site!r}" if self.site else ""
             detail = f"{type(exc).__name__}: {_safe_text(exc, self._storage_options)}"
             if _retryable(exc):
-                kind = "commits kept conflicting" if _is_conflict(exc) else "storage stayed unreachable"
+                conflict = _is_conflict(exc)
+                kind = "commits kept conflicting" if conflict else "storage stayed unreachable"
+                attempts = CONFLICT_RETRY.attempts if conflict else self.retry.attempts
                 raise StorageError(
-                    f"Could not {what}{site} at {redact_uri(uri)}: {kind} after {self.retry.attempts} attempts "
+                    f"Could not {what}{site} at {redact_uri(uri)}: {kind} after {attempts} attempts "
                     f"({detail}).",
                     fix="check that the storage endpoint is reachable and the credentials are valid, then re-run; "
                     "writes are idempotent MERGEs, so re-running converges.",

@@ -32,6 +32,9 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+# Writers racing for one table (cluster runs of many cells at once) keep conflicting while they overlap: their own,
+# longer budget, with wide jitter so that they fall out of step; transient failures keep the default budget.
+CONFLICT_RETRY = RetryPolicy(attempts=30, initial_delay_s=0.05, max_delay_s=1.0, jitter=0.5)
 
 _TRANSIENT_TEXT = (
     "connection",
@@ -88,4 +91,33 @@ def retry_call(
             delay = delays[attempt] * (1 + random.uniform(-policy.jitter, policy.jitter))
             attempt += 1
             log.info("%s failed (%s), retry %d/%d in %.2fs", what, type(exc).__name__, attempt, len(delays), delay)
+            sleep(delay)
+
+
+def retry_with_conflicts(
+    fn: Callable[[], T],
+    *,
+    is_conflict: Callable[[BaseException], bool],
+    retry_on: Callable[[BaseException], bool],
+    policy: RetryPolicy = DEFAULT_RETRY,
+    conflict_policy: RetryPolicy = CONFLICT_RETRY,
+    what: str = "storage call",
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``retry_call`` where commit conflicts draw on ``conflict_policy`` and other retryable errors on ``policy``,
+    each budget counted on its own: many concurrent writers converge without an unreachable endpoint being
+    retried for longer. The last error propagates unchanged."""
+    budgets = {True: (conflict_policy, conflict_policy.delays()), False: (policy, policy.delays())}
+    used = {True: 0, False: 0}
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            conflict = is_conflict(exc)
+            chosen, delays = budgets[conflict]
+            if used[conflict] >= len(delays) or not (conflict or retry_on(exc)):
+                raise
+            delay = delays[used[conflict]] * (1 + random.uniform(-chosen.jitter, chosen.jitter))
+            used[conflict] += 1
+            log.info("%s failed (%s), retry %d/%d in %.2fs", what, type(exc).__name__, used[conflict], len(delays), delay)
             sleep(delay)

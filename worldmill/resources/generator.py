@@ -7,6 +7,7 @@ import json
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
+from worldmill.cluster.work import GeneratorSpec
 from worldmill.generation import Generator, get_generator
 
 
@@ -30,3 +31,7 @@ class GeneratorResource(ConfigurableResource):
             self._generator.load()  # type: ignore[union-attr]
             self._loaded = True
         return self._generator  # type: ignore[return-value]
+
+    def spec(self) -> GeneratorSpec:
+        """What a cluster worker needs to build and load this backend itself."""
+        return GeneratorSpec(self.backend, self.options_json)
