@@ -341,9 +341,11 @@ class FsspecBlobStore(BlobStore):
         except Exception as exc:
             detail = mask_secrets(f"{type(exc).__name__}: {exc}", self.storage.secret_values())[:300]
             attempts = f" after {self.storage.retry.attempts} attempts" if is_transient(exc) else ""
+            endpoint = self.storage.endpoint
             raise StorageError(
-                f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r}{attempts} "
-                f"({detail}).",
-                fix="check that the site's endpoint is reachable and its credentials are valid, then re-run; "
+                f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r} "
+                f"(endpoint {endpoint}){attempts} ({detail}).",
+                fix=f"check that the endpoint {endpoint} is reachable (is the service or emulator running? is the "
+                "URL or port in the environment right?) and the site's credentials are valid, then re-run; "
                 "publishing is idempotent.",
             ) from exc

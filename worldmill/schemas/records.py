@@ -293,6 +293,21 @@ class CatalogueRow(Record):
     published_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class RoundClaimRow(Record):
+    """Which run makes a round of a cell: claimed by a conditional commit, so concurrent runs of one cell
+    get distinct rounds; a round is resumed by another run only once its claimant is no longer in progress."""
+
+    table: ClassVar[str] = "rounds"
+    key: ClassVar[tuple[str, ...]] = ("cell_key", "round")
+
+    cell_key: str
+    round: int
+    run_id: str
+    generator: str
+    claimed_at: dt.datetime
+
+
 ALL_RECORDS: tuple[type[Record], ...] = (
     CityRow,
     VenueRow,
@@ -302,4 +317,5 @@ ALL_RECORDS: tuple[type[Record], ...] = (
     ClipRow,
     ScoreRow,
     CatalogueRow,
+    RoundClaimRow,
 )
