@@ -30,7 +30,9 @@ from worldmill.schemas.tables import TABLES
 log = logging.getLogger(__name__)
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-CLAIM_ATTEMPTS = 12  # tries of one conditional commit (``Catalogue.claim``) among concurrent claimants
+# Commit conflicts are retried apart from unreachable storage: concurrent writers (runs of one cell, the
+# taxonomy written by several runs at once) each win in turn, so they need more tries, and sooner.
+CONFLICT_RETRY = RetryPolicy(attempts=12, initial_delay_s=0.05, max_delay_s=1.0)
 
 
 def sql_literal(value: object) -> str:
@@ -262,9 +264,7 @@ class Catalogue:
             metrics = merge.when_matched_update_all(predicate=replacing).execute()
             return int(metrics.get("num_target_rows_updated", 0)) == 1
 
-        # Contenders conflict with each other: more attempts than a lone writer needs.
-        policy = dataclasses.replace(self.retry, attempts=max(self.retry.attempts, CLAIM_ATTEMPTS))
-        return self._storage_call(attempt, f"claim a row of {cls.table!r}", uri, policy=policy)
+        return self._storage_call(attempt, f"claim a row of {cls.table!r}", uri)
 
     def _create(self, cls: type[Record], data: pa.Table, uri: str) -> TableWrite | None:
         """Create the table with this batch; None if another writer created it first (then MERGE).
@@ -407,11 +407,17 @@ class Catalogue:
                         fix=f"set {k} before writing; keys are never null.",
                     )
 
-    def _storage_call(self, fn: Callable[[], Any], what: str, uri: str, *, policy: RetryPolicy | None = None) -> Any:
-        """Run a storage call with bounded retries; turn exhausted transient failures into ``StorageError``."""
-        policy = policy or self.retry
+    def _storage_call(self, fn: Callable[[], Any], what: str, uri: str) -> Any:
+        """Run a storage call with bounded retries (``self.retry`` for unreachable storage, ``CONFLICT_RETRY``
+        for commit conflicts); turn exhausted ones into ``StorageError``."""
+
+        def transient_retried() -> Any:
+            return retry_call(
+                fn, retry_on=lambda e: _retryable(e) and not _is_conflict(e), policy=self.retry, what=what
+            )
+
         try:
-            return retry_call(fn, retry_on=_retryable, policy=policy, what=what)
+            return retry_call(transient_retried, retry_on=_is_conflict, policy=CONFLICT_RETRY, what=what)
         except (CatalogueError, StorageError):
             raise
         except Exception as exc:
@@ -419,8 +425,10 @@ class Catalogue:
             via = f" (endpoint {self.endpoint})" if self.endpoint else ""
             detail = f"{type(exc).__name__}: {_safe_text(exc, self._storage_options)}"
             if _retryable(exc):
+                attempts = self.retry.attempts
                 if _is_conflict(exc):
                     kind, fix = "commits kept conflicting", "re-run; concurrent writers converge"
+                    attempts = CONFLICT_RETRY.attempts
                 else:
                     kind = "storage stayed unreachable"
                     fix = (
@@ -429,7 +437,7 @@ class Catalogue:
                         "the credentials are valid, then re-run"
                     )
                 raise StorageError(
-                    f"Could not {what}{site} at {redact_uri(uri)}{via}: {kind} after {policy.attempts} attempts "
+                    f"Could not {what}{site} at {redact_uri(uri)}{via}: {kind} after {attempts} attempts "
                     f"({detail}).",
                     fix=f"{fix}; writes are idempotent MERGEs, so re-running converges.",
                 ) from exc
