@@ -181,7 +181,7 @@ def test_azure_stopped_mid_run_fails_clearly_then_a_rerun_completes_without_orph
             assert run.poll() is None and time.monotonic() < deadline, run.stderr.read()[-3000:]
             time.sleep(0.05)
         emulator.stop()
-        out, err = run.communicate(timeout=300)
+        _, err = run.communicate(timeout=300)
         assert run.returncode == 2, err[-3000:]
         assert f"127.0.0.1:{emulator.port}" in err and "emulator running" in err  # the store, endpoint and fix
         assert "Traceback" not in err
@@ -218,7 +218,7 @@ def test_concurrent_generate_runs_of_one_cell_each_make_a_round(runs, tmp_path):
     home, root = tmp_path / "dagster", tmp_path / "lake"  # a fresh Dagster home, shared by all
     procs = [generate(home, {"WORLDMILL_LAKE_URI": str(root)}, "Lima", wait=False) for _ in range(runs)]
     for proc in procs:
-        out, err = proc.communicate(timeout=900)
+        _, err = proc.communicate(timeout=900)
         assert proc.returncode == 0 and "Error" not in err, err[-3000:]
     catalogue = StorageConfig.from_env(str(root)).catalogue()
     clips = catalogue.read("clips")

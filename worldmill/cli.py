@@ -147,13 +147,12 @@ def _cmd_federate(args: argparse.Namespace) -> None:
 
 
 def _cmd_curate(args: argparse.Namespace) -> None:
-    from dagster import DagsterInstance
-
     from worldmill.jobs.curation import curate
+    from worldmill.jobs.instance import open_instance
 
     _ensure_dagster_home()
     report = curate(
-        os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"], instance=DagsterInstance.get()
+        os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"], instance=open_instance()
     )
     print(f"Curated {len(report.cells)} cell(s): {report.scored} scored, {report.captioned} captioned, "
           f"{report.duplicates} duplicate(s) among {report.deduplicated} accepted clips.")
@@ -164,14 +163,13 @@ def _cmd_curate(args: argparse.Namespace) -> None:
 
 
 def _cmd_shards(args: argparse.Namespace) -> None:
-    from dagster import DagsterInstance
-
     from worldmill.jobs.curation import shards
+    from worldmill.jobs.instance import open_instance
 
     _ensure_dagster_home()
     report = shards(
         os.environ["WORLDMILL_LAKE_URI"], Path(args.out), sites_file=os.environ["WORLDMILL_SITES"],
-        instance=DagsterInstance.get(),
+        instance=open_instance(),
     )
     print(report)
 

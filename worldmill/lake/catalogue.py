@@ -281,7 +281,7 @@ class Catalogue:
                 storage_options=self._storage_options,
                 commit_properties=CommitProperties(max_commit_retries=0),
             )
-        except (DeltaError, OSError) as exc:
+        except (DeltaError, OSError):
             if DeltaTable.is_deltatable(uri, storage_options=self._storage_options):
                 return None
             raise
