@@ -213,15 +213,23 @@ def _find(fs, base: str) -> list[str]:
         return []
 
 
-@pytest.mark.parametrize("runs", [2, 4])
-def test_concurrent_generate_runs_of_one_cell_each_make_a_round(runs, tmp_path):
-    home, root = tmp_path / "dagster", tmp_path / "lake"  # a fresh Dagster home, shared by all
-    procs = [generate(home, {"WORLDMILL_LAKE_URI": str(root)}, "Lima", wait=False) for _ in range(runs)]
+@pytest.mark.parametrize(("store", "runs"), [("local", 2), ("local", 4), ("s3", 2)])
+def test_concurrent_generate_runs_of_one_cell_each_make_a_round(store, runs, request, tmp_path):
+    home = tmp_path / "dagster"  # a fresh Dagster home, shared by all the runs
+    env = {"WORLDMILL_LAKE_URI": str(tmp_path / "lake")}
+    if store == "s3":
+        env = {**s3_env(request.getfixturevalue("moto_emulator")), "WORLDMILL_LAKE_URI": f"s3://{unique_bucket('wm-n')}/lake"}
+    cfg = StorageConfig.from_env(env["WORLDMILL_LAKE_URI"], env=env)
+    cfg.ensure_bucket()
+    procs = [generate(home, env, "Lima", wait=False) for _ in range(runs)]
     for proc in procs:
         _, err = proc.communicate(timeout=900)
         assert proc.returncode == 0 and "Error" not in err, err[-3000:]
-    catalogue = StorageConfig.from_env(str(root)).catalogue()
+    catalogue = cfg.catalogue()
     clips = catalogue.read("clips")
     assert sorted(clips["round"].to_list()) == list(range(1, runs + 1))  # one new round per run
     assert clips["seed"].n_unique() == runs
     assert catalogue.read("rounds")["run_id"].n_unique() == runs
+    for table in ("cities", "cells", "prompts", "clips", "catalogue"):  # the taxonomy, written by every run
+        frame = catalogue.read(table)
+        assert frame.height == frame.unique(subset=list(TABLES[table].key)).height, table
