@@ -61,11 +61,18 @@ def test_an_unfinished_round_of_a_run_that_is_over_is_resumed_once(catalogue):
 
 
 def test_rounds_made_before_claims_existed_are_resumed_or_followed(catalogue):
-    catalogue.upsert(_prompts(1) + _prompts(2))  # legacy: no rounds table
+    catalogue.upsert(_prompts(1) + _prompts(2) + _prompts(3))  # legacy: no rounds table
+    catalogue.upsert([_clip(p) for p in _prompts(2)])
+    assert _claim(catalogue, "run-a", live={"run-a"}) == 3  # the newest legacy round is unfinished: nobody's
+    assert _claim(catalogue, "run-b", live={"run-a"}) == 4  # older legacy rounds are left as they were
+    assert catalogue.read("rounds").sort("round")["round"].to_list() == [3, 4]
+
+
+def test_rounds_of_another_generator_are_not_resumed(catalogue):
+    assert _claim(catalogue, "procedural-run") == 1
+    catalogue.upsert(_prompts(1))
     catalogue.upsert([_clip(p) for p in _prompts(1)])
-    assert _claim(catalogue, "run-a", live={"run-a"}) == 2  # unfinished legacy round 2, claimed by nobody
-    assert _claim(catalogue, "run-b", live={"run-a"}) == 3
-    assert catalogue.read("rounds").sort("round")["round"].to_list() == [2, 3]
+    assert stages.claim_round(catalogue, CELL, "diffusion", "diffusion-run", in_progress=lambda r: False) == 2
 
 
 def test_a_claim_on_a_taken_key_is_refused(catalogue):

@@ -69,27 +69,29 @@ def claim_round(
     concurrent runs of one cell get N distinct rounds (and seeds).
 
     Resume rule: a run that already claimed a round keeps it (a retried step gets the same round); else the
-    oldest unfinished round (samples without a ``generator`` clip, or a claim without prompts) whose
-    claiming run is no longer in progress (``in_progress(run_id)`` is false: failed, killed, unknown) is
-    taken over with the same seeds; else the round after every known one is claimed. Rounds made before
-    claims existed count as claimed by no run.
+    oldest unfinished round (samples without a ``generator`` clip, or a claim without prompts) claimed for
+    this generator by a run that is no longer in progress (``in_progress(run_id)`` is false: failed,
+    killed, unknown) is taken over with the same seeds; else the round after every known one is claimed.
+    Of the rounds made before claims existed, only the newest is resumed, if unfinished (the former rule).
     """
     key = _checked_key(cell_key)
     for _ in range(attempts):
         claims = _round_claims(catalogue, key)
-        own = [r for r, claimant in claims.items() if claimant == run_id]
+        own = [r for r, (claimant, _) in claims.items() if claimant == run_id]
         if own:
             return max(own)
         made = _round_progress(catalogue, key, generator)
-        finished = {r for r, done in made.items() if done}
+        unfinished = {r for r, (_, made_by) in claims.items() if made_by == generator and not made.get(r, False)}
+        newest = max(made, default=None)
+        if newest is not None and newest not in claims and not made[newest]:
+            unfinished.add(newest)  # a round from before claims: nobody's
         claim = RoundClaimRow(key, 0, run_id, generator, utcnow())
-        for round_ in sorted((set(claims) | set(made)) - finished):
-            claimant = claims.get(round_)
-            if claimant is None:  # a round from before claims: nobody's
+        for round_ in sorted(unfinished):
+            if round_ not in claims:
                 won = catalogue.claim(dataclasses.replace(claim, round=round_))
-            elif not in_progress(claimant):
+            elif not in_progress(claims[round_][0]):
                 won = catalogue.claim(
-                    dataclasses.replace(claim, round=round_), replacing=f"t.run_id = {sql_literal(claimant)}"
+                    dataclasses.replace(claim, round=round_), replacing=f"t.run_id = {sql_literal(claims[round_][0])}"
                 )
             else:
                 continue
@@ -107,12 +109,12 @@ def claim_round(
     )
 
 
-def _round_claims(catalogue: Catalogue, key: str) -> dict[int, str]:
-    """round -> claiming run id, for the cell's claimed rounds."""
+def _round_claims(catalogue: Catalogue, key: str) -> dict[int, tuple[str, str]]:
+    """round -> (claiming run id, generator), for the cell's claimed rounds."""
     if not catalogue.exists("rounds"):
         return {}
-    frame = catalogue.read("rounds", columns=["round", "run_id"], where=f"cell_key = {sql_literal(key)}")
-    return dict(zip(frame["round"].to_list(), frame["run_id"].to_list(), strict=True))
+    frame = catalogue.read("rounds", columns=["round", "run_id", "generator"], where=f"cell_key = {sql_literal(key)}")
+    return {row["round"]: (row["run_id"], row["generator"]) for row in frame.to_dicts()}
 
 
 def _round_progress(catalogue: Catalogue, key: str, generator: str) -> dict[int, bool]:
