@@ -16,8 +16,20 @@ MOTO_PORT="${MOTO_PORT:-5000}"
 AZURITE_PORT="${AZURITE_PORT:-10000}"
 GCS_PORT="${GCS_PORT:-9023}"
 
+# Azurite ignores the `startFrom` parameter of List Blobs (an offset listing that real Azure honours), so
+# delta-rs, which lists `_delta_log/` from the version it holds, re-reads older commits and fails with
+# "Invalid table version" on a table's third commit. Patch the handler to honour it (idempotent).
+patch_azurite() {
+  local handler="$TOOLS/node_modules/azurite/dist/src/blob/handlers/ContainerHandler.js"
+  [ -f "$handler" ] || return 0
+  grep -q "worldmill: startFrom" "$handler" && return 0
+  sed -i 's|^        const \[blobs, _prefixes, nextMarker\] = await this.metadataStore.listBlobs(context, accountName, containerName, undefined, undefined, options.prefix, options.maxresults, marker, includeSnapshots, includeUncommittedBlobs);$|        let [blobs, _prefixes, nextMarker] = await this.metadataStore.listBlobs(context, accountName, containerName, undefined, undefined, options.prefix, options.maxresults, marker, includeSnapshots, includeUncommittedBlobs);\n        const startFrom = request.getQuery("startFrom"); // worldmill: startFrom as Azure answers it\n        if (startFrom) { blobs = blobs.filter(blob => blob.name >= startFrom); }|' "$handler"
+  grep -q "worldmill: startFrom" "$handler" || { echo "could not patch Azurite's startFrom listing ($handler)" >&2; return 1; }
+  echo "azurite patched: List Blobs honours startFrom"
+}
+
 install() {
-  if [ -x "$TOOLS/node_modules/.bin/azurite-blob" ]; then echo "azurite already installed in $TOOLS"; return 0; fi
+  if [ -x "$TOOLS/node_modules/.bin/azurite-blob" ]; then echo "azurite already installed in $TOOLS"; patch_azurite; return 0; fi
   if ! command -v npm >/dev/null; then
     echo "npm not found: Azurite tests will be skipped (install Node.js 18+ to enable them)" >&2; return 0
   fi
@@ -25,6 +37,7 @@ install() {
   (cd "$TOOLS" && npm install --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION") \
     || { echo "npm install azurite failed: Azurite tests will be skipped" >&2; return 0; }
   echo "azurite $AZURITE_VERSION installed in $TOOLS"
+  patch_azurite
 }
 
 start_one() {  # name port command...
@@ -71,7 +84,7 @@ status() {
 env_vars() {  # emulator credentials are public test values, not secrets
   cat <<EOT
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
-export AZURE_STORAGE_USE_EMULATOR=true AZURE_STORAGE_ENDPOINT=http://127.0.0.1:$AZURITE_PORT
+export AZURE_STORAGE_USE_EMULATOR=true AZURE_STORAGE_ENDPOINT=http://127.0.0.1:$AZURITE_PORT AZURITE_BLOB_STORAGE_URL=http://127.0.0.1:$AZURITE_PORT
 export STORAGE_EMULATOR_HOST=127.0.0.1:$GCS_PORT GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT=false
 EOT
 }

@@ -22,12 +22,9 @@ EXAMPLE_QUERY = (
 
 def _ensure_dagster_home() -> None:
     """Use DAGSTER_HOME if set, else a local SQLite instance with telemetry off (no network at run time)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
+    from worldmill.jobs.instance import dagster_home
+
+    dagster_home()
 
 
 def generate(
@@ -44,12 +41,12 @@ def generate(
     progress: bool = True,
 ) -> list[str]:
     """Run the taxonomy job, register the cells and run the footage job once per cell. Returns the cell keys."""
-    from dagster import DagsterInstance
     from tqdm import tqdm
 
     from worldmill.assets.partitions import cells_partitions
     from worldmill.definitions import defs
     from worldmill.errors import ConfigError
+    from worldmill.jobs.instance import open_instance, process_tags
     from worldmill.schemas.plan import RenderSettings
     from worldmill.taxonomy import load_taxonomy
 
@@ -57,14 +54,13 @@ def generate(
     if clips < 1:
         raise ConfigError(f"--clips {clips} asks for no footage.", fix="pass --clips 1 or more")
     _ensure_dagster_home()
-    instance = DagsterInstance.get()
     tax = load_taxonomy(
         min_population=int(os.environ["WORLDMILL_MIN_POPULATION"]),
         extra_dir=Path(os.environ["WORLDMILL_TAXONOMY_DIR"]) if os.environ["WORLDMILL_TAXONOMY_DIR"] else None,
     )
     cells = tax.cells(list(cities), list(venues))
     keys = [c.key for c in cells]
-    instance.add_dynamic_partitions(cells_partitions.name, keys)
+    instance = open_instance(partitions=(cells_partitions.name, keys))  # safe beside concurrent processes
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
     result = defs.resolve_job_def("taxonomy_job").execute_in_process(
         run_config=quiet, instance=instance, raise_on_error=False
@@ -82,7 +78,9 @@ def generate(
     }
     job = defs.resolve_job_def("footage_job")
     for key in tqdm(keys, desc="cells", unit="cell", disable=not progress, file=sys.stderr):
-        result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=key, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, partition_key=key, raise_on_error=False, tags=process_tags()
+        )
         if not result.success:
             raise WorldmillError(f"The footage job failed for cell {key}:\n{failure_text(result)}")
     return keys
@@ -149,13 +147,12 @@ def _cmd_federate(args: argparse.Namespace) -> None:
 
 
 def _cmd_curate(args: argparse.Namespace) -> None:
-    from dagster import DagsterInstance
-
     from worldmill.jobs.curation import curate
+    from worldmill.jobs.instance import open_instance
 
     _ensure_dagster_home()
     report = curate(
-        os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"], instance=DagsterInstance.get()
+        os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"], instance=open_instance()
     )
     print(f"Curated {len(report.cells)} cell(s): {report.scored} scored, {report.captioned} captioned, "
           f"{report.duplicates} duplicate(s) among {report.deduplicated} accepted clips.")
@@ -166,14 +163,13 @@ def _cmd_curate(args: argparse.Namespace) -> None:
 
 
 def _cmd_shards(args: argparse.Namespace) -> None:
-    from dagster import DagsterInstance
-
     from worldmill.jobs.curation import shards
+    from worldmill.jobs.instance import open_instance
 
     _ensure_dagster_home()
     report = shards(
         os.environ["WORLDMILL_LAKE_URI"], Path(args.out), sites_file=os.environ["WORLDMILL_SITES"],
-        instance=DagsterInstance.get(),
+        instance=open_instance(),
     )
     print(report)
 

@@ -34,6 +34,7 @@ from worldmill.schemas.records import (
     ClipRow,
     ConditionRow,
     PromptRow,
+    RoundClaimRow,
     VisibilityRow,
     clip_folder_key,
     sample_key,
@@ -61,23 +62,81 @@ def sha256_tree(root: Path) -> str:
 # -- prompts ---------------------------------------------------------------------------------------------
 
 
-def next_round(catalogue: Catalogue, cell_key: str, generator: str) -> int:
-    """The round this materialization makes: the newest one again if it has samples without a clip
-    (a killed or failed run resumes with the same seeds), otherwise the one after it."""
+def claim_round(
+    catalogue: Catalogue,
+    cell_key: str,
+    generator: str,
+    run_id: str,
+    *,
+    in_progress: Callable[[str], bool],
+    attempts: int = 50,
+) -> int:
+    """The round this run makes, claimed in the ``rounds`` table by a conditional commit, so that N
+    concurrent runs of one cell get N distinct rounds (and seeds).
+
+    Resume rule: a run that already claimed a round keeps it (a retried step gets the same round); else the
+    oldest unfinished round (samples without a ``generator`` clip, or a claim without prompts) claimed for
+    this generator by a run that is no longer in progress (``in_progress(run_id)`` is false: failed,
+    killed, unknown) is taken over with the same seeds; else the round after every known one is claimed.
+    Of the rounds made before claims existed, only the newest is resumed, if unfinished (the former rule).
+    """
     key = _checked_key(cell_key)
+    for _ in range(attempts):
+        claims = _round_claims(catalogue, key)
+        own = [r for r, (claimant, _) in claims.items() if claimant == run_id]
+        if own:
+            return max(own)
+        made = _round_progress(catalogue, key, generator)
+        unfinished = {r for r, (_, made_by) in claims.items() if made_by == generator and not made.get(r, False)}
+        newest = max(made, default=None)
+        if newest is not None and newest not in claims and not made[newest]:
+            unfinished.add(newest)  # a round from before claims: nobody's
+        claim = RoundClaimRow(key, 0, run_id, generator, utcnow())
+        for round_ in sorted(unfinished):
+            if round_ not in claims:
+                won = catalogue.claim(dataclasses.replace(claim, round=round_))
+            elif not in_progress(claims[round_][0]):
+                won = catalogue.claim(
+                    dataclasses.replace(claim, round=round_), replacing=f"t.run_id = {sql_literal(claims[round_][0])}"
+                )
+            else:
+                continue
+            if won:
+                return round_
+            break  # someone else took it: look again
+        else:
+            round_ = max([*claims, *made], default=0) + 1
+            if catalogue.claim(dataclasses.replace(claim, round=round_)):
+                return round_
+    raise CatalogueError(
+        f"Could not claim a round of cell {cell_key} for run {run_id} in {attempts} tries: other runs kept "
+        "claiming first.",
+        fix="re-run; if many runs of one cell start at once, limit them (Dagster concurrency key per cell).",
+    )
+
+
+def _round_claims(catalogue: Catalogue, key: str) -> dict[int, tuple[str, str]]:
+    """round -> (claiming run id, generator), for the cell's claimed rounds."""
+    if not catalogue.exists("rounds"):
+        return {}
+    frame = catalogue.read("rounds", columns=["round", "run_id", "generator"], where=f"cell_key = {sql_literal(key)}")
+    return {row["round"]: (row["run_id"], row["generator"]) for row in frame.to_dicts()}
+
+
+def _round_progress(catalogue: Catalogue, key: str, generator: str) -> dict[int, bool]:
+    """round -> whether every sample of it has a ``generator`` clip, for the cell's rounds with prompts."""
     if not catalogue.exists("prompts"):
-        return 1
-    latest = catalogue.sql(f"SELECT max(round) AS r FROM prompts WHERE cell_key = '{key}'")["r"][0]
-    if latest is None:
-        return 1
+        return {}
     if not catalogue.exists("clips"):
-        return int(latest)
-    missing = catalogue.sql(
-        f"""SELECT count(*) AS n FROM prompts p
-            WHERE p.cell_key = '{key}' AND p.round = {int(latest)}
-              AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.sample_id = p.sample_id AND c.generator = {sql_literal(generator)})"""
-    )["n"][0]
-    return int(latest) if missing else int(latest) + 1
+        frame = catalogue.sql(f"SELECT DISTINCT round FROM prompts WHERE cell_key = {sql_literal(key)}")
+        return dict.fromkeys(frame["round"].to_list(), False)
+    frame = catalogue.sql(
+        f"""SELECT p.round, bool_and(c.sample_id IS NOT NULL) AS done
+            FROM prompts p LEFT JOIN (SELECT DISTINCT sample_id FROM clips
+                                      WHERE generator = {sql_literal(generator)}) c USING (sample_id)
+            WHERE p.cell_key = {sql_literal(key)} GROUP BY p.round"""
+    )
+    return dict(zip(frame["round"].to_list(), frame["done"].to_list(), strict=True))
 
 
 def prompt_rows(cell: Cell, round_: int, count: int, *, time_of_day: str | None = None) -> list[PromptRow]:

@@ -274,7 +274,7 @@ class FsspecBlobStore(BlobStore):
         return self.uri(key)
 
     def open_local(self, key: str) -> Path:
-        """Download a key into the cache once (atomically) and return the local path."""
+        """Download a key into the cache once (each file atomically) and return the local path."""
         local = self.cache_dir.joinpath(*validate_key(key).split("/"))
         manifest = self.remote_manifest(key)
         if manifest is None:
@@ -289,22 +289,19 @@ class FsspecBlobStore(BlobStore):
                 self._call(lambda: self._fs.get_file(self._path(key), str(temp)), "download", key)
                 os.replace(temp, local)
             return local
-        if local.is_dir() and tree_manifest(local) == manifest:
-            return local
-        temp = local.with_name(f".{local.name}.tmp-{uuid.uuid4().hex}")
-        temp.mkdir(parents=True)
-        try:
-            for name in manifest:
-                target = temp.joinpath(*name.split("/"))
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._call(
-                    lambda n=name, t=target: self._fs.get_file(f"{self._path(key)}/{n}", str(t)), "download", key
-                )
-            if local.exists():
-                shutil.rmtree(local)
-            os.rename(temp, local)
-        finally:
-            shutil.rmtree(temp, ignore_errors=True)
+        # Only the manifest's files are compared and fetched: a folder published inside this one (a clip's
+        # ``{generator}/`` under its sample) has its own manifest and may already sit in the cache.
+        for name, digest in manifest.items():
+            target = local.joinpath(*name.split("/"))
+            if target.is_file() and sha256_file(target) == digest:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
+            try:
+                self._call(lambda n=name, t=temp: self._fs.get_file(f"{self._path(key)}/{n}", str(t)), "download", key)
+                os.replace(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
         return local
 
     def delete(self, key: str) -> bool:
@@ -341,9 +338,11 @@ class FsspecBlobStore(BlobStore):
         except Exception as exc:
             detail = mask_secrets(f"{type(exc).__name__}: {exc}", self.storage.secret_values())[:300]
             attempts = f" after {self.storage.retry.attempts} attempts" if is_transient(exc) else ""
+            endpoint = self.storage.endpoint
             raise StorageError(
-                f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r}{attempts} "
-                f"({detail}).",
-                fix="check that the site's endpoint is reachable and its credentials are valid, then re-run; "
+                f"Could not {action} blob {key!r} at {redact_uri(self.uri(key))} on site {self.site!r} "
+                f"(endpoint {endpoint}){attempts} ({detail}).",
+                fix=f"check that the endpoint {endpoint} is reachable (is the service or emulator running? is the "
+                "URL or port in the environment right?) and the site's credentials are valid, then re-run; "
                 "publishing is idempotent.",
             ) from exc

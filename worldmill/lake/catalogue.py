@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 import worldmill.schemas.lake  # noqa: F401 - registers the lake's own tables
@@ -90,8 +90,10 @@ class Catalogue:
         site: str | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
         filesystem: Any | None = None,
+        endpoint: str | None = None,
     ):
         self.root_uri = normalise_root(root_uri)
+        self.endpoint = endpoint  # for messages only: where requests go (never holds a secret)
         self.site = site
         self.retry = retry
         self._storage_options: dict[str, str] = dict(storage_options or {})
@@ -231,8 +233,42 @@ class Catalogue:
         log.info("upsert %s: v%s +%d ~%d", table, result.version, result.rows_inserted, result.rows_updated)
         return result
 
+    def claim(self, record: Record, *, replacing: str | None = None) -> bool:
+        """A conditional commit of one row: insert ``record`` if its key is absent (``replacing=None``), or
+        replace the stored row of its key only if the SQL condition ``replacing`` over it (alias ``t``) holds.
+
+        True if this call's commit made the change. Of concurrent claims on one key, Delta's conflict check
+        lets exactly one commit win; the others retry, find the winner's row and return False.
+        """
+        cls = self._batch_type([record], None)
+        self._check_keys(cls, [record])
+        data = cls.to_arrow([record])
+        uri = self.table_uri(cls.table)
+        predicate = " AND ".join(f"t.{_quote_ident(k)} = s.{_quote_ident(k)}" for k in cls.key)
+
+        def attempt() -> bool:
+            dt = self._load(cls.table, missing_ok=True)
+            if dt is None:
+                if replacing is not None:
+                    return False
+                if self._create(cls, data, uri) is not None:
+                    return True
+                dt = self._load(cls.table, missing_ok=False)
+            merge = dt.merge(data, predicate=predicate, source_alias="s", target_alias="t")
+            if replacing is None:
+                metrics = merge.when_not_matched_insert_all().execute()
+                return int(metrics.get("num_target_rows_inserted", 0)) == 1
+            metrics = merge.when_matched_update_all(predicate=replacing).execute()
+            return int(metrics.get("num_target_rows_updated", 0)) == 1
+
+        return self._storage_call(attempt, f"claim a row of {cls.table!r}", uri)
+
     def _create(self, cls: type[Record], data: pa.Table, uri: str) -> TableWrite | None:
-        """Create the table with this batch; None if another writer created it first (then MERGE)."""
+        """Create the table with this batch; None if another writer created it first (then MERGE).
+
+        The create commits version 0 or fails: without ``max_commit_retries=0`` delta-rs would commit a
+        creating write that lost the race as version 1, a blind append beside the winner's rows.
+        """
         try:
             write_deltalake(
                 uri,
@@ -240,12 +276,13 @@ class Catalogue:
                 partition_by=list(cls.partition_by) or None,
                 mode="error",
                 storage_options=self._storage_options,
+                commit_properties=CommitProperties(max_commit_retries=0),
             )
-        except (DeltaError, OSError) as exc:
-            if "exist" in str(exc).lower() and DeltaTable.is_deltatable(uri, storage_options=self._storage_options):
+        except (DeltaError, OSError):
+            if DeltaTable.is_deltatable(uri, storage_options=self._storage_options):
                 return None
             raise
-        return TableWrite(cls.table, DeltaTable(uri, storage_options=self._storage_options).version(), data.num_rows, 0)
+        return TableWrite(cls.table, 0, data.num_rows, 0)
 
     def delete(self, table: str, predicate: str) -> TableWrite:
         """Delete rows matching a SQL predicate (delta-rs/DataFusion syntax), e.g. ``"venue = 'zoo'"``."""
@@ -368,27 +405,36 @@ class Catalogue:
                     )
 
     def _storage_call(self, fn: Callable[[], Any], what: str, uri: str) -> Any:
-        """Run a storage call with bounded retries; turn exhausted transient failures into ``StorageError``."""
+        """Run a storage call with bounded retries (``self.retry`` for unreachable storage, ``CONFLICT_RETRY``
+        for commit conflicts); turn exhausted ones into ``StorageError``."""
         try:
             return retry_with_conflicts(fn, is_conflict=_is_conflict, retry_on=_retryable, policy=self.retry, what=what)
         except (CatalogueError, StorageError):
             raise
         except Exception as exc:
             site = f" on site {self.site!r}" if self.site else ""
+            via = f" (endpoint {self.endpoint})" if self.endpoint else ""
             detail = f"{type(exc).__name__}: {_safe_text(exc, self._storage_options)}"
             if _retryable(exc):
-                conflict = _is_conflict(exc)
-                kind = "commits kept conflicting" if conflict else "storage stayed unreachable"
-                attempts = CONFLICT_RETRY.attempts if conflict else self.retry.attempts
+                attempts = self.retry.attempts
+                if _is_conflict(exc):
+                    kind, fix = "commits kept conflicting", "re-run; concurrent writers converge"
+                    attempts = CONFLICT_RETRY.attempts
+                else:
+                    kind = "storage stayed unreachable"
+                    fix = (
+                        f"check that the endpoint{f' {self.endpoint}' if self.endpoint else ''} is reachable "
+                        "(is the service or emulator running? is the URL or port in the environment right?) and "
+                        "the credentials are valid, then re-run"
+                    )
                 raise StorageError(
-                    f"Could not {what}{site} at {redact_uri(uri)}: {kind} after {attempts} attempts "
+                    f"Could not {what}{site} at {redact_uri(uri)}{via}: {kind} after {attempts} attempts "
                     f"({detail}).",
-                    fix="check that the storage endpoint is reachable and the credentials are valid, then re-run; "
-                    "writes are idempotent MERGEs, so re-running converges.",
+                    fix=f"{fix}; writes are idempotent MERGEs, so re-running converges.",
                 ) from exc
             if not isinstance(exc, DeltaError):
                 raise StorageError(
-                    f"Could not {what}{site} at {redact_uri(uri)} ({detail}).",
+                    f"Could not {what}{site} at {redact_uri(uri)}{via} ({detail}).",
                     fix="check the path or bucket, its permissions and the site's credentials.",
                 ) from exc
             raise CatalogueError(

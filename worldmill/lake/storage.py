@@ -63,6 +63,9 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
 # object_store's own HTTP retries, bounded so that our retry policy (with its clear error) stays in charge.
 DEFAULT_HTTP_OPTIONS = {"max_retries": "2", "retry_timeout": "10s", "connect_timeout": "5s", "timeout": "60s"}
 
+# fsspec's directory-listing cache off for every object store (see ``StorageConfig.filesystem``).
+NO_LISTINGS_CACHE: dict[str, Any] = {"use_listings_cache": False}
+
 AZURITE_ACCOUNT = "devstoreaccount1"
 # The Azurite emulator's published well-known key (not a secret: it is in Microsoft's documentation).
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -156,6 +159,16 @@ class StorageConfig:
         first = rest.split("/", 1)[0]
         return first.split("@", 1)[0]
 
+    @property
+    def endpoint(self) -> str:
+        """The endpoint that requests go to, safe for messages (``provider default`` when none is set)."""
+        if self.kind == "azure" and self._azure_emulator():
+            account = self.credentials.get("AZURE_STORAGE_ACCOUNT_NAME") or self._abfs_account() or AZURITE_ACCOUNT
+            return redact_uri(self._azure_blob_endpoint(account))
+        if self.endpoint_url:
+            return redact_uri(self.endpoint_url)
+        return "local filesystem" if self.is_local else f"the {self.kind} provider's default endpoint"
+
     def describe(self) -> dict[str, Any]:
         """A summary safe for logs and Dagster metadata: names of the credential variables, never values."""
         return {
@@ -202,8 +215,10 @@ class StorageConfig:
                 out["google_skip_signature"] = "true"
         elif self.kind == "azure":
             account = c.get("AZURE_STORAGE_ACCOUNT_NAME") or self._abfs_account()
+            # delta-rs fills unset options from the process environment, and object_store's use_emulator
+            # pins http://127.0.0.1:10000 over any endpoint: the endpoint rendered here is the one that counts.
+            out["use_emulator"] = "false"
             if self._azure_emulator():
-                # object_store's use_emulator pins port 10000; an explicit endpoint works on any port.
                 account = account or AZURITE_ACCOUNT
                 out["account_key"] = c.get("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY)
                 out["azure_storage_endpoint"] = self._azure_blob_endpoint(account)
@@ -283,7 +298,11 @@ class StorageConfig:
         return kwargs
 
     def filesystem(self) -> Any:
-        """A new fsspec filesystem for this site (not cached: credentials may rotate between runs)."""
+        """A new fsspec filesystem for this site (not cached: credentials may rotate between runs).
+
+        Listings are never cached: Delta commits, other processes and other sites write behind the
+        filesystem's back, and a cached listing of ``tables/`` once hid a table created moments before.
+        """
         if self.is_local:
             from fsspec.implementations.local import LocalFileSystem
 
@@ -291,15 +310,15 @@ class StorageConfig:
         if self.kind == "s3":
             import s3fs
 
-            return s3fs.S3FileSystem(skip_instance_cache=True, **self.fsspec_kwargs())
+            return s3fs.S3FileSystem(skip_instance_cache=True, **NO_LISTINGS_CACHE, **self.fsspec_kwargs())
         if self.kind == "gcs":
             # The plain class: the "extended" default probes a gRPC endpoint for 60 s on emulators.
             from gcsfs.core import GCSFileSystem
 
-            return GCSFileSystem(skip_instance_cache=True, **self.fsspec_kwargs())
+            return GCSFileSystem(skip_instance_cache=True, **NO_LISTINGS_CACHE, **self.fsspec_kwargs())
         import adlfs
 
-        fs = adlfs.AzureBlobFileSystem(skip_instance_cache=True, **self.fsspec_kwargs())
+        fs = adlfs.AzureBlobFileSystem(skip_instance_cache=True, **NO_LISTINGS_CACHE, **self.fsspec_kwargs())
         _bound_azure_sdk_retries(fs)
         return fs
 
@@ -331,7 +350,12 @@ class StorageConfig:
         from worldmill.lake.catalogue import Catalogue
 
         return Catalogue(
-            self.root_uri, self.delta_storage_options(), site=self.site, retry=self.retry, filesystem=self.filesystem()
+            self.root_uri,
+            self.delta_storage_options(),
+            site=self.site,
+            retry=self.retry,
+            filesystem=self.filesystem(),
+            endpoint=self.endpoint,
         )
 
     def blob_store(self, prefix: str = "footage", *, cache_dir: Path | None = None) -> Any:

@@ -334,6 +334,21 @@ class CatalogueRow(Record):
     shows: list[str] | None = None  # the visible kinds, most prominent first (`list_contains(shows, 'giraffe')`)
 
 
+@dataclasses.dataclass(frozen=True)
+class RoundClaimRow(Record):
+    """Which run makes a round of a cell: claimed by a conditional commit, so concurrent runs of one cell
+    get distinct rounds; a round is resumed by another run only once its claimant is no longer in progress."""
+
+    table: ClassVar[str] = "rounds"
+    key: ClassVar[tuple[str, ...]] = ("cell_key", "round")
+
+    cell_key: str
+    round: int
+    run_id: str
+    generator: str
+    claimed_at: dt.datetime
+
+
 ALL_RECORDS: tuple[type[Record], ...] = (
     CityRow,
     VenueRow,
@@ -344,4 +359,5 @@ ALL_RECORDS: tuple[type[Record], ...] = (
     ScoreRow,
     CatalogueRow,
     VisibilityRow,
+    RoundClaimRow,
 )
