@@ -19,6 +19,7 @@ wp.set_module_options({"enable_backward": False})
 SHAPE_BOX = wp.constant(0)
 SHAPE_CYLINDER = wp.constant(1)
 SHAPE_SPHERE = wp.constant(2)
+SHAPE_MESH = wp.constant(3)  # a triangle mesh normalised into the unit box; see Meshes
 
 PATTERN_IDS = {
     "plain": 0,
@@ -77,6 +78,27 @@ class Primitives:
     patterns: wp.array(dtype=wp.int32)
     emissive: wp.array(dtype=wp.float32)
     shadow: wp.array(dtype=wp.int32)
+
+
+@wp.struct
+class Meshes:
+    """Triangle meshes of the library, posed: each is normalised into its primitive's unit box [-1, 1]^3.
+
+    Per primitive: ``first`` is the mesh of its first pose (-1 for analytic shapes) and an animated one
+    shows pose ``(first + floor(time * pose_rate + pose_phase) % poses)`` at each frame. Per mesh: the Warp
+    BVH handle and where its triangles and vertices start in the shared arrays of baked colours and normals.
+    """
+
+    first: wp.array(dtype=wp.int32)
+    poses: wp.array(dtype=wp.int32)
+    pose_rate: wp.array(dtype=wp.float32)  # poses per second
+    pose_phase: wp.array(dtype=wp.float32)
+    ids: wp.array(dtype=wp.uint64)
+    face_base: wp.array(dtype=wp.int32)
+    vert_base: wp.array(dtype=wp.int32)
+    faces: wp.array(dtype=wp.int32)  # 3 vertex indices per triangle, local to the mesh
+    colors: wp.array(dtype=wp.vec3)  # linear albedo per vertex
+    normals: wp.array(dtype=wp.vec3)  # unit-box frame, per vertex
 
 
 @wp.struct
@@ -211,6 +233,49 @@ def unit_normal(shape: int, p: wp.vec3) -> wp.vec3:
 
 
 @wp.func
+def mesh_of(meshes: Meshes, i: int, time: float) -> int:
+    """The mesh primitive ``i`` shows at ``time``: its pose of the walk cycle or turn."""
+    k = meshes.first[i]
+    n = meshes.poses[i]
+    if n > 1:
+        k = k + int(wp.floor(time * meshes.pose_rate[i] + meshes.pose_phase[i])) % n
+    return k
+
+
+@wp.func
+def intersect_mesh(meshes: Meshes, k: int, o: wp.vec3, d: wp.vec3, t_max: float):
+    """(t, face, u, v) of the ray o + t d against mesh ``k`` in its unit-box frame; t = -1 on a miss."""
+    q = wp.mesh_query_ray(meshes.ids[k], o, d, t_max)
+    if q.result and q.t > EPS:
+        return q.t, q.face, q.u, q.v
+    return -1.0, int(-1), 0.0, 0.0
+
+
+@wp.func
+def mesh_surface(meshes: Meshes, k: int, face: int, u: float, v: float):
+    """Baked albedo and the interpolated unit-box normal at barycentric (u, v) of ``face``."""
+    fb = (meshes.face_base[k] + face) * 3
+    vb = meshes.vert_base[k]
+    i0 = vb + meshes.faces[fb]
+    i1 = vb + meshes.faces[fb + 1]
+    i2 = vb + meshes.faces[fb + 2]
+    w = 1.0 - u - v
+    col = meshes.colors[i0] * u + meshes.colors[i1] * v + meshes.colors[i2] * w
+    nrm = meshes.normals[i0] * u + meshes.normals[i1] * v + meshes.normals[i2] * w
+    return col, nrm
+
+
+@wp.func
+def hit_shape(prims: Primitives, meshes: Meshes, i: int, o: wp.vec3, d: wp.vec3, time: float, t_max: float) -> float:
+    """Entry distance into primitive ``i`` of the ray o + t d given in its unit frame, or -1."""
+    shape = prims.shapes[i]
+    if shape == SHAPE_MESH:
+        t, face, u, v = intersect_mesh(meshes, mesh_of(meshes, i, time), o, d, t_max)
+        return t
+    return intersect_unit(shape, o, d)
+
+
+@wp.func
 def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
     e = wp.max(rd[2], 0.0)
     k = 1.0 - e
@@ -330,29 +395,46 @@ def surface_albedo(
 
 
 @wp.func
-def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
+def hit_primitive(prims: Primitives, meshes: Meshes, i: int, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
     c = prims.centers[i] + prims.velocities[i] * time
     m = prims.mats[i]
-    return intersect_unit(prims.shapes[i], m * (ro - c), m * rd)
+    return hit_shape(prims, meshes, i, m * (ro - c), m * rd, time, FAR)
 
 
 @wp.func
-def camera_hit(tiles: Tiles, row: int, prims: Primitives, rd: wp.vec3, t_max: float):
+def camera_hit(tiles: Tiles, row: int, prims: Primitives, meshes: Meshes, rd: wp.vec3, t_max: float, time: float):
     """Nearest hit of a camera ray among its tile's primitives, nearest box first, stopping past the best hit.
 
-    The ray starts at the camera, whose position in each primitive's unit frame the entry carries.
+    The ray starts at the camera, whose position in each primitive's unit frame the entry carries. Returns
+    (t, primitive, mesh, face, u, v); the last four describe a mesh hit (mesh -1 for analytic shapes).
     """
     best_t = t_max
     best = int(-1)  # noqa: UP018, RUF046
+    best_mesh = int(-1)  # noqa: UP018, RUF046
+    best_face = int(-1)  # noqa: UP018, RUF046
+    best_u = float(0.0)  # noqa: UP018
+    best_v = float(0.0)  # noqa: UP018
     for e in range(tiles.offsets[row], tiles.offsets[row + 1]):
         if tiles.near[e] >= best_t:
             break
         i = tiles.prims[e]
-        t = intersect_unit(prims.shapes[i], tiles.origins[e], prims.mats[i] * rd)
-        if t > 0.0 and t < best_t:
-            best_t = t
-            best = i
-    return best_t, best
+        if prims.shapes[i] == SHAPE_MESH:
+            k = mesh_of(meshes, i, time)
+            t, face, u, v = intersect_mesh(meshes, k, tiles.origins[e], prims.mats[i] * rd, best_t)
+            if t > 0.0 and t < best_t:
+                best_t = t
+                best = i
+                best_mesh = k
+                best_face = face
+                best_u = u
+                best_v = v
+        else:
+            t = intersect_unit(prims.shapes[i], tiles.origins[e], prims.mats[i] * rd)
+            if t > 0.0 and t < best_t:
+                best_t = t
+                best = i
+                best_mesh = -1
+    return best_t, best, best_mesh, best_face, best_u, best_v
 
 
 @wp.func
@@ -360,6 +442,7 @@ def occluded_in_row(
     grid: ShadowGrid,
     row: int,
     prims: Primitives,
+    meshes: Meshes,
     ro: wp.vec3,
     rd: wp.vec3,
     s: float,
@@ -374,15 +457,16 @@ def occluded_in_row(
         # The light is above the horizon, so the ray only rises: casters wholly below its start cannot block
         # it, and neither can the convex primitive it leaves. Checked one by one (Warp's `and` would evaluate
         # the intersection for every candidate).
-        if grid.s_min[e] < s + reach and grid.z_max[e] > ro[2] and i != skip:  # noqa: SIM102
-            if hit_primitive(prims, i, ro, rd, time) > 0.0:
+        # A mesh is not convex: it may shade itself (the ray starts off the surface along the normal).
+        if grid.s_min[e] < s + reach and grid.z_max[e] > ro[2] and (i != skip or prims.shapes[i] == SHAPE_MESH):  # noqa: SIM102
+            if hit_primitive(prims, meshes, i, ro, rd, time) > 0.0:
                 return 1.0
     return 0.0
 
 
 @wp.func
 def occluded(
-    grid: ShadowGrid, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, reach: float, skip: int
+    grid: ShadowGrid, prims: Primitives, meshes: Meshes, ro: wp.vec3, rd: wp.vec3, time: float, reach: float, skip: int
 ) -> float:
     """1 if a shadow caster other than primitive ``skip`` lies along the light ray within ``reach``, else 0.
 
@@ -390,13 +474,13 @@ def occluded(
     needs only its own cell and the wide casters' row.
     """
     s = wp.dot(ro, rd)
-    if occluded_in_row(grid, grid.cells_x * grid.cells_y, prims, ro, rd, s, time, reach, skip) > 0.0:
+    if occluded_in_row(grid, grid.cells_x * grid.cells_y, prims, meshes, ro, rd, s, time, reach, skip) > 0.0:
         return 1.0
     u = wp.floor((wp.dot(ro, grid.axis_u) - grid.origin_u) * grid.inv_cell)
     v = wp.floor((wp.dot(ro, grid.axis_v) - grid.origin_v) * grid.inv_cell)
     if u < 0.0 or v < 0.0 or u >= float(grid.cells_x) or v >= float(grid.cells_y):  # before int(): no overflow
         return 0.0
-    return occluded_in_row(grid, int(v) * grid.cells_x + int(u), prims, ro, rd, s, time, reach, skip)
+    return occluded_in_row(grid, int(v) * grid.cells_x + int(u), prims, meshes, ro, rd, s, time, reach, skip)
 
 
 @wp.func
@@ -421,6 +505,7 @@ def render_passes(
     shadows: ShadowGrid,
     tiles: Tiles,
     prims: Primitives,
+    meshes: Meshes,
     cam_pos: wp.array(dtype=wp.vec3),
     cam_rot: wp.array(dtype=wp.mat33),
     times: wp.array(dtype=wp.float32),
@@ -446,7 +531,7 @@ def render_passes(
     if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
         ground_t = -ro[2] / rd[2]
     row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
-    best_t, best = camera_hit(tiles, row, prims, rd, ground_t)
+    best_t, best, best_mesh, best_face, best_u, best_v = camera_hit(tiles, row, prims, meshes, rd, ground_t, time)
     if best == -1 and ground_t < FAR:
         best = -2
 
@@ -479,8 +564,13 @@ def render_passes(
             c = prims.centers[best] + prims.velocities[best] * time
             m = prims.mats[best]
             local = m * (p - c)
-            n = wp.normalize(wp.transpose(m) * unit_normal(prims.shapes[best], local))
             base = prims.colors[best]
+            if best_mesh >= 0:  # mesh: baked albedo tinted by the primitive's colour, interpolated normal
+                baked, unit_n = mesh_surface(meshes, best_mesh, best_face, best_u, best_v)
+                n = wp.normalize(wp.transpose(m) * unit_n)
+                base = wp.cw_mul(baked, base)
+            else:
+                n = wp.normalize(wp.transpose(m) * unit_normal(prims.shapes[best], local))
             pattern = prims.patterns[best]
             half = prims.halves[best]
             inst = prims.instance_ids[best]
@@ -498,7 +588,7 @@ def render_passes(
         if ndl > 0.0:
             lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
             if light.shadow_reach > 0.0:
-                lit = 1.0 - occluded(shadows, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
+                lit = 1.0 - occluded(shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
             direct = light.sun_color * (ndl * lit)
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])

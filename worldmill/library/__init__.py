@@ -1,0 +1,118 @@
+"""Procedural asset library: people, animals, plants, vehicles and rides as baked-colour triangle meshes.
+
+Every model is data plus a seed: ``asset("giraffe:3")`` builds the giraffe of variant 3 (its proportions
+and markings drawn from that seed) in each pose of its cycle, once per process. A key is
+``kind:variant[:style]`` (style: a wardrobe such as "winter", a pose set such as "sit"); scenes store only
+keys, so ``scene.json`` stays small and the renderer rebuilds the same meshes. Nothing is downloaded: all
+shapes are parametric (``worldmill.library.geometry``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+
+import numpy as np
+
+from worldmill.errors import SceneError
+from worldmill.library.geometry import MeshData
+
+VERSION = "1"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
+LODS = (1.0, 0.45)  # detail of level 0 (near) and level 1 (far): segment counts scale with it
+
+Builder = Callable[[int, str, float], list[MeshData]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """One family member: how to build its poses and how fast its cycle runs at its nominal size."""
+
+    build: Builder  # (variant, style, detail) -> meshes, one per pose
+    cycle_s: float = 0.0  # seconds per pose cycle at nominal speed (0: static)
+    variants: int = 8  # variants a scene draws from (each built once per process)
+
+
+@dataclasses.dataclass(frozen=True)
+class Asset:
+    """The posed meshes of one key at one level of detail, all sharing one bounding box."""
+
+    key: str
+    poses: tuple[MeshData, ...]
+    lo: np.ndarray  # float64 [3], metres, box over every pose
+    hi: np.ndarray
+    cycle_s: float
+
+    @property
+    def triangles(self) -> int:
+        return self.poses[0].triangles
+
+
+@functools.cache
+def kinds() -> dict[str, Kind]:
+    from worldmill.library import animals, people, plants, props, rides, vehicles
+
+    table: dict[str, Kind] = {}
+    for module in (people, animals, plants, vehicles, rides, props):
+        table.update(module.KINDS)
+    return table
+
+
+def parse_key(key: str) -> tuple[str, int, str]:
+    parts = key.split(":")
+    if len(parts) not in (2, 3) or parts[0] not in kinds() or not parts[1].isdigit():
+        raise SceneError(
+            f"Library key {key!r} is not 'kind:variant[:style]' with a known kind.",
+            fix=f"use one of {sorted(kinds())} and a non-negative integer variant",
+        )
+    return parts[0], int(parts[1]), parts[2] if len(parts) == 3 else ""
+
+
+def key(kind: str, variant: int, style: str = "") -> str:
+    """The library key of ``kind`` variant ``variant`` (wrapped into the kind's variant count)."""
+    n = kinds()[kind].variants
+    return f"{kind}:{variant % n}" + (f":{style}" if style else "")
+
+
+@functools.lru_cache(maxsize=2048)
+def asset(key: str, lod: int = 0) -> Asset:
+    """The posed meshes of ``key`` (built once per process and level of detail)."""
+    kind, variant, style = parse_key(key)
+    spec = kinds()[kind]
+    poses = tuple(spec.build(variant, style, LODS[lod]))
+    if not poses:
+        raise SceneError(f"Library kind {kind!r} built no mesh for {key!r}.", fix="fix the kind's builder")
+    lo = np.min([p.vertices.min(axis=0) for p in poses], axis=0).astype(np.float64)
+    hi = np.max([p.vertices.max(axis=0) for p in poses], axis=0).astype(np.float64)
+    if lod:  # far meshes keep the near box, so that the primitive fits either
+        near = asset(key, 0)
+        lo, hi = np.minimum(lo, near.lo), np.maximum(hi, near.hi)
+    return Asset(key, poses, lo, hi, spec.cycle_s)
+
+
+def bounds(key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of the model in metres, over all its poses."""
+    a = asset(key, 0)
+    return a.lo, a.hi
+
+
+def unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
+    """The poses normalised into the unit box [-1, 1]^3 of the model's bounding box (normals likewise)."""
+    return _unit_poses(key, lod)
+
+
+@functools.lru_cache(maxsize=2048)
+def _unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
+    near = asset(key, 0)
+    centre = (near.lo + near.hi) / 2.0
+    half = np.maximum((near.hi - near.lo) / 2.0, 1e-4)
+    out = []
+    for p in asset(key, lod).poses:
+        verts = (p.vertices - centre) / half
+        n = p.normals * half
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        out.append(MeshData(verts.astype(np.float32), p.faces, p.colors, n.astype(np.float32)))
+    return tuple(out)
+
+
+__all__ = ["LODS", "VERSION", "Asset", "Kind", "asset", "bounds", "key", "kinds", "parse_key", "unit_poses"]
