@@ -124,12 +124,15 @@ class MeshBuilder:
         f = np.asarray(faces, dtype=np.int64)
         self.add(np.asarray(verts), f, color)
 
-    def ellipsoid(self, centre, radii, color, *, seg: int = 16, axis=(0.0, 1.0, 0.0), up=None) -> None:
-        """An ellipsoid with semi-axes (along ``axis``, towards ``up``, sideways)."""
+    def ellipsoid(
+        self, centre, radii, color, *, seg: int = 16, axis=(0.0, 1.0, 0.0), up=None, rings: int = 0
+    ) -> None:
+        """An ellipsoid with semi-axes (along ``axis``, towards ``up``, sideways); ``rings`` along the axis
+        (default: half the segments) — raise it where markings run across the axis (stripes)."""
         centre = np.asarray(centre, dtype=np.float64)
         w = np.asarray(axis, dtype=np.float64)
         w = w / np.linalg.norm(w)
-        rings = max(5, self.segments(seg) // 2 + 1)
+        rings = max(5, (self.segments(rings) if rings else self.segments(seg) // 2) + 1)
         t = np.linspace(0.0, np.pi, rings)
         profile = np.sin(t)
         profile[0] = profile[-1] = 0.0
@@ -147,8 +150,8 @@ class MeshBuilder:
             stations=stations,
         )
 
-    def capsule(self, a, b, r0, r1, color, *, seg: int = 10, up=None) -> None:
-        """A tapered limb from ``a`` (radius r0) to ``b`` (r1) with rounded ends."""
+    def capsule(self, a, b, r0, r1, color, *, seg: int = 10, up=None, rings: int = 0) -> None:
+        """A tapered limb from ``a`` (radius r0) to ``b`` (r1) with rounded ends (``rings`` more along it)."""
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
         axis = b - a
         length = float(np.linalg.norm(axis))
@@ -162,7 +165,10 @@ class MeshBuilder:
         st0 = [(r0 - r0 * np.cos(np.pi / 2 * i / k)) / total for i in range(k + 1)]
         cap1 = [r1 * np.cos(np.pi / 2 * i / k) for i in range(k + 1)]
         st1 = [(r0 + length + r1 * np.sin(np.pi / 2 * i / k)) / total for i in range(k + 1)]
-        self.lathe(ext_a, ext_b, cap0 + cap1, color, seg=seg, up=up, stations=st0 + st1)
+        m = self.segments(rings) if rings else 0
+        mid_r = [r0 + (r1 - r0) * (j + 1) / (m + 1) for j in range(m)]
+        mid_s = [(r0 + length * (j + 1) / (m + 1)) / total for j in range(m)]
+        self.lathe(ext_a, ext_b, cap0 + mid_r + cap1, color, seg=seg, up=up, stations=st0 + mid_s + st1)
 
     def box(self, centre, size, color, *, yaw_deg: float = 0.0, pitch_deg: float = 0.0) -> None:
         """An axis-aligned box (turned by yaw about z, then pitched about x)."""
@@ -182,23 +188,35 @@ class MeshBuilder:
             faces.append([4 * k, 4 * k + 2, 4 * k + 3])
         self.add(face_verts, np.asarray(faces, dtype=np.int64), color)
 
-    def transformed(self, rot: np.ndarray, offset) -> None:
-        """Rotate and move everything added so far (used to pose sub-assemblies)."""
-        off = np.asarray(offset, dtype=np.float64)
-        self._verts = [v @ np.asarray(rot).T + off for v in self._verts]
+    def lumpy(self, centre, radii, color, *, amount: float = 0.25, seed: int = 0, seg: int = 14) -> None:
+        """A crown or bush: an ellipsoid whose surface is pushed in and out by smooth noise."""
+        self.ellipsoid(centre, radii, color, seg=seg, axis=(0.0, 0.0, 1.0))
+        v = self._verts[-1]
+        c = np.asarray(centre, dtype=np.float64)
+        k = 1.0 + amount * (_hash_noise(v, 2.2 / max(min(radii), 0.1), seed) - 0.5) * 2.0
+        self._verts[-1] = c + (v - c) * k[:, None]
+
+    def posed(self, other: MeshBuilder, pivot_rest, rot: np.ndarray, pivot_posed) -> None:
+        """Merge ``other`` (built, and coloured, in its rest pose) turned by ``rot`` about ``pivot_rest``
+        and moved so that the pivot lands on ``pivot_posed``: markings stay on the skin as limbs swing."""
+        rot = np.asarray(rot, dtype=np.float64)
+        self.merge(other, rot, np.asarray(pivot_posed, dtype=np.float64) - rot @ np.asarray(pivot_rest, dtype=np.float64))
 
     def merge(self, other: MeshBuilder, rot: np.ndarray | None = None, offset=(0.0, 0.0, 0.0)) -> None:
         rot = np.eye(3) if rot is None else np.asarray(rot)
         off = np.asarray(offset, dtype=np.float64)
-        for v, f, c in zip(other._verts, other._faces, other._colors, strict=True):
-            start = f.min() if len(f) else 0
+        starts = np.cumsum([0] + [len(v) for v in other._verts])
+        for v, f, c, start in zip(other._verts, other._faces, other._colors, starts, strict=False):
             self._verts.append(v @ rot.T + off)
             self._faces.append(f - start + self._count)
             self._colors.append(c)
             self._count += len(v)
 
-    def build(self) -> MeshData:
+    def build(self, ground: bool = False) -> MeshData:
+        """The mesh; ``ground=True`` moves it so that its lowest point stands on z = 0."""
         verts = np.concatenate(self._verts)
+        if ground:
+            verts = verts - np.array([0.0, 0.0, verts[:, 2].min()])
         faces = np.concatenate(self._faces)
         colors = np.concatenate(self._colors)
         return MeshData(
