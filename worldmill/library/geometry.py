@@ -292,7 +292,7 @@ def patches(base, lines, cell: float, seed: int = 0, line_width: float = 0.18) -
     def fn(pts: np.ndarray) -> np.ndarray:
         rng = np.random.default_rng(seed)
         lo, hi = pts.min(axis=0) - cell, pts.max(axis=0) + cell
-        count = int(min(4000, max(8, np.prod((hi - lo) / cell))))
+        count = int(min(400, max(8, np.prod((hi - lo) / cell))))
         seeds = rng.uniform(lo, hi, size=(count, 3))
         d = np.linalg.norm(pts[:, None, :] - seeds[None, :, :], axis=2)
         two = np.partition(d, 1, axis=1)[:, :2]

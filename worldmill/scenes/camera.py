@@ -127,7 +127,7 @@ class _PrimitiveSet:
 
 
 def _primitive_set(scene: Scene) -> _PrimitiveSet:
-    codes = {"box": 0, "cylinder": 1, "sphere": 2}
+    codes = {"box": 0, "cylinder": 1, "sphere": 2, "mesh": 0}  # a mesh keeps the camera out of its bounding box
     prims = [(p, o.velocity) for o in scene.objects for p in o.parts]
     return _PrimitiveSet(
         owner=np.array([i for i, o in enumerate(scene.objects) for _ in o.parts], dtype=np.int64),

@@ -1,0 +1,119 @@
+"""The procedural asset library: deterministic per seed, closed meshes, labels through the passes,
+animation by frame time, traffic on the plan's driving side."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest_scenes import make_plan
+
+from worldmill import library
+from worldmill.render import render
+from worldmill.scenes import CameraPath, CameraZone, Scene, SceneObject, build_scene, look_at
+from worldmill.scenes import shapes
+from worldmill.schemas.plan import RenderSettings
+from worldmill.taxonomy.classes import SemanticClasses
+
+
+@pytest.fixture(scope="module")
+def classes() -> SemanticClasses:
+    return SemanticClasses.load()
+
+
+def _open_edges(mesh) -> int:
+    """Edges not shared by exactly two triangles, after welding coincident vertices (each solid is closed)."""
+    _, weld = np.unique(np.round(mesh.vertices, 5), axis=0, return_inverse=True)
+    f = weld.reshape(-1)[mesh.faces]
+    edges = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    return int((counts % 2 != 0).sum())
+
+
+@pytest.mark.parametrize("kind", sorted(library.kinds()))
+def test_every_kind_builds_the_same_closed_mesh_for_the_same_seed(kind):
+    spec = library.kinds()[kind]
+    first = spec.build(1, "", library.LODS[1])
+    again = spec.build(1, "", library.LODS[1])
+    other = spec.build(2, "", library.LODS[1])
+    assert len(first) == len(again) >= 1
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a.vertices, b.vertices)
+        np.testing.assert_array_equal(a.colors, b.colors)
+        assert a.faces.min() >= 0 and a.faces.max() < len(a.vertices)
+        assert np.isfinite(a.vertices).all() and np.isfinite(a.normals).all()
+        assert _open_edges(a) == 0, f"{kind} has holes"
+        assert 0 < a.triangles < 40_000
+    assert len(other) == len(first)
+    if spec.cycle_s > 0 and len(first) > 1:  # animated: the poses differ
+        assert not np.allclose(first[0].vertices, first[len(first) // 4].vertices)
+
+
+def test_keys_name_known_kinds_and_wrap_variants():
+    assert library.key("giraffe", 9) == "giraffe:1"
+    assert library.parse_key("person_walk:3:winter") == ("person_walk", 3, "winter")
+    with pytest.raises(Exception, match="kind:variant"):
+        library.parse_key("unicorn:1")
+
+
+def _walker_scene(classes):
+    p = shapes.Placer(0.0, 4.0, 0.0, 90.0)
+    prim = shapes.library_model(p, library.key("person_walk", 3, "summer"), (0.5, 1.8, 0.3),
+                                np.random.default_rng(0), speed=1.2, nominal_speed=1.2)
+    obj = SceneObject(42, classes.id("person"), "person", "pedestrian", (prim,), velocity=(0.0, 0.0, 0.0))
+    zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 3.0), (0.0, 1.0))
+    return Scene("t-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (obj,), classes.id("ground"),
+                 prim.center, (zone,))
+
+
+def test_a_walker_changes_pose_between_frames_and_keeps_its_ids(classes):
+    scene = _walker_scene(classes)
+    fx = 32 / math.tan(math.radians(20.0))
+    eyes = np.tile([0.0, 0.0, 1.0], (12, 1))
+    path = CameraPath("static", "ground", 64, 64, fx, fx, 32.0, 32.0, 24, look_at(eyes, eyes + [0.0, 1.0, 0.0]))
+    plan = make_plan("open_air", 3, time_of_day="noon", sun_elevation_deg=70.0)
+    passes = render(scene, path, plan, RenderSettings(width=64, height=64, frames=12, fps=24))
+    masks = passes.instance == 42
+    assert all(m.sum() > 80 for m in masks)  # seen every frame, labelled a person
+    assert (passes.seg[masks] == classes.id("person")).all()
+    assert set(np.unique(passes.instance).tolist()) == {0, 42}
+    changed = [(masks[0] ^ masks[k]).sum() for k in range(1, 12)]
+    assert max(changed) > 15  # the legs and arms swing
+
+
+def test_traffic_drives_on_the_plans_side_of_the_road(classes):
+    for side in ("right", "left"):
+        scene = build_scene(make_plan("skyline", 11, driving_side=side), classes)
+        signs = []
+        for o in scene.objects_of("vehicle"):
+            vx, vy = o.velocity[:2]
+            if math.hypot(vx, vy) < 1.0:
+                continue
+            c = np.array(o.parts[0].center[:2])
+            road = min(scene.roads, key=lambda r: _dist_to_segment(c, r))
+            a, b = np.array(road.start), np.array(road.end)
+            d = (b - a) / np.linalg.norm(b - a)
+            offset = c - a - d * ((c - a) @ d)
+            signs.append(np.sign(vx * offset[1] - vy * offset[0]))  # < 0: the road's centre is on the left
+        assert len(signs) > 10
+        expected = -1.0 if side == "right" else 1.0
+        assert np.mean(np.array(signs) == expected) > 0.8  # vehicles near junctions may sit nearer a cross road
+        assert any(p.shape == "mesh" for o in scene.objects_of("vehicle") for p in o.parts)
+
+
+def _dist_to_segment(c, road) -> float:
+    a, b = np.array(road.start), np.array(road.end)
+    t = np.clip((c - a) @ (b - a) / ((b - a) @ (b - a)), 0.0, 1.0)
+    return float(np.linalg.norm(c - (a + t * (b - a))))
+
+
+def test_zoo_animals_and_people_are_library_meshes_that_move(classes):
+    scene = build_scene(make_plan("zoo", 4), classes)
+    animals = scene.objects_of("animal")
+    assert animals and all(p.shape == "mesh" for o in animals for p in o.parts)
+    assert any(math.hypot(*o.velocity[:2]) > 0.05 and o.parts[0].pose_rate > 0 for o in animals)
+    walkers = [o for o in scene.objects_of("person") if math.hypot(*o.velocity[:2]) > 0]
+    assert walkers and all(o.parts[0].mesh.startswith("person_walk") and o.parts[0].pose_rate > 0 for o in walkers)
+    assert Scene.from_json(scene.to_json()) == scene  # keys, not triangles, in scene.json
