@@ -63,6 +63,7 @@ class Lighting:
     ground_class: int
     ground_color: wp.vec3
     ground_pattern: int
+    drive_left: int  # 1 where traffic keeps left: lane arrows point the way of the traffic in each lane
 
 
 @wp.struct
@@ -300,6 +301,55 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
 
 
 @wp.func
+def lane_arrow(lat: float, lon: float, hl: float, long_is_x: int, drive_left: int) -> float:
+    """1 on a painted lane arrow (every 24 m, in both lanes of a two-lane road), pointing the way traffic
+    drives in that lane: on the right of the carriageway where traffic keeps right, on the left otherwise."""
+    right = lat  # lateral offset towards the right of travel along +lon
+    if long_is_x == 1:
+        right = -lat
+    if wp.abs(right) < 0.3 or wp.abs(right) > hl - 0.3 or hl < 1.5:
+        return 0.0
+    forward = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
+    if (right > 0.0) == (drive_left == 1):  # this lane carries traffic towards -lon
+        forward = -1.0
+    u = wp.abs(right) - hl * 0.5
+    v = lon * forward / 24.0
+    v = (v - wp.floor(v)) * 24.0
+    if v < 3.0 and wp.abs(u) < 0.12:
+        return 1.0
+    if v >= 3.0 and v < 4.6 and wp.abs(u) < 0.55 * (4.6 - v) / 1.6:
+        return 1.0
+    return 0.0
+
+
+@wp.func
+def surface_grain(pattern: int, col: wp.vec3, p: wp.vec3, n: wp.vec3, footprint: float) -> wp.vec3:
+    """Cheap material grain on the large analytic surfaces (baked meshes skip it): plaster and concrete
+    mottling, asphalt and paving grit, per-tile tone, grass blades; fades out once a pixel covers the grain."""
+    if pattern == 4 or pattern == 6 or pattern == 7:  # water, glass, artwork keep their own look
+        return col
+    u = p[0] + p[2] * 0.71
+    v = p[1] + p[2] * 0.53
+    if wp.abs(n[2]) < 0.5:  # walls: noise in the wall's own plane
+        u = p[0] + p[1]
+        v = p[2]
+    low = value_noise(u * 0.35, v * 0.35)
+    k = 1.0 + 0.16 * (low - 0.5)
+    fine_w = wp.clamp(1.0 - footprint * 6.0, 0.0, 1.0)  # grain of ~5 cm: fades out beyond ~1 px per 17 cm
+    if fine_w > 0.0:
+        grit = value_noise(u * 9.0, v * 9.0)
+        amount = 0.12
+        if pattern == 2:  # asphalt
+            amount = 0.22
+        elif pattern == 3:  # grass blades
+            amount = 0.3
+        k = k + amount * fine_w * (grit - 0.5)
+    if pattern == 5:  # tiles: each tile its own tone
+        k = k * (0.92 + 0.16 * hash3(wp.floor(p[0]), wp.floor(p[1]), wp.floor(p[2] * 0.5)))
+    return col * k
+
+
+@wp.func
 def surface_albedo(
     pattern: int,
     base: wp.vec3,
@@ -354,7 +404,12 @@ def surface_albedo(
         alat = wp.abs(lat)
         f = lon / 9.0 - wp.floor(lon / 9.0)
         col = base * (0.85 + 0.3 * value_noise(p[0] * 0.7, p[1] * 0.7))
-        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45):
+        long_is_x = int(0)  # noqa: UP018, RUF046
+        if half[0] > half[1]:
+            long_is_x = 1
+        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45) or (
+            lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0
+        ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
     elif pattern == 3 or pattern == 8:  # grass, foliage: two octaves of value noise
         s = 0.15
@@ -581,6 +636,8 @@ def render_passes(
         footprint = best_t / (cam.fx * wp.max(wp.abs(wp.dot(n, rd)), 0.2))
         surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time, footprint)
         albedo = wp.vec3(surface[0], surface[1], surface[2])
+        if best_mesh < 0:  # analytic surfaces get grain; library meshes carry theirs baked in
+            albedo = surface_grain(pattern, albedo, p, n, footprint)
         if light.snow > 0.0 and light.indoor == 0 and n[2] > 0.6:
             albedo = wp.lerp(albedo, wp.vec3(0.85, 0.87, 0.9), light.snow * 0.8)
         ndl = wp.dot(n, light.sun_dir)

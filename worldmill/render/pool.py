@@ -84,13 +84,14 @@ def render_sample(
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.conditions import write_conditions
     from worldmill.render.raycast import render
-    from worldmill.scenes import build_scene, camera_path
+    from worldmill.scenes import build_scene, camera_path, liven
 
     _reset_peak_rss()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     scene = build_scene(plan, classes)
     path = camera_path(scene, plan, settings)
+    scene = liven(scene, path, classes, plan.season)  # a fixed camera always sees something move
     t1 = time.perf_counter()
     passes = render(scene, path, plan, settings, device=device, normals=False)
     t2 = time.perf_counter()

@@ -20,7 +20,7 @@ from worldmill.scenes.shapes import material
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 _INIT_LOCK = threading.Lock()
-_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern"})
+_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left"})
 SKY_CLASS_ID = 0  # "sky" in data/semantic_classes.yaml; class ids are append-only
 _WARP_READY = False
 
@@ -183,6 +183,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         ground_class=int(scene.ground_class_id or 0),
         ground_color=ground_colour,
         ground_pattern=3 if ground_pattern == "grass" else 0,
+        drive_left=int(scene.driving_side == "left"),
     )
     return v
 
