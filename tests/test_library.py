@@ -7,12 +7,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest_scenes import make_plan
+from conftest_scenes import make_plan, one_object_scene
 
 from worldmill import library
 from worldmill.render import render
-from worldmill.scenes import CameraPath, CameraZone, Scene, SceneObject, build_scene, look_at
-from worldmill.scenes import shapes
+from worldmill.scenes import CameraPath, Scene, SceneObject, build_scene, look_at, shapes
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy.classes import SemanticClasses
 
@@ -60,12 +59,16 @@ def test_keys_name_known_kinds_and_wrap_variants():
 
 def _walker_scene(classes):
     p = shapes.Placer(0.0, 4.0, 0.0, 90.0)
-    prim = shapes.library_model(p, library.key("person_walk", 3, "summer"), (0.5, 1.8, 0.3),
-                                np.random.default_rng(0), speed=1.2, nominal_speed=1.2)
+    prim = shapes.library_model(
+        p,
+        library.key("person_walk", 3, "summer"),
+        (0.5, 1.8, 0.3),
+        np.random.default_rng(0),
+        speed=1.2,
+        nominal_speed=1.2,
+    )
     obj = SceneObject(42, classes.id("person"), "person", "pedestrian", (prim,), velocity=(0.0, 0.0, 0.0))
-    zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 3.0), (0.0, 1.0))
-    return Scene("t-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (obj,), classes.id("ground"),
-                 prim.center, (zone,))
+    return one_object_scene(classes, obj)
 
 
 def test_a_walker_changes_pose_between_frames_and_keeps_its_ids(classes):
@@ -117,3 +120,40 @@ def test_zoo_animals_and_people_are_library_meshes_that_move(classes):
     walkers = [o for o in scene.objects_of("person") if math.hypot(*o.velocity[:2]) > 0]
     assert walkers and all(o.parts[0].mesh.startswith("person_walk") and o.parts[0].pose_rate > 0 for o in walkers)
     assert Scene.from_json(scene.to_json()) == scene  # keys, not triangles, in scene.json
+
+
+def _arrow_grid(drive_left: int, long_is_x: int) -> np.ndarray:
+    """lane_arrow over a 4 m half-width road: rows are lateral offsets, columns positions along it."""
+    import warp as wp
+
+    from worldmill.render import kernels
+    from worldmill.render.raycast import _warp
+
+    _warp()
+
+    @wp.kernel
+    def paint(out: wp.array2d(dtype=wp.float32), drive_left: int, long_is_x: int):
+        i, j = wp.tid()
+        lat = -4.0 + 0.05 * float(i)
+        lon = 0.05 * float(j)
+        out[i, j] = kernels.lane_arrow(lat, lon, 4.0, long_is_x, drive_left)
+
+    out = wp.zeros((161, 480), dtype=wp.float32, device="cpu")
+    wp.launch(paint, dim=out.shape, inputs=[out, drive_left, long_is_x], device="cpu")
+    return out.numpy()
+
+
+@pytest.mark.parametrize("long_is_x", [0, 1])
+def test_lane_arrows_point_the_way_traffic_drives_on_each_side(long_is_x):
+    for drive_left in (0, 1):
+        grid = _arrow_grid(drive_left, long_is_x)
+        lat = -4.0 + 0.05 * np.arange(161)
+        right_of_travel = -lat if long_is_x else lat  # lateral offset towards the right of travel along +lon
+        for lane in (right_of_travel > 0, right_of_travel < 0):
+            paint = grid[lane]
+            assert paint.sum() > 50
+            cols = np.flatnonzero(paint.any(axis=0))
+            widths = paint[:, cols].sum(axis=0)
+            head_at_far_end = widths[cols > np.median(cols)].max() > widths[cols < np.median(cols)].max()
+            keeps = (right_of_travel[lane][0] > 0) != bool(drive_left)  # this lane's traffic runs along +lon
+            assert head_at_far_end == keeps, (drive_left, long_is_x)

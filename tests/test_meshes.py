@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest_scenes import make_plan as scene_plan
+from conftest_scenes import one_object_scene as object_scene
 
 from worldmill.render import render
-from worldmill.scenes import CameraPath, CameraZone, Primitive, Scene, SceneObject, look_at
+from worldmill.scenes import CameraPath, Primitive, Scene, SceneObject, look_at
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy.classes import SemanticClasses
 
@@ -29,9 +30,7 @@ def plan():
 
 def one_object_scene(classes, prim: Primitive, velocity=(0.0, 0.0, 0.0)) -> Scene:
     obj = SceneObject(7, classes.id("animal"), "animal", "thing", (prim,), velocity=velocity, salient=True)
-    zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 6.0), (0.0, 1.0))
-    return Scene("t-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (obj,), classes.id("ground"),
-                 prim.center, (zone,))
+    return object_scene(classes, obj)
 
 
 def camera(frames: int = 4) -> CameraPath:
@@ -85,7 +84,7 @@ def test_a_mesh_box_has_the_depth_of_the_analytic_box_and_the_same_labels(classe
 
 
 def test_mesh_and_analytic_spheres_agree_turned_and_moving(classes):
-    kw = dict(yaw_deg=35.0, pitch_deg=10.0)
+    kw = {"yaw_deg": 35.0, "pitch_deg": 10.0}
     mesh = Primitive("mesh", (1.0, 22.0, 4.0), (6.0, 6.0, 6.0), (1.0, 1.0, 1.0), mesh="ball:0", **kw)
     ball = Primitive("sphere", (1.0, 22.0, 4.0), (6.0, 6.0, 6.0), (0.5, 0.4, 0.3), **kw)
     v = (2.0, -3.0, 0.0)

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import os
+import pathlib
+import tempfile
 from collections.abc import Callable
 
 import numpy as np
@@ -74,12 +78,49 @@ def key(kind: str, variant: int, style: str = "") -> str:
     return f"{kind}:{variant % n}" + (f":{style}" if style else "")
 
 
+@functools.cache
+def _cache_dir() -> pathlib.Path:
+    """Where built meshes persist between processes: one folder per version of the library's source, so a
+    changed builder never reads a stale mesh (like Warp's kernel cache, keyed by the code)."""
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    root = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
+    return root / "worldmill" / "library" / f"v{VERSION}-{digest.hexdigest()[:12]}"
+
+
+def _build(key: str, lod: int) -> tuple[MeshData, ...]:
+    """The poses of ``key``: read from the disk cache, or built and written there (atomically)."""
+    kind, variant, style = parse_key(key)
+    path = _cache_dir() / f"{key.replace(':', '_')}-{lod}.npz"
+    try:
+        with np.load(path) as data:
+            n = int(data["poses"])
+            return tuple(MeshData(data[f"v{i}"], data[f"f{i}"], data[f"c{i}"], data[f"n{i}"]) for i in range(n))
+    except (OSError, KeyError, ValueError):
+        pass
+    poses = tuple(kinds()[kind].build(variant, style, LODS[lod]))
+    if poses and len({len(p.vertices) for p in poses}) == 1:  # markings stay put on the skin through the cycle
+        poses = tuple(dataclasses.replace(p, colors=poses[0].colors) for p in poses)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {"poses": np.array(len(poses))}
+        for i, p in enumerate(poses):
+            arrays.update({f"v{i}": p.vertices, f"f{i}": p.faces, f"c{i}": p.colors, f"n{i}": p.normals})
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
+            np.savez(tmp, **arrays)
+        os.replace(tmp.name, path)
+    except OSError:  # a read-only home: build again next time
+        pass
+    return poses
+
+
 @functools.lru_cache(maxsize=2048)
 def asset(key: str, lod: int = 0) -> Asset:
-    """The posed meshes of ``key`` (built once per process and level of detail)."""
-    kind, variant, style = parse_key(key)
+    """The posed meshes of ``key`` (built once per machine, loaded once per process and level of detail)."""
+    kind, _, _ = parse_key(key)
     spec = kinds()[kind]
-    poses = tuple(spec.build(variant, style, LODS[lod]))
+    poses = _build(key, lod)
     if not poses:
         raise SceneError(f"Library kind {kind!r} built no mesh for {key!r}.", fix="fix the kind's builder")
     lo = np.min([p.vertices.min(axis=0) for p in poses], axis=0).astype(np.float64)

@@ -8,6 +8,7 @@ base at z = 0; metres.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -26,7 +27,7 @@ class MeshData:
 
     @property
     def triangles(self) -> int:
-        return int(len(self.faces))
+        return len(self.faces)
 
 
 def _solid(color: ColourFn | tuple[float, float, float]) -> ColourFn:
@@ -34,6 +35,13 @@ def _solid(color: ColourFn | tuple[float, float, float]) -> ColourFn:
         return color
     rgb = np.asarray(color, dtype=np.float64)
     return lambda pts: np.broadcast_to(rgb, pts.shape).copy()
+
+
+def _span(a, b) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """(a, b, |b - a|, unit direction from a to b) as float64 (a zero direction when a and b coincide)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    length = float(np.linalg.norm(b - a))
+    return a, b, length, (b - a) / max(length, 1e-12)
 
 
 def _frame(w: np.ndarray, up: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -80,12 +88,10 @@ class MeshBuilder:
         """A solid of revolution from ``a`` to ``b``: ``radii`` at evenly spaced (or given) stations along the
         axis; a zero radius at an end closes it in a pole, a non-zero one in a flat cap. ``squash`` scales the
         cross-section along (towards ``up``, sideways)."""
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        axis = b - a
-        length = float(np.linalg.norm(axis))
+        a, b, length, w = _span(a, b)
         if length < 1e-6:
             return
-        w = axis / length
+        axis = b - a
         u, v = _frame(w, up)
         radii = np.asarray(radii, dtype=np.float64)
         s = np.linspace(0.0, 1.0, len(radii)) if stations is None else np.asarray(stations, dtype=np.float64)
@@ -109,7 +115,7 @@ class MeshBuilder:
             rows.append([len(verts)])
             verts.append(b)
         faces = []
-        for r0, r1 in zip(rows[:-1], rows[1:], strict=True):
+        for r0, r1 in itertools.pairwise(rows):
             if len(r0) == 1 and len(r1) == 1:
                 continue
             if len(r0) == 1:
@@ -124,9 +130,7 @@ class MeshBuilder:
         f = np.asarray(faces, dtype=np.int64)
         self.add(np.asarray(verts), f, color)
 
-    def ellipsoid(
-        self, centre, radii, color, *, seg: int = 16, axis=(0.0, 1.0, 0.0), up=None, rings: int = 0
-    ) -> None:
+    def ellipsoid(self, centre, radii, color, *, seg: int = 16, axis=(0.0, 1.0, 0.0), up=None, rings: int = 0) -> None:
         """An ellipsoid with semi-axes (along ``axis``, towards ``up``, sideways); ``rings`` along the axis
         (default: half the segments) — raise it where markings run across the axis (stripes)."""
         centre = np.asarray(centre, dtype=np.float64)
@@ -152,12 +156,9 @@ class MeshBuilder:
 
     def capsule(self, a, b, r0, r1, color, *, seg: int = 10, up=None, rings: int = 0) -> None:
         """A tapered limb from ``a`` (radius r0) to ``b`` (r1) with rounded ends (``rings`` more along it)."""
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        axis = b - a
-        length = float(np.linalg.norm(axis))
+        a, b, length, w = _span(a, b)
         if length < 1e-6:
             return
-        w = axis / length
         ext_a, ext_b = a - w * r0, b + w * r1
         total = length + r0 + r1
         k = 3
@@ -200,7 +201,9 @@ class MeshBuilder:
         """Merge ``other`` (built, and coloured, in its rest pose) turned by ``rot`` about ``pivot_rest``
         and moved so that the pivot lands on ``pivot_posed``: markings stay on the skin as limbs swing."""
         rot = np.asarray(rot, dtype=np.float64)
-        self.merge(other, rot, np.asarray(pivot_posed, dtype=np.float64) - rot @ np.asarray(pivot_rest, dtype=np.float64))
+        self.merge(
+            other, rot, np.asarray(pivot_posed, dtype=np.float64) - rot @ np.asarray(pivot_rest, dtype=np.float64)
+        )
 
     def merge(self, other: MeshBuilder, rot: np.ndarray | None = None, offset=(0.0, 0.0, 0.0)) -> None:
         rot = np.eye(3) if rot is None else np.asarray(rot)

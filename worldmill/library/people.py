@@ -78,9 +78,16 @@ def _segment(b: MeshBuilder, top, length: float, r0: float, r1: float, color, an
     return end
 
 
-def body_mesh(body: Body, detail: float, hips: tuple[float, float], knees: tuple[float, float],
-              shoulders: tuple[float, float], elbows: tuple[float, float], sit: bool = False,
-              lean: float = 0.0) -> MeshData:
+def body_mesh(
+    body: Body,
+    detail: float,
+    hips: tuple[float, float],
+    knees: tuple[float, float],
+    shoulders: tuple[float, float],
+    elbows: tuple[float, float],
+    sit: bool = False,
+    lean: float = 0.0,
+) -> MeshData:
     """One pose: hip/knee/shoulder/elbow angles (degrees, forward positive) for the left and right side."""
     h, w = body.h, body.build
     b = MeshBuilder(detail)
@@ -95,31 +102,70 @@ def body_mesh(body: Body, detail: float, hips: tuple[float, float], knees: tuple
         shin_c = legs if body.trousers else skin
         ankle = _segment(b, knee, 0.235 * h, 0.045 * h, 0.032 * h, shin_c, hips[side] - knees[side])
         foot_dir = rot_x(hips[side] - knees[side] + 90.0 if not sit else 90.0) @ np.array([0.0, 0.0, -1.0])
-        b.ellipsoid(ankle + foot_dir * 0.05 * h + np.array([0.0, 0.0, -0.01 * h]), (0.07 * h, 0.024 * h, 0.038 * h),
-                    body.shoes, seg=10, axis=foot_dir)
+        b.ellipsoid(
+            ankle + foot_dir * 0.05 * h + np.array([0.0, 0.0, -0.01 * h]),
+            (0.07 * h, 0.024 * h, 0.038 * h),
+            body.shoes,
+            seg=10,
+            axis=foot_dir,
+        )
     # pelvis and torso (a lathe from hips to shoulders; the coat reaches down the thighs)
     lean_rot = rot_x(lean)
     torso = MeshBuilder(detail)
     radii = np.array([0.10, 0.112, 0.105, 0.098, 0.11, 0.12, 0.105, 0.06]) * h * w
-    torso.lathe((0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, 1.0),
-                up=(0.0, 1.0, 0.0))
-    torso.lathe((0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, hip_z + 0.06 * h), [0.108 * h * w, 0.108 * h * w],
-                legs, seg=16, squash=(0.64, 1.0), up=(0.0, 1.0, 0.0))
+    torso.lathe(
+        (0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, 1.0), up=(0.0, 1.0, 0.0)
+    )
+    torso.lathe(
+        (0.0, 0.0, hip_z - 0.05 * h),
+        (0.0, 0.0, hip_z + 0.06 * h),
+        [0.108 * h * w, 0.108 * h * w],
+        legs,
+        seg=16,
+        squash=(0.64, 1.0),
+        up=(0.0, 1.0, 0.0),
+    )
     if body.skirt:
-        torso.lathe((0.0, 0.0, hip_z + 0.04 * h), (0.0, 0.0, hip_z - 0.2 * h), [0.11 * h * w, 0.17 * h * w], legs,
-                    seg=16, squash=(0.8, 1.0), up=(0.0, 1.0, 0.0))
+        torso.lathe(
+            (0.0, 0.0, hip_z + 0.04 * h),
+            (0.0, 0.0, hip_z - 0.2 * h),
+            [0.11 * h * w, 0.17 * h * w],
+            legs,
+            seg=16,
+            squash=(0.8, 1.0),
+            up=(0.0, 1.0, 0.0),
+        )
     if body.coat:
-        torso.lathe((0.0, 0.0, hip_z + 0.1 * h), (0.0, 0.0, hip_z - 0.14 * h), [0.125 * h * w, 0.14 * h * w], top,
-                    seg=16, squash=(0.75, 1.0), up=(0.0, 1.0, 0.0))
+        torso.lathe(
+            (0.0, 0.0, hip_z + 0.1 * h),
+            (0.0, 0.0, hip_z - 0.14 * h),
+            [0.125 * h * w, 0.14 * h * w],
+            top,
+            seg=16,
+            squash=(0.75, 1.0),
+            up=(0.0, 1.0, 0.0),
+        )
     # neck, head, hair
     torso.capsule((0.0, 0.0, 0.82 * h), (0.0, 0.01 * h, 0.87 * h), 0.032 * h, 0.03 * h, skin, seg=8)
     head_c = np.array([0.0, 0.012 * h, 0.925 * h])
     torso.ellipsoid(head_c, (0.068 * h, 0.056 * h, 0.05 * h), skin, seg=16, axis=(0.0, 0.0, 1.0), up=(0.0, 1.0, 0.0))
-    torso.ellipsoid(head_c + np.array([0.0, -0.012 * h, 0.02 * h]), (0.056 * h, 0.058 * h, 0.054 * h), body.hair,
-                    seg=14, axis=(0.0, 0.0, 1.0), up=(0.0, 1.0, 0.0))
+    torso.ellipsoid(
+        head_c + np.array([0.0, -0.012 * h, 0.02 * h]),
+        (0.056 * h, 0.058 * h, 0.054 * h),
+        body.hair,
+        seg=14,
+        axis=(0.0, 0.0, 1.0),
+        up=(0.0, 1.0, 0.0),
+    )
     if body.long_hair:
-        torso.ellipsoid(head_c + np.array([0.0, -0.04 * h, -0.045 * h]), (0.075 * h, 0.03 * h, 0.05 * h), body.hair,
-                        seg=10, axis=(0.0, 0.0, 1.0), up=(0.0, 1.0, 0.0))
+        torso.ellipsoid(
+            head_c + np.array([0.0, -0.04 * h, -0.045 * h]),
+            (0.075 * h, 0.03 * h, 0.05 * h),
+            body.hair,
+            seg=10,
+            axis=(0.0, 0.0, 1.0),
+            up=(0.0, 1.0, 0.0),
+        )
     nose = head_c + np.array([0.0, 0.06 * h, -0.005 * h])
     torso.ellipsoid(nose, (0.012 * h, 0.008 * h, 0.01 * h), body.skin, seg=6, axis=(0.0, 0.0, 1.0))
     # arms from the shoulders, with hands
@@ -130,8 +176,14 @@ def body_mesh(body: Body, detail: float, hips: tuple[float, float], knees: tuple
         fore = top if body.sleeves else skin
         wrist = _segment(torso, elbow, 0.15 * h, 0.03 * h, 0.024 * h, fore, shoulders[side] + elbows[side], seg=8)
         hand_dir = rot_x(shoulders[side] + elbows[side]) @ np.array([0.0, 0.0, -1.0])
-        torso.ellipsoid(wrist + hand_dir * 0.045 * h, (0.048 * h, 0.022 * h, 0.014 * h), skin, seg=8, axis=hand_dir,
-                        up=(sx, 0.0, 0.0))
+        torso.ellipsoid(
+            wrist + hand_dir * 0.045 * h,
+            (0.048 * h, 0.022 * h, 0.014 * h),
+            skin,
+            seg=8,
+            axis=hand_dir,
+            up=(sx, 0.0, 0.0),
+        )
     b.posed(torso, (0.0, 0.0, hip_z), lean_rot, (0.0, 0.0, hip_z))
     return b.build(ground=not sit)
 
@@ -146,8 +198,15 @@ def walk(variant: int, style: str, detail: float) -> list[MeshData]:
         knee_r = 6.0 + 50.0 * max(0.0, -math.cos(a)) ** 1.5
         arm = -22.0 * math.sin(a)
         out.append(
-            body_mesh(body, detail, (swing, -swing), (knee_l, knee_r), (arm, -arm),
-                      (18.0 + 10.0 * max(0.0, -math.sin(a)), 18.0 + 10.0 * max(0.0, math.sin(a))), lean=3.0)
+            body_mesh(
+                body,
+                detail,
+                (swing, -swing),
+                (knee_l, knee_r),
+                (arm, -arm),
+                (18.0 + 10.0 * max(0.0, -math.sin(a)), 18.0 + 10.0 * max(0.0, math.sin(a))),
+                lean=3.0,
+            )
         )
     return out
 
@@ -158,8 +217,17 @@ def stand(variant: int, style: str, detail: float) -> list[MeshData]:
     for k in range(STAND_POSES):
         a = 2 * math.pi * k / STAND_POSES
         sway = 4.0 * math.sin(a)
-        out.append(body_mesh(body, detail, (2.0, -2.0), (3.0, 3.0), (sway, -sway), (8.0, 12.0 + 6 * math.cos(a)),
-                             lean=1.5 * math.cos(a)))
+        out.append(
+            body_mesh(
+                body,
+                detail,
+                (2.0, -2.0),
+                (3.0, 3.0),
+                (sway, -sway),
+                (8.0, 12.0 + 6 * math.cos(a)),
+                lean=1.5 * math.cos(a),
+            )
+        )
     return out
 
 
@@ -168,8 +236,18 @@ def sit(variant: int, style: str, detail: float) -> list[MeshData]:
     poses = []
     for k in range(STAND_POSES):
         a = 2 * math.pi * k / STAND_POSES
-        poses.append(body_mesh(body, detail, (88.0, 86.0), (88.0, 92.0), (25.0 + 5 * math.sin(a), 20.0),
-                               (50.0, 55.0 - 5 * math.sin(a)), sit=True, lean=-4.0))
+        poses.append(
+            body_mesh(
+                body,
+                detail,
+                (88.0, 86.0),
+                (88.0, 92.0),
+                (25.0 + 5 * math.sin(a), 20.0),
+                (50.0, 55.0 - 5 * math.sin(a)),
+                sit=True,
+                lean=-4.0,
+            )
+        )
     return poses
 
 

@@ -9,8 +9,13 @@ import numpy as np
 
 from worldmill.library.geometry import MeshBuilder, MeshData, gradient_z, mottled
 
-LEAVES = {"summer": (0.10, 0.30, 0.06), "spring": (0.18, 0.40, 0.08), "autumn": (0.55, 0.28, 0.05),
-          "winter": (0.16, 0.22, 0.10), "": (0.12, 0.32, 0.07)}
+LEAVES = {
+    "summer": (0.10, 0.30, 0.06),
+    "spring": (0.18, 0.40, 0.08),
+    "autumn": (0.55, 0.28, 0.05),
+    "winter": (0.16, 0.22, 0.10),
+    "": (0.12, 0.32, 0.07),
+}
 BARK = (0.22, 0.15, 0.09)
 
 
@@ -75,11 +80,21 @@ def palm(variant: int, style: str, detail: float) -> list[MeshData]:
         tip = top + d * 3.2 + [0.0, 0.0, -1.2]
         for p0, p1 in ((top, mid), (mid, tip)):
             axis = p1 - p0
-            b.ellipsoid((p0 + p1) / 2, (np.linalg.norm(axis) / 2 + 0.1, 0.04, 0.38), frond, seg=10, axis=axis,
-                        up=(0.0, 0.0, 1.0))
+            b.ellipsoid(
+                (p0 + p1) / 2,
+                (np.linalg.norm(axis) / 2 + 0.1, 0.04, 0.38),
+                frond,
+                seg=10,
+                axis=axis,
+                up=(0.0, 0.0, 1.0),
+            )
     for k in range(3):
-        b.ellipsoid(top + [0.2 * math.cos(k * 2.1), 0.2 * math.sin(k * 2.1), -0.25], (0.13, 0.13, 0.13),
-                    (0.3, 0.22, 0.08), seg=8)
+        b.ellipsoid(
+            top + [0.2 * math.cos(k * 2.1), 0.2 * math.sin(k * 2.1), -0.25],
+            (0.13, 0.13, 0.13),
+            (0.3, 0.22, 0.08),
+            seg=8,
+        )
     return [b.build()]
 
 

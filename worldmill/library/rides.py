@@ -26,8 +26,16 @@ def ferris_wheel(variant: int, style: str, detail: float) -> list[MeshData]:
             for sy in (-1, 1):
                 b.capsule((sx * 6.0, sy * 1.6, 0.0), (0.0, sy * 1.2, hub_z), 0.3, 0.25, steel, seg=6)
         b.lathe((0.0, -1.5, hub_z), (0.0, 1.5, hub_z), [0.8, 0.8], (0.4, 0.4, 0.45), seg=12)
-        rim = [np.array([radius * math.cos(turn + 2 * math.pi * i / 32), 0.0, hub_z + radius * math.sin(
-            turn + 2 * math.pi * i / 32)]) for i in range(32)]
+        rim = [
+            np.array(
+                [
+                    radius * math.cos(turn + 2 * math.pi * i / 32),
+                    0.0,
+                    hub_z + radius * math.sin(turn + 2 * math.pi * i / 32),
+                ]
+            )
+            for i in range(32)
+        ]
         for y in (-1.0, 1.0):
             for i in range(32):
                 b.capsule(rim[i] + [0, y, 0], rim[(i + 1) % 32] + [0, y, 0], 0.18, 0.18, VIVID[variant % 6], seg=6)
@@ -64,8 +72,7 @@ def carousel(variant: int, style: str, detail: float) -> list[MeshData]:
             b.capsule(body + tangent * 0.55, body + tangent * 0.8 + [0, 0, 0.5], 0.12, 0.1, colour, seg=6)
             b.ellipsoid(body + tangent * 0.95 + [0, 0, 0.55], (0.25, 0.1, 0.1), colour, seg=8, axis=tangent)
             for s in (-1, 1):
-                b.capsule(body + tangent * 0.4 * s, body + tangent * 0.55 * s + [0, 0, -0.7], 0.06, 0.05, colour,
-                          seg=4)
+                b.capsule(body + tangent * 0.4 * s, body + tangent * 0.55 * s + [0, 0, -0.7], 0.06, 0.05, colour, seg=4)
         out.append(b.build())
     return out
 

@@ -7,8 +7,16 @@ import numpy as np
 
 from worldmill.library.geometry import MeshBuilder, MeshData, mottled
 
-PAINT = ((0.70, 0.08, 0.06), (0.06, 0.20, 0.60), (0.85, 0.85, 0.85), (0.05, 0.05, 0.06), (0.55, 0.55, 0.58),
-         (0.08, 0.35, 0.15), (0.60, 0.45, 0.15), (0.80, 0.80, 0.78))
+PAINT = (
+    (0.70, 0.08, 0.06),
+    (0.06, 0.20, 0.60),
+    (0.85, 0.85, 0.85),
+    (0.05, 0.05, 0.06),
+    (0.55, 0.55, 0.58),
+    (0.08, 0.35, 0.15),
+    (0.60, 0.45, 0.15),
+    (0.80, 0.80, 0.78),
+)
 GLASS = np.array([0.05, 0.07, 0.09])
 
 
@@ -16,8 +24,13 @@ def _wheels(b: MeshBuilder, xs, ys, r: float, width: float) -> None:
     for x in xs:
         for y in ys:
             b.lathe((x - width / 2, y, r), (x + width / 2, y, r), [r, r], (0.03, 0.03, 0.03), seg=14)
-            b.lathe((x - np.sign(x) * 0.01 + np.sign(x) * width / 2, y, r), (x + np.sign(x) * width / 2 + np.sign(x) * 0.01, y, r),
-                    [r * 0.5, r * 0.5], (0.6, 0.6, 0.62), seg=10)
+            b.lathe(
+                (x - np.sign(x) * 0.01 + np.sign(x) * width / 2, y, r),
+                (x + np.sign(x) * width / 2 + np.sign(x) * 0.01, y, r),
+                [r * 0.5, r * 0.5],
+                (0.6, 0.6, 0.62),
+                seg=10,
+            )
 
 
 def car(variant: int, style: str, detail: float) -> list[MeshData]:
@@ -40,8 +53,11 @@ def car(variant: int, style: str, detail: float) -> list[MeshData]:
 def bus(variant: int, style: str, detail: float) -> list[MeshData]:
     rng = np.random.default_rng(variant + 22)
     tram = style in ("tram", "train")
-    paint = PAINT[rng.integers(len(PAINT))] if not tram else ((0.85, 0.1, 0.1), (0.95, 0.85, 0.2), (0.2, 0.5, 0.3))[
-        variant % 3]
+    paint = (
+        PAINT[rng.integers(len(PAINT))]
+        if not tram
+        else ((0.85, 0.1, 0.1), (0.95, 0.85, 0.2), (0.2, 0.5, 0.3))[variant % 3]
+    )
     w, length, h = 2.5, (11.5 if not tram else 18.0 if style == "tram" else 24.0), 3.0
     b = MeshBuilder(detail)
     floor = 0.35 if not tram else 0.5

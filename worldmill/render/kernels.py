@@ -249,7 +249,7 @@ def intersect_mesh(meshes: Meshes, k: int, o: wp.vec3, d: wp.vec3, t_max: float)
     q = wp.mesh_query_ray(meshes.ids[k], o, d, t_max)
     if q.result and q.t > EPS:
         return q.t, q.face, q.u, q.v
-    return -1.0, int(-1), 0.0, 0.0
+    return -1.0, int(-1), 0.0, 0.0  # noqa: UP018, RUF046 - Warp: the face index must be typed int
 
 
 @wp.func
@@ -271,7 +271,7 @@ def hit_shape(prims: Primitives, meshes: Meshes, i: int, o: wp.vec3, d: wp.vec3,
     """Entry distance into primitive ``i`` of the ray o + t d given in its unit frame, or -1."""
     shape = prims.shapes[i]
     if shape == SHAPE_MESH:
-        t, face, u, v = intersect_mesh(meshes, mesh_of(meshes, i, time), o, d, t_max)
+        t, _face, _u, _v = intersect_mesh(meshes, mesh_of(meshes, i, time), o, d, t_max)
         return t
     return intersect_unit(shape, o, d)
 

@@ -108,3 +108,8 @@ def far_lod(size: np.ndarray, centers: np.ndarray, velocities: np.ndarray, eyes:
         nearest = np.minimum(nearest, d)
     px = fx * 2.0 * reach / np.maximum(nearest, 1e-3)
     return (px < LOD_FAR_PX).astype(np.int64)
+
+
+def scene_triangles(scene) -> int:
+    """Triangles of the scene's library meshes at full detail, one pose each (what a clip's row records)."""
+    return sum(library.asset(p.mesh).triangles for o in scene.objects for p in o.parts if p.shape == "mesh")

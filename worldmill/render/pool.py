@@ -33,7 +33,7 @@ class SampleRenderResult:
     files: dict[str, Path]
     object_count: int
     primitive_count: int  # analytic primitives (boxes, cylinders, spheres)
-    triangle_count: int  # always 0: scenes are analytic, not meshed
+    triangle_count: int  # triangles of the scene's library meshes (full detail, one pose each)
     frames: int
     scene_s: float  # scene build and camera path
     render_s: float  # ray casting, all passes
@@ -83,6 +83,7 @@ def render_sample(
 ) -> SampleRenderResult:
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.conditions import write_conditions
+    from worldmill.render.meshes import scene_triangles
     from worldmill.render.raycast import render
     from worldmill.scenes import build_scene, camera_path, liven
 
@@ -105,7 +106,7 @@ def render_sample(
         files=files,
         object_count=len(scene.objects),
         primitive_count=scene.primitive_count,
-        triangle_count=0,
+        triangle_count=scene_triangles(scene),
         frames=settings.frames,
         scene_s=t1 - t0,
         render_s=t2 - t1,

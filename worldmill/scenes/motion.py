@@ -124,8 +124,9 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
             speed=WALK_SPEED,
         )
         added.append(
-            SceneObject(next_id, classes.id("person"), "person", "pedestrian", tuple(part), velocity=velocity,
-                        salient=True)
+            SceneObject(
+                next_id, classes.id("person"), "person", "pedestrian", tuple(part), velocity=velocity, salient=True
+            )
         )
         next_id += 1
     if not added:
