@@ -193,7 +193,10 @@ def _subjects(scene: Scene, *, decor_only: bool = False) -> _Subjects | None:
     bystanders and parked cars, so a shot without static decor turns towards the venue's subject instead."""
 
     def pick(wanted) -> list[int]:
-        return [i for i, o in enumerate(scene.objects) if wanted(o) and not any(o.velocity)]
+        # animals roam slowly (under 1.2 m/s): still worth aiming at
+        return [
+            i for i, o in enumerate(scene.objects) if wanted(o) and (not any(o.velocity) or o.class_name == "animal")
+        ]
 
     chosen = pick(lambda o: o.decor is not None) or ([] if decor_only else pick(lambda o: o.salient))
     if not chosen:

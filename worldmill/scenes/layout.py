@@ -418,7 +418,7 @@ def _roam(site: SiteBuilder, rect: Rect, x: float, y: float, size: Vec3) -> tupl
         ((rect.x1 - reach - x) / hx) if hx > 1e-6 else ((rect.x0 + reach - x) / hx) if hx < -1e-6 else math.inf,
         ((rect.y1 - reach - y) / hy) if hy > 1e-6 else ((rect.y0 + reach - y) / hy) if hy < -1e-6 else math.inf,
     )
-    speed = max(0.0, min(site.uniform(0.4, 1.1) * max(size[1], 1.0) ** 0.5, room / MAX_CLIP_S))
+    speed = max(0.0, min(site.uniform(0.3, 0.8) * max(size[1], 1.0) ** 0.5, 1.2, room / MAX_CLIP_S))
     yaw = math.degrees(heading) - 90.0  # the kit's +y is its front
     return yaw, (hx * speed, hy * speed, 0.0)
 
