@@ -334,11 +334,14 @@ def surface_grain(pattern: int, col: wp.vec3, p: wp.vec3, n: wp.vec3, footprint:
         u = p[0] + p[1]
         v = p[2]
     low = value_noise(u * 0.35, v * 0.35)
-    k = 1.0 + 0.16 * (low - 0.5)
+    k = 1.0 + 0.2 * (low - 0.5)
+    mid_w = wp.clamp(1.0 - footprint * 1.5, 0.0, 1.0)  # ~40 cm stains and wear, fading beyond ~0.7 m per pixel
+    if mid_w > 0.0:
+        k = k + 0.22 * mid_w * (value_noise(u * 2.3 + 17.0, v * 2.3) - 0.5)
     fine_w = wp.clamp(1.0 - footprint * 6.0, 0.0, 1.0)  # grain of ~5 cm: fades out beyond ~1 px per 17 cm
     if fine_w > 0.0:
         grit = value_noise(u * 9.0, v * 9.0)
-        amount = 0.12
+        amount = 0.18
         if pattern == 2:  # asphalt
             amount = 0.22
         elif pattern == 3:  # grass blades
