@@ -116,35 +116,17 @@ def body_mesh(
     torso.lathe(
         (0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, 1.0), up=(0.0, 1.0, 0.0)
     )
-    torso.lathe(
-        (0.0, 0.0, hip_z - 0.05 * h),
-        (0.0, 0.0, hip_z + 0.06 * h),
-        [0.108 * h * w, 0.108 * h * w],
-        legs,
-        seg=16,
-        squash=(0.64, 1.0),
-        up=(0.0, 1.0, 0.0),
-    )
+
+    def garment(z0: float, z1: float, r0: float, r1: float, colour, depth: float) -> None:
+        """A band of cloth round the hips from height z0 to z1 (fractions of h), radii r0 to r1 (of h * w)."""
+        torso.lathe((0.0, 0.0, hip_z + z0 * h), (0.0, 0.0, hip_z + z1 * h), [r0 * h * w, r1 * h * w], colour,
+                    seg=16, squash=(depth, 1.0), up=(0.0, 1.0, 0.0))  # fmt: skip
+
+    garment(-0.05, 0.06, 0.108, 0.108, legs, 0.64)  # waistband and seat of the trousers
     if body.skirt:
-        torso.lathe(
-            (0.0, 0.0, hip_z + 0.04 * h),
-            (0.0, 0.0, hip_z - 0.2 * h),
-            [0.11 * h * w, 0.17 * h * w],
-            legs,
-            seg=16,
-            squash=(0.8, 1.0),
-            up=(0.0, 1.0, 0.0),
-        )
+        garment(0.04, -0.2, 0.11, 0.17, legs, 0.8)
     if body.coat:
-        torso.lathe(
-            (0.0, 0.0, hip_z + 0.1 * h),
-            (0.0, 0.0, hip_z - 0.14 * h),
-            [0.125 * h * w, 0.14 * h * w],
-            top,
-            seg=16,
-            squash=(0.75, 1.0),
-            up=(0.0, 1.0, 0.0),
-        )
+        garment(0.1, -0.14, 0.125, 0.14, top, 0.75)
     # neck, head, hair
     torso.capsule((0.0, 0.0, 0.82 * h), (0.0, 0.01 * h, 0.87 * h), 0.032 * h, 0.03 * h, skin, seg=8)
     head_c = np.array([0.0, 0.012 * h, 0.925 * h])

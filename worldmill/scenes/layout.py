@@ -372,7 +372,7 @@ def place_object(
         ignore = attempt >= 45
         if rule == "enclosure":
             rect = site.pick_rect(site.enclosures)
-            x, y = site.point_in(rect, margin=max(size[0], size[2]) / 2)
+            x, y = _near_visitors(site, rect, margin=max(size[0], size[2]) / 2)
             cand = (x, y, rect.z, site.uniform(0, 360), "floor")
         else:
             this_rule = rule if attempt < 70 else "floor"
@@ -407,11 +407,21 @@ def place_object(
     return None
 
 
+def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float, float]:
+    """A spot in the strip of an enclosure nearest the site's middle (where the visitors' paths run), so that
+    animals are seen from the paths rather than lost at the far end of a large pen."""
+    x, y = site.point_in(rect, margin)
+    depth = min(12.0, rect.y1 - rect.y0)
+    lo, hi = (rect.y1 - depth, rect.y1) if abs(rect.y1) < abs(rect.y0) else (rect.y0, rect.y0 + depth)
+    lo, hi = lo + margin, hi - margin
+    return x, (site.uniform(lo, hi) if hi > lo else y)
+
+
 def _roam(site: SiteBuilder, rect: Rect, x: float, y: float, size: Vec3) -> tuple[float, Vec3]:
-    """(yaw, velocity) of an animal walking towards the far side of its enclosure, slow enough to stay in it
-    for a whole clip."""
-    cx, cy = (rect.x0 + rect.x1) / 2, (rect.y0 + rect.y1) / 2
-    heading = math.atan2(cy - y, cx - x) + math.radians(site.uniform(-35.0, 35.0))
+    """(yaw, velocity) of an animal walking along its enclosure's visitor side, slow enough to stay in it for a
+    whole clip."""
+    cx = (rect.x0 + rect.x1) / 2
+    heading = (0.0 if x < cx else math.pi) + math.radians(site.uniform(-25.0, 25.0))
     hx, hy = math.cos(heading), math.sin(heading)
     reach = max(size[0], size[2]) / 2
     room = min(
