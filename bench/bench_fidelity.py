@@ -26,7 +26,7 @@ def flat_share(rgb: np.ndarray) -> float:
 
 
 def _library_share(plan, classes) -> float:
-    """Share of a small preview's pixels on library meshes (animals, trees, vehicles, rides; people weigh 0.3)."""
+    """Share of a small preview's pixels on library meshes (animals, vehicles, rides; people and trees weigh 0.3)."""
     from worldmill.render import render
     from worldmill.scenes import build_scene, camera_path, liven
     from worldmill.schemas.plan import RenderSettings
@@ -35,9 +35,9 @@ def _library_share(plan, classes) -> float:
     scene = build_scene(plan, classes)
     path = camera_path(scene, plan, preview)
     scene = liven(scene, path, classes, plan.season)
-    # people count for less: every venue has them, the sheet should show what the venue has besides
+    # people and trees count for less: every venue has them, the sheet should show what the venue has besides
     weight = {
-        o.instance_id: (0.3 if o.class_name == "person" else 1.0)
+        o.instance_id: (0.3 if o.class_name in ("person", "vegetation") else 1.0)
         for o in scene.objects
         if any(p.shape == "mesh" for p in o.parts)
     }
