@@ -15,6 +15,7 @@ import hashlib
 import os
 import pathlib
 import tempfile
+import zipfile
 from collections.abc import Callable
 
 import numpy as np
@@ -97,7 +98,7 @@ def _build(key: str, lod: int) -> tuple[MeshData, ...]:
         with np.load(path) as data:
             n = int(data["poses"])
             return tuple(MeshData(data[f"v{i}"], data[f"f{i}"], data[f"c{i}"], data[f"n{i}"]) for i in range(n))
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # absent or torn: build it again
         pass
     poses = tuple(kinds()[kind].build(variant, style, LODS[lod]))
     if poses and len({len(p.vertices) for p in poses}) == 1:  # markings stay put on the skin through the cycle
