@@ -105,7 +105,7 @@ def _build(key: str, lod: int) -> tuple[MeshData, ...]:
         poses = tuple(dataclasses.replace(p, colors=poses[0].colors) for p in poses)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {"poses": np.array(len(poses))}
+        arrays = {"poses": np.array(len(poses)), "lo": _box(poses)[0], "hi": _box(poses)[1]}
         for i, p in enumerate(poses):
             arrays.update({f"v{i}": p.vertices, f"f{i}": p.faces, f"c{i}": p.colors, f"n{i}": p.normals})
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
@@ -124,18 +124,40 @@ def asset(key: str, lod: int = 0) -> Asset:
     poses = _build(key, lod)
     if not poses:
         raise SceneError(f"Library kind {kind!r} built no mesh for {key!r}.", fix="fix the kind's builder")
+    lo, hi = _box(poses)
+    if lod:  # far meshes keep the near box, so that the primitive fits either
+        near_lo, near_hi, _ = summary(key)
+        lo, hi = np.minimum(lo, near_lo), np.maximum(hi, near_hi)
+    return Asset(key, poses, lo, hi, spec.cycle_s)
+
+
+def _box(poses) -> tuple[np.ndarray, np.ndarray]:
     lo = np.min([p.vertices.min(axis=0) for p in poses], axis=0).astype(np.float64)
     hi = np.max([p.vertices.max(axis=0) for p in poses], axis=0).astype(np.float64)
-    if lod:  # far meshes keep the near box, so that the primitive fits either
-        near = asset(key, 0)
-        lo, hi = np.minimum(lo, near.lo), np.maximum(hi, near.hi)
-    return Asset(key, poses, lo, hi, spec.cycle_s)
+    return lo, hi
+
+
+@functools.lru_cache(maxsize=4096)
+def summary(key: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """(lo, hi, poses) of the full-detail model: what a scene needs to place it, read from the disk cache's
+    header entries without loading the meshes when it can."""
+    try:
+        with np.load(_cache_dir() / f"{key.replace(':', '_')}-0.npz") as data:
+            return data["lo"].astype(np.float64), data["hi"].astype(np.float64), int(data["poses"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        a = asset(key, 0)
+        return a.lo, a.hi, len(a.poses)
 
 
 def bounds(key: str) -> tuple[np.ndarray, np.ndarray]:
     """(lo, hi) of the model in metres, over all its poses."""
-    a = asset(key, 0)
-    return a.lo, a.hi
+    lo, hi, _ = summary(key)
+    return lo, hi
+
+
+def cycle(key: str) -> tuple[int, float]:
+    """(poses, seconds per cycle at nominal pace; 0 for a static model)."""
+    return summary(key)[2], kinds()[parse_key(key)[0]].cycle_s
 
 
 def unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
@@ -145,9 +167,9 @@ def unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
 
 @functools.lru_cache(maxsize=2048)
 def _unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
-    near = asset(key, 0)
-    centre = (near.lo + near.hi) / 2.0
-    half = np.maximum((near.hi - near.lo) / 2.0, 1e-4)
+    lo, hi = bounds(key)
+    centre = (lo + hi) / 2.0
+    half = np.maximum((hi - lo) / 2.0, 1e-4)
     out = []
     for p in asset(key, lod).poses:
         verts = (p.vertices - centre) / half
@@ -157,4 +179,17 @@ def _unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
     return tuple(out)
 
 
-__all__ = ["LODS", "VERSION", "Asset", "Kind", "asset", "bounds", "key", "kinds", "parse_key", "unit_poses"]
+__all__ = [
+    "LODS",
+    "VERSION",
+    "Asset",
+    "Kind",
+    "asset",
+    "bounds",
+    "cycle",
+    "key",
+    "kinds",
+    "parse_key",
+    "summary",
+    "unit_poses",
+]

@@ -142,11 +142,11 @@ def library_model(
     ext = np.maximum(hi - lo, 1e-3)
     w, h, d = size_whd
     scale = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
-    spec = library.asset(key)
+    poses, cycle_s = library.cycle(key)
     rate = 0.0
-    if spec.cycle_s > 0 and len(spec.poses) > 1:
+    if cycle_s > 0 and poses > 1:
         pace = 1.0 if nominal_speed <= 0 else speed / nominal_speed / max(float(scale[2]), 0.3)
-        rate = len(spec.poses) / spec.cycle_s * pace
+        rate = poses / cycle_s * pace
     centre = (lo + hi) / 2.0 * scale
     return p.part(
         "mesh",
@@ -155,7 +155,7 @@ def library_model(
         (1.0, 1.0, 1.0),
         mesh=key,
         pose_rate=float(rate),
-        pose_phase=float(rng.uniform(0.0, len(spec.poses))),
+        pose_phase=float(rng.uniform(0.0, poses)),
     )
 
 
