@@ -170,67 +170,44 @@ def body_mesh(
     return b.build(ground=not sit)
 
 
-def walk(variant: int, style: str, detail: float) -> list[MeshData]:
-    body = Body(variant, style)
-    out = []
-    for k in range(WALK_POSES):
-        a = 2 * math.pi * k / WALK_POSES
-        swing = 26.0 * math.sin(a)
-        knee_l = 6.0 + 50.0 * max(0.0, math.cos(a)) ** 1.5
-        knee_r = 6.0 + 50.0 * max(0.0, -math.cos(a)) ** 1.5
-        arm = -22.0 * math.sin(a)
-        out.append(
-            body_mesh(
-                body,
-                detail,
-                (swing, -swing),
-                (knee_l, knee_r),
-                (arm, -arm),
-                (18.0 + 10.0 * max(0.0, -math.sin(a)), 18.0 + 10.0 * max(0.0, math.sin(a))),
-                lean=3.0,
-            )
-        )
-    return out
+def _walk_angles(a: float) -> dict:
+    """Joint angles at phase angle ``a`` of a stride: legs swing, knees bend in the swing phase, arms counter."""
+    swing, arm = 26.0 * math.sin(a), -22.0 * math.sin(a)
+    return {
+        "hips": (swing, -swing),
+        "knees": (6.0 + 50.0 * max(0.0, math.cos(a)) ** 1.5, 6.0 + 50.0 * max(0.0, -math.cos(a)) ** 1.5),
+        "shoulders": (arm, -arm),
+        "elbows": (18.0 + 10.0 * max(0.0, -math.sin(a)), 18.0 + 10.0 * max(0.0, math.sin(a))),
+        "lean": 3.0,
+    }
 
 
-def stand(variant: int, style: str, detail: float) -> list[MeshData]:
-    body = Body(variant, style)
-    out = []
-    for k in range(STAND_POSES):
-        a = 2 * math.pi * k / STAND_POSES
-        sway = 4.0 * math.sin(a)
-        out.append(
-            body_mesh(
-                body,
-                detail,
-                (2.0, -2.0),
-                (3.0, 3.0),
-                (sway, -sway),
-                (8.0, 12.0 + 6 * math.cos(a)),
-                lean=1.5 * math.cos(a),
-            )
-        )
-    return out
+def _stand_angles(a: float) -> dict:
+    """Weight shift and arm sway of someone standing."""
+    sway = 4.0 * math.sin(a)
+    return {"hips": (2.0, -2.0), "knees": (3.0, 3.0), "shoulders": (sway, -sway),
+            "elbows": (8.0, 12.0 + 6 * math.cos(a)), "lean": 1.5 * math.cos(a)}  # fmt: skip
 
 
-def sit(variant: int, style: str, detail: float) -> list[MeshData]:
-    body = Body(variant, style)
-    poses = []
-    for k in range(STAND_POSES):
-        a = 2 * math.pi * k / STAND_POSES
-        poses.append(
-            body_mesh(
-                body,
-                detail,
-                (88.0, 86.0),
-                (88.0, 92.0),
-                (25.0 + 5 * math.sin(a), 20.0),
-                (50.0, 55.0 - 5 * math.sin(a)),
-                sit=True,
-                lean=-4.0,
-            )
-        )
-    return poses
+def _sit_angles(a: float) -> dict:
+    """Seated: thighs level, shins down, hands in the lap, gesturing a little."""
+    return {"hips": (88.0, 86.0), "knees": (88.0, 92.0), "shoulders": (25.0 + 5 * math.sin(a), 20.0),
+            "elbows": (50.0, 55.0 - 5 * math.sin(a)), "sit": True, "lean": -4.0}  # fmt: skip
+
+
+def _cycle(angles, poses: int):
+    def build(variant: int, style: str, detail: float) -> list[MeshData]:
+        body = Body(variant, style)
+        return [body_mesh(body, detail, **angles(2 * math.pi * k / poses)) for k in range(poses)]
+
+    return build
+
+
+walk, stand, sit = (
+    _cycle(_walk_angles, WALK_POSES),
+    _cycle(_stand_angles, STAND_POSES),
+    _cycle(_sit_angles, STAND_POSES),
+)
 
 
 def _kinds():
