@@ -91,3 +91,14 @@ def make_plan(archetype: str = "skyline", seed: int = 7, **changes) -> ScenePlan
         landmark="circular_tower" if archetype == "skyline" else None,
     )
     return dataclasses.replace(plan, **changes)
+
+
+def one_object_scene(classes, obj):
+    """An outdoor scene holding only ``obj`` (a SceneObject), with a small camera zone at the origin."""
+    from worldmill.scenes import CameraZone, Scene
+
+    zone = CameraZone("ground", (-1.0, -1.0, 1.0), (1.0, 1.0, 6.0), (0.0, 1.0))
+    return Scene(
+        "t-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (obj,), classes.id("ground"),
+        obj.parts[0].center, (zone,),
+    )

@@ -384,7 +384,8 @@ def test_render_pool_uses_worker_processes_and_names_failing_samples(tmp_path):
         with pytest.raises(SceneError, match=broken.sample_id):
             pool.render([broken], SETTINGS, [tmp_path / "broken"])
     assert [r.sample_id for r in results] == [p.sample_id for p in plans]
-    assert all(r.pid != os.getpid() and r.frames == 8 and r.object_count > 5 and r.triangle_count == 0 for r in results)
+    assert all(r.pid != os.getpid() and r.frames == 8 and r.object_count > 5 for r in results)
+    assert any(r.triangle_count > 1000 for r in results)  # people, trees, ... are library meshes
     assert all(
         set(r.files) == set(CONDITION_FILES) and r.files["input.mp4"].parent == tmp_path / r.sample_id for r in results
     )

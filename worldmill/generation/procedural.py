@@ -13,7 +13,7 @@ class ProceduralGenerator(Generator):
     """Publishes the render (``input.mp4`` of the conditions) unchanged: conditions and footage agree exactly."""
 
     name = "procedural"
-    version = "1"
+    version = "2"  # 2: library meshes (people, animals, trees, vehicles, rides), animated; 1: analytic kits
 
     def generate(self, request: GenerationRequest) -> GeneratedClip:
         start = time.perf_counter()
@@ -26,3 +26,15 @@ class ProceduralGenerator(Generator):
         shutil.copyfile(source, request.out_path)
         s = request.settings
         return GeneratedClip(request.out_path, s.frames, s.fps, s.width, s.height, time.perf_counter() - start)
+
+
+def outdated_clips_sql(generator_version: str = ProceduralGenerator.version) -> str:
+    """SQL over the catalogue's ``clips`` view: procedural clips made by an older generator or asset library,
+    which a regeneration run can supersede (their rows stay; a new round's rows are added beside them)."""
+    from worldmill.library import VERSION
+
+    return (
+        "SELECT clip_id, cell_key, generator_version, asset_library_version FROM clips "
+        f"WHERE generator = 'procedural' AND (generator_version <> '{generator_version}' "
+        f"OR asset_library_version IS NULL OR asset_library_version <> '{VERSION}')"
+    )

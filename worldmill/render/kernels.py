@@ -19,6 +19,7 @@ wp.set_module_options({"enable_backward": False})
 SHAPE_BOX = wp.constant(0)
 SHAPE_CYLINDER = wp.constant(1)
 SHAPE_SPHERE = wp.constant(2)
+SHAPE_MESH = wp.constant(3)  # a triangle mesh normalised into the unit box; see Meshes
 
 PATTERN_IDS = {
     "plain": 0,
@@ -62,6 +63,7 @@ class Lighting:
     ground_class: int
     ground_color: wp.vec3
     ground_pattern: int
+    drive_left: int  # 1 where traffic keeps left: lane arrows point the way of the traffic in each lane
 
 
 @wp.struct
@@ -77,6 +79,27 @@ class Primitives:
     patterns: wp.array(dtype=wp.int32)
     emissive: wp.array(dtype=wp.float32)
     shadow: wp.array(dtype=wp.int32)
+
+
+@wp.struct
+class Meshes:
+    """Triangle meshes of the library, posed: each is normalised into its primitive's unit box [-1, 1]^3.
+
+    Per primitive: ``first`` is the mesh of its first pose (-1 for analytic shapes) and an animated one
+    shows pose ``(first + floor(time * pose_rate + pose_phase) % poses)`` at each frame. Per mesh: the Warp
+    BVH handle and where its triangles and vertices start in the shared arrays of baked colours and normals.
+    """
+
+    first: wp.array(dtype=wp.int32)
+    poses: wp.array(dtype=wp.int32)
+    pose_rate: wp.array(dtype=wp.float32)  # poses per second
+    pose_phase: wp.array(dtype=wp.float32)
+    ids: wp.array(dtype=wp.uint64)
+    face_base: wp.array(dtype=wp.int32)
+    vert_base: wp.array(dtype=wp.int32)
+    faces: wp.array(dtype=wp.int32)  # 3 vertex indices per triangle, local to the mesh
+    colors: wp.array(dtype=wp.vec3)  # linear albedo per vertex
+    normals: wp.array(dtype=wp.vec3)  # unit-box frame, per vertex
 
 
 @wp.struct
@@ -222,6 +245,49 @@ def unit_normal(shape: int, p: wp.vec3) -> wp.vec3:
 
 
 @wp.func
+def mesh_of(meshes: Meshes, i: int, time: float) -> int:
+    """The mesh primitive ``i`` shows at ``time``: its pose of the walk cycle or turn."""
+    k = meshes.first[i]
+    n = meshes.poses[i]
+    if n > 1:
+        k = k + int(wp.floor(time * meshes.pose_rate[i] + meshes.pose_phase[i])) % n
+    return k
+
+
+@wp.func
+def intersect_mesh(meshes: Meshes, k: int, o: wp.vec3, d: wp.vec3, t_max: float):
+    """(t, face, u, v) of the ray o + t d against mesh ``k`` in its unit-box frame; t = -1 on a miss."""
+    q = wp.mesh_query_ray(meshes.ids[k], o, d, t_max)
+    if q.result and q.t > EPS:
+        return q.t, q.face, q.u, q.v
+    return -1.0, int(-1), 0.0, 0.0  # noqa: UP018, RUF046 - Warp: the face index must be typed int
+
+
+@wp.func
+def mesh_surface(meshes: Meshes, k: int, face: int, u: float, v: float):
+    """Baked albedo and the interpolated unit-box normal at barycentric (u, v) of ``face``."""
+    fb = (meshes.face_base[k] + face) * 3
+    vb = meshes.vert_base[k]
+    i0 = vb + meshes.faces[fb]
+    i1 = vb + meshes.faces[fb + 1]
+    i2 = vb + meshes.faces[fb + 2]
+    w = 1.0 - u - v
+    col = meshes.colors[i0] * u + meshes.colors[i1] * v + meshes.colors[i2] * w
+    nrm = meshes.normals[i0] * u + meshes.normals[i1] * v + meshes.normals[i2] * w
+    return col, nrm
+
+
+@wp.func
+def hit_shape(prims: Primitives, meshes: Meshes, i: int, o: wp.vec3, d: wp.vec3, time: float, t_max: float) -> float:
+    """Entry distance into primitive ``i`` of the ray o + t d given in its unit frame, or -1."""
+    shape = prims.shapes[i]
+    if shape == SHAPE_MESH:
+        t, _face, _u, _v = intersect_mesh(meshes, mesh_of(meshes, i, time), o, d, t_max)
+        return t
+    return intersect_unit(shape, o, d)
+
+
+@wp.func
 def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
     e = wp.max(rd[2], 0.0)
     k = 1.0 - e
@@ -243,6 +309,58 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
         if c > 0.9997:
             col = col + light.sun_color * (6.0 * light.sun_disc)
     return col
+
+
+@wp.func
+def lane_arrow(lat: float, lon: float, hl: float, long_is_x: int, drive_left: int) -> float:
+    """1 on a painted lane arrow (every 24 m, in both lanes of a two-lane road), pointing the way traffic
+    drives in that lane: on the right of the carriageway where traffic keeps right, on the left otherwise."""
+    right = lat  # lateral offset towards the right of travel along +lon
+    if long_is_x == 1:
+        right = -lat
+    if wp.abs(right) < 0.3 or wp.abs(right) > hl - 0.3 or hl < 1.5:
+        return 0.0
+    forward = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
+    if (right > 0.0) == (drive_left == 1):  # this lane carries traffic towards -lon
+        forward = -1.0
+    u = wp.abs(right) - hl * 0.5
+    v = lon * forward / 24.0
+    v = (v - wp.floor(v)) * 24.0
+    if v < 3.0 and wp.abs(u) < 0.12:
+        return 1.0
+    if v >= 3.0 and v < 4.6 and wp.abs(u) < 0.55 * (4.6 - v) / 1.6:
+        return 1.0
+    return 0.0
+
+
+@wp.func
+def surface_grain(pattern: int, col: wp.vec3, p: wp.vec3, n: wp.vec3, footprint: float) -> wp.vec3:
+    """Cheap material grain on the large analytic surfaces (baked meshes skip it): plaster and concrete
+    mottling, asphalt and paving grit, per-tile tone, grass blades; fades out once a pixel covers the grain."""
+    if pattern == 4 or pattern == 6 or pattern == 7:  # water, glass, artwork keep their own look
+        return col
+    u = p[0] + p[2] * 0.71
+    v = p[1] + p[2] * 0.53
+    if wp.abs(n[2]) < 0.5:  # walls: noise in the wall's own plane
+        u = p[0] + p[1]
+        v = p[2]
+    low = value_noise(u * 0.35, v * 0.35)
+    k = 1.0 + 0.2 * (low - 0.5)
+    mid_w = wp.clamp(1.0 - footprint * 1.5, 0.0, 1.0)  # ~40 cm stains and wear, fading beyond ~0.7 m per pixel
+    if mid_w > 0.0:
+        k = k + 0.22 * mid_w * (value_noise(u * 2.3 + 17.0, v * 2.3) - 0.5)
+    fine_w = wp.clamp(1.0 - footprint * 6.0, 0.0, 1.0)  # grain of ~5 cm: fades out beyond ~1 px per 17 cm
+    if fine_w > 0.0:
+        grit = value_noise(u * 9.0, v * 9.0)
+        amount = 0.18
+        if pattern == 2:  # asphalt
+            amount = 0.22
+        elif pattern == 3:  # grass blades
+            amount = 0.3
+        k = k + amount * fine_w * (grit - 0.5)
+    if pattern == 5:  # tiles: each tile its own tone
+        k = k * (0.92 + 0.16 * hash3(wp.floor(p[0]), wp.floor(p[1]), wp.floor(p[2] * 0.5)))
+    return col * k
 
 
 @wp.func
@@ -300,7 +418,12 @@ def surface_albedo(
         alat = wp.abs(lat)
         f = lon / 9.0 - wp.floor(lon / 9.0)
         col = base * (0.85 + 0.3 * value_noise(p[0] * 0.7, p[1] * 0.7))
-        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45):
+        long_is_x = int(0)  # noqa: UP018, RUF046
+        if half[0] > half[1]:
+            long_is_x = 1
+        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45) or (
+            lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0
+        ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
     elif pattern == 3 or pattern == 8:  # grass, foliage: two octaves of value noise
         s = 0.15
@@ -396,29 +519,46 @@ def sign_surface(atlas: SignAtlas, i: int, local: wp.vec3, half: wp.vec3, footpr
 
 
 @wp.func
-def hit_primitive(prims: Primitives, i: int, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
+def hit_primitive(prims: Primitives, meshes: Meshes, i: int, ro: wp.vec3, rd: wp.vec3, time: float) -> float:
     c = prims.centers[i] + prims.velocities[i] * time
     m = prims.mats[i]
-    return intersect_unit(prims.shapes[i], m * (ro - c), m * rd)
+    return hit_shape(prims, meshes, i, m * (ro - c), m * rd, time, FAR)
 
 
 @wp.func
-def camera_hit(tiles: Tiles, row: int, prims: Primitives, rd: wp.vec3, t_max: float):
+def camera_hit(tiles: Tiles, row: int, prims: Primitives, meshes: Meshes, rd: wp.vec3, t_max: float, time: float):
     """Nearest hit of a camera ray among its tile's primitives, nearest box first, stopping past the best hit.
 
-    The ray starts at the camera, whose position in each primitive's unit frame the entry carries.
+    The ray starts at the camera, whose position in each primitive's unit frame the entry carries. Returns
+    (t, primitive, mesh, face, u, v); the last four describe a mesh hit (mesh -1 for analytic shapes).
     """
     best_t = t_max
     best = int(-1)  # noqa: UP018, RUF046
+    best_mesh = int(-1)  # noqa: UP018, RUF046
+    best_face = int(-1)  # noqa: UP018, RUF046
+    best_u = float(0.0)  # noqa: UP018
+    best_v = float(0.0)  # noqa: UP018
     for e in range(tiles.offsets[row], tiles.offsets[row + 1]):
         if tiles.near[e] >= best_t:
             break
         i = tiles.prims[e]
-        t = intersect_unit(prims.shapes[i], tiles.origins[e], prims.mats[i] * rd)
-        if t > 0.0 and t < best_t:
-            best_t = t
-            best = i
-    return best_t, best
+        if prims.shapes[i] == SHAPE_MESH:
+            k = mesh_of(meshes, i, time)
+            t, face, u, v = intersect_mesh(meshes, k, tiles.origins[e], prims.mats[i] * rd, best_t)
+            if t > 0.0 and t < best_t:
+                best_t = t
+                best = i
+                best_mesh = k
+                best_face = face
+                best_u = u
+                best_v = v
+        else:
+            t = intersect_unit(prims.shapes[i], tiles.origins[e], prims.mats[i] * rd)
+            if t > 0.0 and t < best_t:
+                best_t = t
+                best = i
+                best_mesh = -1
+    return best_t, best, best_mesh, best_face, best_u, best_v
 
 
 @wp.func
@@ -426,6 +566,7 @@ def occluded_in_row(
     grid: ShadowGrid,
     row: int,
     prims: Primitives,
+    meshes: Meshes,
     ro: wp.vec3,
     rd: wp.vec3,
     s: float,
@@ -440,15 +581,16 @@ def occluded_in_row(
         # The light is above the horizon, so the ray only rises: casters wholly below its start cannot block
         # it, and neither can the convex primitive it leaves. Checked one by one (Warp's `and` would evaluate
         # the intersection for every candidate).
-        if grid.s_min[e] < s + reach and grid.z_max[e] > ro[2] and i != skip:  # noqa: SIM102
-            if hit_primitive(prims, i, ro, rd, time) > 0.0:
+        # A mesh is not convex: it may shade itself (the ray starts off the surface along the normal).
+        if grid.s_min[e] < s + reach and grid.z_max[e] > ro[2] and (i != skip or prims.shapes[i] == SHAPE_MESH):  # noqa: SIM102
+            if hit_primitive(prims, meshes, i, ro, rd, time) > 0.0:
                 return 1.0
     return 0.0
 
 
 @wp.func
 def occluded(
-    grid: ShadowGrid, prims: Primitives, ro: wp.vec3, rd: wp.vec3, time: float, reach: float, skip: int
+    grid: ShadowGrid, prims: Primitives, meshes: Meshes, ro: wp.vec3, rd: wp.vec3, time: float, reach: float, skip: int
 ) -> float:
     """1 if a shadow caster other than primitive ``skip`` lies along the light ray within ``reach``, else 0.
 
@@ -456,13 +598,13 @@ def occluded(
     needs only its own cell and the wide casters' row.
     """
     s = wp.dot(ro, rd)
-    if occluded_in_row(grid, grid.cells_x * grid.cells_y, prims, ro, rd, s, time, reach, skip) > 0.0:
+    if occluded_in_row(grid, grid.cells_x * grid.cells_y, prims, meshes, ro, rd, s, time, reach, skip) > 0.0:
         return 1.0
     u = wp.floor((wp.dot(ro, grid.axis_u) - grid.origin_u) * grid.inv_cell)
     v = wp.floor((wp.dot(ro, grid.axis_v) - grid.origin_v) * grid.inv_cell)
     if u < 0.0 or v < 0.0 or u >= float(grid.cells_x) or v >= float(grid.cells_y):  # before int(): no overflow
         return 0.0
-    return occluded_in_row(grid, int(v) * grid.cells_x + int(u), prims, ro, rd, s, time, reach, skip)
+    return occluded_in_row(grid, int(v) * grid.cells_x + int(u), prims, meshes, ro, rd, s, time, reach, skip)
 
 
 @wp.func
@@ -487,6 +629,7 @@ def render_passes(
     shadows: ShadowGrid,
     tiles: Tiles,
     prims: Primitives,
+    meshes: Meshes,
     cam_pos: wp.array(dtype=wp.vec3),
     cam_rot: wp.array(dtype=wp.mat33),
     times: wp.array(dtype=wp.float32),
@@ -513,7 +656,7 @@ def render_passes(
     if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
         ground_t = -ro[2] / rd[2]
     row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
-    best_t, best = camera_hit(tiles, row, prims, rd, ground_t)
+    best_t, best, best_mesh, best_face, best_u, best_v = camera_hit(tiles, row, prims, meshes, rd, ground_t, time)
     if best == -1 and ground_t < FAR:
         best = -2
 
@@ -546,8 +689,13 @@ def render_passes(
             c = prims.centers[best] + prims.velocities[best] * time
             m = prims.mats[best]
             local = m * (p - c)
-            n = wp.normalize(wp.transpose(m) * unit_normal(prims.shapes[best], local))
             base = prims.colors[best]
+            if best_mesh >= 0:  # mesh: baked albedo tinted by the primitive's colour, interpolated normal
+                baked, unit_n = mesh_surface(meshes, best_mesh, best_face, best_u, best_v)
+                n = wp.normalize(wp.transpose(m) * unit_n)
+                base = wp.cw_mul(baked, base)
+            else:
+                n = wp.normalize(wp.transpose(m) * unit_normal(prims.shapes[best], local))
             pattern = prims.patterns[best]
             half = prims.halves[best]
             inst = prims.instance_ids[best]
@@ -559,6 +707,8 @@ def render_passes(
         surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time, footprint)
         surface = sign_surface(signs, best, local, half, footprint, surface)  # sign text from the atlas
         albedo = wp.vec3(surface[0], surface[1], surface[2])
+        if best_mesh < 0:  # analytic surfaces get grain; library meshes carry theirs baked in
+            albedo = surface_grain(pattern, albedo, p, n, footprint)
         if light.snow > 0.0 and light.indoor == 0 and n[2] > 0.6:
             albedo = wp.lerp(albedo, wp.vec3(0.85, 0.87, 0.9), light.snow * 0.8)
         ndl = wp.dot(n, light.sun_dir)
@@ -566,7 +716,7 @@ def render_passes(
         if ndl > 0.0:
             lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
             if light.shadow_reach > 0.0:
-                lit = 1.0 - occluded(shadows, prims, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
+                lit = 1.0 - occluded(shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
             direct = light.sun_color * (ndl * lit)
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])

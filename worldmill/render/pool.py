@@ -34,7 +34,7 @@ class SampleRenderResult:
     files: dict[str, Path]
     object_count: int
     primitive_count: int  # analytic primitives (boxes, cylinders, spheres)
-    triangle_count: int  # always 0: scenes are analytic, not meshed
+    triangle_count: int  # triangles of the scene's library meshes (full detail, one pose each)
     frames: int
     scene_s: float  # scene build and camera path
     render_s: float  # ray casting, all passes
@@ -88,14 +88,16 @@ def render_sample(
     from worldmill.render.atlas import shown_sign_fonts
     from worldmill.render.conditions import write_conditions
     from worldmill.render.framing import framed_camera_path
+    from worldmill.render.meshes import scene_triangles
     from worldmill.render.raycast import render
-    from worldmill.scenes import build_scene
+    from worldmill.scenes import build_scene, liven
 
     _reset_peak_rss()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     scene = build_scene(plan, classes)
     path, framing = framed_camera_path(scene, plan, settings, device=device)  # checked for its subject
+    scene = liven(scene, path, classes, plan.season)  # a fixed camera always sees something move
     t1 = time.perf_counter()
     passes = render(scene, path, plan, settings, device=device, normals=False)
     t2 = time.perf_counter()
@@ -110,7 +112,7 @@ def render_sample(
         files=files,
         object_count=len(scene.objects),
         primitive_count=scene.primitive_count,
-        triangle_count=0,
+        triangle_count=scene_triangles(scene),
         frames=settings.frames,
         scene_s=t1 - t0,
         render_s=t2 - t1,

@@ -20,7 +20,7 @@ from worldmill.scenes.shapes import material
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 _INIT_LOCK = threading.Lock()
-_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern"})
+_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left"})
 SKY_CLASS_ID = 0  # "sky" in data/semantic_classes.yaml; class ids are append-only
 _WARP_READY = False
 
@@ -183,6 +183,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         ground_class=int(scene.ground_class_id or 0),
         ground_color=ground_colour,
         ground_pattern=3 if ground_pattern == "grass" else 0,
+        drive_left=int(scene.driving_side == "left"),
     )
     return v
 
@@ -207,12 +208,15 @@ class PrimitiveArrays:
     extents: np.ndarray  # float64 [N, 3], half sizes of the world boxes
     lowers: np.ndarray  # float32 [N, 3], boxes swept over the clip
     uppers: np.ndarray  # float32 [N, 3]
+    mesh_keys: tuple[str, ...] = ()  # per primitive: library key ("" for analytic shapes)
+    pose_rate: np.ndarray | None = None  # float32 [N]
+    pose_phase: np.ndarray | None = None  # float32 [N]
 
 
 def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     from worldmill.render.kernels import PATTERN_IDS
 
-    codes = {"box": 0, "cylinder": 1, "sphere": 2}
+    codes = {"box": 0, "cylinder": 1, "sphere": 2, "mesh": 3}
     rows = [(o, p) for o in scene.objects for p in o.parts]
     if not rows:  # an empty scene still needs non-empty arrays: one tiny box far below the ground, never seen
         from worldmill.scenes.model import Primitive, SceneObject
@@ -249,6 +253,9 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
         extents=extent,
         lowers=(np.minimum(centers, end) - extent - pad).astype(np.float32),
         uppers=(np.maximum(centers, end) + extent + pad).astype(np.float32),
+        mesh_keys=tuple(p.mesh for _, p in rows),
+        pose_rate=np.array([p.pose_rate for _, p in rows], dtype=np.float32),
+        pose_phase=np.array([p.pose_phase for _, p in rows], dtype=np.float32),
     )
 
 
@@ -264,6 +271,38 @@ def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
     signs.level_rows, signs.levels = arr(built.level_rows, wp.int32), built.levels
     signs.rects, signs.sides = arr(built.rects, wp.vec4), arr(built.sides, wp.int32)
     return signs
+
+
+def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
+    """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
+    needs over the clip (built once per process), and the bank's shared arrays."""
+    from worldmill.render.meshes import bank, far_lod
+
+    store = bank(wp, device)
+    n = len(arrays.mesh_keys)
+    first = np.full(n, -1, dtype=np.int32)
+    poses = np.ones(n, dtype=np.int32)
+    is_mesh = np.flatnonzero(arrays.shapes == 3)
+    lods = far_lod(
+        arrays.halves[is_mesh].astype(np.float64) * 2.0,
+        arrays.centers[is_mesh].astype(np.float64),
+        arrays.velocities[is_mesh].astype(np.float64),
+        path.camera_to_world[:, :3, 3],
+        times,
+        float(path.fx),
+    )
+    for i, lod in zip(is_mesh, lods, strict=True):
+        first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))
+    packed = store.packed()
+    meshes = kernels.Meshes()
+    meshes.first = wp.array(first, dtype=wp.int32)
+    meshes.poses = wp.array(poses, dtype=wp.int32)
+    meshes.pose_rate = wp.array(arrays.pose_rate, dtype=wp.float32)
+    meshes.pose_phase = wp.array(arrays.pose_phase, dtype=wp.float32)
+    for name in ("ids", "face_base", "vert_base", "faces", "colors", "normals"):
+        setattr(meshes, name, getattr(packed, name))
+    triangles = sum(store.triangles[first[i]] for i in is_mesh)
+    return meshes, triangles
 
 
 def render(
@@ -333,6 +372,7 @@ def render(
             for name in ("shapes", "class_ids", "instance_ids", "patterns", "shadow"):
                 setattr(prims, name, arr(getattr(arrays, name), wp.int32))
             prims.mats, prims.emissive = arr(arrays.mats, wp.mat33), arr(arrays.emissive, wp.float32)
+            meshes, _ = mesh_struct(kernels, wp, dev, arrays, path, times)
             light = kernels.Lighting()
             for name, value in light_values.items():
                 if name in _INT_FIELDS:
@@ -357,6 +397,7 @@ def render(
                     shadows,
                     tiles,
                     prims,
+                    meshes,
                     arr(c2w[:, :3, 3].astype(np.float32), wp.vec3),
                     arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
                     arr(times.astype(np.float32), wp.float32),

@@ -14,6 +14,7 @@ from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS
 from worldmill.scenes.camera import CameraPath, camera_path, clearance, look_at
 from worldmill.scenes.layout import SiteBuilder, add_people, add_traffic, realise_decor
 from worldmill.scenes.model import CameraZone, Primitive, Road, Scene, SceneObject
+from worldmill.scenes.motion import liven
 from worldmill.scenes.signs import dress_signs
 from worldmill.schemas.plan import ScenePlan
 from worldmill.taxonomy.classes import SemanticClasses
@@ -28,6 +29,7 @@ __all__ = [
     "build_scene",
     "camera_path",
     "clearance",
+    "liven",
     "look_at",
 ]
 

@@ -151,7 +151,7 @@ def _primitive_set(scene: Scene) -> _PrimitiveSet:
 
 
 def _build_primitive_set(scene: Scene) -> _PrimitiveSet:
-    codes = {"box": 0, "cylinder": 1, "sphere": 2}
+    codes = {"box": 0, "cylinder": 1, "sphere": 2, "mesh": 0}  # a mesh keeps the camera out of its bounding box
     prims = [(p, o.velocity) for o in scene.objects for p in o.parts]
     return _PrimitiveSet(
         owner=np.array([i for i, o in enumerate(scene.objects) for _ in o.parts], dtype=np.int64),
@@ -218,7 +218,10 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
     With ``kind`` only the static instances of that kind (the lead subject) are aimed at."""
 
     def pick(wanted) -> list[int]:
-        return [i for i, o in enumerate(scene.objects) if wanted(o) and not any(o.velocity)]
+        # animals roam slowly (under 1.2 m/s): still worth aiming at
+        return [
+            i for i, o in enumerate(scene.objects) if wanted(o) and (not any(o.velocity) or o.class_name == "animal")
+        ]
 
     if kind is not None:
         chosen = pick(lambda o: object_kind(o) == kind)

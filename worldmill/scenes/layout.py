@@ -338,7 +338,10 @@ def place_walker(site: SiteBuilder, label: str, size: Vec3, decor: str | None, *
         speed = site.uniform(0.9, 1.5) if moving else 0.0
         velocity = (dx * sign * speed, dy * sign * speed, 0.0)
         yaw = math.degrees(math.atan2(dy * sign, dx * sign)) - 90.0
-        parts = shapes.kit("person", label, shapes.Placer(x, y, span.z, yaw), (0.5, height, 0.3), site.rng)
+        parts = shapes.kit(
+            "person", label, shapes.Placer(x, y, span.z, yaw), (0.5, height, 0.3), site.rng, season=site.plan.season,
+            speed=speed,
+        )
         if site.free(swept_box(parts_box(parts), velocity), ignore_occupied=True):
             return site.add("person", label, parts, velocity=velocity, decor=decor)
     return None
@@ -371,7 +374,7 @@ def place_object(
         ignore = attempt >= 45
         if rule == "enclosure":
             rect = site.pick_rect(site.enclosures)
-            x, y = site.point_in(rect, margin=max(size[0], size[2]) / 2)
+            x, y = _near_visitors(site, rect, margin=max(size[0], size[2]) / 2)
             cand = (x, y, rect.z, site.uniform(0, 360), "floor")
         else:
             this_rule = rule if attempt < 70 else "floor"
@@ -381,18 +384,55 @@ def place_object(
             if cand is None:
                 break
         x, y, z0, yaw, mounted = cand
+        velocity: Vec3 = (0.0, 0.0, 0.0)
+        if rule == "enclosure":  # animals roam: head across the enclosure at a pace that keeps them inside
+            yaw, velocity = _roam(site, rect, x, y, size)
+        speed = math.hypot(velocity[0], velocity[1])
         parts = shapes.kit(
-            class_name, label, shapes.Placer(x, y, z0, yaw), size, site.rng, season=site.plan.season, mounted=mounted
+            class_name,
+            label,
+            shapes.Placer(x, y, z0, yaw),
+            size,
+            site.rng,
+            season=site.plan.season,
+            mounted=mounted,
+            speed=speed,
         )
         if mounted == "overhead":  # outdoors, overhead things hang from a pole
             parts.append(
                 shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22))
             )
         box = parts_box(parts)
-        if site.free(box, ignore_occupied=ignore):
-            site.occupied.append(box)
-            return site.add(class_name, label, parts, decor=decor)
+        if site.free(swept_box(box, velocity), ignore_occupied=ignore):
+            site.occupied.append(swept_box(box, velocity))
+            return site.add(class_name, label, parts, velocity=velocity, decor=decor)
     return None
+
+
+def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float, float]:
+    """A spot in the strip of an enclosure nearest the site's middle (where the visitors' paths run), so that
+    animals are seen from the paths rather than lost at the far end of a large pen."""
+    x, y = site.point_in(rect, margin)
+    depth = min(12.0, rect.y1 - rect.y0)
+    lo, hi = (rect.y1 - depth, rect.y1) if abs(rect.y1) < abs(rect.y0) else (rect.y0, rect.y0 + depth)
+    lo, hi = lo + margin, hi - margin
+    return x, (site.uniform(lo, hi) if hi > lo else y)
+
+
+def _roam(site: SiteBuilder, rect: Rect, x: float, y: float, size: Vec3) -> tuple[float, Vec3]:
+    """(yaw, velocity) of an animal walking along its enclosure's visitor side, slow enough to stay in it for a
+    whole clip."""
+    cx = (rect.x0 + rect.x1) / 2
+    heading = (0.0 if x < cx else math.pi) + math.radians(site.uniform(-25.0, 25.0))
+    hx, hy = math.cos(heading), math.sin(heading)
+    reach = max(size[0], size[2]) / 2
+    room = min(
+        ((rect.x1 - reach - x) / hx) if hx > 1e-6 else ((rect.x0 + reach - x) / hx) if hx < -1e-6 else math.inf,
+        ((rect.y1 - reach - y) / hy) if hy > 1e-6 else ((rect.y0 + reach - y) / hy) if hy < -1e-6 else math.inf,
+    )
+    speed = max(0.0, min(site.uniform(0.3, 0.8) * max(size[1], 1.0) ** 0.5, 1.2, room / MAX_CLIP_S))
+    yaw = math.degrees(heading) - 90.0  # the kit's +y is its front
+    return yaw, (hx * speed, hy * speed, 0.0)
 
 
 def place_outside(site: SiteBuilder, class_name: str, label: str, size: Vec3, *, decor: str | None) -> SceneObject:

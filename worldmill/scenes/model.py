@@ -15,7 +15,8 @@ import numpy as np
 
 from worldmill.errors import SceneError
 
-SHAPES = ("box", "cylinder", "sphere")  # unit cube [-1,1]^3, unit cylinder along local z, unit sphere; scaled by size/2
+# unit cube [-1,1]^3, unit cylinder along local z, unit sphere; a library mesh fitted into the unit cube; scaled by size/2
+SHAPES = ("box", "cylinder", "sphere", "mesh")
 PATTERNS = ("plain", "facade", "road", "grass", "water", "tiles", "glass", "artwork", "foliage", "stripes")
 ZONE_KINDS = ("aerial", "ground", "interior")
 
@@ -56,10 +57,18 @@ class Primitive:
     emissive: float = 0.0  # self-lit strength (lamps, screens, lit windows)
     casts_shadow: bool = True
     texture: str = ""  # a sign face (worldmill.signage.SignFace spec) drawn on the box's front (+y) face; "" none
+    mesh: str = ""  # shape "mesh": the library key "kind:variant" its posed meshes are rebuilt from
+    pose_rate: float = 0.0  # poses of the mesh's cycle shown per second (0: the first pose throughout)
+    pose_phase: float = 0.0  # pose shown at time 0 (fractional)
 
     def __post_init__(self) -> None:
         if self.shape not in SHAPES:
             raise SceneError(f"Primitive shape {self.shape!r} is unknown.", fix=f"use one of {SHAPES}")
+        if (self.shape == "mesh") != bool(self.mesh):
+            raise SceneError(
+                f"Primitive shape {self.shape!r} has mesh key {self.mesh!r}.",
+                fix="give a library key exactly when the shape is 'mesh'",
+            )
         if self.pattern not in PATTERNS:
             raise SceneError(f"Primitive pattern {self.pattern!r} is unknown.", fix=f"use one of {PATTERNS}")
         if any(not (s > 0 and math.isfinite(s)) for s in self.size):

@@ -6,7 +6,9 @@ The aim is plausible silhouettes with correct labels, not art: every kit fits th
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import zlib
 
 import numpy as np
 
@@ -99,6 +101,9 @@ class Placer:
         roll: float = 0.0,
         yaw: float = 0.0,
         casts_shadow: bool = True,
+        mesh: str = "",
+        pose_rate: float = 0.0,
+        pose_phase: float = 0.0,
     ) -> Primitive:
         c = self.origin + self.rot @ np.asarray(local_center, dtype=float)
         return Primitive(
@@ -112,7 +117,98 @@ class Placer:
             pattern=pattern,
             emissive=emissive,
             casts_shadow=casts_shadow,
+            mesh=mesh,
+            pose_rate=pose_rate,
+            pose_phase=pose_phase,
         )
+
+
+def library_model(
+    p: Placer,
+    key: str,
+    size_whd: Vec3,
+    rng: np.random.Generator,
+    *,
+    fit: str = "height",
+    speed: float = 0.0,
+    nominal_speed: float = 0.0,
+) -> Primitive:
+    """One library mesh standing on the placer's base, scaled to ``size_whd`` (``fit``: "height" scales
+    uniformly to the height, "box" to every extent). An animated model runs its pose cycle at its own pace,
+    or in step with ``speed`` when it walks (``nominal_speed`` is the pace its cycle was made for)."""
+    from worldmill import library
+
+    lo, hi = library.bounds(key)
+    ext = np.maximum(hi - lo, 1e-3)
+    w, h, d = size_whd
+    scale = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
+    poses, cycle_s = library.cycle(key)
+    rate = 0.0
+    if cycle_s > 0 and poses > 1:
+        pace = 1.0 if nominal_speed <= 0 else speed / nominal_speed / max(float(scale[2]), 0.3)
+        rate = poses / cycle_s * pace
+    centre = (lo + hi) / 2.0 * scale
+    return p.part(
+        "mesh",
+        (float(centre[0]), float(centre[1]), float(centre[2])),
+        tuple(float(v) for v in ext * scale),
+        (1.0, 1.0, 1.0),
+        mesh=key,
+        pose_rate=float(rate),
+        pose_phase=float(rng.uniform(0.0, poses)),
+    )
+
+
+def library_kit(
+    class_name: str, label: str, p: Placer, size_whd: Vec3, rng: np.random.Generator, season: str, speed: float
+) -> list[Primitive] | None:
+    """The library's model for an object, or None where the analytic kit stays (hedges, trolleys, ...)."""
+    from worldmill import library
+    from worldmill.library import animals, people, plants, vehicles
+
+    # variant and pose phase from the object's own seed (its place and label): the layout's random stream is
+    # left as it was, so scenes keep their layout whatever the library draws
+    rng = np.random.default_rng(zlib.crc32(f"{p.origin.round(3).tolist()}|{p.yaw:.2f}|{label}".encode()))
+    variant = int(rng.integers(1 << 30))
+    if class_name == "person":
+        style = people.wardrobe(season)
+        if speed > 0:
+            return [library_model(p, library.key("person_walk", variant, style), size_whd, rng, speed=speed,
+                                  nominal_speed=1.2)]
+        return [library_model(p, library.key("person_stand", variant, style), size_whd, rng)]
+    if class_name == "animal":
+        kind = animals.species_of(label)
+        w, h, d = size_whd
+        lo, hi = library.bounds(library.key(kind, variant))
+        ext = hi - lo
+        # the taxonomy gives a box: keep the species' proportions inside it (the largest that fits)
+        k = min(w / ext[0], h / ext[2], d / ext[1]) * 1.15
+        size = (float(ext[0] * k), float(ext[2] * k), float(ext[1] * k))
+        walks = speed > 0 or kind in ("fish", "shark", "ray", "turtle", "penguin", "seal", "snake", "flamingo")
+        return [library_model(p, library.key(kind, variant), size, rng, speed=speed if speed > 0 else 0.0,
+                              nominal_speed=0.9 * ext[2] if speed > 0 else 0.0)] if walks else [
+            dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
+    if class_name == "vegetation":
+        kind = plants.plant_kind(label, season)
+        if kind is None or size_whd[1] < 0.3:
+            return None
+        return [library_model(p, library.key(kind, variant, season if kind.startswith("tree_b") else ""), size_whd,
+                              rng, fit="box" if kind in ("flower_bed", "shrub") else "height")]
+    if class_name == "vehicle":
+        parts = vehicles.vehicle_key_parts(label)
+        if parts is None:
+            return None
+        kind, style = parts
+        return [library_model(p, library.key(kind, variant, style), size_whd, rng, fit="box")]
+    if class_name == "ride" and ("wheel" in label or "carousel" in label or "merry" in label):
+        kind = "ferris_wheel" if "wheel" in label else "carousel"
+        w, h, d = size_whd
+        lo, hi = library.bounds(library.key(kind, variant))
+        ext = hi - lo
+        k = min(w / ext[0], h / ext[2])
+        return [library_model(p, library.key(kind, variant), (float(ext[0] * k), float(ext[2] * k),
+                                                              float(ext[1] * k)), rng)]
+    return None
 
 
 def person(p: Placer, height: float, rng: np.random.Generator) -> list[Primitive]:
@@ -146,6 +242,9 @@ def vehicle(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, l
 
 
 def animal(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, label: str = "") -> list[Primitive]:
+    model = library_kit("animal", label or "antelope", p, (w, h, d), rng, "summer", 0.0)
+    if model is not None:
+        return model
     coat = jitter(material("animal")[0], rng, 0.35)
     if "giraffe" in label:
         coat = (0.75, 0.55, 0.22)
@@ -171,6 +270,9 @@ def animal(p: Placer, w: float, h: float, d: float, rng: np.random.Generator, la
 def tree(
     p: Placer, w: float, h: float, d: float, rng: np.random.Generator, season: str, label: str = ""
 ) -> list[Primitive]:
+    model = library_kit("vegetation", label or "tree", p, (w, h, d), rng, season, 0.0)
+    if model is not None:
+        return model
     leaf = jitter(material("vegetation")[0], rng, 0.25)
     if season == "autumn":
         leaf = jitter((0.55, 0.28, 0.05), rng, 0.25)
@@ -440,10 +542,19 @@ def kit(
     *,
     season: str = "summer",
     mounted: str = "floor",
+    speed: float = 0.0,
 ) -> list[Primitive]:
-    """Parts for one object of ``class_name`` (a label keyword may pick a variant: 'bus', 'palm', 'ferris wheel')."""
+    """Parts for one object of ``class_name`` (a label keyword may pick a variant: 'bus', 'palm', 'ferris wheel').
+
+    People, animals, trees, road vehicles and the turning rides are library meshes (``speed``: m/s of a
+    walker or animal, which sets its gait's pace); everything else is a kit of analytic primitives.
+    """
     w, h, d = size_whd
     label = label.lower()
+    if mounted == "floor":
+        model = library_kit(class_name, label, p, size_whd, rng, season, speed)
+        if model is not None:
+            return model
     base, pattern = material(class_name)
     colour = jitter(base, rng)
     if class_name == "person":

@@ -254,6 +254,14 @@ class ClipRow(Record):
     faces_blurred: int  # face detections pixelated by it
     generate_s: float
     created_at: dt.datetime
+    # the procedural asset library's version the clip's scene was built with (worldmill.library.VERSION)
+    asset_library_version: str = dataclasses.field(default_factory=lambda: _asset_library_version())
+
+
+def _asset_library_version() -> str:
+    from worldmill.library import VERSION
+
+    return VERSION
 
 
 @dataclasses.dataclass(frozen=True)

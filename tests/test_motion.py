@@ -1,0 +1,47 @@
+"""No planned clip is static with nothing moving: a fixed camera always sees something move."""
+
+from __future__ import annotations
+
+import pytest
+from conftest_scenes import make_plan
+
+from worldmill.render import render
+from worldmill.scenes import build_scene, camera_path, liven
+from worldmill.scenes.motion import camera_is_fixed, moving_in_view
+from worldmill.schemas.plan import RenderSettings
+from worldmill.taxonomy.classes import SemanticClasses
+
+SETTINGS = RenderSettings(width=96, height=96, frames=24, fps=24)
+GROUND_LEVEL = ("hospital", "zoo", "museum", "amusement_park", "interior_hall", "open_air", "stadium")
+
+
+@pytest.fixture(scope="module")
+def classes() -> SemanticClasses:
+    return SemanticClasses.load()
+
+
+@pytest.mark.parametrize("archetype", GROUND_LEVEL)
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_fixed_camera_sees_something_move(classes, archetype, seed):
+    plan = make_plan(archetype, seed, camera_motion="static", people_density=0.2, camera_height_m=2.0)
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, SETTINGS)
+    assert camera_is_fixed(path)
+    scene = liven(scene, path, classes, plan.season)
+    assert moving_in_view(scene, path)
+    passes = render(scene, path, plan, SETTINGS, normals=False)
+    changed = (passes.instance[0] != passes.instance[-1]).mean()
+    assert changed > 0.003, f"{archetype} seed {seed}: {changed:.4f} of the pixels change"
+
+
+def test_liven_leaves_moving_cameras_and_busy_shots_alone(classes):
+    plan = make_plan("open_air", 2, camera_motion="walkthrough")
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, SETTINGS)
+    assert not camera_is_fixed(path)
+    assert liven(scene, path, classes, plan.season) is scene
+    still = make_plan("amusement_park", 1, camera_motion="static", camera_height_m=2.0)
+    scene = build_scene(still, classes)
+    path = camera_path(scene, still, SETTINGS)
+    if moving_in_view(scene, path):
+        assert liven(scene, path, classes, still.season) is scene

@@ -1,0 +1,134 @@
+"""Nothing is filmed still with nothing moving: a fixed camera that sees no walker, animal, vehicle or ride
+in motion gets passers-by who cross its view, clear of every surface (the quality filter rejects clips
+without motion, so such a shot would be rendered only to be thrown away)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from worldmill.scenes import shapes
+from worldmill.scenes.camera import CameraPath, clearance
+from worldmill.scenes.model import Scene, SceneObject
+from worldmill.taxonomy.classes import SemanticClasses
+
+WALK_SPEED = 1.2  # m/s
+PERSON_RADIUS = 0.4  # m kept clear around a passer-by's body
+
+
+def camera_is_fixed(path: CameraPath) -> bool:
+    c2w = path.camera_to_world
+    return bool(np.allclose(c2w, c2w[:1], atol=1e-4))
+
+
+def moving_in_view(scene: Scene, path: CameraPath, min_px: float = 8.0) -> bool:
+    """True when an object that moves (velocity) or animates (a pose cycle) shows at least ``min_px`` tall in
+    the frame with a clear line of sight to its centre, at some frame of the clip."""
+    times = np.arange(path.frames) / path.fps
+    for o in scene.objects:
+        # a walk, gait or turn (people standing or sitting only sway: too little to count)
+        animated = any(p.pose_rate > 0 and not p.mesh.startswith(("person_stand", "person_sit")) for p in o.parts)
+        if not animated and not any(o.velocity):
+            continue
+        centre = np.mean([p.center for p in o.parts], axis=0)
+        radius = max(max(p.size) for p in o.parts) / 2
+        for f in range(0, path.frames, max(1, path.frames // 6)):
+            c2w = path.camera_to_world[f]
+            here = centre + np.asarray(o.velocity) * times[f]
+            cam = c2w[:3, :3].T @ (here - c2w[:3, 3])
+            if cam[2] <= 0.5 or path.fy * 2 * radius / cam[2] < min_px:
+                continue
+            u = path.fx * cam[0] / cam[2] + path.cx
+            v = path.fy * cam[1] / cam[2] + path.cy
+            if not (0 <= u < path.width and 0 <= v < path.height):
+                continue
+            if in_sight(scene, c2w[:3, 3], here, radius, float(times[f])):
+                return True
+    return False
+
+
+def in_sight(scene: Scene, eye: np.ndarray, point: np.ndarray, radius: float, t: float) -> bool:
+    """Whether the segment from ``eye`` to within ``radius`` of ``point`` runs clear of every surface."""
+    reach = float(np.linalg.norm(point - eye))
+    count = int(min(max(reach / 0.05, 8), 600))  # every 5 cm: thin walls and panes are not stepped over
+    steps = np.linspace(0.05 / max(reach, 0.05), max(0.06, 1.0 - 1.2 * radius / max(reach, 1e-6)), count)
+    sight = eye + np.outer(steps, point - eye)
+    return bool((clearance(scene, sight, np.full(len(steps), t)) > 0.0).all())
+
+
+def _floor_height(scene: Scene, x: float, y: float) -> float:
+    """Top of the floor slab under (x, y) indoors (0 outdoors or where none is found)."""
+    if scene.ground_class_id is not None:
+        return 0.0
+    tops = [
+        p.center[2] + p.size[2] / 2
+        for o in scene.objects
+        if o.class_name == "floor"
+        for p in o.parts
+        if abs(x - p.center[0]) <= p.size[0] / 2 and abs(y - p.center[1]) <= p.size[1] / 2
+    ]
+    return max(tops, default=0.0)
+
+
+def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 2) -> Scene:
+    """``scene`` with up to ``count`` walkers crossing a fixed camera's view when nothing moves in it."""
+    if not camera_is_fixed(path) or moving_in_view(scene, path):
+        return scene
+    rng = np.random.default_rng(scene.seed & 0xFFFFFFFF)
+    c2w = path.camera_to_world[0]
+    eye = c2w[:3, 3]
+    forward = c2w[:3, 2].copy()
+    forward[2] = 0.0
+    if np.linalg.norm(forward) < 1e-3:  # looking straight down: walk across the image's vertical
+        forward = c2w[:3, 1].copy()
+        forward[2] = 0.0
+    forward /= np.linalg.norm(forward)
+    right = np.array([forward[1], -forward[0], 0.0])
+    duration = path.frames / path.fps
+    half_view = math.atan(path.width / 2 / path.fx)
+    times = np.linspace(0.0, duration, 6)
+    added: list[SceneObject] = []
+    next_id = max((o.instance_id for o in scene.objects), default=0) + 1
+    for attempt in range(40):
+        if len(added) >= count:
+            break
+        depth = rng.uniform(3.5, 12.0) if attempt < 30 else rng.uniform(2.5, 5.0)
+        direction = 1.0 if (len(added) + attempt) % 2 == 0 else -1.0
+        across = depth * math.tan(half_view) * 0.5
+        start = eye + forward * depth + right * (-direction * rng.uniform(0.2, 1.0) * across)
+        z0 = _floor_height(scene, float(start[0]), float(start[1]))
+        if eye[2] - z0 > 60.0:  # an aerial camera: walkers would be specks
+            break
+        heading = right * direction
+        velocity = (float(heading[0] * WALK_SPEED), float(heading[1] * WALK_SPEED), 0.0)
+        trail = np.array([start + heading * WALK_SPEED * t for t in times])
+        probes = np.concatenate([trail + [0.0, 0.0, z0 - start[2] + h] for h in (0.5, 1.0, 1.5)])
+        if (clearance(scene, probes, np.tile(times, 3)) < PERSON_RADIUS).any():
+            continue
+        if any(np.linalg.norm(np.asarray(o.parts[0].center[:2]) - start[:2]) < 1.5 for o in added):
+            continue
+        chest = trail[len(trail) // 2] + [0.0, 0.0, z0 - start[2] + 1.2]
+        if not in_sight(scene, eye, chest, 0.5, float(times[len(times) // 2])):
+            continue
+        yaw = math.degrees(math.atan2(heading[1], heading[0])) - 90.0
+        height = float(rng.uniform(1.55, 1.9))
+        part = shapes.kit(
+            "person",
+            "passer-by",
+            shapes.Placer(float(start[0]), float(start[1]), z0, yaw),
+            (0.5, height, 0.3),
+            rng,
+            season=season,
+            speed=WALK_SPEED,
+        )
+        added.append(
+            SceneObject(
+                next_id, classes.id("person"), "person", "pedestrian", tuple(part), velocity=velocity, salient=True
+            )
+        )
+        next_id += 1
+    if not added:
+        return scene
+    return dataclasses.replace(scene, objects=scene.objects + tuple(added))
