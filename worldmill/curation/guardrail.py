@@ -113,9 +113,15 @@ def apply_guardrail(rgb_path: Path) -> GuardrailResult:
     Raises ``VideoError`` if the clip cannot be read and ``ConfigError`` if the detector cannot load: the
     caller must then not publish the clip.
     """
+    return guard_file(rgb_path)[1]
+
+
+def guard_file(rgb_path: Path) -> tuple[np.ndarray | None, GuardrailResult]:
+    """``apply_guardrail``, also returning the clip's decoded frames when the file was left as it was (None
+    when it was rewritten: its frames are then those of the new encoding), so callers need not decode it again."""
     rgb_path = Path(rgb_path)
     frames = read_frames(rgb_path)
     guarded, result = guard_frames(frames)
     if result.blurred:
         write_rgb(rgb_path, guarded, fps=max(1, round(probe(rgb_path).fps)))
-    return dataclasses.replace(result, path=rgb_path)
+    return (None if result.blurred else frames), dataclasses.replace(result, path=rgb_path)

@@ -71,6 +71,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+peak_rss_mb = _peak_rss_mb  # public: processes that render in process (footage lanes) report it too
+
+
 def render_sample(
     plan: ScenePlan,
     settings: RenderSettings,
