@@ -12,7 +12,9 @@ files as one cell after the other.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -70,6 +72,11 @@ def _init_lane() -> None:
     import cv2
 
     cv2.setNumThreads(1)
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        # Spawned from `python -m package` (pytest), the lane's main module is bare; pyspark, which Great
+        # Expectations imports, takes that for a doctest run and exits. Name this module as the main one.
+        main.__spec__ = importlib.util.find_spec(__name__)
 
 
 def run_cell(cell_key: str, run_config: dict, instance: Any = None) -> CellRun:
