@@ -105,3 +105,22 @@ def test_scoring_frames_in_memory_gives_the_same_row_as_decoding_the_file(render
     a.pop("scored_at"), b.pop("scored_at")
     assert a == b and from_file.status != "error"
     assert from_file.blur_ssim == 1.0 and from_file.edge_f1 == 1.0 and from_file.seg_miou == 1.0
+
+
+def test_clips_scored_on_threads_give_the_rows_scored_one_after_the_other(tmp_path):
+    from conftest_curation import add_sample
+
+    from worldmill.curation.scoring import score_clips
+    from worldmill.lake import Catalogue, LocalBlobStore
+
+    root = tmp_path / "lake"
+    catalogue, blobs = Catalogue(str(root)), LocalBlobStore(root / "footage")
+    clips = [add_sample(catalogue, blobs, i)[1] for i in range(4)]
+    clips.append(dataclasses.replace(clips[0], clip_id="gone", rgb_path="zoo/nowhere/x/procedural/rgb.mp4"))
+
+    def strip(rows):
+        return [{k: v for k, v in dataclasses.asdict(r).items() if k != "scored_at"} for r in rows]
+
+    one_by_one, threaded = score_clips(clips, blobs, workers=1), score_clips(clips, blobs, workers=3)
+    assert [r.clip_id for r in threaded] == [c.clip_id for c in clips]
+    assert strip(threaded) == strip(one_by_one) and threaded[-1].status == "error"

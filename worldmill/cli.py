@@ -72,7 +72,8 @@ def generate(
     plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers)
     render = {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips,
               "workers": plan.render_workers}
-    run_config = {**quiet, "resources": {"render": {"config": render}}, "ops": {"prompts": {"config": {"round": round_}}}}
+    ops = {"prompts": {"config": {"round": round_}}, "scores": {"config": {"workers": plan.render_workers}}}
+    run_config = {**quiet, "resources": {"render": {"config": render}}, "ops": ops}
     with tqdm(total=len(keys), desc="cells", unit="cell", disable=not progress, file=sys.stderr) as bar:
         run_cells(keys, run_config, plan, instance=instance, on_done=lambda run: bar.update())
     return keys

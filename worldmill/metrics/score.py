@@ -6,7 +6,6 @@ A clip that cannot be read (missing, corrupt, truncated, zero frames) or whose c
 
 from __future__ import annotations
 
-import filecmp
 import functools
 import logging
 from pathlib import Path
@@ -48,9 +47,13 @@ def _reference_frames(conditions_dir: Path, frames: np.ndarray, footage_path: Pa
     """The decoded render (``input.mp4``); the footage's own frames when its file has the same bytes (the
     procedural backend publishes the render unchanged), so the same video is not decoded twice."""
     render = _condition(conditions_dir, INPUT_VIDEO)
-    if footage_path is not None and Path(footage_path).is_file() and filecmp.cmp(render, footage_path, shallow=False):
+    if footage_path is not None and _same_bytes(render, Path(footage_path)):
         return frames
     return read_frames(render)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
 def score_controllability(
