@@ -96,7 +96,7 @@ def guard_frames(frames: np.ndarray) -> tuple[np.ndarray, GuardrailResult]:
     detections = {t: detect_faces(frames[t]) for t in _analysed(len(frames))}
     out = frames.copy()
     for t, boxes in detections.items():
-        for box in boxes:
+        for box in sorted(boxes):  # overlapping boxes: one order, whatever order OpenCV's threads found them in
             for u in range(max(0, t - TEMPORAL_SPREAD), min(len(frames), t + TEMPORAL_SPREAD + 1)):
                 pixelate(out[u], box)
     faces = sum(len(b) for b in detections.values())
