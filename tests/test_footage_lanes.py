@@ -31,6 +31,12 @@ def test_every_core_gets_a_lane_or_a_render_worker(cells, cores, expected):
     assert plan.processes <= cores and (plan.processes == cores or plan.lanes == cells)
 
 
+def test_clips_too_large_for_a_lane_under_1_gib_run_one_cell_at_a_time_on_every_core():
+    assert plan_lanes(16, 2, pixels=512 * 512 * 48) == LanePlan(1, 2)
+    assert plan_lanes(16, 2, pixels=256 * 256 * 48) == LanePlan(2, 1)
+    assert plan_lanes(16, 2, lanes=2, pixels=512 * 512 * 48) == LanePlan(2, 1)  # asked for explicitly
+
+
 def test_explicit_workers_or_lanes_fill_the_rest_of_the_cores():
     assert plan_lanes(16, 4, render_workers=2) == LanePlan(2, 2)
     assert plan_lanes(16, 4, lanes=1) == LanePlan(1, 4)

@@ -69,7 +69,7 @@ def generate(
     instance.add_dynamic_partitions(cells_partitions.name, keys)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
     _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
-    plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers)
+    plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
     render = {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips,
               "workers": plan.render_workers}
     ops = {"prompts": {"config": {"round": round_}}, "scores": {"config": {"workers": plan.render_workers}}}
