@@ -119,3 +119,21 @@ def test_a_cells_check_reads_that_cells_rows_only(tmp_path):
     broken = check_table(catalogue, "clips", blobs, cell_key=lagos)
     assert not broken.passed and any("rgb_exists" in f for f in broken.failures)
     assert not check_table(catalogue, "clips", blobs).passed and check_table(catalogue, "clips", blobs).rows == 4
+
+
+def test_render_workers_stay_warm_from_one_batch_to_the_next(tmp_path):
+    from conftest_scenes import make_plan
+
+    from worldmill.render.pool import render_samples, warm_pool
+    from worldmill.schemas.plan import RenderSettings
+
+    settings = RenderSettings(width=32, height=32, frames=2, fps=24)
+    plans = [make_plan(seed=41), make_plan("hospital", seed=42, indoor=True)]
+    first = render_samples(plans, settings, [tmp_path / "a" / p.sample_id for p in plans], workers=2)
+    pool = warm_pool(2)
+    started = set(pool._executor._processes)
+    second = render_samples(plans, settings, [tmp_path / "b" / p.sample_id for p in plans], workers=2)
+    assert warm_pool(2) is pool and {r.pid for r in first + second} <= started  # no new process was spawned
+    assert all(r.pid != os.getpid() for r in second)
+    for a, b in zip(first, second, strict=True):
+        assert a.files["input.mp4"].read_bytes() == b.files["input.mp4"].read_bytes()
