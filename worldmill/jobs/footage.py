@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from worldmill.errors import ConfigError, WorldmillError
@@ -131,7 +132,13 @@ def run_cells(
                     key = pending.pop(future)
                     if future.cancelled():
                         continue
-                    run = future.result()
+                    try:
+                        run = future.result()
+                    except BrokenProcessPool as exc:
+                        raise WorldmillError(
+                            f"The process making cell {key} died (killed, or out of memory).",
+                            fix="run fewer cells at once (--lanes 1) or make smaller clips",
+                        ) from exc
                     done[key] = run
                     on_done(run)
                     if not run.success:
