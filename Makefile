@@ -39,6 +39,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_render.py
+	$(PY) bench/bench_job.py --cells 4 --clips 2
 	$(PY) bench/bench_dedup.py
 	$(PY) bench/bench_lake.py
 	$(PY) bench/bench_diffusion.py --threads 1 --cosmos

@@ -38,15 +38,17 @@ def generate(
     fps: int = 24,
     round_: int | None = None,
     workers: int = 0,
+    lanes: int = 0,
     progress: bool = True,
 ) -> list[str]:
-    """Run the taxonomy job, register the cells and run the footage job once per cell. Returns the cell keys."""
+    """Run the taxonomy job (unless the lake already has this taxonomy), register the cells and run the footage
+    job for each cell, several cells at once on a machine with several cores. Returns the cell keys."""
     from tqdm import tqdm
 
     from worldmill.assets.partitions import cells_partitions
-    from worldmill.definitions import defs
     from worldmill.errors import ConfigError
-    from worldmill.jobs.instance import open_instance, process_tags
+    from worldmill.jobs.footage import plan_lanes, run_cells
+    from worldmill.jobs.instance import open_instance
     from worldmill.schemas.plan import RenderSettings
     from worldmill.taxonomy import load_taxonomy
 
@@ -62,28 +64,31 @@ def generate(
     keys = [c.key for c in cells]
     instance = open_instance(partitions=(cells_partitions.name, keys))  # safe beside concurrent processes
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
+    _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
+    plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
+    render = {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips,
+              "workers": plan.render_workers}
+    ops = {"prompts": {"config": {"round": round_}}, "scores": {"config": {"workers": plan.render_workers}}}
+    run_config = {**quiet, "resources": {"render": {"config": render}}, "ops": ops}
+    with tqdm(total=len(keys), desc="cells", unit="cell", disable=not progress, file=sys.stderr) as bar:
+        run_cells(keys, run_config, plan, instance=instance, on_done=lambda run: bar.update())
+    return keys
+
+
+def _refresh_taxonomy(instance, fingerprint: str, keys: Sequence[str], run_config: dict) -> None:
+    """Run the taxonomy job unless the lake already holds this taxonomy's cells (same fingerprint)."""
+    from worldmill.definitions import defs
+    from worldmill.jobs.footage import taxonomy_is_current
+    from worldmill.resources.lake import LakeResource
+
+    lake = LakeResource(uri=os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"])
+    if taxonomy_is_current(instance, lake.catalogue, fingerprint, keys):
+        return
     result = defs.resolve_job_def("taxonomy_job").execute_in_process(
-        run_config=quiet, instance=instance, raise_on_error=False
+        run_config=run_config, instance=instance, raise_on_error=False
     )
     if not result.success:
         raise WorldmillError(f"The taxonomy job failed:\n{failure_text(result)}")
-    run_config = {
-        **quiet,
-        "resources": {
-            "render": {
-                "config": {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips, "workers": workers}
-            }
-        },
-        "ops": {"prompts": {"config": {"round": round_}}},
-    }
-    job = defs.resolve_job_def("footage_job")
-    for key in tqdm(keys, desc="cells", unit="cell", disable=not progress, file=sys.stderr):
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, partition_key=key, raise_on_error=False, tags=process_tags()
-        )
-        if not result.success:
-            raise WorldmillError(f"The footage job failed for cell {key}:\n{failure_text(result)}")
-    return keys
 
 
 def sql(query: str):
@@ -104,7 +109,7 @@ def _print_frame(frame, as_json: bool, columns: Sequence[str] | None = None) -> 
 def _cmd_generate(args: argparse.Namespace) -> None:
     keys = generate(
         args.city, args.venue, clips=args.clips, width=args.width, height=args.height, frames=args.frames,
-        fps=args.fps, round_=args.round, workers=args.workers, progress=not args.quiet,
+        fps=args.fps, round_=args.round, workers=args.workers, lanes=args.lanes, progress=not args.quiet,
     )
     _summary(keys)
 
@@ -201,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--frames", type=int, default=48)
     gen.add_argument("--fps", type=int, default=24)
     gen.add_argument("--round", type=int, default=None, help="reproduce this round (its seeds) instead of the next")
-    gen.add_argument("--workers", type=int, default=0, help="render processes (default: one per core)")
+    gen.add_argument("--workers", type=int, default=0, help="render processes per cell (default: the cores a lane has)")
+    gen.add_argument("--lanes", type=int, default=0, help="cells made at once (default: one per core)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from worldmill.curation.guardrail import apply_guardrail
+from worldmill.curation.guardrail import GuardrailResult, guard_file
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
@@ -294,10 +294,11 @@ def publish_conditions(
 # -- clips -----------------------------------------------------------------------------------------------
 
 
-def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path) -> None:
-    """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview)."""
+def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path, rgb: np.ndarray | None = None) -> None:
+    """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview); ``rgb``: the
+    clip's frames when already decoded."""
     sheet = contact_sheet(
-        read_frames(rgb_path),
+        read_frames(rgb_path) if rgb is None else rgb,
         read_frames(conditions_dir / "depth.mp4"),
         read_frames(conditions_dir / "seg.mp4"),
         read_frames(conditions_dir / "edge.mp4")[..., 0],
@@ -351,6 +352,13 @@ def previews_markdown(clips: Sequence[ClipRow], blobs: BlobStore, max_chars: int
     return "\n\n".join(parts)
 
 
+def guard_and_preview(conditions_dir: Path, rgb_path: Path, sheet_path: Path) -> GuardrailResult:
+    """The face guardrail on a generated clip, then its contact sheet, decoding the clip once."""
+    frames, guard = guard_file(rgb_path)
+    write_contact_sheet(conditions_dir, rgb_path, sheet_path, rgb=frames)
+    return guard
+
+
 def produce_clips(
     rows: Sequence[PromptRow],
     conditions: Sequence[ConditionRow],
@@ -401,8 +409,7 @@ def produce_clip(
         )
         with device_slot():
             clip = generator.generate(request)
-        guard = apply_guardrail(clip.path)  # never publish unblurred faces
-        write_contact_sheet(conditions_dir, clip.path, folder / CONTACT_SHEET)
+        guard = guard_and_preview(conditions_dir, clip.path, folder / CONTACT_SHEET)  # never unblurred faces
         rgb_hash = sha256_file(clip.path)
         blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)
     return ClipRow(

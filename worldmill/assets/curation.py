@@ -108,7 +108,10 @@ def training_shards(context: AssetExecutionContext, config: ShardsConfig, lake: 
 def _table_check(table: str, asset: str, blocking: bool, description: str):
     @asset_check(asset=AssetKey(asset), name=f"{table}_expectations", blocking=blocking, description=description)
     def _check(context: AssetCheckExecutionContext, lake: LakeResource) -> AssetCheckResult:
-        outcome = check_table(lake.catalogue, table, lake.blobs)
+        # a cell's run checks that cell's rows on its site; an unpartitioned run, the whole table
+        cell = context.partition_key if context.has_partition_key else None
+        site = lake.for_cell(cell) if cell else lake
+        outcome = check_table(site.catalogue, table, site.blobs, cell_key=cell)
         return AssetCheckResult(
             passed=outcome.passed,
             severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,

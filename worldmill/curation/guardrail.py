@@ -96,7 +96,7 @@ def guard_frames(frames: np.ndarray) -> tuple[np.ndarray, GuardrailResult]:
     detections = {t: detect_faces(frames[t]) for t in _analysed(len(frames))}
     out = frames.copy()
     for t, boxes in detections.items():
-        for box in boxes:
+        for box in sorted(boxes):  # overlapping boxes: one order, whatever order OpenCV's threads found them in
             for u in range(max(0, t - TEMPORAL_SPREAD), min(len(frames), t + TEMPORAL_SPREAD + 1)):
                 pixelate(out[u], box)
     faces = sum(len(b) for b in detections.values())
@@ -113,9 +113,15 @@ def apply_guardrail(rgb_path: Path) -> GuardrailResult:
     Raises ``VideoError`` if the clip cannot be read and ``ConfigError`` if the detector cannot load: the
     caller must then not publish the clip.
     """
+    return guard_file(rgb_path)[1]
+
+
+def guard_file(rgb_path: Path) -> tuple[np.ndarray | None, GuardrailResult]:
+    """``apply_guardrail``, also returning the clip's decoded frames when the file was left as it was (None
+    when it was rewritten: its frames are then those of the new encoding), so callers need not decode it again."""
     rgb_path = Path(rgb_path)
     frames = read_frames(rgb_path)
     guarded, result = guard_frames(frames)
     if result.blurred:
         write_rgb(rgb_path, guarded, fps=max(1, round(probe(rgb_path).fps)))
-    return dataclasses.replace(result, path=rgb_path)
+    return (None if result.blurred else frames), dataclasses.replace(result, path=rgb_path)

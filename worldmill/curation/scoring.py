@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from worldmill.errors import ConfigError, StorageError
 from worldmill.lake import Catalogue
@@ -41,31 +42,38 @@ def unscored_clips(catalogue: Catalogue, cell_key: str, *, rescore: bool = False
     return [ClipRow(**row) for row in frame.sort("clip_id").to_dicts()]
 
 
+def _score_one(clip: ClipRow, blobs: BlobStore, thresholds: QualityThresholds, estimators: ControlEstimators) -> ScoreRow:
+    try:
+        rgb_path = blobs.open_local(clip.rgb_path)
+        conditions_dir = blobs.open_local(sample_key_of(clip.rgb_path))
+    except StorageError as exc:
+        row = error_row(clip.clip_id, clip.cell_key, f"{type(exc).__name__}: {exc}")
+    else:
+        row = score_clip(
+            rgb_path,
+            conditions_dir,
+            clip_id=clip.clip_id,
+            cell_key=clip.cell_key,
+            thresholds=thresholds,
+            footage_is_render=clip.generator in GROUND_TRUTH_GENERATORS,
+            estimators=estimators,
+        )
+    log.info("scored %s: %s %s", clip.clip_id, row.status, row.reason or "")
+    return row
+
+
 def score_clips(
     clips: Sequence[ClipRow],
     blobs: BlobStore,
     thresholds: QualityThresholds = QualityThresholds(),
     estimators: ControlEstimators = ControlEstimators(),
+    *,
+    workers: int = 1,
 ) -> list[ScoreRow]:
-    """One ScoreRow per clip; unreadable clips or conditions become "error" rows, never exceptions."""
-    rows = []
-    for clip in clips:
-        try:
-            rgb_path = blobs.open_local(clip.rgb_path)
-            conditions_dir = blobs.open_local(sample_key_of(clip.rgb_path))
-        except StorageError as exc:
-            rows.append(error_row(clip.clip_id, clip.cell_key, f"{type(exc).__name__}: {exc}"))
-        else:
-            rows.append(
-                score_clip(
-                    rgb_path,
-                    conditions_dir,
-                    clip_id=clip.clip_id,
-                    cell_key=clip.cell_key,
-                    thresholds=thresholds,
-                    footage_is_render=clip.generator in GROUND_TRUTH_GENERATORS,
-                    estimators=estimators,
-                )
-            )
-        log.info("scored %s: %s %s", clip.clip_id, rows[-1].status, rows[-1].reason or "")
-    return rows
+    """One ScoreRow per clip, in the order given; unreadable clips or conditions become "error" rows, never
+    exceptions. ``workers`` > 1 scores that many clips at once on threads (decoding, flow and filtering run
+    in OpenCV/FFmpeg without the GIL; each clip's row does not depend on the others)."""
+    if workers <= 1 or len(clips) <= 1:
+        return [_score_one(clip, blobs, thresholds, estimators) for clip in clips]
+    with ThreadPoolExecutor(min(workers, len(clips)), thread_name_prefix="worldmill-score") as pool:
+        return list(pool.map(lambda clip: _score_one(clip, blobs, thresholds, estimators), clips))

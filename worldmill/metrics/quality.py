@@ -16,7 +16,9 @@ from worldmill.errors import ConfigError, VideoError
 
 # Frame budgets: metrics look at evenly spaced frames so a long clip costs about as much as a short one.
 _MAX_ANALYSIS_SIDE = 256  # flow and text detection run at this longest side
-_MAX_FLOW_PAIRS = 32
+# 16 evenly spaced flow pairs give the same motion as 32 within 6 % (mean) and 11 % (peak) on real renders,
+# at half the cost; a lower flow resolution does not (sub-pixel camera motion vanishes). See tests/test_metrics.py.
+_MAX_FLOW_PAIRS = 16
 _MAX_SAMPLED_FRAMES = 16
 
 
@@ -82,9 +84,12 @@ class QualityMeasures:
 
 def luma(frames: np.ndarray) -> np.ndarray:
     """uint8 [T, H, W] luma (BT.601) of uint8 [T, H, W, 3] RGB."""
-    rgb = frames.astype(np.float32)
-    y = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-    return np.clip(np.rint(y), 0, 255).astype(np.uint8)
+    # float32 per channel, in place: the same operations in the same order as 0.299 r + 0.587 g + 0.114 b
+    y = frames[..., 0].astype(np.float32)
+    y *= 0.299
+    y += 0.587 * frames[..., 1].astype(np.float32)
+    y += 0.114 * frames[..., 2].astype(np.float32)
+    return np.clip(np.rint(y, out=y), 0, 255, out=y).astype(np.uint8)
 
 
 def sample_indices(count: int, budget: int) -> np.ndarray:
@@ -124,14 +129,15 @@ def colourfulness(frames: np.ndarray) -> float:
     return float((std + 0.3 * mean).mean())
 
 
-def motion(gray: np.ndarray) -> tuple[float, float]:
-    """Farneback dense-flow magnitude between consecutive frames: (mean, max over pairs), in px/frame.
+def motion(gray: np.ndarray, pairs: int = _MAX_FLOW_PAIRS) -> tuple[float, float]:
+    """Farneback dense-flow magnitude between consecutive frames: (mean, max over up to ``pairs`` evenly
+    spaced pairs), in px/frame.
 
     Flow runs on frames downscaled to a longest side of 256 and is scaled back to the clip's resolution.
     """
     if len(gray) < 2:
         return 0.0, 0.0
-    starts = sample_indices(len(gray) - 1, _MAX_FLOW_PAIRS)
+    starts = sample_indices(len(gray) - 1, pairs)
     per_pair = []
     for t in starts:
         a, scale = _resize_longest(gray[t], _MAX_ANALYSIS_SIDE)

@@ -6,6 +6,7 @@ A clip that cannot be read (missing, corrupt, truncated, zero frames) or whose c
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -35,20 +36,41 @@ def _condition(conditions_dir: Path, name: str) -> Path:
     return path
 
 
+@functools.cache
+def _classes():
+    from worldmill.taxonomy.classes import SemanticClasses
+
+    return SemanticClasses.load()
+
+
+def _reference_frames(conditions_dir: Path, frames: np.ndarray, footage_path: Path | None) -> np.ndarray:
+    """The decoded render (``input.mp4``); the footage's own frames when its file has the same bytes (the
+    procedural backend publishes the render unchanged), so the same video is not decoded twice."""
+    render = _condition(conditions_dir, INPUT_VIDEO)
+    if footage_path is not None and _same_bytes(render, Path(footage_path)):
+        return frames
+    return read_frames(render)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+
+
 def score_controllability(
     frames: np.ndarray,
     conditions_dir: Path | None,
     *,
     footage_is_render: bool = False,
     estimators: ctl.ControlEstimators = ctl.ControlEstimators(),
+    footage_path: Path | None = None,
 ) -> ctl.ControlScores:
-    """Controllability of ``frames`` against the sample's condition files. Raises ``VideoError`` when a
-    needed condition file is missing or unreadable."""
+    """Controllability of ``frames`` (decoded from ``footage_path`` when given) against the sample's condition
+    files. Raises ``VideoError`` when a needed condition file is missing or unreadable."""
     from worldmill.render.conditions import read_depth_m
 
     if conditions_dir is None:
         return ctl.ControlScores(None, None, None, None, reason="no conditions directory given")
-    reference = read_frames(_condition(conditions_dir, INPUT_VIDEO))
+    reference = _reference_frames(conditions_dir, frames, footage_path)
     scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
     depth_ref = read_depth_m(conditions_dir)
@@ -65,12 +87,9 @@ def score_controllability(
     scores["depth_si_rmse"] = None if depth_est is None else ctl.depth_si_rmse(depth_ref, depth_est)
 
     if footage_is_render or estimators.seg is not None:
-        from worldmill.taxonomy.classes import SemanticClasses
-
-        classes = SemanticClasses.load()
         seg_rgb = read_frames(_condition(conditions_dir, SEG_VIDEO))
         seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
-        seg_ref = np.stack([classes.decode(f) for f in seg_rgb])
+        seg_ref = _classes().decode(seg_rgb)
         seg_est = seg_ref if footage_is_render else estimators.seg(frames)  # type: ignore[misc]
         scores["seg_miou"] = ctl.seg_miou(seg_ref, seg_est)
     else:
@@ -137,15 +156,17 @@ def score_clip(
     thresholds: QualityThresholds = QualityThresholds(),
     footage_is_render: bool = False,
     estimators: ctl.ControlEstimators = ctl.ControlEstimators(),
+    frames: np.ndarray | None = None,
 ) -> ScoreRow:
     """One ``ScoreRow`` for the clip at ``rgb_path``: "pass", "fail" (reasons listed) or "error" (unreadable
     clip or conditions). ``footage_is_render`` marks procedural footage, whose rendered depth and segmentation
-    are its ground truth; other footage needs ``estimators`` or leaves depth/seg null with a reason."""
+    are its ground truth; other footage needs ``estimators`` or leaves depth/seg null with a reason.
+    ``frames``: the clip already decoded (its file is then not read again)."""
     rgb_path = Path(rgb_path)
     try:
         if not rgb_path.is_file():
             raise VideoError(f"Clip video {rgb_path} does not exist.", fix="re-materialize the clips asset for this cell")
-        frames = read_frames(rgb_path)
+        frames = read_frames(rgb_path) if frames is None else frames
         signs = scene_text_mask(Path(conditions_dir)) if conditions_dir is not None else None
         measures = measure_quality(frames, probe(rgb_path).fps, thresholds, scene_text=signs)
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
@@ -154,7 +175,7 @@ def score_clip(
     try:
         control = score_controllability(
             frames, Path(conditions_dir) if conditions_dir is not None else None,
-            footage_is_render=footage_is_render, estimators=estimators,
+            footage_is_render=footage_is_render, estimators=estimators, footage_path=rgb_path,
         )
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
         log.warning("clip %s: cannot score controllability: %s", clip_id, exc)

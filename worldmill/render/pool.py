@@ -8,6 +8,7 @@ naming the sample.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import multiprocessing
 import os
@@ -72,6 +73,9 @@ def _peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+peak_rss_mb = _peak_rss_mb  # public: processes that render in process (footage lanes) report it too
 
 
 def render_sample(
@@ -244,7 +248,8 @@ def render_samples(
 ) -> list[SampleRenderResult]:
     """Render every sample (scene, camera path, passes, condition files), one worker process per core.
 
-    ``workers=1`` renders in this process (no spawn cost); results come back in the order of ``plans``.
+    ``workers=1`` renders in this process (no spawn cost), more use this process's warm pool (``warm_pool``);
+    results come back in the order of ``plans``.
     """
     _check_lengths(plans, out_dirs, prompts)
     workers = workers or os.cpu_count() or 1
@@ -254,5 +259,25 @@ def render_samples(
             render_sample(plan, settings, Path(out), classes, device=device, prompt=prompts[i] if prompts else None)
             for i, (plan, out) in enumerate(zip(plans, out_dirs, strict=True))
         ]
-    with RenderPool(min(workers, len(plans)), device=device) as pool:
-        return pool.render(plans, settings, out_dirs, prompts)
+    try:
+        return warm_pool(workers, device).render(plans, settings, out_dirs, prompts)
+    except RenderError as exc:
+        if isinstance(exc.__cause__, BrokenProcessPool):  # a worker died: the next batch starts a new pool
+            _WARM.pop((workers, device), None)
+        raise
+
+
+_WARM: dict[tuple[int, str], RenderPool] = {}
+
+
+def warm_pool(workers: int, device: str = "cpu") -> RenderPool:
+    """This process's pool of ``workers`` render processes, started at first use and kept for the next batch:
+    a process that renders cell after cell spawns its workers and loads the kernels once. Closed at exit."""
+    key = (workers, device)
+    if key not in _WARM:
+        for pool in _WARM.values():
+            pool.close()
+        _WARM.clear()
+        _WARM[key] = RenderPool(workers, device=device)
+        atexit.register(_WARM[key].close)
+    return _WARM[key]

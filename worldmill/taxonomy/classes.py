@@ -84,9 +84,12 @@ class SemanticClasses:
         colors = np.array([c.color for c in self.classes], dtype=np.int32)
         ids = np.array([c.id for c in self.classes], dtype=np.uint8)
         flat = rgb.reshape(-1, 3).astype(np.int32)
-        best = np.empty(len(flat), dtype=np.uint8)
-        for start in range(0, len(flat), 1 << 16):
-            chunk = flat[start : start + (1 << 16)]
+        # The nearest colour is searched once per distinct colour (a video has thousands, not millions).
+        packed, inverse = np.unique((flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2], return_inverse=True)
+        distinct = np.stack([packed >> 16, (packed >> 8) & 255, packed & 255], axis=1)
+        best = np.empty(len(distinct), dtype=np.uint8)
+        for start in range(0, len(distinct), 1 << 16):
+            chunk = distinct[start : start + (1 << 16)]
             d = ((chunk[:, None, :] - colors[None, :, :]) ** 2).sum(-1)
             best[start : start + len(chunk)] = ids[d.argmin(1)]
-        return best.reshape(rgb.shape[:-1])
+        return best[inverse.reshape(-1)].reshape(rgb.shape[:-1])

@@ -1,0 +1,179 @@
+"""``worldmill generate`` over many cells: several cells in flight at once, so that every core works.
+
+A footage run is a chain (prompts → conditions → clips → scores → captions → catalogue, with checks), and
+only its render step used more than one core; a cell with one or two samples left a core idle, cell after
+cell. Here cells run in *lanes*: one spawned process per lane takes the next cell as soon as it is free and
+runs the footage job for it in process, rendering in that same process (Warp kernels, the taxonomy and the
+Great Expectations context stay loaded from one cell to the next). Every run has its own partition, seeds
+come from (cell, round, index) and every write is a MERGE on a stable id, so lanes give the same rows and
+files as one cell after the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from worldmill.errors import ConfigError, WorldmillError
+from worldmill.jobs import failure_text
+
+
+@dataclasses.dataclass(frozen=True)
+class LanePlan:
+    """How a batch of cells uses the machine: ``lanes`` cells at once, each rendering with ``render_workers``
+    processes (1: in the lane's own process)."""
+
+    lanes: int
+    render_workers: int
+
+    @property
+    def processes(self) -> int:
+        """Processes busy at once (lanes × render workers; the lanes themselves when they render in process)."""
+        return self.lanes * self.render_workers
+
+
+# A lane renders in its own process, beside Dagster and Great Expectations: measured peaks 944 MB at 256² × 48
+# frames, 1,211 MB at 512² × 48. Above this many pixels per clip a lane would pass 1 GiB, so cells run one
+# after the other with a pool of render processes instead (as they did before lanes).
+LANE_MAX_PIXELS = 256 * 256 * 48
+
+
+def plan_lanes(cells: int, cores: int, *, lanes: int = 0, render_workers: int = 0, pixels: int = 0) -> LanePlan:
+    """One lane per core while there are cells for it; cores a lane cannot get lent to its render pool.
+
+    ``lanes``/``render_workers`` > 0 fix either (the other fills the remaining cores). ``pixels``: width ×
+    height × frames of a clip; beyond ``LANE_MAX_PIXELS`` one lane unless ``lanes`` says otherwise.
+    """
+    if cells < 1 or cores < 1 or lanes < 0 or render_workers < 0:
+        raise ConfigError(
+            f"Cannot plan {cells} cell(s) on {cores} core(s) with lanes={lanes}, render workers={render_workers}.",
+            fix="ask for at least one cell; lanes and workers are 0 (automatic) or more",
+        )
+    if not lanes:
+        lanes = 1 if pixels > LANE_MAX_PIXELS else cores // render_workers if render_workers else cores
+    lanes = max(1, min(lanes, cells))
+    return LanePlan(lanes, render_workers or max(1, cores // lanes))
+
+
+@dataclasses.dataclass(frozen=True)
+class CellRun:
+    """The outcome of one cell's footage run."""
+
+    cell_key: str
+    success: bool
+    failure: str  # the failed steps and why; empty on success
+    pid: int  # the process (lane) that ran it
+    peak_rss_mb: float  # that process's peak resident memory so far
+
+
+_LANE: dict[str, Any] = {}
+# A lane's memory creeps up by a few MB per cell (Dagster's caches; 972 MB after 2 cells, 991 MB after 8 at
+# 256²): a fresh process takes over after this many cells (its start-up costs ~4 CPU-seconds).
+CELLS_PER_LANE = 16
+
+
+def _init_lane() -> None:
+    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        # Spawned from `python -m package` (pytest), the lane's main module is bare; pyspark, which Great
+        # Expectations imports, takes that for a doctest run and exits. Name this module as the main one.
+        main.__spec__ = importlib.util.find_spec(__name__)
+
+
+def run_cell(cell_key: str, run_config: dict, instance: Any = None) -> CellRun:
+    """Run the footage job for one cell in this process (the instance of ``DAGSTER_HOME`` unless given)."""
+    from worldmill.definitions import defs
+    from worldmill.jobs.instance import open_instance, process_tags
+    from worldmill.render.pool import peak_rss_mb
+
+    if instance is None:
+        instance = _LANE.get("instance") or _LANE.setdefault("instance", open_instance())
+    result = defs.resolve_job_def("footage_job").execute_in_process(
+        run_config=run_config, instance=instance, partition_key=cell_key, raise_on_error=False, tags=process_tags()
+    )
+    return CellRun(cell_key, result.success, "" if result.success else failure_text(result), os.getpid(), peak_rss_mb())
+
+
+def run_cells(
+    cell_keys: Sequence[str],
+    run_config: dict,
+    plan: LanePlan,
+    *,
+    instance: Any = None,
+    on_done: Callable[[CellRun], None] = lambda run: None,
+) -> list[CellRun]:
+    """Run the footage job for every cell, ``plan.lanes`` at a time; raises ``WorldmillError`` naming every
+    failed cell (cells not yet started are cancelled after a failure). Results in the order of ``cell_keys``."""
+    if plan.lanes == 1:
+        runs = []
+        for key in cell_keys:
+            runs.append(run_cell(key, run_config, instance))
+            on_done(runs[-1])
+            if not runs[-1].success:
+                break
+        return _checked(runs, cell_keys)
+    import multiprocessing
+
+    done: dict[str, CellRun] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(plan.lanes, mp_context=context, initializer=_init_lane, max_tasks_per_child=CELLS_PER_LANE) as pool:
+        pending: dict[Future, str] = {pool.submit(run_cell, key, run_config): key for key in cell_keys}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key = pending.pop(future)
+                    if future.cancelled():
+                        continue
+                    try:
+                        run = future.result()
+                    except BrokenProcessPool as exc:
+                        raise WorldmillError(
+                            f"The process making cell {key} died (killed, or out of memory).",
+                            fix="run fewer cells at once (--lanes 1) or make smaller clips",
+                        ) from exc
+                    done[key] = run
+                    on_done(run)
+                    if not run.success:
+                        for other in pending:
+                            other.cancel()
+        finally:
+            for future in pending:
+                future.cancel()
+    return _checked([done[k] for k in cell_keys if k in done], cell_keys)
+
+
+def _checked(runs: list[CellRun], cell_keys: Sequence[str]) -> list[CellRun]:
+    failed = [r for r in runs if not r.success]
+    if failed:
+        skipped = len(cell_keys) - len(runs)
+        text = "\n".join(f"The footage job failed for cell {r.cell_key}:\n{r.failure}" for r in failed)
+        raise WorldmillError(text + (f"\n({skipped} cell(s) not started)" if skipped else ""))
+    return runs
+
+
+def taxonomy_is_current(instance: Any, catalogue: Any, fingerprint: str, cell_keys: Sequence[str]) -> bool:
+    """True when the last ``taxonomy`` materialization wrote this taxonomy (same fingerprint) and the lake's
+    ``cells`` table holds every cell asked for: running the taxonomy job again would change nothing."""
+    from dagster import AssetKey
+
+    from worldmill.lake import sql_list
+
+    records = instance.fetch_materializations(AssetKey("taxonomy"), limit=1).records
+    if not records:
+        return False
+    entry = records[0].asset_materialization.metadata.get("fingerprint")
+    if entry is None or entry.value != fingerprint or not catalogue.exists("cells"):
+        return False
+    found = catalogue.sql(f"SELECT count(DISTINCT cell_key) AS n FROM cells WHERE cell_key IN ({sql_list(list(cell_keys))})")
+    return int(found["n"][0]) == len(set(cell_keys))
