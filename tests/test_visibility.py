@@ -3,6 +3,7 @@ visible kinds are named, with the number of visible instances in words, by promi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -224,3 +225,11 @@ def test_the_skyline_landmark_is_named_only_when_seen():
     hidden = write_prompt(plan, measure_visibility(scene, paint(scene, {tower: 10})))
     assert phrase in shown.text.lower() and scene.objects[tower].label in shown.named
     assert phrase not in hidden.text.lower() and not hidden.named
+
+
+def test_a_single_item_takes_a_singular_verb(zoo):
+    plan, scene = zoo
+    for seed in range(12):  # the decor sentence is drawn per seed; every form must agree
+        varied = dataclasses.replace(plan, seed=seed)
+        text = build_prompt(varied, measure_visibility(scene, paint(scene, {indices(scene, "kiosk")[0]: 300})))
+        assert "a kiosk" in text and not re.search(r"\bare an? ", text), text

@@ -450,16 +450,20 @@ def write_prompt(plan: ScenePlan, visibility: Visibility | None = None) -> Writt
     if seen is None:
         kinds = [d.name for d in plan.decor]
         items = [counted(d.name, d.count) for d in plan.decor]
+        counts = [d.count for d in plan.decor]
         others: list[str] = []
     else:
         kinds = [k.kind for k in seen.items]
         items = [counted(k.kind, k.visible) for k in seen.items]
+        counts = [k.visible for k in seen.items]
         others = [k.kind for k in seen.people] + [k.kind for k in seen.vehicles]
         if plan.landmark:  # the landmark sentence names it when it is seen
             others += [k.kind for k in visibility.seen() if not k.decor and k.class_name == LANDMARK_CLASS]
 
     def assemble(n_items: int, with_traffic: bool, n_fillers: int = 0) -> str:
-        decor = [decor_template.format(items=_join(items[:n_items]))] if n_items else []
+        one = n_items == 1 and counts[0] == 1  # "In view is a kiosk.", not "In view are a kiosk."
+        template = decor_template.replace(" are {items}", " is {items}") if one else decor_template
+        decor = [template.format(items=_join(items[:n_items]))] if n_items else []
         extra = [traffic] if traffic and with_traffic else []
         tail = [*after[:1], *extra, *after[1:]] if seen is None else [*extra, *after]
         return " ".join([*before, *decor, *tail, *fillers[:n_fillers]])

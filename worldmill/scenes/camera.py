@@ -21,7 +21,7 @@ import numpy as np
 
 from worldmill.errors import SceneError
 from worldmill.scenes.layout import parts_box
-from worldmill.scenes.model import CameraZone, Scene
+from worldmill.scenes.model import CameraZone, Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
 from worldmill.schemas.plan import CAMERA_MOTIONS, RenderSettings, ScenePlan
 
@@ -218,10 +218,7 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
     With ``kind`` only the static instances of that kind (the lead subject) are aimed at."""
 
     def pick(wanted) -> list[int]:
-        # animals roam slowly (under 1.2 m/s): still worth aiming at
-        return [
-            i for i, o in enumerate(scene.objects) if wanted(o) and (not any(o.velocity) or o.class_name == "animal")
-        ]
+        return [i for i, o in enumerate(scene.objects) if wanted(o) and aimable(o)]
 
     if kind is not None:
         chosen = pick(lambda o: object_kind(o) == kind)
@@ -309,15 +306,21 @@ def _aim(
     return 0.0, None
 
 
+def aimable(obj: SceneObject) -> bool:
+    """Whether a shot may be planned around ``obj``: static things, and animals, which roam their enclosure
+    slowly (under 1.2 m/s) and are what a zoo shot is about; not walkers or traffic, which leave the frame."""
+    return not any(obj.velocity) or obj.class_name == "animal"
+
+
 def subject_kinds(scene: Scene, *, aerial: bool) -> list[str]:
     """Static decor kinds (and the landmark) a shot can be planned around, best first.
 
-    Aerial shots rank by footprint (what is large from the air); ground and interior shots by face-on area
-    weighted by ``FEATURED_CLASSES``; both sum the four largest instances of a kind."""
+    Aerial shots rank by footprint (what is large from the air); ground and interior shots put animals first,
+    then rank by face-on area weighted by ``FEATURED_CLASSES``; both sum the four largest instances of a kind."""
     areas: dict[str, list[float]] = {}
     classes: dict[str, str] = {}
     for obj in scene.objects:
-        if not (obj.decor or obj.class_name == "landmark") or any(obj.velocity):
+        if not (obj.decor or obj.class_name == "landmark") or not aimable(obj):
             continue
         box = np.asarray(parts_box(obj.parts))
         extent = box[3:] - box[:3]
@@ -329,7 +332,8 @@ def subject_kinds(scene: Scene, *, aerial: bool) -> list[str]:
         weight = 1.0 if aerial else FEATURED_CLASSES.get(classes[kind], 1.0)
         return weight * sum(sorted(areas[kind])[-4:])
 
-    return sorted(areas, key=lambda k: (-score(k), k))
+    # On the ground an animal leads whatever its size: a zoo shot is about its animals, not the fence or tree.
+    return sorted(areas, key=lambda k: (not aerial and classes[k] != "animal", -score(k), k))
 
 
 def _subject_size(scene: Scene, kind: str) -> float:
@@ -337,14 +341,14 @@ def _subject_size(scene: Scene, kind: str) -> float:
     sizes = [
         float(np.max(np.asarray(parts_box(o.parts))[3:] - np.asarray(parts_box(o.parts))[:3]))
         for o in scene.objects
-        if object_kind(o) == kind and not any(o.velocity)
+        if object_kind(o) == kind and aimable(o)
     ]
     return max(sizes, default=0.0)
 
 
 def _aerial_subject(scene: Scene, kind: str) -> tuple[np.ndarray, float] | None:
     """(centre, radius in m) of the cluster of ``kind``'s static instances around its largest one."""
-    boxes = np.array([parts_box(o.parts) for o in scene.objects if object_kind(o) == kind and not any(o.velocity)])
+    boxes = np.array([parts_box(o.parts) for o in scene.objects if object_kind(o) == kind and aimable(o)])
     if not len(boxes):
         return None
     centres = (boxes[:, :3] + boxes[:, 3:]) / 2
