@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow
 
 CITIES, VENUES = ["Shanghai", "Lagos"], ["zoo", "museum"]  # 4 cells
 SIZE = {"clips": 2, "width": 32, "height": 32, "frames": 8, "progress": False}
-VOLATILE = {"created_at", "published_at", "scored_at", "registered_at", "uri", "site",
-            "scene_s", "render_s", "encode_s", "generate_s"}  # timestamps, URIs, site and measured durations
+VOLATILE = {"created_at", "published_at", "scored_at", "registered_at", "claimed_at", "uri", "site", "run_id",
+            "scene_s", "render_s", "encode_s", "generate_s"}  # timestamps, URIs, site, run ids, measured durations
 
 
 @pytest.fixture(scope="module")
