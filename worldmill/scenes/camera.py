@@ -210,6 +210,9 @@ class _Subjects:
     area: np.ndarray  # [K] m^2, a face-on area: the larger horizontal extent times the height
     index: np.ndarray  # [K] into scene.objects
     prims: _PrimitiveSet
+    velocity: np.ndarray | None = None  # [K, 3] m/s (roaming animals); a shot tracks where they go
+    top: np.ndarray | None = None  # [K] m, bounding-box tops: a back seen over a low wall still reads
+    kind: str | None = None  # the lead subject's kind, when the shot is planned around one
 
 
 def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None) -> _Subjects | None:
@@ -233,6 +236,9 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
         area=np.maximum(extent[:, 0], extent[:, 1]) * extent[:, 2],
         index=np.array(chosen),
         prims=_primitive_set(scene),
+        velocity=np.array([scene.objects[i].velocity for i in chosen], dtype=np.float64).reshape(-1, 3),
+        top=boxes[:, 5],
+        kind=kind,
     )
 
 
@@ -264,12 +270,17 @@ def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) ->
 
 
 def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
-    """True when the first surface a ray from ``eye`` towards subject ``k`` meets is the subject's own."""
-    target = subjects.center[k]
-    span = float(np.linalg.norm(target - eye))
-    hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
-    nearest = int(np.argmin(hits))
-    return bool(hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k])
+    """True when the first surface a ray from ``eye`` towards subject ``k`` (its centre, else the upper part of
+    it, which shows over a barrier) meets is the subject's own."""
+    centre = subjects.center[k]
+    upper = centre if subjects.top is None else np.array([*centre[:2], (centre[2] + 2 * subjects.top[k]) / 3])
+    for target in (centre, upper):
+        span = float(np.linalg.norm(target - eye))
+        hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
+        nearest = int(np.argmin(hits))
+        if hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k]:
+            return True
+    return False
 
 
 def _aim(
@@ -279,6 +290,7 @@ def _aim(
 
     Score is the apparent size (area over squared distance) of the subjects near the chosen one; with ``ahead``
     only subjects that stay within 75 degrees of it to the path's end count (walks and dollies look forward).
+    The aim point is [3], or [T, 3] following a roaming subject.
     """
     mid, last = eyes[len(eyes) // 2], eyes[-1]
     offset = subjects.center - mid
@@ -299,7 +311,9 @@ def _aim(
         w = apparent[near]
         point = (subjects.center[near] * w[:, None]).sum(axis=0) / w.sum()
         point[2] = min(max(point[2], 0.4), mid[2] + 1.0)
-        bearing = np.unwrap(np.arctan2(point[1] - eyes[:, 1], point[0] - eyes[:, 0]))
+        if subjects.velocity is not None and subjects.velocity[near].any():  # follow a roaming animal
+            point = point + ((subjects.velocity[near] * w[:, None]).sum(axis=0) / w.sum())[None, :] * t[:, None]
+        bearing = np.unwrap(np.arctan2(point[..., 1] - eyes[:, 1], point[..., 0] - eyes[:, 0]))
         if len(t) > 1 and np.abs(np.diff(bearing) / np.diff(t)).max() > math.radians(MAX_TURN_DEG_S):
             continue  # walking past it too close: the shot would whip round
         return float(w.sum()), point
@@ -344,6 +358,10 @@ def _subject_size(scene: Scene, kind: str) -> float:
         if object_kind(o) == kind and aimable(o)
     ]
     return max(sizes, default=0.0)
+
+
+def _is_animal(scene: Scene, kind: str) -> bool:
+    return any(o.class_name == "animal" and object_kind(o) == kind for o in scene.objects)
 
 
 def _aerial_subject(scene: Scene, kind: str) -> tuple[np.ndarray, float] | None:
@@ -474,8 +492,10 @@ def _walk(
         # the shot is of the decor the prompt names: walk the stretch that frames the most of it
         forward = ahead if motion in ("walkthrough", "dolly") else None
         score, aim = _aim(subjects, eyes, t, forward)
-        for _ in range(7):
-            other = draw_start()
+        starts = [draw_start() for _ in range(7)]
+        if subjects.kind is not None:  # a shot about one subject also tries the stretches that pass it
+            starts += _starts_near(subjects, centre, axis, direction, travel, (s_lo, s_hi))
+        for other in starts:
             other_score, other_aim = _aim(subjects, eyes_from(other), t, forward)
             if other_score > score:
                 start, score, aim = other, other_score, other_aim
@@ -521,19 +541,46 @@ def _walk(
     return first, first + heading[0] + np.array([0.0, 0.0, -0.06])
 
 
+def _starts_near(
+    subjects: _Subjects,
+    centre: np.ndarray,
+    axis: np.ndarray,
+    direction: float,
+    travel: float,
+    span: tuple[float, float],
+) -> list[float]:
+    """Path starts (along the zone's axis) that pass the nearest subjects closely, with them a little ahead: a
+    lion 50 m down the walkway is missed by random starts, yet the walkway runs right past its enclosure."""
+    along = (subjects.center - centre) @ axis
+    beside = np.linalg.norm((subjects.center - centre) - along[:, None] * axis[None, :], axis=1)
+    lo, hi = span[0] + 0.5, span[1] - 0.5
+    starts = []
+    for k in np.argsort(beside)[:6]:
+        for lead in (travel / 2, travel + 2.0, travel + 5.0):  # abreast mid-path, or a few metres ahead at its end
+            start = float(along[k]) - direction * lead
+            end = start + direction * travel
+            if lo <= min(start, end) and max(start, end) <= hi:
+                starts.append(start)
+    return starts
+
+
 def _framed(eyes: np.ndarray, aim: np.ndarray, motion: str, t: np.ndarray, duration: float, rng: np.random.Generator):
-    """Eyes and targets for a walking shot that keeps ``aim`` (a decor cluster) in frame for each motion."""
+    """Eyes and targets for a walking shot that keeps ``aim`` (a decor cluster, [3] or [T, 3]) in frame for
+    each motion."""
+    aim = np.broadcast_to(aim, eyes.shape)
     if motion == "pan":  # a sweep across the subject from a fixed spot, never losing it
         first = eyes[:1].repeat(len(t), axis=0)
         sweep = math.radians(rng.uniform(20.0, 30.0)) * rng.choice([-1.0, 1.0])
-        return first, first + _rotate_z((aim - first[0])[None, :], sweep * (t / duration - 0.5))
+        if aim[0].tolist() != aim[-1].tolist():  # a moving subject: follow it with a small sweep about it
+            sweep *= 0.3
+        return first, first + _rotate_z(aim - first[0], sweep * (t / duration - 0.5))
     if motion == "static":
         first = eyes[:1].repeat(len(t), axis=0)
-        return first, np.broadcast_to(aim, first.shape).copy()
+        return first, aim.copy()
     if motion == "walkthrough":  # a gentle head sway while walking past the subject
         yaw = math.radians(3.0) * np.sin(2 * math.pi * t / 4.0)
-        return eyes, eyes + _rotate_z(aim[None, :] - eyes, yaw)
-    return eyes, np.broadcast_to(aim, eyes.shape).copy()  # dolly, glide, orbit, flyover: track the subject
+        return eyes, eyes + _rotate_z(aim - eyes, yaw)
+    return eyes, aim.copy()  # dolly, glide, orbit, flyover: track the subject
 
 
 def camera_zone(scene: Scene, plan: ScenePlan) -> CameraZone:
@@ -578,7 +625,8 @@ def camera_path(
         worst = float(gaps.min())
         if worst >= need:
             fov = math.radians(FOV_DEG[zone.kind])
-            if subject is not None and variant >= 2:  # re-planned again: a longer lens where the subject is far
+            # re-planned again, or about an animal (small beside the shot's scenery): a longer lens where it is far
+            if subject is not None and (variant >= 2 or _is_animal(scene, subject)):
                 size = 2 * aerial_subject[1] if aerial_subject is not None else _subject_size(scene, subject)
                 reach = float(np.median(np.linalg.norm(targets - eyes, axis=1)))
                 if size > 0 and reach > 3.0:

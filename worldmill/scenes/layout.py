@@ -369,6 +369,12 @@ def place_object(
             return placed
     if class_name == "animal" and site.enclosures:
         rule = "enclosure"
+    elif (
+        class_name == "animal"
+        and any(z.kind == "interior" for z in site.zones)
+        and not any(c.semantic_class == "aquarium_tank" for c in site.plan.decor)  # swimmers belong in the tanks
+    ):
+        rule = "aisle"
     centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
     for attempt in range(90):
         ignore = attempt >= 45
@@ -376,8 +382,11 @@ def place_object(
             rect = site.pick_rect(site.enclosures)
             x, y = _near_visitors(site, rect, margin=max(size[0], size[2]) / 2)
             cand = (x, y, rect.z, site.uniform(0, 360), "floor")
+        elif rule == "aisle" and attempt < 70:
+            x, y = _beside_aisle(site, margin=max(size[0], size[2]) / 2, reach=4.0 + attempt / 10)
+            cand = (x, y, _floor_z(site, x, y), site.uniform(0, 360), "floor")
         else:
-            this_rule = rule if attempt < 70 else "floor"
+            this_rule = rule if rule != "aisle" and attempt < 70 else "floor"
             cand = _candidate(site, this_rule, class_name, size, index, centers)
             if cand is None:
                 cand = _candidate(site, "perimeter" if site.perimeter else "floor", class_name, size, index, centers)
@@ -413,10 +422,22 @@ def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float,
     """A spot in the strip of an enclosure nearest the site's middle (where the visitors' paths run), so that
     animals are seen from the paths rather than lost at the far end of a large pen."""
     x, y = site.point_in(rect, margin)
-    depth = min(12.0, rect.y1 - rect.y0)
+    depth = min(8.0, rect.y1 - rect.y0)
     lo, hi = (rect.y1 - depth, rect.y1) if abs(rect.y1) < abs(rect.y0) else (rect.y0, rect.y0 + depth)
     lo, hi = lo + margin, hi - margin
     return x, (site.uniform(lo, hi) if hi > lo else y)
+
+
+def _beside_aisle(site: SiteBuilder, margin: float, reach: float) -> tuple[float, float]:
+    """A floor spot within ``reach`` m of the side of the interior camera aisle: small animals indoors (a
+    tortoise, a parrot, a shark) read only from a few metres away, not from across the hall."""
+    zone = next(z for z in site.zones if z.kind == "interior")
+    lo, hi = (zone.lo[0], zone.hi[0]) if zone.axis[0] else (zone.lo[1], zone.hi[1])
+    side_lo, side_hi = (zone.lo[1], zone.hi[1]) if zone.axis[0] else (zone.lo[0], zone.hi[0])
+    along = site.uniform(lo, hi)
+    off = 1.0 + margin + site.uniform(0.0, reach)
+    beside = side_hi + off if site.rng.random() < 0.5 else side_lo - off
+    return (along, beside) if zone.axis[0] else (beside, along)
 
 
 def _roam(site: SiteBuilder, rect: Rect, x: float, y: float, size: Vec3) -> tuple[float, Vec3]:
