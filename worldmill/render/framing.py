@@ -102,7 +102,7 @@ def framed_camera_path(
         checked += 1
         framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
         framing = max(framings, key=lambda f: f.rank)
-        framing = dataclasses.replace(framing, lead_bonus=int(framing.subject == ranked[0]))
+        framing = dataclasses.replace(framing, lead_bonus=_lead_bonus(scene, framing.subject, ranked[0], len(decor)))
         if best is None or framing.rank > best[1].rank:
             best = (path, framing)
         if framing.rank[0] and framing.decor_seen == len(decor):
@@ -110,6 +110,14 @@ def framed_camera_path(
     if best is None:
         return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, 0, checked)
     return best[0], dataclasses.replace(best[1], checked=checked)
+
+
+def _lead_bonus(scene: Scene, subject: str | None, lead: str, kinds: int) -> int:
+    """One kind more for a path about the scene's best subject; an animal lead outweighs every other kind (a
+    zoo shot is about its animals: a giraffe that reads beats a wide view of fence, kiosk and trees)."""
+    if subject != lead:
+        return 0
+    return kinds if any(o.class_name == "animal" and o.decor == lead for o in scene.objects) else 1
 
 
 def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], checked: int) -> Framing:

@@ -663,13 +663,15 @@ def zoo(site: SiteBuilder) -> None:
         fence = []
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         p = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+        visitor_y = y1 if k < 3 else y0  # the side along the promenade: a low barrier the animals show over
         for fx, fy, sx, sy in (
             (cx, y0, x1 - x0, 0.15),
             (cx, y1, x1 - x0, 0.15),
             (x0, cy, 0.15, y1 - y0),
             (x1, cy, 0.15, y1 - y0),
         ):
-            fence.append(p.part("box", (fx, fy, 0.75), (sx, sy, 1.5), (0.35, 0.30, 0.25), pattern="stripes"))
+            tall = 0.9 if fy == visitor_y and sy < 1.0 else 1.5
+            fence.append(p.part("box", (fx, fy, tall / 2), (sx, sy, tall), (0.35, 0.30, 0.25), pattern="stripes"))
         site.add("fence", "enclosure fence", fence, salient=False)
         site.occupied.extend(parts_box([panel]) for panel in fence)  # the panels, not the pen inside them
         site.structure(

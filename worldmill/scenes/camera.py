@@ -30,6 +30,8 @@ CLEARANCE_M = {"aerial": 8.0, "ground": 0.4, "interior": 0.3}
 MAX_TURN_DEG_S = 24.0  # fastest a camera tracking a subject may turn
 SUBJECT_SPAN = 0.4  # a re-planned shot narrows its field of view until the subject spans this share of the frame
 MIN_FOV_DEG = 22.0  # ... but never below this (a long lens, not a telescope)
+ANIMAL_MIN_FOV_DEG = 15.0  # a parrot or a tortoise a few metres off takes a longer one
+ANIMAL_FRAME_SHARE = 0.08  # an animal's face-on box fills at least this share of the frame (its pixels about half)
 _CAMERA_STREAM = 0x43414D  # keeps the camera's random stream apart from the scene's
 # How strongly a class is preferred as the lead subject of a ground or interior shot (others weigh 1): what a
 # viewer of a zoo, a ward, a fairground or a station concourse expects the shot to be about.
@@ -210,6 +212,9 @@ class _Subjects:
     area: np.ndarray  # [K] m^2, a face-on area: the larger horizontal extent times the height
     index: np.ndarray  # [K] into scene.objects
     prims: _PrimitiveSet
+    velocity: np.ndarray | None = None  # [K, 3] m/s (roaming animals); a shot tracks where they go
+    top: np.ndarray | None = None  # [K] m, animals' bounding-box tops: a back seen over a low wall still reads
+    animal: bool = False  # the shot is planned around an animal kind: paths that pass it are tried too
 
 
 def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None) -> _Subjects | None:
@@ -226,6 +231,7 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
         chosen = pick(lambda o: o.decor is not None) or ([] if decor_only else pick(lambda o: o.salient))
     if not chosen:
         return None
+    animal = kind is not None and all(scene.objects[i].class_name == "animal" for i in chosen)
     boxes = np.array([parts_box(scene.objects[i].parts) for i in chosen])
     extent = boxes[:, 3:] - boxes[:, :3]
     return _Subjects(
@@ -233,6 +239,9 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
         area=np.maximum(extent[:, 0], extent[:, 1]) * extent[:, 2],
         index=np.array(chosen),
         prims=_primitive_set(scene),
+        velocity=np.array([scene.objects[i].velocity for i in chosen], dtype=np.float64).reshape(-1, 3),
+        top=boxes[:, 5] if animal else None,
+        animal=animal,
     )
 
 
@@ -264,12 +273,17 @@ def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) ->
 
 
 def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
-    """True when the first surface a ray from ``eye`` towards subject ``k`` meets is the subject's own."""
-    target = subjects.center[k]
-    span = float(np.linalg.norm(target - eye))
-    hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
-    nearest = int(np.argmin(hits))
-    return bool(hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k])
+    """True when the first surface a ray from ``eye`` towards subject ``k`` (its centre, else the upper part of
+    it, which shows over a barrier) meets is the subject's own."""
+    centre = subjects.center[k]
+    upper = centre if subjects.top is None else np.array([*centre[:2], (centre[2] + 2 * subjects.top[k]) / 3])
+    for target in (centre, upper):
+        span = float(np.linalg.norm(target - eye))
+        hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
+        nearest = int(np.argmin(hits))
+        if hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k]:
+            return True
+    return False
 
 
 def _aim(
@@ -279,6 +293,7 @@ def _aim(
 
     Score is the apparent size (area over squared distance) of the subjects near the chosen one; with ``ahead``
     only subjects that stay within 75 degrees of it to the path's end count (walks and dollies look forward).
+    The aim point is [3], or [T, 3] following a roaming subject.
     """
     mid, last = eyes[len(eyes) // 2], eyes[-1]
     offset = subjects.center - mid
@@ -299,7 +314,9 @@ def _aim(
         w = apparent[near]
         point = (subjects.center[near] * w[:, None]).sum(axis=0) / w.sum()
         point[2] = min(max(point[2], 0.4), mid[2] + 1.0)
-        bearing = np.unwrap(np.arctan2(point[1] - eyes[:, 1], point[0] - eyes[:, 0]))
+        if subjects.velocity is not None and subjects.velocity[near].any():  # follow a roaming animal
+            point = point + ((subjects.velocity[near] * w[:, None]).sum(axis=0) / w.sum())[None, :] * t[:, None]
+        bearing = np.unwrap(np.arctan2(point[..., 1] - eyes[:, 1], point[..., 0] - eyes[:, 0]))
         if len(t) > 1 and np.abs(np.diff(bearing) / np.diff(t)).max() > math.radians(MAX_TURN_DEG_S):
             continue  # walking past it too close: the shot would whip round
         return float(w.sum()), point
@@ -336,14 +353,21 @@ def subject_kinds(scene: Scene, *, aerial: bool) -> list[str]:
     return sorted(areas, key=lambda k: (not aerial and classes[k] != "animal", -score(k), k))
 
 
-def _subject_size(scene: Scene, kind: str) -> float:
-    """The largest extent (m) of the largest static instance of ``kind``: what a long lens frames."""
-    sizes = [
-        float(np.max(np.asarray(parts_box(o.parts))[3:] - np.asarray(parts_box(o.parts))[:3]))
+def _subject_size(scene: Scene, kind: str, *, face: bool = False) -> float:
+    """The largest extent (m) of the largest static instance of ``kind``: what a long lens frames; with ``face``
+    its largest face-on area (m^2: the larger horizontal extent times the height)."""
+    extents = [
+        np.asarray(parts_box(o.parts))[3:] - np.asarray(parts_box(o.parts))[:3]
         for o in scene.objects
         if object_kind(o) == kind and aimable(o)
     ]
-    return max(sizes, default=0.0)
+    if face:
+        return max((float(max(e[0], e[1]) * e[2]) for e in extents), default=0.0)
+    return max((float(e.max()) for e in extents), default=0.0)
+
+
+def _is_animal(scene: Scene, kind: str) -> bool:
+    return any(o.class_name == "animal" and object_kind(o) == kind for o in scene.objects)
 
 
 def _aerial_subject(scene: Scene, kind: str) -> tuple[np.ndarray, float] | None:
@@ -474,13 +498,15 @@ def _walk(
         # the shot is of the decor the prompt names: walk the stretch that frames the most of it
         forward = ahead if motion in ("walkthrough", "dolly") else None
         score, aim = _aim(subjects, eyes, t, forward)
-        for _ in range(7):
-            other = draw_start()
+        starts = [draw_start() for _ in range(7)]
+        if subjects.animal:  # a shot about an animal also tries the stretches that pass it
+            starts += _starts_near(subjects, centre, axis, direction, travel, (s_lo, s_hi))
+        for other in starts:
             other_score, other_aim = _aim(subjects, eyes_from(other), t, forward)
             if other_score > score:
                 start, score, aim = other, other_score, other_aim
         if aim is not None:
-            return _framed(eyes_from(start), aim, motion, t, duration, rng)
+            return _framed(eyes_from(start), aim, motion, t, duration, rng, narrow=subjects.animal)
     # no decor in sight: outdoors the walkway runs past the venue's subject (enclosures, rides, a fountain, the
     # pitch), so turn towards it
     to_focus = np.zeros_like(eyes)
@@ -521,19 +547,55 @@ def _walk(
     return first, first + heading[0] + np.array([0.0, 0.0, -0.06])
 
 
-def _framed(eyes: np.ndarray, aim: np.ndarray, motion: str, t: np.ndarray, duration: float, rng: np.random.Generator):
-    """Eyes and targets for a walking shot that keeps ``aim`` (a decor cluster) in frame for each motion."""
+def _starts_near(
+    subjects: _Subjects,
+    centre: np.ndarray,
+    axis: np.ndarray,
+    direction: float,
+    travel: float,
+    span: tuple[float, float],
+) -> list[float]:
+    """Path starts (along the zone's axis) that pass the nearest subjects closely, with them a little ahead: a
+    lion 50 m down the walkway is missed by random starts, yet the walkway runs right past its enclosure."""
+    along = (subjects.center - centre) @ axis
+    beside = np.linalg.norm((subjects.center - centre) - along[:, None] * axis[None, :], axis=1)
+    lo, hi = span[0] + 0.5, span[1] - 0.5
+    starts = []
+    for k in np.argsort(beside)[:6]:
+        for lead in (travel / 2, travel + 2.0, travel + 5.0):  # abreast mid-path, or a few metres ahead at its end
+            start = float(along[k]) - direction * lead
+            end = start + direction * travel
+            if lo <= min(start, end) and max(start, end) <= hi:
+                starts.append(start)
+    return starts
+
+
+def _framed(
+    eyes: np.ndarray,
+    aim: np.ndarray,
+    motion: str,
+    t: np.ndarray,
+    duration: float,
+    rng: np.random.Generator,
+    *,
+    narrow: bool = False,
+):
+    """Eyes and targets for a walking shot that keeps ``aim`` (a decor cluster, [3] or [T, 3]) in frame for
+    each motion; ``narrow``: the shot will take a long lens (an animal), so a pan sweeps less."""
+    aim = np.broadcast_to(aim, eyes.shape)
     if motion == "pan":  # a sweep across the subject from a fixed spot, never losing it
         first = eyes[:1].repeat(len(t), axis=0)
         sweep = math.radians(rng.uniform(20.0, 30.0)) * rng.choice([-1.0, 1.0])
-        return first, first + _rotate_z((aim - first[0])[None, :], sweep * (t / duration - 0.5))
+        if narrow or aim[0].tolist() != aim[-1].tolist():  # a long lens, or a moving subject: a small sweep
+            sweep *= 0.3
+        return first, first + _rotate_z(aim - first[0], sweep * (t / duration - 0.5))
     if motion == "static":
         first = eyes[:1].repeat(len(t), axis=0)
-        return first, np.broadcast_to(aim, first.shape).copy()
+        return first, aim.copy()
     if motion == "walkthrough":  # a gentle head sway while walking past the subject
         yaw = math.radians(3.0) * np.sin(2 * math.pi * t / 4.0)
-        return eyes, eyes + _rotate_z(aim[None, :] - eyes, yaw)
-    return eyes, np.broadcast_to(aim, eyes.shape).copy()  # dolly, glide, orbit, flyover: track the subject
+        return eyes, eyes + _rotate_z(aim - eyes, yaw)
+    return eyes, aim.copy()  # dolly, glide, orbit, flyover: track the subject
 
 
 def camera_zone(scene: Scene, plan: ScenePlan) -> CameraZone:
@@ -578,12 +640,17 @@ def camera_path(
         worst = float(gaps.min())
         if worst >= need:
             fov = math.radians(FOV_DEG[zone.kind])
-            if subject is not None and variant >= 2:  # re-planned again: a longer lens where the subject is far
+            # re-planned again, or about an animal (small beside the shot's scenery): a longer lens where it is far
+            if subject is not None and (variant >= 2 or _is_animal(scene, subject)):
                 size = 2 * aerial_subject[1] if aerial_subject is not None else _subject_size(scene, subject)
+                animal = aerial_subject is None and _is_animal(scene, subject)
+                if animal:  # a long, low animal (a snake) spans the frame yet covers little: frame its face-on area
+                    face = _subject_size(scene, subject, face=True)
+                    size = min(size, SUBJECT_SPAN * math.sqrt(face / ANIMAL_FRAME_SHARE))
                 reach = float(np.median(np.linalg.norm(targets - eyes, axis=1)))
-                if size > 0 and reach > 3.0:
+                if size > 0 and reach > (1.5 if animal else 3.0):
                     wanted = 2 * math.atan(size / (2 * SUBJECT_SPAN * reach))
-                    fov = min(max(wanted, math.radians(MIN_FOV_DEG)), fov)
+                    fov = min(max(wanted, math.radians(ANIMAL_MIN_FOV_DEG if animal else MIN_FOV_DEG)), fov)
             fx = settings.width / 2 / math.tan(fov / 2)
             return CameraPath(
                 motion=plan.camera_motion,

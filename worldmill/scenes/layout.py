@@ -369,6 +369,10 @@ def place_object(
             return placed
     if class_name == "animal" and site.enclosures:
         rule = "enclosure"
+    elif class_name == "animal" and any(o.class_name == "aquarium_tank" for o in site.objects):
+        rule = "tank"  # swimmers belong to the tanks
+    elif class_name == "animal" and any(z.kind == "interior" for z in site.zones):
+        rule = "aisle"
     centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
     for attempt in range(90):
         ignore = attempt >= 45
@@ -376,8 +380,15 @@ def place_object(
             rect = site.pick_rect(site.enclosures)
             x, y = _near_visitors(site, rect, margin=max(size[0], size[2]) / 2)
             cand = (x, y, rect.z, site.uniform(0, 360), "floor")
+        elif rule == "tank" and attempt < 70:
+            x, y, z = _before_tank(site, size)
+            cand = (x, y, z, 90.0 if site.rng.random() < 0.5 else 270.0, "floor")
+        elif rule == "aisle" and attempt < 70:
+            reach = min(4.0, 0.5 + 5.0 * size[1]) + attempt / 10  # small animals nearer
+            x, y = _beside_aisle(site, margin=max(size[0], size[2]) / 2, reach=reach)
+            cand = (x, y, _floor_z(site, x, y), site.uniform(0, 360), "floor")
         else:
-            this_rule = rule if attempt < 70 else "floor"
+            this_rule = rule if rule not in ("aisle", "tank") and attempt < 70 else "floor"
             cand = _candidate(site, this_rule, class_name, size, index, centers)
             if cand is None:
                 cand = _candidate(site, "perimeter" if site.perimeter else "floor", class_name, size, index, centers)
@@ -413,10 +424,39 @@ def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float,
     """A spot in the strip of an enclosure nearest the site's middle (where the visitors' paths run), so that
     animals are seen from the paths rather than lost at the far end of a large pen."""
     x, y = site.point_in(rect, margin)
-    depth = min(12.0, rect.y1 - rect.y0)
+    depth = min(8.0, rect.y1 - rect.y0)
     lo, hi = (rect.y1 - depth, rect.y1) if abs(rect.y1) < abs(rect.y0) else (rect.y0, rect.y0 + depth)
     lo, hi = lo + margin, hi - margin
     return x, (site.uniform(lo, hi) if hi > lo else y)
+
+
+def _beside_aisle(site: SiteBuilder, margin: float, reach: float) -> tuple[float, float]:
+    """A floor spot within ``reach`` m of the side of the interior camera aisle: small animals indoors (a
+    tortoise, a parrot, a shark) read only from a few metres away, not from across the hall."""
+    zone = next(z for z in site.zones if z.kind == "interior")
+    lo, hi = (zone.lo[0], zone.hi[0]) if zone.axis[0] else (zone.lo[1], zone.hi[1])
+    side_lo, side_hi = (zone.lo[1], zone.hi[1]) if zone.axis[0] else (zone.lo[0], zone.hi[0])
+    along = site.uniform(lo, hi)
+    off = 0.5 + margin + site.uniform(0.0, reach)
+    beside = side_hi + off if site.rng.random() < 0.5 else side_lo - off
+    return (along, beside) if zone.axis[0] else (beside, along)
+
+
+def _before_tank(site: SiteBuilder, size: Vec3) -> tuple[float, float, float]:
+    """(x, y, base z) of a swimmer just before the water of a tank's face nearest the visitors' aisle, at the
+    water's depth: the renderer has no transparent glass, so a fish inside a tank would never be seen."""
+    tanks = [parts_box(o.parts) for o in site.objects if o.class_name == "aquarium_tank"]
+    x0, y0, z0, x1, y1, z1 = tanks[int(site.rng.integers(len(tanks)))]
+    w, h, d = size
+    aisle = next((z for z in site.zones if z.kind == "interior"), None)
+    middle = 0.0 if aisle is None else (aisle.lo[1] + aisle.hi[1]) / 2
+    reach = max(w, d) / 2
+    x = site.uniform(x0 + reach, x1 - reach) if x1 - x0 > 2 * reach else (x0 + x1) / 2
+    face = y0 if abs(y0 - middle) < abs(y1 - middle) else y1
+    y = face + math.copysign(0.15 + reach, middle - face)
+    water = z0 + 0.3 * (z1 - z0)  # above the tank's plinth
+    z = site.uniform(water, min(max(water, z1 - h - 0.1), water + 1.2))  # near eye level, not up by the ceiling
+    return x, y, z
 
 
 def _roam(site: SiteBuilder, rect: Rect, x: float, y: float, size: Vec3) -> tuple[float, Vec3]:
