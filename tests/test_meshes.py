@@ -97,3 +97,21 @@ def test_mesh_and_analytic_spheres_agree_turned_and_moving(classes):
     assert np.median(np.abs(pm.depth[hit] - pa.depth[hit])) < 0.06
     cos = np.sum(pm.normals[hit] * pa.normals[hit], axis=-1)
     assert np.median(cos) > 0.999
+
+
+def test_the_mesh_bank_is_emptied_past_its_triangle_budget():
+    """A worker that renders cell after cell keeps its meshes' memory bounded: past the budget the bank and the
+    library's loaded meshes are dropped before the next render, and reload on demand."""
+    import warp as wp
+
+    from worldmill import library
+    from worldmill.render import meshes
+
+    wp.init()
+    store = meshes.bank(wp, "cpu")
+    first, poses = store.first_pose("giraffe:0", 0)
+    assert poses >= 1 and store.triangle_total > 0 and library.asset.cache_info().currsize > 0
+    assert meshes.bank(wp, "cpu") is store  # within budget: kept
+    fresh = meshes.bank(wp, "cpu", max_triangles=store.triangle_total - 1)
+    assert fresh is not store and fresh.triangle_total == 0 and library.asset.cache_info().currsize == 0
+    assert fresh.first_pose("giraffe:0", 0) == (0, poses)  # reloads on demand

@@ -160,6 +160,13 @@ def cycle(key: str) -> tuple[int, float]:
     return summary(key)[2], kinds()[parse_key(key)[0]].cycle_s
 
 
+def forget() -> None:
+    """Drop the meshes loaded in this process (a long-lived worker bounds its memory this way; they reload
+    from the disk cache in milliseconds)."""
+    asset.cache_clear()
+    _unit_poses.cache_clear()
+
+
 def unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
     """The poses normalised into the unit box [-1, 1]^3 of the model's bounding box (normals likewise)."""
     return _unit_poses(key, lod)

@@ -15,6 +15,9 @@ import numpy as np
 from worldmill import library
 
 LOD_FAR_PX = 56.0  # a mesh whose projected size stays below this many pixels uses the far level of detail
+# A bank past this many triangles is emptied before the next render: ~20 MB of BVHs, colours and loaded poses
+# per 100k triangles, and one scene needs at most ~300k, so a worker that renders cell after cell stays bounded.
+BANK_MAX_TRIANGLES = 600_000
 
 
 @dataclasses.dataclass
@@ -42,6 +45,10 @@ class MeshBank:
         self._face_base = [0]
         self._vert_base = [0]
         self._packed: _Packed | None = None
+
+    @property
+    def triangle_total(self) -> int:
+        return self._face_base[-1]
 
     def first_pose(self, key: str, lod: int) -> tuple[int, int]:
         """(index of the key's first posed mesh, number of poses) at level of detail ``lod``."""
@@ -89,10 +96,16 @@ _BANKS: dict[str, MeshBank] = {}
 _LOCK = threading.Lock()
 
 
-def bank(wp, device) -> MeshBank:
+def bank(wp, device, max_triangles: int | None = None) -> MeshBank:
+    """The device's bank, for one render: emptied first (with the library's loaded meshes) once it holds more
+    than ``max_triangles`` (default ``BANK_MAX_TRIANGLES``), so memory stays bounded over many renders."""
+    limit = BANK_MAX_TRIANGLES if max_triangles is None else max_triangles
     with _LOCK:
         name = str(device)
-        if name not in _BANKS:
+        current = _BANKS.get(name)
+        if current is None or current.triangle_total > limit:
+            if current is not None:
+                library.forget()
             _BANKS[name] = MeshBank(wp, device)
         return _BANKS[name]
 
