@@ -109,7 +109,7 @@ def test_the_mesh_bank_is_emptied_past_its_triangle_budget():
 
     wp.init()
     store = meshes.bank(wp, "cpu")
-    first, poses = store.first_pose("giraffe:0", 0)
+    _first, poses = store.first_pose("giraffe:0", 0)
     assert poses >= 1 and store.triangle_total > 0 and library.asset.cache_info().currsize > 0
     assert meshes.bank(wp, "cpu") is store  # within budget: kept
     fresh = meshes.bank(wp, "cpu", max_triangles=store.triangle_total - 1)

@@ -320,8 +320,11 @@ def contact_sheet_key(clip: ClipRow) -> str:
 def preview_data_uri(image_rgb: np.ndarray, max_chars: int) -> str:
     """A self-contained ``data:image/jpeg;base64,...`` URI of ``image_rgb`` (uint8 [H, W, 3]), shrunk until
     it fits ``max_chars``: a browser shows it with no file, server or store behind it."""
-    height, width = image_rgb.shape[:2]
-    bgr = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR)
+    return _jpeg_data_uri(cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR), max_chars)
+
+
+def _jpeg_data_uri(bgr: np.ndarray, max_chars: int) -> str:
+    height, width = bgr.shape[:2]
     uri = ""
     for target in PREVIEW_WIDTHS:
         scale = min(1.0, target / width)
@@ -347,7 +350,7 @@ def previews_markdown(clips: Sequence[ClipRow], blobs: BlobStore, max_chars: int
         sheet = cv2.imread(str(sheet_path), cv2.IMREAD_COLOR)
         if sheet is None:
             raise GenerationError(f"Contact sheet {sheet_path} is unreadable.", fix="re-materialize the clips")
-        uri = preview_data_uri(cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB), each)
+        uri = _jpeg_data_uri(sheet, each)
         parts.append(f"**{clip.clip_id}** (RGB, depth, segmentation, edge, vis)\n\n![{clip.clip_id}]({uri})")
     return "\n\n".join(parts)
 
@@ -455,18 +458,16 @@ def round_conditions(catalogue: Catalogue, cell_key: str, sample_ids: Sequence[s
 # -- catalogue -------------------------------------------------------------------------------------------
 
 
-def _columns(catalogue: Catalogue, table: str) -> set[str]:
-    return set(catalogue.sql(f"SELECT * FROM {table} LIMIT 0").columns) if catalogue.exists(table) else set()
-
-
 def catalogue_rows(catalogue: Catalogue, cell_key: str) -> list[CatalogueRow]:
     """Join clips, prompts, conditions, visibility and scores of a cell into the published, denormalised index.
 
     The prompt is the conditions step's final one (written from what the clip shows); rows rendered before
     it existed fall back to the plan's draft."""
     key = _checked_key(cell_key)
-    prompt = "coalesce(cond.prompt, p.prompt)" if "prompt" in _columns(catalogue, "conditions") else "p.prompt"
-    conditions = "LEFT JOIN conditions cond USING (sample_id)" if catalogue.exists("conditions") else ""
+    has_conditions = catalogue.exists("conditions")
+    final_prompt = has_conditions and "prompt" in catalogue.arrow_schema("conditions").names
+    prompt = "coalesce(cond.prompt, p.prompt)" if final_prompt else "p.prompt"
+    conditions = "LEFT JOIN conditions cond USING (sample_id)" if has_conditions else ""
     shows, seen = "CAST(NULL AS VARCHAR[]) AS shows", ""
     if catalogue.exists("visibility"):
         shows = "v.shows"

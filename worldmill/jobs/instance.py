@@ -65,7 +65,8 @@ def open_instance(partitions: tuple[str, Sequence[str]] | None = None) -> Dagste
         instance.get_dynamic_partitions("__worldmill_probe__")
         if partitions is not None:
             name, keys = partitions
-            new = [k for k in keys if not instance.has_dynamic_partition(name, k)]
+            known = set(instance.get_dynamic_partitions(name))
+            new = [k for k in keys if k not in known]
             if new:
                 instance.add_dynamic_partitions(name, new)
     return instance

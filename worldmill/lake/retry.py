@@ -80,18 +80,9 @@ def retry_call(
 
     The last error propagates unchanged so callers can wrap it in a message naming site and URI.
     """
-    delays = policy.delays()
-    attempt = 0
-    while True:
-        try:
-            return fn()
-        except Exception as exc:
-            if attempt >= len(delays) or not retry_on(exc):
-                raise
-            delay = delays[attempt] * (1 + random.uniform(-policy.jitter, policy.jitter))
-            attempt += 1
-            log.info("%s failed (%s), retry %d/%d in %.2fs", what, type(exc).__name__, attempt, len(delays), delay)
-            sleep(delay)
+    return retry_with_conflicts(
+        fn, is_conflict=lambda exc: False, retry_on=retry_on, policy=policy, what=what, sleep=sleep
+    )
 
 
 def retry_with_conflicts(

@@ -105,7 +105,8 @@ def _build(key: str, lod: int) -> tuple[MeshData, ...]:
         poses = tuple(dataclasses.replace(p, colors=poses[0].colors) for p in poses)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {"poses": np.array(len(poses)), "lo": _box(poses)[0], "hi": _box(poses)[1]}
+        lo, hi = _box(poses)
+        arrays = {"poses": np.array(len(poses)), "lo": lo, "hi": hi}
         for i, p in enumerate(poses):
             arrays.update({f"v{i}": p.vertices, f"f{i}": p.faces, f"c{i}": p.colors, f"n{i}": p.normals})
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:

@@ -9,6 +9,7 @@ than aliased. Rectangles are aligned to the coarsest level, so every level's rec
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import cv2
@@ -59,13 +60,19 @@ def _pack(sizes: Sequence[tuple[int, int]], width: int) -> tuple[list[tuple[int,
     return spots, y + shelf
 
 
+@functools.lru_cache(maxsize=64)
+def _drawn(spec: str, width: int, height: int) -> np.ndarray:
+    """One sign face's raster: the same for every render of a clip (the camera-path checks and the final one)."""
+    return draw_sign(SignFace.from_spec(spec), width, height)
+
+
 def build_sign_atlas(textures: Sequence[str], sizes: np.ndarray) -> SignAtlasArrays:
     """The atlas for primitives with ``textures`` (SignFace specs, "" for none) and full ``sizes`` [N, 3] (m)."""
     n = len(textures)
     rects = np.zeros((n, 4), dtype=np.float32)
     sides = np.ones(n, dtype=np.int32)
     keys: dict[tuple[str, int, int], int] = {}
-    faces: list[SignFace] = []
+    faces: list[str] = []  # the distinct specs, in atlas order
     raster: list[tuple[int, int]] = []
     owner = np.full(n, -1)
     for i, spec in enumerate(textures):
@@ -76,7 +83,7 @@ def build_sign_atlas(textures: Sequence[str], sizes: np.ndarray) -> SignAtlasArr
         key = (spec, *size)
         if key not in keys:
             keys[key] = len(faces)
-            faces.append(face)
+            faces.append(spec)
             raster.append(size)
         owner[i] = keys[key]
         sides[i] = face.sides
@@ -85,8 +92,8 @@ def build_sign_atlas(textures: Sequence[str], sizes: np.ndarray) -> SignAtlasArr
     width = max(ATLAS_WIDTH, max(w for w, _ in raster))
     spots, height = _pack(raster, width)
     level0 = np.zeros((height, width, 3), dtype=np.uint8)
-    for (x, y), (w, h), face in zip(spots, raster, faces, strict=True):
-        level0[y : y + h, x : x + w] = draw_sign(face, w, h)
+    for (x, y), (w, h), spec in zip(spots, raster, faces, strict=True):
+        level0[y : y + h, x : x + w] = _drawn(spec, w, h)
     levels = [level0]
     for _ in range(1, LEVELS):
         prev = levels[-1]
@@ -98,7 +105,7 @@ def build_sign_atlas(textures: Sequence[str], sizes: np.ndarray) -> SignAtlasArr
     for i in np.flatnonzero(owner >= 0):
         (x, y), (w, h) = spots[owner[i]], raster[owner[i]]
         rects[i] = (x, y, w, h)
-    fonts = tuple(dict.fromkeys(f.credit for face in faces for f in face.fonts()))
+    fonts = tuple(dict.fromkeys(f.credit for spec in faces for f in SignFace.from_spec(spec).fonts()))
     return SignAtlasArrays(texels, level_rows, rects, sides, fonts)
 
 

@@ -125,4 +125,4 @@ def far_lod(size: np.ndarray, centers: np.ndarray, velocities: np.ndarray, eyes:
 
 def scene_triangles(scene) -> int:
     """Triangles of the scene's library meshes at full detail, one pose each (what a clip's row records)."""
-    return sum(library.unit_poses(p.mesh, 0)[0].triangles for o in scene.objects for p in o.parts if p.shape == "mesh")
+    return sum(library.asset(p.mesh).triangles for o in scene.objects for p in o.parts if p.shape == "mesh")

@@ -357,7 +357,7 @@ def _subject_size(scene: Scene, kind: str, *, face: bool = False) -> float:
     """The largest extent (m) of the largest static instance of ``kind``: what a long lens frames; with ``face``
     its largest face-on area (m^2: the larger horizontal extent times the height)."""
     extents = [
-        np.asarray(parts_box(o.parts))[3:] - np.asarray(parts_box(o.parts))[:3]
+        np.ptp(np.asarray(parts_box(o.parts)).reshape(2, 3), axis=0)
         for o in scene.objects
         if object_kind(o) == kind and aimable(o)
     ]
