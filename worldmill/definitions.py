@@ -15,7 +15,7 @@ from worldmill.jobs import curation_job, footage_job, taxonomy_job
 from worldmill.resources import GeneratorResource, LakeResource, RenderResource, TaxonomyResource
 from worldmill.resources.cluster import ClusterResource
 from worldmill.resources.gpu import GPUResource
-from worldmill.sensors.curation import coverage_gap_sensor, quality_regeneration_sensor
+from worldmill.sensors.curation import coverage_gap_sensor, outdated_footage_sensor, quality_regeneration_sensor
 from worldmill.sensors.federated import model_version_sensor
 from worldmill.sensors.generation import generation_sensor, taxonomy_sensor
 from worldmill.sensors.lake import lake_maintenance_job, lake_maintenance_schedule, lake_maintenance_sensor
@@ -49,7 +49,8 @@ defs = Definitions(
     jobs=[taxonomy_job, footage_job, curation_job, lake_maintenance_job],
     schedules=[lake_maintenance_schedule],
     sensors=[
-        taxonomy_sensor, generation_sensor, quality_regeneration_sensor, coverage_gap_sensor, model_version_sensor,
+        taxonomy_sensor, generation_sensor, quality_regeneration_sensor, coverage_gap_sensor, outdated_footage_sensor,
+        model_version_sensor,
         lake_maintenance_sensor,
     ],
     resources=resources(),

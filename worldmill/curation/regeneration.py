@@ -15,6 +15,7 @@ from typing import Any
 from worldmill.errors import ConfigError
 from worldmill.lake import Catalogue
 from worldmill.lake.catalogue import sql_list
+from worldmill.lake.views import MADE_BY
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,3 +147,16 @@ def thinnest_cells(coverage: Sequence[CellCoverage], state: dict[str, Any], poli
     for c in chosen:
         state[c.cell_key] = {"at": now.isoformat(), "n": c.accepted}
     return chosen, state
+
+
+def outdated_cells(catalogue: Catalogue, current: tuple[int, int]) -> list[str]:
+    """Cells whose procedural clips were all made by a generator or asset library older than ``current``
+    (``MADE_BY``): a new round there supersedes them, and the ``clip_versions`` view marks the old rows."""
+    if not catalogue.exists("clips"):
+        return []
+    made_by = MADE_BY if "asset_library_version" in catalogue.arrow_schema("clips").names else "[0, 0]"
+    frame = catalogue.sql(
+        f"""SELECT cell_key FROM clips WHERE generator = 'procedural' GROUP BY cell_key
+            HAVING max({made_by}) < {list(current)} ORDER BY cell_key"""
+    )
+    return frame["cell_key"].to_list()

@@ -3,7 +3,7 @@
 Each sample is a run of tar members sharing a key (the clip id): ``.mp4`` (footage), ``.txt`` (prompt),
 ``.json`` (labels, scores, caption) and its conditions (``.depth.mkv``, ``.seg.mp4``, ...). Shards are
 reproducible: they are built from the Delta versions they name (the catalogue, duplicates, scores and captions
-tables read at those versions), members are written in a fixed order with fixed tar headers, so rebuilding from
+tables read at those versions, and the clips table for which clips a newer release superseded), members are written in a fixed order with fixed tar headers, so rebuilding from
 the same versions gives byte-identical tars.
 """
 
@@ -21,11 +21,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from worldmill.errors import CatalogueError, ConfigError, StorageError
 from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
+from worldmill.lake.views import STANDARD_VIEWS
 from worldmill.schemas.curation import ShardRow
 from worldmill.schemas.records import sample_key_of, utcnow
 
@@ -42,11 +44,12 @@ class ShardVersions:
     duplicates: int | None
     scores: int | None
     captions: int | None
+    clips: int | None = None  # for superseded clips (left out)
 
     @property
     def label(self) -> str:
-        """``c{catalogue}-d{duplicates}-s{scores}-k{captions}``, leaving out tables that are not used."""
-        parts = zip("cdsk", (self.catalogue, self.duplicates, self.scores, self.captions), strict=True)
+        """``c{catalogue}-d{duplicates}-s{scores}-k{captions}-g{clips}``, leaving out tables that are not used."""
+        parts = zip("cdskg", (self.catalogue, self.duplicates, self.scores, self.captions, self.clips), strict=True)
         return "-".join(f"{letter}{version}" for letter, version in parts if version is not None)
 
 
@@ -67,7 +70,8 @@ def current_versions(catalogue: Catalogue) -> ShardVersions:
             "The catalogue table does not exist yet, so there is nothing to shard.",
             fix="materialize the catalogue asset for at least one cell first",
         )
-    return ShardVersions(version, catalogue.version("duplicates"), catalogue.version("scores"), catalogue.version("captions"))
+    return ShardVersions(version, catalogue.version("duplicates"), catalogue.version("scores"),
+                         catalogue.version("captions"), catalogue.version("clips"))
 
 
 def _read_at(catalogue: Catalogue, table: str, version: int | None) -> pl.DataFrame | None:
@@ -85,12 +89,19 @@ def _read_at(catalogue: Catalogue, table: str, version: int | None) -> pl.DataFr
 
 
 def select_samples(catalogue: Catalogue, versions: ShardVersions) -> list[dict[str, Any]]:
-    """Accepted clips that are not duplicates, with scores and caption, ordered by bucket then clip id."""
+    """Accepted clips that are neither duplicates nor superseded by a newer release's footage of their cell, with
+    scores and caption, ordered by bucket then clip id."""
     rows = _read_at(catalogue, "catalogue", versions.catalogue).filter(pl.col("accepted"))
     duplicates = _read_at(catalogue, "duplicates", versions.duplicates)
     if duplicates is not None:
         dropped = duplicates.filter(pl.col("duplicate")).select("clip_id")
         rows = rows.join(dropped, on="clip_id", how="anti")
+    clips = _read_at(catalogue, "clips", versions.clips)
+    if clips is not None and "asset_library_version" in clips.columns:
+        con = duckdb.connect()
+        con.register("clips", clips.to_arrow())
+        superseded = con.sql(f"SELECT clip_id FROM ({STANDARD_VIEWS['clip_versions'][1]}) WHERE superseded").pl()
+        rows = rows.join(superseded, on="clip_id", how="anti")
     scores = _read_at(catalogue, "scores", versions.scores)
     if scores is not None:
         rows = rows.join(scores.select("clip_id", *_SCORE_COLUMNS), on="clip_id", how="left")
@@ -157,7 +168,7 @@ def _write_shard(out_dir: Path, versions: ShardVersions, bucket: str, index: int
         shard_id=shard_id, bucket=bucket, path=str(path), samples=len(shard), bytes=nbytes, sha256=digest,
         clip_ids=[clip_id for clip_id, _ in shard], catalogue_version=versions.catalogue,
         duplicates_version=versions.duplicates, scores_version=versions.scores, captions_version=versions.captions,
-        created_at=now,
+        created_at=now, clips_version=versions.clips,
     )
 
 

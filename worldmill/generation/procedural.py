@@ -28,13 +28,19 @@ class ProceduralGenerator(Generator):
         return GeneratedClip(request.out_path, s.frames, s.fps, s.width, s.height, time.perf_counter() - start)
 
 
-def outdated_clips_sql(generator_version: str = ProceduralGenerator.version) -> str:
-    """SQL over the catalogue's ``clips`` view: procedural clips made by an older generator or asset library,
-    which a regeneration run can supersede (their rows stay; a new round's rows are added beside them)."""
+def current_made_by() -> tuple[int, int]:
+    """(generator version, asset library version) of the clips this release makes, as ``MADE_BY`` compares them."""
     from worldmill.library import VERSION
+
+    return int(ProceduralGenerator.version), int(VERSION)
+
+
+def outdated_clips_sql() -> str:
+    """SQL over the catalogue's ``clips`` table: procedural clips made by an older generator or asset library,
+    which a regeneration run supersedes (their rows stay, marked in the ``clip_versions`` view)."""
+    from worldmill.lake.views import MADE_BY
 
     return (
         "SELECT clip_id, cell_key, generator_version, asset_library_version FROM clips "
-        f"WHERE generator = 'procedural' AND (generator_version <> '{generator_version}' "
-        f"OR asset_library_version IS NULL OR asset_library_version <> '{VERSION}')"
+        f"WHERE generator = 'procedural' AND {MADE_BY} < {list(current_made_by())}"
     )

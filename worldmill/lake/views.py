@@ -1,6 +1,8 @@
 """Standard analytics views over the catalogue, created on every SQL connection whose tables allow them.
 
 ``catalogue`` is the published index (one row per clip with its verdict); ``clips`` carries generation cost.
+``clip_versions`` marks a clip superseded once its cell holds a clip of the same generator made by a newer
+generator or asset library version: old footage stays queryable, and curation can leave it out.
 """
 
 from __future__ import annotations
@@ -8,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import duckdb
+
+# What made a clip, comparable as a list: [generator version, asset library version] (non-numeric or missing → 0).
+MADE_BY = (
+    "[coalesce(try_cast(generator_version AS BIGINT), 0), coalesce(try_cast(asset_library_version AS BIGINT), 0)]"
+)
 
 STANDARD_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
     # name: (tables it needs, SELECT)
@@ -45,14 +52,24 @@ STANDARD_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
                       AS compute_s_per_accepted_s
            FROM clips c LEFT JOIN catalogue k USING (clip_id) GROUP BY c.generator""",
     ),
+    "clip_versions": (
+        ("clips",),
+        f"""SELECT clip_id, cell_key, generator, generator_version, asset_library_version, round,
+                  made_by < max(made_by) OVER (PARTITION BY cell_key, generator) AS superseded
+           FROM (SELECT *, {MADE_BY} AS made_by FROM clips)""",
+    ),
 }
 
 
 def create_standard_views(con: duckdb.DuckDBPyConnection, tables: Collection[str]) -> list[str]:
-    """Create each standard view whose tables are registered; return the names created."""
+    """Create each standard view whose tables are registered; return the names created. A view whose columns
+    the tables lack (a lake last written by an older release) is left out until a newer write adds them."""
     made = []
     for name, (needs, select) in STANDARD_VIEWS.items():
         if all(t in tables for t in needs) and name not in tables:
-            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {select}')
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {select}')
+            except duckdb.BinderException:
+                continue
             made.append(name)
     return made

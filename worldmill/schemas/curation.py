@@ -75,6 +75,7 @@ class ShardRow(Record):
     scores_version: int | None  # ... of the scores table (per-sample metadata)
     captions_version: int | None  # ... of the captions table (null when captioning has not run)
     created_at: dt.datetime
+    clips_version: int | None = None  # ... of the clips table (which clips a newer release superseded)
 
 
 CURATION_RECORDS: tuple[type[Record], ...] = (CaptionRow, DuplicateRow, ShardRow)

@@ -1,4 +1,5 @@
-"""Curation sensors: regenerate cells whose clips fail curation, and fill the thinnest cells first."""
+"""Curation sensors: regenerate cells whose clips fail curation or were made by an older release, and fill the
+thinnest cells first."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from worldmill.curation.regeneration import (
     cell_quality,
     cells_to_regenerate,
     load_state,
+    outdated_cells,
     thinnest_cells,
 )
+from worldmill.generation.procedural import current_made_by
 from worldmill.jobs import footage_job, steer_time_of_day
 from worldmill.resources.lake import LakeResource
 from worldmill.schemas.records import utcnow
+from worldmill.sensors.generation import MAX_RUNS_PER_TICK, cells_in_flight
 
 REGENERATION = RegenerationPolicy()
 COVERAGE = CoveragePolicy()
@@ -62,3 +66,25 @@ def coverage_gap_sensor(context: SensorEvaluationContext, lake: LakeResource) ->
         for c in chosen
     ]
     return SensorResult(run_requests=runs, cursor=json.dumps(state, sort_keys=True))
+
+
+@sensor(job=footage_job, minimum_interval_seconds=300, default_status=DefaultSensorStatus.STOPPED)
+def outdated_footage_sensor(context: SensorEvaluationContext, lake: LakeResource) -> SensorResult | SkipReason:
+    """Cells whose footage all predates this release's generator or asset library get one new round each (per
+    release: the run key names the versions); the old clips stay, marked superseded in ``clip_versions``."""
+    generator_version, library_version = current_made_by()
+    made_by = f"g{generator_version}-l{library_version}"
+    state = load_state(context.cursor)
+    asked = set(state.get("asked", [])) if state.get("made_by") == made_by else set()
+    busy = cells_in_flight(context) | asked
+    due = [c for c in outdated_cells(lake.catalogue, (generator_version, library_version)) if c not in busy]
+    if not due:
+        return SkipReason(f"no cell waits for its first footage of generator {generator_version}, library {library_version}")
+    chosen = due[:MAX_RUNS_PER_TICK]
+    runs = [
+        RunRequest(run_key=f"outdated-{cell}-{made_by}", partition_key=cell,
+                   tags={"worldmill/reason": "outdated", "worldmill/made_by": made_by})
+        for cell in chosen
+    ]
+    cursor = json.dumps({"made_by": made_by, "asked": sorted(asked | set(chosen))})
+    return SensorResult(run_requests=runs, cursor=cursor)
