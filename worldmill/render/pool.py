@@ -124,7 +124,7 @@ def render_sample(
         cpu_s=time.process_time() - cpu0,
         peak_rss_mb=_peak_rss_mb(),
         pid=os.getpid(),
-        sign_fonts=shown_sign_fonts(scene, passes.instance),
+        sign_fonts=shown_sign_fonts(scene, visibility),
         visibility=visibility,
     )
 

@@ -41,7 +41,7 @@ WALL_CLASSES = frozenset({"wall", "building"})  # what staged wall decor may han
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
 ROWS = {  # down the frame, where each mount is looked for: floor things below the middle, hung things above
-    "floor": (0.72, 0.62, 0.84, 0.55),
+    "floor": (0.72, 0.62, 0.84, 0.55, 0.93),
     "against_wall": (0.5, 0.4, 0.6, 0.3),
     "wall": (0.4, 0.3, 0.5, 0.2),
     "ceiling": (0.2, 0.1, 0.3, 0.04),
@@ -226,7 +226,11 @@ class _Shot:
     def ray(self, frame: int, column: float, row: float) -> np.ndarray:
         """World direction (unit [3]) through a point of the frame (fractions of its width and height)."""
         local = np.array(
-            [(column * self.path.width - self.path.cx) / self.path.fx, (row * self.path.height - self.path.cy) / self.path.fy, 1.0]
+            [
+                (column * self.path.width - self.path.cx) / self.path.fx,
+                (row * self.path.height - self.path.cy) / self.path.fy,
+                1.0,
+            ]
         )
         world = self.rot[frame] @ local
         return world / np.linalg.norm(world)
@@ -249,7 +253,9 @@ def _under_ceiling(scene: Scene, parts: _Parts, box: np.ndarray) -> bool:
     """Whether the box hangs over the room's floor (not over a wall or outside)."""
     x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
     floor = np.array([scene.objects[i].class_name == "floor" for i in parts.owner])
-    return bool((floor & (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])).any())
+    return bool(
+        (floor & (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])).any()
+    )
 
 
 def _wall_hit(scene: Scene, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -374,7 +380,7 @@ def _spot(
 ) -> tuple[SceneObject, str] | None:
     """``obj`` moved to the spot (key frames, columns, rows of the frame) that passes every test and shows it
     largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``."""
-    width, depth, height = _local_extent(obj)
+    width, depth, _ = _local_extent(obj)
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
     mounts = [mount, "floor"] if mount == "against_wall" else [mount]
     best: tuple[float, SceneObject, str] | None = None
