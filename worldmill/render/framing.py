@@ -144,6 +144,12 @@ def framed_shot(
             break
         seen = _check(moved, path, unlit, small, step, device)
         checked += 1
+        useless = {m.instance_id for m in more if m.kind not in {k.kind for k in seen.seen()}}
+        if useless and len(useless) < len(more):  # put back what the check does not show, and look again
+            moved = _put_back(moved, scene, useless)
+            more = [m for m in more if m.instance_id not in useless]
+            seen = _check(moved, path, unlit, small, step, device)
+            checked += 1
         after = _framing(seen, framing.subject, framing.variant, decor, checked)
         if framing.share >= SUBJECT_FRAME_SHARE > after.share or len(after.seen_kinds) <= len(framing.seen_kinds):
             continue  # the staged decor spoils the subject, or hides as many kinds as it shows: not kept
@@ -153,6 +159,12 @@ def framed_shot(
         if not unseen:
             break
     return scene, path, dataclasses.replace(framing, checked=checked)
+
+
+def _put_back(scene: Scene, before: Scene, instance_ids: set[int]) -> Scene:
+    """``scene`` with the objects ``instance_ids`` as they were in ``before``."""
+    old = {o.instance_id: o for o in before.objects if o.instance_id in instance_ids}
+    return dataclasses.replace(scene, objects=tuple(old.get(o.instance_id, o) for o in scene.objects))
 
 
 def _lead_bonus(scene: Scene, subject: str | None, lead: str, kinds: int) -> int:

@@ -32,12 +32,13 @@ MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
 FILL = {"wall": 0.9, "ceiling": 0.5}  # share of its screen box an object's pixels cover, roughly: boards on a wall
 DEFAULT_FILL = 0.5  # nearly all of it; furniture (legs, gaps, rounded shapes) about half
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
-MAX_EXTENT_M = 7.5  # decor larger than this stays where the layout put it
+MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "water", "pavement", "sports_field", "stairs", "stage", "aquarium_tank"}
 )  # decor that belongs where the layout built it (a pen, the water, the road network)
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
-WALL_CLASSES = frozenset({"wall", "building"})  # what staged wall decor may hang on
+WALL_CLASSES = frozenset({"wall", "building"})  # what staged wall decor may hang on ...
+WALL_LABELS = frozenset({"wall", "building"})  # ... a room's walls and facades, not a bay curtain
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
 ROWS = {  # down the frame, where each mount is looked for: floor things below the middle, hung things above
@@ -259,17 +260,20 @@ def _under_ceiling(scene: Scene, parts: _Parts, box: np.ndarray) -> bool:
 
 
 def _wall_hit(scene: Scene, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(point, outward normal) where a horizontal ray first meets a wall or facade facing it; None otherwise."""
+    """(point, outward normal) where a ray first meets a wall or facade facing it (what stands before the wall is
+    looked past: the sight test judges it); None otherwise."""
     prims = _primitive_set(scene)
     hits = _first_hits(prims, eye, direction)
+    walls = np.array([scene.objects[i].label in WALL_LABELS for i in prims.owner])
+    hits = np.where(walls, hits, np.inf)
     k = int(np.argmin(hits))
-    if not np.isfinite(hits[k]) or scene.objects[prims.owner[k]].class_name not in WALL_CLASSES:
+    if not np.isfinite(hits[k]):
         return None
     point = eye + direction * hits[k]
     local = prims.rot[k].T @ (point - prims.center[k]) / np.maximum(prims.half[k], 1e-6)
     axis = int(np.argmax(np.abs(local)))
     normal = prims.rot[k][:, axis] * math.copysign(1.0, local[axis])
-    if abs(normal[2]) > 0.3 or normal @ direction > -0.5:
+    if abs(normal[2]) > 0.3 or normal @ direction > -0.3:
         return None
     normal = np.array([normal[0], normal[1], 0.0]) / max(float(np.hypot(normal[0], normal[1])), 1e-9)
     return point, normal
