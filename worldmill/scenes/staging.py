@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set
-from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box
+from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
 from worldmill.schemas.plan import DecorChoice, ScenePlan
@@ -36,6 +36,7 @@ MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays 
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "water", "pavement", "sports_field", "stairs", "stage", "aquarium_tank"}
 )  # decor that belongs where the layout built it (a pen, the water, the road network)
+PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_CLASSES = frozenset({"wall", "building"})  # what staged wall decor may hang on ...
 WALL_LABELS = frozenset({"wall", "building"})  # ... a room's walls and facades, not a bay curtain
@@ -43,6 +44,7 @@ KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked f
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
 ROWS = {  # down the frame, where each mount is looked for: floor things below the middle, hung things above
     "floor": (0.72, 0.62, 0.84, 0.55, 0.93),
+    "pen": (0.62, 0.55, 0.72, 0.5),
     "against_wall": (0.5, 0.4, 0.6, 0.3),
     "wall": (0.4, 0.3, 0.5, 0.2),
     "ceiling": (0.2, 0.1, 0.3, 0.04),
@@ -105,6 +107,8 @@ def _pens(scene: Scene) -> list[Box3]:
 
 
 def _mount(choice: DecorChoice, indoor: bool) -> str:
+    if choice.semantic_class == "animal":
+        return "pen"
     if choice.placement == "wall" and choice.semantic_class in WALL_MOUNTED:
         return "wall"
     if choice.placement == "ceiling" or (choice.placement == "overhead" and indoor):
@@ -131,7 +135,8 @@ def _turned(obj: SceneObject, yaw_deg: float) -> tuple[SceneObject, Box3]:
         )
         for p in obj.parts
     )
-    turned = dataclasses.replace(obj, parts=parts)
+    velocity = tuple(float(v) for v in rot @ np.asarray(obj.velocity))  # a roaming animal keeps walking forward
+    turned = dataclasses.replace(obj, parts=parts, velocity=velocity)
     return turned, parts_box(parts)
 
 
@@ -157,6 +162,7 @@ class _Shot:
         self.eyes = path.positions
         self.rot = path.camera_to_world[:, :3, :3]
         self.times = np.arange(path.frames) / path.fps
+        self.duration = path.frames / max(path.fps, 1)
         self.zone = path.zone
         self.area = float(path.width * path.height)
         self.lead_boxes: list[tuple[np.ndarray, np.ndarray]] = []  # per lead instance: screen box, depth [T]
@@ -250,6 +256,27 @@ def _support_top(scene: Scene, parts: _Parts, x: float, y: float, below: float) 
     return float(parts.hi[k, 2])
 
 
+def _pen_takes(scene: Scene, pens: Sequence[Box3], animal: SceneObject, duration: float) -> bool:
+    """Whether ``animal`` stays inside one pen over the clip, a pen it may share: grazers and birds share a
+    savanna, a predator shares with none but its own kind."""
+    box = swept_box(parts_box(animal.parts), animal.velocity, duration)
+    for pen in pens:
+        if not (
+            pen[0] + 0.5 <= box[0] and box[3] <= pen[3] - 0.5 and pen[1] + 0.5 <= box[1] and box[4] <= pen[4] - 0.5
+        ):
+            continue
+        others = {
+            o.decor or o.label
+            for o in scene.objects
+            if o.class_name == "animal" and o.instance_id != animal.instance_id
+            and pen[0] <= o.parts[0].center[0] <= pen[3] and pen[1] <= o.parts[0].center[1] <= pen[4]
+        }  # fmt: skip
+        if animal.decor in PREDATORS:
+            return others <= {animal.decor}
+        return not others & PREDATORS
+    return False
+
+
 def _under_ceiling(scene: Scene, parts: _Parts, box: np.ndarray) -> bool:
     """Whether the box hangs over the room's floor (not over a wall or outside)."""
     x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
@@ -337,10 +364,16 @@ def stage_decor(
     staged: list[Staged] = []
     for kind in unseen:
         choice = choices.get(kind)
-        if choice is None or choice.semantic_class in FIXED_CLASSES:
+        penned = choice is not None and choice.semantic_class == "animal" and bool(pens)  # a zoo's animals
+        if choice is None or (choice.semantic_class in FIXED_CLASSES and not penned):
             continue
         index = next(
-            (i for i, o in enumerate(objects) if o.decor == kind and not any(o.velocity) and _movable(o)), None
+            (
+                i
+                for i, o in enumerate(objects)
+                if o.decor == kind and (not any(o.velocity) or o.class_name == "animal") and _movable(o)
+            ),
+            None,
         )
         if index is None:
             continue
@@ -396,18 +429,28 @@ def _spot(
                     if placed is None:
                         continue
                     box = np.asarray(parts_box(placed.parts))
+                    if how == "pen" and not _pen_takes(scene, pens, placed, shot.duration):
+                        continue
                     cover, frame = shot.reads(box, how)
                     if cover < max(LEAST_COVERAGE, best[0] if best else 0.0):
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
                         continue
-                    if not _free(parts, box, pens, index, taken, on_wall=how in ("wall", "against_wall")):
+                    swept = np.asarray(swept_box(tuple(box), placed.velocity, shot.duration))
+                    if not _free(
+                        parts,
+                        swept,
+                        () if how == "pen" else pens,
+                        index,
+                        taken,
+                        on_wall=how in ("wall", "against_wall"),
+                    ):
                         continue
                     if how == "ceiling" and not _under_ceiling(scene, parts, box):
                         continue
                     if not _in_sight(scene, shot.eyes[frame], box, index):
                         continue
-                    best = (cover, placed, "floor" if how == "against_wall" else how)
+                    best = (cover, placed, "floor" if how in ("against_wall", "pen") else how)
                     if cover >= target:
                         return best[1], best[2]
     return None if best is None else (best[1], best[2])
@@ -436,7 +479,7 @@ def _place(
         centre = point[:2] + normal[:2] * (depth / 2 + 0.04)
         z = box[2] if how == "wall" else _support_top(scene, parts, *centre, below=box[2] + 0.5)
     else:
-        plane = (old[2] + old[5]) / 2 if how == "ceiling" else old[2]
+        plane = (old[2] + old[5]) / 2 if how == "ceiling" else min(old[2], 0.5)
         if abs(ray[2]) < 1e-6 or (plane - eye[2]) / ray[2] <= 0:
             return None
         centre = (eye + ray * (plane - eye[2]) / ray[2])[:2]
