@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set
+from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet
 from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
@@ -40,6 +40,7 @@ PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "c
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_CLASSES = frozenset({"wall", "building"})  # what staged wall decor may hang on ...
 WALL_LABELS = frozenset({"wall", "building"})  # ... a room's walls and facades, not a bay curtain
+SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
 ROWS = {  # down the frame, where each mount is looked for: floor things below the middle, hung things above
@@ -71,10 +72,13 @@ class _Parts:
     owner: np.ndarray  # [N] object index
     solid: np.ndarray  # [N] bool: counts as an obstacle (not floor, ground, pavement or ceiling)
     wall: np.ndarray  # [N] bool: part of a wall or facade
+    hangs: np.ndarray  # [N] bool: a room's wall or a facade, where wall decor may hang
+    floor: np.ndarray  # [N] bool: a room's floor
+    prims: _PrimitiveSet  # the same primitives, in the same order, for ray casts
 
 
 def _parts(scene: Scene, duration: float) -> _Parts:
-    lo, hi, owner, solid, wall = [], [], [], [], []
+    lo, hi, owner, solid, wall, hangs, floor = [], [], [], [], [], [], []
     for i, obj in enumerate(scene.objects):
         sweep = np.asarray(obj.velocity) * duration
         passive = obj.class_name in SUPPORT_CLASSES or obj.class_name == "ceiling"
@@ -86,12 +90,17 @@ def _parts(scene: Scene, duration: float) -> _Parts:
             owner.append(i)
             solid.append(not passive)
             wall.append(obj.class_name in WALL_CLASSES)
+            hangs.append(obj.label in WALL_LABELS)
+            floor.append(obj.class_name == "floor")
     return _Parts(
         np.array(lo).reshape(-1, 3),
         np.array(hi).reshape(-1, 3),
         np.array(owner),
         np.array(solid, dtype=bool),
         np.array(wall, dtype=bool),
+        np.array(hangs, dtype=bool),
+        np.array(floor, dtype=bool),
+        _primitive_set(scene),
     )
 
 
@@ -160,8 +169,9 @@ class _Shot:
     def __init__(self, scene: Scene, path: CameraPath, lead: str | None):
         self.path = path
         self.eyes = path.positions
-        self.rot = path.camera_to_world[:, :3, :3]
-        self.times = np.arange(path.frames) / path.fps
+        self.frames = np.unique(np.r_[np.arange(0, path.frames, max(1, path.frames // SCREEN_FRAMES)), path.frames - 1])
+        self.rot = path.camera_to_world[self.frames, :3, :3]  # screen tests look at these frames
+        self.times = self.frames / path.fps
         self.duration = path.frames / max(path.fps, 1)
         self.zone = path.zone
         self.area = float(path.width * path.height)
@@ -172,10 +182,11 @@ class _Shot:
                 self.lead_boxes.append(self.screen(box, np.asarray(obj.velocity)))
 
     def screen(self, box: np.ndarray, velocity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """([T, 4] clipped screen box u0, v0, u1, v1 (nan where behind the lens), [T] farthest corner depth)."""
+        """([F, 4] screen box u0, v0, u1, v1 (nan where behind the lens), [F] farthest corner depth) in the
+        tested frames."""
         corners = np.array([[box[i], box[j], box[k]] for i in (0, 3) for j in (1, 4) for k in (2, 5)])
         world = corners[None, :, :] + (0.0 if velocity is None else velocity[None, None, :] * self.times[:, None, None])
-        cam = np.einsum("tji,tkj->tki", self.rot, world - self.eyes[:, None, :])
+        cam = np.einsum("tji,tkj->tki", self.rot, world - self.eyes[self.frames][:, None, :])
         z = cam[..., 2]
         ahead = (z > 0.1).all(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -207,7 +218,7 @@ class _Shot:
         if not good.any() or cover.max() > MAX_COVERAGE:
             return 0.0, -1
         frame = int(np.argmax(np.where(good, cover, -1.0)))
-        return float(cover[frame]), frame
+        return float(cover[frame]), int(self.frames[frame])
 
     def clear_of_lens(self, box: np.ndarray) -> bool:
         lo, hi = box[:3], box[3:]
@@ -239,7 +250,7 @@ class _Shot:
                 1.0,
             ]
         )
-        world = self.rot[frame] @ local
+        world = self.path.camera_to_world[frame, :3, :3] @ local
         return world / np.linalg.norm(world)
 
 
@@ -256,14 +267,12 @@ def _support_top(scene: Scene, parts: _Parts, x: float, y: float, below: float) 
     return float(parts.hi[k, 2])
 
 
-def _pen_takes(scene: Scene, pens: Sequence[Box3], animal: SceneObject, duration: float) -> bool:
-    """Whether ``animal`` stays inside one pen over the clip, a pen it may share: grazers and birds share a
-    savanna, a predator shares with none but its own kind."""
-    box = swept_box(parts_box(animal.parts), animal.velocity, duration)
+def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> bool:
+    """Whether an animal whose box over the clip is ``swept`` stays inside one pen, a pen it may share: grazers
+    and birds share a savanna, a predator shares with none but its own kind."""
     for pen in pens:
-        if not (
-            pen[0] + 0.5 <= box[0] and box[3] <= pen[3] - 0.5 and pen[1] + 0.5 <= box[1] and box[4] <= pen[4] - 0.5
-        ):
+        inside = pen[0] + 0.5 <= swept[0] and swept[3] <= pen[3] - 0.5 and pen[1] + 0.5 <= swept[1]
+        if not (inside and swept[4] <= pen[4] - 0.5):
             continue
         others = {
             o.decor or o.label
@@ -277,22 +286,18 @@ def _pen_takes(scene: Scene, pens: Sequence[Box3], animal: SceneObject, duration
     return False
 
 
-def _under_ceiling(scene: Scene, parts: _Parts, box: np.ndarray) -> bool:
+def _under_ceiling(parts: _Parts, box: np.ndarray) -> bool:
     """Whether the box hangs over the room's floor (not over a wall or outside)."""
     x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
-    floor = np.array([scene.objects[i].class_name == "floor" for i in parts.owner])
-    return bool(
-        (floor & (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])).any()
-    )
+    over = (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])
+    return bool((parts.floor & over).any())
 
 
-def _wall_hit(scene: Scene, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _wall_hit(parts: _Parts, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(point, outward normal) where a ray first meets a wall or facade facing it (what stands before the wall is
     looked past: the sight test judges it); None otherwise."""
-    prims = _primitive_set(scene)
-    hits = _first_hits(prims, eye, direction)
-    walls = np.array([scene.objects[i].label in WALL_LABELS for i in prims.owner])
-    hits = np.where(walls, hits, np.inf)
+    prims = parts.prims
+    hits = np.where(parts.hangs, _first_hits(prims, eye, direction), np.inf)
     k = int(np.argmin(hits))
     if not np.isfinite(hits[k]):
         return None
@@ -416,68 +421,91 @@ def _spot(
     target: float,
 ) -> tuple[SceneObject, str] | None:
     """``obj`` moved to the spot (key frames, columns, rows of the frame) that passes every test and shows it
-    largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``."""
-    width, depth, _ = _local_extent(obj)
+    largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``.
+
+    Spots are tested with the box of the object's own bounds turned as it would stand (never smaller than its
+    parts' box); the object itself is moved once, to the spot taken."""
+    extent = _local_extent(obj)
+    main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
+    old = np.asarray(parts_box(obj.parts))
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
     mounts = [mount, "floor"] if mount == "against_wall" else [mount]
-    best: tuple[float, SceneObject, str] | None = None
+    best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
         for f in frames:
             for column in COLUMNS:
                 for row in ROWS[how]:
-                    placed = _place(scene, parts, obj, how, shot.eyes[f], shot.ray(f, column, row), width, depth)
-                    if placed is None:
+                    spot = _place(scene, parts, old, extent, how, shot.eyes[f], shot.ray(f, column, row))
+                    if spot is None:
                         continue
-                    box = np.asarray(parts_box(placed.parts))
-                    if how == "pen" and not _pen_takes(scene, pens, placed, shot.duration):
+                    yaw, box = spot
+                    turn = math.radians(yaw - main_yaw)
+                    vx, vy, vz = obj.velocity
+                    velocity = (
+                        vx * math.cos(turn) - vy * math.sin(turn),
+                        vx * math.sin(turn) + vy * math.cos(turn),
+                        vz,
+                    )
+                    swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
+                    if how == "pen" and not _pen_takes(scene, pens, swept, obj):
                         continue
                     cover, frame = shot.reads(box, how)
                     if cover < max(LEAST_COVERAGE, best[0] if best else 0.0):
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
                         continue
-                    swept = np.asarray(swept_box(tuple(box), placed.velocity, shot.duration))
-                    if not _free(
-                        parts,
-                        swept,
-                        () if how == "pen" else pens,
-                        index,
-                        taken,
-                        on_wall=how in ("wall", "against_wall"),
-                    ):
+                    walled = how in ("wall", "against_wall")
+                    if not _free(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled):
                         continue
-                    if how == "ceiling" and not _under_ceiling(scene, parts, box):
+                    if how == "ceiling" and not _under_ceiling(parts, box):
                         continue
                     if not _in_sight(scene, shot.eyes[frame], box, index):
                         continue
-                    best = (cover, placed, "floor" if how in ("against_wall", "pen") else how)
+                    best = (cover, yaw, box, "floor" if how in ("against_wall", "pen") else how)
                     if cover >= target:
-                        return best[1], best[2]
-    return None if best is None else (best[1], best[2])
+                        break
+                else:
+                    continue
+                break
+            else:
+                continue
+            break
+        if best is not None and best[0] >= target:
+            break
+    if best is None:
+        return None
+    _, yaw, box, how = best
+    turned, turned_box = _turned(obj, yaw)
+    offset = np.array(
+        [
+            (box[0] + box[3]) / 2 - (turned_box[0] + turned_box[3]) / 2,
+            (box[1] + box[4]) / 2 - (turned_box[1] + turned_box[4]) / 2,
+            box[2] - turned_box[2],
+        ]
+    )
+    return _shifted(turned, offset), how
 
 
 def _place(
     scene: Scene,
     parts: _Parts,
-    obj: SceneObject,
+    old: np.ndarray,
+    extent: tuple[float, float, float],
     how: str,
     eye: np.ndarray,
     ray: np.ndarray,
-    width: float,
-    depth: float,
-) -> SceneObject | None:
-    """``obj`` turned and moved to where ``ray`` from ``eye`` meets what takes it (the floor, a wall, the height
-    it hangs at); None where it meets nothing that does."""
-    old = parts_box(obj.parts)
+) -> tuple[float, np.ndarray] | None:
+    """(yaw, box) of the object (``old``: its box now, ``extent``: its own width, depth and height) moved to where
+    ``ray`` from ``eye`` meets what takes it (the floor, a wall, the height it hangs at); None where it meets
+    nothing that does."""
+    width, depth, height = extent
     if how in ("wall", "against_wall"):
-        hit = _wall_hit(scene, eye, ray)
+        hit = _wall_hit(parts, eye, ray)
         if hit is None:
             return None
         point, normal = hit
         yaw = math.degrees(math.atan2(normal[1], normal[0])) - 90.0
-        turned, box = _turned(obj, yaw)
         centre = point[:2] + normal[:2] * (depth / 2 + 0.04)
-        z = box[2] if how == "wall" else _support_top(scene, parts, *centre, below=box[2] + 0.5)
     else:
         plane = (old[2] + old[5]) / 2 if how == "ceiling" else min(old[2], 0.5)
         if abs(ray[2]) < 1e-6 or (plane - eye[2]) / ray[2] <= 0:
@@ -485,9 +513,14 @@ def _place(
         centre = (eye + ray * (plane - eye[2]) / ray[2])[:2]
         to_eye = np.arctan2(eye[1] - centre[1], eye[0] - centre[0])
         yaw = math.degrees(to_eye) - 90.0 + (0.0 if width >= depth else 90.0)  # the broad side to the lens
-        turned, box = _turned(obj, yaw)
-        z = box[2] if how == "ceiling" else _support_top(scene, parts, *centre, below=box[2] + 0.5)
-    if z is None:
-        return None
-    offset = np.array([centre[0] - (box[0] + box[3]) / 2, centre[1] - (box[1] + box[4]) / 2, z - box[2]])
-    return _shifted(turned, offset)
+    c, s = abs(math.cos(math.radians(yaw))), abs(math.sin(math.radians(yaw)))
+    half = np.array([c * width + s * depth, s * width + c * depth]) / 2
+    if how in ("wall", "ceiling"):
+        z = float(old[2])
+    else:
+        z = _support_top(scene, parts, *centre, below=float(old[2]) + 0.5)
+        if z is None:
+            return None
+    return yaw, np.array(
+        [centre[0] - half[0], centre[1] - half[1], z, centre[0] + half[0], centre[1] + half[1], z + height]
+    )
