@@ -20,7 +20,13 @@ from worldmill.errors import SceneError
 from worldmill.scenes.camera import CameraPath, camera_path, camera_zone, subject_kinds
 from worldmill.scenes.model import Scene
 from worldmill.scenes.staging import Staged, stage_decor
-from worldmill.scenes.visibility import SUBJECT_COVERAGE, SUBJECT_FRAME_SHARE, Visibility, measure_visibility
+from worldmill.scenes.visibility import (
+    SUBJECT_COVERAGE,
+    SUBJECT_FRAME_SHARE,
+    VISIBLE_COVERAGE,
+    Visibility,
+    measure_visibility,
+)
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 CHECK_WIDTH = 48  # pixels across the check render (2 % of 48² is 46 pixels, 0.5 % 12)
@@ -44,10 +50,14 @@ class Framing:
     lead_bonus: int = 0  # 1 when the subject is the scene's first candidate (the shot is about it)
     seen_kinds: frozenset[str] = frozenset()  # the decor kinds the check render shows
     staged: tuple[Staged, ...] = ()  # decor moved into the path's view (``framed_shot``)
+    end_coverage: float = 1.0  # the subject's share of the last check frame (a shot must not end behind a panel)
 
     @property
     def rank(self) -> tuple[bool, int, float, float]:
-        return (self.share >= SUBJECT_FRAME_SHARE, self.decor_seen + self.lead_bonus, self.share, self.mean_coverage)
+        """Best first: the subject reads (in most frames, and still at the end), more decor kinds shown, longer
+        and larger."""
+        reads = self.share >= SUBJECT_FRAME_SHARE and self.end_coverage >= VISIBLE_COVERAGE  # and is not lost at the end
+        return (reads, self.decor_seen + self.lead_bonus, self.share, self.mean_coverage)
 
 
 def _check_settings(settings: RenderSettings) -> tuple[RenderSettings, int]:
@@ -151,7 +161,7 @@ def framed_shot(
             seen = _check(moved, path, unlit, small, step, device)
             checked += 1
         after = _framing(seen, framing.subject, framing.variant, decor, checked)
-        if framing.share >= SUBJECT_FRAME_SHARE > after.share or len(after.seen_kinds) <= len(framing.seen_kinds):
+        if (framing.rank[0] and not after.rank[0]) or len(after.seen_kinds) <= len(framing.seen_kinds):
             continue  # the staged decor spoils the subject, or hides as many kinds as it shows: not kept
         scene, staged = moved, [s for s in staged if s.instance_id not in {m.instance_id for m in more}] + more
         framing = dataclasses.replace(after, lead_bonus=framing.lead_bonus, staged=tuple(staged))
@@ -185,4 +195,5 @@ def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], chec
         sum(k.kind in decor for k in seen.seen()),
         checked,
         seen_kinds=frozenset(k.kind for k in seen.seen() if k.kind in decor),
+        end_coverage=float(coverage[-1]) if len(coverage) else 0.0,
     )
