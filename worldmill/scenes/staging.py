@@ -117,7 +117,7 @@ def _pens(scene: Scene) -> list[Box3]:
 
 def _mount(choice: DecorChoice, indoor: bool) -> str:
     if choice.semantic_class == "animal":
-        return "pen"
+        return "floor" if indoor else "pen"
     if choice.placement == "wall" and choice.semantic_class in WALL_MOUNTED:
         return "wall"
     if choice.placement == "ceiling" or (choice.placement == "overhead" and indoor):
@@ -364,13 +364,17 @@ def stage_decor(
     parts = _parts(scene, duration)
     pens = _pens(scene)
     shot = _Shot(scene, path, lead)
+    # a zoo's animals move to a pen in view; a reptile or bird house's to the floor beside the walk (not an
+    # aquarium's, which swim before their tanks)
+    house = plan.indoor and not pens and not any(o.class_name == "aquarium_tank" for o in scene.objects)
     objects = list(scene.objects)
     taken: list[np.ndarray] = []
     staged: list[Staged] = []
     for kind in unseen:
         choice = choices.get(kind)
-        penned = choice is not None and choice.semantic_class == "animal" and bool(pens)  # a zoo's animals
-        if choice is None or (choice.semantic_class in FIXED_CLASSES and not penned):
+        if choice is None or (
+            choice.semantic_class in FIXED_CLASSES and not (choice.semantic_class == "animal" and (pens or house))
+        ):
             continue
         index = next(
             (
