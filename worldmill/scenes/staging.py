@@ -5,11 +5,13 @@ prompt) holds rather than the prompt naming less.
 The layout spreads decor over the whole site; a path planned around the lead subject sees a slice of it.
 Staging picks, for an unseen kind, a spot in the path's view where that kind belongs: floor things stand on
 the floor or the ground (never on a road, in water or inside an animal pen), things of the walls hang on a wall
-the camera faces, things of the ceiling hang at their height under the same ceiling. A spot is taken only when
-the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives), stays clear of the camera by
-``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included), is in plain sight of the
-lens and stands nowhere in front of the lead subject. Large decor (a staircase, a ride, a glasshouse) and
-animals stay where the layout put them. Everything is deterministic: same scene and path, same spots.
+or facade the camera faces, things of the ceiling hang at their height under the same ceiling, a zoo's animals
+join a pen in view that they may share (never a predator's), a reptile house's go beside the walk. A spot is
+taken only when the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives),
+stays clear of the lens by ``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included),
+is in plain sight of the lens and stands nowhere in front of the lead subject. Decor larger than
+``MAX_EXTENT_M`` and what belongs where it was built (water, paving, stairs, a stage, an aquarium's swimmers)
+stay put. Everything is deterministic: same scene and path, same spots.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from worldmill.schemas.plan import DecorChoice, ScenePlan
 TARGET_COVERAGE = 0.015  # a spot where a staged instance covers this share of the frame is taken at once
 LEAST_COVERAGE = 0.005  # ... else the spot that shows it largest, if it shows it at least this much
 MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
-FILL = {"wall": 0.9, "ceiling": 0.5}  # share of its screen box an object's pixels cover, roughly: boards on a wall
-DEFAULT_FILL = 0.5  # nearly all of it; furniture (legs, gaps, rounded shapes) about half
+FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughly: a board on a wall nearly all
+DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
 MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
@@ -38,8 +40,7 @@ FIXED_CLASSES = frozenset(
 )  # decor that belongs where the layout built it (a pen, the water, the road network)
 PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
-WALL_CLASSES = frozenset({"wall", "building"})  # what staged wall decor may hang on ...
-WALL_LABELS = frozenset({"wall", "building"})  # ... a room's walls and facades, not a bay curtain
+WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
 SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
@@ -71,14 +72,13 @@ class _Parts:
     hi: np.ndarray  # [N, 3]
     owner: np.ndarray  # [N] object index
     solid: np.ndarray  # [N] bool: counts as an obstacle (not floor, ground, pavement or ceiling)
-    wall: np.ndarray  # [N] bool: part of a wall or facade
     hangs: np.ndarray  # [N] bool: a room's wall or a facade, where wall decor may hang
     floor: np.ndarray  # [N] bool: a room's floor
     prims: _PrimitiveSet  # the same primitives, in the same order, for ray casts
 
 
 def _parts(scene: Scene, duration: float) -> _Parts:
-    lo, hi, owner, solid, wall, hangs, floor = [], [], [], [], [], [], []
+    lo, hi, owner, solid, hangs, floor = [], [], [], [], [], []
     for i, obj in enumerate(scene.objects):
         sweep = np.asarray(obj.velocity) * duration
         passive = obj.class_name in SUPPORT_CLASSES or obj.class_name == "ceiling"
@@ -89,7 +89,6 @@ def _parts(scene: Scene, duration: float) -> _Parts:
             hi.append(np.maximum(b, b + sweep))
             owner.append(i)
             solid.append(not passive)
-            wall.append(obj.class_name in WALL_CLASSES)
             hangs.append(obj.label in WALL_LABELS)
             floor.append(obj.class_name == "floor")
     return _Parts(
@@ -97,7 +96,6 @@ def _parts(scene: Scene, duration: float) -> _Parts:
         np.array(hi).reshape(-1, 3),
         np.array(owner),
         np.array(solid, dtype=bool),
-        np.array(wall, dtype=bool),
         np.array(hangs, dtype=bool),
         np.array(floor, dtype=bool),
         _primitive_set(scene),
@@ -328,7 +326,7 @@ def _free(
     """Whether the box overlaps no solid part (a wall it hangs on aside), pen or other staged box."""
     margin = 0.1
     clash = (
-        (parts.solid & ~parts.wall if on_wall else parts.solid)
+        (parts.solid & ~parts.hangs if on_wall else parts.solid)
         & (parts.owner != skip)
         & (parts.lo[:, 0] < box[3] + margin) & (box[0] < parts.hi[:, 0] + margin)
         & (parts.lo[:, 1] < box[4] + margin) & (box[1] < parts.hi[:, 1] + margin)
