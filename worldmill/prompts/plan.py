@@ -77,7 +77,7 @@ DECOR_PER_PLAN = (5, 8)  # how many decor kinds a scene holds (fewer when the sp
 AERIAL_HEIGHT_M = 20.0  # a camera this high films from the scene's aerial zone (it starts at AERIAL_FLOOR_M)
 AERIAL_FLOOR_M = 35.0
 AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
-AERIAL_LEAST_SHARE = 0.01  # decor an aerial plan holds covers about this share of the frame from there
+AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
 
 
 def season_for(month: int, city: City) -> str:
@@ -104,7 +104,7 @@ def seen_from_air(items: list[DecorItem], camera_height_m: float) -> list[DecorI
     least = AERIAL_LEAST_SHARE * (2 * math.tan(math.radians(30.0)) * reach) ** 2  # m² at 60 degrees across
 
     def area(item: DecorItem) -> float:
-        w, h, d = item.size_min  # the smallest it may be drawn
+        w, h, d = item.size_max
         return max(w * d, max(w, d) * h)
 
     largest = set(sorted(range(len(items)), key=lambda i: -area(items[i]))[:2])
