@@ -76,6 +76,7 @@ WEATHER_PEOPLE_FACTOR = {"rain": 0.65, "snow": 0.6, "fog": 0.8}
 DECOR_PER_PLAN = (5, 8)  # how many decor kinds a scene holds (fewer when the space offers fewer)
 AERIAL_HEIGHT_M = 20.0  # a camera this high films from the scene's aerial zone (it starts at AERIAL_FLOOR_M)
 AERIAL_FLOOR_M = 35.0
+GROUND_ONLY = frozenset({"zoo"})  # archetypes filmed from the ground only: animals do not read from 35 m up
 AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
 AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
 
@@ -171,9 +172,13 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
     weather = str(rng.choice(WEATHERS, p=weather_weights(city.locale.climate_band, season)))
 
     motions = motions_for_side(venue, indoor)
+    if venue.archetype in GROUND_ONLY:  # its subjects are specks from the air
+        motions = [m for m in motions if m != "flyover"] or motions
     motion = motions[int(rng.integers(len(motions)))]
     setting = "skyline" if venue.archetype == "skyline" else ("indoor" if indoor else "outdoor")
     low, high = CAMERA_HEIGHTS[setting][motion]
+    if venue.archetype in GROUND_ONLY:
+        low, high = min(low, AERIAL_HEIGHT_M / 2), min(high, AERIAL_HEIGHT_M - 2.0)
     camera_height = float(rng.uniform(low, high))
 
     decor = _choose_decor(seen_from_air(decor_for_side(venue, indoor), camera_height), rng, venue.archetype)
