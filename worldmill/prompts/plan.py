@@ -77,6 +77,7 @@ DECOR_PER_PLAN = (5, 8)  # how many decor kinds a scene holds (fewer when the sp
 AERIAL_HEIGHT_M = 20.0  # a camera this high films from the scene's aerial zone (it starts at AERIAL_FLOOR_M)
 AERIAL_FLOOR_M = 35.0
 GROUND_ONLY = frozenset({"zoo"})  # archetypes filmed from the ground only: animals do not read from 35 m up
+GROUND_TOP_M = 4.0  # the top of an outdoor site's walkway camera zone (``scenes.archetypes.open_ground``)
 AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
 AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
 
@@ -178,7 +179,7 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
     setting = "skyline" if venue.archetype == "skyline" else ("indoor" if indoor else "outdoor")
     low, high = CAMERA_HEIGHTS[setting][motion]
     if venue.archetype in GROUND_ONLY:
-        low, high = min(low, AERIAL_HEIGHT_M / 2), min(high, AERIAL_HEIGHT_M - 2.0)
+        low, high = min(low, GROUND_TOP_M - 1.5), min(high, GROUND_TOP_M)  # as high as its walkway's camera goes
     camera_height = float(rng.uniform(low, high))
 
     decor = _choose_decor(seen_from_air(decor_for_side(venue, indoor), camera_height), rng, venue.archetype)
