@@ -6,7 +6,8 @@ prompts were written from the visibility measurement and camera paths were check
 Plans are real ones (taxonomy + prompt sampler) of every venue in each city. "Before" is the plan's draft
 prompt (``build_prompt(plan)``, what the ``prompts`` table holds and what clips used to get) against a render
 along the unchecked camera path; "after" is the final prompt (``write_prompt(plan, visibility)``) against a
-render along the checked path (``framed_camera_path``), as the conditions step now makes them. Visibility is
+render along the checked path with the decor it missed staged into its view (``framed_shot``), as the
+conditions step now makes them. Visibility is
 the one rule of ``worldmill.scenes.visibility``: >= 0.5 % of the image in at least one frame.
 
 Figures (goal in brackets):
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for, write_prompt
 from worldmill.prompts.text import TRAFFIC, counted
 from worldmill.render import render, warm_up
-from worldmill.render.framing import framed_camera_path
+from worldmill.render.framing import framed_shot
 from worldmill.scenes import build_scene, camera_path
 from worldmill.scenes.camera import camera_zone, subject_kinds
 from worldmill.scenes.visibility import SUBJECT_FRAME_SHARE, Visibility, measure_visibility
@@ -122,15 +123,15 @@ def main() -> None:
             t0 = time.perf_counter()
             plain = camera_path(scene, plan, settings)
             t1 = time.perf_counter()
-            framed, framing = framed_camera_path(scene, plan, settings)
+            shot_scene, framed, framing = framed_shot(scene, plan, settings)
             t2 = time.perf_counter()
             plain_s, framed_s, checks = plain_s + t1 - t0, framed_s + t2 - t1, checks + framing.checked
             candidates = subject_kinds(scene, aerial=camera_zone(scene, plan).kind == "aerial")
             old_vis = measure_visibility(scene, render(scene, plain, plan, settings, normals=False).instance)
             t3 = time.perf_counter()
-            new_passes = render(scene, framed, plan, settings, normals=False)
+            new_passes = render(shot_scene, framed, plan, settings, normals=False)
             render_s += time.perf_counter() - t3
-            new_vis = measure_visibility(scene, new_passes.instance, lead=framing.subject)
+            new_vis = measure_visibility(shot_scene, new_passes.instance, lead=framing.subject)
             before(plan, old_vis, old, candidates[0] if candidates else None)
             after(plan, new_vis, new)
             framed_ok = int(new_vis.subject_share() >= SUBJECT_FRAME_SHARE)

@@ -14,7 +14,7 @@ from worldmill.errors import WeightsNotFoundError
 from worldmill.lake import LocalBlobStore
 from worldmill.prompts import sample_id, sample_plan, seed_for
 from worldmill.scenes import build_scene, camera_path
-from worldmill.scenes.visibility import measure_visibility
+from worldmill.scenes.visibility import measure_visibility, sign_words
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy import load_taxonomy
 from worldmill.video import write_gray16
@@ -48,7 +48,8 @@ def test_caption_names_place_camera_light_and_every_visible_object(sample):
     text = caption(plan, scene, camera, measure_visibility(scene, instance_video(scene, regions)))
     assert text.startswith(f"Interior {plan.camera_motion} shot of the {plan.space} of a hospital in Shanghai, China.")
     assert f"{plan.season} day" in text and plan.colour_grade in text
-    assert (plan.signage_text in text) == bool(signs)  # signs are quoted only when one is seen
+    words = sign_words(scene.objects[signs[0]]) if signs else ""
+    assert (f"\u201c{words}\u201d" in text) == bool(words)  # a seen sign is quoted in its own words
     assert "Indoors " in text  # the Shanghai hospital sample is an interior
     assert "field of view" in text and f"for {SETTINGS.frames / SETTINGS.fps:.1f} s" in text
     assert plural(label, len(same)) in text  # the count of visible instances, not of the scene's

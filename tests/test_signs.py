@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from worldmill.prompts.signage import signage_font_line, signage_table
+from worldmill.prompts.signage import signage_table
 from worldmill.signage import SignFace, draw_sign
 from worldmill.signage.ocr import TESSERACT_LANGS, char_accuracy, tesseract_languages
 
@@ -92,7 +92,6 @@ def test_sign_atlas_holds_each_face_once_with_exact_mip_rectangles():
     assert built.rects[0, 2] == 0 and (built.rects[1] == built.rects[2]).all()
     assert (built.rects[1] % ALIGN == 0).all() and built.levels == LEVELS
     assert built.fonts == ("Noto Sans CJK SC Bold (OFL-1.1)",)
-    assert signage_font_line("zh") == "set in Noto Sans CJK SC Bold (OFL-1.1)"
 
 
 @needs_fonts
@@ -166,12 +165,13 @@ def test_conditions_record_the_fonts_of_the_signs_the_clip_shows(tax, tmp_path):
     plan = sample_plan(cell, seed_for(cell.key, 0, 0), sample_id(cell.key, 0, 0))
     result = render_sample(plan, RenderSettings(64, 64, 4, 24), tmp_path / "s", tax.classes)
     from worldmill.scenes import build_scene
+    from worldmill.scenes.visibility import measure_visibility
 
     scene = build_scene(plan, tax.classes)
     signs = [o.instance_id for o in scene.objects if any(p.texture for p in o.parts)]
     shown = np.full((4, 8, 8), signs[0], dtype=np.int32)
-    assert shown_sign_fonts(scene, shown) == ("Noto Sans CJK SC Bold (OFL-1.1)",)
-    assert shown_sign_fonts(scene, np.zeros((4, 8, 8), dtype=np.int32)) == ()
+    assert shown_sign_fonts(scene, measure_visibility(scene, shown)) == ("Noto Sans CJK SC Bold (OFL-1.1)",)
+    assert shown_sign_fonts(scene, measure_visibility(scene, np.zeros((4, 8, 8), dtype=np.int32))) == ()
     assert set(result.sign_fonts) <= {"Noto Sans CJK SC Bold (OFL-1.1)", "Noto Sans Bold (OFL-1.1)"}
 
 

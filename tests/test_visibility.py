@@ -19,6 +19,7 @@ from worldmill.scenes.visibility import (
     Visibility,
     measure_visibility,
     object_kind,
+    sign_words,
     visibility_rows,
 )
 from worldmill.schemas.plan import RenderSettings
@@ -233,3 +234,22 @@ def test_a_single_item_takes_a_singular_verb(zoo):
         varied = dataclasses.replace(plan, seed=seed)
         text = build_prompt(varied, measure_visibility(scene, paint(scene, {indices(scene, "kiosk")[0]: 300})))
         assert "a kiosk" in text and not re.search(r"\bare an? ", text), text
+
+
+def test_prompt_quotes_the_words_of_a_sign_it_shows_and_no_other(zoo):
+    """The sign sentence quotes the most covered visible sign in its own words (not the plan's venue phrase),
+    and is left out when no sign with words is visible; the measurement carries the words through its JSON."""
+    plan, scene = zoo
+    signs = [i for i, o in enumerate(scene.objects) if sign_words(o)]
+    assert len({sign_words(scene.objects[i]) for i in signs}) >= 2  # panels and the venue's sign differ
+    other = next(i for i in signs if sign_words(scene.objects[i]) != plan.signage_text)
+    words = sign_words(scene.objects[other])
+    giraffe = indices(scene, "giraffe")[0]
+    vis = measure_visibility(scene, paint(scene, {giraffe: 200, other: 60}))
+    assert vis.sign_text() == words == Visibility.from_json(vis.to_json()).sign_text()
+    text = write_prompt(plan, vis).text
+    assert f'"{words}"' in text and plan.signage_text not in text
+    assert f"\u201c{words}\u201d" in caption(plan, scene, camera_path(scene, plan, SETTINGS), vis)
+    hidden = measure_visibility(scene, paint(scene, {giraffe: 200, other: int(VISIBLE_COVERAGE * PIXELS) // 2}))
+    assert hidden.sign_text() is None  # below the one rule: not quoted
+    assert '"' not in write_prompt(plan, hidden).text

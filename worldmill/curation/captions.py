@@ -162,8 +162,9 @@ def caption(plan: ScenePlan, scene: Scene, camera: CameraPath, visibility: Visib
         sun = plan.sun_elevation_deg
         sun_text = f"{abs(sun):.0f}° {'above' if sun >= 0 else 'below'} the horizon"
         sentences.append(f"{when.capitalize()} in {plan.season}, the sun {sun_text}, {weather}.")
-    if plan.signage_text and "signage" in shown:
-        sentences.append(f"Signs read \u201c{plan.signage_text}\u201d.")
+    quoted = visibility.sign_text()  # the words of a sign the clip shows
+    if quoted:
+        sentences.append(f"Signs read \u201c{quoted}\u201d.")
     sentences.append(f"{plan.architecture_style.replace('_', ' ').capitalize()} architecture; {plan.colour_grade} colour grade.")
     return " ".join(sentences)
 

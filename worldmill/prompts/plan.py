@@ -4,6 +4,7 @@ in a fixed order, so one seed gives one plan on every machine."""
 from __future__ import annotations
 
 import builtins  # `round` is a parameter of sample_plan
+import math
 
 import numpy as np
 
@@ -73,6 +74,12 @@ VEHICLE_DENSITY = {"skyline": (0.35, 0.95), "stadium": (0.05, 0.5), "interior_ha
 PEOPLE_FACTOR = {"night": 0.45, "dawn": 0.5, "dusk": 0.8}
 WEATHER_PEOPLE_FACTOR = {"rain": 0.65, "snow": 0.6, "fog": 0.8}
 DECOR_PER_PLAN = (5, 8)  # how many decor kinds a scene holds (fewer when the space offers fewer)
+AERIAL_HEIGHT_M = 20.0  # a camera this high films from the scene's aerial zone (it starts at AERIAL_FLOOR_M)
+AERIAL_FLOOR_M = 35.0
+GROUND_ONLY = frozenset({"zoo"})  # archetypes filmed from the ground only: animals do not read from 35 m up
+GROUND_TOP_M = 4.0  # the top of an outdoor site's walkway camera zone (``scenes.archetypes.open_ground``)
+AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
+AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
 
 
 def season_for(month: int, city: City) -> str:
@@ -88,6 +95,22 @@ def season_for(month: int, city: City) -> str:
 def weather_weights(climate_band: str, season: str) -> np.ndarray:
     weights = np.asarray(WEATHER_WEIGHTS[(climate_band, season)], dtype=float)
     return weights / weights.sum()
+
+
+def seen_from_air(items: list[DecorItem], camera_height_m: float) -> list[DecorItem]:
+    """The decor an aerial shot from ``camera_height_m`` shows (an instance covers about ``AERIAL_LEAST_SHARE``
+    of the frame from the shot's distance); at least the two largest items. Ground and interior shots keep all."""
+    if camera_height_m < AERIAL_HEIGHT_M:
+        return items
+    reach = AERIAL_REACH * max(camera_height_m, AERIAL_FLOOR_M)
+    least = AERIAL_LEAST_SHARE * (2 * math.tan(math.radians(30.0)) * reach) ** 2  # m² at 60 degrees across
+
+    def area(item: DecorItem) -> float:
+        w, h, d = item.size_max
+        return max(w * d, max(w, d) * h)
+
+    largest = set(sorted(range(len(items)), key=lambda i: -area(items[i]))[:2])
+    return [item for i, item in enumerate(items) if area(item) >= least or i in largest]
 
 
 def _choose_decor(items: list[DecorItem], rng: np.random.Generator, archetype: str) -> tuple[DecorChoice, ...]:
@@ -150,12 +173,16 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
     weather = str(rng.choice(WEATHERS, p=weather_weights(city.locale.climate_band, season)))
 
     motions = motions_for_side(venue, indoor)
+    if venue.archetype in GROUND_ONLY:  # its subjects are specks from the air
+        motions = [m for m in motions if m != "flyover"] or motions
     motion = motions[int(rng.integers(len(motions)))]
     setting = "skyline" if venue.archetype == "skyline" else ("indoor" if indoor else "outdoor")
     low, high = CAMERA_HEIGHTS[setting][motion]
+    if venue.archetype in GROUND_ONLY:
+        low, high = min(low, GROUND_TOP_M - 1.5), min(high, GROUND_TOP_M)  # as high as its walkway's camera goes
     camera_height = float(rng.uniform(low, high))
 
-    decor = _choose_decor(decor_for_side(venue, indoor), rng, venue.archetype)
+    decor = _choose_decor(seen_from_air(decor_for_side(venue, indoor), camera_height), rng, venue.archetype)
     landmark = str(rng.choice(LANDMARK_KINDS)) if venue.archetype == "skyline" else None
     language, signage, signage_text = choose_signage(city, venue.id, rng)
     colour_grade = str(rng.choice(COLOUR_GRADES))

@@ -123,18 +123,3 @@ def choose_signage(city: City, venue_id: str, rng: np.random.Generator) -> tuple
     phrase = getattr(entry.phrases, PHRASE_KEYS[int(rng.integers(len(PHRASE_KEYS)))])
     venue_word = entry.venues.get(venue_id)
     return code, entry, f"{venue_word} · {phrase}" if venue_word else phrase
-
-
-def signage_font_line(language: str) -> str:
-    """The clause a prompt's language line may end with: the face the signs are set in and its licence, e.g.
-    ``set in Noto Sans CJK SC Bold (OFL-1.1)``; empty when no installed font writes the language."""
-    from worldmill.errors import RenderError
-    from worldmill.signage.fonts import font_for
-
-    entry = signage_table().get(language)
-    if entry is None:
-        return ""
-    try:
-        return f"set in {font_for(entry.script, language).credit}"
-    except RenderError:
-        return ""

@@ -5,7 +5,7 @@ Two steps write it. Before the render, ``build_prompt(plan)`` drafts it from the
 table). After the render, ``write_prompt(plan, visibility)`` writes the final text from what the clip's
 instance pass shows (``worldmill.scenes.visibility``): every kind it names is visible, counts in words are
 the numbers of visible instances, kinds are named by prominence, people, traffic, a landmark and signs only
-when they are seen. Template choices come from the plan's seed, so the same plan and render give the same
+when they are seen, and the sign quoted is the most covered visible one, in its own words. Template choices come from the plan's seed, so the same plan and render give the same
 text; decor vocabulary appears nowhere else.
 """
 
@@ -246,7 +246,7 @@ SEEN_TRAFFIC = (
     "On the surrounding streets, {vehicles} {act}.",
 )
 VEHICLE_ACTS = {"drive": ("drives", "drive"), "park": ("stands parked", "stand parked")}
-PEOPLE_CLASS, VEHICLE_CLASS, LANDMARK_CLASS, SIGN_CLASS = "person", "vehicle", "landmark", "signage"
+PEOPLE_CLASS, VEHICLE_CLASS, LANDMARK_CLASS = "person", "vehicle", "landmark"
 NAMED_OUTSIDE_DECOR = frozenset({"animal"})  # classes named in the decor sentence even when no decor choice made them
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")  # fmt: skip
 
@@ -326,7 +326,7 @@ class _Seen:
     people: list[KindVisibility]
     vehicles: list[KindVisibility]
     landmark: bool
-    signs: bool
+    sign_text: str | None  # the words of the most covered visible sign, the one the prompt quotes
 
     @classmethod
     def of(cls, visibility: Visibility) -> _Seen:
@@ -336,7 +336,7 @@ class _Seen:
             people=[k for k in seen if not k.decor and k.class_name == PEOPLE_CLASS],
             vehicles=[k for k in seen if not k.decor and k.class_name == VEHICLE_CLASS],
             landmark=any(not k.decor and k.class_name == LANDMARK_CLASS for k in seen),
-            signs=any(k.class_name == SIGN_CLASS for k in seen),
+            sign_text=visibility.sign_text(),
         )
 
 
@@ -401,7 +401,8 @@ def _sentences(
     traffic_options = next(options for limit, options in TRAFFIC if plan.vehicle_density < limit)
     traffic = _pick(rng, traffic_options) if traffic_options else None
     entry = signage_table()[plan.language]
-    signage = _pick(rng, SIGNAGE).format(language=entry.name, script=entry.script_name, text=plan.signage_text)
+    quoted = plan.signage_text if seen is None else seen.sign_text  # the final prompt quotes a sign it shows
+    signage = _pick(rng, SIGNAGE).format(language=entry.name, script=entry.script_name, text=quoted)
     grade, mood = GRADES[plan.colour_grade]
     graded = _pick(rng, GRADE_SENTENCES).format(grade=grade, mood=mood)
     decor_template = _pick(rng, DECOR_SENTENCES)
@@ -418,7 +419,7 @@ def _sentences(
         words, total, moving = _seen_group(seen.vehicles)
         act = _act(VEHICLE_ACTS, total, moving, ("drive", "park", "drive"))
         traffic = traffic_template.format(Vehicles=_capital(words), vehicles=words, act=act)
-    if seen.signs:
+    if seen.sign_text:
         after.append(signage)
     after.append(graded)
     return before, after, traffic, decor_template

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from worldmill.scenes.model import Scene
+from worldmill.scenes.visibility import Visibility
 from worldmill.signage.board import SignFace, draw_sign
 
 LEVELS = 5  # level 0 and four halvings
@@ -115,14 +116,8 @@ def scene_sign_fonts(textures: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted({f.credit for face in faces for f in face.fonts()}))
 
 
-def shown_sign_fonts(scene: Scene, instance: np.ndarray, min_pixels: int = 16) -> tuple[str, ...]:
-    """The fonts of the signs the clip shows: objects with a sign face that cover ``min_pixels`` in some
-    frame of the instance pass (every fourth frame is looked at)."""
-    signed = {o.instance_id: [p.texture for p in o.parts if p.texture] for o in scene.objects}
-    signed = {k: v for k, v in signed.items() if v}
-    if not signed:
-        return ()
-    frames = instance[::4].reshape(len(instance[::4]), -1)
-    size = max(signed) + 1
-    counts = np.stack([np.bincount(np.clip(f, 0, size), minlength=size + 1)[:size] for f in frames]).max(axis=0)
-    return scene_sign_fonts([t for k, texts in signed.items() if counts[k] >= min_pixels for t in texts])
+def shown_sign_fonts(scene: Scene, visibility: Visibility) -> tuple[str, ...]:
+    """The fonts of the signs the clip shows: the sign faces of the instances that ``visibility`` (the clip's
+    one measurement) counts as visible."""
+    shown = set(visibility.instance_ids[visibility.visible].tolist())
+    return scene_sign_fonts([p.texture for o in scene.objects if o.instance_id in shown for p in o.parts if p.texture])

@@ -19,13 +19,21 @@ import math
 from worldmill.errors import SceneError
 from worldmill.scenes.camera import CameraPath, camera_path, camera_zone, subject_kinds
 from worldmill.scenes.model import Scene
-from worldmill.scenes.visibility import SUBJECT_COVERAGE, SUBJECT_FRAME_SHARE, Visibility, measure_visibility
+from worldmill.scenes.staging import Staged, stage_decor
+from worldmill.scenes.visibility import (
+    SUBJECT_COVERAGE,
+    SUBJECT_FRAME_SHARE,
+    VISIBLE_COVERAGE,
+    Visibility,
+    measure_visibility,
+)
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 CHECK_WIDTH = 48  # pixels across the check render (2 % of 48² is 46 pixels, 0.5 % 12)
 CHECK_FRAMES = 8  # frames of the check render, spread over the clip
 SUBJECTS_TRIED = 2  # candidate subjects, best first
 VARIANTS_TRIED = 3  # paths per subject
+STAGING_COVERAGE = (0.015, 0.03, 0.05)  # share of the frame staged instances are shown at, try by try
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,10 +48,16 @@ class Framing:
     checked: int  # candidate paths rendered
 
     lead_bonus: int = 0  # 1 when the subject is the scene's first candidate (the shot is about it)
+    seen_kinds: frozenset[str] = frozenset()  # the decor kinds the check render shows
+    staged: tuple[Staged, ...] = ()  # decor moved into the path's view (``framed_shot``)
+    end_coverage: float = 1.0  # the subject's share of the last check frame (a shot must not end behind a panel)
 
     @property
     def rank(self) -> tuple[bool, int, float, float]:
-        return (self.share >= SUBJECT_FRAME_SHARE, self.decor_seen + self.lead_bonus, self.share, self.mean_coverage)
+        """Best first: the subject reads (in most frames, and still at the end), more decor kinds shown, longer
+        and larger."""
+        reads = self.share >= SUBJECT_FRAME_SHARE and self.end_coverage >= VISIBLE_COVERAGE  # and is not lost at the end
+        return (reads, self.decor_seen + self.lead_bonus, self.share, self.mean_coverage)
 
 
 def _check_settings(settings: RenderSettings) -> tuple[RenderSettings, int]:
@@ -78,8 +92,6 @@ def framed_camera_path(
     """The best candidate path (``Framing.rank``): its subject reads (>= SUBJECT_COVERAGE in >=
     SUBJECT_FRAME_SHARE of the check frames) and it shows the most decor kinds; the plain path, unchecked,
     when the scene has no static decor to plan around."""
-    from worldmill.render.raycast import render
-
     zone = camera_zone(scene, plan)
     ranked = subject_kinds(scene, aerial=zone.kind == "aerial")
     if not ranked:
@@ -97,8 +109,7 @@ def framed_camera_path(
             path = camera_path(scene, plan, settings, subject=subject, variant=variant)
         except SceneError:
             continue
-        passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False)
-        seen = measure_visibility(scene, passes.instance)
+        seen = _check(scene, path, unlit, small, step, device)
         checked += 1
         framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
         framing = max(framings, key=lambda f: f.rank)
@@ -110,6 +121,60 @@ def framed_camera_path(
     if best is None:
         return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, 0, checked)
     return best[0], dataclasses.replace(best[1], checked=checked)
+
+
+def _check(
+    scene: Scene, path: CameraPath, unlit: ScenePlan, small: RenderSettings, step: int, device: str
+) -> Visibility:
+    """What the low-resolution instance render along ``path`` shows."""
+    from worldmill.render.raycast import render
+
+    passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False)
+    return measure_visibility(scene, passes.instance)
+
+
+def framed_shot(
+    scene: Scene, plan: ScenePlan, settings: RenderSettings, *, device: str = "cpu"
+) -> tuple[Scene, CameraPath, Framing]:
+    """The checked path (``framed_camera_path``) and the scene with the plan's decor kinds that it misses staged
+    into its view (``worldmill.scenes.staging``), checked again: the staging is kept only when the lead subject
+    still reads as well as before."""
+    path, framing = framed_camera_path(scene, plan, settings, device=device)
+    unseen = [d.name for d in plan.decor if d.count and d.name not in framing.seen_kinds]
+    if framing.checked == 0 or framing.subject is None or not unseen:
+        return scene, path, framing
+    small, step = _check_settings(settings)
+    unlit = dataclasses.replace(plan, weather="overcast")
+    decor = {o.decor for o in scene.objects if o.decor}
+    staged: list[Staged] = []
+    checked = framing.checked
+    for target in STAGING_COVERAGE:  # kinds the check still misses (or that staging hid) are staged again, nearer
+        moved, more = stage_decor(scene, path, plan, unseen, lead=framing.subject, target=target)
+        if not more:
+            break
+        seen = _check(moved, path, unlit, small, step, device)
+        checked += 1
+        useless = {m.instance_id for m in more if m.kind not in {k.kind for k in seen.seen()}}
+        if useless and len(useless) < len(more):  # put back what the check does not show, and look again
+            moved = _put_back(moved, scene, useless)
+            more = [m for m in more if m.instance_id not in useless]
+            seen = _check(moved, path, unlit, small, step, device)
+            checked += 1
+        after = _framing(seen, framing.subject, framing.variant, decor, checked)
+        if (framing.rank[0] and not after.rank[0]) or len(after.seen_kinds) <= len(framing.seen_kinds):
+            continue  # the staged decor spoils the subject, or hides as many kinds as it shows: not kept
+        scene, staged = moved, [s for s in staged if s.instance_id not in {m.instance_id for m in more}] + more
+        framing = dataclasses.replace(after, lead_bonus=framing.lead_bonus, staged=tuple(staged))
+        unseen = [d.name for d in plan.decor if d.count and d.name not in framing.seen_kinds]  # with any it hid
+        if not unseen:
+            break
+    return scene, path, dataclasses.replace(framing, checked=checked)
+
+
+def _put_back(scene: Scene, before: Scene, instance_ids: set[int]) -> Scene:
+    """``scene`` with the objects ``instance_ids`` as they were in ``before``."""
+    old = {o.instance_id: o for o in before.objects if o.instance_id in instance_ids}
+    return dataclasses.replace(scene, objects=tuple(old.get(o.instance_id, o) for o in scene.objects))
 
 
 def _lead_bonus(scene: Scene, subject: str | None, lead: str, kinds: int) -> int:
@@ -129,4 +194,6 @@ def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], chec
         float(coverage.mean()),
         sum(k.kind in decor for k in seen.seen()),
         checked,
+        seen_kinds=frozenset(k.kind for k in seen.seen() if k.kind in decor),
+        end_coverage=float(coverage[-1]) if len(coverage) else 0.0,
     )

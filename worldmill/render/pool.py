@@ -91,7 +91,7 @@ def render_sample(
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.atlas import shown_sign_fonts
     from worldmill.render.conditions import write_conditions
-    from worldmill.render.framing import framed_camera_path
+    from worldmill.render.framing import framed_shot
     from worldmill.render.meshes import scene_triangles
     from worldmill.render.raycast import render
     from worldmill.scenes import build_scene, liven
@@ -100,7 +100,7 @@ def render_sample(
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     scene = build_scene(plan, classes)
-    path, framing = framed_camera_path(scene, plan, settings, device=device)  # checked for its subject
+    scene, path, framing = framed_shot(scene, plan, settings, device=device)  # checked; missed decor staged in view
     scene = liven(scene, path, classes, plan.season)  # a fixed camera always sees something move
     t1 = time.perf_counter()
     passes = render(scene, path, plan, settings, device=device, normals=False)
@@ -124,7 +124,7 @@ def render_sample(
         cpu_s=time.process_time() - cpu0,
         peak_rss_mb=_peak_rss_mb(),
         pid=os.getpid(),
-        sign_fonts=shown_sign_fonts(scene, passes.instance),
+        sign_fonts=shown_sign_fonts(scene, visibility),
         visibility=visibility,
     )
 

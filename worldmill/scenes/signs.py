@@ -259,7 +259,8 @@ def aisle_signs(site: SiteBuilder, writer: SignWriter, count: int = 3) -> None:
 
 
 def species_panels(site: SiteBuilder, writer: SignWriter) -> None:
-    """A panel naming the animals of each enclosure, on the enclosure's side that faces the walkway."""
+    """A panel naming the animals of each enclosure, on the enclosure's side that faces the walkway, at its corner
+    nearer the zoo's middle (where the cross path meets the promenade)."""
     animals = [o for o in site.objects if o.class_name == "animal" and o.decor]
     for rect in site.enclosures:
         inside = [
@@ -274,7 +275,8 @@ def species_panels(site: SiteBuilder, writer: SignWriter) -> None:
         face = writer.face("species", lines)
         south = rect.y1 < 0  # enclosures south of the promenade show their north side
         y = rect.y1 + 2.3 if south else rect.y0 - 2.3
-        x = (rect.x0 + rect.x1) / 2
+        x = rect.x0 + 1.8 if abs(rect.x0) < abs(rect.x1) else rect.x1 - 1.8  # the corner by the zoo's middle, not
+        # before the middle of the pen, where a shot of its animals looks
         p = shapes.Placer(x, y, 0.0, 0.0 if south else 180.0)
         w, board = 2.0, 0.55 * len(lines) + 0.25
         parts = [p.part("box", (0.0, 0.0, 0.9 + board / 2), (w, 0.08, board), (0.5, 0.5, 0.5), emissive=0.15)] + [

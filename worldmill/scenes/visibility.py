@@ -74,6 +74,16 @@ class Visibility:
     kind_classes: dict[str, str]  # kind -> semantic class
     decor_kinds: frozenset[str]  # kinds that realise a decor choice of the plan
     lead: str | None = None  # the subject the camera path was planned around
+    texts: tuple[str, ...] = ()  # per instance: the words on its sign face ("" for none); empty: no signs
+
+    def sign_text(self) -> str | None:
+        """The words of the most covered visible sign (its peak coverage), the text a prompt or caption may
+        quote; None when no visible instance carries words."""
+        if not self.texts or not self.frames:
+            return None
+        peak = self.coverage.max(axis=0)
+        said = [i for i, text in enumerate(self.texts) if text and self.visible[i]]
+        return self.texts[max(said, key=lambda i: (peak[i], -i))] if said else None
 
     @property
     def visible(self) -> np.ndarray:
@@ -135,6 +145,7 @@ class Visibility:
                 "moving": self.moving[i],
                 "centre": [round(float(self.centre_x[i]), 4), round(float(self.centre_y[i]), 4)],
                 "pixels": [round(float(c) * self.frame_pixels) for c in self.coverage[:, i]],
+                **({"text": self.texts[i]} if self.texts and self.texts[i] else {}),
             }
             for i in range(len(self.instance_ids))
         ]
@@ -174,6 +185,7 @@ class Visibility:
                 kind_classes={str(k): str(v) for k, v in data["kind_classes"].items()},
                 decor_kinds=frozenset(data["decor_kinds"]),
                 lead=data.get("lead"),
+                texts=tuple(r.get("text", "") for r in rows) if any("text" in r for r in rows) else (),
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SceneError(
@@ -181,25 +193,37 @@ class Visibility:
             ) from exc
 
 
+def sign_words(obj: SceneObject) -> str:
+    """The words on an object's sign faces ("" for none), lines joined as the venue phrase writes them."""
+    from worldmill.signage.board import SignFace
+
+    faces = [SignFace.from_spec(p.texture) for p in obj.parts if p.texture]
+    return " · ".join(line for face in faces for line in face.lines if line)
+
+
 def measure_visibility(scene: Scene, instance: np.ndarray, *, lead: str | None = None) -> Visibility:
-    """Coverage per frame of each of ``scene``'s instances in an instance-id video [T, H, W] (0: nothing)."""
+    """Coverage per frame of each of ``scene``'s instances in an instance-id video [T, H, W] (0: nothing).
+
+    Counted frame by frame (no clip-sized temporaries): pixels and position sums per instance id."""
     instance = np.asarray(instance)
     if instance.ndim != 3:
         raise SceneError(f"Instance video has shape {instance.shape}.", fix="pass instance ids as [T, H, W]")
     frames, height, width = instance.shape
     by_id = {o.instance_id: o for o in scene.objects}
     size = max(by_id, default=0) + 1
-    ids = instance.reshape(frames, -1).astype(np.int64)
-    ids = np.where((ids > 0) & (ids < size), ids, 0)
-    offsets = (np.arange(frames, dtype=np.int64) * size)[:, None]
-    counts = np.bincount((ids + offsets).ravel(), minlength=frames * size).reshape(frames, size)
+    counts = np.zeros((frames, size), dtype=np.int64)
+    sum_x = np.zeros(size)
+    sum_y = np.zeros(size)
+    xs = np.tile(np.arange(width, dtype=np.float32), height)
+    ys = np.repeat(np.arange(height, dtype=np.float32), width)
+    for t in range(frames):
+        ids = instance[t].ravel()
+        ids = np.where((ids > 0) & (ids < size), ids, 0)
+        counts[t] = np.bincount(ids, minlength=size)
+        sum_x += np.bincount(ids, weights=xs, minlength=size)
+        sum_y += np.bincount(ids, weights=ys, minlength=size)
     total = counts.sum(axis=0)
     present = np.array([i for i in np.flatnonzero(total) if i in by_id], dtype=np.int64)
-    xs = np.broadcast_to(np.arange(width, dtype=np.float64), (frames, height, width)).ravel()
-    ys = np.broadcast_to(np.arange(height, dtype=np.float64)[:, None], (frames, height, width)).ravel()
-    flat = ids.ravel()
-    sum_x = np.bincount(flat, weights=xs, minlength=size)
-    sum_y = np.bincount(flat, weights=ys, minlength=size)
     n = np.maximum(total[present], 1)
     objects = [by_id[int(i)] for i in present]
     planned: dict[str, int] = {}
@@ -208,6 +232,7 @@ def measure_visibility(scene: Scene, instance: np.ndarray, *, lead: str | None =
         kind = object_kind(obj)
         planned[kind] = planned.get(kind, 0) + 1
         kind_classes.setdefault(kind, obj.class_name)
+    texts = tuple(sign_words(o) for o in objects)
     return Visibility(
         frames=frames,
         frame_pixels=height * width,
@@ -222,6 +247,7 @@ def measure_visibility(scene: Scene, instance: np.ndarray, *, lead: str | None =
         kind_classes=kind_classes,
         decor_kinds=frozenset(o.decor for o in scene.objects if o.decor),
         lead=lead,
+        texts=texts if any(texts) else (),
     )
 
 
