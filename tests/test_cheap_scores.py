@@ -215,3 +215,17 @@ def test_guardrail_on_person_pixels_leaves_faces_off_people_alone(rendered):
     tiny = np.zeros_like(people[0])
     tiny[10:25, 10:40] = True  # 15 px high (19 once closed over video noise): cannot hold a 20 px face
     assert search_windows(tiny) == []
+
+
+def test_metrics_of_the_render_against_itself_are_the_identity_values_the_scorer_writes(rendered):
+    """Procedural footage is its render: the scorer writes ``IDENTICAL`` instead of computing SSIM, edge F1 and
+    mIoU of a clip with itself; the full computations give exactly those values on real renders."""
+    from worldmill.metrics.score import IDENTICAL
+    from worldmill.taxonomy.classes import default_classes
+
+    for folder in rendered:
+        frames = read_frames(folder / "input.mp4")
+        seg = default_classes().decode(read_frames(folder / "seg.mp4")[::3])
+        assert ctl.blur_ssim(frames, frames.copy()) == IDENTICAL.blur_ssim, folder.name
+        assert ctl.edge_f1(frames, frames.copy()) == IDENTICAL.edge_f1, folder.name
+        assert ctl.seg_miou(seg, seg.copy()) == IDENTICAL.seg_miou, folder.name

@@ -49,6 +49,11 @@ def _same_bytes(a: Path, b: Path) -> bool:
     return b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
+# What the metrics give for footage compared with itself (exactly: SSIM's and F1's ratios have equal terms,
+# every class's intersection is its union); ``tests/test_cheap_scores.py`` checks them on real renders.
+IDENTICAL = ctl.ControlScores(blur_ssim=1.0, edge_f1=1.0, depth_si_rmse=0.0, seg_miou=1.0, reason=None)
+
+
 def score_controllability(
     frames: np.ndarray,
     conditions_dir: Path | None,
@@ -66,7 +71,10 @@ def score_controllability(
     if conditions_dir is None:
         return ctl.ControlScores(None, None, None, None, reason="no conditions directory given")
     reference = _reference_frames(conditions_dir, frames, footage_path)
-    scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
+    if reference is frames:  # the footage is the render, bit for bit: SSIM and edge F1 of a clip with itself
+        scores = {"blur_ssim": IDENTICAL.blur_ssim, "edge_f1": IDENTICAL.edge_f1}
+    else:
+        scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
     depth_ref = read_depth_m(conditions_dir)
     if not np.isfinite(depth_ref).any():
@@ -84,10 +92,11 @@ def score_controllability(
     if footage_is_render or estimators.seg is not None:
         if seg_rgb is None:
             seg_rgb = read_frames(_condition(conditions_dir, SEG_VIDEO))
-        seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
-        seg_ref = default_classes().decode(seg_rgb)
-        seg_est = seg_ref if footage_is_render else estimators.seg(frames)  # type: ignore[misc]
-        scores["seg_miou"] = ctl.seg_miou(seg_ref, seg_est)
+        if footage_is_render:  # the rendered segmentation is the footage's own: mIoU of a map with itself
+            scores["seg_miou"] = IDENTICAL.seg_miou
+        else:
+            seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
+            scores["seg_miou"] = ctl.seg_miou(default_classes().decode(seg_rgb), estimators.seg(frames))  # type: ignore[misc]
     else:
         scores["seg_miou"] = None
         reasons.append("seg: footage has no ground truth and no local segmentation model is configured")
