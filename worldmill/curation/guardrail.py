@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from pathlib import Path
 
 import cv2
@@ -91,7 +92,7 @@ def search_windows(region: np.ndarray) -> list[tuple[int, int, int, int]]:
     merged = True
     while merged:  # until no two windows overlap (a merged window may reach another)
         merged = False
-        for i, j in ((i, j) for i in range(len(windows)) for j in range(i + 1, len(windows))):
+        for i, j in itertools.combinations(range(len(windows)), 2):
             a, b = windows[i], windows[j]
             if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
                 windows[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
