@@ -38,3 +38,15 @@ def test_export_cosmos_transfer1_writes_specs_and_batch(capsys, tmp_path):
     assert main(["export", "cosmos-transfer1", "--out", str(out), "--where", "venue = 'museum'"]) == 0
     lines = (out / "batch.jsonl").read_text().splitlines()
     assert len(lines) == 1 and "Paris" in json.loads(lines[0])["prompt"]
+
+
+def test_command_line_and_runs_share_one_taxonomy_per_process(monkeypatch):
+    """``generate`` loads the taxonomy through the cache the runs' ``TaxonomyResource`` reads: once per process."""
+    from worldmill.resources import taxonomy as resource
+
+    loads = []
+    monkeypatch.setattr(resource, "_LOADED", {})
+    monkeypatch.setattr(resource, "load_taxonomy", lambda **kw: loads.append(kw) or object())
+    first = resource.cached_taxonomy(1_000_000, None)  # what `generate` does before it starts the runs
+    assert resource.TaxonomyResource(min_population=1_000_000).load() is first
+    assert len(loads) == 1

@@ -20,13 +20,6 @@ EXAMPLE_QUERY = (
 )
 
 
-def _ensure_dagster_home() -> None:
-    """Use DAGSTER_HOME if set, else a local SQLite instance with telemetry off (no network at run time)."""
-    from worldmill.jobs.instance import dagster_home
-
-    dagster_home()
-
-
 def generate(
     cities: Sequence[str],
     venues: Sequence[str],
@@ -49,20 +42,19 @@ def generate(
     from worldmill.errors import ConfigError
     from worldmill.jobs.footage import plan_lanes, run_cells
     from worldmill.jobs.instance import open_instance
+    from worldmill.resources.taxonomy import cached_taxonomy
     from worldmill.schemas.plan import RenderSettings
-    from worldmill.taxonomy import load_taxonomy
 
     RenderSettings(width=width, height=height, frames=frames, fps=fps)  # validate before any work
     if clips < 1:
         raise ConfigError(f"--clips {clips} asks for no footage.", fix="pass --clips 1 or more")
-    _ensure_dagster_home()
-    tax = load_taxonomy(
-        min_population=int(os.environ["WORLDMILL_MIN_POPULATION"]),
-        extra_dir=Path(os.environ["WORLDMILL_TAXONOMY_DIR"]) if os.environ["WORLDMILL_TAXONOMY_DIR"] else None,
+    tax = cached_taxonomy(  # the same copy the runs of this process use (``--lanes 1``)
+        int(os.environ["WORLDMILL_MIN_POPULATION"]),
+        Path(os.environ["WORLDMILL_TAXONOMY_DIR"]) if os.environ["WORLDMILL_TAXONOMY_DIR"] else None,
     )
     cells = tax.cells(list(cities), list(venues))
     keys = [c.key for c in cells]
-    instance = open_instance(partitions=(cells_partitions.name, keys))  # safe beside concurrent processes
+    instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
     _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
     plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
@@ -155,7 +147,6 @@ def _cmd_curate(args: argparse.Namespace) -> None:
     from worldmill.jobs.curation import curate
     from worldmill.jobs.instance import open_instance
 
-    _ensure_dagster_home()
     report = curate(
         os.environ["WORLDMILL_LAKE_URI"], sites_file=os.environ["WORLDMILL_SITES"], instance=open_instance()
     )
@@ -171,7 +162,6 @@ def _cmd_shards(args: argparse.Namespace) -> None:
     from worldmill.jobs.curation import shards
     from worldmill.jobs.instance import open_instance
 
-    _ensure_dagster_home()
     report = shards(
         os.environ["WORLDMILL_LAKE_URI"], Path(args.out), sites_file=os.environ["WORLDMILL_SITES"],
         instance=open_instance(),

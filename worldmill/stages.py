@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from worldmill.curation.guardrail import GuardrailResult, guard_file
+from worldmill.curation.scoring import GROUND_TRUTH_GENERATORS
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
@@ -41,7 +42,7 @@ from worldmill.schemas.records import (
     utcnow,
 )
 from worldmill.schemas.taxonomy import Cell
-from worldmill.taxonomy.classes import SemanticClasses
+from worldmill.taxonomy.classes import SemanticClasses, default_classes
 from worldmill.video import read_frames
 
 _SAFE_KEY = re.compile(r"^[a-z0-9_-]+$")
@@ -294,13 +295,15 @@ def publish_conditions(
 # -- clips -----------------------------------------------------------------------------------------------
 
 
-def write_contact_sheet(conditions_dir: Path, rgb_path: Path, out_path: Path, rgb: np.ndarray | None = None) -> None:
-    """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview); ``rgb``: the
-    clip's frames when already decoded."""
+def write_contact_sheet(
+    conditions_dir: Path, rgb_path: Path, out_path: Path, rgb: np.ndarray | None = None, seg_rgb: np.ndarray | None = None
+) -> None:
+    """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview); ``rgb``,
+    ``seg_rgb``: the clip's and its ``seg.mp4``'s frames when already decoded."""
     sheet = contact_sheet(
         read_frames(rgb_path) if rgb is None else rgb,
         read_frames(conditions_dir / "depth.mp4"),
-        read_frames(conditions_dir / "seg.mp4"),
+        read_frames(conditions_dir / "seg.mp4") if seg_rgb is None else seg_rgb,
         read_frames(conditions_dir / "edge.mp4")[..., 0],
         read_frames(conditions_dir / "vis.mp4"),
     )
@@ -355,10 +358,21 @@ def previews_markdown(clips: Sequence[ClipRow], blobs: BlobStore, max_chars: int
     return "\n\n".join(parts)
 
 
-def guard_and_preview(conditions_dir: Path, rgb_path: Path, sheet_path: Path) -> GuardrailResult:
-    """The face guardrail on a generated clip, then its contact sheet, decoding the clip once."""
-    frames, guard = guard_file(rgb_path)
-    write_contact_sheet(conditions_dir, rgb_path, sheet_path, rgb=frames)
+FACE_CLASSES = ("person",)  # where procedural footage can show a face
+
+
+def guard_and_preview(
+    conditions_dir: Path, rgb_path: Path, sheet_path: Path, *, footage_is_render: bool = False
+) -> GuardrailResult:
+    """The face guardrail on a generated clip, then its contact sheet, decoding the clip and ``seg.mp4`` once.
+
+    Footage that is the render itself (``footage_is_render``) shows faces only on people, and the render says
+    where they are: the guardrail searches the segmentation's person pixels instead of whole frames (the same
+    detections on real renders, a fraction of the cost: ``tests/test_cheap_scores.py``)."""
+    seg_rgb = read_frames(conditions_dir / "seg.mp4")
+    regions = default_classes().near(seg_rgb, FACE_CLASSES) if footage_is_render else None
+    frames, guard = guard_file(rgb_path, regions)
+    write_contact_sheet(conditions_dir, rgb_path, sheet_path, rgb=frames, seg_rgb=seg_rgb)
     return guard
 
 
@@ -412,7 +426,9 @@ def produce_clip(
         )
         with device_slot():
             clip = generator.generate(request)
-        guard = guard_and_preview(conditions_dir, clip.path, folder / CONTACT_SHEET)  # never unblurred faces
+        guard = guard_and_preview(  # never unblurred faces
+            conditions_dir, clip.path, folder / CONTACT_SHEET, footage_is_render=generator.name in GROUND_TRUTH_GENERATORS
+        )
         rgb_hash = sha256_file(clip.path)
         blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)
     return ClipRow(

@@ -16,6 +16,7 @@ from worldmill.lake import BlobStore
 from worldmill.schemas.plan import RenderSettings
 from worldmill.schemas.records import ClipRow, ConditionRow, PromptRow
 from worldmill.schemas.taxonomy import Cell
+from worldmill.taxonomy.classes import default_classes
 
 
 @functools.cache
@@ -23,13 +24,6 @@ def _blobs(lake_uri: str, sites_file: str, site: str) -> BlobStore:
     from worldmill.lake.commands import open_lake
 
     return open_lake(lake_uri, sites_file=sites_file or None).blobs(site)
-
-
-@functools.cache
-def _classes():
-    from worldmill.taxonomy.classes import SemanticClasses
-
-    return SemanticClasses.load()
 
 
 @functools.cache
@@ -53,7 +47,7 @@ def render_unit(
 ) -> stages.ConditionsMade:
     """Render one sample and publish its condition folder; ``lake`` is (lake URI, sites file, site)."""
     _warm(device)
-    return stages.produce_condition(row, settings, _blobs(*lake), _classes(), device=device)
+    return stages.produce_condition(row, settings, _blobs(*lake), default_classes(), device=device)
 
 
 def clip_unit(

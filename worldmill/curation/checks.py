@@ -138,23 +138,25 @@ RULES_COLUMN = "violations"
 
 
 def _fold_rules(frame: pd.DataFrame, rules: dict[str, pd.Series]) -> list:
-    """Row rules (True = fine) as one column naming the rules each row breaks, checked by ONE expectation:
-    GX costs tens of milliseconds per expectation, whatever the rows, so a dozen rules folded into one
-    validate in the time of one."""
+    """Row rules (True = fine) as one column, true where a row breaks any, checked by ONE expectation: GX
+    costs tens of milliseconds per expectation, whatever the rows, so a dozen rules folded into one validate
+    in the time of one (``_rule_failures`` names the rules and rows)."""
     import great_expectations as gx
 
     if not rules:
         return []
-    broken = pd.DataFrame({name: ~ok.astype(bool) for name, ok in rules.items()}, index=frame.index)
-    frame[RULES_COLUMN] = broken.apply(lambda row: "; ".join(row.index[row.to_numpy()]), axis=1) if len(frame) else ""
-    return [gx.expectations.ExpectColumnValuesToBeInSet(column=RULES_COLUMN, value_set=[""])]
+    frame[RULES_COLUMN] = ~pd.concat([ok.astype(bool) for ok in rules.values()], axis=1).all(axis=1)
+    return [gx.expectations.ExpectColumnValuesToBeInSet(column=RULES_COLUMN, value_set=[False])]
 
 
-def _rule_failures(frame: pd.DataFrame, ident: str, rules: dict[str, pd.Series]) -> list[str]:
-    """One failure line per broken rule: its name, how many rows break it and some of their ids."""
+def _rule_failures(
+    frame: pd.DataFrame, ident: str, rules: dict[str, pd.Series], shown: dict[str, str] | None = None
+) -> list[str]:
+    """One failure line per broken rule: its name, how many rows break it and some of their ids (or of their
+    values in the column ``shown[rule]``, e.g. the unknown references)."""
     lines = []
     for name, ok in rules.items():
-        bad = frame.loc[~ok.astype(bool), ident]
+        bad = frame.loc[~ok.astype(bool), (shown or {}).get(name, ident)]
         if len(bad):
             lines.append(f"rule {name}: {len(bad)} unexpected, e.g. {str(bad.head(5).tolist())[:200]}")
     return lines
@@ -179,13 +181,21 @@ def check_table(
         return CheckOutcome(table, 0, 0, ())
     frame = catalogue.read(table, where=_cell_filter(catalogue, table, cell_key)).to_pandas()
     ident = ID_COLUMNS[table]
-    exps: list = [E.ExpectColumnValuesToNotBeNull(column=ident), E.ExpectColumnValuesToBeUnique(column=ident)]
+    exps: list = []
+    # rule name -> True where the row keeps it. Ids and references are row rules too (as GX's not-null, unique
+    # and in-set expectations judge them: nulls are left to the not-null rule): GX's cost per expectation
+    # grows with the size of its value set, a parent's ids are a column test in pandas.
+    row_rules: dict[str, pd.Series] = {
+        f"{ident} not null": frame[ident].notna(),
+        f"{ident} unique": ~(frame[ident].duplicated(keep=False) & frame[ident].notna()),
+    }
+    shown: dict[str, str] = {}  # rule -> the column whose values its failure line shows (default: the id)
     for column, parent, parent_column in TABLE_PARENTS.get(table, []):
         if catalogue.exists(parent):
             where = _cell_filter(catalogue, parent, cell_key)
             known = catalogue.read(parent, columns=[parent_column], where=where)[parent_column].to_list()
-            exps.append(E.ExpectColumnValuesToBeInSet(column=column, value_set=known))
-    row_rules: dict[str, pd.Series] = {}  # rule name -> True where the row keeps it
+            row_rules[f"{column} in {parent}.{parent_column}"] = frame[column].isna() | frame[column].isin(known)
+            shown[f"{column} in {parent}.{parent_column}"] = column
     if table in ("clips", "conditions"):
         row_rules["fps_ok"] = frame["fps"].isin(rules.allowed_fps)
         row_rules["size_ok"] = pd.Series([
@@ -224,5 +234,5 @@ def check_table(
     exps += _fold_rules(frame, row_rules)
     outcome = validate_frame(table, frame, exps)
     failures = [f for f in outcome.failures if f"'column': '{RULES_COLUMN}'" not in f]
-    failures += _rule_failures(frame, ident, row_rules)
+    failures += _rule_failures(frame, ident, row_rules, shown)
     return dataclasses.replace(outcome, expectations=len(exps) - bool(row_rules) + len(row_rules), failures=tuple(failures))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,8 @@ FRAME_STRIDE = 3  # detect on every 3rd frame ...
 TEMPORAL_SPREAD = 3  # ... and pixelate a box found in frame t in frames t-3 .. t+3 as well
 BOX_MARGIN = 0.25  # grow boxes by this fraction per side (hair, ears, chin)
 PIXEL_BLOCKS = 8  # a face becomes an 8×8 mosaic
+WINDOW_MARGIN = 0.5  # a region's search window grows by this fraction of its size per side
+REGION_SUFFIX = "@person-mask"  # on ``detector`` when only the render's person pixels were searched
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,9 +61,48 @@ def _cascades() -> tuple[cv2.CascadeClassifier, ...]:
     return tuple(loaded)
 
 
-def detect_faces(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
+def detect_faces(frame: np.ndarray, region: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
     """Face boxes (x, y, w, h) of at least 20×20 px in one uint8 RGB frame, from every cascade; profiles are
-    searched in the mirrored frame too (the profile cascade only knows one side)."""
+    searched in the mirrored frame too (the profile cascade only knows one side).
+
+    ``region``: bool [H, W], where a face can be (procedural footage: the render's person pixels); only the
+    windows around its parts large enough to hold a face are searched (see ``search_windows``)."""
+    if region is None:
+        return _detect(frame)
+    boxes = []
+    for x0, y0, x1, y1 in search_windows(region):
+        boxes += [(x + x0, y + y0, w, h) for x, y, w, h in _detect(frame[y0:y1, x0:x1])]
+    return boxes
+
+
+def search_windows(region: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Windows (x0, y0, x1, y1) that hold every face that can lie in ``region``'s pixels: each connected part
+    (closed over a few pixels: video colour noise, thin occluders) whose box is at least ``MIN_FACE_PX`` on
+    both sides (no smaller part can hold a detectable face), grown by ``WINDOW_MARGIN`` of its size and at least
+    ``MIN_FACE_PX`` (the cascades' boxes reach past the face); overlapping windows are merged."""
+    height, width = region.shape
+    mask = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    windows = []
+    for x, y, w, h, _area in stats[1:count]:
+        if w < MIN_FACE_PX or h < MIN_FACE_PX:
+            continue
+        grow = max(MIN_FACE_PX, int(WINDOW_MARGIN * max(w, h)))
+        windows.append([max(0, x - grow), max(0, y - grow), min(width, x + w + grow), min(height, y + h + grow)])
+    merged = True
+    while merged:  # until no two windows overlap (a merged window may reach another)
+        merged = False
+        for i, j in itertools.combinations(range(len(windows)), 2):
+            a, b = windows[i], windows[j]
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                windows[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                del windows[j]
+                merged = True
+                break
+    return sorted(tuple(w) for w in windows)  # type: ignore[misc]
+
+
+def _detect(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
     gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)  # no histogram equalisation: it doubles false positives
     width = gray.shape[1]
     boxes: list[tuple[int, int, int, int]] = []
@@ -91,9 +133,12 @@ def _analysed(count: int) -> list[int]:
     return sorted(set(range(0, count, FRAME_STRIDE)) | ({count - 1} if count else set()))
 
 
-def guard_frames(frames: np.ndarray) -> tuple[np.ndarray, GuardrailResult]:
-    """Pixelated copy of uint8 [T, H, W, 3] frames and the outcome (``path`` empty; see ``apply_guardrail``)."""
-    detections = {t: detect_faces(frames[t]) for t in _analysed(len(frames))}
+def guard_frames(frames: np.ndarray, regions: np.ndarray | None = None) -> tuple[np.ndarray, GuardrailResult]:
+    """Pixelated copy of uint8 [T, H, W, 3] frames and the outcome (``path`` empty; see ``apply_guardrail``).
+
+    ``regions``: bool [T, H, W], where faces can be in each frame (procedural footage, whose render knows
+    where people are); None searches whole frames (generated footage can put a face anywhere)."""
+    detections = {t: detect_faces(frames[t], None if regions is None else regions[t]) for t in _analysed(len(frames))}
     out = frames.copy()
     for t, boxes in detections.items():
         for box in sorted(boxes):  # overlapping boxes: one order, whatever order OpenCV's threads found them in
@@ -102,7 +147,7 @@ def guard_frames(frames: np.ndarray) -> tuple[np.ndarray, GuardrailResult]:
     faces = sum(len(b) for b in detections.values())
     result = GuardrailResult(
         path=Path(), frames=len(frames), frames_with_faces=sum(bool(b) for b in detections.values()), faces=faces,
-        blurred=faces > 0,
+        blurred=faces > 0, detector=DETECTOR if regions is None else DETECTOR + REGION_SUFFIX,
     )
     return out, result
 
@@ -116,12 +161,13 @@ def apply_guardrail(rgb_path: Path) -> GuardrailResult:
     return guard_file(rgb_path)[1]
 
 
-def guard_file(rgb_path: Path) -> tuple[np.ndarray | None, GuardrailResult]:
+def guard_file(rgb_path: Path, regions: np.ndarray | None = None) -> tuple[np.ndarray | None, GuardrailResult]:
     """``apply_guardrail``, also returning the clip's decoded frames when the file was left as it was (None
-    when it was rewritten: its frames are then those of the new encoding), so callers need not decode it again."""
+    when it was rewritten: its frames are then those of the new encoding), so callers need not decode it again.
+    ``regions``: see ``guard_frames``."""
     rgb_path = Path(rgb_path)
     frames = read_frames(rgb_path)
-    guarded, result = guard_frames(frames)
+    guarded, result = guard_frames(frames, regions)
     if result.blurred:
         write_rgb(rgb_path, guarded, fps=max(1, round(probe(rgb_path).fps)))
     return (None if result.blurred else frames), dataclasses.replace(result, path=rgb_path)

@@ -6,7 +6,6 @@ A clip that cannot be read (missing, corrupt, truncated, zero frames) or whose c
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from worldmill.metrics import controllability as ctl
 from worldmill.metrics.quality import QualityMeasures, QualityThresholds, judge_quality, luma, measure_quality
 from worldmill.metrics.signatures import hashes_to_int64, phash_clip, visual_embedding
 from worldmill.schemas.records import ScoreRow, utcnow
+from worldmill.taxonomy.classes import default_classes
 from worldmill.video import probe, read_frames
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,6 @@ def _condition(conditions_dir: Path, name: str) -> Path:
     return path
 
 
-@functools.cache
-def _classes():
-    from worldmill.taxonomy.classes import SemanticClasses
-
-    return SemanticClasses.load()
-
-
 def _reference_frames(conditions_dir: Path, frames: np.ndarray, footage_path: Path | None) -> np.ndarray:
     """The decoded render (``input.mp4``); the footage's own frames when its file has the same bytes (the
     procedural backend publishes the render unchanged), so the same video is not decoded twice."""
@@ -56,6 +49,11 @@ def _same_bytes(a: Path, b: Path) -> bool:
     return b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
+# What the metrics give for footage compared with itself (exactly: SSIM's and F1's ratios have equal terms,
+# every class's intersection is its union); ``tests/test_cheap_scores.py`` checks them on real renders.
+IDENTICAL = ctl.ControlScores(blur_ssim=1.0, edge_f1=1.0, depth_si_rmse=0.0, seg_miou=1.0, reason=None)
+
+
 def score_controllability(
     frames: np.ndarray,
     conditions_dir: Path | None,
@@ -63,15 +61,20 @@ def score_controllability(
     footage_is_render: bool = False,
     estimators: ctl.ControlEstimators = ctl.ControlEstimators(),
     footage_path: Path | None = None,
+    seg_rgb: np.ndarray | None = None,
 ) -> ctl.ControlScores:
     """Controllability of ``frames`` (decoded from ``footage_path`` when given) against the sample's condition
-    files. Raises ``VideoError`` when a needed condition file is missing or unreadable."""
+    files (``seg_rgb``: ``seg.mp4`` already decoded). Raises ``VideoError`` when a needed condition file is
+    missing or unreadable."""
     from worldmill.render.conditions import read_depth_m
 
     if conditions_dir is None:
         return ctl.ControlScores(None, None, None, None, reason="no conditions directory given")
     reference = _reference_frames(conditions_dir, frames, footage_path)
-    scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
+    if reference is frames:  # the footage is the render, bit for bit: SSIM and edge F1 of a clip with itself
+        scores = {"blur_ssim": IDENTICAL.blur_ssim, "edge_f1": IDENTICAL.edge_f1}
+    else:
+        scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
     depth_ref = read_depth_m(conditions_dir)
     if not np.isfinite(depth_ref).any():
@@ -87,11 +90,13 @@ def score_controllability(
     scores["depth_si_rmse"] = None if depth_est is None else ctl.depth_si_rmse(depth_ref, depth_est)
 
     if footage_is_render or estimators.seg is not None:
-        seg_rgb = read_frames(_condition(conditions_dir, SEG_VIDEO))
-        seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
-        seg_ref = _classes().decode(seg_rgb)
-        seg_est = seg_ref if footage_is_render else estimators.seg(frames)  # type: ignore[misc]
-        scores["seg_miou"] = ctl.seg_miou(seg_ref, seg_est)
+        if seg_rgb is None:
+            seg_rgb = read_frames(_condition(conditions_dir, SEG_VIDEO))
+        if footage_is_render:  # the rendered segmentation is the footage's own: mIoU of a map with itself
+            scores["seg_miou"] = IDENTICAL.seg_miou
+        else:
+            seg_rgb = seg_rgb[np.linspace(0, len(seg_rgb) - 1, min(len(seg_rgb), 16)).round().astype(int)]
+            scores["seg_miou"] = ctl.seg_miou(default_classes().decode(seg_rgb), estimators.seg(frames))  # type: ignore[misc]
     else:
         scores["seg_miou"] = None
         reasons.append("seg: footage has no ground truth and no local segmentation model is configured")
@@ -101,20 +106,15 @@ def score_controllability(
 SCENE_TEXT_CLASSES = ("signage", "screen")  # signs and boards carry text that belongs to the scene
 
 
-def scene_text_mask(conditions_dir: Path) -> np.ndarray | None:
-    """bool [T, H, W]: where the sample's segmentation shows signs or screens (None without ``seg.mp4``)."""
-    path = conditions_dir / SEG_VIDEO
-    if not path.is_file():
-        return None
-    from worldmill.taxonomy.classes import SemanticClasses
-
-    classes = SemanticClasses.load()
-    seg = read_frames(path).astype(np.int16)
-    mask = np.zeros(seg.shape[:-1], dtype=bool)
-    for name in SCENE_TEXT_CLASSES:  # near the class colour (the video shifts colours a little); cheaper than decode()
-        colour = np.asarray(classes.palette()[classes.id(name)], dtype=np.int16)
-        mask |= (np.abs(seg - colour).max(axis=-1) <= 12)
-    return mask
+def scene_text_mask(conditions_dir: Path, seg_rgb: np.ndarray | None = None) -> np.ndarray | None:
+    """bool [T, H, W]: where the sample's segmentation shows signs or screens (None without ``seg.mp4``);
+    ``seg_rgb``: that video already decoded."""
+    if seg_rgb is None:
+        path = conditions_dir / SEG_VIDEO
+        if not path.is_file():
+            return None
+        seg_rgb = read_frames(path)
+    return default_classes().near(seg_rgb, SCENE_TEXT_CLASSES)  # the colours within 12 (the video shifts them)
 
 
 def error_row(clip_id: str, cell_key: str, reason: str, measures: QualityMeasures | None = None) -> ScoreRow:
@@ -167,7 +167,9 @@ def score_clip(
         if not rgb_path.is_file():
             raise VideoError(f"Clip video {rgb_path} does not exist.", fix="re-materialize the clips asset for this cell")
         frames = read_frames(rgb_path) if frames is None else frames
-        signs = scene_text_mask(Path(conditions_dir)) if conditions_dir is not None else None
+        seg_path = Path(conditions_dir) / SEG_VIDEO if conditions_dir is not None else None
+        seg_rgb = read_frames(seg_path) if seg_path is not None and seg_path.is_file() else None
+        signs = scene_text_mask(Path(conditions_dir), seg_rgb) if seg_rgb is not None else None
         measures = measure_quality(frames, probe(rgb_path).fps, thresholds, scene_text=signs)
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
         log.warning("clip %s: cannot score: %s", clip_id, exc)
@@ -175,7 +177,7 @@ def score_clip(
     try:
         control = score_controllability(
             frames, Path(conditions_dir) if conditions_dir is not None else None,
-            footage_is_render=footage_is_render, estimators=estimators, footage_path=rgb_path,
+            footage_is_render=footage_is_render, estimators=estimators, footage_path=rgb_path, seg_rgb=seg_rgb,
         )
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
         log.warning("clip %s: cannot score controllability: %s", clip_id, exc)

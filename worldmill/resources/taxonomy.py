@@ -19,6 +19,16 @@ def _overlay_state(extra: Path | None) -> tuple:
     return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in extra.rglob("*") if p.is_file()))
 
 
+def cached_taxonomy(min_population: int, extra_dir: Path | None) -> Taxonomy:
+    """The taxonomy of these inputs, loaded once per process (seconds) and again only when the overlay changes:
+    the command line and the resource of the runs it starts in that process share it."""
+    key = (min_population, str(extra_dir), _overlay_state(extra_dir))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load_taxonomy(min_population=min_population, extra_dir=extra_dir)
+    return _LOADED[key]
+
+
 class TaxonomyResource(ConfigurableResource):
     """Cities above ``min_population``, the venue types, locale data; validated when the run starts."""
 
@@ -28,12 +38,7 @@ class TaxonomyResource(ConfigurableResource):
     _taxonomy: Taxonomy | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext | None) -> None:
-        extra = Path(self.extra_dir) if self.extra_dir else None
-        key = (self.min_population, str(extra), _overlay_state(extra))
-        if key not in _LOADED:  # a process that runs cell after cell loads the taxonomy once (seconds)
-            _LOADED.clear()
-            _LOADED[key] = load_taxonomy(min_population=self.min_population, extra_dir=extra)
-        self._taxonomy = _LOADED[key]
+        self._taxonomy = cached_taxonomy(self.min_population, Path(self.extra_dir) if self.extra_dir else None)
 
     def load(self) -> Taxonomy:
         if self._taxonomy is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import cv2
@@ -93,3 +93,22 @@ class SemanticClasses:
             d = ((chunk[:, None, :] - colors[None, :, :]) ** 2).sum(-1)
             best[start : start + len(chunk)] = ids[d.argmin(1)]
         return best[inverse.reshape(-1)].reshape(rgb.shape[:-1])
+
+    def near(self, rgb: np.ndarray, names: tuple[str, ...], tolerance: int = 12) -> np.ndarray:
+        """bool [..., H, W]: pixels of a uint8 segmentation video within ``tolerance`` per channel of the colour
+        of any class in ``names`` (the video shifts colours a little); far cheaper than ``decode`` for a few
+        classes (OpenCV's range test, frame by frame in one call)."""
+        rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+        rows = rgb.reshape(-1, rgb.shape[-2], 3)
+        mask = np.zeros(rows.shape[:-1], dtype=np.uint8)
+        for name in names:
+            colour = self._palette[self.id(name)].astype(np.int16)
+            low, high = np.clip(colour - tolerance, 0, 255), np.clip(colour + tolerance, 0, 255)
+            mask |= cv2.inRange(rows, low.astype(np.uint8), high.astype(np.uint8))
+        return mask.reshape(rgb.shape[:-1]).astype(bool)
+
+
+@cache
+def default_classes() -> SemanticClasses:
+    """The package's class list, loaded once per process (every stage of a worker shares it)."""
+    return SemanticClasses.load()
