@@ -28,7 +28,8 @@ BRIGHT = (
     (0.90, 0.45, 0.10),
     (0.55, 0.20, 0.55),
 )
-SHIRTS = BRIGHT + ((0.9, 0.9, 0.88), (0.1, 0.1, 0.12), (0.35, 0.4, 0.5))
+SHIRTS = BRIGHT + ((0.9, 0.9, 0.88), (0.1, 0.1, 0.12), (0.35, 0.4, 0.5), (0.08, 0.1, 0.2), (0.3, 0.3, 0.32),
+                   (0.2, 0.3, 0.45), (0.12, 0.12, 0.12), (0.45, 0.38, 0.3))  # fmt: skip
 
 
 def _rng(kind: str, variant: int) -> np.random.Generator:
@@ -447,7 +448,7 @@ def market_stall(variant: int, style: str, detail: float) -> list[MeshData]:
     rng = _rng("stall", variant)
     w, h, d = 3.0, 2.6, 2.2
     counter = 0.85
-    awning = stripes(_pick(rng, BRIGHT), (0.95, 0.93, 0.88), 0.45, axis=(1.0, 0.0, 0.0), warp=0.0)
+    canvas = (_pick(rng, BRIGHT), (0.95, 0.93, 0.88))
     b = MeshBuilder(detail)
     wood = mottled(_pick(rng, WOODS), 0.12, 5.0, variant)
     b.box((0.0, 0.25, counter - 0.03), (w * 0.95, d * 0.5, 0.06), wood)  # counter top
@@ -456,8 +457,12 @@ def market_stall(variant: int, style: str, detail: float) -> list[MeshData]:
     for sx in (-1, 1):
         for sy in (-1, 1):
             b.box((sx * (w / 2 - 0.05), sy * (d / 2 - 0.05), (h - 0.1) / 2), (0.06, 0.06, h - 0.1 + sy * 0.1), DARK)
-    b.box((0.0, 0.0, h - 0.05), (w + 0.2, d + 0.3, 0.06), awning, pitch_deg=-6.0)  # sloping awning
-    b.box((0.0, d / 2 + 0.14, h - 0.25), (w + 0.2, 0.03, 0.3), awning)  # valance
+    bands = 7  # the awning's stripes, each its own strip (crisp, where vertex colours would blur)
+    for i in range(bands):
+        x = -(w + 0.2) / 2 + (i + 0.5) * (w + 0.2) / bands
+        colour = canvas[i % 2]
+        b.box((x, 0.0, h - 0.05), ((w + 0.2) / bands, d + 0.3, 0.06), colour, pitch_deg=-6.0)  # sloping awning
+        b.box((x, d / 2 + 0.14, h - 0.25), ((w + 0.2) / bands, 0.03, 0.3), colour)  # valance
     kind = style if style in GOODS else list(GOODS)[variant % len(GOODS)]
     palette = GOODS[kind]
     slots = 4
