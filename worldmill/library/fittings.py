@@ -293,8 +293,9 @@ def statue(variant: int, style: str, detail: float) -> list[MeshData]:
 
 
 def _landscape(rng: np.random.Generator):
-    sky_top, sky_low = np.array(_pick(rng, ((0.2, 0.4, 0.8), (0.9, 0.5, 0.3), (0.35, 0.45, 0.6)))), np.array(
-        (0.9, 0.85, 0.7)
+    sky_top, sky_low = (
+        np.array(_pick(rng, ((0.2, 0.4, 0.8), (0.9, 0.5, 0.3), (0.35, 0.45, 0.6)))),
+        np.array((0.9, 0.85, 0.7)),
     )
     hills = np.array(_pick(rng, ((0.2, 0.4, 0.15), (0.45, 0.35, 0.2), (0.3, 0.35, 0.45))))
     water = np.array((0.15, 0.3, 0.45))

@@ -252,8 +252,11 @@ def library_kit(
     if class_name == "person":
         style = people.wardrobe(season)
         if speed > 0:
-            return [library_model(p, library.key("person_walk", variant, style), size_whd, rng, speed=speed,
-                                  nominal_speed=1.2)]
+            return [
+                library_model(
+                    p, library.key("person_walk", variant, style), size_whd, rng, speed=speed, nominal_speed=1.2
+                )
+            ]
         return [library_model(p, library.key("person_stand", variant, style), size_whd, rng)]
     if class_name == "animal":
         kind = animals.species_of(label)
@@ -264,15 +267,33 @@ def library_kit(
         k = min(w / ext[0], h / ext[2], d / ext[1]) * 1.15
         size = (float(ext[0] * k), float(ext[2] * k), float(ext[1] * k))
         walks = speed > 0 or kind in ("fish", "shark", "ray", "turtle", "penguin", "seal", "snake", "flamingo")
-        return [library_model(p, library.key(kind, variant), size, rng, speed=speed if speed > 0 else 0.0,
-                              nominal_speed=0.9 * ext[2] if speed > 0 else 0.0)] if walks else [
-            dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
+        return (
+            [
+                library_model(
+                    p,
+                    library.key(kind, variant),
+                    size,
+                    rng,
+                    speed=speed if speed > 0 else 0.0,
+                    nominal_speed=0.9 * ext[2] if speed > 0 else 0.0,
+                )
+            ]
+            if walks
+            else [dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
+        )
     if class_name == "vegetation":
         kind = plants.plant_kind(label, season)
         if kind is None or size_whd[1] < 0.3:
             return None
-        return [library_model(p, library.key(kind, variant, season if kind.startswith("tree_b") else ""), size_whd,
-                              rng, fit="box" if kind in ("flower_bed", "shrub") else "height")]
+        return [
+            library_model(
+                p,
+                library.key(kind, variant, season if kind.startswith("tree_b") else ""),
+                size_whd,
+                rng,
+                fit="box" if kind in ("flower_bed", "shrub") else "height",
+            )
+        ]
     if class_name == "vehicle" and "bumper" in label:  # circling its own small loop on the hall's floor
         key = library.key("bumper_car", variant)
         k = size_whd[2] / rides.BUMPER_LENGTH
