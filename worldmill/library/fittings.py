@@ -380,7 +380,7 @@ def painting(variant: int, style: str, detail: float) -> list[MeshData]:
         return np.where(front[:, None], picture(u, v), np.array((0.6, 0.55, 0.45)))
 
     b = MeshBuilder(detail)
-    b.panel((0.0, 0.0, h / 2), (w, depth, h), canvas, nx=28, nz=21)
+    b.panel((0.0, 0.0, h / 2), (w, depth, h), canvas, nx=20, nz=15)
     frame = mottled(_pick(rng, ((0.7, 0.55, 0.2), (0.3, 0.18, 0.1), (0.1, 0.1, 0.1), (0.85, 0.83, 0.78))), 0.15,
                     20.0, variant)  # fmt: skip
     f = 0.08
@@ -515,8 +515,7 @@ def terrace(variant: int, style: str, detail: float) -> list[MeshData]:
                 b.box((x, y - 0.1, z + 0.45), (0.42, 0.05, 0.4), seat_colour)
                 continue
             shirt = np.clip(np.array(_pick(rng, SHIRTS)) * rng.uniform(0.8, 1.1), 0, 1)
-            b.box((x, y + 0.3, z + 0.12), (0.36, 0.25, 0.2), (0.15, 0.15, 0.2))  # lap and shins
-            b.box((x, y + 0.02, z + 0.5), (0.38, 0.22, 0.5), shirt)  # torso
+            b.box((x, y + 0.02, z + 0.45), (0.38, 0.24, 0.6), shirt)  # torso (the seat hides the lap)
             b.box((x, y + 0.04, z + 0.86), (0.18, 0.2, 0.22), _pick(rng, people.SKIN))  # head
             if rng.random() < 0.2:  # arms up
                 b.box((x, y + 0.05, z + 1.0), (0.5, 0.08, 0.35), shirt)
@@ -538,7 +537,7 @@ def _kinds():
         "painting": Kind(painting, variants=12),
         "bookshelf": Kind(bookshelf, variants=8),
         "market_stall": Kind(market_stall, variants=8),
-        "terrace": Kind(terrace, variants=3),
+        "terrace": Kind(terrace, variants=2),
     }
 
 

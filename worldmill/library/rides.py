@@ -250,7 +250,7 @@ def drop_gondola(variant: int, style: str, detail: float) -> list[MeshData]:
     ring = MeshBuilder(detail)
     ring.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.6), [3.2, 3.2], colour, seg=20)
     ring.lathe((0.0, 0.0, 0.6), (0.0, 0.0, 2.2), [1.7, 1.5], (0.85, 0.85, 0.88), seg=12)  # collar on the tower
-    seats = 10
+    seats = 8
     for i in range(seats):
         a = 2 * math.pi * i / seats
         r = np.array([math.cos(a), math.sin(a), 0.0])
@@ -279,7 +279,7 @@ def bumper_car(variant: int, style: str, detail: float) -> list[MeshData]:
     rng = np.random.default_rng(variant + 909)
     paint = VIVID[variant % len(VIVID)]
     car = MeshBuilder(detail)
-    car.lathe((0.0, 0.0, 0.05), (0.0, 0.0, 0.35), [1.0, 1.0], (0.08, 0.08, 0.08), seg=16, squash=(0.65, 1.05))
+    car.lathe((0.0, 0.0, 0.05), (0.0, 0.0, 0.35), [1.0, 1.0], (0.08, 0.08, 0.08), seg=12, squash=(0.65, 1.05))
     car.box((0.0, -0.1, 0.55), (1.15, 1.6, 0.4), paint)  # body
     car.box((0.0, 0.6, 0.55), (1.0, 0.5, 0.3), paint, pitch_deg=-15.0)  # bonnet
     car.box((0.0, -0.55, 0.95), (0.9, 0.3, 0.6), paint)  # seat back
@@ -328,7 +328,7 @@ def _kinds():
         "coaster_train": Kind(coaster_train, cycle_s=COASTER_CYCLE_S, variants=3),
         "drop_tower": Kind(drop_tower, variants=3),
         "drop_gondola": Kind(drop_gondola, cycle_s=16.0, variants=3),
-        "bumper_car": Kind(bumper_car, cycle_s=3.0, variants=6),
+        "bumper_car": Kind(bumper_car, cycle_s=3.0, variants=4),
     }
 
 
