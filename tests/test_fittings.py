@@ -82,7 +82,7 @@ def test_a_venue_fitting_is_a_library_mesh_labelled_in_every_pass(classes, class
 def test_fittings_that_are_not_in_the_library_keep_their_analytic_kit():
     place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
     for class_name, label in (("medical_equipment", "patient monitor"), ("counter", "vending machine"),
-                              ("seating", "plastic stool"), ("sculpture", "planet model")):  # fmt: skip
+                              ("seating", "plastic stool"), ("sculpture", "animatronic figure")):  # fmt: skip
         assert fittings.fitting_for(class_name, label) is None
         parts = shapes.kit(class_name, label, place, (0.5, 1.0, 0.5), np.random.default_rng(1))
         assert all(p.shape != "mesh" for p in parts)

@@ -558,7 +558,7 @@ FITTINGS = (
     ("display_case", ("vitrine", "display case", "showcase", "case"), "display_case", "", "box"),
     ("sculpture", ("skeleton", "dinosaur", "fossil"), "dinosaur_skeleton", "", "box"),
     ("sculpture", ("bronze",), "statue", "bronze", "height"),
-    ("sculpture", ("statue", "marble", "figure"), "statue", "", "height"),
+    ("sculpture", ("statue", "marble"), "statue", "", "height"),
     ("artwork", ("painting", "portrait", "canvas", "picture"), "painting", "", "box"),
     ("shelf", ("book trolley",), "bookshelf", "trolley", "box"),
     ("shelf", ("book", "shelf", "shelves"), "bookshelf", "", "box"),
