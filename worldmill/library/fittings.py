@@ -235,11 +235,15 @@ def dinosaur_skeleton(variant: int, style: str, detail: float) -> list[MeshData]
         z = hip_z + 0.6 * math.sin(math.pi * t) - 1.6 * (1 - t) ** 3 + (1.2 * (t - 0.75) / 0.25 if t > 0.75 else 0.0)
         return np.array([0.0, y, z])
 
-    n = max(10, round(26 * detail))
+    n = max(14, round(30 * detail))
+    step = length * 1.1 / n
     for i in range(n):
         t = i / (n - 1)
-        r = 0.08 + 0.14 * math.sin(math.pi * min(t, 0.9) / 0.9)
-        b.ellipsoid(spine(t), (0.16, r, r), bone, seg=6, axis=spine(min(t + 0.02, 1)) - spine(max(t - 0.02, 0)))
+        r = 0.1 + 0.2 * math.sin(math.pi * min(t, 0.9) / 0.9)
+        axis = spine(min(t + 0.02, 1)) - spine(max(t - 0.02, 0))
+        b.ellipsoid(spine(t), (step * 0.6, r, r * 0.8), bone, seg=6, axis=axis)  # vertebra, touching the next
+        if 0.3 < t < 0.8:  # neural spine on top
+            b.box(spine(t) + [0, 0, r + 0.15], (0.08, step * 0.5, 0.35), bone)
     for t in np.linspace(0.48, 0.72, max(4, round(7 * detail))):  # ribs
         top = spine(float(t))
         depth = 1.3 * math.sin(math.pi * (t - 0.42) / 0.36)
@@ -251,14 +255,17 @@ def dinosaur_skeleton(variant: int, style: str, detail: float) -> list[MeshData]
     for sx in (-1, 1):
         knee = hip + [sx * 0.45, 0.5, -1.5]
         ankle = knee + [0.0, -0.6, -1.25]
-        b.capsule(hip + [sx * 0.3, 0, 0], knee, 0.16, 0.11, bone, seg=6)
-        b.capsule(knee, ankle, 0.1, 0.07, bone, seg=6)
+        b.ellipsoid(hip + [sx * 0.35, 0.2, 0.1], (0.8, 0.15, 0.45), bone, seg=6, axis=(0, 1, 0))  # pelvis
+        b.capsule(hip + [sx * 0.3, 0, 0], knee, 0.22, 0.14, bone, seg=6)
+        b.capsule(knee, ankle, 0.13, 0.09, bone, seg=6)
         b.capsule(ankle, [sx * 0.5, ankle[1] + 0.7, 0.35], 0.07, 0.05, bone, seg=4)
         shoulder = spine(0.74)
         b.capsule(shoulder + [sx * 0.25, 0, -0.3], shoulder + [sx * 0.35, 0.4, -0.8], 0.05, 0.03, bone, seg=4)
-    skull = spine(1.0) + [0.0, 0.5, 0.0]
-    b.ellipsoid(skull, (0.75, 0.32, 0.42), bone, seg=8, axis=(0, 1, 0))
-    b.box(skull + [0.0, 0.15, -0.4], (0.45, 1.1, 0.14), bone, pitch_deg=12.0)  # jaw
+    skull = spine(1.0) + [0.0, 0.7, 0.0]
+    b.ellipsoid(skull, (1.0, 0.4, 0.5), bone, seg=8, axis=(0, 1, 0))
+    b.box(skull + [0.0, 0.2, -0.5], (0.55, 1.5, 0.18), bone, pitch_deg=12.0)  # jaw
+    for i in range(6):  # teeth
+        b.box(skull + [0.0, 0.75 - i * 0.2, -0.35], (0.5, 0.05, 0.16), (0.95, 0.92, 0.85))
     for sx in (-1, 1):
         b.ellipsoid(skull + [sx * 0.22, -0.15, 0.12], (0.11, 0.11, 0.11), DARK, seg=6)  # orbits
     for t in (0.3, 0.55, 0.8):  # support rods
