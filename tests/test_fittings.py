@@ -120,6 +120,8 @@ RIDES = [
     ("ride", "roller coaster", (40.0, 30.0, 80.0), 0.45, 8),
     ("ride", "drop tower", (8.0, 50.0, 8.0), 1.2, 2),
     ("vehicle", "bumper car", (1.3, 1.1, 2.1), 2.5, 8),
+    ("ride", "swing ride", (20.0, 15.0, 20.0), 0.8, 8),
+    ("ride", "teacup ride", (14.0, 3.5, 14.0), 0.8, 8),
 ]
 
 
@@ -164,3 +166,16 @@ def test_the_drop_tower_gondola_rises_slowly_and_falls_fast():
     assert max(heights) == 1.0 and min(heights) == 0.0
     steps = np.diff(heights)
     assert steps.max() < 0.05 < -steps.min()  # the lift climbs in small steps, the fall drops in big ones
+
+
+@pytest.mark.parametrize("at", [rides.swing_ride_at, rides.teacups_at])
+def test_a_turning_ride_runs_seamlessly_from_its_last_pose_into_its_first(at):
+    """The pose after the last (phase 1) is the first (phase 0): no jump in place or colour as a cycle wraps."""
+
+    def looks(mesh) -> np.ndarray:  # vertices with their colours, as a set (seat i takes seat i + 2's place)
+        rows = np.round(np.c_[mesh.vertices, mesh.colors], 2)
+        return rows[np.lexsort(rows.T[::-1])]
+
+    first, wrapped, later = at(1, 0.45, 0.0), at(1, 0.45, 1.0), at(1, 0.45, 0.5)
+    assert (np.abs(looks(wrapped) - looks(first)) <= 0.011).all()
+    assert not np.allclose(looks(later), looks(first), atol=0.05)

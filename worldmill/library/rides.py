@@ -301,12 +301,82 @@ def bumper_car(variant: int, style: str, detail: float) -> list[MeshData]:
     return out
 
 
+# -- swing ride and teacups: turning like the carousel; colours alternate in pairs and a cycle turns two spacings,
+# so the last pose runs seamlessly into the first ------------------------------------------------------------
+
+SWINGS = 16
+CUPS = 6
+
+
+def swing_ride(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A chair-o-plane: a tower with a crown, chairs on long chains flung out by the turn."""
+    return [swing_ride_at(variant, detail, k / POSES) for k in range(POSES)]
+
+
+def swing_ride_at(variant: int, detail: float, phase: float) -> MeshData:
+    """The swing ride at ``phase`` (0..1) of its cycle: turned by two seat spacings over the cycle."""
+    rng = np.random.default_rng(variant + 515)
+    colour = VIVID[variant % len(VIVID)]
+    crown = stripes(colour, (0.95, 0.92, 0.85), 1.0, axis=(1.0, 0.4, 0.0), seed=variant)
+    height, reach, chain = 11.0, 5.5, 5.0
+    riders = [(VIVID[int(rng.integers(len(VIVID)))], SKIN[int(rng.integers(len(SKIN)))]) for _ in range(2)]
+    turn = 2 * 2 * math.pi / SWINGS * phase
+    b = MeshBuilder(detail)
+    b.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.4), [6.5, 6.5], (0.5, 0.45, 0.4), seg=24)  # platform
+    b.lathe((0.0, 0.0, 0.4), (0.0, 0.0, height), [0.7, 0.5], (0.85, 0.85, 0.88), seg=10)  # tower
+    b.lathe((0.0, 0.0, height - 0.6), (0.0, 0.0, height + 1.6), [reach + 0.3, reach, 1.0, 0.0], crown, seg=24)
+    for i in range(SWINGS):
+        a = turn + 2 * math.pi * i / SWINGS
+        out_dir = np.array([math.cos(a), math.sin(a), 0.0])
+        top = out_dir * reach + [0.0, 0.0, height - 0.6]
+        seat = top + out_dir * chain * 0.55 - [0.0, 0.0, chain * 0.83]  # flung out ~35 degrees
+        b.capsule(top, seat + [0, 0, 0.5], 0.03, 0.03, (0.6, 0.6, 0.62), seg=4, up=out_dir)
+        yaw = math.degrees(a)
+        shirt, skin = riders[i % 2]
+        b.box(seat, (0.5, 0.5, 0.1), colour, yaw_deg=yaw)
+        b.box(seat + [0, 0, 0.35], (0.4, 0.28, 0.55), shirt, yaw_deg=yaw)
+        b.box(seat + [0, 0, 0.75], (0.2, 0.2, 0.24), skin, yaw_deg=yaw)
+    return b.build()
+
+
+def teacups(variant: int, style: str, detail: float) -> list[MeshData]:
+    """Teacups on a turning floor, each cup spinning on its own saucer."""
+    return [teacups_at(variant, detail, k / POSES) for k in range(POSES)]
+
+
+def teacups_at(variant: int, detail: float, phase: float) -> MeshData:
+    """The teacups at ``phase`` (0..1) of their cycle: the floor turns two cup spacings, each cup a full spin."""
+    rng = np.random.default_rng(variant + 616)
+    colours = [VIVID[(variant + i) % len(VIVID)] for i in range(2)]
+    skins = [[SKIN[int(rng.integers(len(SKIN)))] for _ in range(2)] for _ in range(2)]
+    turn = 2 * 2 * math.pi / CUPS * phase
+    b = MeshBuilder(detail)
+    b.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.3), [6.8, 6.8], (0.45, 0.3, 0.5), seg=28)  # turntable
+    b.lathe((0.0, 0.0, 0.3), (0.0, 0.0, 1.6), [1.0, 0.6, 0.0], (0.95, 0.8, 0.3), seg=12)  # centre teapot lid
+    for i in range(CUPS):
+        a = turn + 2 * math.pi * i / CUPS
+        c = np.array([4.3 * math.cos(a), 4.3 * math.sin(a), 0.3])
+        spin = 3.0 * a  # one spin a cycle (the floor turns a third of a turn), the same for whichever cup is here
+        facing = np.array([math.cos(spin), math.sin(spin), 0.0])
+        b.lathe(c, c + [0, 0, 0.15], [1.6, 1.6], (0.9, 0.9, 0.88), seg=16, up=facing)  # saucer
+        cup = stripes(colours[i % 2], (0.97, 0.95, 0.9), 0.5, axis=facing)
+        b.lathe(c + [0, 0, 0.15], c + [0, 0, 1.2], [0.9, 1.2, 1.35], cup, seg=16, up=facing)
+        b.capsule(c + facing * 1.4 + [0, 0, 0.5], c + facing * 1.4 + [0, 0, 1.0], 0.12, 0.12, colours[i % 2], seg=4)
+        for j in range(2):  # riders' heads over the rim
+            off = np.array([math.cos(spin + math.pi * j + 1.2), math.sin(spin + math.pi * j + 1.2), 0.0]) * 0.6
+            b.box(c + off + [0, 0, 1.35], (0.22, 0.22, 0.26), skins[i % 2][j], yaw_deg=math.degrees(spin))
+    return b.build()
+
+
 # ride label -> (structure key's kind, moving key's kind or "")
 RIDE_PARTS = {
     "coaster": ("coaster_track", "coaster_train"),
     "drop": ("drop_tower", "drop_gondola"),
     "tower": ("drop_tower", "drop_gondola"),
     "wheel": ("ferris_wheel", ""),
+    "swing ride": ("swing_ride", ""),
+    "chair-o-plane": ("swing_ride", ""),
+    "teacup": ("teacups", ""),
     "carousel": ("carousel", ""),
     "merry": ("carousel", ""),
 }
@@ -324,6 +394,8 @@ def _kinds():
     return {
         "ferris_wheel": Kind(ferris_wheel, cycle_s=3.0 * POSES / 4, variants=3),
         "carousel": Kind(carousel, cycle_s=2.5, variants=3),
+        "swing_ride": Kind(swing_ride, cycle_s=1.6, variants=3),  # a turn in ~13 s
+        "teacups": Kind(teacups, cycle_s=4.0, variants=3),  # a turn in 12 s
         "coaster_track": Kind(coaster_track, variants=3),
         "coaster_train": Kind(coaster_train, cycle_s=COASTER_CYCLE_S, variants=3),
         "drop_tower": Kind(drop_tower, variants=3),
