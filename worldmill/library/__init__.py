@@ -23,7 +23,7 @@ import numpy as np
 from worldmill.errors import SceneError
 from worldmill.library.geometry import MeshData
 
-VERSION = "1"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
+VERSION = "2"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
 LODS = (1.0, 0.45)  # detail of level 0 (near) and level 1 (far): segment counts scale with it
 
 Builder = Callable[[int, str, float], list[MeshData]]
@@ -55,10 +55,10 @@ class Asset:
 
 @functools.cache
 def kinds() -> dict[str, Kind]:
-    from worldmill.library import animals, people, plants, props, rides, vehicles
+    from worldmill.library import animals, fittings, people, plants, props, rides, vehicles
 
     table: dict[str, Kind] = {}
-    for module in (people, animals, plants, vehicles, rides, props):
+    for module in (people, animals, plants, vehicles, rides, props, fittings):
         table.update(module.KINDS)
     return table
 

@@ -438,6 +438,8 @@ KINDS = _kinds()
 
 # label keywords -> kind (first match wins); other animals walk as a generic four-legged kind
 SPECIES_WORDS = (
+    ("starfish", "starfish"),  # before "fish"
+    ("sea lion", "seal"),  # before "lion"
     ("giraffe", "giraffe"),
     ("zebra", "zebra"),
     ("elephant", "elephant"),
@@ -468,7 +470,6 @@ SPECIES_WORDS = (
     ("duck", "duck"),
     ("goose", "duck"),
     ("swan", "duck"),
-    ("starfish", "starfish"),
     ("horse", "horse"),
     ("pony", "horse"),
     ("donkey", "horse"),
@@ -496,3 +497,18 @@ def species_of(label: str) -> str:
         if word in text:
             return kind
     return "deer"
+
+
+# label words naming the very species of their kind's model (a rhino walks as an elephant model but is no
+# elephant): only these give an animal its per-species segmentation class
+SAME_SPECIES_WORDS = frozenset({"manta", "shoal", "python", "pony", "cattle", "panda"})
+
+
+def species_class(label: str) -> str | None:
+    """The per-species semantic class of an animal's label ("giant tortoise" -> "tortoise", "manta ray" ->
+    "ray"), or None where the label names no species of the class list (the object stays class "animal")."""
+    text = label.lower()
+    for word, kind in SPECIES_WORDS:
+        if word in text:
+            return kind if word == kind or word in SAME_SPECIES_WORDS else None
+    return None

@@ -189,6 +189,33 @@ class MeshBuilder:
             faces.append([4 * k, 4 * k + 2, 4 * k + 3])
         self.add(face_verts, np.asarray(faces, dtype=np.int64), color)
 
+    def panel(self, centre, size, color, *, nx: int, nz: int) -> None:
+        """An axis-aligned box whose faces are grids of ``nx`` cells across (x) and ``nz`` up (z): per-vertex
+        colour detail (a picture on its +y face) on a closed solid, the grids meeting edge to edge."""
+        c = np.asarray(centre, dtype=np.float64)
+        h = np.asarray(size, dtype=np.float64) / 2.0
+        nx, nz = max(1, self.segments(nx)), max(1, self.segments(nz))
+        # (origin corner, u axis, v axis, u cells, v cells) per face
+        ex, ey, ez = np.diag(2 * h)
+        lo = c - h
+        faces_spec = (
+            (lo + ey, ex, ez, nx, nz),  # front (+y)
+            (lo + ex, -ex, ez, nx, nz),  # back (-y)
+            (lo, ey, ez, 1, nz),  # left (-x)
+            (lo + ex + ey, -ey, ez, 1, nz),  # right (+x)
+            (lo + ez, ex, ey, nx, 1),  # top (+z)
+            (lo + ey, ex, -ey, nx, 1),  # bottom (-z)
+        )
+        for origin, u, v, nu, nv in faces_spec:
+            su, sv = np.meshgrid(np.linspace(0, 1, nu + 1), np.linspace(0, 1, nv + 1), indexing="ij")
+            verts = origin + su.reshape(-1, 1) * u + sv.reshape(-1, 1) * v
+            idx = np.arange((nu + 1) * (nv + 1)).reshape(nu + 1, nv + 1)
+            a, b, cc, d = idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]
+            tris = np.concatenate([np.stack([a, b, cc], -1).reshape(-1, 3), np.stack([a, cc, d], -1).reshape(-1, 3)])
+            if np.cross(u, v) @ (origin + (u + v) / 2 - c) < 0:  # wind counter-clockwise seen from outside
+                tris = tris[:, ::-1]
+            self.add(verts, tris, color)
+
     def lumpy(self, centre, radii, color, *, amount: float = 0.25, seed: int = 0, seg: int = 14) -> None:
         """A crown or bush: an ellipsoid whose surface is pushed in and out by smooth noise."""
         self.ellipsoid(centre, radii, color, seg=seg, axis=(0.0, 0.0, 1.0))

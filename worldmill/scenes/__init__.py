@@ -7,6 +7,8 @@ the plan's densities. ``camera_path(scene, plan, settings)`` films it without en
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from worldmill.errors import SceneError
@@ -76,9 +78,23 @@ def build_scene(plan: ScenePlan, classes: SemanticClasses) -> Scene:
         venue=plan.venue,
         indoor=site.ground_class is None,
         driving_side=plan.driving_side,
-        objects=tuple(site.objects),
+        objects=species_labelled(site.objects, classes),
         ground_class_id=classes.id(site.ground_class) if site.ground_class else None,
         focus=site.focus,
         zones=tuple(site.zones),
         roads=tuple(site.roads),
     )
+
+
+def species_labelled(objects, classes: SemanticClasses) -> tuple[SceneObject, ...]:
+    """``objects`` with each animal's segmentation id set to its species' class where the class list has one
+    (a giraffe's mask reads "giraffe"); its class name stays "animal", which layout, cameras, visibility,
+    prompts and captions go by."""
+    from worldmill.library.animals import species_class
+
+    known = set(classes.names)
+    out = []
+    for obj in objects:
+        species = species_class(obj.label) if obj.class_name == "animal" else None
+        out.append(dataclasses.replace(obj, class_id=classes.id(species)) if species in known else obj)
+    return tuple(out)

@@ -5,6 +5,7 @@ without motion, so such a shot would be rendered only to be thrown away)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -91,27 +92,25 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
     times = np.linspace(0.0, duration, 6)
     added: list[SceneObject] = []
     next_id = max((o.instance_id for o in scene.objects), default=0) + 1
-    for attempt in range(40):
-        if len(added) >= count:
-            break
-        depth = rng.uniform(3.5, 12.0) if attempt < 30 else rng.uniform(2.5, 5.0)
-        direction = 1.0 if (len(added) + attempt) % 2 == 0 else -1.0
+
+    def try_walker(depth: float, side: float, direction: float) -> None:
+        """Add a walker crossing the view ``depth`` m ahead, starting ``side`` (0..1 of the half view) off the
+        centre, when its trail is clear and it is in sight."""
+        nonlocal next_id
         across = depth * math.tan(half_view) * 0.5
-        start = eye + forward * depth + right * (-direction * rng.uniform(0.2, 1.0) * across)
+        start = eye + forward * depth + right * (-direction * side * across)
         z0 = _floor_height(scene, float(start[0]), float(start[1]))
-        if eye[2] - z0 > 60.0:  # an aerial camera: walkers would be specks
-            break
         heading = right * direction
         velocity = (float(heading[0] * WALK_SPEED), float(heading[1] * WALK_SPEED), 0.0)
         trail = np.array([start + heading * WALK_SPEED * t for t in times])
         probes = np.concatenate([trail + [0.0, 0.0, z0 - start[2] + h] for h in (0.5, 1.0, 1.5)])
         if (clearance(scene, probes, np.tile(times, 3)) < PERSON_RADIUS).any():
-            continue
+            return
         if any(np.linalg.norm(np.asarray(o.parts[0].center[:2]) - start[:2]) < 1.5 for o in added):
-            continue
+            return
         chest = trail[len(trail) // 2] + [0.0, 0.0, z0 - start[2] + 1.2]
         if not in_sight(scene, eye, chest, 0.5, float(times[len(times) // 2])):
-            continue
+            return
         yaw = math.degrees(math.atan2(heading[1], heading[0])) - 90.0
         height = float(rng.uniform(1.55, 1.9))
         part = shapes.kit(
@@ -129,6 +128,20 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
             )
         )
         next_id += 1
+
+    if eye[2] - _floor_height(scene, float(eye[0]), float(eye[1])) > 60.0:  # aerial: walkers would be specks
+        return scene
+    for attempt in range(40):
+        if len(added) >= count:
+            break
+        depth = rng.uniform(3.5, 12.0) if attempt < 30 else rng.uniform(2.5, 5.0)
+        direction = 1.0 if (len(added) + attempt) % 2 == 0 else -1.0
+        try_walker(depth, rng.uniform(0.2, 1.0), direction)
+    # a cluttered room (beds, stands, stalls close to the camera) leaves few free trails: sweep them in order
+    for depth, side, direction in itertools.product(np.arange(1.5, 6.01, 0.5), (0.25, 0.5, 0.75, 1.0), (1.0, -1.0)):
+        if added:
+            break
+        try_walker(float(depth), side, direction)
     if not added:
         return scene
     return dataclasses.replace(scene, objects=scene.objects + tuple(added))

@@ -132,26 +132,33 @@ def library_model(
     fit: str = "height",
     speed: float = 0.0,
     nominal_speed: float = 0.0,
+    scale: Vec3 | None = None,
+    offset: Vec3 = (0.0, 0.0, 0.0),
 ) -> Primitive:
     """One library mesh standing on the placer's base, scaled to ``size_whd`` (``fit``: "height" scales
-    uniformly to the height, "box" to every extent). An animated model runs its pose cycle at its own pace,
-    or in step with ``speed`` when it walks (``nominal_speed`` is the pace its cycle was made for)."""
+    uniformly to the height, "box" to every extent; or by ``scale`` along local x, y, z, shifted by ``offset``,
+    where several keys share one frame: a ride's structure and its moving part). An animated model runs its
+    pose cycle at its own pace, or in step with ``speed`` when it walks (``nominal_speed`` is the pace its
+    cycle was made for)."""
     from worldmill import library
 
     lo, hi = library.bounds(key)
     ext = np.maximum(hi - lo, 1e-3)
     w, h, d = size_whd
-    scale = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
+    if scale is not None:
+        factor = np.asarray(scale, dtype=np.float64)
+    else:
+        factor = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
     poses, cycle_s = library.cycle(key)
     rate = 0.0
     if cycle_s > 0 and poses > 1:
-        pace = 1.0 if nominal_speed <= 0 else speed / nominal_speed / max(float(scale[2]), 0.3)
+        pace = 1.0 if nominal_speed <= 0 else speed / nominal_speed / max(float(factor[2]), 0.3)
         rate = poses / cycle_s * pace
-    centre = (lo + hi) / 2.0 * scale
+    centre = (lo + hi) / 2.0 * factor + np.asarray(offset, dtype=np.float64)
     return p.part(
         "mesh",
         (float(centre[0]), float(centre[1]), float(centre[2])),
-        tuple(float(v) for v in ext * scale),
+        tuple(float(v) for v in ext * factor),
         (1.0, 1.0, 1.0),
         mesh=key,
         pose_rate=float(rate),
@@ -159,22 +166,97 @@ def library_model(
     )
 
 
+def ride_models(p: Placer, label: str, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive] | None:
+    """A ride's structure and its moving part (the coaster's trains, the drop tower's gondola) as library
+    meshes in one frame, the largest that fits the taxonomy's box; None for rides kept as analytic kits."""
+    from worldmill import library
+    from worldmill.library import rides
+
+    parts = rides.ride_parts(label)
+    if parts is None:
+        return None
+    variant = int(rng.integers(1 << 30))
+    structure = library.key(parts[0], variant)
+    lo, hi = library.bounds(structure)
+    ext = hi - lo
+    w, h, d = size_whd
+    k = float(min(w / ext[0], h / ext[2], d / ext[1] if parts[1] else np.inf))
+    # the moving part shares the structure's variant (a train runs on its own circuit)
+    keys = [structure] + ([library.key(parts[1], variant)] if parts[1] else [])
+    return [library_model(p, key, size_whd, rng, scale=(k, k, k)) for key in keys]
+
+
+def terrace_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive]:
+    """A seating terrace as tiles of the library's terrace (8 rows of seats and spectators each) along its
+    width and up its rake, rows as steep as the box asks, with a concrete fill under the raised tiles."""
+    from worldmill import library
+    from worldmill.library import fittings
+
+    w, h, d = size_whd
+    nx = max(1, round(w / (fittings.TERRACE_SEATS * fittings.SEAT_PITCH)))
+    ny = max(1, round(d / (fittings.TERRACE_ROWS * fittings.ROW_DEPTH)))
+    rise = h / (ny * fittings.TERRACE_ROWS)  # per row, at the box's rake
+    style = min(fittings.TERRACE_RISE, key=lambda s: abs(fittings.TERRACE_RISE[s] - rise))
+    scale = (
+        w / nx / (fittings.TERRACE_SEATS * fittings.SEAT_PITCH),
+        d / ny / (fittings.TERRACE_ROWS * fittings.ROW_DEPTH),
+        rise / fittings.TERRACE_RISE[style],
+    )
+    tile_d, tile_h = d / ny, h / ny
+    parts = []
+    for j in range(ny):  # j = 0 at the front (+y), lowest
+        y = d / 2 - (j + 0.5) * tile_d
+        if j:
+            parts.append(p.part("box", (0.0, y, j * tile_h / 2), (w, tile_d, j * tile_h), (0.55, 0.55, 0.53)))
+        for i in range(nx):
+            x = -w / 2 + (i + 0.5) * w / nx
+            key = library.key("terrace", int(rng.integers(1 << 30)), style)
+            lo, hi = library.bounds(key)
+            centre = (lo + hi) / 2.0 * scale
+            parts.append(library_model(p, key, size_whd, rng, scale=scale,
+                                       offset=(x - centre[0], y - centre[1], j * tile_h)))  # fmt: skip
+    return parts
+
+
+def fitting_kit(class_name: str, label: str, p: Placer, size_whd: Vec3) -> list[Primitive] | None:
+    """The library's fitting for a venue object (a hospital bed, a painting, a bookcase, a market stall, a
+    terrace of spectators, ...), or None where the analytic kit stays."""
+    from worldmill import library
+    from worldmill.library import fittings
+
+    found = fittings.fitting_for(class_name, label)
+    if found is None:
+        return None
+    kind, style, fit = found
+    rng = _object_rng(p, label)
+    if kind == "terrace":
+        return terrace_models(p, size_whd, rng)
+    return [library_model(p, library.key(kind, int(rng.integers(1 << 30)), style), size_whd, rng, fit=fit)]
+
+
+def _object_rng(p: Placer, label: str) -> np.random.Generator:
+    """A model's own random stream, from its place and label: the layout's stream is left as it was, so
+    scenes keep their layout whatever the library draws."""
+    return np.random.default_rng(zlib.crc32(f"{p.origin.round(3).tolist()}|{p.yaw:.2f}|{label}".encode()))
+
+
 def library_kit(
     class_name: str, label: str, p: Placer, size_whd: Vec3, rng: np.random.Generator, season: str, speed: float
 ) -> list[Primitive] | None:
     """The library's model for an object, or None where the analytic kit stays (hedges, trolleys, ...)."""
     from worldmill import library
-    from worldmill.library import animals, people, plants, vehicles
+    from worldmill.library import animals, people, plants, rides, vehicles
 
-    # variant and pose phase from the object's own seed (its place and label): the layout's random stream is
-    # left as it was, so scenes keep their layout whatever the library draws
-    rng = np.random.default_rng(zlib.crc32(f"{p.origin.round(3).tolist()}|{p.yaw:.2f}|{label}".encode()))
+    rng = _object_rng(p, label)  # variant and pose phase from the object's own seed
     variant = int(rng.integers(1 << 30))
     if class_name == "person":
         style = people.wardrobe(season)
         if speed > 0:
-            return [library_model(p, library.key("person_walk", variant, style), size_whd, rng, speed=speed,
-                                  nominal_speed=1.2)]
+            return [
+                library_model(
+                    p, library.key("person_walk", variant, style), size_whd, rng, speed=speed, nominal_speed=1.2
+                )
+            ]
         return [library_model(p, library.key("person_stand", variant, style), size_whd, rng)]
     if class_name == "animal":
         kind = animals.species_of(label)
@@ -185,30 +267,46 @@ def library_kit(
         k = min(w / ext[0], h / ext[2], d / ext[1]) * 1.15
         size = (float(ext[0] * k), float(ext[2] * k), float(ext[1] * k))
         walks = speed > 0 or kind in ("fish", "shark", "ray", "turtle", "penguin", "seal", "snake", "flamingo")
-        return [library_model(p, library.key(kind, variant), size, rng, speed=speed if speed > 0 else 0.0,
-                              nominal_speed=0.9 * ext[2] if speed > 0 else 0.0)] if walks else [
-            dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
+        return (
+            [
+                library_model(
+                    p,
+                    library.key(kind, variant),
+                    size,
+                    rng,
+                    speed=speed if speed > 0 else 0.0,
+                    nominal_speed=0.9 * ext[2] if speed > 0 else 0.0,
+                )
+            ]
+            if walks
+            else [dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
+        )
     if class_name == "vegetation":
         kind = plants.plant_kind(label, season)
         if kind is None or size_whd[1] < 0.3:
             return None
-        return [library_model(p, library.key(kind, variant, season if kind.startswith("tree_b") else ""), size_whd,
-                              rng, fit="box" if kind in ("flower_bed", "shrub") else "height")]
+        return [
+            library_model(
+                p,
+                library.key(kind, variant, season if kind.startswith("tree_b") else ""),
+                size_whd,
+                rng,
+                fit="box" if kind in ("flower_bed", "shrub") else "height",
+            )
+        ]
+    if class_name == "vehicle" and "bumper" in label:  # circling its own small loop on the hall's floor
+        key = library.key("bumper_car", variant)
+        k = size_whd[2] / rides.BUMPER_LENGTH
+        return [library_model(p, key, size_whd, rng, scale=(k, k, k))]
     if class_name == "vehicle":
         parts = vehicles.vehicle_key_parts(label)
         if parts is None:
             return None
         kind, style = parts
         return [library_model(p, library.key(kind, variant, style), size_whd, rng, fit="box")]
-    if class_name == "ride" and ("wheel" in label or "carousel" in label or "merry" in label):
-        kind = "ferris_wheel" if "wheel" in label else "carousel"
-        w, h, d = size_whd
-        lo, hi = library.bounds(library.key(kind, variant))
-        ext = hi - lo
-        k = min(w / ext[0], h / ext[2])
-        return [library_model(p, library.key(kind, variant), (float(ext[0] * k), float(ext[2] * k),
-                                                              float(ext[1] * k)), rng)]
-    return None
+    if class_name == "ride":
+        return ride_models(p, label, size_whd, rng)
+    return fitting_kit(class_name, label, p, size_whd)
 
 
 def person(p: Placer, height: float, rng: np.random.Generator) -> list[Primitive]:
@@ -546,13 +644,18 @@ def kit(
 ) -> list[Primitive]:
     """Parts for one object of ``class_name`` (a label keyword may pick a variant: 'bus', 'palm', 'ferris wheel').
 
-    People, animals, trees, road vehicles and the turning rides are library meshes (``speed``: m/s of a
-    walker or animal, which sets its gait's pace); everything else is a kit of analytic primitives.
+    People, animals, trees, road vehicles, the moving rides and venue fittings (beds, benches, paintings,
+    bookcases, stalls, terraces, ...) are library meshes (``speed``: m/s of a walker or animal, which sets its
+    gait's pace); everything else is a kit of analytic primitives.
     """
     w, h, d = size_whd
     label = label.lower()
-    if mounted == "floor":
-        model = library_kit(class_name, label, p, size_whd, rng, season, speed)
+    if mounted in ("floor", "wall"):
+        model = (
+            library_kit(class_name, label, p, size_whd, rng, season, speed)
+            if mounted == "floor"
+            else fitting_kit(class_name, label, p, size_whd)
+        )
         if model is not None:
             return model
     base, pattern = material(class_name)

@@ -1,0 +1,181 @@
+"""Venue fittings and moving rides from the library: built per seed, placed where the analytic kits were,
+labelled in the segmentation and instance passes, and (rides) posed anew from frame to frame."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest_scenes import make_plan, one_object_scene
+
+from worldmill import library
+from worldmill.library import fittings, rides
+from worldmill.render import render
+from worldmill.scenes import CameraPath, SceneObject, look_at, shapes
+from worldmill.schemas.plan import RenderSettings
+from worldmill.taxonomy.classes import SemanticClasses
+
+# (class, a label the taxonomy uses, size w/h/d, the library kind it becomes)
+FITTINGS = [
+    ("bed", "hospital bed", (0.95, 0.8, 2.1), "hospital_bed"),
+    ("bed", "gurney", (0.65, 0.95, 2.05), "hospital_bed"),
+    ("medical_equipment", "drip stand", (0.55, 1.8, 0.55), "iv_stand"),
+    ("medical_equipment", "wheelchair", (0.65, 0.95, 1.05), "wheelchair"),
+    ("counter", "reception desk", (4.0, 1.15, 1.0), "desk"),
+    ("seating", "park bench", (1.8, 0.85, 0.65), "bench"),
+    ("seating", "stone bench", (2.0, 0.48, 0.55), "bench"),
+    ("display_case", "glass vitrine", (1.5, 1.6, 0.9), "display_case"),
+    ("sculpture", "dinosaur skeleton", (4.0, 5.0, 14.0), "dinosaur_skeleton"),
+    ("sculpture", "marble statue", (0.9, 2.4, 0.9), "statue"),
+    ("artwork", "framed painting", (1.6, 1.2, 0.06), "painting"),
+    ("shelf", "bookcase", (1.1, 2.2, 0.45), "bookshelf"),
+    ("stall", "market stall", (3.0, 2.8, 2.4), "market_stall"),
+    ("seating", "seating terrace", (40.0, 12.0, 20.0), "terrace"),
+]
+
+
+@pytest.fixture(scope="module")
+def classes() -> SemanticClasses:
+    return SemanticClasses.load()
+
+
+def _camera(target: np.ndarray, eye: np.ndarray, size: int, frames: int, fps: int) -> CameraPath:
+    fx = size / 2 / math.tan(math.radians(30.0))
+    eyes = np.tile(eye, (frames, 1))
+    return CameraPath("static", "ground", size, size, fx, fx, size / 2, size / 2, fps,
+                      look_at(eyes, np.tile(target, (frames, 1))))  # fmt: skip
+
+
+def _box(parts) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.min([np.array(p.center) - p.half_extent_world() for p in parts], axis=0)
+    hi = np.max([np.array(p.center) + p.half_extent_world() for p in parts], axis=0)
+    return lo, hi
+
+
+@pytest.mark.parametrize(("class_name", "label", "size", "kind"), FITTINGS)
+def test_a_venue_fitting_is_a_library_mesh_labelled_in_every_pass(classes, class_name, label, size, kind):
+    mounted = "wall" if class_name == "artwork" else "floor"
+    place = shapes.Placer(0.0, 0.0, 0.0, 20.0)
+    parts = shapes.kit(class_name, label, place, size, np.random.default_rng(3), mounted=mounted)
+    again = shapes.kit(class_name, label, place, size, np.random.default_rng(99), mounted=mounted)
+    assert parts == again  # the variant comes from the object's place and label, not the layout's stream
+    meshes = [p for p in parts if p.shape == "mesh"]
+    assert meshes and all(library.parse_key(p.mesh)[0] == kind for p in meshes)
+    lo, hi = _box(parts)
+    assert np.all(hi[:2] - lo[:2] <= np.array(size)[[0, 2]].max() * 1.5 + 0.1)  # about the taxonomy's box
+    obj = SceneObject(11, classes.id(class_name), class_name, label, tuple(parts))
+    scene = one_object_scene(classes, obj)
+    centre, reach = (lo + hi) / 2, float(np.linalg.norm(hi - lo)) / 2
+    yaw = math.radians(20.0 + 90.0)  # in front of the fitting (its +y)
+    eye = centre + np.array([math.cos(yaw), math.sin(yaw), 0.5]) * max(1.8 * reach, 1.5)
+    path = _camera(centre, eye, 48, 1, 24)
+    plan = make_plan("open_air", 3, time_of_day="noon", sun_elevation_deg=70.0)
+    passes = render(scene, path, plan, RenderSettings(width=48, height=48, frames=1, fps=24))
+    mask = passes.instance == 11
+    assert mask.sum() > 60, f"{label}: {mask.sum()} pixels"
+    assert (passes.seg[mask] == classes.id(class_name)).all()
+    assert np.isfinite(passes.depth[mask]).all()
+    assert len(np.unique(passes.rgb[mask].reshape(-1, 3), axis=0)) > 8  # baked colours and parts, not one flat fill
+
+
+def test_fittings_that_are_not_in_the_library_keep_their_analytic_kit():
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    for class_name, label in (("medical_equipment", "patient monitor"), ("counter", "vending machine"),
+                              ("seating", "plastic stool"), ("sculpture", "animatronic figure")):  # fmt: skip
+        assert fittings.fitting_for(class_name, label) is None
+        parts = shapes.kit(class_name, label, place, (0.5, 1.0, 0.5), np.random.default_rng(1))
+        assert all(p.shape != "mesh" for p in parts)
+
+
+def test_a_painting_shows_a_generated_picture_that_differs_by_seed():
+    faces = []
+    for variant in range(4):
+        mesh = fittings.painting(variant, "", 1.0)[0]
+        front = (mesh.vertices[:, 1] > 0.015) & (np.abs(mesh.vertices[:, 0]) < 0.55)
+        faces.append(mesh.colors[front])
+        assert faces[-1].std(axis=0).max() > 0.1  # an image, not a flat fill
+    assert not any(np.allclose(faces[0], f) for f in faces[1:] if f.shape == faces[0].shape)
+
+
+def test_a_bookcase_holds_books_of_many_colours():
+    mesh = fittings.bookshelf(2, "", 1.0)[0]
+    colours = np.unique(np.round(mesh.colors, 2), axis=0)
+    assert len(colours) > 30 and mesh.triangles < 3000
+
+
+def test_a_terrace_is_tiled_with_seated_spectators_at_its_rake():
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    parts = shapes.kit("seating", "seating terrace", place, (60.0, 15.0, 20.0), np.random.default_rng(0))
+    tiles = [p for p in parts if p.shape == "mesh"]
+    assert len(tiles) == round(60 / 8) * round(20 / 6.8)
+    lo, hi = _box(parts)
+    assert hi[0] - lo[0] == pytest.approx(60.0, abs=0.5) and hi[1] - lo[1] == pytest.approx(20.0, abs=0.5)
+    assert 14.0 < hi[2] < 19.0  # rows rise to the box's height, with the back row's heads above it
+    assert len({p.mesh for p in tiles}) <= library.kinds()["terrace"].variants  # tiles are instanced, not rebuilt
+
+
+# (class, label, size w/h/d, camera distance in sizes, frames per second of the check)
+RIDES = [
+    ("ride", "roller coaster", (40.0, 30.0, 80.0), 0.45, 8),
+    ("ride", "drop tower", (8.0, 50.0, 8.0), 1.2, 2),
+    ("vehicle", "bumper car", (1.3, 1.1, 2.1), 2.5, 8),
+    ("ride", "swing ride", (20.0, 15.0, 20.0), 0.8, 8),
+    ("ride", "teacup ride", (14.0, 3.5, 14.0), 0.8, 8),
+]
+
+
+@pytest.mark.parametrize(("class_name", "label", "size", "distance", "fps"), RIDES)
+def test_a_ride_moves_between_frames_and_keeps_its_ids(classes, class_name, label, size, distance, fps):
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    parts = shapes.kit(class_name, label, place, size, np.random.default_rng(5))
+    assert all(p.shape == "mesh" for p in parts)
+    assert any(p.pose_rate > 0 for p in parts)
+    obj = SceneObject(23, classes.id(class_name), class_name, label, tuple(parts))
+    scene = one_object_scene(classes, obj)
+    lo, hi = _box(parts)
+    centre = (lo + hi) / 2
+    reach = float(np.linalg.norm(hi - lo))
+    eye = centre + np.array([0.3, 1.0, 0.35]) * reach * distance
+    eye[2] = max(eye[2], 1.5)
+    frames = 12
+    path = _camera(centre, eye, 96, frames, fps)
+    plan = make_plan("open_air", 3, time_of_day="noon", sun_elevation_deg=70.0)
+    passes = render(scene, path, plan, RenderSettings(width=96, height=96, frames=frames, fps=fps), normals=False)
+    masks = passes.instance == 23
+    assert all(m.sum() > 30 for m in masks)
+    assert set(np.unique(passes.instance).tolist()) <= {0, 23}
+    assert (passes.seg[masks] == classes.id(class_name)).all()
+    changed = max(int((masks[0] ^ masks[k]).sum()) for k in range(1, frames))
+    assert changed > 10, f"{label}: {changed} pixels change"
+
+
+def test_a_coaster_train_runs_on_its_own_circuit():
+    pts, _ = rides.coaster_circuit(1)
+    train = rides.coaster_train(1, "", 1.0)
+    assert len(train) == rides.COASTER_POSES
+    for pose in (train[0], train[rides.COASTER_POSES // 2]):
+        cars = pose.vertices.reshape(-1, 3)
+        near = np.min(np.linalg.norm(cars[::40, None, :] - pts[None, ::2, :], axis=2), axis=1)
+        assert near.max() < 3.0  # every car sits on the track
+    assert not np.allclose(train[0].vertices, train[1].vertices)
+
+
+def test_the_drop_tower_gondola_rises_slowly_and_falls_fast():
+    heights = [rides.drop_height(k / 64) for k in range(64)]
+    assert max(heights) == 1.0 and min(heights) == 0.0
+    steps = np.diff(heights)
+    assert steps.max() < 0.05 < -steps.min()  # the lift climbs in small steps, the fall drops in big ones
+
+
+@pytest.mark.parametrize("at", [rides.swing_ride_at, rides.teacups_at])
+def test_a_turning_ride_runs_seamlessly_from_its_last_pose_into_its_first(at):
+    """The pose after the last (phase 1) is the first (phase 0): no jump in place or colour as a cycle wraps."""
+
+    def looks(mesh) -> np.ndarray:  # vertices with their colours, as a set (seat i takes seat i + 2's place)
+        rows = np.round(np.c_[mesh.vertices, mesh.colors], 2)
+        return rows[np.lexsort(rows.T[::-1])]
+
+    first, wrapped, later = at(1, 0.45, 0.0), at(1, 0.45, 1.0), at(1, 0.45, 0.5)
+    assert (np.abs(looks(wrapped) - looks(first)) <= 0.011).all()
+    assert not np.allclose(looks(later), looks(first), atol=0.05)
