@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from worldmill.errors import RenderError
+from worldmill.render.materials import class_material, material_atlas, primitive_materials, variant_of
 from worldmill.render.tiles import bin_primitives, bin_shadow_casters
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
@@ -20,7 +21,9 @@ from worldmill.scenes.shapes import material
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 _INIT_LOCK = threading.Lock()
-_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left"})
+_INT_FIELDS = frozenset(
+    {"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left", "ground_material", "cloud_tile"}
+)
 SKY_CLASS_ID = 0  # "sky" in data/semantic_classes.yaml; class ids are append-only
 _WARP_READY = False
 
@@ -88,6 +91,9 @@ def _unit(az_deg: float, el_deg: float) -> np.ndarray:
     return np.array([math.sin(az) * math.cos(el), math.cos(az) * math.cos(el), math.sin(el)])
 
 
+CLEAR_SKY_CLOUDS = 0.22  # fair-weather cumulus on a clear day; partly cloudy 0.5, overcast and rain 0.9
+
+
 def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str, object]:
     """Light, sky, weather and grade from the plan (sun azimuth clockwise from north; +y is north, +x east)."""
     el, az = plan.sun_elevation_deg, plan.sun_azimuth_deg
@@ -98,7 +104,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         "indoor": int(scene.indoor),
         "rain": 0.0,
         "snow": 0.0,
-        "cloud_cover": 0.0,
+        "cloud_cover": CLEAR_SKY_CLOUDS,
         "sun_disc": 1.0,
     }
     if night:
@@ -129,12 +135,12 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     sun_scale, ambient_scale = 1.0, 1.0
     weather = plan.weather
     if weather == "partly_cloudy":
-        v["cloud_cover"], sun_scale = 0.45, 0.9
+        v["cloud_cover"], sun_scale = 0.5, 0.9
     elif weather in ("overcast", "rain", "snow"):
         grey = {"overcast": (0.55, 0.57, 0.60), "rain": (0.36, 0.38, 0.41), "snow": (0.74, 0.76, 0.80)}[weather]
         if night:
             grey = tuple(g * 0.08 for g in grey)
-        v.update(sky_zenith=np.asarray(grey) * 0.85, sky_horizon=grey, cloud_cover=0.85, sun_disc=0.0)
+        v.update(sky_zenith=np.asarray(grey) * 0.85, sky_horizon=grey, cloud_cover=0.9, sun_disc=0.0)
         sun_scale, ambient_scale = 0.2, 1.7
         fog_color = np.asarray(grey)
         fog_factor = {"overcast": 0.12, "rain": 0.35, "snow": 0.3}[weather]
@@ -184,6 +190,8 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         ground_color=ground_colour,
         ground_pattern=3 if ground_pattern == "grass" else 0,
         drive_left=int(scene.driving_side == "left"),
+        ground_material=class_material("ground", scene.seed),
+        cloud_tile=material_atlas(variant_of(scene.seed)).index("clouds"),
     )
     return v
 
@@ -211,6 +219,7 @@ class PrimitiveArrays:
     mesh_keys: tuple[str, ...] = ()  # per primitive: library key ("" for analytic shapes)
     pose_rate: np.ndarray | None = None  # float32 [N]
     pose_phase: np.ndarray | None = None  # float32 [N]
+    materials: np.ndarray | None = None  # int32 [N]: tile in the material atlas (-1: smooth)
 
 
 def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
@@ -256,21 +265,37 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
         mesh_keys=tuple(p.mesh for _, p in rows),
         pose_rate=np.array([p.pose_rate for _, p in rows], dtype=np.float32),
         pose_phase=np.array([p.pose_phase for _, p in rows], dtype=np.float32),
+        materials=primitive_materials(
+            [o.class_name for o, _ in rows], [p.pattern for _, p in rows], [o.instance_id for o, _ in rows], scene.seed
+        ),
     )
 
 
-def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
-    """The kernel's ``SignAtlas`` for the primitives' sign textures (drawn once per clip)."""
+def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=None):
+    """The kernel's ``Atlas`` over a mip-mapped texel array (sign faces or material tiles)."""
     import warp as wp
 
+    atlas = kernels.Atlas()
+    atlas.texels = wp.array(texels, dtype=wp.uint8)
+    atlas.level_rows, atlas.levels = arr(level_rows, wp.int32), len(level_rows)
+    atlas.rects = arr(rects, wp.vec4)
+    atlas.sides = arr(np.ones(1, np.int32) if sides is None else sides, wp.int32)
+    atlas.metres = arr(np.ones(1, np.float32) if metres is None else metres, wp.float32)
+    return atlas
+
+
+def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
+    """The kernel's ``Atlas`` of the primitives' sign textures (drawn once per clip)."""
     from worldmill.render.atlas import build_sign_atlas
 
     built = build_sign_atlas(arrays.textures, arrays.halves * 2.0)
-    signs = kernels.SignAtlas()
-    signs.texels = wp.array(built.texels, dtype=wp.uint8)
-    signs.level_rows, signs.levels = arr(built.level_rows, wp.int32), built.levels
-    signs.rects, signs.sides = arr(built.rects, wp.vec4), arr(built.sides, wp.int32)
-    return signs
+    return atlas_struct(kernels, arr, built.texels, built.level_rows, built.rects, sides=built.sides)
+
+
+def material_atlas_struct(kernels, seed: int, arr):
+    """The kernel's ``Atlas`` of the material tiles (drawn once per process per variant)."""
+    built = material_atlas(variant_of(seed))
+    return atlas_struct(kernels, arr, built.texels, built.level_rows, built.rects, metres=built.metres)
 
 
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
@@ -372,6 +397,7 @@ def render(
             for name in ("shapes", "class_ids", "instance_ids", "patterns", "shadow"):
                 setattr(prims, name, arr(getattr(arrays, name), wp.int32))
             prims.mats, prims.emissive = arr(arrays.mats, wp.mat33), arr(arrays.emissive, wp.float32)
+            prims.materials = arr(arrays.materials, wp.int32)
             meshes, _ = mesh_struct(kernels, wp, dev, arrays, path, times)
             light = kernels.Lighting()
             for name, value in light_values.items():
@@ -382,6 +408,7 @@ def render(
                 else:
                     setattr(light, name, float(value))
             signs = sign_atlas_struct(kernels, arrays, arr)
+            tiles_atlas = material_atlas_struct(kernels, scene.seed, arr)
             cam = kernels.Camera()
             cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
             c2w = path.camera_to_world
@@ -404,6 +431,7 @@ def render(
                     cam,
                     light,
                     signs,
+                    tiles_atlas,
                     SKY_CLASS_ID,
                     int(normals),
                 ],
