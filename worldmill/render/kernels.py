@@ -36,6 +36,7 @@ PATTERN_IDS = {
 
 EPS = wp.constant(1.0e-3)
 MACRO_M = wp.constant(9.0)  # metres the weathering layer of every material spans
+LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to nothing 20 m away
 FAR = wp.constant(1.0e7)
 
 
@@ -66,6 +67,9 @@ class Lighting:
     ground_pattern: int
     drive_left: int  # 1 where traffic keeps left: lane arrows point the way of the traffic in each lane
     ground_material: int  # the ground plane's tile in the material atlas (-1: smooth)
+    lamps: wp.array(dtype=wp.vec3)  # glowing lamp heads that light their surroundings at night outdoors
+    lamp_count: int
+    lamp_color: wp.vec3  # radiant intensity: irradiance at 1 m
     cloud_tile: int  # the cloud density tile in the material atlas
 
 
@@ -145,6 +149,7 @@ class Atlas:
     rects: wp.array(dtype=wp.vec4)  # x0, y0, width, height at level 0; width 0: nothing
     sides: wp.array(dtype=wp.int32)  # signs: 2 when the back face shows the sign too (hung signs)
     metres: wp.array(dtype=wp.float32)  # materials: metres one tile spans on the surface
+    weathering: wp.array(dtype=wp.float32)  # materials: depth of the weathering layer
 
 
 @wp.struct
@@ -395,7 +400,7 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float, tiles: Atlas, pixel: fl
         big = atlas_trilinear(tiles, rect, u, v, lod, 1)[0] * 2.0
         small = atlas_trilinear(tiles, rect, u * 3.7 + 0.31, v * 3.7 + 0.17, lod + 1.9, 1)[0] * 2.0
         dens = 0.72 * big + 0.38 * small
-        over = dens - (1.0 - light.cloud_cover) * 0.95
+        over = dens - (1.0 - 0.9 * light.cloud_cover)  # the density tile averages ~0.55: cover ~ share of sky
         cover = wp.clamp(over * 4.0, 0.0, 1.0)
         cloud = (light.sky_horizon * 0.9 + light.sun_color * 0.15) * (1.12 - 0.5 * wp.clamp(over * 1.6, 0.0, 1.0))
         col = wp.lerp(col, cloud, cover * wp.min(rd[2] * 6.0, 1.0))
@@ -759,7 +764,7 @@ def render_passes(
                 wp.log2(wp.max(tex_fp * materials.rects[light.cloud_tile][2] / MACRO_M, 1.0)),
                 1,
             )[0]
-            tex = tex * (0.72 + 1.12 * macro)  # the tile stores density / 2
+            tex = tex * (1.0 + materials.weathering[mat] * (4.0 * macro - 1.0))  # the tile stores density / 2
         surface_base = base
         if pattern != 4:
             surface_base = wp.cw_mul(base, tex)
@@ -779,6 +784,13 @@ def render_passes(
             if light.shadow_reach > 0.0:
                 lit = 1.0 - occluded(shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
             direct = light.sun_color * (ndl * lit)
+        for k in range(light.lamp_count):  # street and path lamps at night: pools of light, no shadows
+            to_lamp = light.lamps[k] - p
+            r2 = wp.dot(to_lamp, to_lamp)
+            if r2 < LAMP_REACH2:
+                cos_in = wp.dot(n, to_lamp) / wp.sqrt(r2 + 1.0e-6)
+                if cos_in > 0.0:
+                    direct = direct + light.lamp_color * (cos_in * (1.0 - r2 / LAMP_REACH2) / (r2 + 1.0))
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])
         if light.fog_density > 0.0:

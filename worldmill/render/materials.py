@@ -36,12 +36,14 @@ class MaterialSpec(_Strict):
     tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
     accent: tuple[float, float, float] = (0.6, 0.6, 0.6)
     contrast: float = Field(default=1.0, ge=0.0)
+    weathering: float = Field(default=0.25, ge=0.0, le=1.0)
 
 
 class MaterialsFile(_Strict):
     version: int
     materials: dict[str, MaterialSpec]
     classes: dict[str, list[str]]
+    patterns: dict[str, list[str]] = {}
     smooth_patterns: list[str] = []
 
 
@@ -56,11 +58,11 @@ def material_table() -> MaterialsFile:
                 f"{path}: material {name!r} has kind {spec.kind!r}, which no generator draws.",
                 fix=f"use one of {sorted(GENERATORS)}",
             )
-    for cls, names in table.classes.items():
+    for cls, names in {**table.classes, **table.patterns}.items():
         unknown = [n for n in names if n not in table.materials]
         if unknown or not names:
             raise RenderError(
-                f"{path}: class {cls!r} names materials {unknown or names} that are not defined.",
+                f"{path}: class or pattern {cls!r} names materials {unknown or names} that are not defined.",
                 fix="define them under materials, or list at least one defined material",
             )
     return table
@@ -159,7 +161,7 @@ def _unit_tone(rng: np.random.Generator, ident: np.ndarray, spread: float) -> np
 
 
 def _plaster(spec, rng):
-    return _grey(0.8 + 0.28 * _fbm(rng, 4, 5, 0.55) + 0.08 * rng.random((TILE_PX, TILE_PX)))
+    return _grey(0.9 + 0.12 * _fbm(rng, 4, 5, 0.55) + 0.1 * _fbm(rng, 48, 2) + 0.05 * rng.random((TILE_PX, TILE_PX)))
 
 
 def _concrete(spec, rng):
@@ -318,6 +320,12 @@ def _leaves(spec, rng):
     return np.stack([tone * yellow, tone, tone * 0.8], axis=-1)
 
 
+def _bark(spec, rng):
+    ridges = _fbm(rng, 24, 3, 0.55, stretch=0.15)  # furrows running up the trunk (v)
+    f1, f2, _ = _cells(rng, 6, 0.9)
+    return _grey((0.55 + 0.8 * ridges) * (1.0 - 0.35 * np.clip(1.0 - (f2 - f1) / 0.1, 0.0, 1.0)))
+
+
 def _rock(spec, rng):
     base = 0.6 + 0.7 * _fbm(rng, 3, 6, 0.62)
     f1, f2, _ = _cells(rng, 5, 0.9)
@@ -358,6 +366,7 @@ GENERATORS: dict[str, Callable[[MaterialSpec, np.random.Generator], np.ndarray]]
     "brushed": _brushed,
     "leaves": _leaves,
     "rock": _rock,
+    "bark": _bark,
     "brush": _brush,
     "clouds": _clouds,
 }
@@ -392,6 +401,7 @@ class MaterialAtlasArrays:
     level_rows: np.ndarray  # int32 [LEVELS]
     rects: np.ndarray  # float32 [M, 4]: x0, y0, width, height of each material's tile at level 0
     metres: np.ndarray  # float32 [M]: metres one tile spans
+    weathering: np.ndarray  # float32 [M]: depth of the metre-scale weathering layer
     names: tuple[str, ...]  # material names, in atlas order
 
     def index(self, name: str) -> int:
@@ -422,7 +432,8 @@ def material_atlas(variant: int) -> MaterialAtlasArrays:
         texels[first : first + lv.shape[0], : lv.shape[1]] = np.clip(lv * ENCODE + 0.5, 0, 255).astype(np.uint8)
     rects = np.array([(i * TILE_PX, 0, TILE_PX, TILE_PX) for i in range(len(names))], dtype=np.float32)
     metres = np.array([table.materials[n].tile_m for n in names], dtype=np.float32)
-    return MaterialAtlasArrays(texels, level_rows, rects, metres, names)
+    weathering = np.array([table.materials[n].weathering for n in names], dtype=np.float32)
+    return MaterialAtlasArrays(texels, level_rows, rects, metres, weathering, names)
 
 
 def variant_of(seed: int) -> int:
@@ -430,14 +441,14 @@ def variant_of(seed: int) -> int:
 
 
 def primitive_materials(class_names: Sequence[str], patterns: Sequence[str], instance_ids: Sequence[int], seed: int) -> np.ndarray:
-    """int32 [N]: the atlas index of each primitive's material (-1: smooth), chosen among its class's
-    materials by instance id and scene seed, so one object's parts share a material."""
+    """int32 [N]: the atlas index of each primitive's material (-1: smooth), chosen among its pattern's
+    materials (foliage) or else its class's by instance id and scene seed, so one object's parts agree."""
     table = material_table()
     names = material_atlas(variant_of(seed)).names
     smooth = set(table.smooth_patterns)
     out = np.full(len(class_names), -1, dtype=np.int32)
     for i, (cls, pattern, inst) in enumerate(zip(class_names, patterns, instance_ids, strict=True)):
-        choices = table.classes.get(cls)
+        choices = table.patterns.get(pattern) or table.classes.get(cls)
         if not choices or pattern in smooth:
             continue
         pick = choices[zlib.crc32(f"{seed}:{inst}".encode()) % len(choices)]

@@ -196,6 +196,24 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     return v
 
 
+LAMP_COLOR = (9.0, 7.4, 5.0)  # a sodium-white lamp head: irradiance at 1 m, before exposure
+MAX_LAMPS = 24
+
+
+def night_lamps(scene: Scene, path: CameraPath, limit: int = MAX_LAMPS) -> np.ndarray:
+    """float64 [L, 3]: the glowing heads of the scene's lamps (class ``light``), nearest to the camera's mean
+    position first, at most ``limit`` (lamps farther away light nothing the camera sees close up)."""
+    heads = [
+        p.center for o in scene.objects if o.class_name == "light" for p in o.parts if p.emissive >= 1.0
+    ]
+    if not heads:
+        return np.zeros((0, 3))
+    pts = np.asarray(heads, dtype=np.float64)
+    eye = path.camera_to_world[:, :3, 3].mean(axis=0)
+    order = np.argsort(np.linalg.norm(pts - eye, axis=1), kind="stable")
+    return pts[order[:limit]]
+
+
 # -- scene → arrays --------------------------------------------------------------------------------------
 
 
@@ -271,7 +289,7 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     )
 
 
-def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=None):
+def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=None, weathering=None):
     """The kernel's ``Atlas`` over a mip-mapped texel array (sign faces or material tiles)."""
     import warp as wp
 
@@ -281,6 +299,7 @@ def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=Non
     atlas.rects = arr(rects, wp.vec4)
     atlas.sides = arr(np.ones(1, np.int32) if sides is None else sides, wp.int32)
     atlas.metres = arr(np.ones(1, np.float32) if metres is None else metres, wp.float32)
+    atlas.weathering = arr(np.zeros(1, np.float32) if weathering is None else weathering, wp.float32)
     return atlas
 
 
@@ -295,7 +314,9 @@ def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
 def material_atlas_struct(kernels, seed: int, arr):
     """The kernel's ``Atlas`` of the material tiles (drawn once per process per variant)."""
     built = material_atlas(variant_of(seed))
-    return atlas_struct(kernels, arr, built.texels, built.level_rows, built.rects, metres=built.metres)
+    return atlas_struct(
+        kernels, arr, built.texels, built.level_rows, built.rects, metres=built.metres, weathering=built.weathering
+    )
 
 
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
@@ -400,6 +421,10 @@ def render(
             prims.materials = arr(arrays.materials, wp.int32)
             meshes, _ = mesh_struct(kernels, wp, dev, arrays, path, times)
             light = kernels.Lighting()
+            lamps = night_lamps(scene, path) if light_values["night"] and not scene.indoor else np.zeros((0, 3))
+            light.lamps = arr(lamps.astype(np.float32) if len(lamps) else np.zeros((1, 3), np.float32), wp.vec3)
+            light.lamp_count = len(lamps)
+            light.lamp_color = wp.vec3(*LAMP_COLOR)
             for name, value in light_values.items():
                 if name in _INT_FIELDS:
                     setattr(light, name, int(value))
