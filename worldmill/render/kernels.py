@@ -36,6 +36,7 @@ PATTERN_IDS = {
 
 EPS = wp.constant(1.0e-3)
 MACRO_M = wp.constant(9.0)  # metres the weathering layer of every material spans
+CIRRUS = wp.constant(0.3)  # opacity of the thickest cirrus streaks
 LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to nothing 20 m away
 FAR = wp.constant(1.0e7)
 
@@ -402,8 +403,14 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float, tiles: Atlas, pixel: fl
         dens = 0.72 * big + 0.38 * small
         over = dens - (1.0 - 0.9 * light.cloud_cover)  # the density tile averages ~0.55: cover ~ share of sky
         cover = wp.clamp(over * 4.0, 0.0, 1.0)
-        cloud = (light.sky_horizon * 0.9 + light.sun_color * 0.15) * (1.12 - 0.5 * wp.clamp(over * 1.6, 0.0, 1.0))
-        col = wp.lerp(col, cloud, cover * wp.min(rd[2] * 6.0, 1.0))
+        white = light.sky_horizon * 0.9 + light.sun_color * 0.15
+        cloud = white * (1.12 - 0.5 * wp.clamp(over * 1.6, 0.0, 1.0))
+        # a high, thin cirrus layer: streaks stretched across the wind, faint, on every cloudy or fair sky
+        wisp = atlas_trilinear(tiles, rect, u * 0.45 + 0.5, v * 2.2, lod + 1.0, 1)[0] * 2.0
+        veil = CIRRUS * wp.clamp((wisp - 0.5) * 2.5, 0.0, 1.0)
+        fade = wp.min(rd[2] * 10.0, 1.0)
+        col = wp.lerp(col, white * 1.05, veil * fade)
+        col = wp.lerp(col, cloud, cover * fade)
     if light.sun_disc > 0.0:
         c = wp.max(wp.dot(rd, light.sun_dir), 0.0)
         glow = c * c
@@ -502,7 +509,16 @@ def surface_albedo(
             lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0
         ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
-    elif pattern == 4:  # water: sky reflection by a Fresnel-like term, slow ripples
+    elif pattern == 4 and wp.abs(n[2]) < 0.5:  # a tank's glass side: the lit water volume seen through it
+        ax = wp.abs(local[0])
+        ay = wp.abs(local[1])
+        rim = wp.min(wp.max(ax, ay), wp.max(wp.min(ax, ay), wp.abs(local[2])))  # nearest face edge, 1 at the rim
+        up = wp.clamp(local[2] * 0.5 + 0.5, 0.0, 1.0)  # 0 at the tank's floor, 1 at its surface
+        col = base * (0.45 + 0.9 * up * up)  # brighter towards the lit surface, deep blue below
+        col = col + wp.vec3(0.05, 0.06, 0.065) * wp.pow(1.0 - wp.abs(wp.dot(n, rd)), 3.0)  # sheen of the glass
+        if rim > 0.97 and footprint < 0.2:  # the tank's frame
+            col = wp.vec3(0.05, 0.055, 0.06)
+    elif pattern == 4:  # open water: sky reflection by a Fresnel-like term, slow ripples
         fres = 0.2 + 0.8 * wp.pow(1.0 - wp.abs(rd[2]), 5.0)
         ripple = 0.9 + 0.1 * wp.sin(p[0] * 0.9 + p[1] * 0.4 + time * 1.5)
         refl = wp.vec3(rd[0], rd[1], wp.abs(rd[2]))
@@ -719,6 +735,7 @@ def render_passes(
         mat = light.ground_material
         shape = int(-1)  # noqa: UP018, RUF046
         axis_x = wp.vec3(1.0, 0.0, 0.0)
+        obj_n = wp.vec3(0.0, 0.0, 1.0)  # a mesh's normal in its own (metric) frame
         if best >= 0:
             c = prims.centers[best] + prims.velocities[best] * time
             m = prims.mats[best]
@@ -727,8 +744,9 @@ def render_passes(
             if best_mesh >= 0:  # mesh: baked albedo tinted by the primitive's colour, interpolated normal
                 baked, unit_n = mesh_surface(meshes, best_mesh, best_face, best_u, best_v)
                 n = wp.normalize(wp.transpose(m) * unit_n)
+                obj_n = wp.normalize(wp.cw_div(unit_n, prims.halves[best]))
                 base = wp.cw_mul(baked, base)
-                mat = -1  # library meshes carry their detail baked in
+                mat = prims.materials[best]  # rigid models only (vehicles): the texture must not swim on limbs
             else:
                 shape = prims.shapes[best]
                 n = wp.normalize(wp.transpose(m) * unit_normal(shape, local))
@@ -746,7 +764,11 @@ def render_passes(
         footprint = best_t / (cam.fx * wp.max(wp.abs(wp.dot(n, rd)), 0.2))
         tex = wp.vec3(1.0, 1.0, 1.0)
         if mat >= 0:  # the material's baked tile by world-planar UV, shifted per object
-            uv = surface_uv(shape, p, n, local, half, axis_x)
+            uv = wp.vec2(0.0, 0.0)
+            if best_mesh >= 0:  # a moving model: planar UV in its own frame, so the texture rides along
+                uv = surface_uv(shape, wp.cw_mul(local, half), obj_n, local, half, wp.vec3(1.0, 0.0, 0.0))
+            else:
+                uv = surface_uv(shape, p, n, local, half, axis_x)
             su = uv[0] + 61.0 * hash3(float(inst), 3.0, 5.0)
             sv = uv[1] + 37.0 * hash3(float(inst), 7.0, 1.0)
             if pattern == 4:  # water: the ripples drift

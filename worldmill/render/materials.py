@@ -44,6 +44,7 @@ class MaterialsFile(_Strict):
     materials: dict[str, MaterialSpec]
     classes: dict[str, list[str]]
     patterns: dict[str, list[str]] = {}
+    mesh_classes: dict[str, list[str]] = {}
     smooth_patterns: list[str] = []
 
 
@@ -58,7 +59,7 @@ def material_table() -> MaterialsFile:
                 f"{path}: material {name!r} has kind {spec.kind!r}, which no generator draws.",
                 fix=f"use one of {sorted(GENERATORS)}",
             )
-    for cls, names in {**table.classes, **table.patterns}.items():
+    for cls, names in {**table.classes, **table.patterns, **table.mesh_classes}.items():
         unknown = [n for n in names if n not in table.materials]
         if unknown or not names:
             raise RenderError(
@@ -161,7 +162,7 @@ def _unit_tone(rng: np.random.Generator, ident: np.ndarray, spread: float) -> np
 
 
 def _plaster(spec, rng):
-    return _grey(0.9 + 0.12 * _fbm(rng, 4, 5, 0.55) + 0.1 * _fbm(rng, 48, 2) + 0.05 * rng.random((TILE_PX, TILE_PX)))
+    return _grey(0.86 + 0.1 * _fbm(rng, 4, 5, 0.55) + 0.1 * _fbm(rng, 16, 3) + 0.06 * _fbm(rng, 48, 2))
 
 
 def _concrete(spec, rng):
@@ -198,7 +199,8 @@ def _marble(spec, rng):
 
 def _tiles(spec, rng):
     mortar, ident = _courses(2, 2, 1.2, stagger=0.0)
-    tone = _unit_tone(rng, ident, 0.14) * (0.93 + 0.12 * _fbm(rng, 8, 4))
+    grain = 0.08 * _fbm(rng, 24, 3) + 0.05 * (rng.random((TILE_PX, TILE_PX)) < 0.04)  # stone grain, flecks
+    tone = _unit_tone(rng, ident, 0.14) * (0.9 + 0.12 * _fbm(rng, 8, 4) + grain)
     return _mix(_grey(tone), spec.accent, mortar)
 
 
@@ -237,7 +239,7 @@ def _asphalt(spec, rng):
 
 def _slabs(spec, rng):
     mortar, ident = _courses(4, 4, 0.8, stagger=0.0)
-    tone = _unit_tone(rng, ident, 0.22) * (0.88 + 0.24 * _fbm(rng, 12, 4, 0.6))
+    tone = _unit_tone(rng, ident, 0.3) * (0.84 + 0.3 * _fbm(rng, 12, 4, 0.6))
     return _mix(_grey(tone), spec.accent, mortar)
 
 
@@ -253,7 +255,7 @@ def _grass(spec, rng):
     clumps = _fbm(rng, 8, 3)
     dry = _fbm(rng, 3, 2)
     lum = 0.55 + 0.6 * blades * (0.7 + 0.5 * clumps)
-    hue = np.stack([1.0 + 0.3 * dry, 1.0 + 0.05 * dry, 1.0 - 0.15 * dry], axis=-1)
+    hue = np.stack([1.0 + 0.18 * dry, 1.0 + 0.04 * dry, 1.0 - 0.1 * dry], axis=-1)
     return lum[..., None] * hue
 
 
@@ -440,15 +442,26 @@ def variant_of(seed: int) -> int:
     return int(seed) % VARIANTS
 
 
-def primitive_materials(class_names: Sequence[str], patterns: Sequence[str], instance_ids: Sequence[int], seed: int) -> np.ndarray:
+def primitive_materials(
+    class_names: Sequence[str],
+    patterns: Sequence[str],
+    instance_ids: Sequence[int],
+    seed: int,
+    is_mesh: Sequence[bool] | None = None,
+) -> np.ndarray:
     """int32 [N]: the atlas index of each primitive's material (-1: smooth), chosen among its pattern's
-    materials (foliage) or else its class's by instance id and scene seed, so one object's parts agree."""
+    materials (foliage) or else its class's by instance id and scene seed, so one object's parts agree.
+    Library meshes take one only where their class is listed under ``mesh_classes`` (rigid models)."""
     table = material_table()
     names = material_atlas(variant_of(seed)).names
     smooth = set(table.smooth_patterns)
+    meshes = is_mesh if is_mesh is not None else [False] * len(class_names)
     out = np.full(len(class_names), -1, dtype=np.int32)
-    for i, (cls, pattern, inst) in enumerate(zip(class_names, patterns, instance_ids, strict=True)):
-        choices = table.patterns.get(pattern) or table.classes.get(cls)
+    for i, (cls, pattern, inst, mesh) in enumerate(zip(class_names, patterns, instance_ids, meshes, strict=True)):
+        if mesh:
+            choices = table.mesh_classes.get(cls)
+        else:
+            choices = table.patterns.get(pattern) or table.classes.get(cls)
         if not choices or pattern in smooth:
             continue
         pick = choices[zlib.crc32(f"{seed}:{inst}".encode()) % len(choices)]

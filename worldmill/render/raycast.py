@@ -91,7 +91,8 @@ def _unit(az_deg: float, el_deg: float) -> np.ndarray:
     return np.array([math.sin(az) * math.cos(el), math.cos(az) * math.cos(el), math.sin(el)])
 
 
-CLEAR_SKY_CLOUDS = 0.22  # fair-weather cumulus on a clear day; partly cloudy 0.5, overcast and rain 0.9
+CLEAR_SKY_CLOUDS = 0.28  # fair-weather cumulus on a clear day; partly cloudy 0.5, overcast and rain 0.9
+HAZY_SKY_CLOUDS = 0.4  # a hazy day's thin stratocumulus
 
 
 def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str, object]:
@@ -153,6 +154,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     elif weather == "haze":
         fog_color = np.array((0.75, 0.70, 0.62)) * (0.08 if night else 1.0)
         fog_factor, sun_scale = 0.5, 0.7
+        v["cloud_cover"] = HAZY_SKY_CLOUDS
     if scene.indoor:  # a ceiling key light; weather only shows through the windows
         key = 1.0 if not night else 0.8
         v.update(
@@ -284,7 +286,11 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
         pose_rate=np.array([p.pose_rate for _, p in rows], dtype=np.float32),
         pose_phase=np.array([p.pose_phase for _, p in rows], dtype=np.float32),
         materials=primitive_materials(
-            [o.class_name for o, _ in rows], [p.pattern for _, p in rows], [o.instance_id for o, _ in rows], scene.seed
+            [o.class_name for o, _ in rows],
+            [p.pattern for _, p in rows],
+            [o.instance_id for o, _ in rows],
+            scene.seed,
+            [p.shape == "mesh" for _, p in rows],
         ),
     )
 
