@@ -144,7 +144,7 @@ class Atlas:
     (``worldmill.render.atlas``, one rectangle per primitive) or the material tiles (``worldmill.render.materials``,
     one tileable rectangle per material)."""
 
-    texels: wp.array3d(dtype=wp.uint8)  # [rows, width, 3]
+    texels: wp.array2d(dtype=wp.uint32)  # [rows, width]: R | G << 8 | B << 16 (one load a texel)
     level_rows: wp.array(dtype=wp.int32)
     levels: int
     rects: wp.array(dtype=wp.vec4)  # x0, y0, width, height at level 0; width 0: nothing
@@ -301,9 +301,10 @@ def hit_shape(prims: Primitives, meshes: Meshes, i: int, o: wp.vec3, d: wp.vec3,
 
 
 @wp.func
-def atlas_texel(atlas: Atlas, level: int, x: int, y: int) -> wp.vec3:
-    row = atlas.level_rows[level] + y
-    return wp.vec3(float(atlas.texels[row, x, 0]), float(atlas.texels[row, x, 1]), float(atlas.texels[row, x, 2]))
+def unpack_texel(t: wp.uint32) -> wp.vec3:
+    return wp.vec3(
+        float(t & wp.uint32(255)), float((t >> wp.uint32(8)) & wp.uint32(255)), float((t >> wp.uint32(16)) & wp.uint32(255))
+    )
 
 
 @wp.func
@@ -331,31 +332,36 @@ def atlas_bilinear(atlas: Atlas, level: int, rect: wp.vec4, u: float, v: float, 
     ya = int(iy)
     xb = xa + 1
     yb = ya + 1
-    if wrap == 1:
-        xa = xa % int(w)
-        ya = ya % int(h)
-        xb = xb % int(w)
-        yb = yb % int(h)
+    if wrap == 1:  # (fx, fy) already lie in [0, w) x [0, h): only the far neighbour wraps
+        if xb >= int(w):
+            xb = 0
+        if yb >= int(h):
+            yb = 0
     else:
         xb = wp.min(xb, int(w) - 1)
         yb = wp.min(yb, int(h) - 1)
     xo = int(x0)
-    yo = int(y0)
-    top = wp.lerp(atlas_texel(atlas, level, xo + xa, yo + ya), atlas_texel(atlas, level, xo + xb, yo + ya), tx)
-    bottom = wp.lerp(atlas_texel(atlas, level, xo + xa, yo + yb), atlas_texel(atlas, level, xo + xb, yo + yb), tx)
+    ra = atlas.level_rows[level] + int(y0) + ya
+    rb = ra - ya + yb
+    texels = atlas.texels
+    top = wp.lerp(unpack_texel(texels[ra, xo + xa]), unpack_texel(texels[ra, xo + xb]), tx)
+    bottom = wp.lerp(unpack_texel(texels[rb, xo + xa]), unpack_texel(texels[rb, xo + xb]), tx)
     return wp.lerp(top, bottom, ty) * (1.0 / 255.0)
 
 
 @wp.func
 def atlas_trilinear(atlas: Atlas, rect: wp.vec4, u: float, v: float, lod: float, wrap: int) -> wp.vec3:
-    """Trilinear sample: between the two mip levels around ``lod`` (log2 of texels per pixel)."""
+    """Trilinear sample around ``lod`` (log2 of texels per pixel), blending the two mip levels only in the middle
+    half of the step between them (one bilinear sample elsewhere: half the texel reads, no visible seam)."""
     lod = wp.clamp(lod, 0.0, float(atlas.levels - 1))
     l0 = int(wp.floor(lod))
     l1 = wp.min(l0 + 1, atlas.levels - 1)
-    a = atlas_bilinear(atlas, l0, rect, u, v, wrap)
-    if l1 == l0 or lod - float(l0) < 0.01:
-        return a
-    return wp.lerp(a, atlas_bilinear(atlas, l1, rect, u, v, wrap), lod - float(l0))
+    w = wp.clamp((lod - float(l0)) * 2.0 - 0.5, 0.0, 1.0)
+    if w <= 0.0 or l1 == l0:
+        return atlas_bilinear(atlas, l0, rect, u, v, wrap)
+    if w >= 1.0:
+        return atlas_bilinear(atlas, l1, rect, u, v, wrap)
+    return wp.lerp(atlas_bilinear(atlas, l0, rect, u, v, wrap), atlas_bilinear(atlas, l1, rect, u, v, wrap), w)
 
 
 @wp.func
@@ -399,14 +405,14 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float, tiles: Atlas, pixel: fl
         rect = tiles.rects[light.cloud_tile]
         lod = wp.log2(wp.max(pixel * 0.3 / (h * h) * rect[2], 1.0))
         big = atlas_trilinear(tiles, rect, u, v, lod, 1)[0] * 2.0
-        small = atlas_trilinear(tiles, rect, u * 3.7 + 0.31, v * 3.7 + 0.17, lod + 1.9, 1)[0] * 2.0
+        small = atlas_bilinear(tiles, wp.min(int(lod + 2.4), tiles.levels - 1), rect, u * 3.7 + 0.31, v * 3.7 + 0.17, 1)[0] * 2.0
         dens = 0.72 * big + 0.38 * small
         over = dens - (1.0 - 0.9 * light.cloud_cover)  # the density tile averages ~0.55: cover ~ share of sky
         cover = wp.clamp(over * 4.0, 0.0, 1.0)
         white = light.sky_horizon * 0.9 + light.sun_color * 0.15
         cloud = white * (1.12 - 0.5 * wp.clamp(over * 1.6, 0.0, 1.0))
         # a high, thin cirrus layer: streaks stretched across the wind, faint, on every cloudy or fair sky
-        wisp = atlas_trilinear(tiles, rect, u * 0.45 + 0.5, v * 2.2, lod + 1.0, 1)[0] * 2.0
+        wisp = atlas_bilinear(tiles, wp.min(int(lod + 1.5), tiles.levels - 1), rect, u * 0.45 + 0.5, v * 2.2, 1)[0] * 2.0
         veil = CIRRUS * wp.clamp((wisp - 0.5) * 2.5, 0.0, 1.0)
         fade = wp.min(rd[2] * 10.0, 1.0)
         col = wp.lerp(col, white * 1.05, veil * fade)
@@ -778,14 +784,10 @@ def render_passes(
             tex_fp = best_t / (cam.fx * wp.sqrt(wp.max(wp.abs(wp.dot(n, rd)), 0.04)))
             tex = material_factor(materials, mat, su, sv, tex_fp)
             # weathering over metres (the fractal cloud tile, 9 m across): hides the tile's repeats, reads far away
-            macro = atlas_trilinear(
-                materials,
-                materials.rects[light.cloud_tile],
-                su / MACRO_M,
-                sv / MACRO_M,
-                wp.log2(wp.max(tex_fp * materials.rects[light.cloud_tile][2] / MACRO_M, 1.0)),
-                1,
-            )[0]
+            macro_rect = materials.rects[light.cloud_tile]
+            macro_lod = wp.log2(wp.max(tex_fp * macro_rect[2] / MACRO_M, 1.0))  # one level: smooth enough
+            macro_level = wp.min(int(macro_lod + 0.5), materials.levels - 1)
+            macro = atlas_bilinear(materials, macro_level, macro_rect, su / MACRO_M, sv / MACRO_M, 1)[0]
             tex = tex * (1.0 + materials.weathering[mat] * (4.0 * macro - 1.0))  # the tile stores density / 2
         surface_base = base
         if pattern != 4:

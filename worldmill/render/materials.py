@@ -184,7 +184,8 @@ def _brick(spec, rng):
 
 def _ashlar(spec, rng):
     mortar, ident = _courses(6, 3, 0.7, stagger=0.35)
-    tone = _unit_tone(rng, ident, 0.25) * (0.8 + 0.35 * _fbm(rng, 8, 5, 0.6))
+    grain = 0.12 * _fbm(rng, 32, 2) + 0.06 * rng.random((TILE_PX, TILE_PX))  # the stone's own grain
+    tone = _unit_tone(rng, ident, 0.25) * (0.74 + 0.35 * _fbm(rng, 8, 5, 0.6) + grain)
     return _mix(_grey(tone), np.asarray(spec.accent) * 1.1, mortar)
 
 
@@ -239,7 +240,7 @@ def _asphalt(spec, rng):
 
 def _slabs(spec, rng):
     mortar, ident = _courses(4, 4, 0.8, stagger=0.0)
-    tone = _unit_tone(rng, ident, 0.3) * (0.84 + 0.3 * _fbm(rng, 12, 4, 0.6))
+    tone = _unit_tone(rng, ident, 0.3) * (0.8 + 0.3 * _fbm(rng, 12, 4, 0.6) + 0.1 * _fbm(rng, 48, 2))
     return _mix(_grey(tone), spec.accent, mortar)
 
 
@@ -252,9 +253,10 @@ def _cobbles(spec, rng):
 
 def _grass(spec, rng):
     blades = _fbm(rng, 64, 2, 0.5, stretch=0.25)
-    clumps = _fbm(rng, 8, 3)
+    tufts = _fbm(rng, 16, 2)
+    clumps = _fbm(rng, 6, 3)
     dry = _fbm(rng, 3, 2)
-    lum = 0.55 + 0.6 * blades * (0.7 + 0.5 * clumps)
+    lum = (0.45 + 0.45 * blades + 0.3 * tufts) * (0.75 + 0.5 * clumps)
     hue = np.stack([1.0 + 0.18 * dry, 1.0 + 0.04 * dry, 1.0 - 0.1 * dry], axis=-1)
     return lum[..., None] * hue
 

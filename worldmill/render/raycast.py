@@ -296,11 +296,13 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
 
 
 def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=None, weathering=None):
-    """The kernel's ``Atlas`` over a mip-mapped texel array (sign faces or material tiles)."""
+    """The kernel's ``Atlas`` over a mip-mapped uint8 RGB texel array (sign faces or material tiles), packed
+    one uint32 a texel."""
     import warp as wp
 
     atlas = kernels.Atlas()
-    atlas.texels = wp.array(texels, dtype=wp.uint8)
+    rgb = texels.astype(np.uint32)
+    atlas.texels = wp.array(rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16), dtype=wp.uint32)
     atlas.level_rows, atlas.levels = arr(level_rows, wp.int32), len(level_rows)
     atlas.rects = arr(rects, wp.vec4)
     atlas.sides = arr(np.ones(1, np.int32) if sides is None else sides, wp.int32)
