@@ -33,7 +33,11 @@ def noon(**changes):
 def wall_scene(classes, class_name: str = "wall"):
     """A 12 m wide, 8 m tall wall 8 m ahead of the camera, facing it."""
     wall = SceneObject(
-        3, classes.id(class_name), class_name, "wall", (Primitive("box", (0.0, 10.0, 4.0), (12.0, 0.5, 8.0), (0.6, 0.5, 0.45)),)
+        3,
+        classes.id(class_name),
+        class_name,
+        "wall",
+        (Primitive("box", (0.0, 10.0, 4.0), (12.0, 0.5, 8.0), (0.6, 0.5, 0.45)),),
     )
     return one_object_scene(classes, wall)
 
@@ -111,7 +115,9 @@ def test_every_class_draws_from_defined_materials_and_real_classes(classes):
     for cls, names in table.classes.items():
         classes.id(cls)  # raises for a class the taxonomy does not hold
         assert names and all(n in table.materials for n in names)
-    picks = materials.primitive_materials(["wall", "wall", "window", "wall"], ["plain", "plain", "glass", "glass"], [4, 4, 5, 6], 9)
+    picks = materials.primitive_materials(
+        ["wall", "wall", "window", "wall"], ["plain", "plain", "glass", "glass"], [4, 4, 5, 6], 9
+    )
     assert picks[0] == picks[1] >= 0 and picks[2] == -1 and picks[3] == -1  # one object, one material; glass smooth
 
 
@@ -159,3 +165,27 @@ def test_overcast_plans_get_more_cloud_than_clear_ones(classes):
     overcast = raycast.lighting_values(noon(weather="overcast"), scene, path)
     assert 0.0 < clear["cloud_cover"] < overcast["cloud_cover"]
     assert dataclasses.is_dataclass(noon())
+
+
+def test_lamps_light_the_ground_around_them_at_night_only(classes, monkeypatch):
+    from worldmill.scenes import Scene
+
+    head = Primitive("sphere", (0.0, 8.0, 4.0), (0.4, 0.4, 0.4), (1.0, 0.92, 0.75), emissive=3.0, casts_shadow=False)
+    lamp = SceneObject(5, classes.id("light"), "light", "lamp post", (head,))
+    base = wall_scene(classes)
+    scene = Scene(**{**base.__dict__, "objects": (*base.objects, lamp)})
+    path = camera(pitch_up=-0.4)
+    night = noon(time_of_day="night", sun_elevation_deg=-12.0)
+    lit = render(scene, path, night, SETTINGS)
+    with monkeypatch.context() as m:
+        m.setattr(raycast, "night_lamps", lambda *a: np.zeros((0, 3)))
+        unlit = render(scene, path, night, SETTINGS)
+    assert lit.seg.tobytes() == unlit.seg.tobytes() and lit.depth.tobytes() == unlit.depth.tobytes()
+    ground = lit.seg == classes.id("ground")
+    gain = lit.rgb.astype(float).mean(axis=-1) - unlit.rgb.astype(float).mean(axis=-1)
+    assert gain[ground].mean() > 8  # a pool of light where it was dark
+    assert (gain >= -1).all()  # lamps only add light
+    day = render(scene, path, noon(), SETTINGS)  # by day the lamps are not switched on
+    with monkeypatch.context() as m:
+        m.setattr(raycast, "night_lamps", lambda *a: np.zeros((0, 3)))
+        assert render(scene, path, noon(), SETTINGS).rgb.tobytes() == day.rgb.tobytes()

@@ -303,7 +303,9 @@ def hit_shape(prims: Primitives, meshes: Meshes, i: int, o: wp.vec3, d: wp.vec3,
 @wp.func
 def unpack_texel(t: wp.uint32) -> wp.vec3:
     return wp.vec3(
-        float(t & wp.uint32(255)), float((t >> wp.uint32(8)) & wp.uint32(255)), float((t >> wp.uint32(16)) & wp.uint32(255))
+        float(t & wp.uint32(255)),
+        float((t >> wp.uint32(8)) & wp.uint32(255)),
+        float((t >> wp.uint32(16)) & wp.uint32(255)),
     )
 
 
@@ -405,14 +407,19 @@ def sky_color(rd: wp.vec3, light: Lighting, time: float, tiles: Atlas, pixel: fl
         rect = tiles.rects[light.cloud_tile]
         lod = wp.log2(wp.max(pixel * 0.3 / (h * h) * rect[2], 1.0))
         big = atlas_trilinear(tiles, rect, u, v, lod, 1)[0] * 2.0
-        small = atlas_bilinear(tiles, wp.min(int(lod + 2.4), tiles.levels - 1), rect, u * 3.7 + 0.31, v * 3.7 + 0.17, 1)[0] * 2.0
+        small = (
+            atlas_bilinear(tiles, wp.min(int(lod + 2.4), tiles.levels - 1), rect, u * 3.7 + 0.31, v * 3.7 + 0.17, 1)[0]
+            * 2.0
+        )
         dens = 0.72 * big + 0.38 * small
         over = dens - (1.0 - 0.9 * light.cloud_cover)  # the density tile averages ~0.55: cover ~ share of sky
         cover = wp.clamp(over * 4.0, 0.0, 1.0)
         white = light.sky_horizon * 0.9 + light.sun_color * 0.15
         cloud = white * (1.12 - 0.5 * wp.clamp(over * 1.6, 0.0, 1.0))
         # a high, thin cirrus layer: streaks stretched across the wind, faint, on every cloudy or fair sky
-        wisp = atlas_bilinear(tiles, wp.min(int(lod + 1.5), tiles.levels - 1), rect, u * 0.45 + 0.5, v * 2.2, 1)[0] * 2.0
+        wisp = (
+            atlas_bilinear(tiles, wp.min(int(lod + 1.5), tiles.levels - 1), rect, u * 0.45 + 0.5, v * 2.2, 1)[0] * 2.0
+        )
         veil = CIRRUS * wp.clamp((wisp - 0.5) * 2.5, 0.0, 1.0)
         fade = wp.min(rd[2] * 10.0, 1.0)
         col = wp.lerp(col, white * 1.05, veil * fade)
@@ -511,8 +518,10 @@ def surface_albedo(
         long_is_x = int(0)  # noqa: UP018, RUF046
         if half[0] > half[1]:
             long_is_x = 1
-        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45) or (
-            lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0
+        if (
+            (alat < 0.12 and f < 0.5)
+            or (alat > hl - 0.6 and alat < hl - 0.45)
+            or (lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0)
         ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
     elif pattern == 4 and wp.abs(n[2]) < 0.5:  # a tank's glass side: the lit water volume seen through it
@@ -806,7 +815,9 @@ def render_passes(
         if ndl > 0.0:
             lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
             if light.shadow_reach > 0.0:
-                lit = 1.0 - occluded(shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
+                lit = 1.0 - occluded(
+                    shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best
+                )
             direct = light.sun_color * (ndl * lit)
         for k in range(light.lamp_count):  # street and path lamps at night: pools of light, no shadows
             to_lamp = light.lamps[k] - p

@@ -97,7 +97,7 @@ def _fbm(rng: np.random.Generator, cells: int, octaves: int, gain: float = 0.5, 
     amp, norm = 1.0, 0.0
     for o in range(octaves):
         c = min(cells << o, TILE_PX)
-        total += amp * _noise(rng, c, max(1, int(round(c / stretch))))
+        total += amp * _noise(rng, c, max(1, round(c / stretch)))
         norm += amp
         amp *= gain
     total /= norm
@@ -318,7 +318,7 @@ def _brushed(spec, rng):
 
 
 def _leaves(spec, rng):
-    f1, f2, ident = _cells(rng, 14, 0.9)
+    f1, _f2, ident = _cells(rng, 14, 0.9)
     tone = _unit_tone(rng, ident, 0.8) * (1.15 - 0.6 * f1)
     yellow = _unit_tone(rng, ident, 0.3)
     return np.stack([tone * yellow, tone, tone * 0.8], axis=-1)

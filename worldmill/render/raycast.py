@@ -199,15 +199,13 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
 
 
 LAMP_COLOR = (9.0, 7.4, 5.0)  # a sodium-white lamp head: irradiance at 1 m, before exposure
-MAX_LAMPS = 24
+MAX_LAMPS = 12  # each costs every lit pixel a distance test
 
 
 def night_lamps(scene: Scene, path: CameraPath, limit: int = MAX_LAMPS) -> np.ndarray:
     """float64 [L, 3]: the glowing heads of the scene's lamps (class ``light``), nearest to the camera's mean
     position first, at most ``limit`` (lamps farther away light nothing the camera sees close up)."""
-    heads = [
-        p.center for o in scene.objects if o.class_name == "light" for p in o.parts if p.emissive >= 1.0
-    ]
+    heads = [p.center for o in scene.objects if o.class_name == "light" for p in o.parts if p.emissive >= 1.0]
     if not heads:
         return np.zeros((0, 3))
     pts = np.asarray(heads, dtype=np.float64)
