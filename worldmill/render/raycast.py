@@ -365,10 +365,12 @@ def render(
     device: str = "cpu",
     *,
     normals: bool = True,
+    textures: bool = True,
 ) -> RenderPasses:
     """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
 
-    ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs.
+    ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs;
+    ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable).
     """
     if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
         raise RenderError(
@@ -386,6 +388,9 @@ def render(
         ) from exc
     arrays = primitive_arrays(scene, settings.frames / settings.fps)
     light_values = lighting_values(plan, scene, path)
+    if not textures:
+        arrays = dataclasses.replace(arrays, materials=np.full(len(arrays.shapes), -1, dtype=np.int32))
+        light_values["ground_material"] = -1
     T, H, W = settings.frames, settings.height, settings.width
     times = np.arange(T, dtype=np.float64) / settings.fps
     try:
