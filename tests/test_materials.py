@@ -92,7 +92,6 @@ def test_material_tiles_are_deterministic_tileable_and_keep_the_mean():
         )
         assert tile.shape == (materials.TILE_PX, materials.TILE_PX, 3)
         assert np.isfinite(again).all()
-        materials.material_tile.cache_clear()
         assert materials.material_tile(name, 1).tobytes() == tile.tobytes(), name
         if spec.kind not in materials.RAW_KINDS:
             luma = tile @ np.array([0.2126, 0.7152, 0.0722])

@@ -382,7 +382,6 @@ def _seed(name: str, variant: int) -> int:
     return zlib.crc32(f"{name}:{variant}".encode())
 
 
-@functools.lru_cache(maxsize=256)
 def material_tile(name: str, variant: int) -> np.ndarray:
     """The level-0 tile of material ``name``, drawing ``variant``: float32 RGB factor [TILE_PX, TILE_PX, 3]
     with mean luminance 1 (cloud density for the sky's tile). The same for every process and machine."""
@@ -419,12 +418,12 @@ def material_atlas(variant: int) -> MaterialAtlasArrays:
     table = material_table()
     names = tuple(table.materials)
     width = TILE_PX * len(names)
+    tiles = [material_tile(name, variant) for name in names]
     levels = []
     for lv in range(LEVELS):
         side = TILE_PX >> lv
         row = np.zeros((side, width, 3), dtype=np.float32)
-        for i, name in enumerate(names):
-            tile = material_tile(name, variant)
+        for i, tile in enumerate(tiles):
             if side < TILE_PX:
                 k = TILE_PX // side
                 tile = tile.reshape(side, k, side, k, 3).mean(axis=(1, 3))

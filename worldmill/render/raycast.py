@@ -299,8 +299,9 @@ def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=Non
     import warp as wp
 
     atlas = kernels.Atlas()
-    rgb = texels.astype(np.uint32)
-    atlas.texels = wp.array(rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16), dtype=wp.uint32)
+    rgba = np.zeros((*texels.shape[:2], 4), dtype=np.uint8)  # little-endian: R | G << 8 | B << 16
+    rgba[..., :3] = texels
+    atlas.texels = wp.array(rgba.view(np.uint32)[..., 0], dtype=wp.uint32)
     atlas.level_rows, atlas.levels = arr(level_rows, wp.int32), len(level_rows)
     atlas.rects = arr(rects, wp.vec4)
     atlas.sides = arr(np.ones(1, np.int32) if sides is None else sides, wp.int32)
