@@ -185,6 +185,9 @@ def main() -> None:
         t0 = time.perf_counter()
         passes = render(scene, path, plan, settings, normals=False)
         ms = (time.perf_counter() - t0) * 1000 / settings.frames
+        t0 = time.perf_counter()
+        flat = render(scene, path, plan, settings, normals=False, textures=False)
+        flat_ms = (time.perf_counter() - t0) * 1000 / settings.frames
         wp = _warp()
         arrays = primitive_arrays(scene, settings.frames / settings.fps)
         _, triangles = mesh_struct(
@@ -195,9 +198,11 @@ def main() -> None:
             "venue": venue,
             "archetype": plan.archetype,
             "flat_share": round(flat_share(passes.rgb), 3),
+            "flat_share_untextured": round(flat_share(flat.rgb), 3),
             "instances_per_frame": round(inst, 1),
             "library_triangles": int(triangles),
             "render_ms_per_frame": round(ms, 1),
+            "texture_ms_per_frame": round(ms - flat_ms, 1),  # materials, weathering (same render, flat colours)
             "scene_build_s": round(build_s, 3),
         }
         rows.append(row)

@@ -35,6 +35,9 @@ PATTERN_IDS = {
 }
 
 EPS = wp.constant(1.0e-3)
+MACRO_M = wp.constant(9.0)  # metres the weathering layer of every material spans
+CIRRUS = wp.constant(0.3)  # opacity of the thickest cirrus streaks
+LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to nothing 20 m away
 FAR = wp.constant(1.0e7)
 
 
@@ -64,6 +67,11 @@ class Lighting:
     ground_color: wp.vec3
     ground_pattern: int
     drive_left: int  # 1 where traffic keeps left: lane arrows point the way of the traffic in each lane
+    ground_material: int  # the ground plane's tile in the material atlas (-1: smooth)
+    lamps: wp.array(dtype=wp.vec3)  # glowing lamp heads that light their surroundings at night outdoors
+    lamp_count: int
+    lamp_color: wp.vec3  # radiant intensity: irradiance at 1 m
+    cloud_tile: int  # the cloud density tile in the material atlas
 
 
 @wp.struct
@@ -79,6 +87,7 @@ class Primitives:
     patterns: wp.array(dtype=wp.int32)
     emissive: wp.array(dtype=wp.float32)
     shadow: wp.array(dtype=wp.int32)
+    materials: wp.array(dtype=wp.int32)  # tile in the material atlas (-1: smooth albedo)
 
 
 @wp.struct
@@ -130,14 +139,18 @@ class ShadowGrid:
 
 
 @wp.struct
-class SignAtlas:
-    """Sign faces drawn with real fonts (``worldmill.render.atlas``): mip levels stacked by rows."""
+class Atlas:
+    """A mip-mapped uint8 RGB texture atlas, levels stacked by rows: the clip's sign faces drawn with real fonts
+    (``worldmill.render.atlas``, one rectangle per primitive) or the material tiles (``worldmill.render.materials``,
+    one tileable rectangle per material)."""
 
-    texels: wp.array3d(dtype=wp.uint8)  # [rows, width, 3] sRGB
+    texels: wp.array2d(dtype=wp.uint32)  # [rows, width]: R | G << 8 | B << 16 (one load a texel)
     level_rows: wp.array(dtype=wp.int32)
     levels: int
-    rects: wp.array(dtype=wp.vec4)  # per primitive: x0, y0, width, height at level 0; width 0: no sign
-    sides: wp.array(dtype=wp.int32)  # 2: the back face shows the sign too (hung signs)
+    rects: wp.array(dtype=wp.vec4)  # x0, y0, width, height at level 0; width 0: nothing
+    sides: wp.array(dtype=wp.int32)  # signs: 2 when the back face shows the sign too (hung signs)
+    metres: wp.array(dtype=wp.float32)  # materials: metres one tile spans on the surface
+    weathering: wp.array(dtype=wp.float32)  # materials: depth of the weathering layer
 
 
 @wp.struct
@@ -288,17 +301,129 @@ def hit_shape(prims: Primitives, meshes: Meshes, i: int, o: wp.vec3, d: wp.vec3,
 
 
 @wp.func
-def sky_color(rd: wp.vec3, light: Lighting, time: float) -> wp.vec3:
+def unpack_texel(t: wp.uint32) -> wp.vec3:
+    return wp.vec3(
+        float(t & wp.uint32(255)),
+        float((t >> wp.uint32(8)) & wp.uint32(255)),
+        float((t >> wp.uint32(16)) & wp.uint32(255)),
+    )
+
+
+@wp.func
+def atlas_bilinear(atlas: Atlas, level: int, rect: wp.vec4, u: float, v: float, wrap: int) -> wp.vec3:
+    """Bilinear sample at (u, v) in 0..1 of ``rect`` on mip ``level`` (0..1 per texel channel): clamped inside
+    the rectangle (signs) or repeating across its edges (``wrap`` 1: tileable material tiles)."""
+    scale = 1.0 / float(1 << level)
+    x0 = rect[0] * scale
+    y0 = rect[1] * scale
+    w = rect[2] * scale
+    h = rect[3] * scale
+    fx = u * w - 0.5
+    fy = v * h - 0.5
+    if wrap == 1:
+        fx = fx - w * wp.floor(fx / w)
+        fy = fy - h * wp.floor(fy / h)
+    else:
+        fx = wp.clamp(fx, 0.0, w - 1.0)
+        fy = wp.clamp(fy, 0.0, h - 1.0)
+    ix = wp.floor(fx)
+    iy = wp.floor(fy)
+    tx = fx - ix
+    ty = fy - iy
+    xa = int(ix)
+    ya = int(iy)
+    xb = xa + 1
+    yb = ya + 1
+    if wrap == 1:  # (fx, fy) already lie in [0, w) x [0, h): only the far neighbour wraps
+        if xb >= int(w):
+            xb = 0
+        if yb >= int(h):
+            yb = 0
+    else:
+        xb = wp.min(xb, int(w) - 1)
+        yb = wp.min(yb, int(h) - 1)
+    xo = int(x0)
+    ra = atlas.level_rows[level] + int(y0) + ya
+    rb = ra - ya + yb
+    texels = atlas.texels
+    top = wp.lerp(unpack_texel(texels[ra, xo + xa]), unpack_texel(texels[ra, xo + xb]), tx)
+    bottom = wp.lerp(unpack_texel(texels[rb, xo + xa]), unpack_texel(texels[rb, xo + xb]), tx)
+    return wp.lerp(top, bottom, ty) * (1.0 / 255.0)
+
+
+@wp.func
+def atlas_trilinear(atlas: Atlas, rect: wp.vec4, u: float, v: float, lod: float, wrap: int) -> wp.vec3:
+    """Trilinear sample around ``lod`` (log2 of texels per pixel), blending the two mip levels only in the middle
+    half of the step between them (one bilinear sample elsewhere: half the texel reads, no visible seam)."""
+    lod = wp.clamp(lod, 0.0, float(atlas.levels - 1))
+    l0 = int(wp.floor(lod))
+    l1 = wp.min(l0 + 1, atlas.levels - 1)
+    w = wp.clamp((lod - float(l0)) * 2.0 - 0.5, 0.0, 1.0)
+    if w <= 0.0 or l1 == l0:
+        return atlas_bilinear(atlas, l0, rect, u, v, wrap)
+    if w >= 1.0:
+        return atlas_bilinear(atlas, l1, rect, u, v, wrap)
+    return wp.lerp(atlas_bilinear(atlas, l0, rect, u, v, wrap), atlas_bilinear(atlas, l1, rect, u, v, wrap), w)
+
+
+@wp.func
+def material_factor(atlas: Atlas, mat: int, u: float, v: float, footprint: float) -> wp.vec3:
+    """The RGB factor of material tile ``mat`` at surface coordinates (u, v) in metres, filtered to the pixel's
+    footprint (m): a tile's mean is 1, so far surfaces keep their colour."""
+    tile_m = atlas.metres[mat]
+    rect = atlas.rects[mat]
+    lod = wp.log2(wp.max(footprint * rect[2] / tile_m, 1.0)) - 0.5  # a little sharper than the box filter
+    return atlas_trilinear(atlas, rect, u / tile_m, v / tile_m, lod, 1) * 2.0
+
+
+@wp.func
+def surface_uv(shape: int, p: wp.vec3, n: wp.vec3, local: wp.vec3, half: wp.vec3, axis_x: wp.vec3) -> wp.vec2:
+    """World-planar texture coordinates (m) of the surface point ``p`` with normal ``n``: walls run along their
+    horizontal tangent and up, floors and roofs along the object's x axis, so textures are continuous across
+    primitives and upright on walls; curved sides unroll around their axis."""
+    if shape == SHAPE_CYLINDER and wp.abs(local[2]) < 0.999:
+        return wp.vec2(wp.atan2(local[1], local[0]) * half[0], p[2])
+    if shape == SHAPE_SPHERE:
+        return wp.vec2(wp.atan2(local[1], local[0]) * half[0], wp.asin(wp.clamp(local[2], -1.0, 1.0)) * half[2])
+    if wp.abs(n[2]) > 0.9:
+        return wp.vec2(wp.dot(p, axis_x), axis_x[0] * p[1] - axis_x[1] * p[0])
+    t = wp.normalize(wp.vec3(-n[1], n[0], 0.0))  # up x n
+    b = wp.cross(n, t)
+    return wp.vec2(wp.dot(p, t), wp.dot(p, b))
+
+
+@wp.func
+def sky_color(rd: wp.vec3, light: Lighting, time: float, tiles: Atlas, pixel: float) -> wp.vec3:
+    """Sky radiance along ``rd``: zenith-to-horizon gradient, clouds on a plane above the camera (the baked
+    density tile at two scales, drifting with the wind, thicker clouds darker underneath), the sun's glow and
+    disc. ``pixel`` is the angle one pixel spans (radians), which filters the clouds towards the horizon."""
     e = wp.max(rd[2], 0.0)
     k = 1.0 - e
     col = wp.lerp(light.sky_zenith, light.sky_horizon, k * k * k)
     if light.cloud_cover > 0.0 and rd[2] > 0.01:
-        u = rd[0] / (rd[2] + 0.15) * 1.6 + time * 0.01
-        v = rd[1] / (rd[2] + 0.15) * 1.6
-        n = 0.6 * value_noise(u, v) + 0.3 * value_noise(u * 2.7, v * 2.7) + 0.1 * value_noise(u * 6.1, v * 6.1)
-        cover = wp.clamp((n - (1.0 - light.cloud_cover)) * 4.0, 0.0, 1.0)
-        cloud = light.sky_horizon * 0.9 + light.sun_color * 0.15
-        col = wp.lerp(col, cloud, cover * wp.min(rd[2] * 6.0, 1.0))
+        h = rd[2] + 0.12
+        u = rd[0] / h * 0.3 + time * 0.004
+        v = rd[1] / h * 0.3
+        rect = tiles.rects[light.cloud_tile]
+        lod = wp.log2(wp.max(pixel * 0.3 / (h * h) * rect[2], 1.0))
+        big = atlas_trilinear(tiles, rect, u, v, lod, 1)[0] * 2.0
+        small = (
+            atlas_bilinear(tiles, wp.min(int(lod + 2.4), tiles.levels - 1), rect, u * 3.7 + 0.31, v * 3.7 + 0.17, 1)[0]
+            * 2.0
+        )
+        dens = 0.72 * big + 0.38 * small
+        over = dens - (1.0 - 0.9 * light.cloud_cover)  # the density tile averages ~0.55: cover ~ share of sky
+        cover = wp.clamp(over * 4.0, 0.0, 1.0)
+        white = light.sky_horizon * 0.9 + light.sun_color * 0.15
+        cloud = white * (1.12 - 0.5 * wp.clamp(over * 1.6, 0.0, 1.0))
+        # a high, thin cirrus layer: streaks stretched across the wind, faint, on every cloudy or fair sky
+        wisp = (
+            atlas_bilinear(tiles, wp.min(int(lod + 1.5), tiles.levels - 1), rect, u * 0.45 + 0.5, v * 2.2, 1)[0] * 2.0
+        )
+        veil = CIRRUS * wp.clamp((wisp - 0.5) * 2.5, 0.0, 1.0)
+        fade = wp.min(rd[2] * 10.0, 1.0)
+        col = wp.lerp(col, white * 1.05, veil * fade)
+        col = wp.lerp(col, cloud, cover * fade)
     if light.sun_disc > 0.0:
         c = wp.max(wp.dot(rd, light.sun_dir), 0.0)
         glow = c * c
@@ -334,36 +459,6 @@ def lane_arrow(lat: float, lon: float, hl: float, long_is_x: int, drive_left: in
 
 
 @wp.func
-def surface_grain(pattern: int, col: wp.vec3, p: wp.vec3, n: wp.vec3, footprint: float) -> wp.vec3:
-    """Cheap material grain on the large analytic surfaces (baked meshes skip it): plaster and concrete
-    mottling, asphalt and paving grit, per-tile tone, grass blades; fades out once a pixel covers the grain."""
-    if pattern == 4 or pattern == 6 or pattern == 7:  # water, glass, artwork keep their own look
-        return col
-    u = p[0] + p[2] * 0.71
-    v = p[1] + p[2] * 0.53
-    if wp.abs(n[2]) < 0.5:  # walls: noise in the wall's own plane
-        u = p[0] + p[1]
-        v = p[2]
-    low = value_noise(u * 0.35, v * 0.35)
-    k = 1.0 + 0.2 * (low - 0.5)
-    mid_w = wp.clamp(1.0 - footprint * 1.5, 0.0, 1.0)  # ~40 cm stains and wear, fading beyond ~0.7 m per pixel
-    if mid_w > 0.0:
-        k = k + 0.22 * mid_w * (value_noise(u * 2.3 + 17.0, v * 2.3) - 0.5)
-    fine_w = wp.clamp(1.0 - footprint * 6.0, 0.0, 1.0)  # grain of ~5 cm: fades out beyond ~1 px per 17 cm
-    if fine_w > 0.0:
-        grit = value_noise(u * 9.0, v * 9.0)
-        amount = 0.18
-        if pattern == 2:  # asphalt
-            amount = 0.22
-        elif pattern == 3:  # grass blades
-            amount = 0.3
-        k = k + amount * fine_w * (grit - 0.5)
-    if pattern == 5:  # tiles: each tile its own tone
-        k = k * (0.92 + 0.16 * hash3(wp.floor(p[0]), wp.floor(p[1]), wp.floor(p[2] * 0.5)))
-    return col * k
-
-
-@wp.func
 def surface_albedo(
     pattern: int,
     base: wp.vec3,
@@ -376,8 +471,11 @@ def surface_albedo(
     rd: wp.vec3,
     time: float,
     footprint: float,
+    tiles: Atlas,
+    pixel: float,
 ) -> wp.vec4:
-    """Albedo (xyz) and extra emission (w) of a procedural material at world point p.
+    """Albedo (xyz) and extra emission (w) of a procedural pattern at world point p (drawn over the material's
+    texture, which ``base`` already carries): windows, road markings, water and glass reflections, stripes.
 
     ``footprint`` is the pixel's size on the surface (m); patterns finer than a few pixels fade to their
     average so that distant facades and floors do not alias into flicker.
@@ -417,37 +515,31 @@ def surface_albedo(
             hl = half[1]
         alat = wp.abs(lat)
         f = lon / 9.0 - wp.floor(lon / 9.0)
-        col = base * (0.85 + 0.3 * value_noise(p[0] * 0.7, p[1] * 0.7))
         long_is_x = int(0)  # noqa: UP018, RUF046
         if half[0] > half[1]:
             long_is_x = 1
-        if (alat < 0.12 and f < 0.5) or (alat > hl - 0.6 and alat < hl - 0.45) or (
-            lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0
+        if (
+            (alat < 0.12 and f < 0.5)
+            or (alat > hl - 0.6 and alat < hl - 0.45)
+            or (lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0)
         ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
-    elif pattern == 3 or pattern == 8:  # grass, foliage: two octaves of value noise
-        s = 0.15
-        if pattern == 8:
-            s = 1.7
-        nz = 0.65 * value_noise(p[0] * s, p[1] * s + p[2] * s) + 0.35 * value_noise(
-            p[0] * s * 5.3, p[1] * s * 5.3 + p[2] * s * 5.3
-        )
-        col = base * (0.65 + 0.7 * nz)
-    elif pattern == 4:  # water: sky reflection by a Fresnel-like term, slow ripples
+    elif pattern == 4 and wp.abs(n[2]) < 0.5:  # a tank's glass side: the lit water volume seen through it
+        ax = wp.abs(local[0])
+        ay = wp.abs(local[1])
+        rim = wp.min(wp.max(ax, ay), wp.max(wp.min(ax, ay), wp.abs(local[2])))  # nearest face edge, 1 at the rim
+        up = wp.clamp(local[2] * 0.5 + 0.5, 0.0, 1.0)  # 0 at the tank's floor, 1 at its surface
+        col = base * (0.45 + 0.9 * up * up)  # brighter towards the lit surface, deep blue below
+        col = col + wp.vec3(0.05, 0.06, 0.065) * wp.pow(1.0 - wp.abs(wp.dot(n, rd)), 3.0)  # sheen of the glass
+        if rim > 0.97 and footprint < 0.2:  # the tank's frame
+            col = wp.vec3(0.05, 0.055, 0.06)
+    elif pattern == 4:  # open water: sky reflection by a Fresnel-like term, slow ripples
         fres = 0.2 + 0.8 * wp.pow(1.0 - wp.abs(rd[2]), 5.0)
         ripple = 0.9 + 0.1 * wp.sin(p[0] * 0.9 + p[1] * 0.4 + time * 1.5)
         refl = wp.vec3(rd[0], rd[1], wp.abs(rd[2]))
-        col = wp.lerp(base, sky_color(refl, light, time), fres) * ripple
-    elif pattern == 5:  # tiles: a 1 m checker with grout
-        gx = p[0] - wp.floor(p[0])
-        gy = p[1] - wp.floor(p[1])
-        if gx < 0.03 or gy < 0.03:
-            col = base * 0.6
-        elif int(wp.floor(p[0]) + wp.floor(p[1])) % 2 == 0:
-            col = base * 1.08
-        col = wp.lerp(col, base * 1.0, fine)
+        col = wp.lerp(base, sky_color(refl, light, time, tiles, pixel * 4.0), fres) * ripple
     elif pattern == 6:  # glass: tinted, reflecting the sky
-        col = base * 0.35 + sky_color(wp.vec3(rd[0], rd[1], wp.abs(rd[2])), light, time) * 0.3
+        col = base * 0.35 + sky_color(wp.vec3(rd[0], rd[1], wp.abs(rd[2])), light, time, tiles, pixel * 4.0) * 0.3
     elif pattern == 7:  # artwork, signs: colour blocks
         cu = wp.floor((local[0] + local[1]) * 2.5)
         cv = wp.floor(local[2] * 2.5)
@@ -464,36 +556,7 @@ def surface_albedo(
 
 
 @wp.func
-def atlas_texel(atlas: SignAtlas, level: int, x: int, y: int) -> wp.vec3:
-    row = atlas.level_rows[level] + y
-    return wp.vec3(float(atlas.texels[row, x, 0]), float(atlas.texels[row, x, 1]), float(atlas.texels[row, x, 2]))
-
-
-@wp.func
-def atlas_bilinear(atlas: SignAtlas, level: int, rect: wp.vec4, u: float, v: float) -> wp.vec3:
-    """Bilinear sample at (u, v) in 0..1 of ``rect`` on mip ``level``, clamped inside the rectangle."""
-    scale = 1.0 / float(1 << level)
-    x0 = rect[0] * scale
-    y0 = rect[1] * scale
-    x1 = x0 + rect[2] * scale - 1.0
-    y1 = y0 + rect[3] * scale - 1.0
-    fx = wp.clamp(x0 + u * rect[2] * scale - 0.5, x0, x1)
-    fy = wp.clamp(y0 + v * rect[3] * scale - 0.5, y0, y1)
-    ix = wp.floor(fx)
-    iy = wp.floor(fy)
-    tx = fx - ix
-    ty = fy - iy
-    xa = int(ix)
-    ya = int(iy)
-    xb = wp.min(xa + 1, int(x1))
-    yb = wp.min(ya + 1, int(y1))
-    top = wp.lerp(atlas_texel(atlas, level, xa, ya), atlas_texel(atlas, level, xb, ya), tx)
-    bottom = wp.lerp(atlas_texel(atlas, level, xa, yb), atlas_texel(atlas, level, xb, yb), tx)
-    return wp.lerp(top, bottom, ty) * (1.0 / 255.0)
-
-
-@wp.func
-def sign_surface(atlas: SignAtlas, i: int, local: wp.vec3, half: wp.vec3, footprint: float, surface: wp.vec4) -> wp.vec4:
+def sign_surface(atlas: Atlas, i: int, local: wp.vec3, half: wp.vec3, footprint: float, surface: wp.vec4) -> wp.vec4:
     """The sign's albedo where a ray meets the front (+y) face of a textured box (and the back of a two-sided
     one), trilinear between mip levels by the pixel's footprint; ``surface`` unchanged elsewhere."""
     if i < 0:
@@ -511,10 +574,7 @@ def sign_surface(atlas: SignAtlas, i: int, local: wp.vec3, half: wp.vec3, footpr
         u = 1.0 - u
     v = 0.5 - 0.5 * local[2]
     texel_m = 2.0 * half[0] / rect[2]
-    lod = wp.clamp(wp.log2(wp.max(footprint / texel_m, 1.0)), 0.0, float(atlas.levels - 1))
-    l0 = int(wp.floor(lod))
-    l1 = wp.min(l0 + 1, atlas.levels - 1)
-    c = wp.lerp(atlas_bilinear(atlas, l0, rect, u, v), atlas_bilinear(atlas, l1, rect, u, v), lod - float(l0))
+    c = atlas_trilinear(atlas, rect, u, v, wp.log2(wp.max(footprint / texel_m, 1.0)), 0)
     return wp.vec4(c[0] * c[0], c[1] * c[1], c[2] * c[2], surface[3])  # sRGB to linear (the grade's gamma 2)
 
 
@@ -635,7 +695,8 @@ def render_passes(
     times: wp.array(dtype=wp.float32),
     cam: Camera,
     light: Lighting,
-    signs: SignAtlas,
+    signs: Atlas,
+    materials: Atlas,
     sky_class: int,
     write_normals: int,
     rgb: wp.array4d(dtype=wp.uint8),
@@ -661,8 +722,9 @@ def render_passes(
         best = -2
 
     col = wp.vec3(0.0, 0.0, 0.0)
+    pixel = 1.0 / cam.fx  # the angle one pixel spans (radians)
     if best == -1:
-        col = sky_color(rd, light, time)
+        col = sky_color(rd, light, time, materials, pixel)
         if light.fog_density > 0.0:
             col = wp.lerp(
                 col,
@@ -685,6 +747,10 @@ def render_passes(
         inst = int(0)  # noqa: UP018, RUF046
         cls = light.ground_class
         emit = float(0.0)  # noqa: UP018
+        mat = light.ground_material
+        shape = int(-1)  # noqa: UP018, RUF046
+        axis_x = wp.vec3(1.0, 0.0, 0.0)
+        obj_n = wp.vec3(0.0, 0.0, 1.0)  # a mesh's normal in its own (metric) frame
         if best >= 0:
             c = prims.centers[best] + prims.velocities[best] * time
             m = prims.mats[best]
@@ -693,9 +759,16 @@ def render_passes(
             if best_mesh >= 0:  # mesh: baked albedo tinted by the primitive's colour, interpolated normal
                 baked, unit_n = mesh_surface(meshes, best_mesh, best_face, best_u, best_v)
                 n = wp.normalize(wp.transpose(m) * unit_n)
+                obj_n = wp.normalize(wp.cw_div(unit_n, prims.halves[best]))
                 base = wp.cw_mul(baked, base)
+                mat = prims.materials[best]  # rigid models only (vehicles): the texture must not swim on limbs
             else:
-                n = wp.normalize(wp.transpose(m) * unit_normal(prims.shapes[best], local))
+                shape = prims.shapes[best]
+                n = wp.normalize(wp.transpose(m) * unit_normal(shape, local))
+                mat = prims.materials[best]
+                flat_x = wp.vec3(m[0, 0], m[0, 1], 0.0)  # the object's x axis, level
+                if wp.length(flat_x) > 1.0e-6:
+                    axis_x = wp.normalize(flat_x)
             pattern = prims.patterns[best]
             half = prims.halves[best]
             inst = prims.instance_ids[best]
@@ -704,11 +777,37 @@ def render_passes(
         if wp.dot(n, rd) > 0.0:
             n = -n
         footprint = best_t / (cam.fx * wp.max(wp.abs(wp.dot(n, rd)), 0.2))
-        surface = surface_albedo(pattern, base, p, n, local, half, inst, light, rd, time, footprint)
+        tex = wp.vec3(1.0, 1.0, 1.0)
+        if mat >= 0:  # the material's baked tile by world-planar UV, shifted per object
+            uv = wp.vec2(0.0, 0.0)
+            if best_mesh >= 0:  # a moving model: planar UV in its own frame, so the texture rides along
+                uv = surface_uv(shape, wp.cw_mul(local, half), obj_n, local, half, wp.vec3(1.0, 0.0, 0.0))
+            else:
+                uv = surface_uv(shape, p, n, local, half, axis_x)
+            su = uv[0] + 61.0 * hash3(float(inst), 3.0, 5.0)
+            sv = uv[1] + 37.0 * hash3(float(inst), 7.0, 1.0)
+            if pattern == 4:  # water: the ripples drift
+                su = su + time * 0.35
+                sv = sv + time * 0.2
+            # mip by the geometric mean of the footprint's two axes: sharper than the long axis at grazing angles
+            tex_fp = best_t / (cam.fx * wp.sqrt(wp.max(wp.abs(wp.dot(n, rd)), 0.04)))
+            tex = material_factor(materials, mat, su, sv, tex_fp)
+            # weathering over metres (the fractal cloud tile, 9 m across): hides the tile's repeats, reads far away
+            macro_rect = materials.rects[light.cloud_tile]
+            macro_lod = wp.log2(wp.max(tex_fp * macro_rect[2] / MACRO_M, 1.0))  # one level: smooth enough
+            macro_level = wp.min(int(macro_lod + 0.5), materials.levels - 1)
+            macro = atlas_bilinear(materials, macro_level, macro_rect, su / MACRO_M, sv / MACRO_M, 1)[0]
+            tex = tex * (1.0 + materials.weathering[mat] * (4.0 * macro - 1.0))  # the tile stores density / 2
+        surface_base = base
+        if pattern != 4:
+            surface_base = wp.cw_mul(base, tex)
+        surface = surface_albedo(
+            pattern, surface_base, p, n, local, half, inst, light, rd, time, footprint, materials, pixel
+        )
         surface = sign_surface(signs, best, local, half, footprint, surface)  # sign text from the atlas
         albedo = wp.vec3(surface[0], surface[1], surface[2])
-        if best_mesh < 0:  # analytic surfaces get grain; library meshes carry theirs baked in
-            albedo = surface_grain(pattern, albedo, p, n, footprint)
+        if pattern == 4:
+            albedo = wp.cw_mul(albedo, tex)
         if light.snow > 0.0 and light.indoor == 0 and n[2] > 0.6:
             albedo = wp.lerp(albedo, wp.vec3(0.85, 0.87, 0.9), light.snow * 0.8)
         ndl = wp.dot(n, light.sun_dir)
@@ -716,8 +815,17 @@ def render_passes(
         if ndl > 0.0:
             lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
             if light.shadow_reach > 0.0:
-                lit = 1.0 - occluded(shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best)
+                lit = 1.0 - occluded(
+                    shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best
+                )
             direct = light.sun_color * (ndl * lit)
+        for k in range(light.lamp_count):  # street and path lamps at night: pools of light, no shadows
+            to_lamp = light.lamps[k] - p
+            r2 = wp.dot(to_lamp, to_lamp)
+            if r2 < LAMP_REACH2:
+                cos_in = wp.dot(n, to_lamp) / wp.sqrt(r2 + 1.0e-6)
+                if cos_in > 0.0:
+                    direct = direct + light.lamp_color * (cos_in * (1.0 - r2 / LAMP_REACH2) / (r2 + 1.0))
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])
         if light.fog_density > 0.0:

@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from worldmill.errors import RenderError
+from worldmill.render.materials import class_material, material_atlas, primitive_materials, variant_of
 from worldmill.render.tiles import bin_primitives, bin_shadow_casters
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
@@ -20,7 +21,9 @@ from worldmill.scenes.shapes import material
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 _INIT_LOCK = threading.Lock()
-_INT_FIELDS = frozenset({"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left"})
+_INT_FIELDS = frozenset(
+    {"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left", "ground_material", "cloud_tile"}
+)
 SKY_CLASS_ID = 0  # "sky" in data/semantic_classes.yaml; class ids are append-only
 _WARP_READY = False
 
@@ -88,6 +91,10 @@ def _unit(az_deg: float, el_deg: float) -> np.ndarray:
     return np.array([math.sin(az) * math.cos(el), math.cos(az) * math.cos(el), math.sin(el)])
 
 
+CLEAR_SKY_CLOUDS = 0.28  # fair-weather cumulus on a clear day; partly cloudy 0.5, overcast and rain 0.9
+HAZY_SKY_CLOUDS = 0.4  # a hazy day's thin stratocumulus
+
+
 def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str, object]:
     """Light, sky, weather and grade from the plan (sun azimuth clockwise from north; +y is north, +x east)."""
     el, az = plan.sun_elevation_deg, plan.sun_azimuth_deg
@@ -98,7 +105,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         "indoor": int(scene.indoor),
         "rain": 0.0,
         "snow": 0.0,
-        "cloud_cover": 0.0,
+        "cloud_cover": CLEAR_SKY_CLOUDS,
         "sun_disc": 1.0,
     }
     if night:
@@ -129,12 +136,12 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     sun_scale, ambient_scale = 1.0, 1.0
     weather = plan.weather
     if weather == "partly_cloudy":
-        v["cloud_cover"], sun_scale = 0.45, 0.9
+        v["cloud_cover"], sun_scale = 0.5, 0.9
     elif weather in ("overcast", "rain", "snow"):
         grey = {"overcast": (0.55, 0.57, 0.60), "rain": (0.36, 0.38, 0.41), "snow": (0.74, 0.76, 0.80)}[weather]
         if night:
             grey = tuple(g * 0.08 for g in grey)
-        v.update(sky_zenith=np.asarray(grey) * 0.85, sky_horizon=grey, cloud_cover=0.85, sun_disc=0.0)
+        v.update(sky_zenith=np.asarray(grey) * 0.85, sky_horizon=grey, cloud_cover=0.9, sun_disc=0.0)
         sun_scale, ambient_scale = 0.2, 1.7
         fog_color = np.asarray(grey)
         fog_factor = {"overcast": 0.12, "rain": 0.35, "snow": 0.3}[weather]
@@ -147,6 +154,7 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
     elif weather == "haze":
         fog_color = np.array((0.75, 0.70, 0.62)) * (0.08 if night else 1.0)
         fog_factor, sun_scale = 0.5, 0.7
+        v["cloud_cover"] = HAZY_SKY_CLOUDS
     if scene.indoor:  # a ceiling key light; weather only shows through the windows
         key = 1.0 if not night else 0.8
         v.update(
@@ -184,8 +192,26 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         ground_color=ground_colour,
         ground_pattern=3 if ground_pattern == "grass" else 0,
         drive_left=int(scene.driving_side == "left"),
+        ground_material=class_material("ground", scene.seed),
+        cloud_tile=material_atlas(variant_of(scene.seed)).index("clouds"),
     )
     return v
+
+
+LAMP_COLOR = (9.0, 7.4, 5.0)  # a sodium-white lamp head: irradiance at 1 m, before exposure
+MAX_LAMPS = 12  # each costs every lit pixel a distance test
+
+
+def night_lamps(scene: Scene, path: CameraPath, limit: int = MAX_LAMPS) -> np.ndarray:
+    """float64 [L, 3]: the glowing heads of the scene's lamps (class ``light``), nearest to the camera's mean
+    position first, at most ``limit`` (lamps farther away light nothing the camera sees close up)."""
+    heads = [p.center for o in scene.objects if o.class_name == "light" for p in o.parts if p.emissive >= 1.0]
+    if not heads:
+        return np.zeros((0, 3))
+    pts = np.asarray(heads, dtype=np.float64)
+    eye = path.camera_to_world[:, :3, 3].mean(axis=0)
+    order = np.argsort(np.linalg.norm(pts - eye, axis=1), kind="stable")
+    return pts[order[:limit]]
 
 
 # -- scene → arrays --------------------------------------------------------------------------------------
@@ -211,6 +237,7 @@ class PrimitiveArrays:
     mesh_keys: tuple[str, ...] = ()  # per primitive: library key ("" for analytic shapes)
     pose_rate: np.ndarray | None = None  # float32 [N]
     pose_phase: np.ndarray | None = None  # float32 [N]
+    materials: np.ndarray | None = None  # int32 [N]: tile in the material atlas (-1: smooth)
 
 
 def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
@@ -256,21 +283,47 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
         mesh_keys=tuple(p.mesh for _, p in rows),
         pose_rate=np.array([p.pose_rate for _, p in rows], dtype=np.float32),
         pose_phase=np.array([p.pose_phase for _, p in rows], dtype=np.float32),
+        materials=primitive_materials(
+            [o.class_name for o, _ in rows],
+            [p.pattern for _, p in rows],
+            [o.instance_id for o, _ in rows],
+            scene.seed,
+            [p.shape == "mesh" for _, p in rows],
+        ),
     )
 
 
-def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
-    """The kernel's ``SignAtlas`` for the primitives' sign textures (drawn once per clip)."""
+def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=None, weathering=None):
+    """The kernel's ``Atlas`` over a mip-mapped uint8 RGB texel array (sign faces or material tiles), packed
+    one uint32 a texel."""
     import warp as wp
 
+    atlas = kernels.Atlas()
+    rgba = np.zeros((*texels.shape[:2], 4), dtype=np.uint8)  # little-endian: R | G << 8 | B << 16
+    rgba[..., :3] = texels
+    atlas.texels = wp.array(rgba.view(np.uint32)[..., 0], dtype=wp.uint32)
+    atlas.level_rows, atlas.levels = arr(level_rows, wp.int32), len(level_rows)
+    atlas.rects = arr(rects, wp.vec4)
+    atlas.sides = arr(np.ones(1, np.int32) if sides is None else sides, wp.int32)
+    atlas.metres = arr(np.ones(1, np.float32) if metres is None else metres, wp.float32)
+    atlas.weathering = arr(np.zeros(1, np.float32) if weathering is None else weathering, wp.float32)
+    return atlas
+
+
+def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
+    """The kernel's ``Atlas`` of the primitives' sign textures (drawn once per clip)."""
     from worldmill.render.atlas import build_sign_atlas
 
     built = build_sign_atlas(arrays.textures, arrays.halves * 2.0)
-    signs = kernels.SignAtlas()
-    signs.texels = wp.array(built.texels, dtype=wp.uint8)
-    signs.level_rows, signs.levels = arr(built.level_rows, wp.int32), built.levels
-    signs.rects, signs.sides = arr(built.rects, wp.vec4), arr(built.sides, wp.int32)
-    return signs
+    return atlas_struct(kernels, arr, built.texels, built.level_rows, built.rects, sides=built.sides)
+
+
+def material_atlas_struct(kernels, seed: int, arr):
+    """The kernel's ``Atlas`` of the material tiles (drawn once per process per variant)."""
+    built = material_atlas(variant_of(seed))
+    return atlas_struct(
+        kernels, arr, built.texels, built.level_rows, built.rects, metres=built.metres, weathering=built.weathering
+    )
 
 
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
@@ -313,10 +366,12 @@ def render(
     device: str = "cpu",
     *,
     normals: bool = True,
+    textures: bool = True,
 ) -> RenderPasses:
     """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
 
-    ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs.
+    ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs;
+    ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable).
     """
     if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
         raise RenderError(
@@ -334,6 +389,9 @@ def render(
         ) from exc
     arrays = primitive_arrays(scene, settings.frames / settings.fps)
     light_values = lighting_values(plan, scene, path)
+    if not textures:
+        arrays = dataclasses.replace(arrays, materials=np.full(len(arrays.shapes), -1, dtype=np.int32))
+        light_values["ground_material"] = -1
     T, H, W = settings.frames, settings.height, settings.width
     times = np.arange(T, dtype=np.float64) / settings.fps
     try:
@@ -372,8 +430,13 @@ def render(
             for name in ("shapes", "class_ids", "instance_ids", "patterns", "shadow"):
                 setattr(prims, name, arr(getattr(arrays, name), wp.int32))
             prims.mats, prims.emissive = arr(arrays.mats, wp.mat33), arr(arrays.emissive, wp.float32)
+            prims.materials = arr(arrays.materials, wp.int32)
             meshes, _ = mesh_struct(kernels, wp, dev, arrays, path, times)
             light = kernels.Lighting()
+            lamps = night_lamps(scene, path) if light_values["night"] and not scene.indoor else np.zeros((0, 3))
+            light.lamps = arr(lamps.astype(np.float32) if len(lamps) else np.zeros((1, 3), np.float32), wp.vec3)
+            light.lamp_count = len(lamps)
+            light.lamp_color = wp.vec3(*LAMP_COLOR)
             for name, value in light_values.items():
                 if name in _INT_FIELDS:
                     setattr(light, name, int(value))
@@ -382,6 +445,7 @@ def render(
                 else:
                     setattr(light, name, float(value))
             signs = sign_atlas_struct(kernels, arrays, arr)
+            tiles_atlas = material_atlas_struct(kernels, scene.seed, arr)
             cam = kernels.Camera()
             cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
             c2w = path.camera_to_world
@@ -404,6 +468,7 @@ def render(
                     cam,
                     light,
                     signs,
+                    tiles_atlas,
                     SKY_CLASS_ID,
                     int(normals),
                 ],
