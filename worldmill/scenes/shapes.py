@@ -267,20 +267,11 @@ def library_kit(
         k = min(w / ext[0], h / ext[2], d / ext[1]) * 1.15
         size = (float(ext[0] * k), float(ext[2] * k), float(ext[1] * k))
         walks = speed > 0 or kind in ("fish", "shark", "ray", "turtle", "penguin", "seal", "snake", "flamingo")
-        return (
-            [
-                library_model(
-                    p,
-                    library.key(kind, variant),
-                    size,
-                    rng,
-                    speed=speed if speed > 0 else 0.0,
-                    nominal_speed=0.9 * ext[2] if speed > 0 else 0.0,
-                )
-            ]
-            if walks
-            else [dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
-        )
+        if not walks:  # stands still: one pose
+            return [dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
+        moving = speed > 0
+        gait = 0.9 * ext[2] if moving else 0.0
+        return [library_model(p, library.key(kind, variant), size, rng, speed=speed if moving else 0.0, nominal_speed=gait)]
     if class_name == "vegetation":
         kind = plants.plant_kind(label, season)
         if kind is None or size_whd[1] < 0.3:
