@@ -78,3 +78,21 @@ def test_duplicate_ids_are_caught(lake):
     assert len(catalogue.read("clips")) == len(frame) + 1
     failures = "\n".join(check_table(catalogue, "clips").failures)
     assert "clip_id unique" in failures and clips[0].clip_id in failures
+
+
+def test_gx_imports_without_the_backends_it_never_uses():
+    """A fresh process validates with GX yet loads no Spark, SQL or cloud SDK (~80 MB per lane), and those
+    stay importable afterwards. Fails if the checks import ``great_expectations`` plainly (all are installed)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib, pandas as pd\n"
+        "from worldmill.curation import checks as C\n"
+        "f = pd.DataFrame({'clip_id': ['a', 'b']})\n"
+        "assert C.validate_frame('t', f, C._fold_rules(f, {'id': f.clip_id.notna()})).passed\n"
+        "print('loaded=' + ','.join(m for m in C.GX_UNUSED_BACKENDS if m in sys.modules))\n"
+        "for m in ('sqlalchemy', 'boto3'): importlib.import_module(m)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert run.stdout.strip().splitlines()[-1] == "loaded="

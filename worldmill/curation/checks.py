@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -58,11 +60,34 @@ class CheckOutcome:
         return not self.failures
 
 
+# Optional back-ends GX imports when they are installed, for data sources the checks never use (pandas frames
+# only): Spark, SQL, the cloud SDKs. Kept out of GX's import they cost a process ~80 MB and ~0.9 CPU-s.
+GX_UNUSED_BACKENDS = ("pyspark", "sqlalchemy", "boto3", "botocore", "azure", "google", "grpc")
+
+
+@functools.cache
+def _gx():
+    """``great_expectations``, imported without ``GX_UNUSED_BACKENDS`` (GX tests each with try/except
+    ImportError and carries on without it). Only GX's import sees them missing: a back-end already loaded
+    stays, and anything imported later gets them as usual."""
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    hidden = [name for name in GX_UNUSED_BACKENDS if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # an ``import name`` in GX's import raises ImportError
+    try:
+        return importlib.import_module("great_expectations")
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+
+
 @functools.cache
 def _context():
     """One in-memory context per process (building it costs seconds; a validation, milliseconds): no docs site,
     no analytics, no progress bars. It holds one data asset per table, whatever the number of validations."""
-    import great_expectations as gx
+    gx = _gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -87,7 +112,7 @@ def _whole_frame(name: str):
 def validate_frame(name: str, frame: pd.DataFrame, expectations: list) -> CheckOutcome:
     """Run GX expectations on a pandas frame, every row in one validation; failures say which and give
     examples."""
-    import great_expectations as gx
+    gx = _gx()
 
     batch = _whole_frame(name).get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=f"{name}_suite")
@@ -141,7 +166,7 @@ def _fold_rules(frame: pd.DataFrame, rules: dict[str, pd.Series]) -> list:
     """Row rules (True = fine) as one column, true where a row breaks any, checked by ONE expectation: GX
     costs tens of milliseconds per expectation, whatever the rows, so a dozen rules folded into one validate
     in the time of one (``_rule_failures`` names the rules and rows)."""
-    import great_expectations as gx
+    gx = _gx()
 
     if not rules:
         return []
@@ -174,9 +199,7 @@ def check_table(
     validates only that cell's rows against that cell's parents (what a cell's run just wrote; ids embed the
     cell key, so uniqueness within the cell is uniqueness in the table), so a check costs the same however
     large the lake grows."""
-    import great_expectations as gx
-
-    E = gx.expectations
+    E = _gx().expectations
     if not catalogue.exists(table):
         return CheckOutcome(table, 0, 0, ())
     frame = catalogue.read(table, where=_cell_filter(catalogue, table, cell_key)).to_pandas()

@@ -85,8 +85,9 @@ def _init_lane() -> None:
     cv2.setNumThreads(1)
     main = sys.modules["__main__"]
     if getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
-        # Spawned from `python -m package` (pytest), the lane's main module is bare; pyspark, which Great
-        # Expectations imports, takes that for a doctest run and exits. Name this module as the main one.
+        # Spawned from `python -m package` (pytest), the lane's main module is bare; pyspark, if anything imports
+        # it (Great Expectations no longer does: ``checks._gx``), takes that for a doctest run and exits. Name
+        # this module as the main one.
         main.__spec__ = importlib.util.find_spec(__name__)
 
 
