@@ -5,7 +5,8 @@ prompt) holds rather than the prompt naming less.
 The layout spreads decor over the whole site; a path planned around the lead subject sees a slice of it.
 Staging picks, for an unseen kind, a spot in the path's view where that kind belongs: floor things stand on
 the floor or the ground (never on a road, in water or inside an animal pen), things of the walls hang on a wall
-or facade the camera faces, things of the ceiling hang at their height under the same ceiling, a zoo's animals
+or facade the camera faces, things of the ceiling hang at their height under the same ceiling (in a tall hall on a drop, its bottom
+``HANG_BOTTOM_M`` over the floor: a fitting 40 m up is a speck), a zoo's animals
 join a pen in view that they may share (never a predator's), a reptile house's go beside the walk. A spot is
 taken only when the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives),
 stays clear of the lens by ``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included),
@@ -34,6 +35,7 @@ MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
 FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughly: a board on a wall nearly all
 DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
+HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
 MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "water", "pavement", "sports_field", "stairs", "stage", "aquarium_tank"}
@@ -49,7 +51,7 @@ ROWS = {  # down the frame, where each mount is looked for: floor things below t
     "pen": (0.62, 0.55, 0.72, 0.5),
     "against_wall": (0.5, 0.4, 0.6, 0.3),
     "wall": (0.4, 0.3, 0.5, 0.2),
-    "ceiling": (0.2, 0.1, 0.3, 0.04),
+    "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38),
 }
 
 
@@ -488,6 +490,12 @@ def _spot(
     return _shifted(turned, offset), how
 
 
+def _hang_centre(old: np.ndarray) -> float:
+    """Height of a staged ceiling fitting's centre: where it hangs now, but in a tall hall on a drop that brings its
+    bottom down to ``HANG_BOTTOM_M`` over the floor (a lamp 40 m up is a speck; a large model hangs higher)."""
+    return min(float(old[2] + old[5]) / 2, HANG_BOTTOM_M + float(old[5] - old[2]) / 2)
+
+
 def _place(
     scene: Scene,
     parts: _Parts,
@@ -509,7 +517,7 @@ def _place(
         yaw = math.degrees(math.atan2(normal[1], normal[0])) - 90.0
         centre = point[:2] + normal[:2] * (depth / 2 + 0.04)
     else:
-        plane = (old[2] + old[5]) / 2 if how == "ceiling" else min(old[2], 0.5)
+        plane = _hang_centre(old) if how == "ceiling" else min(old[2], 0.5)
         if abs(ray[2]) < 1e-6 or (plane - eye[2]) / ray[2] <= 0:
             return None
         centre = (eye + ray * (plane - eye[2]) / ray[2])[:2]
@@ -517,8 +525,10 @@ def _place(
         yaw = math.degrees(to_eye) - 90.0 + (0.0 if width >= depth else 90.0)  # the broad side to the lens
     c, s = abs(math.cos(math.radians(yaw))), abs(math.sin(math.radians(yaw)))
     half = np.array([c * width + s * depth, s * width + c * depth]) / 2
-    if how in ("wall", "ceiling"):
+    if how == "wall":
         z = float(old[2])
+    elif how == "ceiling":
+        z = _hang_centre(old) - height / 2
     else:
         z = _support_top(scene, parts, *centre, below=float(old[2]) + 0.5)
         if z is None:
