@@ -127,3 +127,16 @@ def test_a_ceiling_fitting_of_a_tall_hall_is_staged_on_a_drop_into_view(tax):
             assert moved.mount == "ceiling" and 2.5 <= box[2] and box[5] < moved.before[2] + 1.0
         return
     pytest.fail("no São Paulo science centre plan in 6 misses a hanging model")
+
+
+def test_interior_plans_hold_no_ceiling_fitting_too_small_to_read(tax):
+    """A 15 cm track spotlight or a 40 cm heat lamp is a few pixels even on a drop over the heads: interior plans
+    leave them out and keep the fittings that read (a library's brass chandelier)."""
+    planned: dict[str, set[str]] = {}
+    for venue in ("museum", "zoo", "public_library"):
+        cell = tax.cells(["Paris"], [venue])[0]
+        plans = [sample_plan(cell, seed_for(cell.key, 1, i), sample_id(cell.key, 1, i), 1) for i in range(60)]
+        planned[venue] = {d.name for p in plans if p.indoor for d in p.decor}
+    assert planned["museum"] and planned["zoo"]
+    assert "track spotlight" not in planned["museum"] and "heat lamp" not in planned["zoo"]
+    assert "brass chandelier" in planned["public_library"]
