@@ -34,6 +34,7 @@ LEAST_COVERAGE = 0.005  # ... else the spot that shows it largest, if it shows i
 MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
 FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughly: a board on a wall nearly all
 DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
+PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
 HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
 MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
@@ -206,13 +207,17 @@ class _Shot:
     def box_area(b: np.ndarray) -> np.ndarray:
         return np.nan_to_num(np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0))
 
-    def reads(self, box: np.ndarray, mount: str) -> tuple[float, int]:
+    def reads(self, box: np.ndarray, mount: str, parts: Sequence[np.ndarray] = ()) -> tuple[float, int]:
         """(the largest share of a frame the box's pixels cover (about) while mostly inside it, that frame);
-        (0, -1) when it is never mostly inside or fills a frame."""
+        (0, -1) when it is never mostly inside or fills a frame. ``parts``: the boxes of the object's parts there,
+        whose screen boxes bound the cover (a table's thin top and one leg fill little of its box)."""
         raw, _ = self.screen(box)
         clip = self.clipped(raw)
         full, shown = self.box_area(raw), self.box_area(clip)
         cover = FILL.get(mount, DEFAULT_FILL) * shown / self.area
+        if len(parts) > 1:
+            drawn = sum(self.box_area(self.clipped(self.screen(part)[0])) for part in parts)
+            cover = np.minimum(cover, PART_FILL * drawn / self.area)
         inside = np.where(full > 0, shown / np.maximum(full, 1e-9), 0.0)
         good = inside >= 0.6
         if not good.any() or cover.max() > MAX_COVERAGE:
@@ -453,7 +458,7 @@ def _spot(
                     swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
                     if how == "pen" and not _pen_takes(scene, pens, swept, obj):
                         continue
-                    cover, frame = shot.reads(box, how)
+                    cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
                     if cover < max(LEAST_COVERAGE, best[0] if best else 0.0):
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
@@ -479,6 +484,11 @@ def _spot(
     if best is None:
         return None
     _, yaw, box, how = best
+    return _moved(obj, yaw, box), how
+
+
+def _moved(obj: SceneObject, yaw: float, box: np.ndarray) -> SceneObject:
+    """``obj`` turned to ``yaw`` and standing in ``box`` (centred across, on its bottom)."""
     turned, turned_box = _turned(obj, yaw)
     offset = np.array(
         [
@@ -487,7 +497,14 @@ def _spot(
             box[2] - turned_box[2],
         ]
     )
-    return _shifted(turned, offset), how
+    return _shifted(turned, offset)
+
+
+def _parts_at(obj: SceneObject, yaw: float, box: np.ndarray) -> list[np.ndarray]:
+    """World boxes of ``obj``'s parts were it moved to ``box`` at ``yaw`` (none for a one-part object)."""
+    if len(obj.parts) < 2:
+        return []
+    return [np.asarray(parts_box((p,))) for p in _moved(obj, yaw, box).parts]
 
 
 def _hang_centre(old: np.ndarray) -> float:
