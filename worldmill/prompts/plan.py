@@ -80,7 +80,7 @@ GROUND_ONLY = frozenset({"zoo"})  # archetypes filmed from the ground only: anim
 GROUND_TOP_M = 4.0  # the top of an outdoor site's walkway camera zone (``scenes.archetypes.open_ground``)
 AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
 AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
-CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting: hung on a drop over the heads, looked up at
+CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting (on a drop over the heads)
 CEILING_FILL = 0.5  # share of its box face a fitting's pixels cover (a lamp's shade, a basket's bowl)
 
 
