@@ -458,8 +458,11 @@ def _spot(
                     swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
                     if how == "pen" and not _pen_takes(scene, pens, swept, obj):
                         continue
-                    cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
-                    if cover < max(LEAST_COVERAGE, best[0] if best else 0.0):
+                    least = max(LEAST_COVERAGE, best[0] if best else 0.0)
+                    cover, frame = shot.reads(box, how)
+                    if cover >= least and len(obj.parts) > 1:  # the parts' bound only where the box's passes
+                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
+                    if cover < least:
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
                         continue
