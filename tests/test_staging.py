@@ -102,3 +102,41 @@ def test_aerial_plans_hold_decor_that_reads_from_the_air(tax):
     for i in range(40):
         plan = sample_plan(zoo, seed_for(zoo.key, 1, i), sample_id(zoo.key, 1, i), 1)
         assert plan.camera_height_m < AERIAL_HEIGHT_M and plan.camera_motion != "flyover"
+
+
+def test_a_ceiling_fitting_of_a_tall_hall_is_staged_on_a_drop_into_view(tax):
+    """A science centre's hall is as tall as its rocket (40 m): its planet and molecule models hang up there as
+    specks. One the path misses is staged on a drop into the view, over the heads of the people, and read."""
+    cell = tax.cells(["São Paulo"], ["science_centre"])[0]
+    for index in range(6):
+        plan = sample_plan(cell, seed_for(cell.key, 1, index), sample_id(cell.key, 1, index), 1)
+        hung = {d.name for d in plan.decor if d.placement in ("ceiling", "overhead") and d.semantic_class != "light"}
+        scene = build_scene(plan, tax.classes)
+        path, framing = framed_camera_path(scene, plan, SETTINGS)
+        missed = hung - framing.seen_kinds
+        if path.zone != "interior" or not missed:
+            continue
+        shown, shot_path, after = framed_shot(scene, plan, SETTINGS)
+        staged = [s for s in after.staged if s.kind in missed]
+        assert staged, f"no missed ceiling fitting of {sorted(missed)} was staged"
+        vis = measure_visibility(shown, render(shown, shot_path, plan, SETTINGS, normals=False).instance)
+        assert {s.kind for s in staged} <= {k.kind for k in vis.seen()}
+        by_id = {o.instance_id: o for o in shown.objects}
+        for moved in staged:
+            box = parts_box(by_id[moved.instance_id].parts)
+            assert moved.mount == "ceiling" and 2.5 <= box[2] and box[5] < moved.before[2] + 1.0
+        return
+    pytest.fail("no São Paulo science centre plan in 6 misses a hanging model")
+
+
+def test_interior_plans_hold_no_ceiling_fitting_too_small_to_read(tax):
+    """A 15 cm track spotlight or a 40 cm heat lamp is a few pixels even on a drop over the heads: interior plans
+    leave them out and keep the fittings that read (a library's brass chandelier)."""
+    planned: dict[str, set[str]] = {}
+    for venue in ("museum", "zoo", "public_library"):
+        cell = tax.cells(["Paris"], [venue])[0]
+        plans = [sample_plan(cell, seed_for(cell.key, 1, i), sample_id(cell.key, 1, i), 1) for i in range(60)]
+        planned[venue] = {d.name for p in plans if p.indoor for d in p.decor}
+    assert planned["museum"] and planned["zoo"]
+    assert "track spotlight" not in planned["museum"] and "heat lamp" not in planned["zoo"]
+    assert "brass chandelier" in planned["public_library"]

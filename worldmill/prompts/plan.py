@@ -80,6 +80,8 @@ GROUND_ONLY = frozenset({"zoo"})  # archetypes filmed from the ground only: anim
 GROUND_TOP_M = 4.0  # the top of an outdoor site's walkway camera zone (``scenes.archetypes.open_ground``)
 AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
 AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
+CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting (on a drop over the heads)
+CEILING_FILL = 0.5  # share of its box face a fitting's pixels cover (a lamp's shade, a basket's bowl)
 
 
 def season_for(month: int, city: City) -> str:
@@ -105,12 +107,23 @@ def seen_from_air(items: list[DecorItem], camera_height_m: float) -> list[DecorI
     reach = AERIAL_REACH * max(camera_height_m, AERIAL_FLOOR_M)
     least = AERIAL_LEAST_SHARE * (2 * math.tan(math.radians(30.0)) * reach) ** 2  # m² at 60 degrees across
 
-    def area(item: DecorItem) -> float:
-        w, h, d = item.size_max
-        return max(w * d, max(w, d) * h)
+    largest = set(sorted(range(len(items)), key=lambda i: -_face_area(items[i]))[:2])
+    return [item for i, item in enumerate(items) if _face_area(item) >= least or i in largest]
 
-    largest = set(sorted(range(len(items)), key=lambda i: -area(items[i]))[:2])
-    return [item for i, item in enumerate(items) if area(item) >= least or i in largest]
+
+def seen_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
+    """The decor an interior shot can show: no ceiling fitting that covers less than ``AERIAL_LEAST_SHARE`` of the
+    frame from ``CEILING_REACH_M`` (a 15 cm track spotlight is a few pixels however it hangs). Outdoors keeps all."""
+    if not indoor:
+        return items
+    least = AERIAL_LEAST_SHARE * (2 * math.tan(math.radians(30.0)) * CEILING_REACH_M) ** 2 / CEILING_FILL
+    return [item for item in items if item.placement not in ("ceiling", "overhead") or _face_area(item) >= least]
+
+
+def _face_area(item: DecorItem) -> float:
+    """The largest face of the item's largest size (m²): from above or below, or from the side."""
+    w, h, d = item.size_max
+    return max(w * d, max(w, d) * h)
 
 
 def _choose_decor(items: list[DecorItem], rng: np.random.Generator, archetype: str) -> tuple[DecorChoice, ...]:
@@ -182,7 +195,8 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
         low, high = min(low, GROUND_TOP_M - 1.5), min(high, GROUND_TOP_M)  # as high as its walkway's camera goes
     camera_height = float(rng.uniform(low, high))
 
-    decor = _choose_decor(seen_from_air(decor_for_side(venue, indoor), camera_height), rng, venue.archetype)
+    readable = seen_indoors(seen_from_air(decor_for_side(venue, indoor), camera_height), indoor)
+    decor = _choose_decor(readable, rng, venue.archetype)
     landmark = str(rng.choice(LANDMARK_KINDS)) if venue.archetype == "skyline" else None
     language, signage, signage_text = choose_signage(city, venue.id, rng)
     colour_grade = str(rng.choice(COLOUR_GRADES))

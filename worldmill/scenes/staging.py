@@ -5,7 +5,8 @@ prompt) holds rather than the prompt naming less.
 The layout spreads decor over the whole site; a path planned around the lead subject sees a slice of it.
 Staging picks, for an unseen kind, a spot in the path's view where that kind belongs: floor things stand on
 the floor or the ground (never on a road, in water or inside an animal pen), things of the walls hang on a wall
-or facade the camera faces, things of the ceiling hang at their height under the same ceiling, a zoo's animals
+or facade the camera faces, things of the ceiling hang at their height under the same ceiling (in a tall hall on a drop, its bottom
+``HANG_BOTTOM_M`` over the floor: a fitting 40 m up is a speck), a zoo's animals
 join a pen in view that they may share (never a predator's), a reptile house's go beside the walk. A spot is
 taken only when the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives),
 stays clear of the lens by ``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included),
@@ -33,7 +34,9 @@ LEAST_COVERAGE = 0.005  # ... else the spot that shows it largest, if it shows i
 MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
 FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughly: a board on a wall nearly all
 DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
+PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
+HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
 MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "water", "pavement", "sports_field", "stairs", "stage", "aquarium_tank"}
@@ -49,7 +52,7 @@ ROWS = {  # down the frame, where each mount is looked for: floor things below t
     "pen": (0.62, 0.55, 0.72, 0.5),
     "against_wall": (0.5, 0.4, 0.6, 0.3),
     "wall": (0.4, 0.3, 0.5, 0.2),
-    "ceiling": (0.2, 0.1, 0.3, 0.04),
+    "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38),
 }
 
 
@@ -204,13 +207,17 @@ class _Shot:
     def box_area(b: np.ndarray) -> np.ndarray:
         return np.nan_to_num(np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0))
 
-    def reads(self, box: np.ndarray, mount: str) -> tuple[float, int]:
+    def reads(self, box: np.ndarray, mount: str, parts: Sequence[np.ndarray] = ()) -> tuple[float, int]:
         """(the largest share of a frame the box's pixels cover (about) while mostly inside it, that frame);
-        (0, -1) when it is never mostly inside or fills a frame."""
+        (0, -1) when it is never mostly inside or fills a frame. ``parts``: the boxes of the object's parts there,
+        whose screen boxes bound the cover (a table's thin top and one leg fill little of its box)."""
         raw, _ = self.screen(box)
         clip = self.clipped(raw)
         full, shown = self.box_area(raw), self.box_area(clip)
         cover = FILL.get(mount, DEFAULT_FILL) * shown / self.area
+        if len(parts) > 1:
+            drawn = sum(self.box_area(self.clipped(self.screen(part)[0])) for part in parts)
+            cover = np.minimum(cover, PART_FILL * drawn / self.area)
         inside = np.where(full > 0, shown / np.maximum(full, 1e-9), 0.0)
         good = inside >= 0.6
         if not good.any() or cover.max() > MAX_COVERAGE:
@@ -451,8 +458,11 @@ def _spot(
                     swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
                     if how == "pen" and not _pen_takes(scene, pens, swept, obj):
                         continue
+                    least = max(LEAST_COVERAGE, best[0] if best else 0.0)
                     cover, frame = shot.reads(box, how)
-                    if cover < max(LEAST_COVERAGE, best[0] if best else 0.0):
+                    if cover >= least and len(obj.parts) > 1:  # the parts' bound only where the box's passes
+                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
+                    if cover < least:
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
                         continue
@@ -477,6 +487,11 @@ def _spot(
     if best is None:
         return None
     _, yaw, box, how = best
+    return _moved(obj, yaw, box), how
+
+
+def _moved(obj: SceneObject, yaw: float, box: np.ndarray) -> SceneObject:
+    """``obj`` turned to ``yaw`` and standing in ``box`` (centred across, on its bottom)."""
     turned, turned_box = _turned(obj, yaw)
     offset = np.array(
         [
@@ -485,7 +500,20 @@ def _spot(
             box[2] - turned_box[2],
         ]
     )
-    return _shifted(turned, offset), how
+    return _shifted(turned, offset)
+
+
+def _parts_at(obj: SceneObject, yaw: float, box: np.ndarray) -> list[np.ndarray]:
+    """World boxes of ``obj``'s parts were it moved to ``box`` at ``yaw`` (none for a one-part object)."""
+    if len(obj.parts) < 2:
+        return []
+    return [np.asarray(parts_box((p,))) for p in _moved(obj, yaw, box).parts]
+
+
+def _hang_centre(old: np.ndarray) -> float:
+    """Height of a staged ceiling fitting's centre: where it hangs now, but in a tall hall on a drop that brings its
+    bottom down to ``HANG_BOTTOM_M`` over the floor (a lamp 40 m up is a speck; a large model hangs higher)."""
+    return min(float(old[2] + old[5]) / 2, HANG_BOTTOM_M + float(old[5] - old[2]) / 2)
 
 
 def _place(
@@ -509,7 +537,7 @@ def _place(
         yaw = math.degrees(math.atan2(normal[1], normal[0])) - 90.0
         centre = point[:2] + normal[:2] * (depth / 2 + 0.04)
     else:
-        plane = (old[2] + old[5]) / 2 if how == "ceiling" else min(old[2], 0.5)
+        plane = _hang_centre(old) if how == "ceiling" else min(old[2], 0.5)
         if abs(ray[2]) < 1e-6 or (plane - eye[2]) / ray[2] <= 0:
             return None
         centre = (eye + ray * (plane - eye[2]) / ray[2])[:2]
@@ -517,8 +545,10 @@ def _place(
         yaw = math.degrees(to_eye) - 90.0 + (0.0 if width >= depth else 90.0)  # the broad side to the lens
     c, s = abs(math.cos(math.radians(yaw))), abs(math.sin(math.radians(yaw)))
     half = np.array([c * width + s * depth, s * width + c * depth]) / 2
-    if how in ("wall", "ceiling"):
+    if how == "wall":
         z = float(old[2])
+    elif how == "ceiling":
+        z = _hang_centre(old) - height / 2
     else:
         z = _support_top(scene, parts, *centre, below=float(old[2]) + 0.5)
         if z is None:
