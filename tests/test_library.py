@@ -209,10 +209,12 @@ def test_built_meshes_persist_on_disk_and_a_torn_file_is_rebuilt(tmp_path, monke
         library._cache_dir.cache_clear()
 
 
-@pytest.mark.parametrize("kind", sorted(library.kinds()))
+# ride parts far longer than wide vanish at a 2 m scale: test_fittings renders them whole
+RENDERED_WHOLE_ELSEWHERE = ("coaster_train", "drop_tower", "drop_gondola")
+
+
+@pytest.mark.parametrize("kind", sorted(set(library.kinds()) - set(RENDERED_WHOLE_ELSEWHERE)))
 def test_every_kind_renders_with_its_class_and_instance_ids(classes, kind):
-    if kind in ("coaster_train", "drop_tower", "drop_gondola"):
-        pytest.skip("a ride part far longer than wide at a 2 m scale: rendered whole in test_fittings")
     key = library.key(kind, 1)
     lo, hi = library.bounds(key)
     ext = hi - lo
