@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 from conftest_scenes import make_plan
 
+from worldmill.metrics.quality import QualityThresholds, motion
 from worldmill.render import render
 from worldmill.scenes import build_scene, camera_path, liven
 from worldmill.scenes.motion import camera_is_fixed, moving_in_view
@@ -32,6 +35,9 @@ def test_a_fixed_camera_sees_something_move(classes, archetype, seed):
     passes = render(scene, path, plan, SETTINGS, normals=False)
     changed = (passes.instance[0] != passes.instance[-1]).mean()
     assert changed > 0.003, f"{archetype} seed {seed}: {changed:.4f} of the pixels change"
+    gray = np.stack([cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in passes.rgb])
+    flow = motion(gray)[0]
+    assert flow >= QualityThresholds().min_motion, f"{archetype} seed {seed}: {flow:.3f} px/frame, a static clip"
 
 
 def test_liven_leaves_moving_cameras_and_busy_shots_alone(classes):

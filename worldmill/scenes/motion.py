@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,6 +17,10 @@ from worldmill.scenes.model import Scene, SceneObject
 from worldmill.taxonomy.classes import SemanticClasses
 
 WALK_SPEED = 1.2  # m/s
+IN_PLACE_SPEED = 0.3  # m/s: limbs of a gait, the seats of a turning ride
+MOVER_FILL = 0.35  # share of its bounding square a mover's pixels cover (a walker: tall and narrow)
+# A fixed camera's clip needs this expected flow (px/frame): twice the quality filter's floor (0.05)
+MIN_FIXED_MOTION = 0.1
 PERSON_RADIUS = 0.4  # m kept clear around a passer-by's body
 
 
@@ -50,6 +55,38 @@ def moving_in_view(scene: Scene, path: CameraPath, min_px: float = 8.0) -> bool:
     return False
 
 
+def motion_estimate(scene: Scene, path: CameraPath, movers: Sequence[SceneObject] | None = None, stride: int = 8) -> float:
+    """Expected mean optical flow of a fixed camera's clip in px/frame (what the quality filter measures): over
+    sampled frames, each mover in sight adds its share of the image times its speed across the image. Movers
+    that only animate in place (gaits, turning rides) count at ``IN_PLACE_SPEED``. ``movers``: only these
+    (default: the scene's objects), seen past the scene's surfaces."""
+    times = np.arange(path.frames) / path.fps
+    frames = range(0, path.frames, max(1, stride))
+    c2w = path.camera_to_world[0]
+    total = 0.0
+    for o in scene.objects if movers is None else movers:
+        animated = any(p.pose_rate > 0 and not p.mesh.startswith(("person_stand", "person_sit")) for p in o.parts)
+        velocity = np.asarray(o.velocity, dtype=float)
+        if not animated and not velocity.any():
+            continue
+        centre = np.mean([p.center for p in o.parts], axis=0)
+        radius = max(max(p.size) for p in o.parts) / 2
+        for f in frames:
+            here = centre + velocity * times[f]
+            cam = c2w[:3, :3].T @ (here - c2w[:3, 3])
+            if cam[2] <= 0.5:
+                continue
+            u, v = path.fx * cam[0] / cam[2] + path.cx, path.fy * cam[1] / cam[2] + path.cy
+            if not (0 <= u < path.width and 0 <= v < path.height):
+                continue
+            if not in_sight(scene, c2w[:3, 3], here, radius, float(times[f])):
+                continue
+            across = np.linalg.norm((c2w[:3, :3].T @ velocity)[:2]) if velocity.any() else IN_PLACE_SPEED
+            share = MOVER_FILL * (path.fx * 2 * radius / cam[2]) * (path.fy * 2 * radius / cam[2]) / (path.width * path.height)
+            total += min(share, 1.0) * path.fx * max(across, IN_PLACE_SPEED) / cam[2] / path.fps
+    return total / len(frames)
+
+
 def in_sight(scene: Scene, eye: np.ndarray, point: np.ndarray, radius: float, t: float) -> bool:
     """Whether the segment from ``eye`` to within ``radius`` of ``point`` runs clear of every surface."""
     reach = float(np.linalg.norm(point - eye))
@@ -73,9 +110,13 @@ def _floor_height(scene: Scene, x: float, y: float) -> float:
     return max(tops, default=0.0)
 
 
-def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 2) -> Scene:
-    """``scene`` with up to ``count`` walkers crossing a fixed camera's view when nothing moves in it."""
-    if not camera_is_fixed(path) or moving_in_view(scene, path):
+def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 3) -> Scene:
+    """``scene`` with up to ``count`` walkers crossing a fixed camera's view when too little moves in it for
+    the quality filter (``motion_estimate`` under ``MIN_FIXED_MOTION``): nearer walkers first."""
+    if not camera_is_fixed(path):
+        return scene
+    moving = motion_estimate(scene, path)
+    if moving >= MIN_FIXED_MOTION:
         return scene
     rng = np.random.default_rng(scene.seed & 0xFFFFFFFF)
     c2w = path.camera_to_world[0]
@@ -131,15 +172,18 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
 
     if eye[2] - _floor_height(scene, float(eye[0]), float(eye[1])) > 60.0:  # aerial: walkers would be specks
         return scene
+    def enough() -> bool:
+        return len(added) >= count or bool(added and moving + motion_estimate(scene, path, added) >= MIN_FIXED_MOTION)
+
     for attempt in range(40):
-        if len(added) >= count:
+        if enough():
             break
-        depth = rng.uniform(3.5, 12.0) if attempt < 30 else rng.uniform(2.5, 5.0)
+        depth = rng.uniform(2.5, 7.0) if attempt < 30 else rng.uniform(2.0, 4.0)
         direction = 1.0 if (len(added) + attempt) % 2 == 0 else -1.0
         try_walker(depth, rng.uniform(0.2, 1.0), direction)
     # a cluttered room (beds, stands, stalls close to the camera) leaves few free trails: sweep them in order
     for depth, side, direction in itertools.product(np.arange(1.5, 6.01, 0.5), (0.25, 0.5, 0.75, 1.0), (1.0, -1.0)):
-        if added:
+        if enough():
             break
         try_walker(float(depth), side, direction)
     if not added:
