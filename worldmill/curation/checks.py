@@ -166,10 +166,9 @@ def _fold_rules(frame: pd.DataFrame, rules: dict[str, pd.Series]) -> list:
     """Row rules (True = fine) as one column, true where a row breaks any, checked by ONE expectation: GX
     costs tens of milliseconds per expectation, whatever the rows, so a dozen rules folded into one validate
     in the time of one (``_rule_failures`` names the rules and rows)."""
-    gx = _gx()
-
     if not rules:
         return []
+    gx = _gx()
     frame[RULES_COLUMN] = ~pd.concat([ok.astype(bool) for ok in rules.values()], axis=1).all(axis=1)
     return [gx.expectations.ExpectColumnValuesToBeInSet(column=RULES_COLUMN, value_set=[False])]
 
@@ -217,8 +216,9 @@ def check_table(
         if catalogue.exists(parent):
             where = _cell_filter(catalogue, parent, cell_key)
             known = catalogue.read(parent, columns=[parent_column], where=where)[parent_column].to_list()
-            row_rules[f"{column} in {parent}.{parent_column}"] = frame[column].isna() | frame[column].isin(known)
-            shown[f"{column} in {parent}.{parent_column}"] = column
+            rule = f"{column} in {parent}.{parent_column}"
+            row_rules[rule] = frame[column].isna() | frame[column].isin(known)
+            shown[rule] = column
     if table in ("clips", "conditions"):
         row_rules["fps_ok"] = frame["fps"].isin(rules.allowed_fps)
         row_rules["size_ok"] = pd.Series([

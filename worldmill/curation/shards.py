@@ -27,7 +27,7 @@ import polars as pl
 from worldmill.errors import CatalogueError, ConfigError, StorageError
 from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
-from worldmill.lake.views import STANDARD_VIEWS
+from worldmill.lake.views import create_standard_views
 from worldmill.schemas.curation import ShardRow
 from worldmill.schemas.records import sample_key_of, utcnow
 
@@ -97,11 +97,12 @@ def select_samples(catalogue: Catalogue, versions: ShardVersions) -> list[dict[s
         dropped = duplicates.filter(pl.col("duplicate")).select("clip_id")
         rows = rows.join(dropped, on="clip_id", how="anti")
     clips = _read_at(catalogue, "clips", versions.clips)
-    if clips is not None and "asset_library_version" in clips.columns:
-        con = duckdb.connect()
-        con.register("clips", clips.to_arrow())
-        superseded = con.sql(f"SELECT clip_id FROM ({STANDARD_VIEWS['clip_versions'][1]}) WHERE superseded").pl()
-        rows = rows.join(superseded, on="clip_id", how="anti")
+    if clips is not None:
+        with duckdb.connect() as con:
+            con.register("clips", clips.to_arrow())
+            if "clip_versions" in create_standard_views(con, ["clips"]):  # not on clips of an older release
+                superseded = con.sql("SELECT clip_id FROM clip_versions WHERE superseded").pl()
+                rows = rows.join(superseded, on="clip_id", how="anti")
     scores = _read_at(catalogue, "scores", versions.scores)
     if scores is not None:
         rows = rows.join(scores.select("clip_id", *_SCORE_COLUMNS), on="clip_id", how="left")

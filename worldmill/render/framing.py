@@ -129,7 +129,7 @@ def _check(
     """What the low-resolution instance render along ``path`` shows."""
     from worldmill.render.raycast import render
 
-    passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False)
+    passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False, textures=False)
     return measure_visibility(scene, passes.instance)
 
 
@@ -154,7 +154,8 @@ def framed_shot(
             break
         seen = _check(moved, path, unlit, small, step, device)
         checked += 1
-        useless = {m.instance_id for m in more if m.kind not in {k.kind for k in seen.seen()}}
+        shown = {k.kind for k in seen.seen()}
+        useless = {m.instance_id for m in more if m.kind not in shown}
         if useless and len(useless) < len(more):  # put back what the check does not show, and look again
             moved = _put_back(moved, scene, useless)
             more = [m for m in more if m.instance_id not in useless]

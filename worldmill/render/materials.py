@@ -454,7 +454,7 @@ def primitive_materials(
     materials (foliage) or else its class's by instance id and scene seed, so one object's parts agree.
     Library meshes take one only where their class is listed under ``mesh_classes`` (rigid models)."""
     table = material_table()
-    names = material_atlas(variant_of(seed)).names
+    index = {name: i for i, name in enumerate(table.materials)}  # the atlas's order
     smooth = set(table.smooth_patterns)
     meshes = is_mesh if is_mesh is not None else [False] * len(class_names)
     out = np.full(len(class_names), -1, dtype=np.int32)
@@ -466,7 +466,7 @@ def primitive_materials(
         if not choices or pattern in smooth:
             continue
         pick = choices[zlib.crc32(f"{seed}:{inst}".encode()) % len(choices)]
-        out[i] = names.index(pick)
+        out[i] = index[pick]
     return out
 
 

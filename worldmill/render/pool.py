@@ -25,7 +25,7 @@ from worldmill import errors
 from worldmill.errors import RenderError, WorldmillError
 from worldmill.scenes.visibility import Visibility, measure_visibility
 from worldmill.schemas.plan import RenderSettings, ScenePlan
-from worldmill.taxonomy.classes import SemanticClasses
+from worldmill.taxonomy.classes import SemanticClasses, default_classes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +135,7 @@ _WORKER: dict[str, object] = {}
 def _init_worker(device: str) -> None:
     from worldmill.render.raycast import warm_up
 
-    _WORKER["classes"] = SemanticClasses.load()
+    _WORKER["classes"] = default_classes()
     _WORKER["device"] = device
     warm_up(device)
 
@@ -254,7 +254,7 @@ def render_samples(
     _check_lengths(plans, out_dirs, prompts)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(plans) <= 1:
-        classes = SemanticClasses.load()
+        classes = default_classes()
         return [
             render_sample(plan, settings, Path(out), classes, device=device, prompt=prompts[i] if prompts else None)
             for i, (plan, out) in enumerate(zip(plans, out_dirs, strict=True))

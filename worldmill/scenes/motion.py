@@ -29,42 +29,12 @@ def camera_is_fixed(path: CameraPath) -> bool:
     return bool(np.allclose(c2w, c2w[:1], atol=1e-4))
 
 
-def moving_in_view(scene: Scene, path: CameraPath, min_px: float = 8.0) -> bool:
-    """True when an object that moves (velocity) or animates (a pose cycle) shows at least ``min_px`` tall in
-    the frame with a clear line of sight to its centre, at some frame of the clip."""
+def _movers_in_sight(scene: Scene, path: CameraPath, movers, frames, min_px: float = 0.0):
+    """(object, its velocity, its camera-frame centre, radius, frame) wherever an object that moves (velocity) or
+    animates (a walk, gait or turn: people standing or sitting only sway) shows at least ``min_px`` tall in the
+    frame with a clear line of sight to its centre."""
     times = np.arange(path.frames) / path.fps
-    for o in scene.objects:
-        # a walk, gait or turn (people standing or sitting only sway: too little to count)
-        animated = any(p.pose_rate > 0 and not p.mesh.startswith(("person_stand", "person_sit")) for p in o.parts)
-        if not animated and not any(o.velocity):
-            continue
-        centre = np.mean([p.center for p in o.parts], axis=0)
-        radius = max(max(p.size) for p in o.parts) / 2
-        for f in range(0, path.frames, max(1, path.frames // 6)):
-            c2w = path.camera_to_world[f]
-            here = centre + np.asarray(o.velocity) * times[f]
-            cam = c2w[:3, :3].T @ (here - c2w[:3, 3])
-            if cam[2] <= 0.5 or path.fy * 2 * radius / cam[2] < min_px:
-                continue
-            u = path.fx * cam[0] / cam[2] + path.cx
-            v = path.fy * cam[1] / cam[2] + path.cy
-            if not (0 <= u < path.width and 0 <= v < path.height):
-                continue
-            if in_sight(scene, c2w[:3, 3], here, radius, float(times[f])):
-                return True
-    return False
-
-
-def motion_estimate(scene: Scene, path: CameraPath, movers: Sequence[SceneObject] | None = None, stride: int = 8) -> float:
-    """Expected mean optical flow of a fixed camera's clip in px/frame (what the quality filter measures): over
-    sampled frames, each mover in sight adds its share of the image times its speed across the image. Movers
-    that only animate in place (gaits, turning rides) count at ``IN_PLACE_SPEED``. ``movers``: only these
-    (default: the scene's objects), seen past the scene's surfaces."""
-    times = np.arange(path.frames) / path.fps
-    frames = range(0, path.frames, max(1, stride))
-    c2w = path.camera_to_world[0]
-    total = 0.0
-    for o in scene.objects if movers is None else movers:
+    for o in movers:
         animated = any(p.pose_rate > 0 and not p.mesh.startswith(("person_stand", "person_sit")) for p in o.parts)
         velocity = np.asarray(o.velocity, dtype=float)
         if not animated and not velocity.any():
@@ -72,18 +42,36 @@ def motion_estimate(scene: Scene, path: CameraPath, movers: Sequence[SceneObject
         centre = np.mean([p.center for p in o.parts], axis=0)
         radius = max(max(p.size) for p in o.parts) / 2
         for f in frames:
+            c2w = path.camera_to_world[f]
             here = centre + velocity * times[f]
             cam = c2w[:3, :3].T @ (here - c2w[:3, 3])
-            if cam[2] <= 0.5:
+            if cam[2] <= 0.5 or path.fy * 2 * radius / cam[2] < min_px:
                 continue
             u, v = path.fx * cam[0] / cam[2] + path.cx, path.fy * cam[1] / cam[2] + path.cy
             if not (0 <= u < path.width and 0 <= v < path.height):
                 continue
-            if not in_sight(scene, c2w[:3, 3], here, radius, float(times[f])):
-                continue
-            across = np.linalg.norm((c2w[:3, :3].T @ velocity)[:2]) if velocity.any() else IN_PLACE_SPEED
-            share = MOVER_FILL * (path.fx * 2 * radius / cam[2]) * (path.fy * 2 * radius / cam[2]) / (path.width * path.height)
-            total += min(share, 1.0) * path.fx * max(across, IN_PLACE_SPEED) / cam[2] / path.fps
+            if in_sight(scene, c2w[:3, 3], here, radius, float(times[f])):
+                yield o, velocity, cam, radius, f
+
+
+def moving_in_view(scene: Scene, path: CameraPath, min_px: float = 8.0) -> bool:
+    """True when something that moves shows at least ``min_px`` tall and in sight at some frame of the clip."""
+    frames = range(0, path.frames, max(1, path.frames // 6))
+    return any(True for _ in _movers_in_sight(scene, path, scene.objects, frames, min_px))
+
+
+def motion_estimate(scene: Scene, path: CameraPath, movers: Sequence[SceneObject] | None = None, stride: int = 8) -> float:
+    """Expected mean optical flow of a fixed camera's clip in px/frame (what the quality filter measures): over
+    sampled frames, each mover in sight adds its share of the image times its speed across the image. Movers
+    that only animate in place (gaits, turning rides) count at ``IN_PLACE_SPEED``. ``movers``: only these
+    (default: the scene's objects), seen past the scene's surfaces."""
+    frames = range(0, path.frames, max(1, stride))
+    total = 0.0
+    for _, velocity, cam, radius, f in _movers_in_sight(scene, path, scene.objects if movers is None else movers, frames):
+        c2w = path.camera_to_world[f]
+        across = np.linalg.norm((c2w[:3, :3].T @ velocity)[:2]) if velocity.any() else IN_PLACE_SPEED
+        share = MOVER_FILL * (path.fx * 2 * radius / cam[2]) * (path.fy * 2 * radius / cam[2]) / (path.width * path.height)
+        total += min(share, 1.0) * path.fx * max(across, IN_PLACE_SPEED) / cam[2] / path.fps
     return total / len(frames)
 
 
@@ -172,8 +160,14 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
 
     if eye[2] - _floor_height(scene, float(eye[0]), float(eye[1])) > 60.0:  # aerial: walkers would be specks
         return scene
+    estimated = {0: moving}  # walkers added -> expected flow (recomputed only when one is added)
+
     def enough() -> bool:
-        return len(added) >= count or bool(added and moving + motion_estimate(scene, path, added) >= MIN_FIXED_MOTION)
+        if len(added) >= count:
+            return True
+        if len(added) not in estimated:
+            estimated[len(added)] = moving + motion_estimate(scene, path, added)
+        return bool(added) and estimated[len(added)] >= MIN_FIXED_MOTION
 
     for attempt in range(40):
         if enough():
