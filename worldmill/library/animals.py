@@ -491,12 +491,15 @@ SPECIES_WORDS = (
 )
 
 
-def species_of(label: str) -> str:
+def _species_word(label: str) -> tuple[str, str] | None:
+    """(the first label word of ``SPECIES_WORDS`` the label holds, its kind), or None."""
     text = label.lower()
-    for word, kind in SPECIES_WORDS:
-        if word in text:
-            return kind
-    return "deer"
+    return next(((word, kind) for word, kind in SPECIES_WORDS if word in text), None)
+
+
+def species_of(label: str) -> str:
+    match = _species_word(label)
+    return "deer" if match is None else match[1]
 
 
 # label words naming the very species of their kind's model (a rhino walks as an elephant model but is no
@@ -507,8 +510,8 @@ SAME_SPECIES_WORDS = frozenset({"manta", "shoal", "python", "pony", "cattle", "p
 def species_class(label: str) -> str | None:
     """The per-species semantic class of an animal's label ("giant tortoise" -> "tortoise", "manta ray" ->
     "ray"), or None where the label names no species of the class list (the object stays class "animal")."""
-    text = label.lower()
-    for word, kind in SPECIES_WORDS:
-        if word in text:
-            return kind if word == kind or word in SAME_SPECIES_WORDS else None
-    return None
+    match = _species_word(label)
+    if match is None:
+        return None
+    word, kind = match
+    return kind if word == kind or word in SAME_SPECIES_WORDS else None
