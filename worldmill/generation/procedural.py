@@ -34,13 +34,3 @@ def current_made_by() -> tuple[int, int]:
 
     return int(ProceduralGenerator.version), int(VERSION)
 
-
-def outdated_clips_sql() -> str:
-    """SQL over the catalogue's ``clips`` table: procedural clips made by an older generator or asset library,
-    which a regeneration run supersedes (their rows stay, marked in the ``clip_versions`` view)."""
-    from worldmill.lake.views import MADE_BY
-
-    return (
-        "SELECT clip_id, cell_key, generator_version, asset_library_version FROM clips "
-        f"WHERE generator = 'procedural' AND {MADE_BY} < {list(current_made_by())}"
-    )
