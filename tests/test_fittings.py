@@ -32,6 +32,10 @@ FITTINGS = [
     ("shelf", "bookcase", (1.1, 2.2, 0.45), "bookshelf"),
     ("stall", "market stall", (3.0, 2.8, 2.4), "market_stall"),
     ("seating", "seating terrace", (40.0, 12.0, 20.0), "terrace"),
+    ("stairs", "grand staircase", (6.0, 5.0, 11.0), "staircase"),
+    ("stairs", "spiral staircase", (3.0, 5.0, 3.0), "staircase"),
+    ("stairs", "concrete stairway", (4.0, 8.0, 6.0), "staircase"),
+    ("stairs", "moving walkway", (1.8, 1.1, 30.0), "escalator"),
 ]
 
 
@@ -179,3 +183,32 @@ def test_a_turning_ride_runs_seamlessly_from_its_last_pose_into_its_first(at):
     first, wrapped, later = at(1, 0.45, 0.0), at(1, 0.45, 1.0), at(1, 0.45, 0.5)
     assert (np.abs(looks(wrapped) - looks(first)) <= 0.011).all()
     assert not np.allclose(looks(later), looks(first), atol=0.05)
+
+
+def test_a_staircase_has_steps_that_rise_one_tread_at_a_time():
+    """A flight is a run of treads, not a ramp or a box: top faces at evenly rising heights up the run."""
+    mesh = library.asset(library.key("staircase", 1, "concrete")).poses[0]
+    up = mesh.normals[:, 2] > 0.99
+    tops = np.unique(np.round(mesh.vertices[up, 2], 2))
+    assert len(tops) >= 20
+    rises = np.diff(tops[tops < 4.01])
+    assert rises.max() < 0.25  # every step a comfortable rise (the nosing strips sit just under each tread)
+    ys = [mesh.vertices[up & (np.abs(mesh.vertices[:, 2] - z) < 0.005), 1].mean() for z in tops[-5:]]
+    assert ys[0] > ys[-1]  # higher treads further back (-y): the foot faces +y, where visitors stand
+
+
+def test_an_escalators_steps_run_while_its_outline_and_ids_stay(classes):
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    parts = shapes.kit("stairs", "escalator", place, (1.7, 6.0, 12.0), np.random.default_rng(5))
+    assert len(parts) == 1 and parts[0].pose_rate > 0
+    scene = one_object_scene(classes, SceneObject(23, classes.id("stairs"), "stairs", "escalator", tuple(parts)))
+    lo, hi = _box(parts)
+    centre = (lo + hi) / 2
+    frames = 4
+    path = _camera(centre, centre + np.array([2.5, 6.0, 5.0]), 96, frames, 24)
+    plan = make_plan("open_air", 3, time_of_day="noon", sun_elevation_deg=70.0)
+    passes = render(scene, path, plan, RenderSettings(width=96, height=96, frames=frames, fps=24), normals=False)
+    masks = passes.instance == 23
+    assert masks[0].sum() > 400 and all((m == masks[0]).mean() > 0.995 for m in masks)  # the frame stands still
+    moved = (np.abs(passes.rgb[0].astype(int) - passes.rgb[2].astype(int)).max(-1) > 20) & masks[0]
+    assert moved.sum() > 20  # the treads and their yellow edges advance

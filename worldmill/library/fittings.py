@@ -570,6 +570,13 @@ FITTINGS = (
     ("shelf", ("book trolley",), "bookshelf", "trolley", "box"),
     ("shelf", ("book", "shelf", "shelves"), "bookshelf", "", "box"),
     ("stall", ("market", "food stall", "stall", "stand", "kiosk", "booth"), "market_stall", "", "box"),
+    ("stairs", ("escalator",), "escalator", "", "box"),
+    ("stairs", ("walkway", "travelator"), "escalator", "walkway", "box"),
+    ("stairs", ("ladder",), "ladder", "", "box"),
+    ("stairs", ("spiral",), "staircase", "spiral", "box"),
+    ("stairs", ("stone stair",), "staircase", "stone", "box"),
+    ("stairs", ("concrete", "stairway", "fire stair"), "staircase", "concrete", "box"),
+    ("stairs", ("stair", "steps"), "staircase", "", "box"),
 )
 
 
