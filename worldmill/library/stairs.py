@@ -8,6 +8,7 @@ risers), z up, base at z = 0; nominal sizes in metres, which scenes stretch to t
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -121,7 +122,7 @@ def _spiral(variant: int, detail: float) -> MeshData:
         end = np.array([radius * math.cos(ang), radius * math.sin(ang), z])
         b.capsule(end, end + [0, 0, 0.9], 0.02, 0.02, metal, seg=4)
         rail.append(end + [0, 0, 0.9])
-    for p, q in zip(rail[:-1], rail[1:], strict=True):
+    for p, q in itertools.pairwise(rail):
         b.capsule(p, q, 0.035, 0.035, metal, seg=5)
     return b.build()
 
