@@ -36,6 +36,18 @@ FITTINGS = [
     ("stairs", "spiral staircase", (3.0, 5.0, 3.0), "staircase"),
     ("stairs", "concrete stairway", (4.0, 8.0, 6.0), "staircase"),
     ("stairs", "moving walkway", (1.8, 1.1, 30.0), "escalator"),
+    ("seating", "waiting chair row", (3.0, 0.85, 0.65), "seat_row"),
+    ("seating", "leather armchair", (0.85, 1.05, 0.85), "chair"),
+    ("table", "picnic table", (2.0, 0.78, 1.6), "table"),
+    ("table", "bedside cabinet", (0.5, 0.9, 0.48), "table"),
+    ("plant_pot", "indoor palm", (1.0, 2.8, 1.0), "potted_plant"),
+    ("plant_pot", "potted plant", (0.6, 1.3, 0.6), "potted_plant"),
+    ("bin", "litter bin", (0.55, 1.0, 0.55), "litter_bin"),
+    ("column", "fluted column", (1.0, 8.0, 1.0), "column"),
+    ("column", "display plinth", (0.8, 1.0, 0.8), "column"),
+    ("counter", "ticket booth", (2.5, 3.0, 2.2), "kiosk"),
+    ("counter", "vending machine", (0.95, 1.85, 0.85), "kiosk"),
+    ("canopy", "striped umbrella", (3.0, 2.8, 3.0), "parasol"),
 ]
 
 
@@ -85,8 +97,8 @@ def test_a_venue_fitting_is_a_library_mesh_labelled_in_every_pass(classes, class
 
 def test_fittings_that_are_not_in_the_library_keep_their_analytic_kit():
     place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
-    for class_name, label in (("medical_equipment", "patient monitor"), ("counter", "vending machine"),
-                              ("seating", "plastic stool"), ("sculpture", "animatronic figure")):  # fmt: skip
+    for class_name, label in (("medical_equipment", "patient monitor"), ("counter", "baggage carousel"),
+                              ("table", "tiered desk row"), ("sculpture", "animatronic figure")):  # fmt: skip
         assert fittings.fitting_for(class_name, label) is None
         parts = shapes.kit(class_name, label, place, (0.5, 1.0, 0.5), np.random.default_rng(1))
         assert all(p.shape != "mesh" for p in parts)
@@ -212,3 +224,28 @@ def test_an_escalators_steps_run_while_its_outline_and_ids_stay(classes):
     assert masks[0].sum() > 400 and all((m == masks[0]).mean() > 0.995 for m in masks)  # the frame stands still
     moved = (np.abs(passes.rgb[0].astype(int) - passes.rgb[2].astype(int)).max(-1) > 20) & masks[0]
     assert moved.sum() > 20  # the treads and their yellow edges advance
+
+
+def test_a_row_is_tiled_from_one_module_at_about_its_own_width():
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    for label, width, module in (("waiting chair row", 3.0, 0.6), ("rope barrier", 9.0, 2.0)):
+        cls = "seating" if "chair" in label else "fence"
+        parts = shapes.kit(cls, label, place, (width, 1.0, 0.6), np.random.default_rng(0))
+        assert len(parts) == round(width / module) and len({p.mesh for p in parts}) == 1  # one variant per row
+        lo, hi = _box(parts)
+        assert hi[0] - lo[0] == pytest.approx(width, rel=0.15)
+        assert hi[2] == pytest.approx(1.0, abs=0.05)  # modules keep the box's height, not stretched by the row
+
+
+def test_library_kinds_can_keep_their_baked_colours_or_take_their_own_material():
+    from worldmill.render.materials import material_table, primitive_materials
+
+    names = list(material_table().materials)
+    got = primitive_materials(
+        ["seating", "seating", "column", "seating"], ["plain"] * 4, [1, 2, 3, 4], 7,
+        ["seat_row:0", "chair:1:armchair", "column:0:fluted", "bench:2"],
+    )  # fmt: skip
+    assert got[0] == -1  # moulded shells stay baked, though their class takes wood or fabric
+    assert names[got[1]] == "fabric"
+    assert names[got[2]] in ("marble", "stone")  # the kind's own material: columns are not a mesh class
+    assert names[got[3]] in material_table().mesh_classes["seating"]  # others still follow their class

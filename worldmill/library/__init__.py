@@ -55,10 +55,10 @@ class Asset:
 
 @functools.cache
 def kinds() -> dict[str, Kind]:
-    from worldmill.library import animals, fittings, people, plants, props, rides, stairs, vehicles
+    from worldmill.library import animals, fittings, furniture, people, plants, props, rides, stairs, vehicles
 
     table: dict[str, Kind] = {}
-    for module in (people, animals, plants, vehicles, rides, props, fittings, stairs):
+    for module in (people, animals, plants, vehicles, rides, props, fittings, stairs, furniture):
         table.update(module.KINDS)
     return table
 

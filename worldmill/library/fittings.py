@@ -551,7 +551,8 @@ def _kinds():
 KINDS = _kinds()
 
 
-# (class, label words, kind, style, fit) — first match wins; fit "box" stretches to the taxonomy's box
+# (class, label words, kind, style, fit) — first match wins; fit "box" stretches to the taxonomy's box, "tile"
+# repeats one module along its width (rows of seats, barriers)
 FITTINGS = (
     ("bed", ("gurney", "stretcher"), "hospital_bed", "gurney", "box"),
     ("bed", ("bed",), "hospital_bed", "", "box"),
@@ -577,6 +578,38 @@ FITTINGS = (
     ("stairs", ("stone stair",), "staircase", "stone", "box"),
     ("stairs", ("concrete", "stairway", "fire stair"), "staircase", "concrete", "box"),
     ("stairs", ("stair", "steps"), "staircase", "", "box"),
+    ("seating", ("velvet seat", "theatre seat"), "seat_row", "velvet", "tile"),
+    ("seating", ("gate seating", "seating row"), "seat_row", "gate", "tile"),
+    ("seating", ("chair row", "seat row"), "seat_row", "", "tile"),
+    ("seating", ("armchair",), "chair", "armchair", "box"),
+    ("seating", ("sofa", "couch"), "chair", "sofa", "box"),
+    ("seating", ("stool",), "chair", "stool", "box"),
+    ("seating", ("modular seat", "cushion", "ottoman"), "chair", "cube", "box"),
+    ("seating", ("chair",), "chair", "", "box"),
+    ("table", ("picnic",), "table", "picnic", "box"),
+    ("table", ("cafe table", "cocktail table", "high table"), "table", "cafe", "box"),
+    ("table", ("cabinet",), "table", "cabinet", "box"),
+    ("table", ("lab bench", "potting bench", "interactive table"), "table", "lab", "box"),
+    ("table", ("table",), "table", "", "box"),
+    ("plant_pot", ("palm",), "potted_plant", "palm", "box"),
+    ("plant_pot", ("fern",), "potted_plant", "fern", "box"),
+    ("plant_pot", ("planter", "flower", "orchid"), "potted_plant", "flowers", "box"),
+    ("plant_pot", ("plant",), "potted_plant", "", "box"),
+    ("bin", ("recycling",), "litter_bin", "recycling", "box"),
+    ("bin", ("bin",), "litter_bin", "", "box"),
+    ("fence", ("rope",), "barrier", "rope", "tile"),
+    ("fence", ("queue",), "barrier", "queue", "tile"),
+    ("fence", ("crowd barrier",), "barrier", "crowd", "tile"),
+    ("fence", ("railing",), "barrier", "railing", "tile"),
+    ("column", ("plinth", "pedestal"), "column", "plinth", "box"),
+    ("column", ("bollard",), "column", "bollard", "box"),
+    ("column", ("cast-iron", "iron pillar"), "column", "iron", "box"),
+    ("column", ("gilded",), "column", "gilded", "box"),
+    ("column", ("fluted", "colonnade", "marble column", "stone column"), "column", "fluted", "box"),
+    ("counter", ("vending", "ticket machine"), "kiosk", "machine", "box"),
+    ("counter", ("kiosk",), "kiosk", "snack", "box"),
+    ("counter", ("booth",), "kiosk", "ticket", "box"),
+    ("canopy", ("umbrella", "parasol"), "parasol", "", "box"),
 )
 
 

@@ -45,6 +45,7 @@ class MaterialsFile(_Strict):
     classes: dict[str, list[str]]
     patterns: dict[str, list[str]] = {}
     mesh_classes: dict[str, list[str]] = {}
+    mesh_kinds: dict[str, list[str]] = {}  # by library "kind" or "kind:style", before the class; [] keeps it baked
     smooth_patterns: list[str] = []
 
 
@@ -65,6 +66,13 @@ def material_table() -> MaterialsFile:
             raise RenderError(
                 f"{path}: class or pattern {cls!r} names materials {unknown or names} that are not defined.",
                 fix="define them under materials, or list at least one defined material",
+            )
+    for kind, names in table.mesh_kinds.items():
+        unknown = [n for n in names if n not in table.materials]
+        if unknown:
+            raise RenderError(
+                f"{path}: library kind {kind!r} names materials {unknown} that are not defined.",
+                fix="define them under materials, or give [] to keep the model's baked colours",
             )
     return table
 
@@ -448,11 +456,12 @@ def primitive_materials(
     patterns: Sequence[str],
     instance_ids: Sequence[int],
     seed: int,
-    is_mesh: Sequence[bool] | None = None,
+    is_mesh: Sequence[bool | str] | None = None,
 ) -> np.ndarray:
     """int32 [N]: the atlas index of each primitive's material (-1: smooth), chosen among its pattern's
     materials (foliage) or else its class's by instance id and scene seed, so one object's parts agree.
-    Library meshes take one only where their class is listed under ``mesh_classes`` (rigid models)."""
+    Library meshes (``is_mesh``: the library key, or True) take one only where their kind is listed under
+    ``mesh_kinds`` or else their class under ``mesh_classes`` (rigid models)."""
     table = material_table()
     index = {name: i for i, name in enumerate(table.materials)}  # the atlas's order
     smooth = set(table.smooth_patterns)
@@ -460,7 +469,9 @@ def primitive_materials(
     out = np.full(len(class_names), -1, dtype=np.int32)
     for i, (cls, pattern, inst, mesh) in enumerate(zip(class_names, patterns, instance_ids, meshes, strict=True)):
         if mesh:
-            choices = table.mesh_classes.get(cls)
+            kind, _, rest = str(mesh).partition(":")
+            style = rest.partition(":")[2]
+            choices = table.mesh_kinds.get(f"{kind}:{style}", table.mesh_kinds.get(kind, table.mesh_classes.get(cls)))
         else:
             choices = table.patterns.get(pattern) or table.classes.get(cls)
         if not choices or pattern in smooth:

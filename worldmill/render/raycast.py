@@ -288,7 +288,7 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
             [p.pattern for _, p in rows],
             [o.instance_id for o, _ in rows],
             scene.seed,
-            [p.shape == "mesh" for _, p in rows],
+            [p.mesh if p.shape == "mesh" else "" for _, p in rows],
         ),
     )
 

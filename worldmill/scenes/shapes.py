@@ -218,6 +218,25 @@ def terrace_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[
     return parts
 
 
+def tiled_models(p: Placer, kind: str, style: str, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive]:
+    """A row (seats on a beam, a rope barrier, a railing) as the library's one-module model repeated along its
+    width, as many modules as fit at about their own width, in proportion to the box's height."""
+    from worldmill import library
+
+    w, h, _ = size_whd
+    key = library.key(kind, int(rng.integers(1 << 30)), style)  # one variant: a row's seats match
+    lo, hi = library.bounds(key)
+    ext = np.maximum(hi - lo, 1e-3)
+    n = max(1, round(w / ext[0]))
+    k = h / ext[2]
+    scale = np.array([w / n / ext[0], k, k])
+    centre = (lo + hi) / 2.0 * scale
+    return [
+        library_model(p, key, size_whd, rng, scale=tuple(scale), offset=(-w / 2 + (i + 0.5) * w / n - centre[0], 0, 0))
+        for i in range(n)
+    ]
+
+
 def fitting_kit(class_name: str, label: str, p: Placer, size_whd: Vec3) -> list[Primitive] | None:
     """The library's fitting for a venue object (a hospital bed, a painting, a bookcase, a market stall, a
     terrace of spectators, ...), or None where the analytic kit stays."""
@@ -231,6 +250,8 @@ def fitting_kit(class_name: str, label: str, p: Placer, size_whd: Vec3) -> list[
     rng = _object_rng(p, label)
     if kind == "terrace":
         return terrace_models(p, size_whd, rng)
+    if fit == "tile":
+        return tiled_models(p, kind, style, size_whd, rng)
     return [library_model(p, library.key(kind, int(rng.integers(1 << 30)), style), size_whd, rng, fit=fit)]
 
 
@@ -271,7 +292,9 @@ def library_kit(
             return [dataclasses.replace(library_model(p, library.key(kind, variant), size, rng), pose_rate=0.0)]
         moving = speed > 0
         gait = 0.9 * ext[2] if moving else 0.0
-        return [library_model(p, library.key(kind, variant), size, rng, speed=speed if moving else 0.0, nominal_speed=gait)]
+        return [
+            library_model(p, library.key(kind, variant), size, rng, speed=speed if moving else 0.0, nominal_speed=gait)
+        ]
     if class_name == "vegetation":
         kind = plants.plant_kind(label, season)
         if kind is None or size_whd[1] < 0.3:
