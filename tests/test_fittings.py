@@ -48,6 +48,8 @@ FITTINGS = [
     ("counter", "ticket booth", (2.5, 3.0, 2.2), "kiosk"),
     ("counter", "vending machine", (0.95, 1.85, 0.85), "kiosk"),
     ("canopy", "striped umbrella", (3.0, 2.8, 3.0), "parasol"),
+    ("stall", "balloon cart", (1.2, 2.8, 1.2), "cart"),
+    ("stall", "food cart", (1.2, 2.2, 2.0), "cart"),
 ]
 
 

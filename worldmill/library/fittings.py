@@ -570,6 +570,8 @@ FITTINGS = (
     ("artwork", ("painting", "portrait", "canvas", "picture"), "painting", "", "box"),
     ("shelf", ("book trolley",), "bookshelf", "trolley", "box"),
     ("shelf", ("book", "shelf", "shelves"), "bookshelf", "", "box"),
+    ("stall", ("balloon",), "cart", "balloon", "box"),
+    ("stall", ("cart",), "cart", "food", "box"),
     ("stall", ("market", "food stall", "stall", "stand", "kiosk", "booth"), "market_stall", "", "box"),
     ("stairs", ("escalator",), "escalator", "", "box"),
     ("stairs", ("walkway", "travelator"), "escalator", "walkway", "box"),

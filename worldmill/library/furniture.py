@@ -365,6 +365,37 @@ def parasol(variant: int, style: str, detail: float) -> list[MeshData]:
     return [b.build()]
 
 
+def cart(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A vendor's cart on two wheels (1.4 m long): "balloon" with a bunch of balloons on strings above it,
+    "food" with a striped umbrella over its counter and a gas bottle below."""
+    rng = _rng("cart", variant)
+    b = MeshBuilder(detail)
+    body = _pick(rng, ((0.85, 0.15, 0.12), (0.15, 0.4, 0.75), (0.95, 0.8, 0.2), (0.9, 0.9, 0.88)))
+    b.box((0.0, 0.0, 0.75), (1.4, 0.8, 0.6), mottled(body, 0.06, 4.0, variant))  # box body
+    b.box((0.0, 0.0, 1.07), (1.5, 0.9, 0.04), STEEL)  # counter top
+    for sy in (-1, 1):  # two wheels on an axle near the handle end, prop legs at the other
+        b.lathe((0.3, sy * 0.42, 0.3), (0.3, sy * 0.48, 0.3), [0.3, 0.3], BLACK, seg=12)
+        b.box((-0.6, sy * 0.3, 0.22), (0.05, 0.05, 0.44), STEEL)
+    b.box((0.3, 0.0, 0.3), (0.05, 0.95, 0.05), STEEL)
+    b.capsule((0.75, 0.0, 1.0), (1.1, 0.0, 1.0), 0.03, 0.03, STEEL, seg=5)  # handle
+    if style == "balloon":
+        anchor = np.array([0.0, 0.0, 1.1])
+        for _ in range(14):
+            top = np.array([rng.uniform(-0.6, 0.6), rng.uniform(-0.4, 0.4), rng.uniform(2.2, 2.9)])
+            colour = _pick(rng, SHELLS + ((0.95, 0.4, 0.7), (0.6, 0.3, 0.8)))
+            b.capsule(anchor, top - [0, 0, 0.2], 0.006, 0.006, (0.9, 0.9, 0.9), seg=3)
+            b.ellipsoid(top, (0.2, 0.17, 0.17), colour, seg=8, axis=(0, 0, 1))
+        return [b.build()]
+    stripe = _pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2)))
+    b.capsule((0.0, 0.0, 1.1), (0.0, 0.0, 2.3), 0.02, 0.02, (0.85, 0.85, 0.85), seg=5)
+    b.lathe((0, 0, 2.0), (0, 0, 2.4), [1.0, 0.9, 0.5, 0.0], stripes((0.95, 0.95, 0.92), stripe, 0.4,
+            axis=(1.0, 0.0, 0.0), warp=0.0), seg=12)  # fmt: skip
+    b.lathe((-0.4, -0.55, 0.0), (-0.4, -0.55, 0.5), [0.12, 0.14, 0.12, 0.06], (0.2, 0.35, 0.7), seg=8)  # gas bottle
+    for i in range(4):  # trays of food on the counter
+        b.box((-0.5 + i * 0.33, 0.0, 1.12), (0.28, 0.5, 0.06), _pick(rng, ((0.8, 0.5, 0.2), (0.9, 0.8, 0.5), (0.6, 0.2, 0.1))))
+    return [b.build()]
+
+
 def _kinds():
     from worldmill.library import Kind
 
@@ -378,6 +409,7 @@ def _kinds():
         "column": Kind(column, variants=3),
         "kiosk": Kind(kiosk, variants=4),
         "parasol": Kind(parasol, variants=4),
+        "cart": Kind(cart, variants=4),
     }
 
 
