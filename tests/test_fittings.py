@@ -50,6 +50,9 @@ FITTINGS = [
     ("canopy", "striped umbrella", (3.0, 2.8, 3.0), "parasol"),
     ("stall", "balloon cart", (1.2, 2.8, 1.2), "cart"),
     ("stall", "food cart", (1.2, 2.2, 2.0), "cart"),
+    ("vehicle", "delivery scooter", (0.75, 1.15, 1.9), "cycle"),
+    ("vehicle", "luggage trolley", (0.75, 1.05, 1.6), "trolley"),
+    ("medical_equipment", "medicine trolley", (0.55, 1.05, 0.9), "trolley"),
 ]
 
 

@@ -612,6 +612,11 @@ FITTINGS = (
     ("counter", ("kiosk",), "kiosk", "snack", "box"),
     ("counter", ("booth",), "kiosk", "ticket", "box"),
     ("canopy", ("umbrella", "parasol"), "parasol", "", "box"),
+    ("vehicle", ("bicycle", "bike"), "cycle", "", "box"),
+    ("vehicle", ("scooter", "moped"), "cycle", "scooter", "box"),
+    ("vehicle", ("luggage trolley", "baggage trolley"), "trolley", "luggage", "box"),
+    ("vehicle", ("handcart",), "trolley", "hand", "box"),
+    ("medical_equipment", ("trolley", "cart"), "trolley", "medical", "box"),
 )
 
 

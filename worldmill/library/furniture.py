@@ -396,6 +396,76 @@ def cart(variant: int, style: str, detail: float) -> list[MeshData]:
     return [b.build()]
 
 
+def cycle(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A parked two-wheeler (1.75 m long, along y): "" a bicycle with its diamond frame, "scooter" a delivery
+    scooter with a box on its rack."""
+    rng = _rng("cycle", variant)
+    b = MeshBuilder(detail)
+    paint = _pick(rng, SHELLS + ((0.9, 0.9, 0.9),))
+    r = 0.34
+    rear, front = np.array([0.0, -0.55, r]), np.array([0.0, 0.55, r])
+    for hub in (rear, front):  # tyre as a ring of short tubes, hub, and spokes as two crossed slats
+        ring = [hub + [0.0, r * math.cos(a), r * math.sin(a)] for a in np.linspace(0, 2 * math.pi, 13)]
+        for p, q in itertools.pairwise(ring):
+            b.capsule(p, q, 0.025, 0.025, BLACK, seg=4)
+        b.box(hub, (0.02, 2 * r * 0.9, 0.02), STEEL)
+        b.box(hub, (0.02, 0.02, 2 * r * 0.9), STEEL)
+    if style == "scooter":
+        b.box((0.0, -0.05, 0.45), (0.35, 0.9, 0.3), paint)  # body over the wheels
+        b.box((0.0, -0.2, 0.68), (0.3, 0.6, 0.1), BLACK)  # seat
+        b.capsule(front, front + [0, -0.25, 0.75], 0.04, 0.04, STEEL, seg=5)  # fork and stem
+        b.box(front + [0, -0.25, 0.78], (0.65, 0.05, 0.05), BLACK)  # handlebar
+        b.box((0.0, -0.65, 1.0), (0.45, 0.45, 0.45), _pick(rng, ((0.85, 0.2, 0.1), (0.95, 0.75, 0.1), (0.1, 0.5, 0.3))))
+        return [b.build()]
+    seat, crank, head = np.array([0.0, -0.2, 0.9]), np.array([0.0, -0.05, r]), np.array([0.0, 0.42, 0.88])
+    for p, q in ((seat, crank), (crank, head), (seat + [0, 0.03, -0.05], head), (seat, rear), (crank, rear)):
+        b.capsule(p, q, 0.022, 0.022, paint, seg=5)
+    b.capsule(head, front, 0.02, 0.02, STEEL, seg=5)  # fork
+    b.box(seat + [0.0, 0.0, 0.06], (0.14, 0.26, 0.05), BLACK)  # saddle
+    b.box(head + [0.0, -0.05, 0.12], (0.55, 0.04, 0.04), BLACK)  # handlebar
+    b.lathe(crank - [0.05, 0, 0], crank + [0.05, 0, 0], [0.1, 0.1], STEEL, seg=8)  # chainring
+    return [b.build()]
+
+
+def trolley(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A trolley on castors (0.8 m wide, 1.6 m long, along y): "luggage" with a suitcase or two and a push
+    bar, "medical" a cabinet trolley of drawers, "hand" a wooden handcart with two big wheels."""
+    rng = _rng("trolley", variant)
+    b = MeshBuilder(detail)
+    if style == "medical":
+        body = _pick(rng, ((0.9, 0.9, 0.92), (0.55, 0.75, 0.85), (0.95, 0.85, 0.6)))
+        b.box((0.0, 0.0, 0.55), (0.55, 0.9, 0.8), mottled(body, 0.06, 6.0, variant))
+        for k in range(4):  # drawers with handles, facing the aisle (+x)
+            b.box((0.28, 0.0, 0.3 + k * 0.18), (0.01, 0.8, 0.15), tuple(v * 0.88 for v in body))
+            b.box((0.29, 0.0, 0.35 + k * 0.18), (0.02, 0.25, 0.02), STEEL)
+        b.box((0.0, 0.0, 0.97), (0.6, 0.95, 0.04), STEEL)
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                b.lathe((sx * 0.22, sy * 0.38, 0.0), (sx * 0.22, sy * 0.38, 0.12), [0.05, 0.05], BLACK, seg=6)
+        return [b.build()]
+    if style == "hand":
+        wood = mottled(_pick(rng, WOODS), 0.1, 5.0, variant)
+        b.box((0.0, 0.2, 0.6), (1.0, 1.6, 0.08), wood)  # bed
+        for sx in (-1, 1):
+            b.box((sx * 0.48, 0.2, 0.8), (0.05, 1.6, 0.35), wood)  # sides
+            b.lathe((sx * 0.56, 0.3, 0.5), (sx * 0.6, 0.3, 0.5), [0.5, 0.5], (0.3, 0.2, 0.12), seg=14)  # wheels
+            b.capsule((sx * 0.4, -0.6, 0.6), (sx * 0.4, -1.2, 0.9), 0.03, 0.03, wood, seg=5)  # shafts
+        for _ in range(5):  # sacks and crates of goods
+            b.box((rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.7), 0.8), (0.35, 0.35, 0.3),
+                  _pick(rng, ((0.7, 0.6, 0.4), (0.5, 0.35, 0.2), (0.85, 0.4, 0.1))))  # fmt: skip
+        return [b.build()]
+    b.box((0.0, 0.1, 0.18), (0.65, 1.1, 0.04), STEEL)  # deck
+    for sx in (-1, 1):
+        b.capsule((sx * 0.3, -0.45, 0.18), (sx * 0.3, -0.55, 1.05), 0.02, 0.02, STEEL, seg=5)
+        for sy in (-0.4, 0.55):
+            b.lathe((sx * 0.28, sy, 0.08), (sx * 0.32, sy, 0.08), [0.08, 0.08], BLACK, seg=8)
+    b.capsule((-0.3, -0.55, 1.05), (0.3, -0.55, 1.05), 0.025, 0.025, (0.2, 0.2, 0.22), seg=5)  # push bar
+    for k in range(int(rng.integers(1, 3))):
+        colour = _pick(rng, SHELLS + LEATHERS)
+        b.box((0.0, 0.15 - k * 0.05, 0.45 + k * 0.45), (0.5, 0.3 + 0.25 * (k == 0), 0.5 - 0.1 * k), colour)
+    return [b.build()]
+
+
 def _kinds():
     from worldmill.library import Kind
 
@@ -410,6 +480,8 @@ def _kinds():
         "kiosk": Kind(kiosk, variants=4),
         "parasol": Kind(parasol, variants=4),
         "cart": Kind(cart, variants=4),
+        "cycle": Kind(cycle, variants=4),
+        "trolley": Kind(trolley, variants=4),
     }
 
 

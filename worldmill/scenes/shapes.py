@@ -314,8 +314,8 @@ def library_kit(
         return [library_model(p, key, size_whd, rng, scale=(k, k, k))]
     if class_name == "vehicle":
         parts = vehicles.vehicle_key_parts(label)
-        if parts is None:
-            return None
+        if parts is None:  # bicycles, trolleys, carts
+            return fitting_kit(class_name, label, p, size_whd)
         kind, style = parts
         return [library_model(p, library.key(kind, variant, style), size_whd, rng, fit="box")]
     if class_name == "ride":
