@@ -664,6 +664,9 @@ def kit(
     """
     w, h, d = size_whd
     label = label.lower()
+    # exactly one draw from the layout's stream, whatever the kit draws: turning an analytic kit into a library
+    # model (or changing what a kit draws) never moves the rest of the scene
+    rng = np.random.default_rng(int(rng.integers(1 << 62)))
     if mounted in ("floor", "wall"):
         model = (
             library_kit(class_name, label, p, size_whd, rng, season, speed)
