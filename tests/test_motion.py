@@ -10,7 +10,7 @@ from conftest_scenes import make_plan
 from worldmill.metrics.quality import QualityThresholds, motion
 from worldmill.render import render
 from worldmill.scenes import build_scene, camera_path, liven
-from worldmill.scenes.motion import camera_is_fixed, moving_in_view
+from worldmill.scenes.motion import MIN_FIXED_MOTION, camera_is_fixed, motion_estimate, moving_in_view
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy.classes import SemanticClasses
 
@@ -29,7 +29,8 @@ def test_a_fixed_camera_sees_something_move(classes, archetype, seed):
     plan = make_plan(archetype, seed, camera_motion="static", people_density=0.2, camera_height_m=2.0)
     scene = build_scene(plan, classes)
     path = camera_path(scene, plan, SETTINGS)
-    assert camera_is_fixed(path)
+    eyes = path.camera_to_world[:, :3, 3]
+    assert np.allclose(eyes, eyes[:1])  # a fixed spot (it may turn to follow a subject that walks)
     scene = liven(scene, path, classes, plan.season)
     assert moving_in_view(scene, path)
     passes = render(scene, path, plan, SETTINGS, normals=False)
@@ -46,8 +47,12 @@ def test_liven_leaves_moving_cameras_and_busy_shots_alone(classes):
     path = camera_path(scene, plan, SETTINGS)
     assert not camera_is_fixed(path)
     assert liven(scene, path, classes, plan.season) is scene
-    still = make_plan("amusement_park", 1, camera_motion="static", camera_height_m=2.0)
-    scene = build_scene(still, classes)
-    path = camera_path(scene, still, SETTINGS)
-    if moving_in_view(scene, path):
-        assert liven(scene, path, classes, still.season) is scene
+    busy = 0
+    for seed in range(1, 7):  # a shot whose own movers already clear the filter's floor twice over keeps as it was
+        still = make_plan("amusement_park", seed, camera_motion="static", camera_height_m=2.0, people_density=1.0)
+        scene = build_scene(still, classes)
+        path = camera_path(scene, still, SETTINGS)
+        if camera_is_fixed(path) and motion_estimate(scene, path) >= MIN_FIXED_MOTION:
+            busy += 1
+            assert liven(scene, path, classes, still.season) is scene
+    assert busy

@@ -98,7 +98,7 @@ def _floor_height(scene: Scene, x: float, y: float) -> float:
     return max(tops, default=0.0)
 
 
-def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 3) -> Scene:
+def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 4) -> Scene:
     """``scene`` with up to ``count`` walkers crossing a fixed camera's view when too little moves in it for
     the quality filter (``motion_estimate`` under ``MIN_FIXED_MOTION``): nearer walkers first."""
     if not camera_is_fixed(path):
@@ -122,14 +122,16 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
     added: list[SceneObject] = []
     next_id = max((o.instance_id for o in scene.objects), default=0) + 1
 
-    def try_walker(depth: float, side: float, direction: float) -> None:
+    def try_walker(depth: float, side: float, direction: float, slant_deg: float = 0.0) -> None:
         """Add a walker crossing the view ``depth`` m ahead, starting ``side`` (0..1 of the half view) off the
-        centre, when its trail is clear and it is in sight."""
+        centre (``slant_deg``: crossing at that angle, away from the camera), when its trail is clear and it is
+        in sight."""
         nonlocal next_id
         across = depth * math.tan(half_view) * 0.5
         start = eye + forward * depth + right * (-direction * side * across)
         z0 = _floor_height(scene, float(start[0]), float(start[1]))
-        heading = right * direction
+        slant = math.radians(slant_deg)
+        heading = right * direction * math.cos(slant) + forward * math.sin(slant)
         velocity = (float(heading[0] * WALK_SPEED), float(heading[1] * WALK_SPEED), 0.0)
         trail = np.array([start + heading * WALK_SPEED * t for t in times])
         probes = np.concatenate([trail + [0.0, 0.0, z0 - start[2] + h] for h in (0.5, 1.0, 1.5)])
@@ -169,17 +171,14 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
             estimated[len(added)] = moving + motion_estimate(scene, path, added)
         return bool(added) and estimated[len(added)] >= MIN_FIXED_MOTION
 
-    for attempt in range(40):
+    # nearer trails first (a near walker moves more pixels); straight across, then slanting past whatever
+    # stands near the camera (beds, cases, stalls)
+    for depth, slant, side, direction in itertools.product(
+        np.arange(1.5, 9.01, 0.5), (0.0, 35.0, -35.0, 60.0), (0.25, 0.6, 1.0), (1.0, -1.0)
+    ):
         if enough():
             break
-        depth = rng.uniform(2.5, 7.0) if attempt < 30 else rng.uniform(2.0, 4.0)
-        direction = 1.0 if (len(added) + attempt) % 2 == 0 else -1.0
-        try_walker(depth, rng.uniform(0.2, 1.0), direction)
-    # a cluttered room (beds, stands, stalls close to the camera) leaves few free trails: sweep them in order
-    for depth, side, direction in itertools.product(np.arange(1.5, 6.01, 0.5), (0.25, 0.5, 0.75, 1.0), (1.0, -1.0)):
-        if enough():
-            break
-        try_walker(float(depth), side, direction)
+        try_walker(float(depth), side, direction, slant)
     if not added:
         return scene
     return dataclasses.replace(scene, objects=scene.objects + tuple(added))
