@@ -612,6 +612,8 @@ FITTINGS = (
     ("counter", ("kiosk",), "kiosk", "snack", "box"),
     ("counter", ("booth",), "kiosk", "ticket", "box"),
     ("canopy", ("umbrella", "parasol"), "parasol", "", "box"),
+    ("sculpture", ("mannequin", "dummy"), "figure", "mannequin", "height"),
+    ("sculpture", ("animatronic",), "figure", "", "height"),
     ("vehicle", ("bicycle", "bike"), "cycle", "", "box"),
     ("vehicle", ("scooter", "moped"), "cycle", "scooter", "box"),
     ("vehicle", ("luggage trolley", "baggage trolley"), "trolley", "luggage", "box"),

@@ -466,6 +466,51 @@ def trolley(variant: int, style: str, detail: float) -> list[MeshData]:
     return [b.build()]
 
 
+FIGURE_POSES = 12
+
+
+def figure(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A figure that is not a person: "mannequin" a faceless shop dummy in this season's clothes on a round
+    stand; "" an animatronic character (a big-headed, brightly costumed figure on a low stage) that waves
+    and nods through its pose cycle."""
+    from worldmill.library import people
+
+    rng = _rng("figure", variant)
+    body = people.Body(variant, "mild")
+    if style == "mannequin":
+        body.skin = body.hair = _pick(rng, ((0.92, 0.92, 0.9), (0.2, 0.2, 0.22), (0.85, 0.75, 0.6)))
+        body.long_hair = False
+        mesh = people.body_mesh(body, detail, hips=(0.0, 0.0), knees=(0.0, 0.0), shoulders=(8.0, -8.0),
+                                elbows=(15.0, 15.0))  # fmt: skip
+        b = MeshBuilder(detail)
+        b.lathe((0, 0, 0.0), (0, 0, 0.04), [0.25, 0.25], (0.15, 0.15, 0.16), seg=12)
+        b.add(mesh.vertices.astype(np.float64) + [0.0, 0.0, 0.05], mesh.faces, lambda pts: mesh.colors)
+        return [b.build()]
+    costume = _pick(rng, ((0.85, 0.2, 0.15), (0.2, 0.4, 0.85), (0.95, 0.7, 0.1), (0.3, 0.65, 0.25), (0.6, 0.3, 0.7)))
+    fur = _pick(rng, ((0.55, 0.35, 0.2), (0.9, 0.9, 0.88), (0.3, 0.3, 0.32), (0.95, 0.6, 0.3)))
+    body.top, body.bottom, body.skin, body.hair = costume, tuple(v * 0.6 for v in costume), fur, fur
+    body.trousers, body.skirt, body.sleeves, body.long_hair = True, False, True, False
+    stage = mottled((0.25, 0.2, 0.3), 0.1, 3.0, variant)
+    poses = []
+    for k in range(FIGURE_POSES):
+        phase = 2 * math.pi * k / FIGURE_POSES
+        wave = 150.0 + 25.0 * math.sin(phase)  # the right arm raised, waving
+        mesh = people.body_mesh(body, detail, hips=(0.0, 0.0), knees=(0.0, 0.0), shoulders=(10.0, wave),
+                                elbows=(20.0, 30.0 + 20.0 * math.sin(phase)))  # fmt: skip
+        b = MeshBuilder(detail)
+        b.box((0.0, 0.0, 0.2), (1.6, 1.6, 0.4), stage)
+        b.add(mesh.vertices.astype(np.float64) + [0.0, 0.0, 0.4], mesh.faces, lambda pts, m=mesh: m.colors)
+        nod = 0.04 * math.sin(phase * 2)
+        head = np.array([0.0, 0.03 + nod, 0.4 + people.NOMINAL_HEIGHT * 0.97])
+        b.ellipsoid(head, (0.26, 0.24, 0.25), mottled(fur, 0.1, 6.0, variant), seg=12, axis=(0, 0, 1))  # big head
+        for sx in (-1, 1):
+            b.ellipsoid(head + [sx * 0.2, 0.0, 0.22], (0.09, 0.09, 0.04), fur, seg=8, axis=(0, 1, 0))  # ears
+            b.ellipsoid(head + [sx * 0.09, 0.22, 0.05], (0.05, 0.03, 0.05), BLACK, seg=6)  # eyes
+        b.ellipsoid(head + [0.0, 0.24, -0.06], (0.06, 0.04, 0.05), (0.1, 0.08, 0.08), seg=6)  # nose
+        poses.append(b.build())
+    return poses
+
+
 def _kinds():
     from worldmill.library import Kind
 
@@ -482,6 +527,7 @@ def _kinds():
         "cart": Kind(cart, variants=4),
         "cycle": Kind(cycle, variants=4),
         "trolley": Kind(trolley, variants=4),
+        "figure": Kind(figure, variants=6, cycle_s=2.4),
     }
 
 
