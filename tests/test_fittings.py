@@ -55,6 +55,12 @@ FITTINGS = [
     ("medical_equipment", "medicine trolley", (0.55, 1.05, 0.9), "trolley"),
     ("sculpture", "animatronic figure", (2.0, 2.8, 2.0), "figure"),
     ("sculpture", "mannequin", (0.7, 1.85, 0.35), "figure"),
+    ("canopy", "thatched shelter", (4.5, 3.5, 4.5), "shelter"),
+    ("canopy", "bandstand", (8.0, 6.0, 8.0), "shelter"),
+    ("landmark", "entrance arch", (15.0, 11.0, 4.5), "gateway"),
+    ("rock", "boulder", (2.5, 2.0, 2.5), "boulder"),
+    ("rock", "coral formation", (1.2, 1.0, 1.2), "boulder"),
+    ("screen", "touchscreen kiosk", (0.75, 1.75, 0.5), "screen_cabinet"),
 ]
 
 
@@ -256,3 +262,14 @@ def test_library_kinds_can_keep_their_baked_colours_or_take_their_own_material()
     assert names[got[1]] == "fabric"
     assert names[got[2]] in ("marble", "stone")  # the kind's own material: columns are not a mesh class
     assert names[got[3]] in material_table().mesh_classes["seating"]  # others still follow their class
+
+
+def test_a_screen_cabinet_carries_its_lit_face_on_its_front(classes):
+    """Meshes do not emit: an arcade machine is its cabinet mesh plus a glowing panel where its screen is."""
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    parts = shapes.kit("screen", "arcade machine", place, (0.8, 1.9, 0.9), np.random.default_rng(1), mounted="wall")
+    cabinet, face = parts
+    assert cabinet.shape == "mesh" and face.shape == "box" and face.emissive > 0
+    lo, hi = _box([cabinet])
+    assert lo[2] < face.center[2] < hi[2] and 1.0 < face.center[2] < 1.7  # at eye height on the cabinet
+    assert face.center[1] > 0.2  # on its front (+y), where players stand

@@ -55,10 +55,21 @@ class Asset:
 
 @functools.cache
 def kinds() -> dict[str, Kind]:
-    from worldmill.library import animals, fittings, furniture, people, plants, props, rides, stairs, vehicles
+    from worldmill.library import (
+        animals,
+        fittings,
+        furniture,
+        people,
+        plants,
+        props,
+        rides,
+        stairs,
+        structures,
+        vehicles,
+    )
 
     table: dict[str, Kind] = {}
-    for module in (people, animals, plants, vehicles, rides, props, fittings, stairs, furniture):
+    for module in (people, animals, plants, vehicles, rides, props, fittings, stairs, furniture, structures):
         table.update(module.KINDS)
     return table
 

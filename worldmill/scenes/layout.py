@@ -262,7 +262,8 @@ def _candidate(
             return None
         span = site.pick_span(spans)
         px, py = span.point(site.uniform(0.05, 0.95))
-        mounted = rule == "wall" and class_name in WALL_MOUNTED
+        # hung on the wall, except cabinets that stand against it (an arcade machine is a screen 1.9 m high)
+        mounted = rule == "wall" and class_name in WALL_MOUNTED and not (class_name == "screen" and h > 1.5)
         gap = 0.03 if rule == "wall" else 0.8
         x, y = px + span.normal[0] * (d / 2 + gap), py + span.normal[1] * (d / 2 + gap)
         z0 = span.z

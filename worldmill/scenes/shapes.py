@@ -252,7 +252,28 @@ def fitting_kit(class_name: str, label: str, p: Placer, size_whd: Vec3) -> list[
         return terrace_models(p, size_whd, rng)
     if fit == "tile":
         return tiled_models(p, kind, style, size_whd, rng)
-    return [library_model(p, library.key(kind, int(rng.integers(1 << 30)), style), size_whd, rng, fit=fit)]
+    key = library.key(kind, int(rng.integers(1 << 30)), style)
+    return [library_model(p, key, size_whd, rng, fit=fit), *screen_face(p, key, size_whd, fit)]
+
+
+def screen_face(p: Placer, key: str, size_whd: Vec3, fit: str) -> list[Primitive]:
+    """The lit panel of a screen cabinet (meshes do not emit light), placed on the model as it is scaled."""
+    from worldmill import library
+    from worldmill.library import structures
+
+    kind, _, style = library.parse_key(key)
+    face = structures.SCREENS.get(f"{kind}:{style}" if style else kind)
+    if face is None:
+        return []
+    lo, hi = library.bounds(key)
+    ext = np.maximum(hi - lo, 1e-3)
+    w, h, d = size_whd
+    factor = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
+    centre, size, pitch = face
+    return [
+        p.part("box", tuple(np.asarray(centre) * factor), tuple(np.asarray(size) * factor), (0.25, 0.45, 0.6),
+               pattern="artwork", emissive=1.5, pitch=pitch)
+    ]
 
 
 def _object_rng(p: Placer, label: str) -> np.random.Generator:

@@ -1,0 +1,179 @@
+"""Small structures and landscape pieces: shelters and canopies (thatched, glazed, pergola, bandstand), an
+entrance gateway, boulders and coral heads, and screen cabinets (arcade machines, touchscreen kiosks).
+
+As analytic kits these were a table top on four sticks, a ball, a building facade; these read as what the
+prompt names. Local frame as everywhere in the library: x across, y forward, z up, base at z = 0; nominal
+sizes in metres, which scenes stretch to the taxonomy's box. A screen's glowing face is not part of the mesh
+(meshes do not emit): ``SCREENS`` gives where a scene puts a lit panel on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from worldmill.library.geometry import MeshBuilder, MeshData, mottled, stripes
+
+STEEL = (0.72, 0.74, 0.77)
+BLACK = (0.06, 0.06, 0.07)
+TIMBER = ((0.42, 0.28, 0.15), (0.55, 0.40, 0.25), (0.30, 0.20, 0.12))
+BRIGHT = ((0.85, 0.15, 0.12), (0.15, 0.35, 0.8), (0.95, 0.75, 0.1), (0.2, 0.6, 0.3), (0.65, 0.25, 0.7))
+
+
+def _rng(kind: str, variant: int) -> np.random.Generator:
+    return np.random.default_rng([variant, sum(map(ord, kind))])
+
+
+def _pick(rng: np.random.Generator, options):
+    return options[int(rng.integers(len(options)))]
+
+
+def shelter(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A roof on posts, 5 m square and 3.5 m high nominal: "" a thatched hut roof (a straw cone) on timber
+    posts; "canopy" a flat glazed canopy on slender steel columns; "pergola" timber beams and cross rafters
+    on posts, climbers on top; "bandstand" an octagonal stage with railings under a domed roof."""
+    rng = _rng("shelter", variant)
+    b = MeshBuilder(detail)
+    if style == "canopy":
+        w, d, h = 10.0, 6.0, 4.0
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                b.lathe((sx * (w / 2 - 0.6), sy * (d / 2 - 0.8), 0.0), (sx * (w / 2 - 0.6), sy * (d / 2 - 0.8), h),
+                        [0.12, 0.12], STEEL, seg=8)  # fmt: skip
+        b.box((0.0, 0.0, h + 0.15), (w, d, 0.3), (0.8, 0.8, 0.82))  # deck
+        b.box((0.0, 0.0, h + 0.32), (w - 0.3, d - 0.3, 0.04), (0.45, 0.62, 0.70))  # glazing
+        b.box((0.0, d / 2, h + 0.15), (w, 0.1, 0.55), _pick(rng, BRIGHT))  # fascia (the sign band)
+        return [b.build()]
+    if style == "pergola":
+        w, d, h = 3.5, 10.0, 3.0
+        wood = mottled(_pick(rng, TIMBER), 0.12, 5.0, variant)
+        for y in np.linspace(-d / 2 + 0.3, d / 2 - 0.3, 5):
+            for sx in (-1, 1):
+                b.box((sx * (w / 2 - 0.15), y, h / 2), (0.18, 0.18, h), wood)
+        for sx in (-1, 1):
+            b.box((sx * (w / 2 - 0.15), 0.0, h + 0.12), (0.12, d, 0.24), wood)
+        for y in np.linspace(-d / 2, d / 2, 21):
+            b.box((0.0, y, h + 0.3), (w + 0.6, 0.08, 0.14), wood)
+        leaf = mottled((0.15, 0.38, 0.12), 0.25, 5.0, variant)
+        for y in np.linspace(-d / 2 + 1.0, d / 2 - 1.0, 5):
+            b.lumpy((rng.uniform(-0.5, 0.5), y, h + 0.45), (1.3, 1.0, 0.25), leaf, amount=0.3, seed=variant, seg=10)
+        return [b.build()]
+    if style == "bandstand":
+        r, h = 4.0, 3.2
+        paint = _pick(rng, ((0.9, 0.9, 0.88), (0.15, 0.3, 0.2), (0.5, 0.1, 0.1)))
+        b.lathe((0, 0, 0.0), (0, 0, 0.9), [r + 0.2, r + 0.2], mottled((0.7, 0.68, 0.64), 0.08, 3.0, variant),
+                seg=8)  # fmt: skip
+        for k in range(8):
+            a = 2 * math.pi * (k + 0.5) / 8
+            b.lathe((r * math.cos(a), r * math.sin(a), 0.9), (r * math.cos(a), r * math.sin(a), 0.9 + h),
+                    [0.1, 0.08, 0.1], paint, seg=6)  # fmt: skip
+        b.lathe((0, 0, 0.9 + 0.95), (0, 0, 0.9 + 1.0), [r, r], paint, seg=8)  # railing ring
+        roof = stripes((0.85, 0.2, 0.15), (0.95, 0.95, 0.9), 0.6, axis=(0.0, 0.0, 1.0), warp=0.0)
+        b.lathe((0, 0, 0.9 + h), (0, 0, 0.9 + h + 2.2), [r + 0.5, r * 0.7, r * 0.3, 0.0], roof, seg=8)
+        b.capsule((0, 0, 0.9 + h + 2.2), (0, 0, 0.9 + h + 2.8), 0.05, 0.02, (0.8, 0.65, 0.2), seg=5)  # finial
+        return [b.build()]
+    # thatched: a straw cone with a shaggy, banded surface on rough timber posts
+    r, h = 2.5, 2.6
+    wood = mottled(_pick(rng, TIMBER), 0.15, 4.0, variant)
+    for k in range(6):
+        a = 2 * math.pi * k / 6
+        b.capsule((r * 0.75 * math.cos(a), r * 0.75 * math.sin(a), 0.0),
+                  (r * 0.75 * math.cos(a), r * 0.75 * math.sin(a), h + 0.2), 0.1, 0.09, wood, seg=6)  # fmt: skip
+    straw = stripes((0.72, 0.60, 0.36), (0.52, 0.42, 0.24), 0.22, axis=(0.0, 0.0, 1.0), warp=0.4, seed=variant)
+    b.lathe((0, 0, h - 0.2), (0, 0, h + 2.2), [r * 1.25, r * 1.15, r * 0.8, r * 0.4, 0.0], straw, seg=14)
+    b.lumpy((0, 0, h - 0.15), (r * 1.22, r * 1.22, 0.2), (0.58, 0.47, 0.27), amount=0.15, seed=variant, seg=14)
+    return [b.build()]
+
+
+def gateway(variant: int, style: str, detail: float) -> list[MeshData]:
+    """An entrance gateway 15 m wide and 11 m high: two striped towers with domed caps carrying a curved
+    arch and a sign band between them, a turnstile line underneath."""
+    rng = _rng("gateway", variant)
+    b = MeshBuilder(detail)
+    w, h = 15.0, 11.0
+    main, second = _pick(rng, BRIGHT), _pick(rng, BRIGHT)
+    band = stripes(main, (0.95, 0.95, 0.9), 1.0, axis=(0.0, 0.0, 1.0), warp=0.0)
+    for sx in (-1, 1):
+        x = sx * (w / 2 - 1.2)
+        b.lathe((x, 0, 0.0), (x, 0, h * 0.78), [1.2, 1.1, 1.0, 1.0], band, seg=12)
+        b.lathe((x, 0, h * 0.78), (x, 0, h), [1.3, 1.25, 0.9, 0.0], second, seg=12)  # domed cap
+        b.capsule((x, 0, h), (x, 0, h + 1.0), 0.06, 0.03, (0.9, 0.75, 0.2), seg=5)  # flagpole
+        b.box((x + sx * 0.5, 0, h + 0.75), (0.9, 0.03, 0.5), _pick(rng, BRIGHT))  # pennant
+    pts = [(x, 0.0, h * 0.62 + 1.6 * math.cos(math.pi * x / (w - 2.4))) for x in np.linspace(-w / 2 + 1.2, w / 2 - 1.2, 13)]
+    for p, q in itertools.pairwise(pts):
+        b.capsule(p, q, 0.45, 0.45, second, seg=8)  # the arch
+    b.box((0.0, 0.5, h * 0.62 - 0.9), (w * 0.62, 0.3, 1.4), (0.95, 0.93, 0.85))  # sign band
+    for x in np.linspace(-w / 2 + 3.0, w / 2 - 3.0, 6):  # turnstiles
+        b.box((x, 0.0, 0.5), (0.3, 0.8, 1.0), STEEL)
+    return [b.build()]
+
+
+def boulder(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A weathered boulder (2.5 m, flattened, lumpy, resting on its base), or "coral" a branching coral head
+    of bright fingers on a rock."""
+    rng = _rng("boulder", variant)
+    b = MeshBuilder(detail)
+    if style == "coral":
+        base = mottled((0.45, 0.40, 0.35), 0.2, 3.0, variant)
+        b.lumpy((0.0, 0.0, 0.3), (1.0, 0.8, 0.45), base, amount=0.3, seed=variant, seg=12)
+        colour = _pick(rng, ((0.95, 0.45, 0.35), (0.9, 0.3, 0.55), (0.95, 0.75, 0.3), (0.6, 0.35, 0.75)))
+        for _ in range(14):
+            a, r = rng.uniform(0, 2 * math.pi), rng.uniform(0.0, 0.7)
+            root = np.array([r * math.cos(a), r * 0.8 * math.sin(a), 0.5])
+            tip = root + [rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3), rng.uniform(0.5, 1.1)]
+            b.capsule(root, tip, 0.08, 0.05, mottled(colour, 0.15, 8.0, variant), seg=6)
+        return [b.build()]
+    grey = _pick(rng, ((0.50, 0.47, 0.43), (0.58, 0.52, 0.44), (0.40, 0.39, 0.38), (0.62, 0.58, 0.52)))
+    rock = mottled(grey, 0.22, 2.0, variant)
+    b.lumpy((0.0, 0.0, 0.75), (1.3, 1.1, 0.9), rock, amount=0.35, seed=variant, seg=16)
+    b.lumpy((0.6, -0.4, 0.45), (0.7, 0.6, 0.5), rock, amount=0.3, seed=variant + 1, seg=10)
+    return [b.build(ground=True)]
+
+
+# where a screen cabinet's lit face goes, in its nominal frame: (centre, size (x, y, z), pitch about x in degrees)
+SCREENS = {
+    "screen_cabinet": ((0.0, 0.33, 1.35), (0.56, 0.03, 0.42), -15.0),
+    "screen_cabinet:kiosk": ((0.0, 0.12, 1.35), (0.46, 0.03, 0.62), -20.0),
+}
+
+
+def screen_cabinet(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A cabinet round a screen: "" an arcade machine (0.8 x 0.9 x 1.9 m) with its marquee, control deck,
+    joystick and buttons and side art; "kiosk" a touchscreen kiosk, a slim pedestal under an angled screen."""
+    rng = _rng("screen_cabinet", variant)
+    b = MeshBuilder(detail)
+    if style == "kiosk":
+        shell = _pick(rng, ((0.9, 0.9, 0.9), (0.15, 0.15, 0.17), (0.75, 0.1, 0.1), (0.1, 0.3, 0.6)))
+        b.box((0.0, 0.0, 0.03), (0.6, 0.5, 0.06), BLACK)
+        b.box((0.0, -0.05, 0.55), (0.35, 0.25, 1.0), shell)
+        b.box((0.0, 0.05, 1.35), (0.56, 0.12, 0.76), shell, pitch_deg=-20.0)  # screen housing
+        return [b.build()]
+    side = stripes(_pick(rng, BRIGHT), _pick(rng, BRIGHT), 0.35, axis=(0.0, 0.6, 1.0), warp=0.5, seed=variant)
+    body = (0.08, 0.08, 0.1)
+    for sx in (-1, 1):  # side panels with their art
+        b.box((sx * 0.38, 0.0, 0.95), (0.04, 0.9, 1.9), side)
+    b.box((0.0, -0.15, 0.95), (0.72, 0.6, 1.9), body)  # cabinet
+    b.box((0.0, 0.28, 0.85), (0.72, 0.3, 0.12), body, pitch_deg=10.0)  # control deck
+    b.capsule((-0.15, 0.3, 0.9), (-0.15, 0.3, 1.02), 0.015, 0.015, BLACK, seg=5)  # joystick
+    b.ellipsoid((-0.15, 0.3, 1.03), (0.035, 0.035, 0.035), (0.85, 0.1, 0.1), seg=6)
+    for k in range(3):
+        b.lathe((0.05 + 0.08 * k, 0.3, 0.9), (0.05 + 0.08 * k, 0.3, 0.93), [0.025, 0.025], _pick(rng, BRIGHT), seg=6)
+    b.box((0.0, 0.15, 1.78), (0.72, 0.3, 0.2), _pick(rng, BRIGHT))  # marquee
+    b.box((0.0, 0.28, 0.45), (0.6, 0.02, 0.5), (0.15, 0.15, 0.18))  # coin door panel
+    return [b.build()]
+
+
+def _kinds():
+    from worldmill.library import Kind
+
+    return {
+        "shelter": Kind(shelter, variants=4),
+        "gateway": Kind(gateway, variants=4),
+        "boulder": Kind(boulder, variants=6),
+        "screen_cabinet": Kind(screen_cabinet, variants=4),
+    }
+
+
+KINDS = _kinds()
