@@ -61,6 +61,11 @@ FITTINGS = [
     ("rock", "boulder", (2.5, 2.0, 2.5), "boulder"),
     ("rock", "coral formation", (1.2, 1.0, 1.2), "boulder"),
     ("screen", "touchscreen kiosk", (0.75, 1.75, 0.5), "screen_cabinet"),
+    ("fountain", "tiered fountain", (3.0, 3.0, 3.0), "fountain"),
+    ("fountain", "plaza fountain", (12.0, 4.0, 12.0), "fountain"),
+    ("sculpture", "memorial obelisk", (2.2, 11.0, 2.2), "monument"),
+    ("sculpture", "stone lion", (1.2, 1.8, 3.0), "monument"),
+    ("sculpture", "sundial", (4.0, 2.0, 4.0), "monument"),
 ]
 
 

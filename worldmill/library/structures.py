@@ -165,6 +165,99 @@ def screen_cabinet(variant: int, style: str, detail: float) -> list[MeshData]:
     return [b.build()]
 
 
+WATER = (0.30, 0.50, 0.60)
+SPRAY = (0.80, 0.88, 0.92)
+FOUNTAIN_POSES = 6
+
+
+def fountain(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A fountain 4 m across whose jets rise and fall through its pose cycle: "" tiered bowls on a column in a
+    round basin; "basin" a wide low basin with a ring of jets; "drinking" a pedestal with a bowl."""
+    rng = _rng("fountain", variant)
+    stone = mottled(_pick(rng, ((0.80, 0.77, 0.70), (0.70, 0.68, 0.66), (0.62, 0.55, 0.48))), 0.1, 3.0, variant)
+    water = mottled(WATER, 0.15, 6.0, variant)
+    if style == "drinking":
+        b = MeshBuilder(detail)
+        b.lathe((0, 0, 0.0), (0, 0, 0.9), [0.25, 0.18, 0.15, 0.15, 0.2], stone, seg=10)
+        b.lathe((0, 0, 0.9), (0, 0, 1.05), [0.22, 0.32, 0.34], stone, seg=12)
+        b.lathe((0, 0, 1.0), (0, 0, 1.04), [0.28, 0.28], water, seg=12)
+        b.capsule((0.0, 0.0, 1.04), (0.0, 0.12, 1.16), 0.02, 0.015, STEEL, seg=5)
+        return [b.build()]
+    poses = []
+    for k in range(FOUNTAIN_POSES):
+        pulse = 0.85 + 0.15 * math.sin(2 * math.pi * k / FOUNTAIN_POSES)
+        b = MeshBuilder(detail)
+        r = 2.0
+        b.lathe((0, 0, 0.0), (0, 0, 0.5), [r, r, r], stone, seg=20)  # basin wall (a solid drum)
+        b.lathe((0, 0, 0.5), (0, 0, 0.55), [r - 0.15, r - 0.15], water, seg=20)  # its water
+        if style == "basin":
+            for j in range(8):
+                a = 2 * math.pi * j / 8
+                foot = np.array([1.2 * math.cos(a), 1.2 * math.sin(a), 0.55])
+                top = foot * [0.6, 0.6, 1.0] + [0.0, 0.0, 1.2 * pulse]
+                b.capsule(foot, top, 0.05, 0.08, SPRAY, seg=5)  # an arcing jet towards the middle
+            b.capsule((0, 0, 0.55), (0, 0, 0.55 + 2.0 * pulse), 0.09, 0.05, SPRAY, seg=6)
+        else:
+            b.lathe((0, 0, 0.5), (0, 0, 2.4), [0.22, 0.16, 0.16, 0.2], stone, seg=10)  # column
+            for z, rad in ((1.4, 1.1), (2.4, 0.6)):
+                b.lathe((0, 0, z - 0.25), (0, 0, z), [0.15, rad * 0.8, rad], stone, seg=16)  # bowl
+                b.lathe((0, 0, z - 0.03), (0, 0, z + 0.01), [rad * 0.9, rad * 0.9], water, seg=16)
+                for j in range(10):  # streams falling from the bowl's rim
+                    a = 2 * math.pi * (j + 0.5 * (z > 2)) / 10
+                    lip = np.array([rad * math.cos(a), rad * math.sin(a), z])
+                    fall = 0.75 * pulse if z < 2 else 0.95
+                    b.capsule(lip, lip * [1.12, 1.12, 1.0] - [0.0, 0.0, fall], 0.035, 0.06, SPRAY, seg=4)
+            b.capsule((0, 0, 2.45), (0, 0, 2.45 + 0.8 * pulse), 0.05, 0.08, SPRAY, seg=6)  # top jet
+        poses.append(b.build())
+    return poses
+
+
+def monument(variant: int, style: str, detail: float) -> list[MeshData]:
+    """Monuments: "obelisk" a tapering stone needle on a stepped base; "globe" an antique globe on a turned
+    wooden stand; "sundial" a dial plate and gnomon on a pedestal in a paved circle; "lion" a stone lion
+    standing on its plinth."""
+    rng = _rng("monument", variant)
+    b = MeshBuilder(detail)
+    stone = mottled(_pick(rng, ((0.78, 0.75, 0.68), (0.55, 0.53, 0.52), (0.85, 0.83, 0.80))), 0.12, 2.0, variant)
+    if style == "globe":
+        wood = mottled(TIMBER[0], 0.1, 6.0, variant)
+        b.lathe((0, 0, 0.0), (0, 0, 0.75), [0.3, 0.08, 0.06, 0.1, 0.12], wood, seg=10)
+        ocean = (0.55, 0.62, 0.45) if rng.random() < 0.5 else (0.75, 0.68, 0.48)
+
+        def land(pts: np.ndarray) -> np.ndarray:
+            from worldmill.library.geometry import _hash_noise
+
+            n = _hash_noise(pts, 3.0, variant) > 0.55
+            return np.where(n[:, None], np.asarray((0.55, 0.40, 0.22)), np.asarray(ocean))
+
+        b.ellipsoid((0, 0, 1.05), (0.3, 0.3, 0.3), land, seg=16, axis=(0.0, 0.3, 1.0))
+        ring = [(0.0, 0.34 * math.sin(a), 1.05 + 0.34 * math.cos(a)) for a in np.linspace(0.0, 2 * math.pi, 17)]
+        for p, q in itertools.pairwise(ring):  # the brass meridian
+            b.capsule(p, q, 0.012, 0.012, (0.7, 0.55, 0.25), seg=4)
+        return [b.build()]
+    if style == "sundial":
+        b.lathe((0, 0, 0.0), (0, 0, 0.1), [2.4, 2.4], mottled((0.6, 0.58, 0.55), 0.15, 1.0, variant), seg=20)
+        b.lathe((0, 0, 0.1), (0, 0, 1.0), [0.5, 0.35, 0.3, 0.45], stone, seg=12)
+        b.lathe((0, 0, 1.0), (0, 0, 1.06), [0.75, 0.75], (0.6, 0.48, 0.25), seg=20)
+        for k in range(12):  # hour lines
+            a = 2 * math.pi * k / 12
+            b.box((0.5 * math.cos(a), 0.5 * math.sin(a), 1.07), (0.3, 0.03, 0.01), (0.2, 0.15, 0.1), yaw_deg=math.degrees(a))
+        b.box((0.0, 0.0, 1.3), (0.03, 0.6, 0.5), (0.45, 0.35, 0.15), pitch_deg=35.0)  # gnomon
+        return [b.build()]
+    if style == "lion":
+        from worldmill.library import animals
+
+        body = animals.KINDS["lion"].build(variant, "", detail)[0]
+        b.box((0.0, 0.0, 0.35), (1.4, 2.8, 0.7), stone)
+        b.add(body.vertices.astype(np.float64) * 1.0 + [0.0, 0.0, 0.7], body.faces, stone)
+        return [b.build()]
+    b.box((0.0, 0.0, 0.3), (3.0, 3.0, 0.6), stone)  # obelisk
+    b.box((0.0, 0.0, 0.9), (2.2, 2.2, 0.6), stone)
+    b.lathe((0, 0, 1.2), (0, 0, 11.0), [0.75, 0.45], stone, seg=4)  # four-sided needle
+    b.lathe((0, 0, 11.0), (0, 0, 11.9), [0.45, 0.0], stone, seg=4)  # pyramidion
+    return [b.build()]
+
+
 def _kinds():
     from worldmill.library import Kind
 
@@ -173,6 +266,8 @@ def _kinds():
         "gateway": Kind(gateway, variants=4),
         "boulder": Kind(boulder, variants=6),
         "screen_cabinet": Kind(screen_cabinet, variants=4),
+        "fountain": Kind(fountain, variants=4, cycle_s=1.2),
+        "monument": Kind(monument, variants=3),
     }
 
 
