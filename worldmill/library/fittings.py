@@ -604,7 +604,6 @@ FITTINGS = (
     ("fence", ("crowd barrier",), "barrier", "crowd", "tile"),
     ("fence", ("railing",), "barrier", "railing", "tile"),
     ("column", ("plinth", "pedestal"), "column", "plinth", "box"),
-    ("column", ("bollard",), "column", "bollard", "box"),
     ("column", ("cast-iron", "iron pillar"), "column", "iron", "box"),
     ("column", ("gilded",), "column", "gilded", "box"),
     ("column", ("fluted", "colonnade", "marble column", "stone column"), "column", "fluted", "box"),

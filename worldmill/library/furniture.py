@@ -263,7 +263,7 @@ def barrier(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def column(variant: int, style: str, detail: float) -> list[MeshData]:
     """A column, 1 m across and 8 m high: "fluted" on a base under a capital, "iron" a cast-iron pillar with
-    its brackets, "gilded" with gold bands; "plinth" a moulded display plinth, "bollard" a street bollard."""
+    its brackets, "gilded" with gold bands; "plinth" a moulded display plinth."""
     rng = _rng("column", variant)
     b = MeshBuilder(detail)
     if style == "plinth":
@@ -271,11 +271,6 @@ def column(variant: int, style: str, detail: float) -> list[MeshData]:
         b.box((0.0, 0.0, 0.05), (0.9, 0.9, 0.1), tuple(v * 0.8 for v in stone))
         b.box((0.0, 0.0, 0.55), (0.8, 0.8, 0.9), stone)
         b.box((0.0, 0.0, 1.03), (0.9, 0.9, 0.06), tuple(v * 0.85 for v in stone))
-        return [b.build()]
-    if style == "bollard":
-        c = _pick(rng, (BLACK, STEEL, (0.3, 0.3, 0.32)))
-        b.lathe((0, 0, 0.0), (0, 0, 1.0), [0.13, 0.12, 0.11, 0.11, 0.12, 0.08, 0.0], c, seg=10)
-        b.lathe((0, 0, 0.78), (0, 0, 0.82), [0.125, 0.125], (0.85, 0.75, 0.2), seg=10)  # reflective band
         return [b.build()]
     height, r = 8.0, 0.5
     if style == "iron":
