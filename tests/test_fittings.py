@@ -66,6 +66,8 @@ FITTINGS = [
     ("sculpture", "memorial obelisk", (2.2, 11.0, 2.2), "monument"),
     ("sculpture", "stone lion", (1.2, 1.8, 3.0), "monument"),
     ("sculpture", "sundial", (4.0, 2.0, 4.0), "monument"),
+    ("vehicle", "parked airliner", (45.0, 15.0, 50.0), "airliner"),
+    ("vehicle", "rowing boat", (1.5, 0.7, 4.0), "boat"),
 ]
 
 

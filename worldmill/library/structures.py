@@ -258,6 +258,59 @@ def monument(variant: int, style: str, detail: float) -> list[MeshData]:
     return [b.build()]
 
 
+def airliner(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A parked twin-engine airliner (nose towards +y): a 45 m fuselage with a window line and the airline's
+    livery, swept wings with their engines, fin and tailplane, nose and main gear."""
+    rng = _rng("airliner", variant)
+    b = MeshBuilder(detail)
+    length, r = 45.0, 2.0
+    livery = _pick(rng, ((0.75, 0.1, 0.12), (0.1, 0.25, 0.6), (0.1, 0.5, 0.45), (0.95, 0.55, 0.1)))
+    white = (0.92, 0.93, 0.95)
+
+    def skin(pts: np.ndarray) -> np.ndarray:  # white top, livery cheat line, grey belly, dark window line
+        z = pts[:, 2] - (r + 2.0)
+        out = np.where((z < -0.9 * r)[:, None], np.asarray((0.7, 0.72, 0.75)), np.asarray(white))
+        out = np.where(((z > -0.45 * r) & (z < -0.2 * r))[:, None], np.asarray(livery), out)
+        windows = (np.abs(z - 0.25 * r) < 0.12 * r) & (np.mod(pts[:, 1], 1.0) < 0.5)
+        return np.where(windows[:, None], np.asarray((0.1, 0.12, 0.16)), out)
+
+    axis_z = r + 2.0
+    b.lathe((0, -length / 2, axis_z + 0.4), (0, length / 2, axis_z), [0.0, 0.5 * r, r, r, r, r, r, 0.8 * r, 0.0],
+            skin, seg=16, stations=[0.0, 0.04, 0.12, 0.3, 0.5, 0.7, 0.85, 0.95, 1.0])  # fmt: skip
+    wing = (0.85, 0.86, 0.88)
+    for sx in (-1, 1):
+        b.box((sx * (r + 7.5), -2.0, axis_z - 0.6), (17.0, 5.5, 0.5), wing, yaw_deg=sx * -28.0)  # swept wing
+        b.box((sx * (r + 2.5), 0.5, axis_z - 0.8), (5.0, 5.0, 0.6), wing, yaw_deg=sx * -28.0)  # its root
+        ex = sx * (r + 5.5)
+        b.lathe((ex, 4.0, axis_z - 2.2), (ex, -1.0, axis_z - 2.2), [1.0, 1.25, 1.2, 0.8], (0.85, 0.86, 0.9), seg=12)
+        b.lathe((ex, 4.05, axis_z - 2.2), (ex, 4.1, axis_z - 2.2), [0.95, 0.95], (0.1, 0.1, 0.12), seg=12)  # intake
+        b.box((sx * 3.0, -20.0, axis_z + 0.5), (6.5, 3.0, 0.3), wing, yaw_deg=sx * -30.0)  # tailplane
+        b.capsule((sx * 2.5, -1.0, 0.6), (sx * 2.5, -1.0, axis_z - 1.0), 0.2, 0.2, (0.3, 0.3, 0.32), seg=6)
+        b.lathe((sx * 2.2, -1.0, 0.6), (sx * 2.9, -1.0, 0.6), [0.6, 0.6], (0.08, 0.08, 0.09), seg=10)  # main wheels
+    b.box((0.0, -19.5, axis_z + 4.0), (0.5, 6.0, 8.0), livery, pitch_deg=35.0)  # fin in livery
+    b.capsule((0.0, 17.5, 0.45), (0.0, 17.5, axis_z - 1.5), 0.15, 0.15, (0.3, 0.3, 0.32), seg=6)  # nose gear
+    b.lathe((-0.3, 17.5, 0.45), (0.3, 17.5, 0.45), [0.45, 0.45], (0.08, 0.08, 0.09), seg=10)
+    return [b.build(ground=True)]
+
+
+def boat(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A rowing boat 4 m long (bow towards +y): a painted clinker hull, thwarts, oars in their rowlocks."""
+    rng = _rng("boat", variant)
+    b = MeshBuilder(detail)
+    paint = _pick(rng, ((0.85, 0.2, 0.15), (0.15, 0.35, 0.7), (0.95, 0.95, 0.9), (0.2, 0.55, 0.35)))
+    hull = stripes(paint, tuple(v * 0.8 for v in paint), 0.12, axis=(0.0, 0.0, 1.0), warp=0.0)
+    b.lathe((0, -2.0, 0.3), (0, 2.0, 0.35), [0.3, 0.65, 0.7, 0.6, 0.0], hull, seg=12, squash=(1.0, 0.45),
+            stations=[0.0, 0.2, 0.5, 0.8, 1.0])  # fmt: skip
+    wood = mottled(TIMBER[1], 0.1, 6.0, variant)
+    b.box((0.0, -0.3, 0.6), (0.95, 2.6, 0.04), (0.25, 0.17, 0.1))  # the open well, dark inside the gunwale
+    for y in (-0.9, 0.2, 1.1):
+        b.box((0.0, y, 0.66), (1.15, 0.25, 0.06), wood)  # thwarts
+    for sx in (-1, 1):
+        b.capsule((sx * 0.6, 0.2, 0.8), (sx * 2.2, -0.4, 0.35), 0.03, 0.03, wood, seg=4)  # oars
+        b.box((sx * 2.1, -0.45, 0.36), (0.4, 0.12, 0.03), wood, yaw_deg=sx * 20.0)  # blades
+    return [b.build(ground=True)]
+
+
 def _kinds():
     from worldmill.library import Kind
 
@@ -268,6 +321,8 @@ def _kinds():
         "screen_cabinet": Kind(screen_cabinet, variants=4),
         "fountain": Kind(fountain, variants=4, cycle_s=1.2),
         "monument": Kind(monument, variants=3),
+        "airliner": Kind(airliner, variants=4),
+        "boat": Kind(boat, variants=4),
     }
 
 
