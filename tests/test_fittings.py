@@ -66,8 +66,6 @@ FITTINGS = [
     ("sculpture", "memorial obelisk", (2.2, 11.0, 2.2), "monument"),
     ("sculpture", "stone lion", (1.2, 1.8, 3.0), "monument"),
     ("sculpture", "sundial", (4.0, 2.0, 4.0), "monument"),
-    ("vehicle", "parked airliner", (45.0, 15.0, 50.0), "airliner"),
-    ("vehicle", "rowing boat", (1.5, 0.7, 4.0), "boat"),
 ]
 
 
@@ -280,3 +278,12 @@ def test_a_screen_cabinet_carries_its_lit_face_on_its_front(classes):
     lo, hi = _box([cabinet])
     assert lo[2] < face.center[2] < hi[2] and 1.0 < face.center[2] < 1.7  # at eye height on the cabinet
     assert face.center[1] > 0.2  # on its front (+y), where players stand
+
+
+def test_a_parked_airliner_has_the_proportions_of_one():
+    place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
+    (plane,) = shapes.kit("vehicle", "parked airliner", place, (45.0, 15.0, 50.0), np.random.default_rng(2))
+    assert library.parse_key(plane.mesh)[0] == "airliner"
+    lo, hi = library.bounds(plane.mesh)
+    span, length, height = hi - lo
+    assert 0.7 < span / length < 1.1 and height < 0.4 * length  # wings nearly as wide as it is long, low
