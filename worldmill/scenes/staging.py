@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet
+from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet, _rotate_z
 from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
@@ -44,6 +44,7 @@ FIXED_CLASSES = frozenset(
 PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
+INSTANCES_TRIED = 2  # instances of an unseen kind tried for a spot, largest first
 SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
@@ -135,17 +136,16 @@ def _turned(obj: SceneObject, yaw_deg: float) -> tuple[SceneObject, Box3]:
     delta = yaw_deg - main.yaw_deg
     box = np.asarray(parts_box(obj.parts))
     centre = (box[:3] + box[3:]) / 2
-    c, s = math.cos(math.radians(delta)), math.sin(math.radians(delta))
-    rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    angle = math.radians(delta)
     parts = tuple(
         dataclasses.replace(
             p,
-            center=tuple(float(v) for v in rot @ (np.asarray(p.center) - centre) + centre),
+            center=tuple(float(v) for v in _rotate_z(np.asarray(p.center) - centre, angle) + centre),
             yaw_deg=(p.yaw_deg + delta + 180.0) % 360.0 - 180.0,
         )
         for p in obj.parts
     )
-    velocity = tuple(float(v) for v in rot @ np.asarray(obj.velocity))  # a roaming animal keeps walking forward
+    velocity = tuple(float(v) for v in _rotate_z(np.asarray(obj.velocity, dtype=float), angle))  # keeps walking forward
     turned = dataclasses.replace(obj, parts=parts, velocity=velocity)
     return turned, parts_box(parts)
 
@@ -381,17 +381,11 @@ def stage_decor(
             choice.semantic_class in FIXED_CLASSES and not (choice.semantic_class == "animal" and (pens or house))
         ):
             continue
-        index = next(
-            (
-                i
-                for i, o in enumerate(objects)
-                if o.decor == kind and (not any(o.velocity) or o.class_name == "animal") and _movable(o)
-            ),
-            None,
-        )
-        if index is None:
-            continue
-        spot = _spot(scene, parts, pens, shot, objects[index], index, _mount(choice, plan.indoor), taken, target)
+        spot = None
+        for index in _instances(objects, kind)[:INSTANCES_TRIED]:
+            spot = _spot(scene, parts, pens, shot, objects[index], index, _mount(choice, plan.indoor), taken, target)
+            if spot is not None:
+                break
         if spot is None:
             continue
         moved, mount = spot
@@ -411,6 +405,18 @@ def stage_decor(
     if not staged:
         return scene, []
     return dataclasses.replace(scene, objects=tuple(objects)), staged
+
+
+def _instances(objects: Sequence[SceneObject], kind: str) -> list[int]:
+    """The movable instances of ``kind`` (static ones, and animals), largest face first (the one that reads from
+    farthest); ties in scene order."""
+
+    def face(obj: SceneObject) -> float:
+        w, d, h = _local_extent(obj)
+        return max(w, d) * h
+
+    found = [i for i, o in enumerate(objects) if o.decor == kind and (not any(o.velocity) or o.class_name == "animal")]
+    return sorted((i for i in found if _movable(objects[i])), key=lambda i: (-face(objects[i]), i))
 
 
 def _movable(obj: SceneObject) -> bool:
@@ -448,13 +454,7 @@ def _spot(
                     if spot is None:
                         continue
                     yaw, box = spot
-                    turn = math.radians(yaw - main_yaw)
-                    vx, vy, vz = obj.velocity
-                    velocity = (
-                        vx * math.cos(turn) - vy * math.sin(turn),
-                        vx * math.sin(turn) + vy * math.cos(turn),
-                        vz,
-                    )
+                    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - main_yaw)))
                     swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
                     if how == "pen" and not _pen_takes(scene, pens, swept, obj):
                         continue
