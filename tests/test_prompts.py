@@ -226,3 +226,17 @@ def test_plurals_and_counts():
     assert counted("zebra", 3) == "three zebras"
     assert counted("market stall", 14) == "more than a dozen market stalls"
     assert counted("car", 40) == "dozens of cars"
+
+
+def test_ground_and_interior_plans_leave_out_decor_too_small_to_read(tax, sweep):
+    from worldmill.prompts.plan import seen_up_close
+
+    garden = decor_for_side(tax.venue("botanical_garden"), False)
+    assert "plant label" in {d.name for d in garden}
+    assert "plant label" not in {d.name for d in seen_up_close(garden, False, 1.7)}  # a 0.2 m tag from 5 m
+    assert seen_up_close(garden, False, 150.0) == garden  # aerial shots are sized by ``seen_from_air``
+    aquarium = decor_for_side(tax.venue("aquarium"), True)
+    kept = {d.name for d in seen_up_close(aquarium, True, 1.7)}
+    assert {"reef fish", "starfish"} <= kept and "floor uplight" not in kept  # swimmers stay: the shot is about them
+    ground = [p for _, p, _ in sweep if p.camera_height_m < 20.0]
+    assert not any(d.name in ("plant label", "floor uplight") for p in ground for d in p.decor)

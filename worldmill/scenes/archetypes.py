@@ -421,7 +421,7 @@ def skyline(site: SiteBuilder) -> None:
     centre = n // 2
     kind = plan.landmark if plan.landmark in LANDMARK_KINDS else LANDMARK_KINDS[int(rng.integers(len(LANDMARK_KINDS)))]
     landmark_height = 100.0
-    building_lots: list[tuple[float, float, float, float, float]] = []  # centre x, y, width, depth, height of a building
+    building_lots: list[tuple[float, float, float, float, float]] = []  # centre x, y, width, depth, height
     plazas = _plaza_blocks(site, n, centre)
     for bi in range(n):
         for bj in range(n):
@@ -477,7 +477,8 @@ def skyline(site: SiteBuilder) -> None:
                     lx0, ly0 = x0 + (k % 2) * block / 2, y0 + (k // 2) * block / 2
                     lx1, ly1 = lx0 + block / 2, ly0 + block / 2
                 w, d = (lx1 - lx0) - 2 * setback, (ly1 - ly0) - 2 * setback
-                building_lots.append(((lx0 + lx1) / 2, (ly0 + ly1) / 2, w, d, max(12.0, h_max * site.uniform(0.3, 1.0))))
+                h = max(12.0, h_max * site.uniform(0.3, 1.0))
+                building_lots.append(((lx0 + lx1) / 2, (ly0 + ly1) / 2, w, d, h))
     tallest = _lot_buildings(site, building_lots, palette)
     for span in site.paths[:: max(1, len(site.paths) // 40)]:
         tree_row(site, span, spacing=18.0, offset=-0.9)

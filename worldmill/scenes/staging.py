@@ -11,8 +11,8 @@ join a pen in view that they may share (never a predator's), a reptile house's g
 taken only when the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives),
 stays clear of the lens by ``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included),
 is in plain sight of the lens and stands nowhere in front of the lead subject. Decor larger than
-``MAX_EXTENT_M`` and what belongs where it was built (water, paving, stairs, a stage, an aquarium's swimmers)
-stay put. Everything is deterministic: same scene and path, same spots.
+``MAX_EXTENT_M`` and what belongs where it was built (buildings, roads, the pitch, an aquarium's swimmers) stay
+put; free-standing structure (a touch pool, a staircase, a viewing deck) stands on the floor like furniture. Everything is deterministic: same scene and path, same spots.
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shape
 PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
 HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
-MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
+MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
-    {"animal", "building", "landmark", "road", "water", "pavement", "sports_field", "stairs", "stage", "aquarium_tank"}
-)  # decor that belongs where the layout built it (a pen, the water, the road network)
+    {"animal", "building", "landmark", "road", "sports_field"}
+)  # decor that belongs where the layout built it (a pen, a lot, the road network, the pitch)
 PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
+STANDING_CLASSES = frozenset({"signage", "screen"})  # wall signs and screens whose wall is out of reach stand on the
+# floor (a poster stand, an information totem)
 INSTANCES_TRIED = 2  # instances of an unseen kind tried for a spot, largest first
 SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
@@ -444,7 +446,8 @@ def _spot(
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
     old = np.asarray(parts_box(obj.parts))
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
-    mounts = [mount, "floor"] if mount == "against_wall" else [mount]
+    stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES)
+    mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
         for f in frames:
