@@ -277,3 +277,33 @@ def test_downtown_lots_are_the_plans_building_kinds_nearest_the_landmark_first()
             abs(b[5] - g[2]) < 0.01 and b[0] <= g[0] and g[3] <= b[3] and b[1] <= g[1] and g[4] <= b[4]
             for b in (parts_box((part,)) for o in lots for part in o.parts)
         ), g
+
+
+def test_light_strings_hang_across_a_walkway_over_the_camera():
+    """A festoon is a string between two poles across a walkway, above the camera's zone, so a camera walking it
+    sees the strings span the frame (not a 20 m lamp on one pole)."""
+    from worldmill.prompts import sample_id, sample_plan, seed_for
+    from worldmill.scenes.layout import parts_box
+    from worldmill.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    key = "paris-2988507__street_market"
+    plan = sample_plan(tax.cell(key), seed_for(key, 1, 0), sample_id(key, 1, 0), 1)
+    choice = next(d for d in plan.decor if d.name == "festoon light string")
+    scene = build_scene(plan, tax.classes)
+    strings = [o for o in scene.objects if o.decor == choice.name]
+    assert len(strings) == choice.count
+    zones = [z for z in scene.zones if z.kind == "ground"]
+    over_camera = 0
+    for obj in strings:
+        string, *poles = obj.parts
+        assert len(poles) == 2 and all(p.shape == "cylinder" for p in poles)
+        bottom = parts_box([string])[2]
+        assert bottom > 3.3  # over the heads of walkers
+        for z in zones:
+            if z.lo[0] <= string.center[0] <= z.hi[0] and z.lo[1] <= string.center[1] <= z.hi[1]:
+                assert bottom > z.hi[2]  # and over the camera's
+                over_camera += 1
+        gap = np.linalg.norm(np.subtract(poles[0].center[:2], poles[1].center[:2]))
+        assert gap == pytest.approx(max(string.size[0], string.size[1]), rel=1e-6) and gap > 5.0  # spans a walkway
+    assert over_camera >= 1

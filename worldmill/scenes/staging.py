@@ -49,13 +49,13 @@ STANDING_CLASSES = frozenset({"signage", "screen"})  # wall signs and screens wh
 INSTANCES_TRIED = 2  # instances of an unseen kind tried for a spot, largest first
 SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
-COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
+COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6, 0.05, 0.95, 0.18, 0.82, 0.32, 0.68)  # across: off the centre first
 ROWS = {  # down the frame, where each mount is looked for: floor things below the middle, hung things above
-    "floor": (0.72, 0.62, 0.84, 0.55, 0.93),
-    "pen": (0.62, 0.55, 0.72, 0.5),
-    "against_wall": (0.5, 0.4, 0.6, 0.3),
-    "wall": (0.4, 0.3, 0.5, 0.2),
-    "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38),
+    "floor": (0.72, 0.62, 0.84, 0.55, 0.93, 0.66, 0.78, 0.52, 0.88),
+    "pen": (0.62, 0.55, 0.72, 0.5, 0.66, 0.58),
+    "against_wall": (0.5, 0.4, 0.6, 0.3, 0.45, 0.55),
+    "wall": (0.4, 0.3, 0.5, 0.2, 0.35, 0.45),
+    "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38, 0.15),
 }
 
 
@@ -463,8 +463,6 @@ def _spot(
                         continue
                     least = max(LEAST_COVERAGE, best[0] if best else 0.0)
                     cover, frame = shot.reads(box, how)
-                    if cover >= least and len(obj.parts) > 1:  # the parts' bound only where the box's passes
-                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
                     if cover < least:
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
@@ -474,6 +472,10 @@ def _spot(
                         continue
                     if how == "ceiling" and not _under_ceiling(parts, box):
                         continue
+                    if len(obj.parts) > 1:  # the parts' bound (costly) only where every other test passes
+                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
+                        if cover < least:
+                            continue
                     if not _in_sight(scene, shot.eyes[frame], box, index):
                         continue
                     best = (cover, yaw, box, "floor" if how in ("against_wall", "pen") else how)
