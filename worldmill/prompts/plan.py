@@ -82,6 +82,7 @@ AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heigh
 AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
 SHOT_REACH_M = {True: 3.0, False: 5.0}  # a ground shot's nearest decor stands this far off, indoors and out
 SHOT_FOV_DEG = {True: 75.0, False: 65.0}  # ... filmed at this field of view (``scenes.camera.FOV_DEG``)
+ANIMAL_LENS_AREA = 0.25  # an animal lead's long lens (about half the field of view) reads a quarter of the face
 DECOR_FILL = 0.5  # share of its face's box a decor object's pixels cover (legs, gaps, rounded shapes)
 CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting (on a drop over the heads)
 CEILING_FILL = 0.5  # share of its box face a fitting's pixels cover (a lamp's shade, a basket's bowl)
@@ -117,12 +118,17 @@ def seen_from_air(items: list[DecorItem], camera_height_m: float) -> list[DecorI
 def seen_up_close(items: list[DecorItem], indoor: bool, camera_height_m: float) -> list[DecorItem]:
     """The decor a ground or interior shot can show: a typical instance covers ``AERIAL_LEAST_SHARE`` of the
     frame from ``SHOT_REACH_M`` (a plant label or a floor uplight never does from where a walking camera stands).
-    Animals stay (a zoo or aquarium shot is planned around them); aerial shots keep all (``seen_from_air``)."""
+    Animals need a quarter of that face: a shot about an animal takes a long lens (about half the field of view),
+    so a tortoise or a duck reads, a starfish does not. Aerial shots keep all (``seen_from_air``)."""
     if camera_height_m >= AERIAL_HEIGHT_M:
         return items
     across = 2 * math.tan(math.radians(SHOT_FOV_DEG[indoor] / 2)) * SHOT_REACH_M[indoor]
     least = AERIAL_LEAST_SHARE * across**2 / DECOR_FILL
-    return [item for item in items if item.semantic_class == "animal" or _face_area(item, typical=True) >= least]
+    return [
+        item
+        for item in items
+        if _face_area(item, typical=True) >= least * (ANIMAL_LENS_AREA if item.semantic_class == "animal" else 1.0)
+    ]
 
 
 def seen_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
