@@ -7,7 +7,8 @@ Staging picks, for an unseen kind, a spot in the path's view where that kind bel
 the floor or the ground (never on a road, in water or inside an animal pen), things of the walls hang on a wall
 or facade the camera faces, things of the ceiling hang at their height under the same ceiling (in a tall hall on a drop, its bottom
 ``HANG_BOTTOM_M`` over the floor: a fitting 40 m up is a speck), a zoo's animals
-join a pen in view that they may share (never a predator's), a reptile house's go beside the walk. A spot is
+join a pen in view that they may share (never a predator's) and its rocks, climbing frames, trees and ponds go
+into one, a reptile house's go beside the walk. A spot is
 taken only when the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives),
 stays clear of the lens by ``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included),
 is in plain sight of the lens and stands nowhere in front of the lead subject. Decor larger than
@@ -42,6 +43,7 @@ FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "sports_field"}
 )  # decor that belongs where the layout built it (a pen, a lot, the road network, the pitch)
 PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
+PEN_FURNITURE = frozenset({"rock", "column", "vegetation", "water"})  # in a zoo, staged inside a pen in view
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
 STANDING_CLASSES = frozenset({"signage", "screen"})  # wall signs and screens whose wall is out of reach stand on the
@@ -276,11 +278,14 @@ def _support_top(scene: Scene, parts: _Parts, x: float, y: float, below: float) 
 
 def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> bool:
     """Whether an animal whose box over the clip is ``swept`` stays inside one pen, a pen it may share: grazers
-    and birds share a savanna, a predator shares with none but its own kind."""
+    and birds share a savanna, a predator shares with none but its own kind. A pen's furniture (a boulder, a
+    climbing frame) goes in any pen."""
     for pen in pens:
         inside = pen[0] + 0.5 <= swept[0] and swept[3] <= pen[3] - 0.5 and pen[1] + 0.5 <= swept[1]
         if not (inside and swept[4] <= pen[4] - 0.5):
             continue
+        if animal.class_name != "animal":
+            return True
         others = {
             o.decor or o.label
             for o in scene.objects
@@ -385,7 +390,8 @@ def stage_decor(
             continue
         spot = None
         for index in _instances(objects, kind)[:INSTANCES_TRIED]:
-            spot = _spot(scene, parts, pens, shot, objects[index], index, _mount(choice, plan.indoor), taken, target)
+            mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
+            spot = _spot(scene, parts, pens, shot, objects[index], index, mount, taken, target)
             if spot is not None:
                 break
         if spot is None:
