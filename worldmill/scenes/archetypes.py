@@ -320,33 +320,43 @@ def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
 
 
 ROOF_DECOR = frozenset({"vegetation", "pavement"})  # a skyline's overhead decor of these classes lies on a roof
+LOT_CHOICE = 4  # a building kind takes the best-fitting of this many nearest free lots
+ROOF_SEEN = 0.5  # roof decor lies on roofs under this share of the camera's height (it looks down on them)
 ROOF_PLAZA_TOP_M = 1.0  # a skyline's "center" pavement this flat is a paved plaza: a whole block near the landmark
 
 
 def _lot_buildings(site: SiteBuilder, lots: list[tuple[float, float, float, float, float]], palette) -> float:
     """Build downtown's lots, nearest the landmark first: the plan's building kinds take the nearest lots in turn
-    (one of each kind, then the next of each), so that every kind stands where a shot of the centre looks; its own
-    height and, within the lot, its own footprint. Roof decor (a rooftop garden, a helipad) lies on the roofs of
-    the nearest buildings. The other lots get the generic block of the height profile. Returns the tallest height."""
+    (one of each kind, then the next of each), so that every kind stands where a shot of the centre looks; each
+    the lot among the next ``LOT_CHOICE`` nearest that fits its own footprint best, at its own height. Roof decor
+    (a rooftop garden, a helipad) lies on the nearest roofs the camera looks down on (under ``ROOF_SEEN`` of its
+    height). The other lots get the generic block of the height profile. Returns the tallest height."""
     kinds = [c for c in site.plan.decor if c.semantic_class == "building" and c.count]
-    queue = [(c, i) for i in range(max((c.count for c in kinds), default=0)) for c in kinds if i < c.count]
-    roofs = [(c, i) for c in site.plan.decor if c.placement == "overhead" and c.semantic_class in ROOF_DECOR
-             for i in range(c.count)]  # fmt: skip
+    queue = [c for i in range(max((c.count for c in kinds), default=0)) for c in kinds if i < c.count]
+    roofs = [c for c in site.plan.decor if c.placement == "overhead" and c.semantic_class in ROOF_DECOR
+             for _ in range(c.count)]  # fmt: skip
     cx, cy = site.center[0], site.center[1]
     order = sorted(range(len(lots)), key=lambda k: (math.hypot(lots[k][0] - cx, lots[k][1] - cy), k))
+    free, taken = list(order), {}
+    for choice in queue:
+        if not free:
+            break
+        w, h, d = decor_size(choice, site.rng)
+        window = free[:LOT_CHOICE]
+        k = max(window, key=lambda k: (min(1.0, lots[k][2] / w, lots[k][3] / d), -window.index(k)))
+        free.remove(k)
+        taken[k] = (choice.name, min(w, lots[k][2]), min(d, lots[k][3]), h)
+    heights = {k: taken[k][3] if k in taken else lots[k][4] for k in order}
+    low = [k for k in order if heights[k] <= ROOF_SEEN * site.plan.camera_height_m]
+    roof_lots = dict(zip(low + sorted(set(order) - set(low), key=heights.get), roofs, strict=False))
     tallest = 0.0
-    for rank, k in enumerate(order):
+    for k in order:
         x, y, w, d, h = lots[k]
-        decor = None
-        if rank < len(queue):
-            choice, _ = queue[rank]
-            size = decor_size(choice, site.rng)
-            w, d, h, decor = min(w, size[0]), min(d, size[2]), size[1], choice.name
-        roof_item = roofs[rank] if rank < len(roofs) else None
+        decor, w, d, h = taken.get(k, (None, w, d, h))
         tallest = max(tallest, h)
-        top, rw, rd, yaw = building(site, x, y, w, d, h, palette, z0=0.15, decor=decor, plant=roof_item is None)
-        if roof_item is not None:
-            _on_roof(site, roof_item[0], x, y, top, rw, rd, yaw)
+        top, rw, rd, yaw = building(site, x, y, w, d, h, palette, z0=0.15, decor=decor, plant=k not in roof_lots)
+        if k in roof_lots:
+            _on_roof(site, roof_lots[k], x, y, top, rw, rd, yaw)
     return tallest
 
 
