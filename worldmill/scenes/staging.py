@@ -48,7 +48,7 @@ SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floo
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
 STANDING_CLASSES = frozenset({"signage", "screen"})  # wall signs and screens whose wall is out of reach stand on the
 # floor (a poster stand, an information totem)
-INSTANCES_TRIED = 2  # instances of an unseen kind tried for a spot, largest first
+INSTANCES_TRIED = 4  # instances of an unseen kind tried for a spot, largest first
 SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
 COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6, 0.05, 0.95, 0.18, 0.82, 0.32, 0.68)  # across: off the centre first
@@ -382,7 +382,7 @@ def stage_decor(
     objects = list(scene.objects)
     taken: list[np.ndarray] = []
     staged: list[Staged] = []
-    for kind in unseen:
+    for kind in sorted(unseen, key=lambda k: (-_largest_face(objects, k), k)):  # the largest first: fewer spots fit
         choice = choices.get(kind)
         if choice is None or (
             choice.semantic_class in FIXED_CLASSES and not (choice.semantic_class == "animal" and (pens or house))
@@ -415,16 +415,22 @@ def stage_decor(
     return dataclasses.replace(scene, objects=tuple(objects)), staged
 
 
+def _largest_face(objects: Sequence[SceneObject], kind: str) -> float:
+    """The largest face-on area (m²) of a movable instance of ``kind``; 0 when none moves."""
+    return max((_face(objects[i]) for i in _instances(objects, kind)[:1]), default=0.0)
+
+
+def _face(obj: SceneObject) -> float:
+    w, d, h = _local_extent(obj)
+    return max(w, d) * h
+
+
 def _instances(objects: Sequence[SceneObject], kind: str) -> list[int]:
     """The movable instances of ``kind`` (static ones, and animals), largest face first (the one that reads from
     farthest); ties in scene order."""
 
-    def face(obj: SceneObject) -> float:
-        w, d, h = _local_extent(obj)
-        return max(w, d) * h
-
     found = [i for i, o in enumerate(objects) if o.decor == kind and (not any(o.velocity) or o.class_name == "animal")]
-    return sorted((i for i in found if _movable(objects[i])), key=lambda i: (-face(objects[i]), i))
+    return sorted((i for i in found if _movable(objects[i])), key=lambda i: (-_face(objects[i]), i))
 
 
 def _movable(obj: SceneObject) -> bool:
