@@ -567,7 +567,7 @@ def _place(
     elif how == "ceiling":
         z = _hang_centre(old) - height / 2
     else:
-        z = _support_top(scene, parts, *centre, below=float(old[2]) + 0.5)
+        z = _support_top(scene, parts, *centre, below=max(float(old[2]), 0.0) + 0.5)  # a rock sinks into the ground
         if z is None:
             return None
     return yaw, np.array(
