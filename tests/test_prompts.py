@@ -241,3 +241,13 @@ def test_ground_and_interior_plans_leave_out_decor_too_small_to_read(tax, sweep)
     assert "starfish" not in kept  # ... not a starfish
     ground = [p for _, p, _ in sweep if p.camera_height_m < 20.0]
     assert not any(d.name in ("plant label", "floor uplight") for p in ground for d in p.decor)
+
+
+def test_interior_plans_hold_no_decor_longer_than_any_hall(tax):
+    """A 130 m train or platform canopy stands outside the walls of a 30-64 m hall, unseen: interiors leave it out."""
+    from worldmill.prompts.plan import fits_indoors
+
+    station = tax.venue("railway_station")
+    inside = {d.name for d in fits_indoors(decor_for_side(station, True), True)}
+    assert not inside & {"passenger train", "platform canopy", "railway track"} and "departure board" in inside
+    assert "passenger train" in {d.name for d in fits_indoors(decor_for_side(station, False), False)}

@@ -84,6 +84,7 @@ SHOT_REACH_M = {True: 3.0, False: 5.0}  # a ground shot's nearest decor stands t
 SHOT_FOV_DEG = {True: 75.0, False: 65.0}  # ... filmed at this field of view (``scenes.camera.FOV_DEG``)
 ANIMAL_LENS_AREA = 0.25  # an animal lead's long lens (about half the field of view) reads a quarter of the face
 DECOR_FILL = 0.5  # share of its face's box a decor object's pixels cover (legs, gaps, rounded shapes)
+INDOOR_LONGEST_M = 64.0  # the longest hall ``scenes.archetypes.interior_hall`` builds
 CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting (on a drop over the heads)
 CEILING_FILL = 0.5  # share of its box face a fitting's pixels cover (a lamp's shade, a basket's bowl)
 
@@ -138,6 +139,15 @@ def seen_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
         return items
     least = AERIAL_LEAST_SHARE * (2 * math.tan(math.radians(30.0)) * CEILING_REACH_M) ** 2 / CEILING_FILL
     return [item for item in items if item.placement not in ("ceiling", "overhead") or _face_area(item) >= least]
+
+
+def fits_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
+    """The decor an interior holds: nothing whose typical length exceeds the longest hall the scenes build
+    (``INDOOR_LONGEST_M``: a 130 m train or platform canopy would stand outside the walls, unseen). Outdoors keeps all."""
+    if not indoor:
+        return items
+    return [item for item in items if (item.size_min[2] + item.size_max[2]) / 2 <= INDOOR_LONGEST_M
+            and (item.size_min[0] + item.size_max[0]) / 2 <= INDOOR_LONGEST_M]  # fmt: skip
 
 
 def _face_area(item: DecorItem, *, typical: bool = False) -> float:
@@ -216,7 +226,7 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
         low, high = min(low, GROUND_TOP_M - 1.5), min(high, GROUND_TOP_M)  # as high as its walkway's camera goes
     camera_height = float(rng.uniform(low, high))
 
-    side = decor_for_side(venue, indoor)
+    side = fits_indoors(decor_for_side(venue, indoor), indoor)
     readable = seen_up_close(seen_indoors(seen_from_air(side, camera_height), indoor), indoor, camera_height)
     decor = _choose_decor(readable, rng, venue.archetype)
     landmark = str(rng.choice(LANDMARK_KINDS)) if venue.archetype == "skyline" else None
