@@ -1,7 +1,11 @@
 """Do the words and the pixels agree? Prompts against what the render's instance pass shows, before and after
 prompts were written from the visibility measurement and camera paths were checked for their subject.
 
-    .venv/bin/python bench/bench_truth.py [--cities Paris,Shanghai,Lagos,São Paulo] [--samples 1] [--size 128]
+    .venv/bin/python bench/bench_truth.py [--cities Paris,Shanghai,Lagos,São Paulo] [--venues zoo,...] [--samples 1]
+        [--size 128] [--unseen]
+
+``--unseen`` prints, per venue, the plan's decor kinds the final render does not show (with the shot, the kind's
+class and placement, its peak coverage and whether staging moved it), to target the largest groups.
 
 Plans are real ones (taxonomy + prompt sampler) of every venue in each city. "Before" is the plan's draft
 prompt (``build_prompt(plan)``, what the ``prompts`` table holds and what clips used to get) against a render
@@ -97,6 +101,20 @@ def after(plan: ScenePlan, visibility: Visibility, tally: Tally) -> None:
     tally.add("lead_framed", int(lead is not None and visibility.subject_share(lead) >= SUBJECT_FRAME_SHARE), 1)
 
 
+def _unseen(plan: ScenePlan, visibility: Visibility, framing, city: str) -> list[str]:
+    """One line per decor kind of the plan that the final render does not show."""
+    peak = {k.kind: k.coverage_max for k in visibility.by_kind()}
+    staged = {s.kind for s in framing.staged}
+    shot = f"{city} {'in' if plan.indoor else 'out'} {plan.space!r} {plan.camera_motion} {plan.camera_height_m:.0f}m"
+    seen = {k.kind for k in visibility.seen()}
+    return [
+        f"{d.name:24s} {d.semantic_class:14s} {d.placement:12s} x{d.count:<3d} peak {peak.get(d.name, 0.0):.4f}"
+        f"{' staged' if d.name in staged else ''}  [{shot}, lead {framing.subject}]"
+        for d in plan.decor
+        if d.name not in seen
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cities", default=DEFAULT_CITIES)
@@ -104,11 +122,14 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--fps", type=int, default=12)
+    parser.add_argument("--venues", default="", help="comma-separated venue ids (default: all)")
+    parser.add_argument("--unseen", action="store_true", help="print the unseen decor kinds per venue")
     args = parser.parse_args()
 
     settings = RenderSettings(args.size, args.size, args.frames, args.fps)
     taxonomy = load_taxonomy()
-    cells = taxonomy.cells([c.strip() for c in args.cities.split(",")], None)
+    venues = [v.strip() for v in args.venues.split(",") if v.strip()] or None
+    cells = taxonomy.cells([c.strip() for c in args.cities.split(",")], venues)
     warm_up()
     print(f"worldmill truth benchmark: {len(cells)} cells x {args.samples} samples at {args.size}², {args.frames} "
           f"frames, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
@@ -116,6 +137,7 @@ def main() -> None:
     plain_s = framed_s = render_s = 0.0
     checks = 0
     per_venue: dict[str, list[int]] = {}
+    unseen: dict[str, list[str]] = {}
     for cell in cells:
         for index in range(args.samples):
             plan = sample_plan(cell, seed_for(cell.key, 1, index), sample_id(cell.key, 1, index), 1)
@@ -134,11 +156,19 @@ def main() -> None:
             new_vis = measure_visibility(shot_scene, new_passes.instance, lead=framing.subject)
             before(plan, old_vis, old, candidates[0] if candidates else None)
             after(plan, new_vis, new)
+            if args.unseen:
+                unseen.setdefault(cell.venue.id, []).extend(_unseen(plan, new_vis, framing, cell.city.key))
             framed_ok = int(new_vis.subject_share() >= SUBJECT_FRAME_SHARE)
             per_venue.setdefault(cell.venue.id, [0, 0])
             per_venue[cell.venue.id][0] += framed_ok
             per_venue[cell.venue.id][1] += 1
     samples = len(cells) * args.samples
+    if args.unseen:
+        print(f"unseen decor kinds: {sum(map(len, unseen.values()))}")
+        for venue, rows in sorted(unseen.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {venue} ({len(rows)}):")
+            for row in rows:
+                print(f"    {row}")
     print(f"{'figure':42s} {'before':>8s} {'after':>8s}  goal")
     goals = {"named_kinds": ">= 0.95", "decor_kinds": ">= 0.8", "decor_seen": "", "named_items": ">= 0.8",
              "lead_framed": "most"}  # fmt: skip

@@ -226,3 +226,28 @@ def test_plurals_and_counts():
     assert counted("zebra", 3) == "three zebras"
     assert counted("market stall", 14) == "more than a dozen market stalls"
     assert counted("car", 40) == "dozens of cars"
+
+
+def test_ground_and_interior_plans_leave_out_decor_too_small_to_read(tax, sweep):
+    from worldmill.prompts.plan import seen_up_close
+
+    garden = decor_for_side(tax.venue("botanical_garden"), False)
+    assert "plant label" in {d.name for d in garden}
+    assert "plant label" not in {d.name for d in seen_up_close(garden, False, 1.7)}  # a 0.2 m tag from 5 m
+    assert seen_up_close(garden, False, 150.0) == garden  # aerial shots are sized by ``seen_from_air``
+    aquarium = decor_for_side(tax.venue("aquarium"), True)
+    kept = {d.name for d in seen_up_close(aquarium, True, 1.7)}
+    assert "reef fish" in kept and "floor uplight" not in kept  # an animal lead's long lens reads a reef fish...
+    assert "starfish" not in kept  # ... not a starfish
+    ground = [p for _, p, _ in sweep if p.camera_height_m < 20.0]
+    assert not any(d.name in ("plant label", "floor uplight") for p in ground for d in p.decor)
+
+
+def test_interior_plans_hold_no_decor_longer_than_any_hall(tax):
+    """A 130 m train or platform canopy stands outside the walls of a 30-64 m hall, unseen: interiors leave it out."""
+    from worldmill.prompts.plan import fits_indoors
+
+    station = tax.venue("railway_station")
+    inside = {d.name for d in fits_indoors(decor_for_side(station, True), True)}
+    assert not inside & {"passenger train", "platform canopy", "railway track"} and "departure board" in inside
+    assert "passenger train" in {d.name for d in fits_indoors(decor_for_side(station, False), False)}

@@ -140,3 +140,19 @@ def test_interior_plans_hold_no_ceiling_fitting_too_small_to_read(tax):
     assert planned["museum"] and planned["zoo"]
     assert "track spotlight" not in planned["museum"] and "heat lamp" not in planned["zoo"]
     assert "brass chandelier" in planned["public_library"]
+
+
+def test_a_wall_sign_with_no_wall_in_reach_stands_on_the_floor_in_view(tax):
+    """The forecourt of a Paris theatre has no wall near the path: its show poster and light-bulb sign, planned
+    for a wall, stand on the ground in the view (a poster stand) rather than go unseen."""
+    cell = tax.cells(["Paris"], ["theatre"])[0]
+    plan = sample_plan(cell, seed_for(cell.key, 1, 1), sample_id(cell.key, 1, 1), 1)
+    signs = {d.name for d in plan.decor if d.placement == "wall" and d.semantic_class in ("signage", "screen")}
+    shown, path, after = framed_shot(build_scene(plan, tax.classes), plan, SETTINGS)
+    standing = [s for s in after.staged if s.kind in signs and s.mount == "floor"]
+    assert standing, [(s.kind, s.mount) for s in after.staged]
+    by_id = {o.instance_id: o for o in shown.objects}
+    seen = {k.kind for k in measure_visibility(shown, render(shown, path, plan, SETTINGS, normals=False).instance).seen()}
+    for moved in standing:
+        assert parts_box(by_id[moved.instance_id].parts)[2] < 0.45  # on the ground, not hung in the air
+        assert moved.kind in seen

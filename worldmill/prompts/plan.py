@@ -80,6 +80,11 @@ GROUND_ONLY = frozenset({"zoo"})  # archetypes filmed from the ground only: anim
 GROUND_TOP_M = 4.0  # the top of an outdoor site's walkway camera zone (``scenes.archetypes.open_ground``)
 AERIAL_REACH = 1.6  # an aerial shot's subject lies about this many camera heights away (a 35-40 degree look down)
 AERIAL_LEAST_SHARE = 0.005  # decor an aerial plan holds covers about this share of the frame from there
+SHOT_REACH_M = {True: 3.0, False: 5.0}  # a ground shot's nearest decor stands this far off, indoors and out
+SHOT_FOV_DEG = {True: 75.0, False: 65.0}  # ... filmed at this field of view (``scenes.camera.FOV_DEG``)
+ANIMAL_LENS_AREA = 0.25  # an animal lead's long lens (about half the field of view) reads a quarter of the face
+DECOR_FILL = 0.5  # share of its face's box a decor object's pixels cover (legs, gaps, rounded shapes)
+INDOOR_LONGEST_M = 64.0  # the longest hall ``scenes.archetypes.interior_hall`` builds
 CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting (on a drop over the heads)
 CEILING_FILL = 0.5  # share of its box face a fitting's pixels cover (a lamp's shade, a basket's bowl)
 
@@ -111,6 +116,22 @@ def seen_from_air(items: list[DecorItem], camera_height_m: float) -> list[DecorI
     return [item for i, item in enumerate(items) if _face_area(item) >= least or i in largest]
 
 
+def seen_up_close(items: list[DecorItem], indoor: bool, camera_height_m: float) -> list[DecorItem]:
+    """The decor a ground or interior shot can show: a typical instance covers ``AERIAL_LEAST_SHARE`` of the
+    frame from ``SHOT_REACH_M`` (a plant label or a floor uplight never does from where a walking camera stands).
+    Animals need a quarter of that face: a shot about an animal takes a long lens (about half the field of view),
+    so a tortoise or a duck reads, a starfish does not. Aerial shots keep all (``seen_from_air``)."""
+    if camera_height_m >= AERIAL_HEIGHT_M:
+        return items
+    across = 2 * math.tan(math.radians(SHOT_FOV_DEG[indoor] / 2)) * SHOT_REACH_M[indoor]
+    least = AERIAL_LEAST_SHARE * across**2 / DECOR_FILL
+    return [
+        item
+        for item in items
+        if _face_area(item, typical=True) >= least * (ANIMAL_LENS_AREA if item.semantic_class == "animal" else 1.0)
+    ]
+
+
 def seen_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
     """The decor an interior shot can show: no ceiling fitting that covers less than ``AERIAL_LEAST_SHARE`` of the
     frame from ``CEILING_REACH_M`` (a 15 cm track spotlight is a few pixels however it hangs). Outdoors keeps all."""
@@ -120,9 +141,19 @@ def seen_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
     return [item for item in items if item.placement not in ("ceiling", "overhead") or _face_area(item) >= least]
 
 
-def _face_area(item: DecorItem) -> float:
-    """The largest face of the item's largest size (m²): from above or below, or from the side."""
-    w, h, d = item.size_max
+def fits_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
+    """The decor an interior holds: nothing whose typical length exceeds the longest hall the scenes build
+    (``INDOOR_LONGEST_M``: a 130 m train or platform canopy would stand outside the walls, unseen). Outdoors keeps all."""
+    if not indoor:
+        return items
+    return [item for item in items if (item.size_min[2] + item.size_max[2]) / 2 <= INDOOR_LONGEST_M
+            and (item.size_min[0] + item.size_max[0]) / 2 <= INDOOR_LONGEST_M]  # fmt: skip
+
+
+def _face_area(item: DecorItem, *, typical: bool = False) -> float:
+    """The largest face of the item's largest size (m²), or with ``typical`` of its middle size (instances are
+    drawn uniformly between the bounds): from above or below, or from the side."""
+    w, h, d = ((a + b) / 2 for a, b in zip(item.size_min, item.size_max, strict=True)) if typical else item.size_max
     return max(w * d, max(w, d) * h)
 
 
@@ -195,7 +226,8 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
         low, high = min(low, GROUND_TOP_M - 1.5), min(high, GROUND_TOP_M)  # as high as its walkway's camera goes
     camera_height = float(rng.uniform(low, high))
 
-    readable = seen_indoors(seen_from_air(decor_for_side(venue, indoor), camera_height), indoor)
+    side = fits_indoors(decor_for_side(venue, indoor), indoor)
+    readable = seen_up_close(seen_indoors(seen_from_air(side, camera_height), indoor), indoor, camera_height)
     decor = _choose_decor(readable, rng, venue.archetype)
     landmark = str(rng.choice(LANDMARK_KINDS)) if venue.archetype == "skyline" else None
     language, signage, signage_text = choose_signage(city, venue.id, rng)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from worldmill.scenes import shapes
-from worldmill.scenes.layout import WALL_MOUNTED, Rect, SiteBuilder, Span, parts_box, place_object
+from worldmill.scenes.layout import WALL_MOUNTED, Rect, SiteBuilder, Span, decor_size, parts_box, place_object
 from worldmill.scenes.model import CameraZone, Primitive, Road, Vec3
 from worldmill.schemas.plan import LANDMARK_KINDS
 
@@ -76,8 +76,12 @@ def building(
     *,
     z0: float = 0.0,
     yaw: float = 0.0,
-) -> None:
-    """A building volume with a setback top or rooftop plant; one instance of class ``building``."""
+    decor: str | None = None,
+    plant: bool = True,
+) -> tuple[float, float, float, float]:
+    """A building volume with a setback top or rooftop plant (``plant``); one instance of class ``building``,
+    realising the plan's building kind ``decor`` if given. Returns its flat roof: (top z, width, depth) and the
+    kit's yaw, for things that stand on it (a rooftop garden)."""
     rng = site.rng
     colour = shapes.jitter(palette[int(rng.integers(len(palette)))], rng, 0.1)
     glow = 0.0  # night windows light up in the facade material
@@ -102,7 +106,8 @@ def building(
         ]
     else:
         parts = [p.part("box", (0.0, 0.0, h / 2), (w, d, h), colour, pattern="facade", emissive=glow)]
-    if h > 12 and rng.random() < 0.6:
+    roof = parts[-1]
+    if h > 12 and rng.random() < 0.6 and plant:
         parts.append(
             p.part(
                 "box",
@@ -115,7 +120,7 @@ def building(
                 (0.45, 0.45, 0.46),
             )
         )
-    site.add("building", "building", parts, salient=False, occupy=True)
+    site.add("building", "building", parts, salient=None if decor else False, occupy=True, decor=decor)
     for nx, ny, fx, fy, length in (
         (1, 0, w / 2, 0, d),
         (-1, 0, -w / 2, 0, d),
@@ -125,6 +130,8 @@ def building(
         cx, cy = x + fx, y + fy
         ax, ay = -ny * length / 2, nx * length / 2
         site.walls.append(Span((cx - ax, cy - ay), (cx + ax, cy + ay), normal=(nx, ny), z=z0, top=min(h, 8.0)))
+    top = roof.center[2] + roof.size[2] / 2
+    return (top, roof.size[0] * (0.7 if roof.shape == "cylinder" else 1.0), roof.size[1], yaw)
 
 
 def background_ring(
@@ -312,6 +319,100 @@ def landmark(site: SiteBuilder, kind: str, x: float, y: float) -> float:
     return height
 
 
+ROOF_DECOR = frozenset({"vegetation", "pavement"})  # a skyline's overhead decor of these classes lies on a roof
+LOT_CHOICE = 4  # a building kind takes the best-fitting of this many nearest free lots
+ROOF_SEEN = 0.5  # roof decor lies on roofs under this share of the camera's height (it looks down on them)
+ROOF_PLAZA_TOP_M = 1.0  # a skyline's "center" pavement this flat is a paved plaza: a whole block near the landmark
+
+
+def _lot_buildings(site: SiteBuilder, lots: list[tuple[float, float, float, float, float]], palette) -> float:
+    """Build downtown's lots, nearest the landmark first: the plan's building kinds take the nearest lots in turn
+    (one of each kind, then the next of each), so that every kind stands where a shot of the centre looks; each
+    the lot among the next ``LOT_CHOICE`` nearest that fits its own footprint best, at its own height. Roof decor
+    (a rooftop garden, a helipad) lies on the nearest roofs the camera looks down on (under ``ROOF_SEEN`` of its
+    height). The other lots get the generic block of the height profile. Returns the tallest height."""
+    kinds = [c for c in site.plan.decor if c.semantic_class == "building" and c.count]
+    queue = [c for i in range(max((c.count for c in kinds), default=0)) for c in kinds if i < c.count]
+    roofs = [c for c in site.plan.decor if c.placement == "overhead" and c.semantic_class in ROOF_DECOR
+             for _ in range(c.count)]  # fmt: skip
+    cx, cy = site.center[0], site.center[1]
+    order = sorted(range(len(lots)), key=lambda k: (math.hypot(lots[k][0] - cx, lots[k][1] - cy), k))
+    free, taken = list(order), {}
+    for choice in queue:
+        if not free:
+            break
+        w, h, d = decor_size(choice, site.rng)
+        window = free[:LOT_CHOICE]
+        k = max(window, key=lambda k: (min(1.0, lots[k][2] / w, lots[k][3] / d), -window.index(k)))
+        free.remove(k)
+        taken[k] = (choice.name, min(w, lots[k][2]), min(d, lots[k][3]), h)
+    heights = {k: taken[k][3] if k in taken else lots[k][4] for k in order}
+    low = [k for k in order if heights[k] <= ROOF_SEEN * site.plan.camera_height_m]
+    roof_lots = dict(zip(low + sorted(set(order) - set(low), key=heights.get), roofs, strict=False))
+    tallest = 0.0
+    for k in order:
+        x, y, w, d, h = lots[k]
+        decor, w, d, h = taken.get(k, (None, w, d, h))
+        tallest = max(tallest, h)
+        top, rw, rd, yaw = building(site, x, y, w, d, h, palette, z0=0.15, decor=decor, plant=k not in roof_lots)
+        if k in roof_lots:
+            _on_roof(site, roof_lots[k], x, y, top, rw, rd, yaw)
+    return tallest
+
+
+def _on_roof(site: SiteBuilder, choice, x: float, y: float, top: float, width: float, depth: float, yaw: float) -> None:
+    """One instance of a roof decor choice lying flat on a roof (at most 90 % of the roof's footprint)."""
+    w, h, d = decor_size(choice, site.rng)
+    w, d = min(w, 0.9 * width), min(d, 0.9 * depth)
+    base, pattern = shapes.material(choice.semantic_class)
+    part = shapes.Placer(x, y, top, yaw).part(
+        "box", (0.0, 0.0, h / 2), (w, d, h), shapes.jitter(base, site.rng, 0.1),
+        pattern="grass" if choice.semantic_class == "vegetation" else pattern,
+    )  # fmt: skip
+    site.add(choice.semantic_class, choice.name, [part], decor=choice.name)
+
+
+def _plaza_blocks(site: SiteBuilder, n: int, centre: int) -> dict[tuple[int, int], list]:
+    """Blocks beside the landmark's that become the plan's paved plazas (flat "center" pavement), one instance a
+    block: the plaza downtown is a whole square, not a slab squeezed between towers."""
+    flat = [c for c in site.plan.decor if c.semantic_class == "pavement" and c.placement == "center"
+            and c.size_max[1] <= ROOF_PLAZA_TOP_M]  # fmt: skip
+    instances = [(c, i) for c in flat for i in range(c.count)]
+    around = [(centre + di, centre + dj) for di, dj in ((1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, -1))]
+    blocks = [b for b in around if 0 <= b[0] < n and 0 <= b[1] < n]
+    return {block: [item] for block, item in zip(blocks, instances, strict=False)}
+
+
+def _plaza(site: SiteBuilder, items: list, x0: float, y0: float, block: float) -> None:
+    """A plaza block: the plaza's paving (its own size within the block) and the plan's fountains on it."""
+    choice, _ = items[0]
+    w, h, d = decor_size(choice, site.rng)
+    w, d = min(w, block - 4.0), min(d, block - 4.0)
+    cx, cy = x0 + block / 2, y0 + block / 2
+    base, pattern = shapes.material("pavement")
+    site.add(
+        "pavement",
+        choice.name,
+        [shapes.Placer(cx, cy, 0.15, 0.0).part("box", (0.0, 0.0, h / 2), (w, d, h), shapes.jitter(base, site.rng, 0.1),
+                                               pattern=pattern)],
+        decor=choice.name,
+    )  # fmt: skip
+    site.floor.append(Rect(cx - w / 2 + 1, cy - d / 2 + 1, cx + w / 2 - 1, cy + d / 2 - 1, 0.15 + h))
+    spots = ((0.0, 0.0), (-0.25, 0.0), (0.25, 0.0), (0.0, 0.25), (0.0, -0.25))
+    for fountain in (c for c in site.plan.decor if c.semantic_class == "fountain" and c.placement == "center"):
+        for index in range(sum(o.decor == fountain.name for o in site.objects), fountain.count):
+            fw, fh, fd = decor_size(fountain, site.rng)
+            for fx, fy in spots:
+                p = shapes.Placer(cx + fx * w, cy + fy * d, 0.15 + h, 0.0)
+                parts = shapes.kit("fountain", fountain.name, p, (fw, fh, fd), site.rng, season=site.plan.season)
+                box = parts_box(parts)
+                if site.free(box) and box[0] > cx - w / 2 and box[3] < cx + w / 2 and box[1] > cy - d / 2 \
+                        and box[4] < cy + d / 2:  # fmt: skip
+                    site.occupied.append(box)
+                    site.add("fountain", fountain.name, parts, decor=fountain.name)
+                    break
+
+
 def skyline(site: SiteBuilder) -> None:
     plan, rng = site.plan, site.rng
     palette = facade_palette(plan.architecture_style)
@@ -330,7 +431,8 @@ def skyline(site: SiteBuilder) -> None:
     centre = n // 2
     kind = plan.landmark if plan.landmark in LANDMARK_KINDS else LANDMARK_KINDS[int(rng.integers(len(LANDMARK_KINDS)))]
     landmark_height = 100.0
-    tallest = 0.0
+    building_lots: list[tuple[float, float, float, float, float]] = []  # centre x, y, width, depth, height
+    plazas = _plaza_blocks(site, n, centre)
     for bi in range(n):
         for bj in range(n):
             x0, y0 = -half + road_w + bi * pitch, -half + road_w + bj * pitch
@@ -345,6 +447,9 @@ def skyline(site: SiteBuilder) -> None:
                 site.center = (cx, cy, 0.15)
                 site.center_radius = max(lx1 - lx0, ly1 - ly0) / 2 + 2.0
                 site.floor.append(Rect(x0 + 3, y0 + 3, x0 + block - 3, y0 + block - 3, 0.15))
+                continue
+            if (bi, bj) in plazas:  # the plan's paved plaza, its fountains on it
+                _plaza(site, plazas[(bi, bj)], x0, y0, block)
                 continue
             if rng.random() < 0.08:  # a park block
                 site.structure(
@@ -383,8 +488,8 @@ def skyline(site: SiteBuilder) -> None:
                     lx1, ly1 = lx0 + block / 2, ly0 + block / 2
                 w, d = (lx1 - lx0) - 2 * setback, (ly1 - ly0) - 2 * setback
                 h = max(12.0, h_max * site.uniform(0.3, 1.0))
-                tallest = max(tallest, h)
-                building(site, (lx0 + lx1) / 2, (ly0 + ly1) / 2, w, d, h, palette, z0=0.15)
+                building_lots.append(((lx0 + lx1) / 2, (ly0 + ly1) / 2, w, d, h))
+    tallest = _lot_buildings(site, building_lots, palette)
     for span in site.paths[:: max(1, len(site.paths) // 40)]:
         tree_row(site, span, spacing=18.0, offset=-0.9)
     if rng.random() < 0.5:  # a river along one edge of downtown

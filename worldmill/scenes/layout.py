@@ -368,6 +368,10 @@ def place_object(
         placed = place_walker(site, label, size, decor, moving=site.rng.random() < 0.6)
         if placed is not None:
             return placed
+    if class_name == "light" and rule == "overhead" and site.ceiling_z is None and site.paths and _string(size):
+        placed = place_across_path(site, label, size, decor)
+        if placed is not None:
+            return placed
     if class_name == "animal" and site.enclosures:
         rule = "enclosure"
     elif class_name == "animal" and any(o.class_name == "aquarium_tank" for o in site.objects):
@@ -418,6 +422,42 @@ def place_object(
         if site.free(swept_box(box, velocity), ignore_occupied=ignore):
             site.occupied.append(swept_box(box, velocity))
             return site.add(class_name, label, parts, velocity=velocity, decor=decor)
+    return None
+
+
+STRING_POLE_M = 1.5  # a light string's poles stand this far beyond the walkway's edges
+STRING_CLEAR_M = 0.3  # ... and it hangs this far over the top of a camera's walkway zone (its keep-out)
+
+
+def _string(size: Vec3) -> bool:
+    """Whether a light is a string (a festoon): many times longer than it is thick."""
+    w, h, d = size
+    return w > 8.0 * max(h, d)
+
+
+def place_across_path(site: SiteBuilder, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
+    """A light string hung across a walkway between two poles, over the head of whoever walks it (and over a
+    camera walking it, which then looks along the strings): its length spans the walkway, no wider than it needs."""
+    w, h, d = size
+    for _ in range(40):
+        span = site.pick_span(site.paths)
+        px, py = span.point(site.uniform(0.1, 0.9))
+        dx, dy = span.direction
+        length = min(w, span.width + 2 * STRING_POLE_M)
+        top = max((k[5] for k in site.keepout if k[0] <= px <= k[3] and k[1] <= py <= k[4]), default=0.0)
+        z0 = span.z + max(site.uniform(3.5, 5.0), top - span.z + STRING_CLEAR_M)
+        p = shapes.Placer(px, py, z0, math.degrees(math.atan2(dx, -dy)))  # local x across the walkway
+        glow = (1.0, 0.92, 0.75)
+        string = p.part("sphere", (0.0, 0.0, 0.0), (length, max(d, 0.2), max(h, 0.2)), glow, emissive=3.0,
+                        casts_shadow=False)  # fmt: skip
+        poles = [
+            p.part("cylinder", (sx * length / 2, 0.0, -(z0 - span.z) / 2), (0.12, 0.12, z0 - span.z), (0.2, 0.2, 0.22))
+            for sx in (-1.0, 1.0)
+        ]
+        boxes = [parts_box([part]) for part in (string, *poles)]
+        if all(site.free(box) for box in boxes):
+            site.occupied.extend(boxes[1:])
+            return site.add("light", label, [string, *poles], decor=decor)
     return None
 
 
@@ -499,12 +539,14 @@ def place_outside(site: SiteBuilder, class_name: str, label: str, size: Vec3, *,
 
 
 def realise_decor(site: SiteBuilder) -> None:
-    """Place exactly ``choice.count`` objects for every decor choice of the plan."""
+    """Place exactly ``choice.count`` objects for every decor choice of the plan (less those the archetype's
+    generator already built into its structure: downtown's building kinds stand on its lots)."""
     for choice in site.plan.decor:
         site.classes.id(choice.semantic_class)  # unknown classes fail here, naming the class
+        done = sum(o.decor == choice.name for o in site.objects)
         n_groups = max(1, math.ceil(choice.count / 4))
         centers = [site.point_in(site.pick_rect(site.floor), 2.5) for _ in range(n_groups)] if site.floor else None
-        for index in range(choice.count):
+        for index in range(done, choice.count):
             size = decor_size(choice, site.rng)
             placed = place_object(
                 site,

@@ -7,12 +7,13 @@ Staging picks, for an unseen kind, a spot in the path's view where that kind bel
 the floor or the ground (never on a road, in water or inside an animal pen), things of the walls hang on a wall
 or facade the camera faces, things of the ceiling hang at their height under the same ceiling (in a tall hall on a drop, its bottom
 ``HANG_BOTTOM_M`` over the floor: a fitting 40 m up is a speck), a zoo's animals
-join a pen in view that they may share (never a predator's), a reptile house's go beside the walk. A spot is
+join a pen in view that they may share (never a predator's) and its rocks, climbing frames, trees and ponds go
+into one, a reptile house's go beside the walk. A spot is
 taken only when the instance would read (``TARGET_COVERAGE`` of the frame, else as much as any spot gives),
 stays clear of the lens by ``MIN_DISTANCE_M``, overlaps nothing (moving things over the whole clip included),
 is in plain sight of the lens and stands nowhere in front of the lead subject. Decor larger than
-``MAX_EXTENT_M`` and what belongs where it was built (water, paving, stairs, a stage, an aquarium's swimmers)
-stay put. Everything is deterministic: same scene and path, same spots.
+``MAX_EXTENT_M`` and what belongs where it was built (buildings, roads, the pitch, an aquarium's swimmers) stay
+put; free-standing structure (a touch pool, a staircase, a viewing deck) stands on the floor like furniture. Everything is deterministic: same scene and path, same spots.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet
+from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet, _rotate_z
 from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
@@ -37,22 +38,26 @@ DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shape
 PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
 HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
-MAX_EXTENT_M = 16.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
+MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
-    {"animal", "building", "landmark", "road", "water", "pavement", "sports_field", "stairs", "stage", "aquarium_tank"}
-)  # decor that belongs where the layout built it (a pen, the water, the road network)
+    {"animal", "building", "landmark", "road", "sports_field"}
+)  # decor that belongs where the layout built it (a pen, a lot, the road network, the pitch)
 PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
+PEN_FURNITURE = frozenset({"rock", "column", "vegetation", "water"})  # in a zoo, staged inside a pen in view
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
+STANDING_CLASSES = frozenset({"signage", "screen"})  # wall signs and screens whose wall is out of reach stand on the
+# floor (a poster stand, an information totem)
+INSTANCES_TRIED = 4  # instances of an unseen kind tried for a spot, largest first
 SCREEN_FRAMES = 12  # frames of the clip a spot's screen box is tested in
 KEY_FRAMES = (0.5, 0.25, 0.75, 0.0, 1.0)  # where in the clip a spot is looked for, best first
-COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6)  # across the frame: off the centre (the subject's) first
+COLUMNS = (0.25, 0.75, 0.12, 0.88, 0.4, 0.6, 0.05, 0.95, 0.18, 0.82, 0.32, 0.68)  # across: off the centre first
 ROWS = {  # down the frame, where each mount is looked for: floor things below the middle, hung things above
-    "floor": (0.72, 0.62, 0.84, 0.55, 0.93),
-    "pen": (0.62, 0.55, 0.72, 0.5),
-    "against_wall": (0.5, 0.4, 0.6, 0.3),
-    "wall": (0.4, 0.3, 0.5, 0.2),
-    "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38),
+    "floor": (0.72, 0.62, 0.84, 0.55, 0.93, 0.66, 0.78, 0.52, 0.88),
+    "pen": (0.62, 0.55, 0.72, 0.5, 0.66, 0.58),
+    "against_wall": (0.5, 0.4, 0.6, 0.3, 0.45, 0.55),
+    "wall": (0.4, 0.3, 0.5, 0.2, 0.35, 0.45),
+    "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38, 0.15),
 }
 
 
@@ -135,17 +140,16 @@ def _turned(obj: SceneObject, yaw_deg: float) -> tuple[SceneObject, Box3]:
     delta = yaw_deg - main.yaw_deg
     box = np.asarray(parts_box(obj.parts))
     centre = (box[:3] + box[3:]) / 2
-    c, s = math.cos(math.radians(delta)), math.sin(math.radians(delta))
-    rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    angle = math.radians(delta)
     parts = tuple(
         dataclasses.replace(
             p,
-            center=tuple(float(v) for v in rot @ (np.asarray(p.center) - centre) + centre),
+            center=tuple(float(v) for v in _rotate_z(np.asarray(p.center) - centre, angle) + centre),
             yaw_deg=(p.yaw_deg + delta + 180.0) % 360.0 - 180.0,
         )
         for p in obj.parts
     )
-    velocity = tuple(float(v) for v in rot @ np.asarray(obj.velocity))  # a roaming animal keeps walking forward
+    velocity = tuple(float(v) for v in _rotate_z(np.asarray(obj.velocity, dtype=float), angle))  # keeps walking forward
     turned = dataclasses.replace(obj, parts=parts, velocity=velocity)
     return turned, parts_box(parts)
 
@@ -274,11 +278,14 @@ def _support_top(scene: Scene, parts: _Parts, x: float, y: float, below: float) 
 
 def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> bool:
     """Whether an animal whose box over the clip is ``swept`` stays inside one pen, a pen it may share: grazers
-    and birds share a savanna, a predator shares with none but its own kind."""
+    and birds share a savanna, a predator shares with none but its own kind. A pen's furniture (a boulder, a
+    climbing frame) goes in any pen."""
     for pen in pens:
         inside = pen[0] + 0.5 <= swept[0] and swept[3] <= pen[3] - 0.5 and pen[1] + 0.5 <= swept[1]
         if not (inside and swept[4] <= pen[4] - 0.5):
             continue
+        if animal.class_name != "animal":
+            return True
         others = {
             o.decor or o.label
             for o in scene.objects
@@ -375,23 +382,18 @@ def stage_decor(
     objects = list(scene.objects)
     taken: list[np.ndarray] = []
     staged: list[Staged] = []
-    for kind in unseen:
+    for kind in sorted(unseen, key=lambda k: (-_largest_face(objects, k), k)):  # the largest first: fewer spots fit
         choice = choices.get(kind)
         if choice is None or (
             choice.semantic_class in FIXED_CLASSES and not (choice.semantic_class == "animal" and (pens or house))
         ):
             continue
-        index = next(
-            (
-                i
-                for i, o in enumerate(objects)
-                if o.decor == kind and (not any(o.velocity) or o.class_name == "animal") and _movable(o)
-            ),
-            None,
-        )
-        if index is None:
-            continue
-        spot = _spot(scene, parts, pens, shot, objects[index], index, _mount(choice, plan.indoor), taken, target)
+        spot = None
+        for index in _instances(objects, kind)[:INSTANCES_TRIED]:
+            mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
+            spot = _spot(scene, parts, pens, shot, objects[index], index, mount, taken, target)
+            if spot is not None:
+                break
         if spot is None:
             continue
         moved, mount = spot
@@ -411,6 +413,24 @@ def stage_decor(
     if not staged:
         return scene, []
     return dataclasses.replace(scene, objects=tuple(objects)), staged
+
+
+def _largest_face(objects: Sequence[SceneObject], kind: str) -> float:
+    """The largest face-on area (m²) of a movable instance of ``kind``; 0 when none moves."""
+    return max((_face(objects[i]) for i in _instances(objects, kind)[:1]), default=0.0)
+
+
+def _face(obj: SceneObject) -> float:
+    w, d, h = _local_extent(obj)
+    return max(w, d) * h
+
+
+def _instances(objects: Sequence[SceneObject], kind: str) -> list[int]:
+    """The movable instances of ``kind`` (static ones, and animals), largest face first (the one that reads from
+    farthest); ties in scene order."""
+
+    found = [i for i, o in enumerate(objects) if o.decor == kind and (not any(o.velocity) or o.class_name == "animal")]
+    return sorted((i for i in found if _movable(objects[i])), key=lambda i: (-_face(objects[i]), i))
 
 
 def _movable(obj: SceneObject) -> bool:
@@ -438,7 +458,8 @@ def _spot(
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
     old = np.asarray(parts_box(obj.parts))
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
-    mounts = [mount, "floor"] if mount == "against_wall" else [mount]
+    stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES)
+    mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
         for f in frames:
@@ -448,20 +469,12 @@ def _spot(
                     if spot is None:
                         continue
                     yaw, box = spot
-                    turn = math.radians(yaw - main_yaw)
-                    vx, vy, vz = obj.velocity
-                    velocity = (
-                        vx * math.cos(turn) - vy * math.sin(turn),
-                        vx * math.sin(turn) + vy * math.cos(turn),
-                        vz,
-                    )
+                    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - main_yaw)))
                     swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
                     if how == "pen" and not _pen_takes(scene, pens, swept, obj):
                         continue
                     least = max(LEAST_COVERAGE, best[0] if best else 0.0)
                     cover, frame = shot.reads(box, how)
-                    if cover >= least and len(obj.parts) > 1:  # the parts' bound only where the box's passes
-                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
                     if cover < least:
                         continue
                     if not shot.clear_of_lens(box) or shot.before_lead(box):
@@ -471,6 +484,10 @@ def _spot(
                         continue
                     if how == "ceiling" and not _under_ceiling(parts, box):
                         continue
+                    if len(obj.parts) > 1:  # the parts' bound (costly) only where every other test passes
+                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
+                        if cover < least:
+                            continue
                     if not _in_sight(scene, shot.eyes[frame], box, index):
                         continue
                     best = (cover, yaw, box, "floor" if how in ("against_wall", "pen") else how)
@@ -550,7 +567,7 @@ def _place(
     elif how == "ceiling":
         z = _hang_centre(old) - height / 2
     else:
-        z = _support_top(scene, parts, *centre, below=float(old[2]) + 0.5)
+        z = _support_top(scene, parts, *centre, below=max(float(old[2]), 0.0) + 0.5)  # a rock sinks into the ground
         if z is None:
             return None
     return yaw, np.array(
