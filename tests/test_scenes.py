@@ -207,8 +207,7 @@ DECOR_SHOTS = [
     ("tianjin-1792947__museum", 2, "dolly", "interior"),
     ("dongguan-1812545__aquarium", 0, "dolly", "interior"),
     ("london-2643743__airport_terminal", 0, "walkthrough", "interior"),
-    # sample 5 drew other decor once plant labels left the ground shots' pool
-    ("jaipur-1269515__botanical_garden", 35, "pan", "ground"),
+    ("jaipur-1269515__botanical_garden", 5, "pan", "ground"),
     ("dubai-292223__city_park", 4, "walkthrough", "ground"),
     ("jaipur-1269515__hospital", 5, "glide", "ground"),
     ("shanghai-1796236__stadium", 0, "dolly", "ground"),
