@@ -41,7 +41,7 @@ EPS = wp.constant(1.0e-3)
 MACRO_M = wp.constant(9.0)  # metres the weathering layer of every material spans
 CIRRUS = wp.constant(0.3)  # opacity of the thickest cirrus streaks
 LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to nothing 20 m away
-CONTACT_M = wp.constant(0.45)  # metres over which a room's corners and junctions darken (analytic occlusion)
+CONTACT_M = wp.constant(1.1)  # metres over which a room's corners and junctions darken (analytic occlusion)
 CONTACT_DEPTH = wp.constant(0.5)  # how dark a junction gets (share of the indirect light it loses)
 FAR = wp.constant(1.0e7)
 
@@ -758,46 +758,64 @@ def occluded(
 
 
 @wp.func
-def panel_window(d: float, step: float) -> float:
-    """Smooth reach of one ceiling light along a grid axis: 1 beneath it, 0 from 1.5 steps away, so that the
-    3 x 3 nearest lights of the grid are all that light a point (no seam where the nearest ones change)."""
-    q = wp.min(wp.abs(d) / (1.5 * step), 1.0)
+def panel_window(d: float, inv_step: float) -> float:
+    """Smooth reach of one ceiling light along a grid axis: 1 beneath it, 0 from one step away (no seam where
+    the lights around a point change)."""
+    q = wp.min(wp.abs(d) * inv_step, 1.0)
     w = 1.0 - q * q
     return w * w
+
+
+@wp.func
+def panel_pair(c: float, o: float, inv_step: float, step: float, count: int) -> wp.vec4:
+    """The two grid lights bracketing coordinate ``c`` along one axis: (offset to the first, its reach weight,
+    offset to the second, its weight); a light beyond the grid's ends weighs 0."""
+    i = wp.floor((c - o) * inv_step)
+    d0 = o + i * step - c
+    w0 = panel_window(d0, inv_step)
+    w1 = panel_window(d0 + step, inv_step)
+    if i < 0.0 or i >= float(count):
+        w0 = 0.0
+    if i + 1.0 < 0.0 or i + 1.0 >= float(count):
+        w1 = 0.0
+    return wp.vec4(d0, w0, d0 + step, w1)
+
+
+@wp.func
+def panel_term(n: wp.vec3, dx: float, dy: float, dz: float) -> float:
+    cos_in = wp.max(n[0] * dx + n[1] * dy + n[2] * dz, 0.0)
+    r2 = dx * dx + dy * dy + dz * dz
+    return cos_in / (r2 * r2)
 
 
 @wp.func
 def ceiling_light(light: Lighting, p: wp.vec3, n: wp.vec3) -> wp.vec3:
     """Irradiance at ``p`` (normal ``n``) from the room's grid of ceiling lights, each a downward-facing
     Lambertian panel (cosine out, cosine in, inverse square): pools on the floor, scallops on the walls,
-    the ceiling itself in their shade. No shadows; the key light casts those."""
-    e = float(0.0)  # noqa: UP018
-    if light.panels_x == 0:
-        return wp.vec3(0.0, 0.0, 0.0)
+    the ceiling itself in their shade. Only the 2 x 2 lights around ``p`` count (each fades to nothing one
+    grid step away); no shadows: the key light casts those."""
     o = light.panel_origin
+    dz = o[2] - p[2]
+    if light.panels_x == 0 or dz < 0.05:
+        return wp.vec3(0.0, 0.0, 0.0)
     st = light.panel_step
-    i0 = int(wp.floor((p[0] - o[0]) / st[0] + 0.5))
-    j0 = int(wp.floor((p[1] - o[1]) / st[1] + 0.5))
-    for i in range(wp.max(i0 - 1, 0), wp.min(i0 + 2, light.panels_x)):
-        for j in range(wp.max(j0 - 1, 0), wp.min(j0 + 2, light.panels_y)):
-            d = wp.vec3(o[0] + float(i) * st[0], o[1] + float(j) * st[1], o[2]) - p
-            if d[2] > 0.05:
-                r2 = wp.dot(d, d)
-                cos_in = wp.dot(n, d)
-                if cos_in > 0.0:
-                    e = e + cos_in * d[2] / (r2 * r2) * panel_window(d[0], st[0]) * panel_window(d[1], st[1])
-    return light.panel_color * e
+    x = panel_pair(p[0], o[0], 1.0 / st[0], st[0], light.panels_x)
+    y = panel_pair(p[1], o[1], 1.0 / st[1], st[1], light.panels_y)
+    e = x[1] * (y[1] * panel_term(n, x[0], y[0], dz) + y[3] * panel_term(n, x[0], y[2], dz))
+    e = e + x[3] * (y[1] * panel_term(n, x[2], y[0], dz) + y[3] * panel_term(n, x[2], y[2], dz))
+    return light.panel_color * (e * dz)
 
 
 @wp.func
 def room_occlusion(light: Lighting, p: wp.vec3, n: wp.vec3) -> float:
     """Share of the indirect light that reaches ``p`` near the room's junctions (floor and walls, walls and
-    ceiling, corners): analytic, from the distance to each face of the room's box that ``p`` does not lie on."""
+    ceiling, corners): analytic, from the distance to each face of the room's box that ``p`` does not lie on
+    (a quadratic fall over CONTACT_M)."""
     ao = float(1.0)  # noqa: UP018
     for k in range(3):
         if wp.abs(n[k]) < 0.7:
-            d = wp.max(wp.min(p[k] - light.room_lo[k], light.room_hi[k] - p[k]), 0.0)
-            ao = ao * (1.0 - CONTACT_DEPTH * wp.exp(-d / CONTACT_M))
+            q = wp.max(1.0 - wp.min(p[k] - light.room_lo[k], light.room_hi[k] - p[k]) / CONTACT_M, 0.0)
+            ao = ao * (1.0 - CONTACT_DEPTH * wp.min(q * q, 1.0))
     return ao
 
 
@@ -950,7 +968,8 @@ def render_passes(
         direct = wp.vec3(0.0, 0.0, 0.0)
         if ndl > 0.0:
             lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
-            if light.shadow_reach > 0.0:
+            # indoors the key only shades what faces up (floors, seats, tables): walls take the ceiling lights
+            if light.shadow_reach > 0.0 and (light.indoor == 0 or n[2] > 0.5):
                 lit = 1.0 - occluded(
                     shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best
                 )

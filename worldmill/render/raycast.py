@@ -263,7 +263,7 @@ def room_lighting(scene: Scene, irradiance: float) -> dict[str, object]:
     for axis_values, span in ((xs, hi[0] - lo[0]), (ys, hi[1] - lo[1])):
         gaps = np.diff(axis_values)
         if len(gaps) and not np.allclose(gaps, gaps[0], atol=1e-2):
-            return v  # not a regular grid: the kernel's nearest-3x3 walk would miss lights
+            return v  # not a regular grid: the kernel's walk over the 2 x 2 lights around a point would miss some
         steps.append(float(gaps[0]) if len(gaps) else max(span, 1.0))
     z = float(lights[:, 2].min()) - 0.05  # the panels' undersides
     origin = np.array((xs[0], ys[0], z))
@@ -271,10 +271,8 @@ def room_lighting(scene: Scene, irradiance: float) -> dict[str, object]:
     ix, iy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)), indexing="ij")
     mid = np.array((xs[len(xs) // 2], ys[len(ys) // 2], lo[2]))
     d = np.stack([origin[0] + ix * steps[0], origin[1] + iy * steps[1], np.full(ix.shape, z)], -1) - mid
-    window = [np.clip(1 - (np.abs(d[..., k]) / (1.5 * steps[k])).clip(0, 1) ** 2, 0, 1) ** 2 for k in (0, 1)]
-    near = (np.abs(d[..., 0]) < 1.5 * steps[0] + 1e-6) & (np.abs(d[..., 1]) < 1.5 * steps[1] + 1e-6)
-    r2 = (d**2).sum(-1)
-    total = float((d[..., 2] ** 2 / r2**2 * window[0] * window[1] * near).sum())
+    window = [(1 - (np.abs(d[..., k]) / steps[k]).clip(0, 1) ** 2) ** 2 for k in (0, 1)]
+    total = float((d[..., 2] ** 2 / ((d**2).sum(-1)) ** 2 * window[0] * window[1]).sum())
     v.update(
         panel_origin=tuple(origin),
         panel_step=(steps[0], steps[1], 1.0),
