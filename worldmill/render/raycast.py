@@ -238,8 +238,10 @@ def room_lighting(scene: Scene, irradiance: float) -> dict[str, object]:
     }
     if not scene.indoor:
         return v
-    parts = {name: [p for o in scene.objects if o.class_name == name and o.label == name for p in o.parts]
-             for name in ("floor", "ceiling", "wall")}
+    parts = {
+        name: [p for o in scene.objects if o.class_name == name and o.label == name for p in o.parts]
+        for name in ("floor", "ceiling", "wall")
+    }
     if not parts["floor"] or not parts["ceiling"]:
         return v
     floor, ceiling = parts["floor"][0], parts["ceiling"][0]
