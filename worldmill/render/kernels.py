@@ -35,6 +35,7 @@ PATTERN_IDS = {
     "wainscot": 10,
     "skirting": 11,
     "pane": 12,
+    "curtain": 13,
 }
 
 EPS = wp.constant(1.0e-3)
@@ -637,6 +638,15 @@ def surface_albedo(
         if (edge < 0.07 or (mullion < 0.03 and wp.abs(wp.abs(a) - ha) > 0.1)) and trim < 1.0:
             col = wp.vec3(0.8, 0.8, 0.78) * (0.8 + 0.2 * hash3(fi, 5.0, 2.0))
             emit = -1.0  # opaque: the frame is not lit from behind
+    elif pattern == 13:  # a hung curtain: soft vertical folds, an open mesh band below the rail
+        a = local[1] * half[1]
+        if half[0] > half[1]:
+            a = local[0] * half[0]
+        soft = wp.clamp((footprint - 0.015) / 0.04, 0.0, 1.0)
+        fold = wp.sin(a * 34.0 + 2.0 * wp.sin(a * 7.0 + fi))  # ~18 cm folds, unevenly gathered
+        col = base * (0.86 + 0.16 * fold * (1.0 - soft))
+        if (1.0 - local[2]) * half[2] < 0.3:  # the mesh band: lighter, the wall's shade showing through
+            col = wp.lerp(col, base * 0.7 + wp.vec3(0.2, 0.2, 0.2), 0.6)
     elif pattern == 9:  # stripes along height
         f = p[2] / 0.5 - wp.floor(p[2] / 0.5)
         if f < 0.5:

@@ -536,6 +536,7 @@ def hospital(site: SiteBuilder) -> None:
                 (x, side * (width / 2 - 1.2), 1.2),
                 (0.05, 2.4, 2.1),
                 color=(0.55, 0.70, 0.75),
+                pattern="curtain",
                 occupy=True,
             )
         if not _decor_has(site, "bed"):

@@ -31,6 +31,7 @@ PATTERNS = (
     "wainscot",  # a room's wall with skirting and a dado rail over a wipeable lower band (wards)
     "skirting",  # a room's wall with skirting and a picture rail (galleries, halls)
     "pane",  # a window or skylight seen from inside: frame, mullions, blinds
+    "curtain",  # a hung fabric curtain: folds, a mesh band under its rail (ward bays)
 )
 ZONE_KINDS = ("aerial", "ground", "interior")
 
