@@ -436,6 +436,7 @@ def room(
             (sx, sy, height),
             color=shapes.jitter(wall_colour, site.rng, 0.04),
             pattern=wall_pattern,
+            casts_shadow=False,  # the key is a stand-in for the ceiling's lights, not a sun: no band along a wall
         )
     faces = (
         Span((length / 2, -width / 2), (length / 2, width / 2), normal=(-1.0, 0.0), top=height),
