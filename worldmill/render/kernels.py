@@ -499,8 +499,9 @@ def tank_view(
         u = qm[0] + qm[1]
         ridge = 0.35 + 0.3 * value_noise(u * 0.7, 3.0) + 0.12 * value_noise(u * 2.9, 7.0)
         if up < ridge:
-            rock = material_factor(tiles, light.rock_tile, u * 0.55, qm[2] * 0.55, far_fp)
-            back = wp.cw_mul(wp.vec3(0.2, 0.26, 0.27), rock) * (0.6 + 0.6 * up / ridge)
+            rock = material_factor(tiles, light.rock_tile, u * 0.4, qm[2] * 0.4, far_fp)
+            lumps = 0.5 + 0.9 * value_noise(u * 1.4, qm[2] * 1.6 + 11.0)  # boulders: lit tops, shaded hollows
+            back = wp.cw_mul(wp.vec3(0.2, 0.26, 0.27), rock) * (lumps * (0.6 + 0.6 * up / ridge))
         else:
             back = water * 0.8
     back = back * (0.8 + 1.2 * caustic * (0.3 + 0.7 * up))
