@@ -32,12 +32,18 @@ PATTERN_IDS = {
     "artwork": 7,
     "foliage": 8,
     "stripes": 9,
+    "wainscot": 10,
+    "skirting": 11,
+    "pane": 12,
+    "curtain": 13,
 }
 
 EPS = wp.constant(1.0e-3)
 MACRO_M = wp.constant(9.0)  # metres the weathering layer of every material spans
 CIRRUS = wp.constant(0.3)  # opacity of the thickest cirrus streaks
 LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to nothing 20 m away
+CONTACT_M = wp.constant(1.1)  # metres over which a room's corners and junctions darken (analytic occlusion)
+CONTACT_DEPTH = wp.constant(0.5)  # how dark a junction gets (share of the indirect light it loses)
 FAR = wp.constant(1.0e7)
 
 
@@ -72,6 +78,15 @@ class Lighting:
     lamp_count: int
     lamp_color: wp.vec3  # radiant intensity: irradiance at 1 m
     cloud_tile: int  # the cloud density tile in the material atlas
+    room_lo: wp.vec3  # indoors: the room's inner box (floor top to ceiling), whose junctions darken
+    room_hi: wp.vec3
+    panel_origin: wp.vec3  # indoors: the first ceiling light of the room's regular grid
+    panel_step: wp.vec3  # metres between ceiling lights along x and y
+    panels_x: int  # lights along x (0: no grid, nothing lit by ceiling lights)
+    panels_y: int
+    panel_color: wp.vec3  # radiant intensity of one ceiling light straight down
+    rock_tile: int  # material atlas tiles a tank's interior shows: rockwork and its sand floor
+    sand_tile: int
 
 
 @wp.struct
@@ -459,6 +474,41 @@ def lane_arrow(lat: float, lon: float, hl: float, long_is_x: int, drive_left: in
 
 
 @wp.func
+def tank_view(
+    base: wp.vec3, local: wp.vec3, ldir: wp.vec3, half: wp.vec3, light: Lighting, time: float, fp: float, tiles: Atlas
+) -> wp.vec3:
+    """What a ray through a tank's glass meets: it runs on inside the tank's box (unit frame, so the parameter
+    stays in metres) to the rockwork at the back, the sand floor or the lit surface, with dappled caustics,
+    and fades into the water's colour with the distance it travels through it."""
+    t_exit = float(FAR)
+    for k in range(3):
+        if wp.abs(ldir[k]) > 1.0e-9:
+            t_exit = wp.min(t_exit, (wp.sign(ldir[k]) - local[k]) / ldir[k])
+    q = local + ldir * t_exit
+    qm = wp.cw_mul(q, half)  # metres from the tank's centre
+    up = wp.clamp(q[2] * 0.5 + 0.5, 0.0, 1.0)
+    water = base * (0.45 + 0.9 * up * up)  # brighter towards the lit surface, deep blue below
+    far_fp = fp * 2.0
+    ridge_a = 1.0 - wp.abs(2.0 * value_noise(qm[0] * 1.7 + time * 0.3, qm[1] * 1.7 + qm[2] * 0.8) - 1.0)
+    ridge_b = 1.0 - wp.abs(2.0 * value_noise(qm[1] * 2.3 - time * 0.25, qm[0] * 2.3 + 5.0) - 1.0)
+    caustic = wp.pow(ridge_a * ridge_b, 3.0)  # the surface's ripples focusing sunlight into a drifting net
+    back = water
+    if q[2] < -0.999:  # the sand floor
+        back = wp.cw_mul(wp.vec3(0.42, 0.44, 0.36), material_factor(tiles, light.sand_tile, qm[0], qm[1], far_fp))
+    elif q[2] < 0.999:  # a side: rockwork up to an uneven ridge, the painted blue wall above it
+        u = qm[0] + qm[1]
+        ridge = 0.35 + 0.3 * value_noise(u * 0.7, 3.0) + 0.12 * value_noise(u * 2.9, 7.0)
+        if up < ridge:
+            rock = material_factor(tiles, light.rock_tile, u * 0.4, qm[2] * 0.4, far_fp)
+            lumps = 0.5 + 0.9 * value_noise(u * 1.4, qm[2] * 1.6 + 11.0)  # boulders: lit tops, shaded hollows
+            back = wp.cw_mul(wp.vec3(0.2, 0.26, 0.27), rock) * (lumps * (0.6 + 0.6 * up / ridge))
+        else:
+            back = water * 0.8
+    back = back * (0.8 + 1.2 * caustic * (0.3 + 0.7 * up))
+    return wp.lerp(water, back, wp.exp(-t_exit * 0.3))
+
+
+@wp.func
 def surface_albedo(
     pattern: int,
     base: wp.vec3,
@@ -473,8 +523,10 @@ def surface_albedo(
     footprint: float,
     tiles: Atlas,
     pixel: float,
+    ldir: wp.vec3,
 ) -> wp.vec4:
-    """Albedo (xyz) and extra emission (w) of a procedural pattern at world point p (drawn over the material's
+    """Albedo (xyz) and extra emission (w; -1: an opaque part of a lit panel, which loses the panel's own
+    emission) of a procedural pattern at world point p (drawn over the material's
     texture, which ``base`` already carries): windows, road markings, water and glass reflections, stripes.
 
     ``footprint`` is the pixel's size on the surface (m); patterns finer than a few pixels fade to their
@@ -524,13 +576,12 @@ def surface_albedo(
             or (lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0)
         ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
-    elif pattern == 4 and wp.abs(n[2]) < 0.5:  # a tank's glass side: the lit water volume seen through it
+    elif pattern == 4 and wp.abs(n[2]) < 0.5:  # a tank's glass side: the water volume and what lies inside it
+        col = tank_view(base, local, ldir, half, light, time, footprint, tiles)
+        col = col + wp.vec3(0.05, 0.06, 0.065) * wp.pow(1.0 - wp.abs(wp.dot(n, rd)), 3.0)  # sheen of the glass
         ax = wp.abs(local[0])
         ay = wp.abs(local[1])
         rim = wp.min(wp.max(ax, ay), wp.max(wp.min(ax, ay), wp.abs(local[2])))  # nearest face edge, 1 at the rim
-        up = wp.clamp(local[2] * 0.5 + 0.5, 0.0, 1.0)  # 0 at the tank's floor, 1 at its surface
-        col = base * (0.45 + 0.9 * up * up)  # brighter towards the lit surface, deep blue below
-        col = col + wp.vec3(0.05, 0.06, 0.065) * wp.pow(1.0 - wp.abs(wp.dot(n, rd)), 3.0)  # sheen of the glass
         if rim > 0.97 and footprint < 0.2:  # the tank's frame
             col = wp.vec3(0.05, 0.055, 0.06)
     elif pattern == 4:  # open water: sky reflection by a Fresnel-like term, slow ripples
@@ -547,6 +598,56 @@ def surface_albedo(
         g = hash3(cu + 7.0, cv, fi)
         b = hash3(cu, cv + 5.0, fi)
         col = wp.vec3(0.15 + 0.8 * r, 0.15 + 0.7 * g, 0.15 + 0.8 * b) * 0.5 + base * 0.5
+    elif (pattern == 10 or pattern == 11) and wp.abs(n[2]) < 0.5:  # a room's wall: skirting, dado or picture rail
+        trim = wp.clamp((footprint - 0.02) / 0.05, 0.0, 1.0)  # 0: a 5 cm moulding resolved, 1: averaged away
+        z = p[2]
+        below_top = (1.0 - local[2]) * half[2]
+        if z < 0.12:  # skirting board, its top edge catching the light
+            col = wp.lerp(base * (0.42 + 0.4 * wp.max(z - 0.1, 0.0) / 0.02), base * 0.6, trim)
+        elif pattern == 10 and z < 1.06:  # the wipeable lower wall under a dado rail (wards, corridors)
+            col = wp.cw_mul(base, wp.vec3(0.72, 0.78, 0.8))
+            if z > 0.95:  # the rail: a rounded profile, lit on top, shaded beneath
+                col = wp.lerp(wp.vec3(0.86, 0.84, 0.8) * (0.55 + 0.6 * (z - 0.95) / 0.11), col * 0.9, trim)
+        elif pattern == 11 and below_top > 0.3 and below_top < 0.36:  # picture rail
+            col = wp.lerp(base * (0.5 + 0.9 * (0.36 - below_top) / 0.06), base * 0.8, trim)
+    elif pattern == 12:  # a glazed opening: frame, mullions, and blinds part-drawn on upright windows
+        a = local[0] * half[0]  # metres across the pane, from its centre
+        ha = half[0]
+        b = local[2] * half[2]
+        hb = half[2]
+        upright = int(1)  # noqa: UP018, RUF046
+        if half[0] <= half[1] and half[0] <= half[2]:
+            a = local[1] * half[1]
+            ha = half[1]
+        elif half[2] <= half[0] and half[2] <= half[1]:  # a skylight: lies flat
+            b = local[1] * half[1]
+            hb = half[1]
+            upright = 0
+        panes = wp.max(wp.floor(2.0 * ha / 1.1 + 0.5), 1.0)
+        fa = (a + ha) / (2.0 * ha) * panes
+        mullion = wp.abs(fa - wp.floor(fa + 0.5)) * 2.0 * ha / panes
+        edge = wp.min(ha - wp.abs(a), hb - wp.abs(b))
+        trim = wp.clamp((footprint - 0.02) / 0.05, 0.0, 1.0)
+        col = base * (0.8 + 0.35 * (b / hb * 0.5 + 0.5))  # brighter sky above the horizon outside
+        drawn = (0.15 + 0.6 * hash3(fi, 11.0, 3.0)) * 2.0 * hb
+        if upright == 1 and hb - b < drawn:  # venetian blinds: 5 cm slats, each shaded top to bottom
+            s = (hb - b) / 0.05
+            s = s - wp.floor(s)
+            col = wp.lerp(wp.vec3(0.55, 0.56, 0.55) * (0.7 + 0.5 * s), wp.vec3(0.46, 0.47, 0.46), trim)
+            if hb - b > drawn - 0.05:  # the bottom rail
+                col = wp.vec3(0.3, 0.3, 0.3)
+        if (edge < 0.07 or (mullion < 0.03 and wp.abs(wp.abs(a) - ha) > 0.1)) and trim < 1.0:
+            col = wp.vec3(0.8, 0.8, 0.78) * (0.8 + 0.2 * hash3(fi, 5.0, 2.0))
+            emit = -1.0  # opaque: the frame is not lit from behind
+    elif pattern == 13:  # a hung curtain: soft vertical folds, an open mesh band below the rail
+        a = local[1] * half[1]
+        if half[0] > half[1]:
+            a = local[0] * half[0]
+        soft = wp.clamp((footprint - 0.015) / 0.04, 0.0, 1.0)
+        fold = wp.sin(a * 34.0 + 2.0 * wp.sin(a * 7.0 + fi))  # ~18 cm folds, unevenly gathered
+        col = base * (0.86 + 0.16 * fold * (1.0 - soft))
+        if (1.0 - local[2]) * half[2] < 0.3:  # the mesh band: lighter, the wall's shade showing through
+            col = wp.lerp(col, base * 0.7 + wp.vec3(0.2, 0.2, 0.2), 0.6)
     elif pattern == 9:  # stripes along height
         f = p[2] / 0.5 - wp.floor(p[2] / 0.5)
         if f < 0.5:
@@ -668,6 +769,68 @@ def occluded(
 
 
 @wp.func
+def panel_window(d: float, inv_step: float) -> float:
+    """Smooth reach of one ceiling light along a grid axis: 1 beneath it, 0 from one step away (no seam where
+    the lights around a point change)."""
+    q = wp.min(wp.abs(d) * inv_step, 1.0)
+    w = 1.0 - q * q
+    return w * w
+
+
+@wp.func
+def panel_pair(c: float, o: float, inv_step: float, step: float, count: int) -> wp.vec4:
+    """The two grid lights bracketing coordinate ``c`` along one axis: (offset to the first, its reach weight,
+    offset to the second, its weight); a light beyond the grid's ends weighs 0."""
+    i = wp.floor((c - o) * inv_step)
+    d0 = o + i * step - c
+    w0 = panel_window(d0, inv_step)
+    w1 = panel_window(d0 + step, inv_step)
+    if i < 0.0 or i >= float(count):
+        w0 = 0.0
+    if i + 1.0 < 0.0 or i + 1.0 >= float(count):
+        w1 = 0.0
+    return wp.vec4(d0, w0, d0 + step, w1)
+
+
+@wp.func
+def panel_term(n: wp.vec3, dx: float, dy: float, dz: float) -> float:
+    cos_in = wp.max(n[0] * dx + n[1] * dy + n[2] * dz, 0.0)
+    r2 = dx * dx + dy * dy + dz * dz
+    return cos_in / (r2 * r2)
+
+
+@wp.func
+def ceiling_light(light: Lighting, p: wp.vec3, n: wp.vec3) -> wp.vec3:
+    """Irradiance at ``p`` (normal ``n``) from the room's grid of ceiling lights, each a downward-facing
+    Lambertian panel (cosine out, cosine in, inverse square): pools on the floor, scallops on the walls,
+    the ceiling itself in their shade. Only the 2 x 2 lights around ``p`` count (each fades to nothing one
+    grid step away); no shadows: the key light casts those."""
+    o = light.panel_origin
+    dz = o[2] - p[2]
+    if light.panels_x == 0 or dz < 0.05:
+        return wp.vec3(0.0, 0.0, 0.0)
+    st = light.panel_step
+    x = panel_pair(p[0], o[0], 1.0 / st[0], st[0], light.panels_x)
+    y = panel_pair(p[1], o[1], 1.0 / st[1], st[1], light.panels_y)
+    e = x[1] * (y[1] * panel_term(n, x[0], y[0], dz) + y[3] * panel_term(n, x[0], y[2], dz))
+    e = e + x[3] * (y[1] * panel_term(n, x[2], y[0], dz) + y[3] * panel_term(n, x[2], y[2], dz))
+    return light.panel_color * (e * dz)
+
+
+@wp.func
+def room_occlusion(light: Lighting, p: wp.vec3, n: wp.vec3) -> float:
+    """Share of the indirect light that reaches ``p`` near the room's junctions (floor and walls, walls and
+    ceiling, corners): analytic, from the distance to each face of the room's box that ``p`` does not lie on
+    (a quadratic fall over CONTACT_M)."""
+    ao = float(1.0)  # noqa: UP018
+    for k in range(3):
+        if wp.abs(n[k]) < 0.7:
+            q = wp.max(1.0 - wp.min(p[k] - light.room_lo[k], light.room_hi[k] - p[k]) / CONTACT_M, 0.0)
+            ao = ao * (1.0 - CONTACT_DEPTH * wp.min(q * q, 1.0))
+    return ao
+
+
+@wp.func
 def aces(x: float) -> float:
     """Narkowicz's fit of the ACES filmic curve: linear radiance to display-linear 0..1."""
     return wp.clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
@@ -751,10 +914,12 @@ def render_passes(
         shape = int(-1)  # noqa: UP018, RUF046
         axis_x = wp.vec3(1.0, 0.0, 0.0)
         obj_n = wp.vec3(0.0, 0.0, 1.0)  # a mesh's normal in its own (metric) frame
+        ldir = rd  # the ray's direction in the primitive's unit frame
         if best >= 0:
             c = prims.centers[best] + prims.velocities[best] * time
             m = prims.mats[best]
             local = m * (p - c)
+            ldir = m * rd
             base = prims.colors[best]
             if best_mesh >= 0:  # mesh: baked albedo tinted by the primitive's colour, interpolated normal
                 baked, unit_n = mesh_surface(meshes, best_mesh, best_face, best_u, best_v)
@@ -802,7 +967,7 @@ def render_passes(
         if pattern != 4:
             surface_base = wp.cw_mul(base, tex)
         surface = surface_albedo(
-            pattern, surface_base, p, n, local, half, inst, light, rd, time, footprint, materials, pixel
+            pattern, surface_base, p, n, local, half, inst, light, rd, time, footprint, materials, pixel, ldir
         )
         surface = sign_surface(signs, best, local, half, footprint, surface)  # sign text from the atlas
         albedo = wp.vec3(surface[0], surface[1], surface[2])
@@ -814,7 +979,8 @@ def render_passes(
         direct = wp.vec3(0.0, 0.0, 0.0)
         if ndl > 0.0:
             lit = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
-            if light.shadow_reach > 0.0:
+            # indoors the key only shades what faces up (floors, seats, tables): walls take the ceiling lights
+            if light.shadow_reach > 0.0 and (light.indoor == 0 or n[2] > 0.5):
                 lit = 1.0 - occluded(
                     shadows, prims, meshes, p + n * 0.02, light.sun_dir, time, light.shadow_reach, best
                 )
@@ -827,6 +993,11 @@ def render_passes(
                 if cos_in > 0.0:
                     direct = direct + light.lamp_color * (cos_in * (1.0 - r2 / LAMP_REACH2) / (r2 + 1.0))
         ambient = wp.lerp(light.ambient_ground, light.ambient_sky, 0.5 + 0.5 * n[2])
+        if light.indoor == 1:  # ceiling lights and the darkened junctions of the room's box
+            ambient = (ambient + ceiling_light(light, p, n)) * room_occlusion(light, p, n)
+        if surface[3] < 0.0:  # an opaque part of a lit panel (a window's frame, its blinds): not lit from behind
+            emit = 0.0
+            surface = wp.vec4(surface[0], surface[1], surface[2], 0.0)
         col = wp.cw_mul(albedo, direct + ambient) + albedo * (emit + surface[3])
         if light.fog_density > 0.0:
             fog = 1.0 - wp.exp(-light.fog_density * best_t)

@@ -206,6 +206,23 @@ def _marble(spec, rng):
     return _grey(base)
 
 
+def _marble_slabs(spec, rng):
+    """A polished stone floor: 2 x 2 slabs per tile, each cut from another part of the block (its own vein
+    direction and tone), fine crystalline grain, hairline joints."""
+    mortar, ident = _courses(2, 2, 0.7, stagger=0.0)
+    u = np.arange(TILE_PX)[None, :] / TILE_PX
+    v = np.arange(TILE_PX)[:, None] / TILE_PX
+    warp = _fbm(rng, 3, 5, 0.6)
+    slab_angle = (rng.random(4) * 2.0 + 0.5)[ident]
+    slab_phase = (rng.random(4) * 6.28)[ident]
+    veins = np.abs(np.sin(2 * np.pi * (slab_angle * u + v) * 1.5 + 6.0 * warp + slab_phase))
+    vein = (veins < 0.1) * (1 - veins / 0.1)
+    cloud = _fbm(rng, 8, 4, 0.6)
+    grain = _fbm(rng, 64, 1) - 0.5 + 0.5 * (rng.random((TILE_PX, TILE_PX)) - 0.5)  # calcite crystals
+    tone = _unit_tone(rng, ident, 0.12) * (0.92 + 0.14 * cloud + 0.1 * grain) - 0.3 * vein
+    return _mix(_grey(tone), spec.accent, mortar)
+
+
 def _tiles(spec, rng):
     mortar, ident = _courses(2, 2, 1.2, stagger=0.0)
     grain = 0.08 * _fbm(rng, 24, 3) + 0.05 * (rng.random((TILE_PX, TILE_PX)) < 0.04)  # stone grain, flecks
@@ -362,6 +379,7 @@ GENERATORS: dict[str, Callable[[MaterialSpec, np.random.Generator], np.ndarray]]
     "brick": _brick,
     "ashlar": _ashlar,
     "marble": _marble,
+    "marble_slabs": _marble_slabs,
     "tiles": _tiles,
     "checker": _checker,
     "planks": _planks,

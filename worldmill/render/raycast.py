@@ -22,7 +22,20 @@ from worldmill.schemas.plan import RenderSettings, ScenePlan
 
 _INIT_LOCK = threading.Lock()
 _INT_FIELDS = frozenset(
-    {"night", "indoor", "has_ground", "ground_class", "ground_pattern", "drive_left", "ground_material", "cloud_tile"}
+    {
+        "night",
+        "indoor",
+        "has_ground",
+        "ground_class",
+        "ground_pattern",
+        "drive_left",
+        "ground_material",
+        "cloud_tile",
+        "panels_x",
+        "panels_y",
+        "rock_tile",
+        "sand_tile",
+    }
 )
 SKY_CLASS_ID = 0  # "sky" in data/semantic_classes.yaml; class ids are append-only
 _WARP_READY = False
@@ -93,6 +106,7 @@ def _unit(az_deg: float, el_deg: float) -> np.ndarray:
 
 CLEAR_SKY_CLOUDS = 0.28  # fair-weather cumulus on a clear day; partly cloudy 0.5, overcast and rain 0.9
 HAZY_SKY_CLOUDS = 0.4  # a hazy day's thin stratocumulus
+OVERCAST_AMBIENT = 0.6  # skylight under a cloud deck, per unit of the deck's grey (before the weather's 1.7)
 
 
 def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str, object]:
@@ -142,6 +156,8 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         if night:
             grey = tuple(g * 0.08 for g in grey)
         v.update(sky_zenith=np.asarray(grey) * 0.85, sky_horizon=grey, cloud_cover=0.9, sun_disc=0.0)
+        if not night:  # the cloud deck lights as neutral grey, not as the blue sky it hides (grass stays green)
+            v.update(ambient_sky=np.asarray(grey) * OVERCAST_AMBIENT)
         sun_scale, ambient_scale = 0.2, 1.7
         fog_color = np.asarray(grey)
         fog_factor = {"overcast": 0.12, "rain": 0.35, "snow": 0.3}[weather]
@@ -155,13 +171,13 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         fog_color = np.array((0.75, 0.70, 0.62)) * (0.08 if night else 1.0)
         fog_factor, sun_scale = 0.5, 0.7
         v["cloud_cover"] = HAZY_SKY_CLOUDS
-    if scene.indoor:  # a ceiling key light; weather only shows through the windows
+    if scene.indoor:  # a soft key from above and the ceiling lights' pools; weather only shows through windows
         key = 1.0 if not night else 0.8
         v.update(
             sun_dir=_unit(30.0, 72.0),
-            sun_color=np.array((1.0, 0.96, 0.9)) * 1.1 * key,
-            ambient_sky=np.array((0.5, 0.5, 0.52)) * key,
-            ambient_ground=np.array((0.28, 0.27, 0.25)) * key,
+            sun_color=np.array((1.0, 0.96, 0.9)) * INDOOR_KEY * key,
+            ambient_sky=np.array((0.36, 0.36, 0.38)) * key,
+            ambient_ground=np.array((0.2, 0.19, 0.18)) * key,
             sun_disc=0.0,
             exposure=0.7,
             rain=0.0,
@@ -186,6 +202,9 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         ground_colour = (0.30, 0.28, 0.22)
     elif plan.season == "autumn":
         ground_colour = (0.30, 0.27, 0.12)
+    v.update(room_lighting(scene, PANEL_IRRADIANCE * (1.0 if not night else 0.8)))
+    atlas = material_atlas(variant_of(scene.seed))
+    v.update(rock_tile=atlas.index("rock"), sand_tile=atlas.index("sand"))
     v.update(
         has_ground=int(scene.ground_class_id is not None),
         ground_class=int(scene.ground_class_id or 0),
@@ -194,6 +213,74 @@ def lighting_values(plan: ScenePlan, scene: Scene, path: CameraPath) -> dict[str
         drive_left=int(scene.driving_side == "left"),
         ground_material=class_material("ground", scene.seed),
         cloud_tile=material_atlas(variant_of(scene.seed)).index("clouds"),
+    )
+    return v
+
+
+INDOOR_KEY = 0.55  # the indoor key light (it casts the shadows); the ceiling lights add their pools
+PANEL_IRRADIANCE = 0.95  # irradiance on the floor straight beneath a ceiling light, from the whole grid
+PANEL_COLOUR = (1.0, 0.97, 0.92)
+CEILING_LIGHT = "ceiling light"  # the label of the room's regular grid of ceiling panels (scenes.archetypes)
+
+
+def room_lighting(scene: Scene, irradiance: float) -> dict[str, object]:
+    """The kernel's room fields: the inner box of an indoor scene's room (its floor's top, its walls' inner
+    faces, its ceiling's underside) and the regular grid of its ceiling lights, scaled so that the floor
+    beneath a light receives ``irradiance``. Outdoors, and for rooms without such a grid, no ceiling light."""
+    v: dict[str, object] = {
+        "room_lo": (0.0, 0.0, 0.0),
+        "room_hi": (0.0, 0.0, 0.0),
+        "panel_origin": (0.0, 0.0, 0.0),
+        "panel_step": (1.0, 1.0, 1.0),
+        "panels_x": 0,
+        "panels_y": 0,
+        "panel_color": (0.0, 0.0, 0.0),
+    }
+    if not scene.indoor:
+        return v
+    parts = {
+        name: [p for o in scene.objects if o.class_name == name and o.label == name for p in o.parts]
+        for name in ("floor", "ceiling", "wall")
+    }
+    if not parts["floor"] or not parts["ceiling"]:
+        return v
+    floor, ceiling = parts["floor"][0], parts["ceiling"][0]
+    lo = [floor.center[0] - floor.size[0] / 2, floor.center[1] - floor.size[1] / 2, floor.center[2] + floor.size[2] / 2]
+    hi = [-lo[0], -lo[1], ceiling.center[2] - ceiling.size[2] / 2]
+    for w in parts["wall"]:  # inner faces of the walls standing outside the floor's rectangle
+        axis = 0 if w.size[0] < w.size[1] else 1
+        face = w.center[axis] - math.copysign(w.size[axis] / 2, w.center[axis])
+        if w.center[axis] > 0:
+            hi[axis] = min(hi[axis], face)
+        else:
+            lo[axis] = max(lo[axis], face)
+    v.update(room_lo=tuple(lo), room_hi=tuple(hi))
+    lights = np.array(
+        [p.center for o in scene.objects if o.label == CEILING_LIGHT for p in o.parts], dtype=np.float64
+    ).reshape(-1, 3)
+    xs, ys = np.unique(lights[:, 0].round(3)), np.unique(lights[:, 1].round(3))
+    if len(lights) == 0 or len(xs) * len(ys) != len(lights):
+        return v
+    steps = []
+    for axis_values, span in ((xs, hi[0] - lo[0]), (ys, hi[1] - lo[1])):
+        gaps = np.diff(axis_values)
+        if len(gaps) and not np.allclose(gaps, gaps[0], atol=1e-2):
+            return v  # not a regular grid: the kernel's walk over the 2 x 2 lights around a point would miss some
+        steps.append(float(gaps[0]) if len(gaps) else max(span, 1.0))
+    z = float(lights[:, 2].min()) - 0.05  # the panels' undersides
+    origin = np.array((xs[0], ys[0], z))
+    # the whole grid's irradiance on the floor beneath its middle light, as the kernel sums it
+    ix, iy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)), indexing="ij")
+    mid = np.array((xs[len(xs) // 2], ys[len(ys) // 2], lo[2]))
+    d = np.stack([origin[0] + ix * steps[0], origin[1] + iy * steps[1], np.full(ix.shape, z)], -1) - mid
+    window = [(1 - (np.abs(d[..., k]) / steps[k]).clip(0, 1) ** 2) ** 2 for k in (0, 1)]
+    total = float((d[..., 2] ** 2 / ((d**2).sum(-1)) ** 2 * window[0] * window[1]).sum())
+    v.update(
+        panel_origin=tuple(origin),
+        panel_step=(steps[0], steps[1], 1.0),
+        panels_x=len(xs),
+        panels_y=len(ys),
+        panel_color=tuple(np.asarray(PANEL_COLOUR) * irradiance / max(total, 1e-6)),
     )
     return v
 

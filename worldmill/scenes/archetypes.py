@@ -517,6 +517,7 @@ def room(
     wall_colour: Vec3,
     floor_colour: Vec3,
     windows_on: str = "north",
+    wall_pattern: str = "skirting",
 ) -> None:
     """A closed box room centred on the origin: floor top at z = 0, ceiling at ``height``, walls outside the floor rect."""
     site.ground_class = None
@@ -539,6 +540,8 @@ def room(
             (cx, cy, height / 2),
             (sx, sy, height),
             color=shapes.jitter(wall_colour, site.rng, 0.04),
+            pattern=wall_pattern,
+            casts_shadow=False,  # the key is a stand-in for the ceiling's lights, not a sun: no band along a wall
         )
     faces = (
         Span((length / 2, -width / 2), (length / 2, width / 2), normal=(-1.0, 0.0), top=height),
@@ -562,6 +565,7 @@ def room(
             (2.2, 0.1, height - 0.6 - min(1.0, height * 0.3)),
             emissive=daylight,
             casts_shadow=False,
+            pattern="pane",
         )
     for i in range(max(1, int(length // 12))):
         x = -length / 2 + (i + 0.5) * length / max(1, int(length // 12))
@@ -624,7 +628,7 @@ def interior_zone(
 def hospital(site: SiteBuilder) -> None:
     length, width, height = fit_room(site, site.uniform(24, 36), site.uniform(9, 13), site.uniform(2.9, 3.4))
     walls = ((0.78, 0.86, 0.82), (0.80, 0.84, 0.90), (0.90, 0.90, 0.88))[int(site.rng.integers(3))]
-    room(site, length, width, height, wall_colour=walls, floor_colour=(0.62, 0.66, 0.64))
+    room(site, length, width, height, wall_colour=walls, floor_colour=(0.62, 0.66, 0.64), wall_pattern="wainscot")
     ceiling_lights(site, length, width, height, 4.0)
     interior_zone(site, length, height)
     bays = int(length // 3.6)
@@ -638,6 +642,7 @@ def hospital(site: SiteBuilder) -> None:
                 (x, side * (width / 2 - 1.2), 1.2),
                 (0.05, 2.4, 2.1),
                 color=(0.55, 0.70, 0.75),
+                pattern="curtain",
                 occupy=True,
             )
         if not _decor_has(site, "bed"):
@@ -672,6 +677,7 @@ def museum(site: SiteBuilder) -> None:
             (3.0, width * 0.3, 0.1),
             emissive=0.3 if _is_night(site) else 1.8,
             casts_shadow=False,
+            pattern="pane",
         )
     ceiling_lights(site, length, width, height, 7.0)
     spacing = site.uniform(6, 8)

@@ -17,7 +17,22 @@ from worldmill.errors import SceneError
 
 # unit cube [-1,1]^3, unit cylinder along local z, unit sphere; a library mesh fitted into the unit cube; scaled by size/2
 SHAPES = ("box", "cylinder", "sphere", "mesh")
-PATTERNS = ("plain", "facade", "road", "grass", "water", "tiles", "glass", "artwork", "foliage", "stripes")
+PATTERNS = (
+    "plain",
+    "facade",
+    "road",
+    "grass",
+    "water",
+    "tiles",
+    "glass",
+    "artwork",
+    "foliage",
+    "stripes",
+    "wainscot",  # a room's wall with skirting and a dado rail over a wipeable lower band (wards)
+    "skirting",  # a room's wall with skirting and a picture rail (galleries, halls)
+    "pane",  # a window or skylight seen from inside: frame, mullions, blinds
+    "curtain",  # a hung fabric curtain: folds, a mesh band under its rail (ward bays)
+)
 ZONE_KINDS = ("aerial", "ground", "interior")
 
 Vec3 = tuple[float, float, float]
