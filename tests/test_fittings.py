@@ -168,7 +168,7 @@ def test_the_drop_tower_gondola_rises_slowly_and_falls_fast():
     assert steps.max() < 0.05 < -steps.min()  # the lift climbs in small steps, the fall drops in big ones
 
 
-@pytest.mark.parametrize("at", [rides.swing_ride_at, rides.teacups_at])
+@pytest.mark.parametrize("at", [rides.swing_ride_at, rides.teacups_at, rides.ferris_wheel_at, rides.carousel_at])
 def test_a_turning_ride_runs_seamlessly_from_its_last_pose_into_its_first(at):
     """The pose after the last (phase 1) is the first (phase 0): no jump in place or colour as a cycle wraps."""
 

@@ -1,5 +1,5 @@
-"""Rides that move: a Ferris wheel turning (16 poses over one gondola spacing, so the cycle repeats
-seamlessly), a carousel turning with its horses rising and falling, a roller coaster (a static track and its
+"""Rides that move: a Ferris wheel turning (32 poses over four gondola spacings, its gondola colours repeating
+every four, so the cycle repeats seamlessly), a carousel turning with its horses rising and falling (likewise), a roller coaster (a static track and its
 trains running along it, posed over one train spacing), a drop tower (a static tower and its gondola rising
 slowly and dropping) and bumper cars circling. A ride whose moving part is small beside its structure is two
 keys placed in one frame (``RIDE_PARTS``): the structure built once, the moving part posed."""
@@ -19,66 +19,76 @@ SKIN = ((0.62, 0.45, 0.35), (0.45, 0.30, 0.20), (0.28, 0.18, 0.12), (0.72, 0.56,
 VIVID = ((0.8, 0.1, 0.1), (0.1, 0.3, 0.8), (0.95, 0.75, 0.1), (0.1, 0.6, 0.3), (0.9, 0.45, 0.1), (0.6, 0.2, 0.6))
 
 
+WHEEL_COLOURS = 4  # gondola colours repeat every 4 gondolas, and a cycle turns the wheel by 4 spacings
+WHEEL_POSES = 32
+HORSE_PATTERN = 4  # horses repeat (ring, colour, bob) every 4, and a cycle turns the carousel by 4 spacings
+CAROUSEL_POSES = 48
+
+
 def ferris_wheel(variant: int, style: str, detail: float) -> list[MeshData]:
+    return [ferris_wheel_at(variant, detail, k / WHEEL_POSES) for k in range(WHEEL_POSES)]
+
+
+def ferris_wheel_at(variant: int, detail: float, phase: float) -> MeshData:
+    """The wheel at ``phase`` (0..1) of its cycle: turned by ``WHEEL_COLOURS`` gondola spacings, so that the
+    gondola taking another's place has its colour and the last pose runs into the first without a jump."""
     radius, hub_z = 14.0, 16.0
     steel = (0.85, 0.85, 0.88)
-    out = []
-    for k in range(POSES):
-        turn = 2 * math.pi / GONDOLAS * k / POSES
-        b = MeshBuilder(detail)
-        for sx in (-1, 1):  # A-frame legs
-            for sy in (-1, 1):
-                b.capsule((sx * 6.0, sy * 1.6, 0.0), (0.0, sy * 1.2, hub_z), 0.3, 0.25, steel, seg=6)
-        b.lathe((0.0, -1.5, hub_z), (0.0, 1.5, hub_z), [0.8, 0.8], (0.4, 0.4, 0.45), seg=12)
-        rim = [
-            np.array(
-                [
-                    radius * math.cos(turn + 2 * math.pi * i / 32),
-                    0.0,
-                    hub_z + radius * math.sin(turn + 2 * math.pi * i / 32),
-                ]
-            )
-            for i in range(32)
-        ]
-        for y in (-1.0, 1.0):
-            for i in range(32):
-                b.capsule(rim[i] + [0, y, 0], rim[(i + 1) % 32] + [0, y, 0], 0.18, 0.18, VIVID[variant % 6], seg=6)
-        for i in range(GONDOLAS):
-            a = turn + 2 * math.pi * i / GONDOLAS
-            p = np.array([radius * math.cos(a), 0.0, hub_z + radius * math.sin(a)])
-            b.capsule((0.0, 0.0, hub_z), p, 0.1, 0.08, steel, seg=4)
-            b.box(p + [0.0, 0.0, -1.4], (1.6, 1.8, 1.7), VIVID[i % len(VIVID)])
-            b.box(p + [0.0, 0.0, -0.35], (0.12, 0.12, 0.7), steel)
-        out.append(b.build())
-    return out
+    colours = [VIVID[(variant + 2 * i) % len(VIVID)] if i % 2 == 0 else VIVID[(variant + 2 * i + 1) % len(VIVID)]
+               for i in range(WHEEL_COLOURS)]  # fmt: skip
+    turn = 2 * math.pi / GONDOLAS * WHEEL_COLOURS * phase
+    b = MeshBuilder(detail)
+    for sx in (-1, 1):  # A-frame legs
+        for sy in (-1, 1):
+            b.capsule((sx * 6.0, sy * 1.6, 0.0), (0.0, sy * 1.2, hub_z), 0.3, 0.25, steel, seg=6)
+    b.lathe((0.0, -1.5, hub_z), (0.0, 1.5, hub_z), [0.8, 0.8], (0.4, 0.4, 0.45), seg=12)
+    rim = [
+        np.array([radius * math.cos(turn + 2 * math.pi * i / 32), 0.0, hub_z + radius * math.sin(turn + 2 * math.pi * i / 32)])
+        for i in range(32)
+    ]
+    for y in (-1.0, 1.0):
+        for i in range(32):
+            b.capsule(rim[i] + [0, y, 0], rim[(i + 1) % 32] + [0, y, 0], 0.18, 0.18, VIVID[variant % 6], seg=6)
+    for i in range(GONDOLAS):
+        a = turn + 2 * math.pi * i / GONDOLAS
+        p = np.array([radius * math.cos(a), 0.0, hub_z + radius * math.sin(a)])
+        b.capsule((0.0, 0.0, hub_z), p, 0.1, 0.08, steel, seg=4)
+        b.box(p + [0.0, 0.0, -1.4], (1.6, 1.8, 1.7), colours[i % WHEEL_COLOURS])
+        b.box(p + [0.0, 0.0, -0.35], (0.12, 0.12, 0.7), steel)
+    return b.build()
 
 
 def carousel(variant: int, style: str, detail: float) -> list[MeshData]:
+    return [carousel_at(variant, detail, k / CAROUSEL_POSES) for k in range(CAROUSEL_POSES)]
+
+
+def carousel_at(variant: int, detail: float, phase: float) -> MeshData:
+    """The carousel at ``phase`` (0..1) of its cycle: turned by ``HORSE_PATTERN`` horse spacings while each
+    horse rises and falls once; horses repeat in ring, coat and bob every ``HORSE_PATTERN``, so the horse
+    that takes another's place looks as it did and the cycle wraps without a jump."""
     radius = 6.0
-    out = []
     canopy = stripes((0.9, 0.15, 0.15), (0.95, 0.92, 0.85), 1.2, axis=(1.0, 0.3, 0.0), seed=variant)
-    for k in range(POSES):
-        turn = 2 * math.pi / HORSES * k / POSES
-        b = MeshBuilder(detail)
-        b.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.5), [radius, radius], (0.55, 0.45, 0.35), seg=32)
-        b.lathe((0.0, 0.0, 0.5), (0.0, 0.0, 4.2), [1.0, 1.0], (0.9, 0.8, 0.4), seg=16)
-        b.lathe((0.0, 0.0, 4.2), (0.0, 0.0, 6.2), [radius * 1.05, radius * 0.7, radius * 0.3, 0.0], canopy, seg=32)
-        for i in range(HORSES):
-            a = turn + 2 * math.pi * i / HORSES
-            r = radius * (0.72 if i % 2 else 0.5)
-            c = np.array([r * math.cos(a), r * math.sin(a), 0.0])
-            lift = 0.35 * math.sin(2 * math.pi * (k / POSES) + i)
-            tangent = np.array([-math.sin(a), math.cos(a), 0.0])
-            colour = ((0.95, 0.95, 0.92), (0.35, 0.2, 0.1), (0.1, 0.1, 0.1))[i % 3]
-            b.capsule(c + [0, 0, 0.5], c + [0, 0, 4.2], 0.04, 0.04, (0.9, 0.8, 0.3), seg=4)
-            body = c + [0.0, 0.0, 1.6 + lift]
-            b.ellipsoid(body, (0.7, 0.28, 0.25), colour, seg=10, axis=tangent)
-            b.capsule(body + tangent * 0.55, body + tangent * 0.8 + [0, 0, 0.5], 0.12, 0.1, colour, seg=6)
-            b.ellipsoid(body + tangent * 0.95 + [0, 0, 0.55], (0.25, 0.1, 0.1), colour, seg=8, axis=tangent)
-            for s in (-1, 1):
-                b.capsule(body + tangent * 0.4 * s, body + tangent * 0.55 * s + [0, 0, -0.7], 0.06, 0.05, colour, seg=4)
-        out.append(b.build())
-    return out
+    coats = ((0.95, 0.95, 0.92), (0.35, 0.2, 0.1), (0.1, 0.1, 0.1), (0.75, 0.55, 0.3))
+    turn = 2 * math.pi / HORSES * HORSE_PATTERN * phase
+    b = MeshBuilder(detail)
+    b.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.5), [radius, radius], (0.55, 0.45, 0.35), seg=32)
+    b.lathe((0.0, 0.0, 0.5), (0.0, 0.0, 4.2), [1.0, 1.0], (0.9, 0.8, 0.4), seg=16)
+    b.lathe((0.0, 0.0, 4.2), (0.0, 0.0, 6.2), [radius * 1.05, radius * 0.7, radius * 0.3, 0.0], canopy, seg=32)
+    for i in range(HORSES):
+        a = turn + 2 * math.pi * i / HORSES
+        r = radius * (0.72 if i % 2 else 0.5)
+        c = np.array([r * math.cos(a), r * math.sin(a), 0.0])
+        lift = 0.35 * math.sin(2 * math.pi * phase + math.pi / 2 * (i % HORSE_PATTERN))
+        tangent = np.array([-math.sin(a), math.cos(a), 0.0])
+        colour = coats[(i + variant) % HORSE_PATTERN]
+        b.capsule(c + [0, 0, 0.5], c + [0, 0, 4.2], 0.04, 0.04, (0.9, 0.8, 0.3), seg=4)
+        body = c + [0.0, 0.0, 1.6 + lift]
+        b.ellipsoid(body, (0.7, 0.28, 0.25), colour, seg=10, axis=tangent)
+        b.capsule(body + tangent * 0.55, body + tangent * 0.8 + [0, 0, 0.5], 0.12, 0.1, colour, seg=6)
+        b.ellipsoid(body + tangent * 0.95 + [0, 0, 0.55], (0.25, 0.1, 0.1), colour, seg=8, axis=tangent)
+        for s in (-1, 1):
+            b.capsule(body + tangent * 0.4 * s, body + tangent * 0.55 * s + [0, 0, -0.7], 0.06, 0.05, colour, seg=4)
+    return b.build()
 
 
 # -- roller coaster: one closed circuit per variant, shared by the track and the trains that run on it --------
@@ -392,8 +402,8 @@ def _kinds():
     from worldmill.library import Kind
 
     return {
-        "ferris_wheel": Kind(ferris_wheel, cycle_s=3.0 * POSES / 4, variants=3),
-        "carousel": Kind(carousel, cycle_s=2.5, variants=3),
+        "ferris_wheel": Kind(ferris_wheel, cycle_s=24.0, variants=3),  # a turn in 96 s, 1.3 poses a second
+        "carousel": Kind(carousel, cycle_s=10.0, variants=3),  # a turn in 30 s, 4.8 poses a second
         "swing_ride": Kind(swing_ride, cycle_s=1.6, variants=3),  # a turn in ~13 s
         "teacups": Kind(teacups, cycle_s=4.0, variants=3),  # a turn in 12 s
         "coaster_track": Kind(coaster_track, variants=3),
