@@ -179,3 +179,29 @@ def test_a_turning_ride_runs_seamlessly_from_its_last_pose_into_its_first(at):
     first, wrapped, later = at(1, 0.45, 0.0), at(1, 0.45, 1.0), at(1, 0.45, 0.5)
     assert (np.abs(looks(wrapped) - looks(first)) <= 0.011).all()
     assert not np.allclose(looks(later), looks(first), atol=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 8, 15])
+def test_a_dinosaur_skeleton_fits_inside_its_museum_hall(classes, seed):
+    """The taxonomy allows a skeleton up to 20 m long: it lies along the aisle, within the walls, under the
+    ceiling and clear of the camera's aisle, at its own proportions."""
+    import dataclasses
+
+    from worldmill.scenes import build_scene
+    from worldmill.schemas.plan import DecorChoice
+
+    dino = DecorChoice(name="dinosaur skeleton", semantic_class="sculpture", size_min=(4.5, 5.5, 18.0),
+                       size_max=(5.0, 6.0, 20.0), placement="center", count=1)  # fmt: skip
+    scene = build_scene(dataclasses.replace(make_plan("museum", seed), decor=(dino,)), classes)
+    floor = next(o for o in scene.objects if o.class_name == "floor").parts[0]
+    ceiling = next(o for o in scene.objects if o.class_name == "ceiling").parts[0]
+    half = np.array(floor.size[:2]) / 2 - 0.3  # the floor slab runs under the walls
+    skeleton = next(o for o in scene.objects if o.label == "dinosaur skeleton")
+    lo, hi = _box(skeleton.parts)
+    assert (lo[:2] >= -half - 1e-6).all() and (hi[:2] <= half + 1e-6).all(), (lo, hi, half)
+    assert hi[2] <= ceiling.center[2] - ceiling.size[2] / 2
+    assert min(abs(lo[1]), abs(hi[1])) > 1.0 and lo[1] * hi[1] > 0  # beside the aisle (y = 0), not across it
+    assert hi[0] - lo[0] > 8.0  # still a big animal, lying along the hall
+    lo_n, hi_n = library.bounds(skeleton.parts[0].mesh)
+    ext, size = hi_n - lo_n, np.array(skeleton.parts[0].size)
+    np.testing.assert_allclose(size / size[2], ext / ext[2], rtol=0.02)  # not stretched out of shape

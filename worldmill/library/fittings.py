@@ -551,7 +551,8 @@ def _kinds():
 KINDS = _kinds()
 
 
-# (class, label words, kind, style, fit) — first match wins; fit "box" stretches to the taxonomy's box
+# (class, label words, kind, style, fit) — first match wins; fit "box" stretches to the taxonomy's box, "inside"
+# scales uniformly to the largest that fits it
 FITTINGS = (
     ("bed", ("gurney", "stretcher"), "hospital_bed", "gurney", "box"),
     ("bed", ("bed",), "hospital_bed", "", "box"),
@@ -563,7 +564,7 @@ FITTINGS = (
     ("seating", ("gallery bench", "rest bench", "viewing bench", "waiting bench"), "bench", "padded", "box"),
     ("seating", ("bench",), "bench", "", "box"),
     ("display_case", ("vitrine", "display case", "showcase", "case"), "display_case", "", "box"),
-    ("sculpture", ("skeleton", "dinosaur", "fossil"), "dinosaur_skeleton", "", "box"),
+    ("sculpture", ("skeleton", "dinosaur", "fossil"), "dinosaur_skeleton", "", "inside"),  # keeps its build
     ("sculpture", ("bronze",), "statue", "bronze", "height"),
     ("sculpture", ("statue", "marble"), "statue", "", "height"),
     ("artwork", ("painting", "portrait", "canvas", "picture"), "painting", "", "box"),

@@ -136,8 +136,9 @@ def library_model(
     offset: Vec3 = (0.0, 0.0, 0.0),
 ) -> Primitive:
     """One library mesh standing on the placer's base, scaled to ``size_whd`` (``fit``: "height" scales
-    uniformly to the height, "box" to every extent; or by ``scale`` along local x, y, z, shifted by ``offset``,
-    where several keys share one frame: a ride's structure and its moving part). An animated model runs its
+    uniformly to the height, "box" to every extent, "inside" uniformly to the largest that fits the box; or by
+    ``scale`` along local x, y, z, shifted by ``offset``, where several keys share one frame: a ride's structure
+    and its moving part). An animated model runs its
     pose cycle at its own pace, or in step with ``speed`` when it walks (``nominal_speed`` is the pace its
     cycle was made for)."""
     from worldmill import library
@@ -148,7 +149,8 @@ def library_model(
     if scale is not None:
         factor = np.asarray(scale, dtype=np.float64)
     else:
-        factor = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
+        box = np.array([w, d, h]) / ext
+        factor = {"box": box, "inside": np.full(3, box.min())}.get(fit, np.full(3, h / ext[2]))
     poses, cycle_s = library.cycle(key)
     rate = 0.0
     if cycle_s > 0 and poses > 1:
