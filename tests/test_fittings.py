@@ -104,15 +104,88 @@ def test_a_bookcase_holds_books_of_many_colours():
     assert len(colours) > 30 and mesh.triangles < 3000
 
 
-def test_a_terrace_is_tiled_with_seated_spectators_at_its_rake():
+def test_a_terrace_is_tiled_with_empty_seats_at_its_rake():
     place = shapes.Placer(0.0, 0.0, 0.0, 0.0)
     parts = shapes.kit("seating", "seating terrace", place, (60.0, 15.0, 20.0), np.random.default_rng(0))
     tiles = [p for p in parts if p.shape == "mesh"]
-    assert len(tiles) == round(60 / 8) * round(20 / 6.8)
+    assert len(tiles) == round(60 / 16) * round(20 / 6.8)  # 16 m wide tiles of 8 rows
     lo, hi = _box(parts)
-    assert hi[0] - lo[0] == pytest.approx(60.0, abs=0.5) and hi[1] - lo[1] == pytest.approx(20.0, abs=0.5)
-    assert 14.0 < hi[2] < 19.0  # rows rise to the box's height, with the back row's heads above it
+    assert hi[0] - lo[0] == pytest.approx(60.0, abs=0.5) and hi[1] - lo[1] == pytest.approx(20.8, abs=0.5)
+    assert 14.0 < hi[2] < 17.0  # rows rise to the box's height, the back wall a little above
     assert len({p.mesh for p in tiles}) <= library.kinds()["terrace"].variants  # tiles are instanced, not rebuilt
+    tile = fittings.terrace(0, "mid", 1.0)[0]
+    assert not np.isin(np.round(tile.colors, 2), np.round(np.array(fittings.people.SKIN), 2)).all(axis=1).any()
+
+
+def _stand_scene(classes, spectators: int, pose: str = "sit"):
+    """A stand of 2 x 2 terrace tiles with spectators in its front seats, and a camera on the pitch before it."""
+    from worldmill.scenes import CameraZone, Scene
+
+    place = shapes.Placer(0.0, 0.0, 0.0, 180.0)  # its +y (the pitch side) faces -y
+    parts, seats = shapes.stand_models(place, (16.0, 8.0, 13.6), np.random.default_rng(4))
+    objects = [SceneObject(1, classes.id("seating"), "seating", "grandstand", tuple(parts))]
+    seats = sorted(seats, key=lambda s: (s.row, abs(s.along)))[:spectators]
+    for i, seat in enumerate(seats):
+        rng = np.random.default_rng(i)
+        objects.append(SceneObject(10 + i, classes.id("person"), "person", "spectator",
+                                   tuple(shapes.spectator(seat, rng, "summer", pose))))  # fmt: skip
+    zone = CameraZone("ground", (-1.0, -20.0, 1.0), (1.0, -14.0, 6.0), (0.0, 1.0))
+    scene = Scene("t-1__stadium__r00001-000", 1, "stadium", "stadium", False, "right", tuple(objects),
+                  classes.id("ground"), (0.0, 0.0, 2.0), (zone,))  # fmt: skip
+    return scene, seats
+
+
+@pytest.mark.parametrize("pose", ["sit", "cheer"])
+def test_spectators_are_person_instances_on_their_seats_in_every_pass(classes, pose):
+    scene, seats = _stand_scene(classes, 12, pose)
+    for obj, seat in zip(scene.objects[1:], seats, strict=True):
+        (prim,) = obj.parts
+        assert library.parse_key(prim.mesh)[0] == f"person_{pose}"
+        lo, hi = _box(obj.parts)
+        assert seat.z - 0.02 < lo[2] < seat.z + 0.12  # feet on the tread (turned: the box is a bit wider)
+        assert seat.z + 1.0 < hi[2] < seat.z + (1.6 if pose == "sit" else 2.3)
+    frames = 4
+    path = _camera(np.array([0.0, -5.0, 2.0]), np.array([0.0, -17.0, 3.0]), 96, frames, 4)
+    plan = make_plan("stadium", 3, time_of_day="noon", sun_elevation_deg=60.0)
+    passes = render(scene, path, plan, RenderSettings(width=96, height=96, frames=frames, fps=4), normals=False)
+    ids = [o.instance_id for o in scene.objects[1:]]
+    seen = [i for i in ids if (passes.instance == i).sum() > 5]
+    assert len(seen) >= 8  # each spectator is an instance of its own
+    people = np.isin(passes.instance, ids)
+    assert (passes.seg[people] == classes.id("person")).all()
+    assert (passes.seg[passes.instance == 1] == classes.id("seating")).all()
+    moved = max(int(((passes.instance[0] == i) ^ (passes.instance[k] == i)).sum()) for i in seen for k in range(1, frames))
+    assert moved > 0  # they gesture (sitting) or wave (cheering), each keeping its id
+
+
+def test_a_stadium_seats_its_spectators_as_people_and_realises_its_terraces_once(classes):
+    import dataclasses
+
+    from worldmill.scenes import build_scene
+    from worldmill.scenes.archetypes import SPECTATORS_MAX
+    from worldmill.schemas.plan import DecorChoice
+
+    terraces = DecorChoice(name="seating terrace", semantic_class="seating", size_min=(40.0, 10.0, 15.0),
+                           size_max=(120.0, 25.0, 35.0), placement="perimeter", count=3)  # fmt: skip
+    roof = DecorChoice(name="cantilever roof", semantic_class="canopy", size_min=(100.0, 3.0, 20.0),
+                       size_max=(220.0, 6.0, 45.0), placement="overhead", count=2)  # fmt: skip
+    plan = dataclasses.replace(make_plan("stadium", 5), decor=(terraces, roof), people_density=0.5)
+    scene = build_scene(plan, classes)
+    assert scene == build_scene(plan, classes)  # deterministic per seed
+    stands = [o for o in scene.objects if o.decor == "seating terrace"]
+    roofs = [o for o in scene.objects if o.decor == "cantilever roof"]
+    assert len(stands) == 3 and len(roofs) == 2
+    pitch = next(o for o in scene.objects if o.class_name == "sports_field").parts[0]
+    for stand in stands:  # behind the touchlines, not on the pitch
+        lo, hi = _box(stand.parts)
+        assert lo[0] > pitch.size[0] / 2 or hi[0] < -pitch.size[0] / 2 or lo[1] > pitch.size[1] / 2 \
+            or hi[1] < -pitch.size[1] / 2  # fmt: skip
+    fans = [o for o in scene.objects if o.label == "spectator"]
+    assert 200 < len(fans) <= SPECTATORS_MAX
+    assert all(o.class_name == "person" and len(o.parts) == 1 for o in fans)
+    kinds = {library.parse_key(o.parts[0].mesh)[0] for o in fans}
+    assert kinds == {"person_sit", "person_stand", "person_cheer"}
+    assert len({o.instance_id for o in fans}) == len(fans)
 
 
 # (class, label, size w/h/d, camera distance in sizes, frames per second of the check)

@@ -1,6 +1,7 @@
 """People: an articulated body (head and hair, neck, torso, arms with hands, legs with shoes) dressed by
-season, in three pose sets: walking (12 poses a stride), standing (4 poses of weight shift and arm sway)
-and sitting. Proportions are fractions of the height; the variant seed draws build, skin, hair and clothes.
+season, in four pose sets: walking (12 poses a stride), standing (4 poses of weight shift and arm sway),
+sitting and cheering (arms up, waving). Proportions are fractions of the height; the variant seed draws
+build, skin, hair and clothes.
 """
 
 from __future__ import annotations
@@ -195,6 +196,13 @@ def _sit_angles(a: float) -> dict:
             "elbows": (50.0, 55.0 - 5 * math.sin(a)), "sit": True, "lean": -4.0}  # fmt: skip
 
 
+def _cheer_angles(a: float) -> dict:
+    """A standing fan cheering: both arms raised overhead, waving out of step, a little bounce of the knees."""
+    wave = 14.0 * math.sin(a)
+    return {"hips": (2.0, -2.0), "knees": (4.0 + 4.0 * max(0.0, math.sin(a)), 4.0 + 4.0 * max(0.0, math.sin(a))),
+            "shoulders": (158.0 + wave, 158.0 - wave), "elbows": (12.0, 12.0), "lean": -2.0}  # fmt: skip
+
+
 def _cycle(angles, poses: int):
     def build(variant: int, style: str, detail: float) -> list[MeshData]:
         body = Body(variant, style)
@@ -203,10 +211,11 @@ def _cycle(angles, poses: int):
     return build
 
 
-walk, stand, sit = (
+walk, stand, sit, cheer = (
     _cycle(_walk_angles, WALK_POSES),
     _cycle(_stand_angles, STAND_POSES),
     _cycle(_sit_angles, STAND_POSES),
+    _cycle(_cheer_angles, STAND_POSES),
 )
 
 
@@ -217,6 +226,7 @@ def _kinds():
         "person_walk": Kind(walk, cycle_s=1.1, variants=16),
         "person_stand": Kind(stand, cycle_s=4.0, variants=16),
         "person_sit": Kind(sit, cycle_s=5.0, variants=12),
+        "person_cheer": Kind(cheer, cycle_s=1.2, variants=8),
     }
 
 

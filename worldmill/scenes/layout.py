@@ -547,12 +547,14 @@ def place_outside(site: SiteBuilder, class_name: str, label: str, size: Vec3, *,
 
 
 def realise_decor(site: SiteBuilder) -> None:
-    """Place exactly ``choice.count`` objects for every decor choice of the plan."""
+    """Place exactly ``choice.count`` objects for every decor choice of the plan (less those the archetype
+    placed itself: a stadium's terraces and roofs)."""
     for choice in site.plan.decor:
         site.classes.id(choice.semantic_class)  # unknown classes fail here, naming the class
         n_groups = max(1, math.ceil(choice.count / 4))
         centers = [site.point_in(site.pick_rect(site.floor), 2.5) for _ in range(n_groups)] if site.floor else None
-        for index in range(choice.count):
+        done = sum(1 for o in site.objects if o.decor == choice.name)
+        for index in range(done, choice.count):
             size = decor_size(choice, site.rng)
             placed = place_object(
                 site,
