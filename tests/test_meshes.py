@@ -115,3 +115,31 @@ def test_the_mesh_bank_is_emptied_past_its_triangle_budget():
     fresh = meshes.bank(wp, "cpu", max_triangles=store.triangle_total - 1)
     assert fresh is not store and fresh.triangle_total == 0 and library.asset.cache_info().currsize == 0
     assert fresh.first_pose("giraffe:0", 0) == (0, poses)  # reloads on demand
+
+
+def test_the_mesh_bank_lets_go_of_what_the_next_scene_does_not_need():
+    """Before a render the bank sizes the scene's new meshes: past its budget it keeps only what the scene
+    needs (the same BVHs, not rebuilt) and drops the rest, so a big scene never lands on a full bank."""
+    import warp as wp
+
+    from worldmill import library
+    from worldmill.render import meshes
+
+    wp.init()
+    store = meshes.bank(wp, "cpu", max_triangles=0)
+    store.first_pose("giraffe:0", 0)
+    store.first_pose("zebra:1", 1)
+    giraffe = store.meshes[store.index[("giraffe:0", 0)]].id
+    held = store.triangle_total
+    roomy = meshes.bank(wp, "cpu", max_triangles=10 * held, needed={("giraffe:0", 0), ("lion:0", 0)})
+    assert roomy is store  # within budget: everything stays for later scenes
+    tight = meshes.bank(wp, "cpu", max_triangles=held, needed={("giraffe:0", 0), ("lion:0", 0)})
+    assert tight is not store and set(tight.index) == {("giraffe:0", 0)}
+    assert tight.meshes[tight.index[("giraffe:0", 0)]].id == giraffe  # kept, not rebuilt
+    first, poses = tight.first_pose("lion:0", 0)
+    assert poses == library.cycle("lion:0")[0] and first == library.cycle("giraffe:0")[0]
+    assert tight.triangle_total == (library.triangles("giraffe:0") * library.cycle("giraffe:0")[0]
+                                    + library.triangles("lion:0") * poses)  # fmt: skip
+    packed = tight.packed()  # the shared arrays line up with the kept meshes
+    assert packed.face_base.numpy()[-1] == tight.triangle_total
+    assert meshes.bank(wp, "cpu", max_triangles=0, needed={("lion:0", 0)}) is not tight  # giraffe let go

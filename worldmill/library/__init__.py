@@ -106,7 +106,7 @@ def _build(key: str, lod: int) -> tuple[MeshData, ...]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lo, hi = _box(poses)
-        arrays = {"poses": np.array(len(poses)), "lo": lo, "hi": hi}
+        arrays = {"poses": np.array(len(poses)), "lo": lo, "hi": hi, "triangles": np.array(poses[0].triangles)}
         for i, p in enumerate(poses):
             arrays.update({f"v{i}": p.vertices, f"f{i}": p.faces, f"c{i}": p.colors, f"n{i}": p.normals})
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
@@ -148,6 +148,17 @@ def summary(key: str) -> tuple[np.ndarray, np.ndarray, int]:
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         a = asset(key, 0)
         return a.lo, a.hi, len(a.poses)
+
+
+@functools.lru_cache(maxsize=8192)
+def triangles(key: str, lod: int = 0) -> int:
+    """Triangles of one pose of ``key`` at level ``lod``, read from the disk cache's header entry without
+    loading the meshes when it can (a mesh bank sizes what a scene will add before it loads it)."""
+    try:
+        with np.load(_cache_dir() / f"{key.replace(':', '_')}-{lod}.npz") as data:
+            return int(data["triangles"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return asset(key, lod).triangles
 
 
 def bounds(key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -199,5 +210,6 @@ __all__ = [
     "kinds",
     "parse_key",
     "summary",
+    "triangles",
     "unit_poses",
 ]

@@ -331,7 +331,6 @@ def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, 
     needs over the clip (built once per process), and the bank's shared arrays."""
     from worldmill.render.meshes import bank, far_lod
 
-    store = bank(wp, device)
     n = len(arrays.mesh_keys)
     first = np.full(n, -1, dtype=np.int32)
     poses = np.ones(n, dtype=np.int32)
@@ -344,6 +343,7 @@ def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, 
         times,
         float(path.fx),
     )
+    store = bank(wp, device, needed={(arrays.mesh_keys[i], int(lod)) for i, lod in zip(is_mesh, lods, strict=True)})
     for i, lod in zip(is_mesh, lods, strict=True):
         first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))
     packed = store.packed()
