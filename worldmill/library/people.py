@@ -36,6 +36,7 @@ WARDROBES = {
     ),
 }
 NOMINAL_HEIGHT = 1.75
+SLIM = 0.82  # the torso's width against its radii: shoulders ~0.45 m across, arms close to the body
 WALK_POSES = 12
 STAND_POSES = 4
 
@@ -97,7 +98,7 @@ def body_mesh(
     legs = body.cloth(body.bottom)
     skin = mottled(body.skin, 0.06, 12.0, body.seed)
     for side, sx in ((0, -1.0), (1, 1.0)):
-        hip = np.array([sx * 0.085 * h * w, 0.0, hip_z])
+        hip = np.array([sx * 0.072 * h * w, 0.0, hip_z])
         thigh_c = legs
         knee = _segment(b, hip, 0.245 * h, 0.062 * h * w, 0.05 * h, thigh_c, hips[side])
         shin_c = legs if body.trousers else skin
@@ -115,13 +116,13 @@ def body_mesh(
     torso = MeshBuilder(detail)
     radii = np.array([0.10, 0.112, 0.105, 0.098, 0.11, 0.12, 0.105, 0.06]) * h * w
     torso.lathe(
-        (0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, 1.0), up=(0.0, 1.0, 0.0)
+        (0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, SLIM), up=(0.0, 1.0, 0.0)
     )
 
     def garment(z0: float, z1: float, r0: float, r1: float, colour, depth: float) -> None:
         """A band of cloth round the hips from height z0 to z1 (fractions of h), radii r0 to r1 (of h * w)."""
         torso.lathe((0.0, 0.0, hip_z + z0 * h), (0.0, 0.0, hip_z + z1 * h), [r0 * h * w, r1 * h * w], colour,
-                    seg=16, squash=(depth, 1.0), up=(0.0, 1.0, 0.0))  # fmt: skip
+                    seg=16, squash=(depth, SLIM), up=(0.0, 1.0, 0.0))  # fmt: skip
 
     garment(-0.05, 0.06, 0.108, 0.108, legs, 0.64)  # waistband and seat of the trousers
     if body.skirt:
@@ -153,9 +154,9 @@ def body_mesh(
     torso.ellipsoid(nose, (0.012 * h, 0.008 * h, 0.01 * h), body.skin, seg=6, axis=(0.0, 0.0, 1.0))
     # arms from the shoulders, with hands
     for side, sx in ((0, -1.0), (1, 1.0)):
-        shoulder = np.array([sx * 0.19 * h * w, 0.0, 0.805 * h])
+        shoulder = np.array([sx * 0.125 * h * w, 0.0, 0.805 * h])
         sleeve = top
-        elbow = _segment(torso, shoulder, 0.17 * h, 0.038 * h * w, 0.032 * h, sleeve, shoulders[side], seg=8)
+        elbow = _segment(torso, shoulder, 0.17 * h, 0.034 * h * w, 0.03 * h, sleeve, shoulders[side], seg=8)
         fore = top if body.sleeves else skin
         wrist = _segment(torso, elbow, 0.15 * h, 0.03 * h, 0.024 * h, fore, shoulders[side] + elbows[side], seg=8)
         hand_dir = rot_x(shoulders[side] + elbows[side]) @ np.array([0.0, 0.0, -1.0])

@@ -8,6 +8,7 @@ level of detail and returns where they start, so consecutive indices are the pos
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from worldmill import library
 
 LOD_FAR_PX = 56.0  # a mesh whose projected size stays below this many pixels uses the far level of detail
+BLOCK_PX = 14.0  # a person below this many pixels is drawn as a box of its colour (a far crowd's spectators)
 # A bank that would pass this many triangles with the next scene's new meshes first lets go of those the scene
 # does not need (~20 MB of BVHs, colours and loaded poses per 100k triangles), so a worker that renders cell
 # after cell holds at most this many, or one scene's own where that is more.
@@ -142,8 +144,18 @@ def bank(wp, device, max_triangles: int | None = None, needed: set[tuple[str, in
         return current
 
 
-def far_lod(size: np.ndarray, centers: np.ndarray, velocities: np.ndarray, eyes: np.ndarray, times, fx: float):
-    """Per primitive: 1 where its projected size stays under ``LOD_FAR_PX`` over the whole clip, else 0."""
+@functools.lru_cache(maxsize=1024)
+def mean_colour(key: str) -> tuple[float, float, float]:
+    """The mean baked colour of ``key``'s far model (what a block standing in for it shows)."""
+    c = library.asset(key, 1).poses[0].colors.mean(axis=0)
+    return float(c[0]), float(c[1]), float(c[2])
+
+
+def far_lod(
+    size: np.ndarray, centers: np.ndarray, velocities: np.ndarray, eyes: np.ndarray, times, fx: float,
+    limit_px: float = LOD_FAR_PX,
+):  # fmt: skip
+    """Per primitive: 1 where its projected size stays under ``limit_px`` over the whole clip, else 0."""
     if len(size) == 0:
         return np.zeros(0, dtype=np.int64)
     reach = np.linalg.norm(size, axis=1) / 2.0
@@ -152,7 +164,7 @@ def far_lod(size: np.ndarray, centers: np.ndarray, velocities: np.ndarray, eyes:
         d = np.linalg.norm(centers + velocities * t - eye, axis=1) - reach
         nearest = np.minimum(nearest, d)
     px = fx * 2.0 * reach / np.maximum(nearest, 1e-3)
-    return (px < LOD_FAR_PX).astype(np.int64)
+    return (px < limit_px).astype(np.int64)
 
 
 def scene_triangles(scene) -> int:

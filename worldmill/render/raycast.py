@@ -326,6 +326,41 @@ def material_atlas_struct(kernels, seed: int, arr):
     )
 
 
+def distant_people_as_blocks(arrays: PrimitiveArrays, scene: Scene, path: CameraPath, times: np.ndarray):
+    """``arrays`` with every library person that stays under ``BLOCK_PX`` over the clip drawn as a box of its
+    model's mean colour round its torso: a far crowd's spectator covers a few pixels, where a mesh query
+    costs a ray ~1 µs and a box next to nothing (the last level of detail)."""
+    from worldmill.render.meshes import BLOCK_PX, far_lod, mean_colour
+
+    person = np.array([o.class_name == "person" for o in scene.objects for _ in o.parts], dtype=bool)
+    if len(person) != len(arrays.shapes):  # an empty scene's stand-in box
+        return arrays
+    candidates = np.flatnonzero((arrays.shapes == 3) & person)
+    if len(candidates) == 0:
+        return arrays
+    far = far_lod(
+        arrays.halves[candidates].astype(np.float64) * 2.0,
+        arrays.centers[candidates].astype(np.float64),
+        arrays.velocities[candidates].astype(np.float64),
+        path.camera_to_world[:, :3, 3],
+        times,
+        float(path.fx),
+        BLOCK_PX,
+    )
+    blocks = candidates[far == 1]
+    if len(blocks) == 0:
+        return arrays
+    shapes, colors, mats = arrays.shapes.copy(), arrays.colors.copy(), arrays.mats.copy()
+    materials = None if arrays.materials is None else arrays.materials.copy()
+    shapes[blocks] = 0
+    colors[blocks] = [mean_colour(arrays.mesh_keys[i]) for i in blocks]
+    mats[blocks] /= np.array([0.55, 0.45, 0.92], dtype=np.float32)[None, :, None]  # a box inside the model's box
+    if materials is not None:
+        materials[blocks] = -1
+    keys = tuple("" if shapes[i] != 3 else k for i, k in enumerate(arrays.mesh_keys))
+    return dataclasses.replace(arrays, shapes=shapes, colors=colors, mats=mats, materials=materials, mesh_keys=keys)
+
+
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
     """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
     needs over the clip (built once per process), and the bank's shared arrays."""
@@ -388,12 +423,13 @@ def render(
             f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
         ) from exc
     arrays = primitive_arrays(scene, settings.frames / settings.fps)
+    T, H, W = settings.frames, settings.height, settings.width
+    times = np.arange(T, dtype=np.float64) / settings.fps
+    arrays = distant_people_as_blocks(arrays, scene, path, times)
     light_values = lighting_values(plan, scene, path)
     if not textures:
         arrays = dataclasses.replace(arrays, materials=np.full(len(arrays.shapes), -1, dtype=np.int32))
         light_values["ground_material"] = -1
-    T, H, W = settings.frames, settings.height, settings.width
-    times = np.arange(T, dtype=np.float64) / settings.fps
     try:
         with wp.ScopedDevice(dev):
 

@@ -779,6 +779,8 @@ def stadium(site: SiteBuilder) -> None:
     for i, (name, (w, h, d)) in enumerate(stands):
         front, longest, yaw, axis = sides[i]
         w, d, h = min(w, longest), min(max(d, 8.0), 35.0), min(max(h, 3.0), 25.0)
+        if axis == -1:  # behind the touchline camera: a low terrace it looks over, not a wall of seats
+            d, h = min(d, 10.2), min(h, 3.6)
         centre = front + d / 2
         x, y = (0.0, math.copysign(centre, axis)) if abs(axis) == 1 else (math.copysign(centre, axis), 0.0)
         p = shapes.Placer(x, y, 0.0, yaw)
