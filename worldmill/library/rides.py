@@ -156,17 +156,23 @@ def _beam(b: MeshBuilder, a, c, width: float, height: float, color) -> None:
     b.box((a + c) / 2, (width, length, height), color, yaw_deg=yaw, pitch_deg=pitch)
 
 
+def _segments(pts: np.ndarray, overlap: float):
+    """(index, start, end, unit sideways, overlap along) of each segment of a closed polyline (segments are
+    lengthened by ``overlap`` at both ends, so beams along them meet without gaps)."""
+    n = len(pts)
+    for i in range(n):
+        p, q = pts[i], pts[(i + 1) % n]
+        fwd = (q - p) / max(float(np.linalg.norm(q - p)), 1e-9)
+        yield i, p, q, _frame_along(fwd)[:, 0], fwd * overlap
+
+
 def coaster_track(variant: int, style: str, detail: float) -> list[MeshData]:
     pts, _ = coaster_circuit(variant, samples=max(72, round(180 * detail)))
     rail = VIVID[(variant + 2) % len(VIVID)]
     steel = (0.82, 0.82, 0.84)
     b = MeshBuilder(detail)
     n = len(pts)
-    for i in range(n):
-        p, q = pts[i], pts[(i + 1) % n]
-        fwd = (q - p) / max(float(np.linalg.norm(q - p)), 1e-9)
-        side = _frame_along(fwd)[:, 0]
-        ext = fwd * 0.08  # overlap at the joints
+    for i, p, q, side, ext in _segments(pts, 0.08):
         for sx in (-1.0, 1.0):
             _beam(b, p + side * sx * RAIL_GAUGE / 2 - ext, q + side * sx * RAIL_GAUGE / 2 + ext, 0.16, 0.16, rail)
         _beam(b, p - [0, 0, 0.45] - ext, q - [0, 0, 0.45] + ext, 0.55, 0.5, rail)  # spine tube
@@ -203,21 +209,26 @@ def _coaster_car(variant: int, index: int, detail: float) -> MeshBuilder:
     return b
 
 
+def _running(pts, arc, units, spacing: float, poses: int, detail: float, lift: float = 0.0) -> list[MeshData]:
+    """The poses of vehicles running round a closed circuit, moved on by one ``spacing`` over the cycle (so it
+    repeats seamlessly): ``units`` are (builder, arc length of the unit at phase 0), ``lift`` raises them."""
+    out = []
+    for k in range(poses):
+        b = MeshBuilder(detail)
+        for unit, start in units:
+            p, tangent = _along(pts, arc, start + spacing * k / poses)
+            b.merge(unit, _frame_along(tangent), p + [0.0, 0.0, lift])
+        out.append(b.build())
+    return out
+
+
 def coaster_train(variant: int, style: str, detail: float) -> list[MeshData]:
     pts, arc = coaster_circuit(variant)
     total = arc[-1] + float(np.linalg.norm(pts[0] - pts[-1]))
     spacing = total / COASTER_TRAINS
     cars = [_coaster_car(variant, i, detail) for i in range(COASTER_CARS)]
-    out = []
-    for k in range(COASTER_POSES):
-        b = MeshBuilder(detail)
-        for t in range(COASTER_TRAINS):
-            head = spacing * (t + k / COASTER_POSES)
-            for i, car in enumerate(cars):
-                p, tangent = _along(pts, arc, head - i * (CAR_LENGTH + 0.3))
-                b.merge(car, _frame_along(tangent), p)
-        out.append(b.build())
-    return out
+    units = [(car, spacing * t - i * (CAR_LENGTH + 0.3)) for t in range(COASTER_TRAINS) for i, car in enumerate(cars)]
+    return _running(pts, arc, units, spacing, COASTER_POSES, detail)
 
 
 # -- drop tower: a lattice tower and a gondola ring of riders that rises slowly and falls ---------------------
@@ -417,11 +428,7 @@ def flume_channel(variant: int, style: str, detail: float) -> list[MeshData]:
     steel = (0.75, 0.75, 0.78)
     b = MeshBuilder(detail)
     n = len(pts)
-    for i in range(n):
-        p, q = pts[i], pts[(i + 1) % n]
-        fwd = (q - p) / max(float(np.linalg.norm(q - p)), 1e-9)
-        side = _frame_along(fwd)[:, 0]
-        ext = fwd * 0.1  # overlap at the joints
+    for i, p, q, side, ext in _segments(pts, 0.1):
         _beam(b, p - [0, 0, 0.45] - ext, q - [0, 0, 0.45] + ext, 2.0, 0.25, trough)  # the floor
         for sx in (-1.0, 1.0):  # the walls
             _beam(b, p + side * sx * 1.0 - [0, 0, 0.05] - ext, q + side * sx * 1.0 - [0, 0, 0.05] + ext, 0.15, 0.9,
@@ -467,15 +474,8 @@ def flume_logs(variant: int, style: str, detail: float) -> list[MeshData]:
     pts, arc = flume_circuit(variant)
     total = arc[-1] + float(np.linalg.norm(pts[0] - pts[-1]))
     spacing = total / FLUME_BOATS
-    boats = [_log_boat(variant, i, detail) for i in range(FLUME_BOATS)]
-    out = []
-    for k in range(FLUME_POSES):
-        b = MeshBuilder(detail)
-        for i, boat in enumerate(boats):
-            p, tangent = _along(pts, arc, spacing * (i + k / FLUME_POSES))
-            b.merge(boat, _frame_along(tangent), p - [0, 0, 0.2])
-        out.append(b.build())
-    return out
+    boats = [(_log_boat(variant, i, detail), spacing * i) for i in range(FLUME_BOATS)]
+    return _running(pts, arc, boats, spacing, FLUME_POSES, detail, lift=-0.2)
 
 
 # -- playground: a swing set whose swings swing, and a climbing frame with a slide that a child climbs and
@@ -555,7 +555,6 @@ def _slide_path(t: float) -> np.ndarray:
 def climbing_frame(variant: int, style: str, detail: float) -> list[MeshData]:
     """A playground tower: four posts, a deck 1.5 m up with a pitched roof, a ladder, a slide, a climbing
     net and monkey bars; a child climbs up and slides down over a cycle."""
-    rng = np.random.default_rng(variant + 919)
     post, deck = (0.45, 0.3, 0.16), PAINT[variant % len(PAINT)]
     slide, roof = PAINT[(variant + 1) % len(PAINT)], PAINT[(variant + 2) % len(PAINT)]
     b0 = MeshBuilder(detail)
@@ -586,7 +585,7 @@ def climbing_frame(variant: int, style: str, detail: float) -> list[MeshData]:
         t = k / PLAY_POSES
         at = _slide_path(t)
         ahead = _slide_path(t + 0.02) - at
-        _child(b, np.random.default_rng(variant), at, math.degrees(math.atan2(ahead[1], ahead[0])) - 90.0,
+        _child(b, np.random.default_rng(variant + 919), at, math.degrees(math.atan2(ahead[1], ahead[0])) - 90.0,
                sitting=0.35 < t < 0.6)  # fmt: skip
         out.append(b.build())
     return out

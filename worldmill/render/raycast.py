@@ -326,11 +326,26 @@ def material_atlas_struct(kernels, seed: int, arr):
     )
 
 
+def projected_under(arrays: PrimitiveArrays, rows: np.ndarray, path: CameraPath, times: np.ndarray, limit_px: float):
+    """Per primitive of ``rows``: 1 where its projected size stays under ``limit_px`` over the clip, else 0."""
+    from worldmill.render.meshes import far_lod
+
+    return far_lod(
+        arrays.halves[rows].astype(np.float64) * 2.0,
+        arrays.centers[rows].astype(np.float64),
+        arrays.velocities[rows].astype(np.float64),
+        path.camera_to_world[:, :3, 3],
+        times,
+        float(path.fx),
+        limit_px,
+    )
+
+
 def distant_people_as_blocks(arrays: PrimitiveArrays, scene: Scene, path: CameraPath, times: np.ndarray):
     """``arrays`` with every library person that stays under ``BLOCK_PX`` over the clip drawn as a box of its
     model's mean colour round its torso: a far crowd's spectator covers a few pixels, where a mesh query
     costs a ray ~1 µs and a box next to nothing (the last level of detail)."""
-    from worldmill.render.meshes import BLOCK_PX, far_lod, mean_colour
+    from worldmill.render.meshes import BLOCK_PX, mean_colour
 
     person = np.array([o.class_name == "person" for o in scene.objects for _ in o.parts], dtype=bool)
     if len(person) != len(arrays.shapes):  # an empty scene's stand-in box
@@ -338,16 +353,7 @@ def distant_people_as_blocks(arrays: PrimitiveArrays, scene: Scene, path: Camera
     candidates = np.flatnonzero((arrays.shapes == 3) & person)
     if len(candidates) == 0:
         return arrays
-    far = far_lod(
-        arrays.halves[candidates].astype(np.float64) * 2.0,
-        arrays.centers[candidates].astype(np.float64),
-        arrays.velocities[candidates].astype(np.float64),
-        path.camera_to_world[:, :3, 3],
-        times,
-        float(path.fx),
-        BLOCK_PX,
-    )
-    blocks = candidates[far == 1]
+    blocks = candidates[projected_under(arrays, candidates, path, times, BLOCK_PX) == 1]
     if len(blocks) == 0:
         return arrays
     shapes, colors, mats = arrays.shapes.copy(), arrays.colors.copy(), arrays.mats.copy()
@@ -364,20 +370,13 @@ def distant_people_as_blocks(arrays: PrimitiveArrays, scene: Scene, path: Camera
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
     """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
     needs over the clip (built once per process), and the bank's shared arrays."""
-    from worldmill.render.meshes import bank, far_lod
+    from worldmill.render.meshes import LOD_FAR_PX, bank
 
     n = len(arrays.mesh_keys)
     first = np.full(n, -1, dtype=np.int32)
     poses = np.ones(n, dtype=np.int32)
     is_mesh = np.flatnonzero(arrays.shapes == 3)
-    lods = far_lod(
-        arrays.halves[is_mesh].astype(np.float64) * 2.0,
-        arrays.centers[is_mesh].astype(np.float64),
-        arrays.velocities[is_mesh].astype(np.float64),
-        path.camera_to_world[:, :3, 3],
-        times,
-        float(path.fx),
-    )
+    lods = projected_under(arrays, is_mesh, path, times, LOD_FAR_PX)
     store = bank(wp, device, needed={(arrays.mesh_keys[i], int(lod)) for i, lod in zip(is_mesh, lods, strict=True)})
     for i, lod in zip(is_mesh, lods, strict=True):
         first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))

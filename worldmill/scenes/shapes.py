@@ -264,11 +264,8 @@ def stand_roof_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> li
     ext = hi - lo
     scale = (w / nx / ext[0], (d + 1.5) / ext[1], (h + 6.5) / ext[2])
     centre = (lo + hi) / 2.0 * scale
-    return [
-        library_model(p, key, size_whd, rng, scale=scale,
-                      offset=(-w / 2 + (i + 0.5) * w / nx - centre[0], 0.25 - centre[1], 0.0))  # fmt: skip
-        for i in range(nx)
-    ]
+    offsets = [(-w / 2 + (i + 0.5) * w / nx - centre[0], 0.25 - centre[1], 0.0) for i in range(nx)]
+    return [library_model(p, key, size_whd, rng, scale=scale, offset=offset) for offset in offsets]
 
 
 def spectator(seat: Seat, rng: np.random.Generator, season: str, pose: str = "sit") -> list[Primitive]:
