@@ -545,6 +545,12 @@ def terrace(variant: int, style: str, detail: float) -> list[MeshData]:
             for half, top in ((-1, z), (1, z - rise / 2)):  # the stairway: two steps a row
                 b.box((x0 + aisle / 2, y + half * ROW_DEPTH / 4, top / 2), (aisle, ROW_DEPTH / 2, top), steps)
         colour = band_colour if r % 4 == 3 else seat_colour
+        if detail < 0.75:  # the far level: each block's seats one moulding (a few triangles a row)
+            sy = seats[0][1] + y - (TERRACE_ROWS / 2 - 0.5) * ROW_DEPTH
+            for x0, x1 in blocks:
+                b.box(((x0 + x1) / 2, sy + 0.04, z + SEAT_HEIGHT - 0.03), (x1 - x0 - 0.04, 0.4, 0.06), colour)
+                b.box(((x0 + x1) / 2, sy - 0.19, z + SEAT_HEIGHT + 0.2), (x1 - x0 - 0.04, 0.05, 0.42), colour)
+            continue
         for sx, sy, tread, _ in (s for s in seats if s[3] == r):
             b.box((sx, sy + 0.04, tread + SEAT_HEIGHT - 0.03), (0.44, 0.4, 0.06), colour)  # pan
             b.box((sx, sy - 0.19, tread + SEAT_HEIGHT + 0.2), (0.44, 0.05, 0.42), colour)  # back
@@ -552,7 +558,7 @@ def terrace(variant: int, style: str, detail: float) -> list[MeshData]:
     top_z = TERRACE_ROWS * rise
     run = ROW_DEPTH * TERRACE_ROWS
     pitch = -math.degrees(math.atan2(top_z - rise, run))
-    for x0 in starts:  # a handrail beside each stairway, on posts
+    for x0 in starts if detail >= 0.75 else ():  # a handrail beside each stairway, on posts
         b.box((x0 + aisle, 0.0, (rise + top_z) / 2 + 0.9), (0.05, math.hypot(run, top_z - rise), 0.05), STEEL,
               pitch_deg=pitch)  # fmt: skip
         for r in range(0, TERRACE_ROWS, 2):

@@ -6,6 +6,7 @@ Generators draw every number from the site's seeded generator, so a plan always 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -786,6 +787,8 @@ def stadium(site: SiteBuilder) -> None:
         p = shapes.Placer(x, y, 0.0, yaw)
         rng = np.random.default_rng(int(site.rng.integers(1 << 62)))
         parts, stand_seats = shapes.stand_models(p, (w, h, d), rng)
+        if axis == -1:  # the low terrace by the camera fills last (a close crowd costs a ray the most)
+            stand_seats = [dataclasses.replace(s, later=3.0) for s in stand_seats]
         seats += stand_seats
         site.add("seating", name or "grandstand", parts, decor=name, salient=False, occupy=True)
         if i < len(roofs):
@@ -842,7 +845,7 @@ def seat_spectators(site: SiteBuilder, seats: list[shapes.Seat]) -> None:
         return
     share = 0.15 + 0.8 * site.plan.people_density
     count = min(SPECTATORS_MAX, round(len(seats) * share))
-    rows = np.array([s.row for s in seats], dtype=float)
+    rows = np.array([s.row + s.later for s in seats], dtype=float)
     along = np.array([abs(s.along) for s in seats])
     spread = max(float(along.max()), 1.0)
     score = rows + 8.0 * along / spread + site.rng.uniform(0.0, 5.0, len(seats))

@@ -191,7 +191,8 @@ def ride_models(p: Placer, label: str, size_whd: Vec3, rng: np.random.Generator)
 @dataclasses.dataclass(frozen=True)
 class Seat:
     """A stand's seat in the world: where a spectator's hips go (x, y), the tread under it (z), the stand's yaw
-    (spectators face its +y, the pitch), its row from the front and its offset along the stand (m)."""
+    (spectators face its +y, the pitch), its row from the front, its offset along the stand (m) and how many
+    rows later than its own it fills (a stand the crowd favours less)."""
 
     x: float
     y: float
@@ -199,6 +200,7 @@ class Seat:
     yaw: float
     row: int
     along: float
+    later: float = 0.0
 
 
 def stand_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> tuple[list[Primitive], list[Seat]]:
