@@ -486,11 +486,27 @@ def _aisle_strips(site: SiteBuilder) -> tuple[tuple[float, float], list[tuple[fl
 def _fit_beside_aisle(site: SiteBuilder, size: Vec3) -> Vec3:
     """``size`` scaled down (uniformly) until it fits the hall lying along the aisle in the wider floor strip
     beside it and under the ceiling."""
-    (a0, a1), strips, _ = _aisle_strips(site)
+    (a0, a1), strips, along_x = _aisle_strips(site)
     w, h, d = size
-    room = max(hi - lo for lo, hi in strips)
+    room = max(hi - lo for lo, hi in _clear_stretches(site, strips, a0, a1, along_x))
     k = min(1.0, (a1 - a0 - 1.0) / d, room / w, (site.ceiling_z - 0.3) / h)
     return (w * k, h * k, d * k)
+
+
+def _clear_stretches(site: SiteBuilder, strips, a0: float, a1: float, along_x: bool) -> list[tuple[float, float]]:
+    """The stretches across the aisle of ``strips`` clear of what already stands beside the aisle between
+    ``a0`` and ``a1`` along it (a row of columns)."""
+    along, across = (0, 1) if along_x else (1, 0)
+    cuts = sorted((b[across] - 0.2, b[across + 3] + 0.2) for b in site.occupied if b[along] < a1 and a0 < b[along + 3])
+    clear = []
+    for lo, hi in strips:
+        for c0, c1 in cuts:
+            if c0 > lo:
+                clear.append((lo, min(hi, c0)))
+            lo = max(lo, c1)
+        if hi > lo:
+            clear.append((lo, hi))
+    return clear or list(strips)
 
 
 def _along_aisle(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, float, str]:
@@ -498,9 +514,10 @@ def _along_aisle(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, fl
     put a skeleton through a wall): (x, y, z0, yaw, mounted)."""
     (a0, a1), strips, along_x = _aisle_strips(site)
     w, _, d = size
-    fits = [(lo, hi) for lo, hi in strips if hi - lo >= w] or [max(strips, key=lambda s: s[1] - s[0])]
-    lo, hi = fits[int(site.rng.integers(len(fits)))]
     along = site.uniform(a0 + d / 2 + 0.5, a1 - d / 2 - 0.5)
+    clear = _clear_stretches(site, strips, along - d / 2, along + d / 2, along_x)
+    fits = [(lo, hi) for lo, hi in clear if hi - lo >= w] or [max(strips, key=lambda s: s[1] - s[0])]
+    lo, hi = fits[int(site.rng.integers(len(fits)))]
     across = site.uniform(lo + w / 2, hi - w / 2)
     turn = 180.0 if site.rng.random() < 0.5 else 0.0
     if along_x:
