@@ -306,3 +306,27 @@ def test_a_dinosaur_skeleton_fits_inside_its_museum_hall(classes, seed):
     lo_n, hi_n = library.bounds(skeleton.parts[0].mesh)
     ext, size = hi_n - lo_n, np.array(skeleton.parts[0].size)
     np.testing.assert_allclose(size / size[2], ext / ext[2], rtol=0.02)  # not stretched out of shape
+
+
+def test_a_stadium_prompt_counts_the_spectators_it_shows_watching_from_the_stands(classes):
+    """Issue 12's rule on person instances: the prompt names as many spectators as cover >= 0.5 % of a frame."""
+    import dataclasses
+
+    from worldmill.prompts import sample_id, sample_plan, seed_for, write_prompt
+    from worldmill.prompts.text import counted
+    from worldmill.taxonomy import load_taxonomy
+    from worldmill.scenes.visibility import measure_visibility
+
+    scene, _ = _stand_scene(classes, 6)
+    frames = 2
+    path = _camera(np.array([0.0, -5.0, 1.5]), np.array([0.0, -12.0, 2.5]), 96, frames, 4)
+    taxonomy = load_taxonomy()
+    cell = next(c for c in taxonomy.cells() if c.venue.id == "stadium")
+    plan = sample_plan(cell, seed_for(cell.key, 1, 0), sample_id(cell.key, 1, 0), 1)
+    plan = dataclasses.replace(plan, time_of_day="noon", sun_elevation_deg=60.0, weather="clear", indoor=False)
+    passes = render(scene, path, plan, RenderSettings(width=96, height=96, frames=frames, fps=4), normals=False)
+    visibility = measure_visibility(scene, passes.instance)
+    seen = {k.kind: k.visible for k in visibility.seen()}
+    assert seen.get("spectator", 0) >= 3
+    text = write_prompt(plan, visibility).text
+    assert f"{counted('spectator', seen['spectator'])} watch from the stands".lower() in text.lower()
