@@ -314,8 +314,8 @@ def test_a_stadium_prompt_counts_the_spectators_it_shows_watching_from_the_stand
 
     from worldmill.prompts import sample_id, sample_plan, seed_for, write_prompt
     from worldmill.prompts.text import counted
-    from worldmill.taxonomy import load_taxonomy
     from worldmill.scenes.visibility import measure_visibility
+    from worldmill.taxonomy import load_taxonomy
 
     scene, _ = _stand_scene(classes, 6)
     frames = 2
