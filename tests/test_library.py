@@ -190,7 +190,7 @@ def test_built_meshes_persist_on_disk_and_a_torn_file_is_rebuilt(tmp_path, monke
 
 
 # ride parts far longer than wide vanish at a 2 m scale: test_fittings renders them whole
-RENDERED_WHOLE_ELSEWHERE = ("coaster_train", "drop_tower", "drop_gondola")
+RENDERED_WHOLE_ELSEWHERE = ("coaster_train", "drop_tower", "drop_gondola", "flume_logs")
 
 
 @pytest.mark.parametrize("kind", sorted(set(library.kinds()) - set(RENDERED_WHOLE_ELSEWHERE)))

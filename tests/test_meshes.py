@@ -115,3 +115,59 @@ def test_the_mesh_bank_is_emptied_past_its_triangle_budget():
     fresh = meshes.bank(wp, "cpu", max_triangles=store.triangle_total - 1)
     assert fresh is not store and fresh.triangle_total == 0 and library.asset.cache_info().currsize == 0
     assert fresh.first_pose("giraffe:0", 0) == (0, poses)  # reloads on demand
+
+
+def test_the_mesh_bank_lets_go_of_what_the_next_scene_does_not_need():
+    """Before a render the bank sizes the scene's new meshes: past its budget it keeps only what the scene
+    needs (the same BVHs, not rebuilt) and drops the rest, so a big scene never lands on a full bank."""
+    import warp as wp
+
+    from worldmill import library
+    from worldmill.render import meshes
+
+    wp.init()
+    store = meshes.bank(wp, "cpu", max_triangles=0)
+    store.first_pose("giraffe:0", 0)
+    store.first_pose("zebra:1", 1)
+    giraffe = store.meshes[store.index[("giraffe:0", 0)]].id
+    held = store.triangle_total
+    roomy = meshes.bank(wp, "cpu", max_triangles=10 * held, needed={("giraffe:0", 0), ("lion:0", 0)})
+    assert roomy is store  # within budget: everything stays for later scenes
+    tight = meshes.bank(wp, "cpu", max_triangles=held, needed={("giraffe:0", 0), ("lion:0", 0)})
+    assert tight is not store and set(tight.index) == {("giraffe:0", 0)}
+    assert tight.meshes[tight.index[("giraffe:0", 0)]].id == giraffe  # kept, not rebuilt
+    first, poses = tight.first_pose("lion:0", 0)
+    assert poses == library.cycle("lion:0")[0] and first == library.cycle("giraffe:0")[0]
+    assert tight.triangle_total == (library.triangles("giraffe:0") * library.cycle("giraffe:0")[0]
+                                    + library.triangles("lion:0") * poses)  # fmt: skip
+    packed = tight.packed()  # the shared arrays line up with the kept meshes
+    assert packed.face_base.numpy()[-1] == tight.triangle_total
+    assert meshes.bank(wp, "cpu", max_triangles=0, needed={("lion:0", 0)}) is not tight  # giraffe let go
+
+
+@pytest.mark.parametrize(("distance", "block"), [(60.0, True), (8.0, False)])
+def test_a_far_person_is_drawn_as_a_block_of_its_colour_keeping_its_labels(classes, distance, block):
+    """The last level of detail: a spectator a few pixels tall is a box (no mesh query), still a person."""
+    import math
+
+    from worldmill.render.raycast import distant_people_as_blocks, primitive_arrays
+    from worldmill.scenes import shapes
+
+    prim = shapes.library_model(shapes.Placer(0.0, distance, 0.0, 180.0), "person_sit:1:summer", (0.5, 1.3, 0.3),
+                                np.random.default_rng(0))  # fmt: skip
+    obj = SceneObject(4, classes.id("person"), "person", "spectator", (prim,))
+    scene = object_scene(classes, obj)
+    size, frames = 256, 2
+    fx = size / 2 / math.tan(math.radians(30.0))
+    eyes = np.tile([0.0, 0.0, 1.0], (frames, 1))
+    path = CameraPath("static", "ground", size, size, fx, fx, size / 2, size / 2, 24,
+                      look_at(eyes, np.tile(prim.center, (frames, 1))))  # fmt: skip
+    times = np.arange(frames) / 24
+    arrays = distant_people_as_blocks(primitive_arrays(scene, frames / 24), scene, path, times)
+    assert (arrays.shapes[0] == 0) == block and (arrays.mesh_keys[0] == "") == block
+    if block:
+        assert not np.allclose(arrays.colors[0], 1.0)  # the model's own colours, averaged
+    passes = render(scene, path, scene_plan("open_air", 3), RenderSettings(width=size, height=size, frames=frames,
+                                                                           fps=24), normals=False)  # fmt: skip
+    mask = passes.instance == 4
+    assert mask.sum() > 4 and (passes.seg[mask] == classes.id("person")).all()

@@ -23,7 +23,7 @@ import numpy as np
 from worldmill.errors import SceneError
 from worldmill.library.geometry import MeshData
 
-VERSION = "2"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
+VERSION = "3"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
 LODS = (1.0, 0.45)  # detail of level 0 (near) and level 1 (far): segment counts scale with it
 
 Builder = Callable[[int, str, float], list[MeshData]]
@@ -117,7 +117,7 @@ def _build(key: str, lod: int) -> tuple[MeshData, ...]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lo, hi = _box(poses)
-        arrays = {"poses": np.array(len(poses)), "lo": lo, "hi": hi}
+        arrays = {"poses": np.array(len(poses)), "lo": lo, "hi": hi, "triangles": np.array(poses[0].triangles)}
         for i, p in enumerate(poses):
             arrays.update({f"v{i}": p.vertices, f"f{i}": p.faces, f"c{i}": p.colors, f"n{i}": p.normals})
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
@@ -159,6 +159,17 @@ def summary(key: str) -> tuple[np.ndarray, np.ndarray, int]:
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         a = asset(key, 0)
         return a.lo, a.hi, len(a.poses)
+
+
+@functools.lru_cache(maxsize=8192)
+def triangles(key: str, lod: int = 0) -> int:
+    """Triangles of one pose of ``key`` at level ``lod``, read from the disk cache's header entry without
+    loading the meshes when it can (a mesh bank sizes what a scene will add before it loads it)."""
+    try:
+        with np.load(_cache_dir() / f"{key.replace(':', '_')}-{lod}.npz") as data:
+            return int(data["triangles"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return asset(key, lod).triangles
 
 
 def bounds(key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -210,5 +221,6 @@ __all__ = [
     "kinds",
     "parse_key",
     "summary",
+    "triangles",
     "unit_poses",
 ]

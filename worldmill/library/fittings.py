@@ -1,6 +1,6 @@
 """Venue fittings: hospital beds, drip stands, wheelchairs, desks, benches, display cases, a dinosaur skeleton,
-statues on plinths, framed paintings with generated pictures, bookcases of books, market stalls with goods
-and stadium terraces with a seated crowd.
+statues on plinths, framed paintings with generated pictures, bookcases of books, market stalls with goods,
+stadium terraces (rows of seats, aisle stairs) and cantilever roof sections.
 
 Low-poly on purpose (a scene holds dozens): boxes and coarse lathes, with detail in the baked colours.
 Local frame as everywhere in the library: x across, y forward (the side visitors see: a bed's foot, a
@@ -493,39 +493,100 @@ def market_stall(variant: int, style: str, detail: float) -> list[MeshData]:
     return [b.build()]
 
 
-# -- stadium terraces: a tile of stepped rows with a seated, coloured crowd ---------------------------------
+# -- stadium stands: a tile of stepped rows of seats with an aisle stairway, and a cantilever roof section ------
+# Spectators are not part of the tile: scenes seat library people in it (``terrace_seats``), each its own
+# person instance, so that masks, counts and captions see them.
 
 TERRACE_ROWS = 8
-TERRACE_SEATS = 16
+TERRACE_SEATS = 32  # columns of a tile (16 m), the aisles' included: few large tiles cost a ray fewer meshes
+AISLE_COLUMNS = 2  # each stairway (at the tile's left edge, -x, and in its middle) is a metre wide
+AISLES = (0, TERRACE_SEATS // 2)  # first column of each stairway
 TERRACE_RISE = {"low": 0.3, "mid": 0.5, "steep": 0.75}  # rise per row (m) of each style
 ROW_DEPTH = 0.85
 SEAT_PITCH = 0.5
+SEAT_HEIGHT = 0.44  # seat pan above the row's tread
+
+
+def terrace_seats(style: str) -> list[tuple[float, float, float, int]]:
+    """(x, y, tread z, row) of every seat of a tile (y: the seat pan's middle; row 0 at the front, +y)."""
+    rise = TERRACE_RISE.get(style, TERRACE_RISE["mid"])
+    width = TERRACE_SEATS * SEAT_PITCH
+    out = []
+    for r in range(TERRACE_ROWS):
+        y = (TERRACE_ROWS / 2 - r - 0.5) * ROW_DEPTH
+        for s in range(TERRACE_SEATS):
+            if any(a <= s < a + AISLE_COLUMNS for a in AISLES):
+                continue
+            out.append((-width / 2 + (s + 0.5) * SEAT_PITCH, y + 0.02, (r + 1) * rise, r))
+    return out
 
 
 def terrace(variant: int, style: str, detail: float) -> list[MeshData]:
-    """One tile of a seating terrace (8 m wide, 8 rows rising to the back at -y... +y is the pitch side):
-    concrete steps, a seat per place and a spectator in most of them; scenes tile it along and up a stand."""
+    """One tile of a stand (16 m wide, 8 rows rising to the back at -y; +y faces the pitch): concrete treads,
+    a row of tip-up seats (pan, back and stem) on each, and two aisle stairways with two steps a row and a
+    handrail."""
     rng = _rng("terrace", variant)
     rise = TERRACE_RISE.get(style, TERRACE_RISE["mid"])
     width = TERRACE_SEATS * SEAT_PITCH
-    seat_colour = _pick(rng, BRIGHT)
+    aisle = AISLE_COLUMNS * SEAT_PITCH
+    seat_colour, band_colour = _pick(rng, BRIGHT), _pick(rng, BRIGHT + ((0.9, 0.9, 0.88),))
     concrete = mottled((0.6, 0.6, 0.58), 0.08, 2.0, variant)
+    steps = mottled((0.7, 0.7, 0.68), 0.06, 3.0, variant + 1)
     b = MeshBuilder(detail)
+    starts = [-width / 2 + a * SEAT_PITCH for a in AISLES]  # left edge of each stairway
+    blocks = [(x0 + aisle, x1) for x0, x1 in zip(starts, starts[1:] + [width / 2], strict=True)]  # seat blocks
+    seats = terrace_seats(style)
     for r in range(TERRACE_ROWS):
         y = (TERRACE_ROWS / 2 - r - 0.5) * ROW_DEPTH  # row 0 at the front (+y), lowest
-        b.box((0.0, y, (r + 1) * rise / 2), (width, ROW_DEPTH, (r + 1) * rise), concrete)
         z = (r + 1) * rise
-        for s in range(TERRACE_SEATS):
-            x = -width / 2 + (s + 0.5) * SEAT_PITCH
-            b.box((x, y + 0.1, z + 0.22), (0.42, 0.38, 0.06), seat_colour)
-            if rng.random() < 0.15:  # an empty seat shows its back
-                b.box((x, y - 0.1, z + 0.45), (0.42, 0.05, 0.4), seat_colour)
-                continue
-            shirt = np.clip(np.array(_pick(rng, SHIRTS)) * rng.uniform(0.8, 1.1), 0, 1)
-            b.box((x, y + 0.02, z + 0.45), (0.38, 0.24, 0.6), shirt)  # torso (the seat hides the lap)
-            b.box((x, y + 0.04, z + 0.86), (0.18, 0.2, 0.22), _pick(rng, people.SKIN))  # head
-            if rng.random() < 0.2:  # arms up
-                b.box((x, y + 0.05, z + 1.0), (0.5, 0.08, 0.35), shirt)
+        for x0, x1 in blocks:
+            b.box(((x0 + x1) / 2, y, z / 2), (x1 - x0, ROW_DEPTH, z), concrete)  # the row's tread
+        for x0 in starts:
+            for half, top in ((-1, z), (1, z - rise / 2)):  # the stairway: two steps a row
+                b.box((x0 + aisle / 2, y + half * ROW_DEPTH / 4, top / 2), (aisle, ROW_DEPTH / 2, top), steps)
+        colour = band_colour if r % 4 == 3 else seat_colour
+        if detail < 0.75:  # the far level: each block's seats one moulding (a few triangles a row)
+            sy = seats[0][1] + y - (TERRACE_ROWS / 2 - 0.5) * ROW_DEPTH
+            for x0, x1 in blocks:
+                b.box(((x0 + x1) / 2, sy + 0.04, z + SEAT_HEIGHT - 0.03), (x1 - x0 - 0.04, 0.4, 0.06), colour)
+                b.box(((x0 + x1) / 2, sy - 0.19, z + SEAT_HEIGHT + 0.2), (x1 - x0 - 0.04, 0.05, 0.42), colour)
+            continue
+        for sx, sy, tread, _ in (s for s in seats if s[3] == r):
+            b.box((sx, sy + 0.04, tread + SEAT_HEIGHT - 0.03), (0.44, 0.4, 0.06), colour)  # pan
+            b.box((sx, sy - 0.19, tread + SEAT_HEIGHT + 0.2), (0.44, 0.05, 0.42), colour)  # back
+            b.box((sx, sy - 0.02, tread + SEAT_HEIGHT / 2 - 0.02), (0.08, 0.08, SEAT_HEIGHT - 0.04), DARK)  # stem
+    top_z = TERRACE_ROWS * rise
+    run = ROW_DEPTH * TERRACE_ROWS
+    pitch = -math.degrees(math.atan2(top_z - rise, run))
+    for x0 in starts if detail >= 0.75 else ():  # a handrail beside each stairway, on posts
+        b.box((x0 + aisle, 0.0, (rise + top_z) / 2 + 0.9), (0.05, math.hypot(run, top_z - rise), 0.05), STEEL,
+              pitch_deg=pitch)  # fmt: skip
+        for r in range(0, TERRACE_ROWS, 2):
+            y = (TERRACE_ROWS / 2 - r - 0.5) * ROW_DEPTH
+            b.box((x0 + aisle, y, (r + 1) * rise + 0.45), (0.05, 0.05, 0.9), STEEL)
+    return [b.build()]
+
+
+ROOF_DEPTH = 12.0  # nominal: a cantilever roof section 16 m wide reaching 12 m over the rows from its columns
+
+
+def stand_roof(variant: int, style: str, detail: float) -> list[MeshData]:
+    """One 16 m section of a cantilever roof (its columns at the back, -y; it reaches over the rows towards the
+    pitch, +y): two columns, each with a girder rising to the front and a knee brace, the roof sheeting and a
+    fascia along the front."""
+    rng = _rng("roof", variant)
+    width, depth, height = TERRACE_SEATS * SEAT_PITCH, ROOF_DEPTH, 6.0
+    sheet = mottled(_pick(rng, ((0.88, 0.88, 0.86), (0.75, 0.78, 0.8), (0.6, 0.62, 0.65))), 0.05, 1.0, variant)
+    steel = _pick(rng, ((0.85, 0.85, 0.87), (0.2, 0.22, 0.25), (0.7, 0.15, 0.12), (0.12, 0.2, 0.45)))
+    b = MeshBuilder(detail)
+    back, front = -depth / 2, depth / 2
+    slope = math.degrees(math.atan2(0.8, depth))
+    for x in (-width / 4, width / 4):
+        b.box((x, back + 0.3, height / 2), (0.5, 0.5, height), steel)  # the column
+        b.box((x, 0.0, height + 0.4), (0.35, depth * 1.01, 0.8), steel, pitch_deg=slope)  # the girder
+        b.box((x, back + 2.2, height - 1.2), (0.2, 4.6, 0.2), steel, pitch_deg=35.0)  # its knee brace
+    b.box((0.0, 0.0, height + 0.9), (width, depth * 1.02, 0.15), sheet, pitch_deg=slope)  # the sheeting
+    b.box((0.0, front, height + 1.1), (width, 0.15, 0.9), steel)  # the fascia along the front
     return [b.build()]
 
 
@@ -545,14 +606,15 @@ def _kinds():
         "bookshelf": Kind(bookshelf, variants=8),
         "market_stall": Kind(market_stall, variants=8),
         "terrace": Kind(terrace, variants=2),
+        "stand_roof": Kind(stand_roof, variants=2),
     }
 
 
 KINDS = _kinds()
 
 
-# (class, label words, kind, style, fit) — first match wins; fit "box" stretches to the taxonomy's box, "tile"
-# repeats one module along its width (rows of seats, barriers)
+# (class, label words, kind, style, fit) — first match wins; fit "box" stretches to the taxonomy's box, "inside"
+# scales uniformly to the largest that fits it, "tile" repeats one module along its width (rows of seats, barriers)
 FITTINGS = (
     ("bed", ("gurney", "stretcher"), "hospital_bed", "gurney", "box"),
     ("bed", ("bed",), "hospital_bed", "", "box"),
@@ -564,7 +626,7 @@ FITTINGS = (
     ("seating", ("gallery bench", "rest bench", "viewing bench", "waiting bench"), "bench", "padded", "box"),
     ("seating", ("bench",), "bench", "", "box"),
     ("display_case", ("vitrine", "display case", "showcase", "case"), "display_case", "", "box"),
-    ("sculpture", ("skeleton", "dinosaur", "fossil"), "dinosaur_skeleton", "", "box"),
+    ("sculpture", ("skeleton", "dinosaur", "fossil"), "dinosaur_skeleton", "", "inside"),  # keeps its build
     ("sculpture", ("bronze",), "statue", "bronze", "height"),
     ("sculpture", ("statue", "marble"), "statue", "", "height"),
     ("artwork", ("painting", "portrait", "canvas", "picture"), "painting", "", "box"),

@@ -1,6 +1,7 @@
 """People: an articulated body (head and hair, neck, torso, arms with hands, legs with shoes) dressed by
-season, in three pose sets: walking (12 poses a stride), standing (4 poses of weight shift and arm sway)
-and sitting. Proportions are fractions of the height; the variant seed draws build, skin, hair and clothes.
+season, in four pose sets: walking (12 poses a stride), standing (4 poses of weight shift and arm sway),
+sitting and cheering (arms up, waving). Proportions are fractions of the height; the variant seed draws
+build, skin, hair and clothes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ WARDROBES = {
     ),
 }
 NOMINAL_HEIGHT = 1.75
+SLIM = 0.82  # the torso's width against its radii: shoulders ~0.45 m across, arms close to the body
 WALK_POSES = 12
 STAND_POSES = 4
 
@@ -96,7 +98,7 @@ def body_mesh(
     legs = body.cloth(body.bottom)
     skin = mottled(body.skin, 0.06, 12.0, body.seed)
     for side, sx in ((0, -1.0), (1, 1.0)):
-        hip = np.array([sx * 0.085 * h * w, 0.0, hip_z])
+        hip = np.array([sx * 0.072 * h * w, 0.0, hip_z])
         thigh_c = legs
         knee = _segment(b, hip, 0.245 * h, 0.062 * h * w, 0.05 * h, thigh_c, hips[side])
         shin_c = legs if body.trousers else skin
@@ -114,13 +116,13 @@ def body_mesh(
     torso = MeshBuilder(detail)
     radii = np.array([0.10, 0.112, 0.105, 0.098, 0.11, 0.12, 0.105, 0.06]) * h * w
     torso.lathe(
-        (0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, 1.0), up=(0.0, 1.0, 0.0)
+        (0.0, 0.0, hip_z - 0.05 * h), (0.0, 0.0, 0.83 * h), radii, top, seg=16, squash=(0.62, SLIM), up=(0.0, 1.0, 0.0)
     )
 
     def garment(z0: float, z1: float, r0: float, r1: float, colour, depth: float) -> None:
         """A band of cloth round the hips from height z0 to z1 (fractions of h), radii r0 to r1 (of h * w)."""
         torso.lathe((0.0, 0.0, hip_z + z0 * h), (0.0, 0.0, hip_z + z1 * h), [r0 * h * w, r1 * h * w], colour,
-                    seg=16, squash=(depth, 1.0), up=(0.0, 1.0, 0.0))  # fmt: skip
+                    seg=16, squash=(depth, SLIM), up=(0.0, 1.0, 0.0))  # fmt: skip
 
     garment(-0.05, 0.06, 0.108, 0.108, legs, 0.64)  # waistband and seat of the trousers
     if body.skirt:
@@ -152,9 +154,9 @@ def body_mesh(
     torso.ellipsoid(nose, (0.012 * h, 0.008 * h, 0.01 * h), body.skin, seg=6, axis=(0.0, 0.0, 1.0))
     # arms from the shoulders, with hands
     for side, sx in ((0, -1.0), (1, 1.0)):
-        shoulder = np.array([sx * 0.19 * h * w, 0.0, 0.805 * h])
+        shoulder = np.array([sx * 0.125 * h * w, 0.0, 0.805 * h])
         sleeve = top
-        elbow = _segment(torso, shoulder, 0.17 * h, 0.038 * h * w, 0.032 * h, sleeve, shoulders[side], seg=8)
+        elbow = _segment(torso, shoulder, 0.17 * h, 0.034 * h * w, 0.03 * h, sleeve, shoulders[side], seg=8)
         fore = top if body.sleeves else skin
         wrist = _segment(torso, elbow, 0.15 * h, 0.03 * h, 0.024 * h, fore, shoulders[side] + elbows[side], seg=8)
         hand_dir = rot_x(shoulders[side] + elbows[side]) @ np.array([0.0, 0.0, -1.0])
@@ -195,6 +197,13 @@ def _sit_angles(a: float) -> dict:
             "elbows": (50.0, 55.0 - 5 * math.sin(a)), "sit": True, "lean": -4.0}  # fmt: skip
 
 
+def _cheer_angles(a: float) -> dict:
+    """A standing fan cheering: both arms raised overhead, waving out of step, a little bounce of the knees."""
+    wave = 14.0 * math.sin(a)
+    return {"hips": (2.0, -2.0), "knees": (4.0 + 4.0 * max(0.0, math.sin(a)), 4.0 + 4.0 * max(0.0, math.sin(a))),
+            "shoulders": (158.0 + wave, 158.0 - wave), "elbows": (12.0, 12.0), "lean": -2.0}  # fmt: skip
+
+
 def _cycle(angles, poses: int):
     def build(variant: int, style: str, detail: float) -> list[MeshData]:
         body = Body(variant, style)
@@ -203,10 +212,11 @@ def _cycle(angles, poses: int):
     return build
 
 
-walk, stand, sit = (
+walk, stand, sit, cheer = (
     _cycle(_walk_angles, WALK_POSES),
     _cycle(_stand_angles, STAND_POSES),
     _cycle(_sit_angles, STAND_POSES),
+    _cycle(_cheer_angles, STAND_POSES),
 )
 
 
@@ -217,6 +227,7 @@ def _kinds():
         "person_walk": Kind(walk, cycle_s=1.1, variants=16),
         "person_stand": Kind(stand, cycle_s=4.0, variants=16),
         "person_sit": Kind(sit, cycle_s=5.0, variants=12),
+        "person_cheer": Kind(cheer, cycle_s=1.2, variants=8),
     }
 
 

@@ -1,8 +1,10 @@
-"""Rides that move: a Ferris wheel turning (16 poses over one gondola spacing, so the cycle repeats
-seamlessly), a carousel turning with its horses rising and falling, a roller coaster (a static track and its
-trains running along it, posed over one train spacing), a drop tower (a static tower and its gondola rising
-slowly and dropping) and bumper cars circling. A ride whose moving part is small beside its structure is two
-keys placed in one frame (``RIDE_PARTS``): the structure built once, the moving part posed."""
+"""Rides that move: a Ferris wheel turning (32 poses over four gondola spacings, its gondola colours repeating
+every four, so the cycle repeats seamlessly), a carousel turning with its horses rising and falling (likewise),
+a roller coaster (a static track and its trains running along it, posed over one train spacing), a drop tower
+(a static tower and its gondola rising slowly and dropping), bumper cars circling, a log flume (its channel and
+its boats running along it), and a playground's swing set (swinging) and climbing frame with a slide (a child
+climbs up and slides down). A ride whose moving part is small beside its structure is two keys placed in one
+frame (``RIDE_PARTS``): the structure built once, the moving part posed."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import math
 
 import numpy as np
 
-from worldmill.library.geometry import MeshBuilder, MeshData, stripes
+from worldmill.library.geometry import MeshBuilder, MeshData, rot_x, stripes
 
 POSES = 16
 GONDOLAS = 16
@@ -19,66 +21,76 @@ SKIN = ((0.62, 0.45, 0.35), (0.45, 0.30, 0.20), (0.28, 0.18, 0.12), (0.72, 0.56,
 VIVID = ((0.8, 0.1, 0.1), (0.1, 0.3, 0.8), (0.95, 0.75, 0.1), (0.1, 0.6, 0.3), (0.9, 0.45, 0.1), (0.6, 0.2, 0.6))
 
 
+WHEEL_COLOURS = 4  # gondola colours repeat every 4 gondolas, and a cycle turns the wheel by 4 spacings
+WHEEL_POSES = 32
+HORSE_PATTERN = 4  # horses repeat (ring, colour, bob) every 4, and a cycle turns the carousel by 4 spacings
+CAROUSEL_POSES = 48
+
+
 def ferris_wheel(variant: int, style: str, detail: float) -> list[MeshData]:
+    return [ferris_wheel_at(variant, detail, k / WHEEL_POSES) for k in range(WHEEL_POSES)]
+
+
+def ferris_wheel_at(variant: int, detail: float, phase: float) -> MeshData:
+    """The wheel at ``phase`` (0..1) of its cycle: turned by ``WHEEL_COLOURS`` gondola spacings, so that the
+    gondola taking another's place has its colour and the last pose runs into the first without a jump."""
     radius, hub_z = 14.0, 16.0
     steel = (0.85, 0.85, 0.88)
-    out = []
-    for k in range(POSES):
-        turn = 2 * math.pi / GONDOLAS * k / POSES
-        b = MeshBuilder(detail)
-        for sx in (-1, 1):  # A-frame legs
-            for sy in (-1, 1):
-                b.capsule((sx * 6.0, sy * 1.6, 0.0), (0.0, sy * 1.2, hub_z), 0.3, 0.25, steel, seg=6)
-        b.lathe((0.0, -1.5, hub_z), (0.0, 1.5, hub_z), [0.8, 0.8], (0.4, 0.4, 0.45), seg=12)
-        rim = [
-            np.array(
-                [
-                    radius * math.cos(turn + 2 * math.pi * i / 32),
-                    0.0,
-                    hub_z + radius * math.sin(turn + 2 * math.pi * i / 32),
-                ]
-            )
-            for i in range(32)
-        ]
-        for y in (-1.0, 1.0):
-            for i in range(32):
-                b.capsule(rim[i] + [0, y, 0], rim[(i + 1) % 32] + [0, y, 0], 0.18, 0.18, VIVID[variant % 6], seg=6)
-        for i in range(GONDOLAS):
-            a = turn + 2 * math.pi * i / GONDOLAS
-            p = np.array([radius * math.cos(a), 0.0, hub_z + radius * math.sin(a)])
-            b.capsule((0.0, 0.0, hub_z), p, 0.1, 0.08, steel, seg=4)
-            b.box(p + [0.0, 0.0, -1.4], (1.6, 1.8, 1.7), VIVID[i % len(VIVID)])
-            b.box(p + [0.0, 0.0, -0.35], (0.12, 0.12, 0.7), steel)
-        out.append(b.build())
-    return out
+    colours = [VIVID[(variant + 2 * i) % len(VIVID)] if i % 2 == 0 else VIVID[(variant + 2 * i + 1) % len(VIVID)]
+               for i in range(WHEEL_COLOURS)]  # fmt: skip
+    turn = 2 * math.pi / GONDOLAS * WHEEL_COLOURS * phase
+    b = MeshBuilder(detail)
+    for sx in (-1, 1):  # A-frame legs
+        for sy in (-1, 1):
+            b.capsule((sx * 6.0, sy * 1.6, 0.0), (0.0, sy * 1.2, hub_z), 0.3, 0.25, steel, seg=6)
+    b.lathe((0.0, -1.5, hub_z), (0.0, 1.5, hub_z), [0.8, 0.8], (0.4, 0.4, 0.45), seg=12)
+    rim = [
+        np.array([radius * math.cos(turn + 2 * math.pi * i / 32), 0.0, hub_z + radius * math.sin(turn + 2 * math.pi * i / 32)])
+        for i in range(32)
+    ]
+    for y in (-1.0, 1.0):
+        for i in range(32):
+            b.capsule(rim[i] + [0, y, 0], rim[(i + 1) % 32] + [0, y, 0], 0.18, 0.18, VIVID[variant % 6], seg=6)
+    for i in range(GONDOLAS):
+        a = turn + 2 * math.pi * i / GONDOLAS
+        p = np.array([radius * math.cos(a), 0.0, hub_z + radius * math.sin(a)])
+        b.capsule((0.0, 0.0, hub_z), p, 0.1, 0.08, steel, seg=4)
+        b.box(p + [0.0, 0.0, -1.4], (1.6, 1.8, 1.7), colours[i % WHEEL_COLOURS])
+        b.box(p + [0.0, 0.0, -0.35], (0.12, 0.12, 0.7), steel)
+    return b.build()
 
 
 def carousel(variant: int, style: str, detail: float) -> list[MeshData]:
+    return [carousel_at(variant, detail, k / CAROUSEL_POSES) for k in range(CAROUSEL_POSES)]
+
+
+def carousel_at(variant: int, detail: float, phase: float) -> MeshData:
+    """The carousel at ``phase`` (0..1) of its cycle: turned by ``HORSE_PATTERN`` horse spacings while each
+    horse rises and falls once; horses repeat in ring, coat and bob every ``HORSE_PATTERN``, so the horse
+    that takes another's place looks as it did and the cycle wraps without a jump."""
     radius = 6.0
-    out = []
     canopy = stripes((0.9, 0.15, 0.15), (0.95, 0.92, 0.85), 1.2, axis=(1.0, 0.3, 0.0), seed=variant)
-    for k in range(POSES):
-        turn = 2 * math.pi / HORSES * k / POSES
-        b = MeshBuilder(detail)
-        b.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.5), [radius, radius], (0.55, 0.45, 0.35), seg=32)
-        b.lathe((0.0, 0.0, 0.5), (0.0, 0.0, 4.2), [1.0, 1.0], (0.9, 0.8, 0.4), seg=16)
-        b.lathe((0.0, 0.0, 4.2), (0.0, 0.0, 6.2), [radius * 1.05, radius * 0.7, radius * 0.3, 0.0], canopy, seg=32)
-        for i in range(HORSES):
-            a = turn + 2 * math.pi * i / HORSES
-            r = radius * (0.72 if i % 2 else 0.5)
-            c = np.array([r * math.cos(a), r * math.sin(a), 0.0])
-            lift = 0.35 * math.sin(2 * math.pi * (k / POSES) + i)
-            tangent = np.array([-math.sin(a), math.cos(a), 0.0])
-            colour = ((0.95, 0.95, 0.92), (0.35, 0.2, 0.1), (0.1, 0.1, 0.1))[i % 3]
-            b.capsule(c + [0, 0, 0.5], c + [0, 0, 4.2], 0.04, 0.04, (0.9, 0.8, 0.3), seg=4)
-            body = c + [0.0, 0.0, 1.6 + lift]
-            b.ellipsoid(body, (0.7, 0.28, 0.25), colour, seg=10, axis=tangent)
-            b.capsule(body + tangent * 0.55, body + tangent * 0.8 + [0, 0, 0.5], 0.12, 0.1, colour, seg=6)
-            b.ellipsoid(body + tangent * 0.95 + [0, 0, 0.55], (0.25, 0.1, 0.1), colour, seg=8, axis=tangent)
-            for s in (-1, 1):
-                b.capsule(body + tangent * 0.4 * s, body + tangent * 0.55 * s + [0, 0, -0.7], 0.06, 0.05, colour, seg=4)
-        out.append(b.build())
-    return out
+    coats = ((0.95, 0.95, 0.92), (0.35, 0.2, 0.1), (0.1, 0.1, 0.1), (0.75, 0.55, 0.3))
+    turn = 2 * math.pi / HORSES * HORSE_PATTERN * phase
+    b = MeshBuilder(detail)
+    b.lathe((0.0, 0.0, 0.0), (0.0, 0.0, 0.5), [radius, radius], (0.55, 0.45, 0.35), seg=32)
+    b.lathe((0.0, 0.0, 0.5), (0.0, 0.0, 4.2), [1.0, 1.0], (0.9, 0.8, 0.4), seg=16)
+    b.lathe((0.0, 0.0, 4.2), (0.0, 0.0, 6.2), [radius * 1.05, radius * 0.7, radius * 0.3, 0.0], canopy, seg=32)
+    for i in range(HORSES):
+        a = turn + 2 * math.pi * i / HORSES
+        r = radius * (0.72 if i % 2 else 0.5)
+        c = np.array([r * math.cos(a), r * math.sin(a), 0.0])
+        lift = 0.35 * math.sin(2 * math.pi * phase + math.pi / 2 * (i % HORSE_PATTERN))
+        tangent = np.array([-math.sin(a), math.cos(a), 0.0])
+        colour = coats[(i + variant) % HORSE_PATTERN]
+        b.capsule(c + [0, 0, 0.5], c + [0, 0, 4.2], 0.04, 0.04, (0.9, 0.8, 0.3), seg=4)
+        body = c + [0.0, 0.0, 1.6 + lift]
+        b.ellipsoid(body, (0.7, 0.28, 0.25), colour, seg=10, axis=tangent)
+        b.capsule(body + tangent * 0.55, body + tangent * 0.8 + [0, 0, 0.5], 0.12, 0.1, colour, seg=6)
+        b.ellipsoid(body + tangent * 0.95 + [0, 0, 0.55], (0.25, 0.1, 0.1), colour, seg=8, axis=tangent)
+        for s in (-1, 1):
+            b.capsule(body + tangent * 0.4 * s, body + tangent * 0.55 * s + [0, 0, -0.7], 0.06, 0.05, colour, seg=4)
+    return b.build()
 
 
 # -- roller coaster: one closed circuit per variant, shared by the track and the trains that run on it --------
@@ -144,17 +156,23 @@ def _beam(b: MeshBuilder, a, c, width: float, height: float, color) -> None:
     b.box((a + c) / 2, (width, length, height), color, yaw_deg=yaw, pitch_deg=pitch)
 
 
+def _segments(pts: np.ndarray, overlap: float):
+    """(index, start, end, unit sideways, overlap along) of each segment of a closed polyline (segments are
+    lengthened by ``overlap`` at both ends, so beams along them meet without gaps)."""
+    n = len(pts)
+    for i in range(n):
+        p, q = pts[i], pts[(i + 1) % n]
+        fwd = (q - p) / max(float(np.linalg.norm(q - p)), 1e-9)
+        yield i, p, q, _frame_along(fwd)[:, 0], fwd * overlap
+
+
 def coaster_track(variant: int, style: str, detail: float) -> list[MeshData]:
     pts, _ = coaster_circuit(variant, samples=max(72, round(180 * detail)))
     rail = VIVID[(variant + 2) % len(VIVID)]
     steel = (0.82, 0.82, 0.84)
     b = MeshBuilder(detail)
     n = len(pts)
-    for i in range(n):
-        p, q = pts[i], pts[(i + 1) % n]
-        fwd = (q - p) / max(float(np.linalg.norm(q - p)), 1e-9)
-        side = _frame_along(fwd)[:, 0]
-        ext = fwd * 0.08  # overlap at the joints
+    for i, p, q, side, ext in _segments(pts, 0.08):
         for sx in (-1.0, 1.0):
             _beam(b, p + side * sx * RAIL_GAUGE / 2 - ext, q + side * sx * RAIL_GAUGE / 2 + ext, 0.16, 0.16, rail)
         _beam(b, p - [0, 0, 0.45] - ext, q - [0, 0, 0.45] + ext, 0.55, 0.5, rail)  # spine tube
@@ -191,21 +209,26 @@ def _coaster_car(variant: int, index: int, detail: float) -> MeshBuilder:
     return b
 
 
+def _running(pts, arc, units, spacing: float, poses: int, detail: float, lift: float = 0.0) -> list[MeshData]:
+    """The poses of vehicles running round a closed circuit, moved on by one ``spacing`` over the cycle (so it
+    repeats seamlessly): ``units`` are (builder, arc length of the unit at phase 0), ``lift`` raises them."""
+    out = []
+    for k in range(poses):
+        b = MeshBuilder(detail)
+        for unit, start in units:
+            p, tangent = _along(pts, arc, start + spacing * k / poses)
+            b.merge(unit, _frame_along(tangent), p + [0.0, 0.0, lift])
+        out.append(b.build())
+    return out
+
+
 def coaster_train(variant: int, style: str, detail: float) -> list[MeshData]:
     pts, arc = coaster_circuit(variant)
     total = arc[-1] + float(np.linalg.norm(pts[0] - pts[-1]))
     spacing = total / COASTER_TRAINS
     cars = [_coaster_car(variant, i, detail) for i in range(COASTER_CARS)]
-    out = []
-    for k in range(COASTER_POSES):
-        b = MeshBuilder(detail)
-        for t in range(COASTER_TRAINS):
-            head = spacing * (t + k / COASTER_POSES)
-            for i, car in enumerate(cars):
-                p, tangent = _along(pts, arc, head - i * (CAR_LENGTH + 0.3))
-                b.merge(car, _frame_along(tangent), p)
-        out.append(b.build())
-    return out
+    units = [(car, spacing * t - i * (CAR_LENGTH + 0.3)) for t in range(COASTER_TRAINS) for i, car in enumerate(cars)]
+    return _running(pts, arc, units, spacing, COASTER_POSES, detail)
 
 
 # -- drop tower: a lattice tower and a gondola ring of riders that rises slowly and falls ---------------------
@@ -368,6 +391,206 @@ def teacups_at(variant: int, detail: float, phase: float) -> MeshData:
     return b.build()
 
 
+# -- log flume: a water channel on stilts round an oval, a lift, a steep chute into a splash pool, and log
+# boats of riders running along it (posed over one boat spacing, like the coaster's trains) ----------------
+
+FLUME_POSES = 48
+FLUME_BOATS = 4
+FLUME_CYCLE_S = 11.0  # seconds per boat spacing: ~4 m/s on a ~180 m channel
+BOAT_LENGTH = 3.4
+WATER = (0.1, 0.45, 0.72)
+
+
+def flume_circuit(variant: int, samples: int = 360) -> tuple[np.ndarray, np.ndarray]:
+    """(points [N, 3] along the channel's water line, arc length at each point) of the variant's closed
+    flume: level runs a metre and a half up, a lift to the top, a short top run and the chute down to the
+    splash pool at ground level."""
+    rng = np.random.default_rng(variant + 733)
+    half_w, half_l, top = rng.uniform(9.0, 12.0), rng.uniform(30.0, 38.0), rng.uniform(14.0, 18.0)
+    u = np.linspace(0.0, 1.0, samples, endpoint=False)
+    a = 2 * np.pi * u
+    x = half_w * (np.cos(a) + 0.15 * np.sin(2 * a))
+    y = half_l * np.sin(a)
+    lift = np.clip((u - 0.1) / 0.3, 0.0, 1.0)
+    chute = np.clip((u - 0.5) / 0.08, 0.0, 1.0)
+    z = np.where(u < 0.5, 1.5 + (top - 1.5) * (0.5 - 0.5 * np.cos(np.pi * lift)), top - (top - 0.4) * chute ** 1.5)
+    z = np.where(u >= 0.58, np.minimum(1.5, 0.4 + 1.1 * np.clip((u - 0.62) / 0.1, 0.0, 1.0)), z)
+    pts = np.stack([x, y, z], axis=1)
+    steps = np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1)
+    return pts, np.concatenate([[0.0], np.cumsum(steps)[:-1]])
+
+
+def flume_channel(variant: int, style: str, detail: float) -> list[MeshData]:
+    """The channel (a trough of fibreglass with water in it) on steel stilts, a station platform and the
+    splash pool at the foot of the chute."""
+    pts, _ = flume_circuit(variant, samples=max(90, round(180 * detail)))
+    trough = ((0.92, 0.9, 0.84), (0.85, 0.5, 0.22), (0.3, 0.62, 0.55))[variant % 3]  # fibreglass
+    steel = (0.75, 0.75, 0.78)
+    b = MeshBuilder(detail)
+    n = len(pts)
+    for i, p, q, side, ext in _segments(pts, 0.1):
+        _beam(b, p - [0, 0, 0.45] - ext, q - [0, 0, 0.45] + ext, 2.0, 0.25, trough)  # the floor
+        for sx in (-1.0, 1.0):  # the walls
+            _beam(b, p + side * sx * 1.0 - [0, 0, 0.05] - ext, q + side * sx * 1.0 - [0, 0, 0.05] + ext, 0.15, 0.9,
+                  trough)  # fmt: skip
+        _beam(b, p - [0, 0, 0.2] - ext, q - [0, 0, 0.2] + ext, 1.85, 0.1, WATER)  # the water
+        if i % 3 == 0 and p[2] > 1.2:
+            for sx in (-1.0, 1.0):
+                foot = p + side * sx * 0.9
+                foot[2] = 0.0
+                _beam(b, foot, p + side * sx * 0.9 - [0, 0, 0.55], 0.2, 0.2, steel)
+    k = int(0.6 * n)
+    pool, tangent = pts[k], pts[(k + 1) % n] - pts[k]
+    yaw = math.degrees(math.atan2(tangent[1], tangent[0])) - 90.0
+    b.box(pool + [0, 0, -0.55], (7.0, 12.0, 0.3), WATER, yaw_deg=yaw)  # the splash pool and its rim
+    for sx in (-1, 1):
+        b.box(pool + np.array([math.cos(math.radians(yaw)), math.sin(math.radians(yaw)), 0.0]) * sx * 3.6
+              + [0, 0, -0.3], (0.4, 12.0, 0.8), (0.6, 0.6, 0.58), yaw_deg=yaw)  # fmt: skip
+    station, tangent = pts[int(0.95 * n)], pts[(int(0.95 * n) + 1) % n] - pts[int(0.95 * n)]
+    yaw = math.degrees(math.atan2(tangent[1], tangent[0])) - 90.0
+    b.box(station + [0, 0, -1.0], (6.0, 10.0, 1.0), (0.55, 0.45, 0.35), yaw_deg=yaw)  # the station's deck
+    b.box(station + [0, 0, 2.6], (7.0, 11.0, 0.25), VIVID[variant % len(VIVID)], yaw_deg=yaw)  # its roof
+    return [b.build()]
+
+
+def _log_boat(variant: int, index: int, detail: float) -> MeshBuilder:
+    """A hollowed log (y forward, its floor at the water line) with two or three riders."""
+    rng = np.random.default_rng(variant * 37 + index)
+    bark = (0.42, 0.27, 0.14)
+    b = MeshBuilder(detail)
+    b.lathe((0.0, -BOAT_LENGTH / 2, 0.1), (0.0, BOAT_LENGTH / 2, 0.1), [0.25, 0.55, 0.6, 0.6, 0.55, 0.3], bark, seg=10,
+            squash=(0.75, 1.0))  # fmt: skip
+    b.box((0.0, 0.0, 0.55), (0.8, BOAT_LENGTH * 0.7, 0.08), (0.25, 0.15, 0.08))  # the hollow, dark inside
+    for j in range(int(rng.integers(2, 4))):
+        y = 0.9 - j * 0.85
+        shirt = VIVID[int(rng.integers(len(VIVID)))]
+        b.box((0.0, y, 0.8), (0.42, 0.28, 0.5), shirt)
+        b.ellipsoid((0.0, y + 0.02, 1.2), (0.12, 0.11, 0.13), SKIN[int(rng.integers(len(SKIN)))], seg=6,
+                    axis=(0, 0, 1))  # fmt: skip
+    return b
+
+
+def flume_logs(variant: int, style: str, detail: float) -> list[MeshData]:
+    pts, arc = flume_circuit(variant)
+    total = arc[-1] + float(np.linalg.norm(pts[0] - pts[-1]))
+    spacing = total / FLUME_BOATS
+    boats = [(_log_boat(variant, i, detail), spacing * i) for i in range(FLUME_BOATS)]
+    return _running(pts, arc, boats, spacing, FLUME_POSES, detail, lift=-0.2)
+
+
+# -- playground: a swing set whose swings swing, and a climbing frame with a slide that a child climbs and
+# slides down ------------------------------------------------------------------------------------------------
+
+SWING_POSES = 16
+PLAY_POSES = 24
+PAINT = ((0.85, 0.2, 0.15), (0.15, 0.45, 0.8), (0.95, 0.75, 0.1), (0.2, 0.65, 0.3))
+
+
+def _child(b: MeshBuilder, rng: np.random.Generator, base, yaw_deg: float = 0.0, sitting: bool = False) -> None:
+    """A small child (1.2 m) standing (or sitting) at ``base``."""
+    base = np.asarray(base, dtype=np.float64)
+    shirt, legs = VIVID[int(rng.integers(len(VIVID)))], (0.2, 0.22, 0.35)
+    if sitting:
+        b.box(base + [0, 0.15, 0.1], (0.26, 0.45, 0.14), legs, yaw_deg=yaw_deg)
+    else:
+        b.box(base + [0, 0, 0.28], (0.26, 0.16, 0.56), legs, yaw_deg=yaw_deg)
+    torso = base + [0, 0, 0.14 if sitting else 0.56]
+    b.box(torso + [0, 0, 0.2], (0.3, 0.18, 0.4), shirt, yaw_deg=yaw_deg)
+    b.ellipsoid(torso + [0, 0, 0.53], (0.11, 0.1, 0.12), SKIN[int(rng.integers(len(SKIN)))], seg=6, axis=(0, 0, 1))
+
+
+def swing_set(variant: int, style: str, detail: float) -> list[MeshData]:
+    """An A-frame swing set (3.4 m wide, x) with three swings on chains, children on two of them, swinging
+    to and fro along y over a cycle."""
+    rng = np.random.default_rng(variant + 881)
+    frame = PAINT[variant % len(PAINT)]
+    width, top = 3.4, 2.4
+    base = MeshBuilder(detail)
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            base.capsule((sx * width / 2, sy * 0.9, 0.0), (sx * width / 2, 0.0, top), 0.05, 0.05, frame, seg=6)
+    base.capsule((-width / 2, 0.0, top), (width / 2, 0.0, top), 0.06, 0.06, frame, seg=6)
+    riders = [rng.random() < 0.8 for _ in range(3)]
+    seats = []
+    for i in range(3):
+        seat = MeshBuilder(detail)
+        x = (i - 1) * width / 3.4
+        for sx in (-0.2, 0.2):
+            seat.capsule((x + sx, 0.0, top), (x + sx, 0.0, 0.5), 0.015, 0.015, (0.6, 0.6, 0.62), seg=4)
+        seat.box((x, 0.0, 0.47), (0.48, 0.2, 0.04), (0.15, 0.15, 0.15))
+        if riders[i]:
+            _child(seat, rng, (x, -0.05, 0.49), sitting=True)
+        seats.append(seat)
+    out = []
+    for k in range(SWING_POSES):
+        b = MeshBuilder(detail)
+        b.merge(base)
+        for i, seat in enumerate(seats):
+            swing = (30.0 if riders[i] else 6.0) * math.sin(2 * math.pi * k / SWING_POSES + 1.9 * i)
+            b.posed(seat, (0.0, 0.0, top), rot_x(swing), (0.0, 0.0, top))
+        out.append(b.build())
+    return out
+
+
+def _slide_path(t: float) -> np.ndarray:
+    """Where the child is at phase ``t`` (0..1): up the ladder, across the platform, down the slide, and back
+    round on the ground to the ladder's foot."""
+    legs = (
+        ((-1.6, -0.5, 0.0), (-1.6, -0.5, 1.5)),  # up the ladder
+        ((-1.6, -0.5, 1.5), (0.0, -0.5, 1.5)),  # across the platform
+        ((0.0, -0.5, 1.5), (2.9, -0.5, 0.3)),  # down the slide
+        ((2.9, -0.5, 0.3), (2.9, -1.6, 0.0)),  # off it
+        ((2.9, -1.6, 0.0), (-1.6, -1.6, 0.0)),  # back round
+        ((-1.6, -1.6, 0.0), (-1.6, -0.5, 0.0)),
+    )
+    lengths = np.array([math.dist(a, b) for a, b in legs])
+    s = (t % 1.0) * lengths.sum()
+    for (a, b), n in zip(legs, lengths, strict=True):
+        if s <= n:
+            return np.asarray(a) + (np.asarray(b) - np.asarray(a)) * (s / n)
+        s -= n
+    return np.asarray(legs[0][0], dtype=np.float64)
+
+
+def climbing_frame(variant: int, style: str, detail: float) -> list[MeshData]:
+    """A playground tower: four posts, a deck 1.5 m up with a pitched roof, a ladder, a slide, a climbing
+    net and monkey bars; a child climbs up and slides down over a cycle."""
+    post, deck = (0.45, 0.3, 0.16), PAINT[variant % len(PAINT)]
+    slide, roof = PAINT[(variant + 1) % len(PAINT)], PAINT[(variant + 2) % len(PAINT)]
+    b0 = MeshBuilder(detail)
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            b0.box((sx * 0.9 - 0.7, sy * 0.9 - 0.5, 1.35), (0.12, 0.12, 2.7), post)
+    b0.box((-0.7, -0.5, 1.45), (1.9, 1.9, 0.1), deck)  # the deck
+    for sy in (-1, 1):  # the roof
+        b0.box((-0.7, -0.5 + sy * 0.5, 3.0), (2.1, 1.2, 0.06), roof, pitch_deg=-sy * 32.0)
+    for z in np.arange(0.3, 1.5, 0.3):  # the ladder
+        b0.box((-1.75, -0.5, z), (0.06, 0.6, 0.05), post)
+    for sy in (-0.8, -0.2):
+        b0.box((-1.75, sy, 0.75), (0.06, 0.06, 1.5), post)
+    _beam(b0, (0.1, -0.5, 1.47), (3.0, -0.5, 0.27), 0.6, 0.05, slide)  # the chute
+    for sy in (-0.31, 0.31):  # its sides
+        _beam(b0, (0.1, -0.5 + sy, 1.57), (3.0, -0.5 + sy, 0.37), 0.04, 0.22, slide)
+    for x in np.arange(-0.6, 1.6, 0.35):  # monkey bars on two frames
+        b0.capsule((x, 0.55, 2.0), (x, 1.25, 2.0), 0.03, 0.03, deck, seg=4)
+    for x in (-0.6, 1.55):
+        for y in (0.55, 1.25):
+            b0.box((x, y, 1.0), (0.1, 0.1, 2.0), post)
+    for i in range(5):  # the climbing net's ropes
+        b0.capsule((0.25, -1.4 + i * 0.45, 0.0), (0.25, -1.4 + i * 0.45, 1.45), 0.02, 0.02, (0.85, 0.8, 0.65), seg=4)
+    out = []
+    for k in range(PLAY_POSES):
+        b = MeshBuilder(detail)
+        b.merge(b0)
+        t = k / PLAY_POSES
+        at = _slide_path(t)
+        ahead = _slide_path(t + 0.02) - at
+        _child(b, np.random.default_rng(variant + 919), at, math.degrees(math.atan2(ahead[1], ahead[0])) - 90.0,
+               sitting=0.35 < t < 0.6)  # fmt: skip
+        out.append(b.build())
+    return out
+
+
 # ride label -> (structure key's kind, moving key's kind or "")
 RIDE_PARTS = {
     "coaster": ("coaster_track", "coaster_train"),
@@ -379,6 +602,14 @@ RIDE_PARTS = {
     "teacup": ("teacups", ""),
     "carousel": ("carousel", ""),
     "merry": ("carousel", ""),
+    "flume": ("flume_channel", "flume_logs"),
+    "log ride": ("flume_channel", "flume_logs"),
+    "swing set": ("swing_set", ""),
+    "swings": ("swing_set", ""),
+    "climbing frame": ("climbing_frame", ""),
+    "jungle gym": ("climbing_frame", ""),
+    "slide": ("climbing_frame", ""),
+    "playground": ("climbing_frame", ""),
 }
 
 
@@ -392,8 +623,8 @@ def _kinds():
     from worldmill.library import Kind
 
     return {
-        "ferris_wheel": Kind(ferris_wheel, cycle_s=3.0 * POSES / 4, variants=3),
-        "carousel": Kind(carousel, cycle_s=2.5, variants=3),
+        "ferris_wheel": Kind(ferris_wheel, cycle_s=24.0, variants=3),  # a turn in 96 s, 1.3 poses a second
+        "carousel": Kind(carousel, cycle_s=10.0, variants=3),  # a turn in 30 s, 4.8 poses a second
         "swing_ride": Kind(swing_ride, cycle_s=1.6, variants=3),  # a turn in ~13 s
         "teacups": Kind(teacups, cycle_s=4.0, variants=3),  # a turn in 12 s
         "coaster_track": Kind(coaster_track, variants=3),
@@ -401,6 +632,10 @@ def _kinds():
         "drop_tower": Kind(drop_tower, variants=3),
         "drop_gondola": Kind(drop_gondola, cycle_s=16.0, variants=3),
         "bumper_car": Kind(bumper_car, cycle_s=3.0, variants=4),
+        "flume_channel": Kind(flume_channel, variants=3),
+        "flume_logs": Kind(flume_logs, cycle_s=FLUME_CYCLE_S, variants=3),
+        "swing_set": Kind(swing_set, cycle_s=2.8, variants=4),  # a child's swing on 2 m chains
+        "climbing_frame": Kind(climbing_frame, cycle_s=9.0, variants=4),
     }
 
 

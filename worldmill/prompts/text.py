@@ -240,6 +240,7 @@ SEEN_PEOPLE = (
 PEOPLE_ACTS = {  # (all walk, none walk, some walk) x (one, several)
     "walk": ("walks past", "walk past"), "stand": ("stands still", "stand about"),
     "mixed": ("walks past", "walk and pause"),
+    "watch": ("watches from the stands", "watch from the stands"),  # a stadium's seated spectators
 }  # fmt: skip
 SEEN_TRAFFIC = (
     "{Vehicles} {act} along the nearby roads.",
@@ -412,7 +413,8 @@ def _sentences(
     people_template, traffic_template = _pick(rng, SEEN_PEOPLE), _pick(rng, SEEN_TRAFFIC)
     if seen.people:
         words, total, moving = _seen_group(seen.people, PERSON_NOUNS.get(plan.venue, "visitor"))
-        act = _act(PEOPLE_ACTS, total, moving, ("walk", "stand", "mixed"))
+        seated = all(k.kind == "spectator" for k in seen.people)  # the stadium's spectators, in their seats
+        act = _act(PEOPLE_ACTS, total, moving, ("walk", "watch" if seated else "stand", "mixed"))
         after.append(people_template.format(People=_capital(words), people=words, act=act))
     traffic = None
     if seen.vehicles:

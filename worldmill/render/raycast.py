@@ -413,24 +413,58 @@ def material_atlas_struct(kernels, seed: int, arr):
     )
 
 
+def projected_under(arrays: PrimitiveArrays, rows: np.ndarray, path: CameraPath, times: np.ndarray, limit_px: float):
+    """Per primitive of ``rows``: 1 where its projected size stays under ``limit_px`` over the clip, else 0."""
+    from worldmill.render.meshes import far_lod
+
+    return far_lod(
+        arrays.halves[rows].astype(np.float64) * 2.0,
+        arrays.centers[rows].astype(np.float64),
+        arrays.velocities[rows].astype(np.float64),
+        path.camera_to_world[:, :3, 3],
+        times,
+        float(path.fx),
+        limit_px,
+    )
+
+
+def distant_people_as_blocks(arrays: PrimitiveArrays, scene: Scene, path: CameraPath, times: np.ndarray):
+    """``arrays`` with every library person that stays under ``BLOCK_PX`` over the clip drawn as a box of its
+    model's mean colour round its torso: a far crowd's spectator covers a few pixels, where a mesh query
+    costs a ray ~1 µs and a box next to nothing (the last level of detail)."""
+    from worldmill.render.meshes import BLOCK_PX, mean_colour
+
+    person = np.array([o.class_name == "person" for o in scene.objects for _ in o.parts], dtype=bool)
+    if len(person) != len(arrays.shapes):  # an empty scene's stand-in box
+        return arrays
+    candidates = np.flatnonzero((arrays.shapes == 3) & person)
+    if len(candidates) == 0:
+        return arrays
+    blocks = candidates[projected_under(arrays, candidates, path, times, BLOCK_PX) == 1]
+    if len(blocks) == 0:
+        return arrays
+    shapes, colors, mats = arrays.shapes.copy(), arrays.colors.copy(), arrays.mats.copy()
+    materials = None if arrays.materials is None else arrays.materials.copy()
+    shapes[blocks] = 0
+    colors[blocks] = [mean_colour(arrays.mesh_keys[i]) for i in blocks]
+    mats[blocks] /= np.array([0.55, 0.45, 0.92], dtype=np.float32)[None, :, None]  # a box inside the model's box
+    if materials is not None:
+        materials[blocks] = -1
+    keys = tuple("" if shapes[i] != 3 else k for i, k in enumerate(arrays.mesh_keys))
+    return dataclasses.replace(arrays, shapes=shapes, colors=colors, mats=mats, materials=materials, mesh_keys=keys)
+
+
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
     """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
     needs over the clip (built once per process), and the bank's shared arrays."""
-    from worldmill.render.meshes import bank, far_lod
+    from worldmill.render.meshes import LOD_FAR_PX, bank
 
-    store = bank(wp, device)
     n = len(arrays.mesh_keys)
     first = np.full(n, -1, dtype=np.int32)
     poses = np.ones(n, dtype=np.int32)
     is_mesh = np.flatnonzero(arrays.shapes == 3)
-    lods = far_lod(
-        arrays.halves[is_mesh].astype(np.float64) * 2.0,
-        arrays.centers[is_mesh].astype(np.float64),
-        arrays.velocities[is_mesh].astype(np.float64),
-        path.camera_to_world[:, :3, 3],
-        times,
-        float(path.fx),
-    )
+    lods = projected_under(arrays, is_mesh, path, times, LOD_FAR_PX)
+    store = bank(wp, device, needed={(arrays.mesh_keys[i], int(lod)) for i, lod in zip(is_mesh, lods, strict=True)})
     for i, lod in zip(is_mesh, lods, strict=True):
         first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))
     packed = store.packed()
@@ -475,12 +509,13 @@ def render(
             f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
         ) from exc
     arrays = primitive_arrays(scene, settings.frames / settings.fps)
+    T, H, W = settings.frames, settings.height, settings.width
+    times = np.arange(T, dtype=np.float64) / settings.fps
+    arrays = distant_people_as_blocks(arrays, scene, path, times)
     light_values = lighting_values(plan, scene, path)
     if not textures:
         arrays = dataclasses.replace(arrays, materials=np.full(len(arrays.shapes), -1, dtype=np.int32))
         light_values["ground_material"] = -1
-    T, H, W = settings.frames, settings.height, settings.width
-    times = np.arange(T, dtype=np.float64) / settings.fps
     try:
         with wp.ScopedDevice(dev):
 

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 ARCHETYPES = tuple(OUTDOOR_BUILDERS) + tuple(INDOOR_BUILDERS)
-MAX_PEOPLE = {"skyline": 160, "stadium": 400}
+MAX_PEOPLE = {"skyline": 160, "stadium": 30}  # a stadium seats its spectators itself (archetypes.SPECTATORS_MAX)
 DEFAULT_MAX_PEOPLE = 60
 
 

@@ -6,7 +6,10 @@ Generators draw every number from the site's seeded generator, so a plan always 
 
 from __future__ import annotations
 
+import dataclasses
 import math
+
+import numpy as np
 
 from worldmill.scenes import shapes
 from worldmill.scenes.layout import WALL_MOUNTED, Rect, SiteBuilder, Span, decor_size, parts_box, place_object
@@ -850,57 +853,61 @@ def amusement_park(site: SiteBuilder) -> None:
     site.focus = (8.0, 22.0, 12.0)
 
 
+SPECTATORS_MAX = 800  # person instances in a stadium's stands at a full house (the rest of the seats stay empty)
+
+
+def _stand_choices(site: SiteBuilder) -> tuple[list[tuple[str | None, Vec3]], list[str | None]]:
+    """(decor name or None, size) of each stand and the decor name (or None) of each stand's roof: the plan's
+    seating terraces and cantilever roofs, which the stadium realises itself (behind the touchlines, facing
+    the pitch), else four stands with roofs on the two long ones."""
+    from worldmill.library import fittings
+    from worldmill.scenes.layout import decor_size
+
+    stands: list[tuple[str | None, Vec3]] = []
+    roofs: list[str | None] = []
+    for choice in site.plan.decor:
+        found = fittings.fitting_for(choice.semantic_class, choice.name)
+        if found is not None and found[0] == "terrace":
+            stands += [(choice.name, decor_size(choice, site.rng)) for _ in range(choice.count)]
+        elif choice.semantic_class == "canopy" and "roof" in choice.name.lower():
+            roofs += [choice.name] * choice.count
+    if not stands:
+        stands = [(None, (200.0, site.uniform(7.0, 11.0), site.uniform(14.0, 21.0))) for _ in range(4)]
+        roofs = roofs or [None, None]
+    return stands[:4], roofs[: min(len(stands), 4)]
+
+
 def stadium(site: SiteBuilder) -> None:
     fl, fw = 105.0, 68.0
     site.structure("sports_field", "pitch", "box", (0.0, 0.0, 0.02), (fl, fw, 0.04), pattern="grass")
     site.structure("pavement", "track", "box", (0.0, 0.0, 0.01), (fl + 16, fw + 16, 0.02), pattern="tiles")
-    tiers, tier_d, tier_h = 8, 1.6, 0.7
-    stand_colour = shapes.jitter(shapes.VIVID[int(site.rng.integers(len(shapes.VIVID)))], site.rng)
-    for side, (cx, cy, length, yaw) in enumerate(
-        (
-            (0.0, fw / 2 + 10, fl + 10, 0.0),
-            (0.0, -fw / 2 - 10, fl + 10, 180.0),
-            (fl / 2 + 10, 0.0, fw + 10, 270.0),
-            (-fl / 2 - 10, 0.0, fw + 10, 90.0),
-        )
-    ):
-        p = shapes.Placer(cx, cy, 0.0, yaw)
-        parts = [
-            p.part(
-                "box",
-                (0.0, (i + 0.5) * tier_d, (i + 1) * tier_h / 2),
-                (length, tier_d, (i + 1) * tier_h),
-                stand_colour,
-                pattern="stripes",
-            )
-            for i in range(tiers)
-        ]
-        parts.append(
-            p.part(
-                "box",
-                (0.0, tiers * tier_d + 0.5, tiers * tier_h + 2.0),
-                (length, 1.0, 4.0 + tiers * tier_h),
-                (0.5, 0.5, 0.52),
-            )
-        )
-        site.add("seating", "grandstand", parts, salient=False, occupy=True)
-        if side < 2:
-            roof = [
-                p.part(
-                    "box",
-                    (0.0, tiers * tier_d * 0.55, tiers * tier_h + 7.0),
-                    (length, tiers * tier_d * 1.3, 0.4),
-                    (0.85, 0.85, 0.86),
-                    casts_shadow=True,
-                )
-            ]
-            site.add("canopy", "stand roof", roof, salient=False)
-        for i in range(tiers):
-            (ax, ay), (bx, by) = (
-                p.origin[:2] + p.rot[:2, :2] @ [-length / 2 + 2, (i + 0.5) * tier_d],
-                p.origin[:2] + p.rot[:2, :2] @ [length / 2 - 2, (i + 0.5) * tier_d],
-            )
-            site.paths.append(Span((float(ax), float(ay)), (float(bx), float(by)), width=0.0, z=(i + 1) * tier_h))
+    stands, roofs = _stand_choices(site)
+    # (front edge's distance from the centre line, longest stand, yaw turning the stand's +y to the pitch, axis)
+    # the stand behind the touchline camera comes last: across the pitch and at the ends first
+    sides = ((fw / 2 + 8, fl + 10, 180.0, 1), (fl / 2 + 8, fw + 6, 90.0, 2), (fl / 2 + 8, fw + 6, 270.0, -2),
+             (fw / 2 + 8, fl + 10, 0.0, -1))  # fmt: skip
+    seats: list[shapes.Seat] = []
+    east_top = None
+    for i, (name, (w, h, d)) in enumerate(stands):
+        front, longest, yaw, axis = sides[i]
+        w, d, h = min(w, longest), min(max(d, 8.0), 35.0), min(max(h, 3.0), 25.0)
+        if axis == -1:  # behind the touchline camera: a low terrace it looks over, not a wall of seats
+            d, h = min(d, 10.2), min(h, 3.6)
+        centre = front + d / 2
+        x, y = (0.0, math.copysign(centre, axis)) if abs(axis) == 1 else (math.copysign(centre, axis), 0.0)
+        p = shapes.Placer(x, y, 0.0, yaw)
+        rng = np.random.default_rng(int(site.rng.integers(1 << 62)))
+        parts, stand_seats = shapes.stand_models(p, (w, h, d), rng)
+        if axis == -1:  # the low terrace by the camera fills last (a close crowd costs a ray the most)
+            stand_seats = [dataclasses.replace(s, later=3.0) for s in stand_seats]
+        seats += stand_seats
+        site.add("seating", name or "grandstand", parts, decor=name, salient=False, occupy=True)
+        if i < len(roofs):
+            roof = shapes.stand_roof_models(p, (w, h, d), rng)
+            site.add("canopy", roofs[i] or "stand roof", roof, decor=roofs[i], salient=False, occupy=True)
+        if axis == 2:
+            east_top = (front + d, h)
+    seat_spectators(site, seats)
     for sx in (-1, 1):
         for sy in (-1, 1):
             x, y = sx * (fl / 2 + 24), sy * (fw / 2 + 24)
@@ -916,7 +923,9 @@ def stadium(site: SiteBuilder) -> None:
                 ],
                 salient=False,
             )
-    screen = shapes.Placer(fl / 2 + 18, 0.0, 14.0, 90.0)
+    # the scoreboard stands on the east stand's back wall where there is one
+    screen = shapes.Placer(fl / 2 + 18, 0.0, 14.0, 90.0) if east_top is None else shapes.Placer(
+        east_top[0], 0.0, east_top[1] + 1.2, 90.0)
     site.add(
         "screen",
         "scoreboard",
@@ -937,6 +946,24 @@ def stadium(site: SiteBuilder) -> None:
     aerial_zone(site, 300.0, 45.0)
     background_ring(site, 150, 400, 30, (10, 40), facade_palette(site.plan.architecture_style))
     site.focus = (0.0, 0.0, 2.0)
+
+
+def seat_spectators(site: SiteBuilder, seats: list[shapes.Seat]) -> None:
+    """Spectators in the stands as people of their own (person instances: masks, counts and captions see each
+    one), as many as the plan's people density fills, up to ``SPECTATORS_MAX``: the front rows and the middle
+    of each stand first, as a crowd gathers; most sit, some stand or cheer."""
+    if not seats:
+        return
+    share = 0.15 + 0.8 * site.plan.people_density
+    count = min(SPECTATORS_MAX, round(len(seats) * share))
+    rows = np.array([s.row + s.later for s in seats], dtype=float)
+    along = np.array([abs(s.along) for s in seats])
+    spread = max(float(along.max()), 1.0)
+    score = rows + 8.0 * along / spread + site.rng.uniform(0.0, 5.0, len(seats))
+    for index in np.argsort(score, kind="stable")[:count]:
+        rng = np.random.default_rng(int(site.rng.integers(1 << 62)))
+        pose = "sit" if rng.random() < 0.8 else ("cheer" if rng.random() < 0.4 else "stand")
+        site.add("person", "spectator", shapes.spectator(seats[int(index)], rng, site.plan.season, pose))
 
 
 OUTDOOR_BUILDERS = {

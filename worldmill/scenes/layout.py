@@ -378,6 +378,8 @@ def place_object(
         rule = "tank"  # swimmers belong to the tanks
     elif class_name == "animal" and any(z.kind == "interior" for z in site.zones):
         rule = "aisle"
+    elif class_name == "sculpture" and max(size[0], size[2]) > LONG_EXHIBIT_M and site.floor and _interior_zone(site):
+        rule, size = "along_aisle", _fit_beside_aisle(site, size)
     centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
     for attempt in range(90):
         ignore = attempt >= 45
@@ -388,6 +390,8 @@ def place_object(
         elif rule == "tank" and attempt < 70:
             x, y, z = _before_tank(site, size)
             cand = (x, y, z, 90.0 if site.rng.random() < 0.5 else 270.0, "floor")
+        elif rule == "along_aisle" and attempt < 70:
+            cand = _along_aisle(site, size)
         elif rule == "aisle" and attempt < 70:
             reach = min(4.0, 0.5 + 5.0 * size[1]) + attempt / 10  # small animals nearer
             x, y = _beside_aisle(site, margin=max(size[0], size[2]) / 2, reach=reach)
@@ -500,6 +504,68 @@ def _before_tank(site: SiteBuilder, size: Vec3) -> tuple[float, float, float]:
     return x, y, z
 
 
+LONG_EXHIBIT_M = 6.0  # an indoor sculpture longer than this (a skeleton) lies along the aisle, beside it
+
+
+def _interior_zone(site: SiteBuilder) -> CameraZone | None:
+    return next((z for z in site.zones if z.kind == "interior"), None)
+
+
+def _aisle_strips(site: SiteBuilder) -> tuple[tuple[float, float], list[tuple[float, float]], bool]:
+    """((lo, hi) along the aisle, [(lo, hi) across it of the floor strip on either side], aisle runs along x)
+    within the largest floor rect, clear of the camera's keep-out beside the aisle."""
+    zone = _interior_zone(site)
+    rect = max(site.floor, key=lambda r: r.area)
+    along_x = bool(zone.axis[0])
+    along = (rect.x0, rect.x1) if along_x else (rect.y0, rect.y1)
+    side_lo, side_hi = (rect.y0, rect.y1) if along_x else (rect.x0, rect.x1)
+    aisle_lo, aisle_hi = (zone.lo[1], zone.hi[1]) if along_x else (zone.lo[0], zone.hi[0])
+    clear = 0.6  # the keep-out is the zone widened by 0.3 a side
+    return along, [(side_lo + 0.3, aisle_lo - clear), (aisle_hi + clear, side_hi - 0.3)], along_x
+
+
+def _fit_beside_aisle(site: SiteBuilder, size: Vec3) -> Vec3:
+    """``size`` scaled down (uniformly) until it fits the hall lying along the aisle in the wider floor strip
+    beside it and under the ceiling."""
+    (a0, a1), strips, along_x = _aisle_strips(site)
+    w, h, d = size
+    room = max(hi - lo for lo, hi in _clear_stretches(site, strips, a0, a1, along_x))
+    k = min(1.0, (a1 - a0 - 1.0) / d, room / w, (site.ceiling_z - 0.3) / h)
+    return (w * k, h * k, d * k)
+
+
+def _clear_stretches(site: SiteBuilder, strips, a0: float, a1: float, along_x: bool) -> list[tuple[float, float]]:
+    """The stretches across the aisle of ``strips`` clear of what already stands beside the aisle between
+    ``a0`` and ``a1`` along it (a row of columns)."""
+    along, across = (0, 1) if along_x else (1, 0)
+    cuts = sorted((b[across] - 0.2, b[across + 3] + 0.2) for b in site.occupied if b[along] < a1 and a0 < b[along + 3])
+    clear = []
+    for lo, hi in strips:
+        for c0, c1 in cuts:
+            if c0 > lo:
+                clear.append((lo, min(hi, c0)))
+            lo = max(lo, c1)
+        if hi > lo:
+            clear.append((lo, hi))
+    return clear or list(strips)
+
+
+def _along_aisle(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, float, str]:
+    """A long exhibit lying along the aisle in the floor strip on one side of it (a ring or random spot would
+    put a skeleton through a wall): (x, y, z0, yaw, mounted)."""
+    (a0, a1), strips, along_x = _aisle_strips(site)
+    w, _, d = size
+    along = site.uniform(a0 + d / 2 + 0.5, a1 - d / 2 - 0.5)
+    clear = _clear_stretches(site, strips, along - d / 2, along + d / 2, along_x)
+    fits = [(lo, hi) for lo, hi in clear if hi - lo >= w] or [max(strips, key=lambda s: s[1] - s[0])]
+    lo, hi = fits[int(site.rng.integers(len(fits)))]
+    across = site.uniform(lo + w / 2, hi - w / 2)
+    turn = 180.0 if site.rng.random() < 0.5 else 0.0
+    if along_x:
+        return along, across, _floor_z(site, along, across), 90.0 + turn, "floor"
+    return across, along, _floor_z(site, across, along), turn, "floor"
+
+
 def _roam(site: SiteBuilder, rect: Rect, x: float, y: float, size: Vec3) -> tuple[float, Vec3]:
     """(yaw, velocity) of an animal walking along its enclosure's visitor side, slow enough to stay in it for a
     whole clip."""
@@ -540,7 +606,8 @@ def place_outside(site: SiteBuilder, class_name: str, label: str, size: Vec3, *,
 
 def realise_decor(site: SiteBuilder) -> None:
     """Place exactly ``choice.count`` objects for every decor choice of the plan (less those the archetype's
-    generator already built into its structure: downtown's building kinds stand on its lots)."""
+    generator already built into its structure: downtown's building kinds stand on its lots, a stadium's
+    terraces and roofs)."""
     for choice in site.plan.decor:
         site.classes.id(choice.semantic_class)  # unknown classes fail here, naming the class
         done = sum(o.decor == choice.name for o in site.objects)

@@ -136,8 +136,9 @@ def library_model(
     offset: Vec3 = (0.0, 0.0, 0.0),
 ) -> Primitive:
     """One library mesh standing on the placer's base, scaled to ``size_whd`` (``fit``: "height" scales
-    uniformly to the height, "box" to every extent; or by ``scale`` along local x, y, z, shifted by ``offset``,
-    where several keys share one frame: a ride's structure and its moving part). An animated model runs its
+    uniformly to the height, "box" to every extent, "inside" uniformly to the largest that fits the box; or by
+    ``scale`` along local x, y, z, shifted by ``offset``, where several keys share one frame: a ride's structure
+    and its moving part). An animated model runs its
     pose cycle at its own pace, or in step with ``speed`` when it walks (``nominal_speed`` is the pace its
     cycle was made for)."""
     from worldmill import library
@@ -148,7 +149,8 @@ def library_model(
     if scale is not None:
         factor = np.asarray(scale, dtype=np.float64)
     else:
-        factor = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
+        box = np.array([w, d, h]) / ext
+        factor = {"box": box, "inside": np.full(3, box.min())}.get(fit, np.full(3, h / ext[2]))
     poses, cycle_s = library.cycle(key)
     rate = 0.0
     if cycle_s > 0 and poses > 1:
@@ -186,9 +188,25 @@ def ride_models(p: Placer, label: str, size_whd: Vec3, rng: np.random.Generator)
     return [library_model(p, key, size_whd, rng, scale=(k, k, k)) for key in keys]
 
 
-def terrace_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive]:
-    """A seating terrace as tiles of the library's terrace (8 rows of seats and spectators each) along its
-    width and up its rake, rows as steep as the box asks, with a concrete fill under the raised tiles."""
+@dataclasses.dataclass(frozen=True)
+class Seat:
+    """A stand's seat in the world: where a spectator's hips go (x, y), the tread under it (z), the stand's yaw
+    (spectators face its +y, the pitch), its row from the front, its offset along the stand (m) and how many
+    rows later than its own it fills (a stand the crowd favours less)."""
+
+    x: float
+    y: float
+    z: float
+    yaw: float
+    row: int
+    along: float
+    later: float = 0.0
+
+
+def stand_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> tuple[list[Primitive], list[Seat]]:
+    """A stand (a seating terrace) as tiles of the library's terrace (8 rows of seats and an aisle stairway
+    each) along its width and up its rake, rows as steep as the box asks, a concrete fill under the raised
+    tiles, a parapet along the front and a wall at the back; and its seats, for spectators."""
     from worldmill import library
     from worldmill.library import fittings
 
@@ -203,11 +221,17 @@ def terrace_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[
         rise / fittings.TERRACE_RISE[style],
     )
     tile_d, tile_h = d / ny, h / ny
-    parts = []
+    concrete = (0.55, 0.55, 0.53)
+    parts = [
+        p.part("box", (0.0, d / 2 + 0.1, 0.55), (w, 0.2, 1.1), jitter((0.25, 0.27, 0.3), rng, 0.2)),  # parapet
+        p.part("box", (0.0, -d / 2 - 0.2, (h + 1.2) / 2), (w, 0.4, h + 1.2), concrete),  # back wall
+    ]
+    seats: list[Seat] = []
+    spots = fittings.terrace_seats(style)
     for j in range(ny):  # j = 0 at the front (+y), lowest
         y = d / 2 - (j + 0.5) * tile_d
         if j:
-            parts.append(p.part("box", (0.0, y, j * tile_h / 2), (w, tile_d, j * tile_h), (0.55, 0.55, 0.53)))
+            parts.append(p.part("box", (0.0, y, j * tile_h / 2), (w, tile_d, j * tile_h), concrete))
         for i in range(nx):
             x = -w / 2 + (i + 0.5) * w / nx
             key = library.key("terrace", int(rng.integers(1 << 30)), style)
@@ -215,7 +239,52 @@ def terrace_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[
             centre = (lo + hi) / 2.0 * scale
             parts.append(library_model(p, key, size_whd, rng, scale=scale,
                                        offset=(x - centre[0], y - centre[1], j * tile_h)))  # fmt: skip
-    return parts
+            for sx, sy, tread, row in spots:
+                local = np.array([x + sx * scale[0], y + sy * scale[1], j * tile_h + tread * scale[2]])
+                c = p.origin + p.rot @ local
+                seats.append(Seat(float(c[0]), float(c[1]), float(c[2]), p.yaw, j * fittings.TERRACE_ROWS + row,
+                                  float(local[0])))  # fmt: skip
+    return parts, seats
+
+
+def terrace_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive]:
+    """A seating terrace's structure (its seats empty: spectators are people of their own, ``spectator``)."""
+    return stand_models(p, size_whd, rng)[0]
+
+
+def stand_roof_models(p: Placer, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive]:
+    """A cantilever roof over a stand of ``size_whd`` (the stand's box, in the stand's frame): sections of
+    the library's roof, columns behind the back row, the sheeting ~5 m over the top row's heads, reaching
+    a metre past the front."""
+    from worldmill import library
+    from worldmill.library import fittings
+
+    w, h, d = size_whd
+    nx = max(1, round(w / (fittings.TERRACE_SEATS * fittings.SEAT_PITCH)))
+    key = library.key("stand_roof", int(rng.integers(1 << 30)))
+    lo, hi = library.bounds(key)
+    ext = hi - lo
+    scale = (w / nx / ext[0], (d + 1.5) / ext[1], (h + 6.5) / ext[2])
+    centre = (lo + hi) / 2.0 * scale
+    offsets = [(-w / 2 + (i + 0.5) * w / nx - centre[0], 0.25 - centre[1], 0.0) for i in range(nx)]
+    return [library_model(p, key, size_whd, rng, scale=scale, offset=offset) for offset in offsets]
+
+
+def spectator(seat: Seat, rng: np.random.Generator, season: str, pose: str = "sit") -> list[Primitive]:
+    """A library person at ``seat``, facing the pitch: seated on it (``pose`` "sit"), or standing or cheering in
+    front of it ("stand", "cheer"); sized and dressed by its own seed."""
+    from worldmill import library
+    from worldmill.library import fittings, people
+
+    variant = int(rng.integers(1 << 30))
+    k = float(rng.uniform(1.55, 1.9)) / people.NOMINAL_HEIGHT
+    key = library.key(f"person_{pose}", variant, people.wardrobe(season))
+    if pose == "sit":  # thighs on the pan: the hip joint a thigh's radius above it
+        z0 = seat.z + fittings.SEAT_HEIGHT - (0.53 - 0.062) * people.NOMINAL_HEIGHT * k
+        place, offset = Placer(seat.x, seat.y, z0, seat.yaw), (0.0, -0.06, 0.0)
+    else:
+        place, offset = Placer(seat.x, seat.y, seat.z, seat.yaw), (0.0, 0.3, 0.0)
+    return [library_model(place, key, (0.5, 1.7, 0.3), rng, scale=(k, k, k), offset=offset)]
 
 
 def tiled_models(p: Placer, kind: str, style: str, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive]:
