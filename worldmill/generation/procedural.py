@@ -13,7 +13,8 @@ class ProceduralGenerator(Generator):
     """Publishes the render (``input.mp4`` of the conditions) unchanged: conditions and footage agree exactly."""
 
     name = "procedural"
-    version = "3"  # 3: baked material textures, clouds, lamp light, tank water; 2: library meshes; 1: analytic kits
+    version = "4"  # 4: lit rooms, furniture, stairs and structures from the library, stadium stands; 3: baked
+    # material textures, clouds, lamp light, tank water; 2: library meshes; 1: analytic kits
 
     def generate(self, request: GenerationRequest) -> GeneratedClip:
         start = time.perf_counter()
