@@ -129,7 +129,9 @@ def _check(
     """What the low-resolution instance render along ``path`` shows."""
     from worldmill.render.raycast import render
 
-    passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False, textures=False)
+    passes = render(
+        scene, low_res_path(path, small, step), unlit, small, device=device, normals=False, textures=False, signs=False
+    )
     return measure_visibility(scene, passes.instance)
 
 

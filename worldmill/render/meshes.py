@@ -8,7 +8,9 @@ level of detail and returns where they start, so consecutive indices are the pos
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,6 +39,7 @@ class MeshBank:
         self.wp = wp
         self.device = device
         self.index: dict[tuple[str, int], int] = {}
+        self.poses: dict[tuple[str, int], int] = {}
         self.meshes: list[object] = []
         self.triangles: list[int] = []
         self._faces: list[np.ndarray] = []
@@ -52,22 +55,37 @@ class MeshBank:
 
     def first_pose(self, key: str, lod: int) -> tuple[int, int]:
         """(index of the key's first posed mesh, number of poses) at level of detail ``lod``."""
-        poses = library.unit_poses(key, lod)
         if (key, lod) not in self.index:
             wp = self.wp
+            poses = library.unit_poses(key, lod)
             self.index[(key, lod)] = len(self.meshes)
+            self.poses[(key, lod)] = len(poses)
             for pose in poses:
                 points = wp.array(pose.vertices, dtype=wp.vec3, device=self.device)
                 indices = wp.array(pose.faces.reshape(-1), dtype=wp.int32, device=self.device)
-                self.meshes.append(wp.Mesh(points=points, indices=indices))
-                self.triangles.append(pose.triangles)
-                self._faces.append(pose.faces.reshape(-1))
-                self._colors.append(pose.colors)
-                self._normals.append(pose.normals)
-                self._face_base.append(self._face_base[-1] + pose.triangles)
-                self._vert_base.append(self._vert_base[-1] + len(pose.vertices))
+                self._add(wp.Mesh(points=points, indices=indices), pose.faces.reshape(-1), pose.colors, pose.normals)
             self._packed = None
-        return self.index[(key, lod)], len(poses)
+        return self.index[(key, lod)], self.poses[(key, lod)]
+
+    def _add(self, mesh, faces: np.ndarray, colors: np.ndarray, normals: np.ndarray) -> None:
+        self.meshes.append(mesh)
+        self.triangles.append(len(faces) // 3)
+        self._faces.append(faces)
+        self._colors.append(colors)
+        self._normals.append(normals)
+        self._face_base.append(self._face_base[-1] + len(faces) // 3)
+        self._vert_base.append(self._vert_base[-1] + len(colors))
+
+    def adopt(self, other: MeshBank, key: str, lod: int) -> None:
+        """Take ``other``'s posed meshes of ``key`` at ``lod`` as they are (no reload, no new BVH)."""
+        if (key, lod) in self.index or (key, lod) not in other.index:
+            return
+        first, count = other.index[(key, lod)], other.poses[(key, lod)]
+        self.index[(key, lod)] = len(self.meshes)
+        self.poses[(key, lod)] = count
+        for i in range(first, first + count):
+            self._add(other.meshes[i], other._faces[i], other._colors[i], other._normals[i])
+        self._packed = None
 
     def packed(self) -> _Packed:
         """The kernel's shared arrays (rebuilt only after new meshes were added)."""
@@ -96,17 +114,22 @@ _BANKS: dict[str, MeshBank] = {}
 _LOCK = threading.Lock()
 
 
-def bank(wp, device, max_triangles: int | None = None) -> MeshBank:
+def bank(wp, device, max_triangles: int | None = None, needed: Sequence[tuple[str, int]] = ()) -> MeshBank:
     """The device's bank, for one render: emptied first (with the library's loaded meshes) once it holds more
-    than ``max_triangles`` (default ``BANK_MAX_TRIANGLES``), so memory stays bounded over many renders."""
+    than ``max_triangles`` (default ``BANK_MAX_TRIANGLES``), so memory stays bounded over many renders. The
+    ``needed`` (key, level of detail) pairs of the render stay (a clip's check renders and final render share
+    them instead of reloading them from disk)."""
     limit = BANK_MAX_TRIANGLES if max_triangles is None else max_triangles
     with _LOCK:
         name = str(device)
         current = _BANKS.get(name)
         if current is None or current.triangle_total > limit:
+            fresh = MeshBank(wp, device)
             if current is not None:
+                for key, lod in dict.fromkeys(needed):
+                    fresh.adopt(current, key, lod)
                 library.forget()
-            _BANKS[name] = MeshBank(wp, device)
+            _BANKS[name] = fresh
         return _BANKS[name]
 
 
@@ -125,4 +148,10 @@ def far_lod(size: np.ndarray, centers: np.ndarray, velocities: np.ndarray, eyes:
 
 def scene_triangles(scene) -> int:
     """Triangles of the scene's library meshes at full detail, one pose each (what a clip's row records)."""
-    return sum(library.asset(p.mesh).triangles for o in scene.objects for p in o.parts if p.shape == "mesh")
+    return sum(_full_triangles(p.mesh) for o in scene.objects for p in o.parts if p.shape == "mesh")
+
+
+@functools.lru_cache(maxsize=4096)
+def _full_triangles(key: str) -> int:
+    """A count per key, kept when the bank and the library drop their meshes (it would reload them from disk)."""
+    return library.asset(key).triangles

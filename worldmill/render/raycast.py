@@ -7,6 +7,7 @@ on CUDA devices. Launch Warp from one thread per process only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 
@@ -310,17 +311,33 @@ def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=Non
     return atlas
 
 
-def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
-    """The kernel's ``Atlas`` of the primitives' sign textures (drawn once per clip)."""
+def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr, *, blank: bool = False):
+    """The kernel's ``Atlas`` of the primitives' sign textures (drawn once per clip); ``blank``: no sign face
+    drawn (every board keeps its own colour), for renders that read only the instance pass."""
     from worldmill.render.atlas import build_sign_atlas
 
-    built = build_sign_atlas(arrays.textures, arrays.halves * 2.0)
+    built = build_sign_atlas(() if blank else arrays.textures, arrays.halves * 2.0)
+    if blank:
+        return atlas_struct(kernels, arr, built.texels, built.level_rows, np.zeros((len(arrays.shapes), 4), np.float32))
     return atlas_struct(kernels, arr, built.texels, built.level_rows, built.rects, sides=built.sides)
 
 
-def material_atlas_struct(kernels, seed: int, arr):
-    """The kernel's ``Atlas`` of the material tiles (drawn once per process per variant)."""
-    built = material_atlas(variant_of(seed))
+def material_atlas_struct(kernels, seed: int):
+    """The kernel's ``Atlas`` of the material tiles on the current device: packed once per process, variant and
+    device (a clip's check renders and its final render share it)."""
+    import warp as wp
+
+    return _material_atlas_struct(kernels, variant_of(seed), str(wp.get_device()))
+
+
+@functools.lru_cache(maxsize=8)
+def _material_atlas_struct(kernels, variant: int, device: str):
+    import warp as wp
+
+    def arr(a, dtype):
+        return wp.array(a, dtype=dtype, device=device)
+
+    built = material_atlas(variant)
     return atlas_struct(
         kernels, arr, built.texels, built.level_rows, built.rects, metres=built.metres, weathering=built.weathering
     )
@@ -331,7 +348,6 @@ def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, 
     needs over the clip (built once per process), and the bank's shared arrays."""
     from worldmill.render.meshes import bank, far_lod
 
-    store = bank(wp, device)
     n = len(arrays.mesh_keys)
     first = np.full(n, -1, dtype=np.int32)
     poses = np.ones(n, dtype=np.int32)
@@ -344,6 +360,7 @@ def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, 
         times,
         float(path.fx),
     )
+    store = bank(wp, device, needed=[(arrays.mesh_keys[i], int(lod)) for i, lod in zip(is_mesh, lods, strict=True)])
     for i, lod in zip(is_mesh, lods, strict=True):
         first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))
     packed = store.packed()
@@ -367,11 +384,13 @@ def render(
     *,
     normals: bool = True,
     textures: bool = True,
+    signs: bool = True,
 ) -> RenderPasses:
     """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
 
     ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs;
-    ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable).
+    ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable);
+    ``signs=False`` leaves sign boards blank (only RGB differs: the camera-path checks read the instance pass).
     """
     if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
         raise RenderError(
@@ -444,8 +463,8 @@ def render(
                     setattr(light, name, wp.vec3(*(float(x) for x in value)))
                 else:
                     setattr(light, name, float(value))
-            signs = sign_atlas_struct(kernels, arrays, arr)
-            tiles_atlas = material_atlas_struct(kernels, scene.seed, arr)
+            signs_atlas = sign_atlas_struct(kernels, arrays, arr, blank=not signs)
+            tiles_atlas = material_atlas_struct(kernels, scene.seed)
             cam = kernels.Camera()
             cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
             c2w = path.camera_to_world
@@ -467,7 +486,7 @@ def render(
                     arr(times.astype(np.float32), wp.float32),
                     cam,
                     light,
-                    signs,
+                    signs_atlas,
                     tiles_atlas,
                     SKY_CLASS_ID,
                     int(normals),
