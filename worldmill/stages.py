@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 
 from worldmill.curation.guardrail import GuardrailResult, guard_file
-from worldmill.curation.scoring import GROUND_TRUTH_GENERATORS
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
@@ -433,7 +432,7 @@ def produce_clip(
         with device_slot():
             clip = generator.generate(request)
         guard = guard_and_preview(  # never unblurred faces
-            conditions_dir, clip.path, folder / CONTACT_SHEET, footage_is_render=generator.name in GROUND_TRUTH_GENERATORS
+            conditions_dir, clip.path, folder / CONTACT_SHEET, footage_is_render=generator.footage_is_render
         )
         rgb_hash = sha256_file(clip.path)
         blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)

@@ -14,6 +14,7 @@ class ProceduralGenerator(Generator):
 
     name = "procedural"
     version = "3"  # 3: baked material textures, clouds, lamp light, tank water; 2: library meshes; 1: analytic kits
+    footage_is_render = True
 
     def generate(self, request: GenerationRequest) -> GeneratedClip:
         start = time.perf_counter()
