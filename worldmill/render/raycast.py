@@ -343,16 +343,12 @@ def _material_atlas_struct(kernels, variant: int, device: str):
     )
 
 
-def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
-    """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
-    needs over the clip (built once per process), and the bank's shared arrays."""
-    from worldmill.render.meshes import bank, far_lod
+def mesh_lods(arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray) -> np.ndarray:
+    """The level of detail of each mesh primitive (in the order of ``arrays``) for a render along ``path``."""
+    from worldmill.render.meshes import far_lod
 
-    n = len(arrays.mesh_keys)
-    first = np.full(n, -1, dtype=np.int32)
-    poses = np.ones(n, dtype=np.int32)
-    is_mesh = np.flatnonzero(arrays.shapes == 3)
-    lods = far_lod(
+    is_mesh = arrays.shapes == 3
+    return far_lod(
         arrays.halves[is_mesh].astype(np.float64) * 2.0,
         arrays.centers[is_mesh].astype(np.float64),
         arrays.velocities[is_mesh].astype(np.float64),
@@ -360,6 +356,18 @@ def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, 
         times,
         float(path.fx),
     )
+
+
+def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
+    """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
+    needs over the clip (built once per process), and the bank's shared arrays."""
+    from worldmill.render.meshes import bank
+
+    n = len(arrays.mesh_keys)
+    first = np.full(n, -1, dtype=np.int32)
+    poses = np.ones(n, dtype=np.int32)
+    is_mesh = np.flatnonzero(arrays.shapes == 3)
+    lods = mesh_lods(arrays, path, times)
     store = bank(wp, device, needed=[(arrays.mesh_keys[i], int(lod)) for i, lod in zip(is_mesh, lods, strict=True)])
     for i, lod in zip(is_mesh, lods, strict=True):
         first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))
@@ -385,12 +393,15 @@ def render(
     normals: bool = True,
     textures: bool = True,
     signs: bool = True,
+    times: np.ndarray | None = None,
 ) -> RenderPasses:
     """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
 
     ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs;
     ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable);
-    ``signs=False`` leaves sign boards blank (only RGB differs: the camera-path checks read the instance pass).
+    ``signs=False`` leaves sign boards blank (only RGB differs: the camera-path checks read the instance pass);
+    ``times``: each frame's time in the clip (default: frame / fps), so that frames of several paths along one
+    clip render in one launch (``render.framing``).
     """
     if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
         raise RenderError(
@@ -406,13 +417,20 @@ def render(
         raise RenderError(
             f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
         ) from exc
-    arrays = primitive_arrays(scene, settings.frames / settings.fps)
+    T, H, W = settings.frames, settings.height, settings.width
+    clip_s = settings.frames / settings.fps
+    if times is None:
+        times = np.arange(T, dtype=np.float64) / settings.fps
+    else:  # frames of several paths along one clip: the clip lasts until its last frame's time
+        times = np.asarray(times, dtype=np.float64)
+        if times.shape != (T,):
+            raise RenderError(f"Got {times.shape} frame times for {T} frames.", fix="pass one time per frame")
+        clip_s = (np.round(times.max() * settings.fps) + 1) / settings.fps
+    arrays = primitive_arrays(scene, clip_s)
     light_values = lighting_values(plan, scene, path)
     if not textures:
         arrays = dataclasses.replace(arrays, materials=np.full(len(arrays.shapes), -1, dtype=np.int32))
         light_values["ground_material"] = -1
-    T, H, W = settings.frames, settings.height, settings.width
-    times = np.arange(T, dtype=np.float64) / settings.fps
     try:
         with wp.ScopedDevice(dev):
 
