@@ -8,9 +8,11 @@ lock in ``DAGSTER_HOME`` makes the first one create it and the others find it ma
 
 from __future__ import annotations
 
+import collections
 import os
 import socket
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,29 +58,54 @@ def instance_lock() -> Iterator[None]:
         yield
 
 
-RUN_LOGS = Path("history") / "runs"  # where the SQLite instance keeps one event log per run (and the index)
+KEPT_OPEN = 8  # SQLite files of the instance this process holds a connection to (the newest run logs first out)
+_KEEPERS: collections.OrderedDict[str, sqlite3.Connection] = collections.OrderedDict()
+_OPENED: collections.Counter[str] = collections.Counter()
+_KEEPERS_LOCK = threading.Lock()
 
 
-def _unsynced_run_logs(dbapi_connection, _record) -> None:
-    """SQLAlchemy ``connect`` hook: a run's own event log (``history/runs/<run id>.db``, not the index) commits
-    without waiting for the disk. Dagster opens, commits and closes a connection for each event (~150 a footage
-    run), and each waited ~20 ms for fsync on this project's machines: seconds a cell. An OS crash can lose or
-    damage the end of a run's log; the lake's rows, the run records and the asset index are not affected."""
-    if not isinstance(dbapi_connection, sqlite3.Connection):
+def _quick_commits(dbapi_connection, _record) -> None:
+    """SQLAlchemy ``connect`` hook for the instance's SQLite files (runs, asset index, one event log per run):
+    commits do not wait for the disk (``synchronous=NORMAL``, which WAL mode keeps free of corruption; a power
+    loss can only undo the last commits), and this process keeps one idle connection to each file, so that
+    Dagster's connection per event is never the last one to close, which would checkpoint and fsync. Dagster
+    opens, commits and closes a connection for each event (~150 a footage run), and each waited ~8-20 ms for
+    fsync on this project's machines: seconds a cell."""
+    if not isinstance(dbapi_connection, sqlite3.Connection) or _HOME is None:
         return
-    path = Path(dbapi_connection.execute("PRAGMA database_list").fetchone()[2] or "")
-    if path.parent.parts[-2:] == RUN_LOGS.parts and path.stem != "index":
-        dbapi_connection.execute("PRAGMA synchronous=OFF")
+    path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2] or ""
+    if not path or Path(path).parent.resolve() not in (_HOME / "history", _HOME / "history" / "runs", _HOME / "schedules"):
+        return
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+    with _KEEPERS_LOCK:
+        _OPENED[path] += 1
+        if path in _KEEPERS:
+            _KEEPERS.move_to_end(path)
+        elif _OPENED[path] >= 2:  # the first connection made the file and its tables (and put it in WAL mode)
+            keeper = sqlite3.connect(path, check_same_thread=False)
+            if keeper.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                keeper.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # joins the WAL: counts as open
+                _KEEPERS[path] = keeper
+                while len(_KEEPERS) > KEPT_OPEN:
+                    _KEEPERS.popitem(last=False)[1].close()
+                    # (its file's own next close checkpoints it as SQLite always does)
+            else:
+                keeper.close()
+
+
+_HOME: Path | None = None
 
 
 def open_instance(partitions: tuple[str, Sequence[str]] | None = None) -> DagsterInstance:
     """The instance of DAGSTER_HOME with its storage created, and ``partitions`` = (name, keys) registered;
-    run event logs written without fsync (``_unsynced_run_logs``).
+    its SQLite files committed without waiting for the disk (``_quick_commits``).
 
     Safe when several processes open a fresh DAGSTER_HOME at the same time.
     """
-    if not event.contains(Engine, "connect", _unsynced_run_logs):
-        event.listen(Engine, "connect", _unsynced_run_logs)
+    global _HOME
+    _HOME = dagster_home()
+    if not event.contains(Engine, "connect", _quick_commits):
+        event.listen(Engine, "connect", _quick_commits)
     with instance_lock():
         instance = DagsterInstance.get()
         # Touch every storage so that lazily created SQLite schemas are made under the lock.
