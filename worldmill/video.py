@@ -319,6 +319,13 @@ def read_frames(path: Path, *, keep: bool = False, only: Sequence[int] | None = 
     return frames
 
 
+def discard_kept(frames: np.ndarray) -> None:
+    """Drop ``frames`` if ``read_frames(..., keep=True)`` holds them (their file was replaced: nobody reads them)."""
+    with _KEPT_LOCK:
+        for key in [k for k, kept in _KEPT.items() if kept is frames]:
+            del _KEPT[key]
+
+
 def read_gray16(path: Path) -> np.ndarray:
     """All frames of a gray16le video as uint16 [T, H, W]."""
     return _decode(Path(path), "gray16le")

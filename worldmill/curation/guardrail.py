@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from worldmill.errors import ConfigError
-from worldmill.video import probe, read_frames, write_rgb
+from worldmill.video import discard_kept, probe, read_frames, write_rgb
 
 # frontalface_default is left out: on textures it gives many false positives where alt2 gives none.
 CASCADES = ("haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
@@ -173,4 +173,5 @@ def guard_file(
     guarded, result = guard_frames(frames, regions)
     if result.blurred:
         write_rgb(rgb_path, guarded, fps=max(1, round(probe(rgb_path).fps)))
+        discard_kept(frames)
     return (None if result.blurred else frames), dataclasses.replace(result, path=rgb_path)

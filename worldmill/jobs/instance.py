@@ -62,6 +62,7 @@ KEPT_OPEN = 8  # SQLite files of the instance this process holds a connection to
 _KEEPERS: collections.OrderedDict[str, sqlite3.Connection] = collections.OrderedDict()
 _OPENED: collections.Counter[str] = collections.Counter()
 _KEEPERS_LOCK = threading.Lock()
+_HOME: Path | None = None  # the DAGSTER_HOME whose files ``_quick_commits`` tunes (set by ``open_instance``)
 
 
 def _quick_commits(dbapi_connection, _record) -> None:
@@ -91,9 +92,6 @@ def _quick_commits(dbapi_connection, _record) -> None:
                     # (its file's own next close checkpoints it as SQLite always does)
             else:
                 keeper.close()
-
-
-_HOME: Path | None = None
 
 
 def open_instance(partitions: tuple[str, Sequence[str]] | None = None) -> DagsterInstance:
