@@ -229,3 +229,25 @@ def test_metrics_of_the_render_against_itself_are_the_identity_values_the_scorer
         assert ctl.blur_ssim(frames, frames.copy()) == IDENTICAL.blur_ssim, folder.name
         assert ctl.edge_f1(frames, frames.copy()) == IDENTICAL.edge_f1, folder.name
         assert ctl.seg_miou(seg, seg.copy()) == IDENTICAL.seg_miou, folder.name
+
+
+def test_the_clips_step_decodes_for_the_scores_step_and_the_row_is_the_same(rendered, tmp_path, monkeypatch):
+    """The guardrail and preview keep the clip's and ``seg.mp4``'s frames; scoring then decodes neither (only
+    ``depth.mkv``) and writes the same row as scoring from the files."""
+    from worldmill import video
+    from worldmill.stages import guard_and_preview
+
+    folder = rendered[1]
+    clip = tmp_path / "rgb.mp4"
+    clip.write_bytes((folder / "input.mp4").read_bytes())
+    common = {"clip_id": "c", "cell_key": "k", "footage_is_render": True}
+    fresh = score_clip(clip, folder, **common)
+    guard_and_preview(folder, clip, tmp_path / "sheet.png", footage_is_render=True)
+    decoded = []
+    real = video._decode
+    monkeypatch.setattr(video, "_decode", lambda path, *a, **k: decoded.append(path.name) or real(path, *a, **k))
+    kept = score_clip(clip, folder, **common)
+    assert decoded == ["depth.mkv"]
+    a, b = dataclasses.asdict(fresh), dataclasses.asdict(kept)
+    a.pop("scored_at"), b.pop("scored_at")
+    assert a == b and fresh.status != "error"

@@ -75,3 +75,15 @@ def test_an_unreadable_clip_raises_so_it_is_never_published(tmp_path):
     bad.write_bytes(b"garbage")
     with pytest.raises(VideoError, match="rgb.mp4"):
         apply_guardrail(bad)
+
+
+def test_a_rewritten_clip_leaves_no_kept_frames_behind(tmp_path):
+    """``guard_file(keep=True)`` keeps the decoded clip for the next read; once faces are pixelated the file is
+    new, so the frames of the old bytes are dropped, not held until other clips push them out."""
+    from worldmill import video
+    from worldmill.curation.guardrail import guard_file
+
+    path = write_rgb(tmp_path / "rgb.mp4", clip_with_face(), fps=24)
+    frames, result = guard_file(path, keep=True)
+    assert result.blurred and frames is None
+    assert not any(kept.shape[1:] == (clip_with_face().shape[1:]) for kept in video._KEPT.values())

@@ -107,3 +107,34 @@ def test_streaming_writer_expands_gray_frames_and_rejects_bad_or_missing_frames(
     with pytest.raises(VideoError, match="no frames"), video.gray16_writer(tmp_path / "none.mkv", 64, 64, 24):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edge.mp4"]
+
+
+def test_kept_frames_serve_the_next_read_of_the_same_bytes_once(tmp_path, monkeypatch):
+    """``keep``: the next read of a file with the same bytes (another path: the clip moved when published) takes
+    the decoded frames over, writable, instead of decoding; a later read decodes again; other bytes never get them."""
+    frames = smooth_rgb()
+    first, other = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    video.write_rgb(first, frames, fps=24)
+    video.write_rgb(other, frames[::-1].copy(), fps=24)
+    kept = video.read_frames(first, keep=True)
+    assert not kept.flags.writeable  # shared: nobody writes into it
+    moved = tmp_path / "published" / "a.mp4"
+    moved.parent.mkdir()
+    first.rename(moved)
+    assert not np.array_equal(video.read_frames(other), kept)  # other bytes: decoded as usual
+    decodes = []
+    real = video._decode
+    monkeypatch.setattr(video, "_decode", lambda *a, **k: decodes.append(a[0]) or real(*a, **k))
+    again = video.read_frames(moved)
+    assert again is kept and again.flags.writeable and decodes == []
+    np.testing.assert_array_equal(video.read_frames(moved), again)
+    assert decodes == [moved]  # taken over once: the next read decodes
+
+
+def test_only_converts_the_frames_asked_for(tmp_path):
+    path = tmp_path / "a.mp4"
+    video.write_rgb(path, smooth_rgb(), fps=24)
+    whole = video.read_frames(path)
+    np.testing.assert_array_equal(video.read_frames(path, only=[5, 0, 3]), whole[[5, 0, 3]])
+    with pytest.raises(VideoError, match="frame 99"):
+        video.read_frames(path, only=[0, 99])

@@ -20,13 +20,13 @@ import cv2
 import numpy as np
 
 from worldmill.curation.guardrail import GuardrailResult, guard_file
-from worldmill.curation.scoring import GROUND_TRUTH_GENERATORS
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
 from worldmill.lake.blobs import sha256_file, tree_manifest
 from worldmill.prompts import build_prompt, sample_id, sample_plan, seed_for, write_prompt
 from worldmill.render import MODALITIES, contact_sheet, render_samples
+from worldmill.render.conditions import sheet_frames
 from worldmill.render.pool import SampleRenderResult, render_sample
 from worldmill.scenes.visibility import VISIBILITY_FILE, visibility_rows
 from worldmill.schemas.plan import RenderSettings, ScenePlan
@@ -299,13 +299,17 @@ def write_contact_sheet(
     conditions_dir: Path, rgb_path: Path, out_path: Path, rgb: np.ndarray | None = None, seg_rgb: np.ndarray | None = None
 ) -> None:
     """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview); ``rgb``,
-    ``seg_rgb``: the clip's and its ``seg.mp4``'s frames when already decoded."""
+    ``seg_rgb``: the clip's and its ``seg.mp4``'s frames when already decoded. Of the other videos only the
+    sheet's frames are converted."""
+    rgb = read_frames(rgb_path) if rgb is None else rgb
+    picks = sheet_frames(len(rgb))
     sheet = contact_sheet(
-        read_frames(rgb_path) if rgb is None else rgb,
-        read_frames(conditions_dir / "depth.mp4"),
-        read_frames(conditions_dir / "seg.mp4") if seg_rgb is None else seg_rgb,
-        read_frames(conditions_dir / "edge.mp4")[..., 0],
-        read_frames(conditions_dir / "vis.mp4"),
+        rgb[picks],
+        read_frames(conditions_dir / "depth.mp4", only=picks),
+        read_frames(conditions_dir / "seg.mp4", only=picks) if seg_rgb is None else seg_rgb[picks],
+        read_frames(conditions_dir / "edge.mp4", only=picks)[..., 0],
+        read_frames(conditions_dir / "vis.mp4", only=picks),
+        frames=len(picks),
     )
     cv2.imwrite(str(out_path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
 
@@ -368,10 +372,11 @@ def guard_and_preview(
 
     Footage that is the render itself (``footage_is_render``) shows faces only on people, and the render says
     where they are: the guardrail searches the segmentation's person pixels instead of whole frames (the same
-    detections on real renders, a fraction of the cost: ``tests/test_cheap_scores.py``)."""
-    seg_rgb = read_frames(conditions_dir / "seg.mp4")
+    detections on real renders, a fraction of the cost: ``tests/test_cheap_scores.py``). Both decoded videos
+    stay in this process for the scores step's read of them (``worldmill.video.read_frames``)."""
+    seg_rgb = read_frames(conditions_dir / "seg.mp4", keep=True)
     regions = default_classes().near(seg_rgb, FACE_CLASSES) if footage_is_render else None
-    frames, guard = guard_file(rgb_path, regions)
+    frames, guard = guard_file(rgb_path, regions, keep=True)
     write_contact_sheet(conditions_dir, rgb_path, sheet_path, rgb=frames, seg_rgb=seg_rgb)
     return guard
 
@@ -427,7 +432,7 @@ def produce_clip(
         with device_slot():
             clip = generator.generate(request)
         guard = guard_and_preview(  # never unblurred faces
-            conditions_dir, clip.path, folder / CONTACT_SHEET, footage_is_render=generator.name in GROUND_TRUTH_GENERATORS
+            conditions_dir, clip.path, folder / CONTACT_SHEET, footage_is_render=generator.footage_is_render
         )
         rgb_hash = sha256_file(clip.path)
         blobs.publish_dir(folder, clip_folder_key(key, generator.name), move=True)

@@ -7,9 +7,13 @@ file, because FFmpeg's own messages rarely say which of many condition videos wa
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import hashlib
 import os
+import threading
 import uuid
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Self
@@ -244,32 +248,82 @@ def _declared_frames(container: av.container.InputContainer) -> int | None:
     return None
 
 
-def _decode(path: Path, pix_fmt: str) -> np.ndarray:
+def _decode(path: Path, pix_fmt: str, only: Sequence[int] | None = None) -> np.ndarray:
+    """Every frame, or the frames at indices ``only`` (each still decoded, only those converted)."""
     container = _open_for_read(path)
+    wanted = None if only is None else set(only)
     try:
         with container:
             declared = _declared_frames(container)
-            frames = [frame.to_ndarray(format=pix_fmt) for frame in container.decode(video=0)]
+            frames, count = [], 0
+            for frame in container.decode(video=0):
+                if wanted is None or count in wanted:
+                    frames.append(frame.to_ndarray(format=pix_fmt))
+                count += 1
     except (av.error.FFmpegError, ValueError) as exc:
         raise VideoError(
             f"Video file {path} is corrupt: decoding failed with {exc}.", fix="delete it and re-render the sample"
         ) from exc
-    if not frames:
+    if not count:
         raise VideoError(
             f"Video file {path} holds no decodable frames.",
             fix="the file is truncated or corrupt; delete it and re-render",
         )
-    if declared is not None and len(frames) < declared - 1:
+    if declared is not None and count < declared - 1:
         raise VideoError(
-            f"Video file {path} is truncated: the container declares {declared} frames but only {len(frames)} decode.",
+            f"Video file {path} is truncated: the container declares {declared} frames but only {count} decode.",
             fix="delete it and re-render the sample",
         )
+    if only is not None and max(only, default=-1) >= count:
+        raise VideoError(
+            f"Video file {path} has {count} frames; frame {max(only)} was asked for.",
+            fix="re-render the sample (its videos should have the clip's frame count)",
+        )
+    if only is not None:
+        order = sorted(wanted)
+        return np.stack([frames[order.index(i)] for i in only])
     return np.stack(frames)
 
 
-def read_frames(path: Path) -> np.ndarray:
-    """All frames as uint8 [T, H, W, 3] RGB."""
-    return _decode(Path(path), "rgb24")
+# Decoded clips kept for one more read of the same bytes in this process (``read_frames(..., keep=True)``): a
+# lane's clips step decodes each clip's footage and segmentation, and its scores step reads them again.
+KEPT_MAX_BYTES = 96 * 2**20
+_KEPT: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+def _content_key(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def read_frames(path: Path, *, keep: bool = False, only: Sequence[int] | None = None) -> np.ndarray:
+    """All frames as uint8 [T, H, W, 3] RGB (``only``: the frames at those indices, in that order).
+
+    ``keep``: also hold the decoded frames (read-only, at most ``KEPT_MAX_BYTES`` in all, oldest dropped first)
+    for the next read of a file with the same bytes, which takes them over (writable again) instead of
+    decoding; any read of such bytes gets them, so two steps of one process decode a clip once."""
+    path = Path(path)
+    key = _content_key(path) if (_KEPT or keep) and path.is_file() else None
+    with _KEPT_LOCK:
+        kept = _KEPT.pop(key, None) if key else None
+    if kept is not None:
+        kept.flags.writeable = True
+        return kept if only is None else kept[list(only)]
+    frames = _decode(path, "rgb24", only)
+    if keep and only is None:
+        frames.flags.writeable = False  # shared with the next reader: nobody writes into it
+        with _KEPT_LOCK:
+            _KEPT[key] = frames
+            while sum(f.nbytes for f in _KEPT.values()) > KEPT_MAX_BYTES:
+                _KEPT.popitem(last=False)
+    return frames
+
+
+def discard_kept(frames: np.ndarray) -> None:
+    """Drop ``frames`` if ``read_frames(..., keep=True)`` holds them (their file was replaced: nobody reads them)."""
+    with _KEPT_LOCK:
+        for key in [k for k, kept in _KEPT.items() if kept is frames]:
+            del _KEPT[key]
 
 
 def read_gray16(path: Path) -> np.ndarray:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from worldmill.errors import ConfigError
-from worldmill.video import probe, read_frames, write_rgb
+from worldmill.video import discard_kept, probe, read_frames, write_rgb
 
 # frontalface_default is left out: on textures it gives many false positives where alt2 gives none.
 CASCADES = ("haarcascade_frontalface_alt2.xml", "haarcascade_profileface.xml")
@@ -161,13 +161,17 @@ def apply_guardrail(rgb_path: Path) -> GuardrailResult:
     return guard_file(rgb_path)[1]
 
 
-def guard_file(rgb_path: Path, regions: np.ndarray | None = None) -> tuple[np.ndarray | None, GuardrailResult]:
+def guard_file(
+    rgb_path: Path, regions: np.ndarray | None = None, *, keep: bool = False
+) -> tuple[np.ndarray | None, GuardrailResult]:
     """``apply_guardrail``, also returning the clip's decoded frames when the file was left as it was (None
     when it was rewritten: its frames are then those of the new encoding), so callers need not decode it again.
-    ``regions``: see ``guard_frames``."""
+    ``regions``: see ``guard_frames``; ``keep``: the decoded frames stay for the next read of the clip
+    (``worldmill.video.read_frames``)."""
     rgb_path = Path(rgb_path)
-    frames = read_frames(rgb_path)
+    frames = read_frames(rgb_path, keep=keep)
     guarded, result = guard_frames(frames, regions)
     if result.blurred:
         write_rgb(rgb_path, guarded, fps=max(1, round(probe(rgb_path).fps)))
+        discard_kept(frames)
     return (None if result.blurred else frames), dataclasses.replace(result, path=rgb_path)

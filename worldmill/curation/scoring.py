@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from worldmill.errors import ConfigError, StorageError
+from worldmill.generation import footage_is_render
 from worldmill.lake import Catalogue
 from worldmill.lake.blobs import BlobStore
 from worldmill.lake.catalogue import sql_literal
@@ -15,10 +16,6 @@ from worldmill.metrics import ControlEstimators, QualityThresholds, error_row, s
 from worldmill.schemas.records import ClipRow, ScoreRow, sample_key_of
 
 log = logging.getLogger(__name__)
-
-# Backends whose footage is the procedural render itself, so the rendered depth/seg are its ground truth.
-GROUND_TRUTH_GENERATORS = frozenset({"procedural"})
-
 
 def thresholds_from(overrides: Mapping[str, float]) -> QualityThresholds:
     """``QualityThresholds`` with the named fields replaced (``ConfigError`` for an unknown name)."""
@@ -55,7 +52,7 @@ def _score_one(clip: ClipRow, blobs: BlobStore, thresholds: QualityThresholds, e
             clip_id=clip.clip_id,
             cell_key=clip.cell_key,
             thresholds=thresholds,
-            footage_is_render=clip.generator in GROUND_TRUTH_GENERATORS,
+            footage_is_render=footage_is_render(clip.generator),
             estimators=estimators,
         )
     log.info("scored %s: %s %s", clip.clip_id, row.status, row.reason or "")

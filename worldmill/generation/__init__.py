@@ -16,8 +16,8 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def get_generator(name: str, **options: Any) -> Generator:
-    """Build the backend ``name`` with its options (weights load later, in ``Generator.load``)."""
+def generator_class(name: str) -> type[Generator]:
+    """The class of backend ``name`` (its module imported now)."""
     try:
         target = BACKENDS[name]
     except KeyError:
@@ -25,7 +25,18 @@ def get_generator(name: str, **options: Any) -> Generator:
             f"Unknown generator backend {name!r}.", fix=f"choose one of {', '.join(sorted(BACKENDS))}"
         ) from None
     module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    return getattr(importlib.import_module(module), cls)
 
 
-__all__ = ["BACKENDS", "GeneratedClip", "GenerationRequest", "Generator", "get_generator"]
+def get_generator(name: str, **options: Any) -> Generator:
+    """Build the backend ``name`` with its options (weights load later, in ``Generator.load``)."""
+    return generator_class(name)(**options)
+
+
+def footage_is_render(name: str) -> bool:
+    """Whether backend ``name``'s footage is the render itself (``Generator.footage_is_render``); False for a
+    name no backend has (footage of a removed backend is scored as generated footage)."""
+    return name in BACKENDS and generator_class(name).footage_is_render
+
+
+__all__ = ["BACKENDS", "GeneratedClip", "GenerationRequest", "Generator", "footage_is_render", "generator_class", "get_generator"]

@@ -39,6 +39,7 @@ class Generator(abc.ABC):
     name: str
     version: str
     uses_device: bool = False  # runs on an accelerator: the clips stage holds a GPU slot around ``generate``
+    footage_is_render: bool = False  # the footage is the render itself: its depth, segmentation and people are exact
 
     def load(self) -> None:
         """Load weights/devices once before many ``generate`` calls."""

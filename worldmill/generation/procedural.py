@@ -15,6 +15,7 @@ class ProceduralGenerator(Generator):
     name = "procedural"
     version = "4"  # 4: lit rooms, furniture, stairs and structures from the library, stadium stands; 3: baked
     # material textures, clouds, lamp light, tank water; 2: library meshes; 1: analytic kits
+    footage_is_render = True
 
     def generate(self, request: GenerationRequest) -> GeneratedClip:
         start = time.perf_counter()

@@ -23,14 +23,14 @@ import worldmill.schemas.lake  # noqa: F401 - registers the lake's own tables
 from worldmill.errors import CatalogueError, StorageError
 from worldmill.lake.retry import CONFLICT_RETRY, DEFAULT_RETRY, RetryPolicy, is_transient, retry_with_conflicts
 from worldmill.lake.uris import fsspec_path, is_local, join, mask_secrets, normalise_root, redact_uri
-from worldmill.lake.views import create_standard_views
+from worldmill.lake.views import STANDARD_VIEWS, create_standard_views
 from worldmill.schemas.records import Record
 from worldmill.schemas.tables import TABLES
 
 log = logging.getLogger(__name__)
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # identifiers a query may name a table or view by
 
 def sql_literal(value: object) -> str:
     """A SQL string literal (quotes doubled) for text that goes into a query or a ``where`` filter."""
@@ -355,20 +355,27 @@ class Catalogue:
 
     def sql(self, query: str) -> pl.DataFrame:
         """Run DuckDB SQL with every existing table registered as a view by its name, plus the standard
-        analytics views (``worldmill.lake.views``) whose tables exist."""
-        tables = {name: self.delta_table(name) for name in self.tables()}
-        return self._query(tables, query, standard_views=True)
+        analytics views (``worldmill.lake.views``) whose tables exist. Only the tables the query names (itself
+        or through a standard view) are loaded: a cell's query costs the same however many tables the lake has."""
+        words = {w.lower() for w in _WORD.findall(query)}
+        named = words | {t for view, (needs, _) in STANDARD_VIEWS.items() if view in words for t in needs}
+        existing = self.tables()
+        tables = {name: self.delta_table(name) for name in existing if name.lower() in named}
+        views = [view for view, (needs, _) in STANDARD_VIEWS.items() if set(needs) <= set(existing)]
+        return self._query(tables, query, standard_views=True, known=[*existing, *views])
 
     def sql_rows(self, query: str) -> list[dict[str, Any]]:
         return self.sql(query).to_dicts()
 
-    def _query(self, tables: dict[str, DeltaTable], query: str, *, standard_views: bool = False) -> pl.DataFrame:
+    def _query(
+        self, tables: dict[str, DeltaTable], query: str, *, standard_views: bool = False, known: Sequence[str] = ()
+    ) -> pl.DataFrame:
         con = new_connection()
         try:
             for name, dt in tables.items():
                 con.register(name, sql_dataset(dt))
             views = create_standard_views(con, set(tables)) if standard_views else []
-            return run_sql(con, query, known=sorted([*tables, *views]))
+            return run_sql(con, query, known=sorted({*tables, *views, *known}))
         finally:
             con.close()
 

@@ -254,6 +254,11 @@ def _as_rgb(frames: np.ndarray) -> np.ndarray:
     return frames
 
 
+def sheet_frames(count: int, frames: int = 4) -> list[int]:
+    """The indices of the frames a contact sheet of a ``count``-frame clip shows: ``frames`` evenly spaced."""
+    return np.unique(np.linspace(0, count - 1, max(1, frames)).round().astype(int)).tolist()
+
+
 def contact_sheet(
     rgb: np.ndarray, depth: np.ndarray, seg_rgb: np.ndarray, edge: np.ndarray, vis_rgb: np.ndarray, frames: int = 4
 ) -> np.ndarray:
@@ -271,5 +276,5 @@ def contact_sheet(
             f"Contact sheet inputs disagree: shapes {[c.shape for c in columns]}.",
             fix="pass videos of the same size with frames",
         )
-    picks = np.unique(np.linspace(0, count - 1, max(1, frames)).round().astype(int))
+    picks = sheet_frames(count, frames)
     return np.concatenate([np.concatenate([c[i] for c in columns], axis=1) for i in picks], axis=0)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
+
 from worldmill.errors import SceneError
 from worldmill.scenes.camera import CameraPath, camera_path, camera_zone, subject_kinds
 from worldmill.scenes.model import Scene
@@ -102,14 +104,16 @@ def framed_camera_path(
     # each candidate subject's paths, then the plain path (aimed at the best-framed decor cluster), whose subject
     # is then the kind it frames best
     candidates = [(s, v) for s in ranked[:SUBJECTS_TRIED] for v in range(VARIANTS_TRIED)] + [(None, 0)]
-    best: tuple[CameraPath, Framing] | None = None
-    checked = 0
+    planned = []
     for subject, variant in candidates:
         try:
-            path = camera_path(scene, plan, settings, subject=subject, variant=variant)
+            planned.append((subject, variant, camera_path(scene, plan, settings, subject=subject, variant=variant)))
         except SceneError:
             continue
-        seen = _check(scene, path, unlit, small, step, device)
+    best: tuple[CameraPath, Framing] | None = None
+    checked = 0
+    views = _check_paths(scene, [path for _, _, path in planned], unlit, small, step, device)
+    for (subject, variant, path), seen in zip(planned, views, strict=True):
         checked += 1
         framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
         framing = max(framings, key=lambda f: f.rank)
@@ -127,10 +131,34 @@ def _check(
     scene: Scene, path: CameraPath, unlit: ScenePlan, small: RenderSettings, step: int, device: str
 ) -> Visibility:
     """What the low-resolution instance render along ``path`` shows."""
-    from worldmill.render.raycast import render
+    return _check_paths(scene, [path], unlit, small, step, device)[0]
 
-    passes = render(scene, low_res_path(path, small, step), unlit, small, device=device, normals=False, textures=False)
-    return measure_visibility(scene, passes.instance)
+
+def _check_paths(
+    scene: Scene, paths: list[CameraPath], unlit: ScenePlan, small: RenderSettings, step: int, device: str
+) -> list[Visibility]:
+    """What the low-resolution instance render along each path shows: the frames of every path with the same
+    lens whose meshes need the same levels of detail in one launch (each frame's pixels are those of a render of
+    its path alone)."""
+    from worldmill.render.raycast import mesh_lods, primitive_arrays, render
+
+    lows = [low_res_path(path, small, step) for path in paths]
+    times = np.arange(small.frames, dtype=np.float64) / small.fps
+    arrays = primitive_arrays(scene, small.frames / small.fps)
+    groups: dict[tuple, list[int]] = {}
+    for i, low in enumerate(lows):
+        lens = (low.fx, low.fy, low.cx, low.cy)
+        groups.setdefault((lens, mesh_lods(arrays, low, times).tobytes()), []).append(i)
+    seen: dict[int, Visibility] = {}
+    for members in groups.values():
+        joined = dataclasses.replace(lows[members[0]], camera_to_world=np.concatenate([lows[i].camera_to_world for i in members]))
+        passes = render(
+            scene, joined, unlit, dataclasses.replace(small, frames=small.frames * len(members)), device=device,
+            normals=False, textures=False, signs=False, times=np.tile(times, len(members)),
+        )
+        for k, i in enumerate(members):
+            seen[i] = measure_visibility(scene, passes.instance[k * small.frames : (k + 1) * small.frames])
+    return [seen[i] for i in range(len(paths))]
 
 
 def framed_shot(

@@ -65,13 +65,7 @@ class MeshBank:
             for pose in poses:
                 points = wp.array(pose.vertices, dtype=wp.vec3, device=self.device)
                 indices = wp.array(pose.faces.reshape(-1), dtype=wp.int32, device=self.device)
-                self.meshes.append(wp.Mesh(points=points, indices=indices))
-                self.triangles.append(pose.triangles)
-                self._faces.append(pose.faces.reshape(-1))
-                self._colors.append(pose.colors)
-                self._normals.append(pose.normals)
-                self._face_base.append(self._face_base[-1] + pose.triangles)
-                self._vert_base.append(self._vert_base[-1] + len(pose.vertices))
+                self._add(wp.Mesh(points=points, indices=indices), pose.faces.reshape(-1), pose.colors, pose.normals)
             self._packed = None
         return self.index[(key, lod)], self.counts[(key, lod)]
 
@@ -83,14 +77,17 @@ class MeshBank:
                 continue
             kept.index[pair], kept.counts[pair] = len(kept.meshes), self.counts[pair]
             for i in range(start, start + self.counts[pair]):
-                kept.meshes.append(self.meshes[i])
-                kept.triangles.append(self.triangles[i])
-                kept._faces.append(self._faces[i])
-                kept._colors.append(self._colors[i])
-                kept._normals.append(self._normals[i])
-                kept._face_base.append(kept._face_base[-1] + self.triangles[i])
-                kept._vert_base.append(kept._vert_base[-1] + len(self._colors[i]))
+                kept._add(self.meshes[i], self._faces[i], self._colors[i], self._normals[i])
         return kept
+
+    def _add(self, mesh, faces: np.ndarray, colors: np.ndarray, normals: np.ndarray) -> None:
+        self.meshes.append(mesh)
+        self.triangles.append(len(faces) // 3)
+        self._faces.append(faces)
+        self._colors.append(colors)
+        self._normals.append(normals)
+        self._face_base.append(self._face_base[-1] + len(faces) // 3)
+        self._vert_base.append(self._vert_base[-1] + len(colors))
 
     def packed(self) -> _Packed:
         """The kernel's shared arrays (rebuilt only after new meshes were added)."""

@@ -7,6 +7,7 @@ on CUDA devices. Launch Warp from one thread per process only.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 
@@ -397,17 +398,33 @@ def atlas_struct(kernels, arr, texels, level_rows, rects, sides=None, metres=Non
     return atlas
 
 
-def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr):
-    """The kernel's ``Atlas`` of the primitives' sign textures (drawn once per clip)."""
+def sign_atlas_struct(kernels, arrays: PrimitiveArrays, arr, *, blank: bool = False):
+    """The kernel's ``Atlas`` of the primitives' sign textures (drawn once per clip); ``blank``: no sign face
+    drawn (every board keeps its own colour), for renders that read only the instance pass."""
     from worldmill.render.atlas import build_sign_atlas
 
-    built = build_sign_atlas(arrays.textures, arrays.halves * 2.0)
+    built = build_sign_atlas(() if blank else arrays.textures, arrays.halves * 2.0)
+    if blank:
+        return atlas_struct(kernels, arr, built.texels, built.level_rows, np.zeros((len(arrays.shapes), 4), np.float32))
     return atlas_struct(kernels, arr, built.texels, built.level_rows, built.rects, sides=built.sides)
 
 
-def material_atlas_struct(kernels, seed: int, arr):
-    """The kernel's ``Atlas`` of the material tiles (drawn once per process per variant)."""
-    built = material_atlas(variant_of(seed))
+def material_atlas_struct(kernels, seed: int):
+    """The kernel's ``Atlas`` of the material tiles on the current device: packed once per process, variant and
+    device (a clip's check renders and its final render share it)."""
+    import warp as wp
+
+    return _material_atlas_struct(kernels, variant_of(seed), str(wp.get_device()))
+
+
+@functools.lru_cache(maxsize=8)
+def _material_atlas_struct(kernels, variant: int, device: str):
+    import warp as wp
+
+    def arr(a, dtype):
+        return wp.array(a, dtype=dtype, device=device)
+
+    built = material_atlas(variant)
     return atlas_struct(
         kernels, arr, built.texels, built.level_rows, built.rects, metres=built.metres, weathering=built.weathering
     )
@@ -454,16 +471,23 @@ def distant_people_as_blocks(arrays: PrimitiveArrays, scene: Scene, path: Camera
     return dataclasses.replace(arrays, shapes=shapes, colors=colors, mats=mats, materials=materials, mesh_keys=keys)
 
 
+def mesh_lods(arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray) -> np.ndarray:
+    """The level of detail of each mesh primitive (in the order of ``arrays``) for a render along ``path``."""
+    from worldmill.render.meshes import LOD_FAR_PX
+
+    return projected_under(arrays, np.flatnonzero(arrays.shapes == 3), path, times, LOD_FAR_PX)
+
+
 def mesh_struct(kernels, wp, device, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
     """The kernel's ``Meshes``: each mesh primitive's posed meshes at the level of detail its projected size
     needs over the clip (built once per process), and the bank's shared arrays."""
-    from worldmill.render.meshes import LOD_FAR_PX, bank
+    from worldmill.render.meshes import bank
 
     n = len(arrays.mesh_keys)
     first = np.full(n, -1, dtype=np.int32)
     poses = np.ones(n, dtype=np.int32)
     is_mesh = np.flatnonzero(arrays.shapes == 3)
-    lods = projected_under(arrays, is_mesh, path, times, LOD_FAR_PX)
+    lods = mesh_lods(arrays, path, times)
     store = bank(wp, device, needed={(arrays.mesh_keys[i], int(lod)) for i, lod in zip(is_mesh, lods, strict=True)})
     for i, lod in zip(is_mesh, lods, strict=True):
         first[i], poses[i] = store.first_pose(arrays.mesh_keys[i], int(lod))
@@ -488,11 +512,16 @@ def render(
     *,
     normals: bool = True,
     textures: bool = True,
+    signs: bool = True,
+    times: np.ndarray | None = None,
 ) -> RenderPasses:
     """Every pass of every frame in one kernel launch on ``device`` ("cpu", "cuda", "cuda:0", ...).
 
     ``normals=False`` skips the normal pass (12 bytes a pixel), which no condition file needs;
-    ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable).
+    ``textures=False`` draws flat material colours (only RGB differs: what textures cost and add is measurable);
+    ``signs=False`` leaves sign boards blank (only RGB differs: the camera-path checks read the instance pass);
+    ``times``: each frame's time in the clip (default: frame / fps), so that frames of several paths along one
+    clip render in one launch (``render.framing``).
     """
     if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
         raise RenderError(
@@ -508,9 +537,16 @@ def render(
         raise RenderError(
             f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
         ) from exc
-    arrays = primitive_arrays(scene, settings.frames / settings.fps)
     T, H, W = settings.frames, settings.height, settings.width
-    times = np.arange(T, dtype=np.float64) / settings.fps
+    clip_s = settings.frames / settings.fps
+    if times is None:
+        times = np.arange(T, dtype=np.float64) / settings.fps
+    else:  # frames of several paths along one clip: the clip lasts until its last frame's time
+        times = np.asarray(times, dtype=np.float64)
+        if times.shape != (T,):
+            raise RenderError(f"Got {times.shape} frame times for {T} frames.", fix="pass one time per frame")
+        clip_s = (np.round(times.max() * settings.fps) + 1) / settings.fps
+    arrays = primitive_arrays(scene, clip_s)
     arrays = distant_people_as_blocks(arrays, scene, path, times)
     light_values = lighting_values(plan, scene, path)
     if not textures:
@@ -566,8 +602,8 @@ def render(
                     setattr(light, name, wp.vec3(*(float(x) for x in value)))
                 else:
                     setattr(light, name, float(value))
-            signs = sign_atlas_struct(kernels, arrays, arr)
-            tiles_atlas = material_atlas_struct(kernels, scene.seed, arr)
+            signs_atlas = sign_atlas_struct(kernels, arrays, arr, blank=not signs)
+            tiles_atlas = material_atlas_struct(kernels, scene.seed)
             cam = kernels.Camera()
             cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
             c2w = path.camera_to_world
@@ -589,7 +625,7 @@ def render(
                     arr(times.astype(np.float32), wp.float32),
                     cam,
                     light,
-                    signs,
+                    signs_atlas,
                     tiles_atlas,
                     SKY_CLASS_ID,
                     int(normals),
