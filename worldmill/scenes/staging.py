@@ -83,6 +83,7 @@ class _Parts:
     hangs: np.ndarray  # [N] bool: a room's wall or a facade, where wall decor may hang
     floor: np.ndarray  # [N] bool: a room's floor
     prims: _PrimitiveSet  # the same primitives, in the same order, for ray casts
+    walls: _PrimitiveSet  # those that ``hangs`` marks, alone (a wall ray need not test a stand of spectators)
 
 
 def _parts(scene: Scene, duration: float) -> _Parts:
@@ -107,7 +108,12 @@ def _parts(scene: Scene, duration: float) -> _Parts:
         np.array(hangs, dtype=bool),
         np.array(floor, dtype=bool),
         _primitive_set(scene),
+        _subset(_primitive_set(scene), np.flatnonzero(hangs)),
     )
+
+
+def _subset(prims: _PrimitiveSet, keep: np.ndarray) -> _PrimitiveSet:
+    return _PrimitiveSet(*(getattr(prims, f.name)[keep] for f in dataclasses.fields(prims)))
 
 
 def _pens(scene: Scene) -> list[Box3]:
@@ -308,8 +314,10 @@ def _under_ceiling(parts: _Parts, box: np.ndarray) -> bool:
 def _wall_hit(parts: _Parts, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(point, outward normal) where a ray first meets a wall or facade facing it (what stands before the wall is
     looked past: the sight test judges it); None otherwise."""
-    prims = parts.prims
-    hits = np.where(parts.hangs, _first_hits(prims, eye, direction), np.inf)
+    prims = parts.walls
+    if len(prims.center) == 0:
+        return None
+    hits = _first_hits(prims, eye, direction)
     k = int(np.argmin(hits))
     if not np.isfinite(hits[k]):
         return None
