@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from worldmill.library import people
-from worldmill.library.geometry import MeshBuilder, MeshData, _hash_noise, mottled, stripes
+from worldmill.library.geometry import MeshBuilder, MeshData, _hash_noise, model_rng, mottled, pick, stripes
 
 STEEL = (0.72, 0.74, 0.77)
 DARK = (0.08, 0.08, 0.09)
@@ -32,12 +32,6 @@ SHIRTS = BRIGHT + ((0.9, 0.9, 0.88), (0.1, 0.1, 0.12), (0.35, 0.4, 0.5), (0.08, 
                    (0.2, 0.3, 0.45), (0.12, 0.12, 0.12), (0.45, 0.38, 0.3))  # fmt: skip
 
 
-def _rng(kind: str, variant: int) -> np.random.Generator:
-    return np.random.default_rng([variant, sum(map(ord, kind))])
-
-
-def _pick(rng: np.random.Generator, options):
-    return options[int(rng.integers(len(options)))]
 
 
 def _wheel(b: MeshBuilder, centre, radius: float, width: float, tyre=DARK, hub=STEEL, seg: int = 12) -> None:
@@ -53,7 +47,7 @@ def _wheel(b: MeshBuilder, centre, radius: float, width: float, tyre=DARK, hub=S
 def hospital_bed(variant: int, style: str, detail: float) -> list[MeshData]:
     """Frame on castors, mattress, blanket and pillow, head- and footboard, side rails (a gurney: a thin
     pad on a trolley with its back raised)."""
-    rng = _rng("bed", variant)
+    rng = model_rng("bed", variant)
     gurney = style == "gurney"
     w, length = 0.95, 2.1
     top = 0.62 if not gurney else 0.78
@@ -64,7 +58,7 @@ def hospital_bed(variant: int, style: str, detail: float) -> list[MeshData]:
                   STEEL)  # fmt: skip
             _wheel(b, (sx * (w / 2 - 0.07), sy * (length / 2 - 0.1), 0.055), 0.055, 0.04, seg=8)
     b.box((0.0, 0.0, top - 0.07), (w * 0.96, length * 0.97, 0.1), STEEL)  # frame
-    blanket = _pick(rng, ((0.55, 0.70, 0.85), (0.62, 0.80, 0.70), (0.92, 0.92, 0.90), (0.80, 0.72, 0.86)))
+    blanket = pick(rng, ((0.55, 0.70, 0.85), (0.62, 0.80, 0.70), (0.92, 0.92, 0.90), (0.80, 0.72, 0.86)))
     sheet = (0.94, 0.95, 0.96)
     if gurney:
         b.box((0.0, 0.25, top + 0.04), (w * 0.85, length * 0.62, 0.08), (0.25, 0.35, 0.55))
@@ -75,7 +69,7 @@ def hospital_bed(variant: int, style: str, detail: float) -> list[MeshData]:
         b.box((0.0, 0.22, top + 0.12), (w * 0.94, length * 0.62, 0.14), mottled(blanket, 0.08, 6.0, variant))
         b.box((0.0, 0.22 + length * 0.31, top + 0.04), (w * 0.94, 0.04, 0.22), mottled(blanket, 0.08, 6.0, variant))
         b.ellipsoid((0.0, -length / 2 + 0.3, top + 0.22), (0.32, 0.2, 0.08), sheet, seg=8, axis=(1, 0, 0))
-        head = _pick(rng, WOODS + ((0.85, 0.86, 0.88),))
+        head = pick(rng, WOODS + ((0.85, 0.86, 0.88),))
         b.box((0.0, -length / 2 + 0.02, top + 0.2), (w, 0.05, 0.75), head)  # headboard
         b.box((0.0, length / 2 - 0.02, top + 0.05), (w, 0.05, 0.45), head)  # footboard
     for sx in (-1, 1):  # side rails
@@ -87,7 +81,7 @@ def hospital_bed(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def iv_stand(variant: int, style: str, detail: float) -> list[MeshData]:
     """Five castor legs, a pole with a hook bar, a fluid bag with its line and an infusion pump."""
-    rng = _rng("iv", variant)
+    rng = model_rng("iv", variant)
     h = 1.9
     b = MeshBuilder(detail)
     for i in range(5):
@@ -108,9 +102,9 @@ def iv_stand(variant: int, style: str, detail: float) -> list[MeshData]:
 
 
 def wheelchair(variant: int, style: str, detail: float) -> list[MeshData]:
-    rng = _rng("wheelchair", variant)
-    fabric = _pick(rng, ((0.08, 0.08, 0.1), (0.1, 0.15, 0.35), (0.35, 0.08, 0.08)))
-    frame = _pick(rng, (STEEL, (0.2, 0.2, 0.22), (0.55, 0.1, 0.1)))
+    rng = model_rng("wheelchair", variant)
+    fabric = pick(rng, ((0.08, 0.08, 0.1), (0.1, 0.15, 0.35), (0.35, 0.08, 0.08)))
+    frame = pick(rng, (STEEL, (0.2, 0.2, 0.22), (0.55, 0.1, 0.1)))
     b = MeshBuilder(detail)
     for sx in (-1, 1):
         _wheel(b, (sx * 0.3, -0.12, 0.3), 0.3, 0.04, seg=16)  # rear wheels
@@ -133,11 +127,11 @@ def wheelchair(variant: int, style: str, detail: float) -> list[MeshData]:
 def desk(variant: int, style: str, detail: float) -> list[MeshData]:
     """A reception desk: a panelled front with an accent band, a raised ledge, a worktop behind with a
     monitor and keyboard for the staff (who sit on the -y side)."""
-    rng = _rng("desk", variant)
+    rng = model_rng("desk", variant)
     w, h, d = 3.6, 1.15, 1.0
-    panel = _pick(rng, WOODS + ((0.92, 0.92, 0.9), (0.3, 0.34, 0.4)))
-    accent = _pick(rng, BRIGHT)
-    top = _pick(rng, ((0.95, 0.95, 0.93), (0.2, 0.2, 0.22), (0.8, 0.76, 0.7)))
+    panel = pick(rng, WOODS + ((0.92, 0.92, 0.9), (0.3, 0.34, 0.4)))
+    accent = pick(rng, BRIGHT)
+    top = pick(rng, ((0.95, 0.95, 0.93), (0.2, 0.2, 0.22), (0.8, 0.76, 0.7)))
     b = MeshBuilder(detail)
     b.box((0.0, d * 0.35, h / 2), (w, 0.08, h), mottled(panel, 0.1, 5.0, variant))  # front
     b.box((0.0, d * 0.35 + 0.045, h * 0.3), (w * 0.98, 0.02, 0.12), accent)  # accent band
@@ -155,24 +149,24 @@ def desk(variant: int, style: str, detail: float) -> list[MeshData]:
 def bench(variant: int, style: str, detail: float) -> list[MeshData]:
     """A park bench of slats on cast side frames (style "stone": a slab on two blocks; "padded": a
     gallery bench, a cushion on a steel frame)."""
-    rng = _rng("bench", variant)
+    rng = model_rng("bench", variant)
     w, d = 1.8, 0.6
     b = MeshBuilder(detail)
     if style == "stone":
-        stone = _pick(rng, ((0.7, 0.68, 0.64), (0.55, 0.52, 0.48), (0.8, 0.78, 0.74)))
+        stone = pick(rng, ((0.7, 0.68, 0.64), (0.55, 0.52, 0.48), (0.8, 0.78, 0.74)))
         b.box((0.0, 0.0, 0.41), (w, d, 0.1), mottled(stone, 0.12, 3.0, variant))
         for sx in (-1, 1):
             b.box((sx * w * 0.35, 0.0, 0.18), (0.25, d * 0.8, 0.36), mottled(stone, 0.12, 3.0, variant + 1))
         return [b.build()]
     if style == "padded":
-        cushion = _pick(rng, ((0.12, 0.1, 0.1), (0.45, 0.1, 0.08), (0.2, 0.25, 0.35), (0.55, 0.4, 0.25)))
+        cushion = pick(rng, ((0.12, 0.1, 0.1), (0.45, 0.1, 0.08), (0.2, 0.25, 0.35), (0.55, 0.4, 0.25)))
         b.box((0.0, 0.0, 0.4), (w, d, 0.12), mottled(cushion, 0.06, 8.0, variant))
         for sx in (-1, 1):
             for sy in (-1, 1):
                 b.box((sx * (w / 2 - 0.08), sy * (d / 2 - 0.06), 0.17), (0.04, 0.04, 0.34), STEEL)
         return [b.build()]
-    wood = mottled(_pick(rng, WOODS), 0.12, 6.0, variant)
-    iron = _pick(rng, (DARK, (0.1, 0.22, 0.14), (0.35, 0.3, 0.25)))
+    wood = mottled(pick(rng, WOODS), 0.12, 6.0, variant)
+    iron = pick(rng, (DARK, (0.1, 0.22, 0.14), (0.35, 0.3, 0.25)))
     for i in range(4):  # seat slats
         b.box((0.0, -d / 2 + 0.08 + i * 0.14, 0.45), (w, 0.1, 0.035), wood)
     for i in range(3):  # back slats, leaning back
@@ -192,9 +186,9 @@ def bench(variant: int, style: str, detail: float) -> list[MeshData]:
 def display_case(variant: int, style: str, detail: float) -> list[MeshData]:
     """A cabinet with a glass top on corner posts over an exhibit (a vase, a skull, a stack of tablets); the
     sides are left open: the renderer has no transparent glass, and the exhibit must be seen."""
-    rng = _rng("case", variant)
+    rng = model_rng("case", variant)
     w, d, base, h = 1.4, 0.8, 0.85, 1.45
-    wood = mottled(_pick(rng, WOODS + ((0.15, 0.15, 0.16),)), 0.08, 5.0, variant)
+    wood = mottled(pick(rng, WOODS + ((0.15, 0.15, 0.16),)), 0.08, 5.0, variant)
     b = MeshBuilder(detail)
     b.box((0.0, 0.0, base / 2), (w, d, base), wood)
     b.box((0.0, d / 2 + 0.005, base * 0.8), (w * 0.5, 0.01, 0.08), (0.85, 0.8, 0.6))  # label plate
@@ -206,7 +200,7 @@ def display_case(variant: int, style: str, detail: float) -> list[MeshData]:
           (0.12, 0.12, 0.3))  # fmt: skip  # baize
     exhibit = int(rng.integers(3))
     if exhibit == 0:  # a painted vase
-        glaze = stripes(_pick(rng, ((0.75, 0.45, 0.2), (0.9, 0.88, 0.8))), DARK, 0.06, axis=(0.0, 0.0, 1.0))
+        glaze = stripes(pick(rng, ((0.75, 0.45, 0.2), (0.9, 0.88, 0.8))), DARK, 0.06, axis=(0.0, 0.0, 1.0))
         b.lathe((0.0, 0.0, base + 0.04), (0.0, 0.0, base + 0.5), [0.08, 0.16, 0.18, 0.1, 0.06, 0.09], glaze, seg=12)
     elif exhibit == 1:  # a skull
         bone = (0.85, 0.8, 0.68)
@@ -224,8 +218,8 @@ def display_case(variant: int, style: str, detail: float) -> list[MeshData]:
 def dinosaur_skeleton(variant: int, style: str, detail: float) -> list[MeshData]:
     """A theropod skeleton on a low plinth: vertebrae along an S-curve from tail to skull, ribs over the chest,
     two legs and small arms, held up by steel rods."""
-    rng = _rng("dino", variant)
-    bone = mottled(_pick(rng, ((0.85, 0.80, 0.68), (0.72, 0.62, 0.48), (0.55, 0.45, 0.35))), 0.12, 5.0, variant)
+    rng = model_rng("dino", variant)
+    bone = mottled(pick(rng, ((0.85, 0.80, 0.68), (0.72, 0.62, 0.48), (0.55, 0.45, 0.35))), 0.12, 5.0, variant)
     length, hip_z = 12.0, 3.4
     b = MeshBuilder(detail)
     b.box((0.0, 0.0, 0.15), (3.2, length * 0.75, 0.3), mottled((0.25, 0.24, 0.22), 0.1, 2.0, variant))  # plinth
@@ -276,7 +270,7 @@ def dinosaur_skeleton(variant: int, style: str, detail: float) -> list[MeshData]
 
 def statue(variant: int, style: str, detail: float) -> list[MeshData]:
     """A figure on a stepped plinth, in marble or bronze (style), one arm raised or both at rest."""
-    rng = _rng("statue", variant)
+    rng = model_rng("statue", variant)
     bronze = style == "bronze"
     stone = (0.32, 0.22, 0.12) if bronze else (0.86, 0.84, 0.8)
     body = people.Body(variant, "mild")
@@ -301,10 +295,10 @@ def statue(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def _landscape(rng: np.random.Generator):
     sky_top, sky_low = (
-        np.array(_pick(rng, ((0.2, 0.4, 0.8), (0.9, 0.5, 0.3), (0.35, 0.45, 0.6)))),
+        np.array(pick(rng, ((0.2, 0.4, 0.8), (0.9, 0.5, 0.3), (0.35, 0.45, 0.6)))),
         np.array((0.9, 0.85, 0.7)),
     )
-    hills = np.array(_pick(rng, ((0.2, 0.4, 0.15), (0.45, 0.35, 0.2), (0.3, 0.35, 0.45))))
+    hills = np.array(pick(rng, ((0.2, 0.4, 0.15), (0.45, 0.35, 0.2), (0.3, 0.35, 0.45))))
     water = np.array((0.15, 0.3, 0.45))
     sun = rng.uniform(0.2, 0.8, 2) * [1, 0.3] + [0, 0.6]
     seed = int(rng.integers(1 << 16))
@@ -321,10 +315,10 @@ def _landscape(rng: np.random.Generator):
 
 
 def _portrait(rng: np.random.Generator):
-    ground = np.array(_pick(rng, ((0.15, 0.1, 0.07), (0.1, 0.15, 0.12), (0.25, 0.2, 0.3))))
-    skin = np.array(_pick(rng, people.SKIN))
-    dress = np.array(_pick(rng, ((0.1, 0.1, 0.12), (0.45, 0.08, 0.08), (0.1, 0.15, 0.35))))
-    hair = np.array(_pick(rng, people.HAIR))
+    ground = np.array(pick(rng, ((0.15, 0.1, 0.07), (0.1, 0.15, 0.12), (0.25, 0.2, 0.3))))
+    skin = np.array(pick(rng, people.SKIN))
+    dress = np.array(pick(rng, ((0.1, 0.1, 0.12), (0.45, 0.08, 0.08), (0.1, 0.15, 0.35))))
+    hair = np.array(pick(rng, people.HAIR))
 
     def fn(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         out = np.broadcast_to(ground, (len(u), 3)) * (0.8 + 0.4 * v[:, None])
@@ -343,7 +337,7 @@ def _portrait(rng: np.random.Generator):
 def _abstract(rng: np.random.Generator):
     xs = np.sort(rng.uniform(0.15, 0.85, 2))
     ys = np.sort(rng.uniform(0.15, 0.85, 2))
-    fills = [np.array(_pick(rng, BRIGHT + ((0.95, 0.95, 0.92),) * 3)) for _ in range(9)]
+    fills = [np.array(pick(rng, BRIGHT + ((0.95, 0.95, 0.92),) * 3)) for _ in range(9)]
 
     def fn(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         cell = np.searchsorted(xs, u) * 3 + np.searchsorted(ys, v)
@@ -355,9 +349,9 @@ def _abstract(rng: np.random.Generator):
 
 
 def _still_life(rng: np.random.Generator):
-    wall = np.array(_pick(rng, ((0.35, 0.3, 0.22), (0.2, 0.22, 0.25))))
+    wall = np.array(pick(rng, ((0.35, 0.3, 0.22), (0.2, 0.22, 0.25))))
     table = np.array((0.4, 0.25, 0.12))
-    fruit = [(rng.uniform(0.25, 0.75), rng.uniform(0.38, 0.5), _pick(rng, BRIGHT)) for _ in range(4)]
+    fruit = [(rng.uniform(0.25, 0.75), rng.uniform(0.38, 0.5), pick(rng, BRIGHT)) for _ in range(4)]
 
     def fn(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         out = np.where((v < 0.35)[:, None], table, wall * (0.8 + 0.3 * u[:, None]))
@@ -376,7 +370,7 @@ PICTURES = (_landscape, _portrait, _abstract, _still_life)
 def painting(variant: int, style: str, detail: float) -> list[MeshData]:
     """A framed canvas (1.2 x 0.9 m nominal, facing +y) showing a generated landscape, portrait, abstract or
     still life; the picture is sampled at the canvas grid's vertices."""
-    rng = _rng("painting", variant)
+    rng = model_rng("painting", variant)
     w, h, depth = 1.2, 0.9, 0.04
     picture = PICTURES[variant % len(PICTURES)](rng)
 
@@ -388,7 +382,7 @@ def painting(variant: int, style: str, detail: float) -> list[MeshData]:
 
     b = MeshBuilder(detail)
     b.panel((0.0, 0.0, h / 2), (w, depth, h), canvas, nx=20, nz=15)
-    frame = mottled(_pick(rng, ((0.7, 0.55, 0.2), (0.3, 0.18, 0.1), (0.1, 0.1, 0.1), (0.85, 0.83, 0.78))), 0.15,
+    frame = mottled(pick(rng, ((0.7, 0.55, 0.2), (0.3, 0.18, 0.1), (0.1, 0.1, 0.1), (0.85, 0.83, 0.78))), 0.15,
                     20.0, variant)  # fmt: skip
     f = 0.08
     for sz in (-1, 1):
@@ -407,10 +401,10 @@ BINDINGS = ((0.45, 0.08, 0.06), (0.08, 0.15, 0.35), (0.1, 0.3, 0.15), (0.35, 0.2
 def bookshelf(variant: int, style: str, detail: float) -> list[MeshData]:
     """A wooden bookcase (open front +y) with shelves filled by books of varied height, thickness and binding
     (style "trolley": two shelves on castors)."""
-    rng = _rng("books", variant)
+    rng = model_rng("books", variant)
     trolley = style == "trolley"
     w, h, d = (1.0, 1.0, 0.5) if trolley else (1.1, 2.2, 0.4)
-    wood = mottled(_pick(rng, WOODS), 0.1, 6.0, variant)
+    wood = mottled(pick(rng, WOODS), 0.1, 6.0, variant)
     t = 0.03
     b = MeshBuilder(detail)
     lift = 0.12 if trolley else 0.0
@@ -437,7 +431,7 @@ def bookshelf(variant: int, style: str, detail: float) -> list[MeshData]:
                 continue
             tall = gap * rng.uniform(0.6, 0.88)
             deep = d * rng.uniform(0.6, 0.85)
-            colour = np.clip(np.array(_pick(rng, BINDINGS)) * rng.uniform(0.8, 1.2), 0, 1)
+            colour = np.clip(np.array(pick(rng, BINDINGS)) * rng.uniform(0.8, 1.2), 0, 1)
             b.box((x + thick / 2, -d / 2 + t + deep / 2, z0 + tall / 2), (thick * 0.95, deep, tall), colour)
             x += thick
     return [b.build()]
@@ -453,14 +447,14 @@ GOODS = {
 def market_stall(variant: int, style: str, detail: float) -> list[MeshData]:
     """A trestle counter under a striped awning on four poles, laid out with crates of fruit, stacks of cloth
     or pottery."""
-    rng = _rng("stall", variant)
+    rng = model_rng("stall", variant)
     w, h, d = 3.0, 2.6, 2.2
     counter = 0.85
-    canvas = (_pick(rng, BRIGHT), (0.95, 0.93, 0.88))
+    canvas = (pick(rng, BRIGHT), (0.95, 0.93, 0.88))
     b = MeshBuilder(detail)
-    wood = mottled(_pick(rng, WOODS), 0.12, 5.0, variant)
+    wood = mottled(pick(rng, WOODS), 0.12, 5.0, variant)
     b.box((0.0, 0.25, counter - 0.03), (w * 0.95, d * 0.5, 0.06), wood)  # counter top
-    b.box((0.0, 0.25 + d * 0.25, counter / 2), (w * 0.95, 0.03, counter - 0.06), mottled(_pick(rng, BRIGHT), 0.1,
+    b.box((0.0, 0.25 + d * 0.25, counter / 2), (w * 0.95, 0.03, counter - 0.06), mottled(pick(rng, BRIGHT), 0.1,
                                                                                            8.0, variant))  # fmt: skip
     for sx in (-1, 1):
         for sy in (-1, 1):
@@ -485,7 +479,7 @@ def market_stall(variant: int, style: str, detail: float) -> list[MeshData]:
         elif kind == "textiles":
             for j in range(int(rng.integers(2, 5))):
                 b.box((x, 0.25, counter + 0.04 + j * 0.07), (w / slots * 0.7, d * 0.35, 0.065),
-                      _pick(rng, palette))  # fmt: skip
+                      pick(rng, palette))  # fmt: skip
         else:
             for j in range(2):
                 b.lathe((x + (j - 0.5) * 0.3, 0.25, counter), (x + (j - 0.5) * 0.3, 0.25, counter + 0.35),
@@ -525,11 +519,11 @@ def terrace(variant: int, style: str, detail: float) -> list[MeshData]:
     """One tile of a stand (16 m wide, 8 rows rising to the back at -y; +y faces the pitch): concrete treads,
     a row of tip-up seats (pan, back and stem) on each, and two aisle stairways with two steps a row and a
     handrail."""
-    rng = _rng("terrace", variant)
+    rng = model_rng("terrace", variant)
     rise = TERRACE_RISE.get(style, TERRACE_RISE["mid"])
     width = TERRACE_SEATS * SEAT_PITCH
     aisle = AISLE_COLUMNS * SEAT_PITCH
-    seat_colour, band_colour = _pick(rng, BRIGHT), _pick(rng, BRIGHT + ((0.9, 0.9, 0.88),))
+    seat_colour, band_colour = pick(rng, BRIGHT), pick(rng, BRIGHT + ((0.9, 0.9, 0.88),))
     concrete = mottled((0.6, 0.6, 0.58), 0.08, 2.0, variant)
     steps = mottled((0.7, 0.7, 0.68), 0.06, 3.0, variant + 1)
     b = MeshBuilder(detail)
@@ -574,10 +568,10 @@ def stand_roof(variant: int, style: str, detail: float) -> list[MeshData]:
     """One 16 m section of a cantilever roof (its columns at the back, -y; it reaches over the rows towards the
     pitch, +y): two columns, each with a girder rising to the front and a knee brace, the roof sheeting and a
     fascia along the front."""
-    rng = _rng("roof", variant)
+    rng = model_rng("roof", variant)
     width, depth, height = TERRACE_SEATS * SEAT_PITCH, ROOF_DEPTH, 6.0
-    sheet = mottled(_pick(rng, ((0.88, 0.88, 0.86), (0.75, 0.78, 0.8), (0.6, 0.62, 0.65))), 0.05, 1.0, variant)
-    steel = _pick(rng, ((0.85, 0.85, 0.87), (0.2, 0.22, 0.25), (0.7, 0.15, 0.12), (0.12, 0.2, 0.45)))
+    sheet = mottled(pick(rng, ((0.88, 0.88, 0.86), (0.75, 0.78, 0.8), (0.6, 0.62, 0.65))), 0.05, 1.0, variant)
+    steel = pick(rng, ((0.85, 0.85, 0.87), (0.2, 0.22, 0.25), (0.7, 0.15, 0.12), (0.12, 0.2, 0.45)))
     b = MeshBuilder(detail)
     back, front = -depth / 2, depth / 2
     slope = math.degrees(math.atan2(0.8, depth))

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from worldmill.library.geometry import MeshBuilder, MeshData, mottled, stripes
+from worldmill.library.geometry import MeshBuilder, MeshData, model_rng, mottled, pick, stripes
 
 STEEL = (0.72, 0.74, 0.77)
 BLACK = (0.06, 0.06, 0.07)
@@ -29,12 +29,6 @@ SEAT_MODULE = 0.6  # width of one seat of a row (m)
 BARRIER_MODULE = 2.0  # width of one barrier or railing module (m)
 
 
-def _rng(kind: str, variant: int) -> np.random.Generator:
-    return np.random.default_rng([variant, sum(map(ord, kind))])
-
-
-def _pick(rng: np.random.Generator, options):
-    return options[int(rng.integers(len(options)))]
 
 
 def _legs(b: MeshBuilder, w: float, d: float, h: float, r: float, colour, inset: float = 0.05) -> None:
@@ -50,17 +44,17 @@ def _legs(b: MeshBuilder, w: float, d: float, h: float, r: float, colour, inset:
 def seat_row(variant: int, style: str, detail: float) -> list[MeshData]:
     """One seat of a row on a shared beam (0.6 m wide): "" moulded shells on steel, "gate" black leather on
     chrome, "velvet" a padded theatre seat with its armrest."""
-    rng = _rng("seat_row", variant)
+    rng = model_rng("seat_row", variant)
     b = MeshBuilder(detail)
     w = SEAT_MODULE
     if style == "velvet":
-        plush = mottled(_pick(rng, ((0.55, 0.05, 0.08), (0.45, 0.04, 0.06), (0.15, 0.18, 0.45))), 0.12, 9.0)
+        plush = mottled(pick(rng, ((0.55, 0.05, 0.08), (0.45, 0.04, 0.06), (0.15, 0.18, 0.45))), 0.12, 9.0)
         b.box((0.0, 0.05, 0.45), (w * 0.88, 0.5, 0.14), plush)  # seat
         b.box((0.0, -0.2, 0.75), (w * 0.88, 0.12, 0.7), plush)  # back
-        b.box((0.0, -0.27, 0.6), (w * 0.9, 0.04, 0.95), mottled(_pick(rng, WOODS), 0.1, 5.0))  # back shell
+        b.box((0.0, -0.27, 0.6), (w * 0.9, 0.04, 0.95), mottled(pick(rng, WOODS), 0.1, 5.0))  # back shell
         b.box((w / 2, 0.0, 0.35), (0.06, 0.55, 0.7), (0.18, 0.12, 0.08))  # armrest and stand
         return [b.build()]
-    shell = _pick(rng, SHELLS) if style != "gate" else (0.10, 0.10, 0.11)
+    shell = pick(rng, SHELLS) if style != "gate" else (0.10, 0.10, 0.11)
     frame = STEEL
     b.box((0.0, -0.02, 0.33), (w, 0.08, 0.06), frame)  # beam, runs module to module
     b.box((0.0, 0.05, 0.45), (w * 0.86, 0.46, 0.06), shell)  # seat pan
@@ -76,11 +70,11 @@ def seat_row(variant: int, style: str, detail: float) -> list[MeshData]:
 def chair(variant: int, style: str, detail: float) -> list[MeshData]:
     """A chair: "" wooden, "armchair" buttoned leather, "sofa" a two-seater, "stool" plastic, "cube" a
     padded block seat."""
-    rng = _rng("chair", variant)
+    rng = model_rng("chair", variant)
     b = MeshBuilder(detail)
     if style in ("armchair", "sofa"):
         wide = 1.8 if style == "sofa" else 0.85
-        hide = mottled(_pick(rng, LEATHERS if style == "armchair" else SHELLS + LEATHERS), 0.12, 7.0, variant)
+        hide = mottled(pick(rng, LEATHERS if style == "armchair" else SHELLS + LEATHERS), 0.12, 7.0, variant)
         b.box((0.0, 0.0, 0.22), (wide, 0.8, 0.3), hide)  # base
         b.box((0.0, 0.08, 0.43), (wide - 0.3, 0.6, 0.14), hide)  # cushion
         b.box((0.0, -0.3, 0.65), (wide, 0.2, 0.6), hide)  # back
@@ -88,16 +82,16 @@ def chair(variant: int, style: str, detail: float) -> list[MeshData]:
             b.box((sx * (wide / 2 - 0.08), 0.0, 0.5), (0.16, 0.8, 0.3), hide)  # arms
         for sx in (-1, 1):
             for sy in (-1, 1):
-                b.box((sx * (wide / 2 - 0.06), sy * 0.33, 0.04), (0.06, 0.06, 0.08), _pick(rng, WOODS))
+                b.box((sx * (wide / 2 - 0.06), sy * 0.33, 0.04), (0.06, 0.06, 0.08), pick(rng, WOODS))
         return [b.build()]
     if style == "stool":
-        c = _pick(rng, SHELLS)
+        c = pick(rng, SHELLS)
         b.lathe((0, 0, 0.0), (0, 0, 0.45), [0.17, 0.15, 0.13, 0.16], c, seg=10)
         return [b.build()]
     if style == "cube":
-        b.box((0.0, 0.0, 0.22), (0.9, 0.9, 0.44), mottled(_pick(rng, SHELLS), 0.1, 6.0, variant))
+        b.box((0.0, 0.0, 0.22), (0.9, 0.9, 0.44), mottled(pick(rng, SHELLS), 0.1, 6.0, variant))
         return [b.build()]
-    wood = mottled(_pick(rng, WOODS), 0.1, 6.0, variant)
+    wood = mottled(pick(rng, WOODS), 0.1, 6.0, variant)
     _legs(b, 0.45, 0.45, 0.45, 0.02, wood)
     b.box((0.0, 0.0, 0.46), (0.46, 0.46, 0.04), wood)  # seat
     for sx in (-1, 1):
@@ -113,9 +107,9 @@ def chair(variant: int, style: str, detail: float) -> list[MeshData]:
 def table(variant: int, style: str, detail: float) -> list[MeshData]:
     """A table: "" four legs and a wooden top (reading, study, dining), "picnic" with its bench seats,
     "cafe" round on a pedestal, "cabinet" a bedside cabinet, "lab" a bench with cupboards."""
-    rng = _rng("table", variant)
+    rng = model_rng("table", variant)
     b = MeshBuilder(detail)
-    wood = mottled(_pick(rng, WOODS), 0.1, 5.0, variant)
+    wood = mottled(pick(rng, WOODS), 0.1, 5.0, variant)
     if style == "picnic":
         b.box((0.0, 0.0, 0.74), (1.9, 0.75, 0.05), wood)
         for sy in (-1, 1):
@@ -125,12 +119,12 @@ def table(variant: int, style: str, detail: float) -> list[MeshData]:
         b.box((0.0, 0.0, 0.4), (1.5, 0.05, 0.05), wood)
         return [b.build()]
     if style == "cafe":
-        top = _pick(rng, ((0.85, 0.84, 0.80), (0.15, 0.15, 0.16), (0.60, 0.44, 0.28)))
+        top = pick(rng, ((0.85, 0.84, 0.80), (0.15, 0.15, 0.16), (0.60, 0.44, 0.28)))
         b.lathe((0, 0, 0.72), (0, 0, 0.75), [0.35, 0.35], top, seg=14)
         b.lathe((0, 0, 0.0), (0, 0, 0.72), [0.25, 0.03, 0.03, 0.04], BLACK, seg=8)
         return [b.build()]
     if style == "cabinet":
-        body = _pick(rng, ((0.85, 0.85, 0.82), (0.75, 0.80, 0.85)) + WOODS[1:2])
+        body = pick(rng, ((0.85, 0.85, 0.82), (0.75, 0.80, 0.85)) + WOODS[1:2])
         b.box((0.0, 0.0, 0.42), (0.5, 0.45, 0.78), mottled(body, 0.06, 9.0, variant))
         b.box((0.0, 0.226, 0.62), (0.44, 0.01, 0.22), tuple(v * 0.85 for v in body))  # drawer front
         b.box((0.0, 0.235, 0.62), (0.14, 0.02, 0.02), STEEL)  # handle
@@ -157,10 +151,10 @@ def table(variant: int, style: str, detail: float) -> list[MeshData]:
 def potted_plant(variant: int, style: str, detail: float) -> list[MeshData]:
     """A pot and its plant: "" a leafy shrub, "palm" fronds on a trunk, "fern" arching fronds, "flowers"
     a low planter of blooms."""
-    rng = _rng("potted_plant", variant)
+    rng = model_rng("potted_plant", variant)
     b = MeshBuilder(detail)
-    pot = _pick(rng, POTS)
-    leaf = _pick(rng, LEAVES)
+    pot = pick(rng, POTS)
+    leaf = pick(rng, LEAVES)
     low = style == "flowers"
     pot_h, pot_r = (0.5, 0.4) if low else (0.45, 0.25)
     b.lathe((0, 0, 0.0), (0, 0, pot_h), [pot_r * 0.75, pot_r, pot_r * 1.05], mottled(pot, 0.08, 5.0, variant),
@@ -188,7 +182,7 @@ def potted_plant(variant: int, style: str, detail: float) -> list[MeshData]:
         return [b.build()]
     if low:
         b.lumpy((0, 0, pot_h + 0.12), (pot_r * 0.95, pot_r * 0.95, 0.2), leaf, amount=0.2, seed=variant, seg=10)
-        bloom = _pick(rng, ((0.9, 0.2, 0.3), (0.95, 0.8, 0.2), (0.6, 0.3, 0.8), (0.95, 0.95, 0.95)))
+        bloom = pick(rng, ((0.9, 0.2, 0.3), (0.95, 0.8, 0.2), (0.6, 0.3, 0.8), (0.95, 0.95, 0.95)))
         for _ in range(14):
             a, r = rng.uniform(0, 2 * math.pi), rng.uniform(0, pot_r * 0.85)
             b.ellipsoid((r * math.cos(a), r * math.sin(a), pot_h + 0.28), (0.05, 0.05, 0.04), bloom, seg=5)
@@ -206,7 +200,7 @@ def potted_plant(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def litter_bin(variant: int, style: str, detail: float) -> list[MeshData]:
     """A litter bin with a domed lid and slot ("recycling": three coloured bins side by side)."""
-    rng = _rng("bin", variant)
+    rng = model_rng("bin", variant)
     b = MeshBuilder(detail)
     if style == "recycling":
         for i, c in enumerate(((0.1, 0.35, 0.7), (0.15, 0.5, 0.2), (0.85, 0.7, 0.1))):
@@ -214,7 +208,7 @@ def litter_bin(variant: int, style: str, detail: float) -> list[MeshData]:
             b.box((x, 0.0, 0.5), (0.34, 0.5, 1.0), c)
             b.box((x, 0.252, 0.85), (0.2, 0.01, 0.05), BLACK)  # slot
         return [b.build()]
-    body = _pick(rng, ((0.12, 0.35, 0.2), (0.15, 0.15, 0.16), STEEL, (0.5, 0.12, 0.1)))
+    body = pick(rng, ((0.12, 0.35, 0.2), (0.15, 0.15, 0.16), STEEL, (0.5, 0.12, 0.1)))
     b.lathe((0, 0, 0.0), (0, 0, 0.85), [0.22, 0.25, 0.26], stripes(body, tuple(v * 0.7 for v in body), 0.08,
             axis=(1, 0, 0)), seg=12)  # fmt: skip
     b.lathe((0, 0, 0.85), (0, 0, 1.0), [0.27, 0.24, 0.1, 0.0], body, seg=12)
@@ -225,7 +219,7 @@ def litter_bin(variant: int, style: str, detail: float) -> list[MeshData]:
 def barrier(variant: int, style: str, detail: float) -> list[MeshData]:
     """One 2 m module of a barrier, its post at -x: "rope" brass posts and a sagging red rope, "queue"
     steel stanchions with a belt, "railing" wrought iron with finials, "crowd" a steel crowd barrier."""
-    rng = _rng("barrier", variant)
+    rng = model_rng("barrier", variant)
     b = MeshBuilder(detail)
     w = BARRIER_MODULE
     if style in ("rope", "queue"):
@@ -234,12 +228,12 @@ def barrier(variant: int, style: str, detail: float) -> list[MeshData]:
         b.lathe((-w / 2, 0, 0.03), (-w / 2, 0, 0.95), [0.03, 0.03], post, seg=8)
         b.ellipsoid((-w / 2, 0, 0.97), (0.05, 0.05, 0.05), post, seg=8)
         if style == "rope":
-            rope = _pick(rng, ((0.6, 0.05, 0.08), (0.1, 0.15, 0.4)))
+            rope = pick(rng, ((0.6, 0.05, 0.08), (0.1, 0.15, 0.4)))
             pts = [(-w / 2 + w * t, 0.0, 0.9 - 0.18 * math.sin(math.pi * t)) for t in np.linspace(0, 1, 7)]
             for p, q in itertools.pairwise(pts):
                 b.capsule(p, q, 0.022, 0.022, rope, seg=5)
         else:
-            belt = _pick(rng, ((0.1, 0.2, 0.6), (0.7, 0.1, 0.1), (0.1, 0.1, 0.1)))
+            belt = pick(rng, ((0.1, 0.2, 0.6), (0.7, 0.1, 0.1), (0.1, 0.1, 0.1)))
             b.box((0.0, 0.0, 0.88), (w, 0.01, 0.05), belt)
         return [b.build()]
     if style == "crowd":
@@ -251,7 +245,7 @@ def barrier(variant: int, style: str, detail: float) -> list[MeshData]:
             b.box((sx * (w / 2 - 0.05), 0.0, 0.55), (0.05, 0.05, 1.1), STEEL)
             b.box((sx * (w / 2 - 0.05), 0.0, 0.02), (0.06, 0.7, 0.04), STEEL)  # feet
         return [b.build()]
-    iron = _pick(rng, (BLACK, (0.1, 0.2, 0.12)))
+    iron = pick(rng, (BLACK, (0.1, 0.2, 0.12)))
     b.box((0.0, 0.0, 1.1), (w, 0.04, 0.04), iron)
     b.box((0.0, 0.0, 0.12), (w, 0.04, 0.04), iron)
     for x in np.linspace(-w / 2, w / 2, 13)[:-1]:
@@ -264,24 +258,24 @@ def barrier(variant: int, style: str, detail: float) -> list[MeshData]:
 def column(variant: int, style: str, detail: float) -> list[MeshData]:
     """A column, 1 m across and 8 m high: "fluted" on a base under a capital, "iron" a cast-iron pillar with
     its brackets, "gilded" with gold bands; "plinth" a moulded display plinth."""
-    rng = _rng("column", variant)
+    rng = model_rng("column", variant)
     b = MeshBuilder(detail)
     if style == "plinth":
-        stone = _pick(rng, ((0.92, 0.92, 0.9), (0.25, 0.25, 0.27), (0.85, 0.82, 0.76)))
+        stone = pick(rng, ((0.92, 0.92, 0.9), (0.25, 0.25, 0.27), (0.85, 0.82, 0.76)))
         b.box((0.0, 0.0, 0.05), (0.9, 0.9, 0.1), tuple(v * 0.8 for v in stone))
         b.box((0.0, 0.0, 0.55), (0.8, 0.8, 0.9), stone)
         b.box((0.0, 0.0, 1.03), (0.9, 0.9, 0.06), tuple(v * 0.85 for v in stone))
         return [b.build()]
     height, r = 8.0, 0.5
     if style == "iron":
-        iron = _pick(rng, ((0.12, 0.2, 0.15), (0.15, 0.15, 0.16), (0.35, 0.12, 0.1)))
+        iron = pick(rng, ((0.12, 0.2, 0.15), (0.15, 0.15, 0.16), (0.35, 0.12, 0.1)))
         b.lathe((0, 0, 0.0), (0, 0, height), [r * 0.9, r * 0.6, r * 0.5, r * 0.5, r * 0.5, r * 0.7], iron, seg=12)
         for k in range(4):
             a = k * math.pi / 2
             b.capsule((0.4 * math.cos(a), 0.4 * math.sin(a), height - 1.2),
                       (1.2 * math.cos(a), 1.2 * math.sin(a), height - 0.05), 0.06, 0.05, iron, seg=5)  # fmt: skip
         return [b.build()]
-    stone = _pick(rng, ((0.88, 0.86, 0.82), (0.80, 0.76, 0.68), (0.92, 0.92, 0.92)))
+    stone = pick(rng, ((0.88, 0.86, 0.82), (0.80, 0.76, 0.68), (0.92, 0.92, 0.92)))
     shade = tuple(v * 0.72 for v in stone)
     b.box((0.0, 0.0, 0.2), (2.4 * r, 2.4 * r, 0.4), stone)  # plinth
     b.lathe((0, 0, 0.4), (0, 0, 0.7), [1.1 * r, 1.0 * r, 1.05 * r, 0.95 * r], stone, seg=16)  # torus base
@@ -309,10 +303,10 @@ def kiosk(variant: int, style: str, detail: float) -> list[MeshData]:
     """A booth 2.5 m wide, 2 m deep, 3 m high: "ticket" with a glazed window and a counter under a deep roof,
     "snack" with a striped awning over its open hatch and goods on the shelf; "machine" a vending or ticket
     machine (1 m, 1.9 m high) with a lit screen and buttons."""
-    rng = _rng("kiosk", variant)
+    rng = model_rng("kiosk", variant)
     b = MeshBuilder(detail)
     if style == "machine":
-        body = _pick(rng, ((0.7, 0.1, 0.1), (0.15, 0.3, 0.6), (0.2, 0.2, 0.22), (0.85, 0.85, 0.86)))
+        body = pick(rng, ((0.7, 0.1, 0.1), (0.15, 0.3, 0.6), (0.2, 0.2, 0.22), (0.85, 0.85, 0.86)))
         b.box((0.0, 0.0, 0.95), (0.95, 0.8, 1.9), mottled(body, 0.06, 5.0, variant))
         b.box((-0.12, 0.405, 1.25), (0.55, 0.01, 0.9), (0.55, 0.75, 0.85))  # window / screen
         for i in range(4):
@@ -321,20 +315,20 @@ def kiosk(variant: int, style: str, detail: float) -> list[MeshData]:
         b.box((0.0, 0.405, 0.3), (0.5, 0.02, 0.18), BLACK)  # delivery slot
         return [b.build()]
     w, d, h = 2.5, 2.0, 2.6
-    paint = _pick(rng, ((0.85, 0.82, 0.75), (0.55, 0.15, 0.12), (0.15, 0.35, 0.55), (0.9, 0.75, 0.3)))
+    paint = pick(rng, ((0.85, 0.82, 0.75), (0.55, 0.15, 0.12), (0.15, 0.35, 0.55), (0.9, 0.75, 0.3)))
     wall = mottled(paint, 0.08, 3.0, variant)
-    timber = mottled(_pick(rng, WOODS), 0.1, 5.0, variant)
+    timber = mottled(pick(rng, WOODS), 0.1, 5.0, variant)
     b.box((0.0, 0.0, 0.5), (w, d, 1.0), wall)  # lower walls
     b.box((0.0, -d / 2 + 0.05, h / 2), (w, 0.1, h), wall)  # back wall
     for sx in (-1, 1):
         b.box((sx * (w / 2 - 0.05), 0.0, h / 2), (0.1, d, h), wall)
     b.box((0.0, d / 2 + 0.1, 1.05), (w, 0.4, 0.06), timber)  # counter
     if style == "snack":
-        stripe = _pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2)))
+        stripe = pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2)))
         awning = stripes((0.95, 0.95, 0.92), stripe, 0.5, axis=(1.0, 0.0, 0.0), warp=0.0)
         b.box((0.0, d / 2 + 0.4, h + 0.05), (w + 0.3, 1.0, 0.05), awning, pitch_deg=-15.0)
         for i in range(6):  # goods on the shelf behind the hatch
-            b.box((-w / 2 + 0.35 + i * 0.36, -0.3, 1.5), (0.25, 0.2, 0.3), _pick(rng, SHELLS))
+            b.box((-w / 2 + 0.35 + i * 0.36, -0.3, 1.5), (0.25, 0.2, 0.3), pick(rng, SHELLS))
     else:
         b.box((0.0, d / 2 - 0.05, 1.8), (w - 0.2, 0.04, 1.4), (0.5, 0.65, 0.75))  # glazing
         b.box((0.0, d / 2 - 0.03, 1.35), (0.5, 0.06, 0.3), BLACK)  # speaking hole frame
@@ -345,9 +339,9 @@ def kiosk(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def parasol(variant: int, style: str, detail: float) -> list[MeshData]:
     """A striped parasol (3 m across) on its pole and weighted base."""
-    rng = _rng("parasol", variant)
+    rng = model_rng("parasol", variant)
     b = MeshBuilder(detail)
-    colour = _pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2), (0.95, 0.7, 0.1)))
+    colour = pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2), (0.95, 0.7, 0.1)))
     panels = 8
 
     def canopy(pts: np.ndarray) -> np.ndarray:
@@ -363,9 +357,9 @@ def parasol(variant: int, style: str, detail: float) -> list[MeshData]:
 def cart(variant: int, style: str, detail: float) -> list[MeshData]:
     """A vendor's cart on two wheels (1.4 m long): "balloon" with a bunch of balloons on strings above it,
     "food" with a striped umbrella over its counter and a gas bottle below."""
-    rng = _rng("cart", variant)
+    rng = model_rng("cart", variant)
     b = MeshBuilder(detail)
-    body = _pick(rng, ((0.85, 0.15, 0.12), (0.15, 0.4, 0.75), (0.95, 0.8, 0.2), (0.9, 0.9, 0.88)))
+    body = pick(rng, ((0.85, 0.15, 0.12), (0.15, 0.4, 0.75), (0.95, 0.8, 0.2), (0.9, 0.9, 0.88)))
     b.box((0.0, 0.0, 0.75), (1.4, 0.8, 0.6), mottled(body, 0.06, 4.0, variant))  # box body
     b.box((0.0, 0.0, 1.07), (1.5, 0.9, 0.04), STEEL)  # counter top
     for sy in (-1, 1):  # two wheels on an axle near the handle end, prop legs at the other
@@ -377,26 +371,26 @@ def cart(variant: int, style: str, detail: float) -> list[MeshData]:
         anchor = np.array([0.0, 0.0, 1.1])
         for _ in range(14):
             top = np.array([rng.uniform(-0.6, 0.6), rng.uniform(-0.4, 0.4), rng.uniform(2.2, 2.9)])
-            colour = _pick(rng, SHELLS + ((0.95, 0.4, 0.7), (0.6, 0.3, 0.8)))
+            colour = pick(rng, SHELLS + ((0.95, 0.4, 0.7), (0.6, 0.3, 0.8)))
             b.capsule(anchor, top - [0, 0, 0.2], 0.006, 0.006, (0.9, 0.9, 0.9), seg=3)
             b.ellipsoid(top, (0.2, 0.17, 0.17), colour, seg=8, axis=(0, 0, 1))
         return [b.build()]
-    stripe = _pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2)))
+    stripe = pick(rng, ((0.8, 0.1, 0.1), (0.1, 0.3, 0.7), (0.1, 0.5, 0.2)))
     b.capsule((0.0, 0.0, 1.1), (0.0, 0.0, 2.3), 0.02, 0.02, (0.85, 0.85, 0.85), seg=5)
     b.lathe((0, 0, 2.0), (0, 0, 2.4), [1.0, 0.9, 0.5, 0.0], stripes((0.95, 0.95, 0.92), stripe, 0.4,
             axis=(1.0, 0.0, 0.0), warp=0.0), seg=12)  # fmt: skip
     b.lathe((-0.4, -0.55, 0.0), (-0.4, -0.55, 0.5), [0.12, 0.14, 0.12, 0.06], (0.2, 0.35, 0.7), seg=8)  # gas bottle
     for i in range(4):  # trays of food on the counter
-        b.box((-0.5 + i * 0.33, 0.0, 1.12), (0.28, 0.5, 0.06), _pick(rng, ((0.8, 0.5, 0.2), (0.9, 0.8, 0.5), (0.6, 0.2, 0.1))))
+        b.box((-0.5 + i * 0.33, 0.0, 1.12), (0.28, 0.5, 0.06), pick(rng, ((0.8, 0.5, 0.2), (0.9, 0.8, 0.5), (0.6, 0.2, 0.1))))
     return [b.build()]
 
 
 def cycle(variant: int, style: str, detail: float) -> list[MeshData]:
     """A parked two-wheeler (1.75 m long, along y): "" a bicycle with its diamond frame, "scooter" a delivery
     scooter with a box on its rack."""
-    rng = _rng("cycle", variant)
+    rng = model_rng("cycle", variant)
     b = MeshBuilder(detail)
-    paint = _pick(rng, SHELLS + ((0.9, 0.9, 0.9),))
+    paint = pick(rng, SHELLS + ((0.9, 0.9, 0.9),))
     r = 0.34
     rear, front = np.array([0.0, -0.55, r]), np.array([0.0, 0.55, r])
     for hub in (rear, front):  # tyre as a ring of short tubes, hub, and spokes as two crossed slats
@@ -410,7 +404,7 @@ def cycle(variant: int, style: str, detail: float) -> list[MeshData]:
         b.box((0.0, -0.2, 0.68), (0.3, 0.6, 0.1), BLACK)  # seat
         b.capsule(front, front + [0, -0.25, 0.75], 0.04, 0.04, STEEL, seg=5)  # fork and stem
         b.box(front + [0, -0.25, 0.78], (0.65, 0.05, 0.05), BLACK)  # handlebar
-        b.box((0.0, -0.65, 1.0), (0.45, 0.45, 0.45), _pick(rng, ((0.85, 0.2, 0.1), (0.95, 0.75, 0.1), (0.1, 0.5, 0.3))))
+        b.box((0.0, -0.65, 1.0), (0.45, 0.45, 0.45), pick(rng, ((0.85, 0.2, 0.1), (0.95, 0.75, 0.1), (0.1, 0.5, 0.3))))
         return [b.build()]
     seat, crank, head = np.array([0.0, -0.2, 0.9]), np.array([0.0, -0.05, r]), np.array([0.0, 0.42, 0.88])
     for p, q in ((seat, crank), (crank, head), (seat + [0, 0.03, -0.05], head), (seat, rear), (crank, rear)):
@@ -425,10 +419,10 @@ def cycle(variant: int, style: str, detail: float) -> list[MeshData]:
 def trolley(variant: int, style: str, detail: float) -> list[MeshData]:
     """A trolley on castors (0.8 m wide, 1.6 m long, along y): "luggage" with a suitcase or two and a push
     bar, "medical" a cabinet trolley of drawers, "hand" a wooden handcart with two big wheels."""
-    rng = _rng("trolley", variant)
+    rng = model_rng("trolley", variant)
     b = MeshBuilder(detail)
     if style == "medical":
-        body = _pick(rng, ((0.9, 0.9, 0.92), (0.55, 0.75, 0.85), (0.95, 0.85, 0.6)))
+        body = pick(rng, ((0.9, 0.9, 0.92), (0.55, 0.75, 0.85), (0.95, 0.85, 0.6)))
         b.box((0.0, 0.0, 0.55), (0.55, 0.9, 0.8), mottled(body, 0.06, 6.0, variant))
         for k in range(4):  # drawers with handles, facing the aisle (+x)
             b.box((0.28, 0.0, 0.3 + k * 0.18), (0.01, 0.8, 0.15), tuple(v * 0.88 for v in body))
@@ -439,7 +433,7 @@ def trolley(variant: int, style: str, detail: float) -> list[MeshData]:
                 b.lathe((sx * 0.22, sy * 0.38, 0.0), (sx * 0.22, sy * 0.38, 0.12), [0.05, 0.05], BLACK, seg=6)
         return [b.build()]
     if style == "hand":
-        wood = mottled(_pick(rng, WOODS), 0.1, 5.0, variant)
+        wood = mottled(pick(rng, WOODS), 0.1, 5.0, variant)
         b.box((0.0, 0.2, 0.6), (1.0, 1.6, 0.08), wood)  # bed
         for sx in (-1, 1):
             b.box((sx * 0.48, 0.2, 0.8), (0.05, 1.6, 0.35), wood)  # sides
@@ -447,7 +441,7 @@ def trolley(variant: int, style: str, detail: float) -> list[MeshData]:
             b.capsule((sx * 0.4, -0.6, 0.6), (sx * 0.4, -1.2, 0.9), 0.03, 0.03, wood, seg=5)  # shafts
         for _ in range(5):  # sacks and crates of goods
             b.box((rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.7), 0.8), (0.35, 0.35, 0.3),
-                  _pick(rng, ((0.7, 0.6, 0.4), (0.5, 0.35, 0.2), (0.85, 0.4, 0.1))))  # fmt: skip
+                  pick(rng, ((0.7, 0.6, 0.4), (0.5, 0.35, 0.2), (0.85, 0.4, 0.1))))  # fmt: skip
         return [b.build()]
     b.box((0.0, 0.1, 0.18), (0.65, 1.1, 0.04), STEEL)  # deck
     for sx in (-1, 1):
@@ -456,7 +450,7 @@ def trolley(variant: int, style: str, detail: float) -> list[MeshData]:
             b.lathe((sx * 0.28, sy, 0.08), (sx * 0.32, sy, 0.08), [0.08, 0.08], BLACK, seg=8)
     b.capsule((-0.3, -0.55, 1.05), (0.3, -0.55, 1.05), 0.025, 0.025, (0.2, 0.2, 0.22), seg=5)  # push bar
     for k in range(int(rng.integers(1, 3))):
-        colour = _pick(rng, SHELLS + LEATHERS)
+        colour = pick(rng, SHELLS + LEATHERS)
         b.box((0.0, 0.15 - k * 0.05, 0.45 + k * 0.45), (0.5, 0.3 + 0.25 * (k == 0), 0.5 - 0.1 * k), colour)
     return [b.build()]
 
@@ -470,10 +464,10 @@ def figure(variant: int, style: str, detail: float) -> list[MeshData]:
     and nods through its pose cycle."""
     from worldmill.library import people
 
-    rng = _rng("figure", variant)
+    rng = model_rng("figure", variant)
     body = people.Body(variant, "mild")
     if style == "mannequin":
-        body.skin = body.hair = _pick(rng, ((0.92, 0.92, 0.9), (0.2, 0.2, 0.22), (0.85, 0.75, 0.6)))
+        body.skin = body.hair = pick(rng, ((0.92, 0.92, 0.9), (0.2, 0.2, 0.22), (0.85, 0.75, 0.6)))
         body.long_hair = False
         mesh = people.body_mesh(body, detail, hips=(0.0, 0.0), knees=(0.0, 0.0), shoulders=(8.0, -8.0),
                                 elbows=(15.0, 15.0))  # fmt: skip
@@ -481,8 +475,8 @@ def figure(variant: int, style: str, detail: float) -> list[MeshData]:
         b.lathe((0, 0, 0.0), (0, 0, 0.04), [0.25, 0.25], (0.15, 0.15, 0.16), seg=12)
         b.add(mesh.vertices.astype(np.float64) + [0.0, 0.0, 0.05], mesh.faces, lambda pts: mesh.colors)
         return [b.build()]
-    costume = _pick(rng, ((0.85, 0.2, 0.15), (0.2, 0.4, 0.85), (0.95, 0.7, 0.1), (0.3, 0.65, 0.25), (0.6, 0.3, 0.7)))
-    fur = _pick(rng, ((0.55, 0.35, 0.2), (0.9, 0.9, 0.88), (0.3, 0.3, 0.32), (0.95, 0.6, 0.3)))
+    costume = pick(rng, ((0.85, 0.2, 0.15), (0.2, 0.4, 0.85), (0.95, 0.7, 0.1), (0.3, 0.65, 0.25), (0.6, 0.3, 0.7)))
+    fur = pick(rng, ((0.55, 0.35, 0.2), (0.9, 0.9, 0.88), (0.3, 0.3, 0.32), (0.95, 0.6, 0.3)))
     body.top, body.bottom, body.skin, body.hair = costume, tuple(v * 0.6 for v in costume), fur, fur
     body.trousers, body.skirt, body.sleeves, body.long_hair = True, False, True, False
     stage = mottled((0.25, 0.2, 0.3), 0.1, 3.0, variant)

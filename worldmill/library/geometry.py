@@ -273,6 +273,15 @@ def rot_x(deg: float) -> np.ndarray:
     return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
+def model_rng(kind: str, variant: int) -> np.random.Generator:
+    """A model's own random stream: its kind and variant alone decide its shape and colours."""
+    return np.random.default_rng([variant, sum(map(ord, kind))])
+
+
+def pick(rng: np.random.Generator, options):
+    return options[int(rng.integers(len(options)))]
+
+
 # -- baked materials: functions of position, evaluated once per vertex ------------------------------------
 
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from worldmill.library.geometry import MeshBuilder, MeshData, mottled
+from worldmill.library.geometry import MeshBuilder, MeshData, model_rng, mottled
 
 STONES = ((0.86, 0.84, 0.80), (0.80, 0.76, 0.70), (0.70, 0.68, 0.66), (0.90, 0.88, 0.86))  # marble, sandstone, ...
 CONCRETE = (0.62, 0.62, 0.60)
@@ -23,9 +23,6 @@ ESCALATOR_POSES = 8  # the steps advance one step pitch over a cycle
 ESCALATOR_PITCH = 0.4  # m between steps along the incline
 ESCALATOR_SPEED = 0.5  # m/s
 
-
-def _rng(kind: str, variant: int) -> np.random.Generator:
-    return np.random.default_rng([variant, sum(map(ord, kind))])
 
 
 def _flight(b: MeshBuilder, width: float, run: float, rise: float, steps: int, y0: float, z0: float, tread, nosing):
@@ -55,7 +52,7 @@ def staircase(variant: int, style: str, detail: float) -> list[MeshData]:
     "spiral" wedge steps round a newel with a helical rail."""
     if style == "spiral":
         return [_spiral(variant, detail)]
-    rng = _rng("staircase", variant)
+    rng = model_rng("staircase", variant)
     b = MeshBuilder(detail)
     width, run, rise = 4.0, 8.0, 4.0
     if style == "concrete":
@@ -105,7 +102,7 @@ def staircase(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def _spiral(variant: int, detail: float) -> MeshData:
     """Wedge steps turning 1.25 times round a central newel, with a helical rail on their outer ends."""
-    rng = _rng("spiral", variant)
+    rng = model_rng("spiral", variant)
     b = MeshBuilder(detail)
     radius, rise, steps = 1.5, 4.0, 20
     metal = RAIL_METALS[int(rng.integers(len(RAIL_METALS)))]
@@ -130,7 +127,7 @@ def _spiral(variant: int, detail: float) -> MeshData:
 def escalator(variant: int, style: str, detail: float) -> list[MeshData]:
     """An escalator (1.6 m wide, 10 m run, 5 m rise nominal) whose steps advance one pitch per pose cycle,
     between glass balustrades under black handrails; style "walkway": a flat moving walkway, 20 m long."""
-    rng = _rng("escalator", variant)
+    rng = model_rng("escalator", variant)
     walkway = style == "walkway"
     width, run, rise = (1.6, 20.0, 0.0) if walkway else (1.6, 10.0, 5.0)
     flat = 1.6  # landings at both ends
@@ -175,7 +172,7 @@ def escalator(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def ladder(variant: int, style: str, detail: float) -> list[MeshData]:
     """A library ladder leaning on its shelves: two rails and rungs on brass hooks."""
-    rng = _rng("ladder", variant)
+    rng = model_rng("ladder", variant)
     b = MeshBuilder(detail)
     wood = mottled(WOOD if rng.random() < 0.6 else (0.62, 0.46, 0.3), 0.1, 6.0, variant)
     height, width, lean = 2.8, 0.5, 0.35

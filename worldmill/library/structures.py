@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from worldmill.library.geometry import MeshBuilder, MeshData, mottled, stripes
+from worldmill.library.geometry import MeshBuilder, MeshData, _hash_noise, model_rng, mottled, pick, stripes
 
 STEEL = (0.72, 0.74, 0.77)
 BLACK = (0.06, 0.06, 0.07)
@@ -22,19 +22,13 @@ TIMBER = ((0.42, 0.28, 0.15), (0.55, 0.40, 0.25), (0.30, 0.20, 0.12))
 BRIGHT = ((0.85, 0.15, 0.12), (0.15, 0.35, 0.8), (0.95, 0.75, 0.1), (0.2, 0.6, 0.3), (0.65, 0.25, 0.7))
 
 
-def _rng(kind: str, variant: int) -> np.random.Generator:
-    return np.random.default_rng([variant, sum(map(ord, kind))])
-
-
-def _pick(rng: np.random.Generator, options):
-    return options[int(rng.integers(len(options)))]
 
 
 def shelter(variant: int, style: str, detail: float) -> list[MeshData]:
     """A roof on posts, 5 m square and 3.5 m high nominal: "" a thatched hut roof (a straw cone) on timber
     posts; "canopy" a flat glazed canopy on slender steel columns; "pergola" timber beams and cross rafters
     on posts, climbers on top; "bandstand" an octagonal stage with railings under a domed roof."""
-    rng = _rng("shelter", variant)
+    rng = model_rng("shelter", variant)
     b = MeshBuilder(detail)
     if style == "canopy":
         w, d, h = 10.0, 6.0, 4.0
@@ -44,11 +38,11 @@ def shelter(variant: int, style: str, detail: float) -> list[MeshData]:
                         [0.12, 0.12], STEEL, seg=8)  # fmt: skip
         b.box((0.0, 0.0, h + 0.15), (w, d, 0.3), (0.8, 0.8, 0.82))  # deck
         b.box((0.0, 0.0, h + 0.32), (w - 0.3, d - 0.3, 0.04), (0.45, 0.62, 0.70))  # glazing
-        b.box((0.0, d / 2, h + 0.15), (w, 0.1, 0.55), _pick(rng, BRIGHT))  # fascia (the sign band)
+        b.box((0.0, d / 2, h + 0.15), (w, 0.1, 0.55), pick(rng, BRIGHT))  # fascia (the sign band)
         return [b.build()]
     if style == "pergola":
         w, d, h = 3.5, 10.0, 3.0
-        wood = mottled(_pick(rng, TIMBER), 0.12, 5.0, variant)
+        wood = mottled(pick(rng, TIMBER), 0.12, 5.0, variant)
         for y in np.linspace(-d / 2 + 0.3, d / 2 - 0.3, 5):
             for sx in (-1, 1):
                 b.box((sx * (w / 2 - 0.15), y, h / 2), (0.18, 0.18, h), wood)
@@ -62,7 +56,7 @@ def shelter(variant: int, style: str, detail: float) -> list[MeshData]:
         return [b.build()]
     if style == "bandstand":
         r, h = 4.0, 3.2
-        paint = _pick(rng, ((0.9, 0.9, 0.88), (0.15, 0.3, 0.2), (0.5, 0.1, 0.1)))
+        paint = pick(rng, ((0.9, 0.9, 0.88), (0.15, 0.3, 0.2), (0.5, 0.1, 0.1)))
         b.lathe((0, 0, 0.0), (0, 0, 0.9), [r + 0.2, r + 0.2], mottled((0.7, 0.68, 0.64), 0.08, 3.0, variant),
                 seg=8)  # fmt: skip
         for k in range(8):
@@ -76,7 +70,7 @@ def shelter(variant: int, style: str, detail: float) -> list[MeshData]:
         return [b.build()]
     # thatched: a straw cone with a shaggy, banded surface on rough timber posts
     r, h = 2.5, 2.6
-    wood = mottled(_pick(rng, TIMBER), 0.15, 4.0, variant)
+    wood = mottled(pick(rng, TIMBER), 0.15, 4.0, variant)
     for k in range(6):
         a = 2 * math.pi * k / 6
         b.capsule((r * 0.75 * math.cos(a), r * 0.75 * math.sin(a), 0.0),
@@ -90,17 +84,17 @@ def shelter(variant: int, style: str, detail: float) -> list[MeshData]:
 def gateway(variant: int, style: str, detail: float) -> list[MeshData]:
     """An entrance gateway 15 m wide and 11 m high: two striped towers with domed caps carrying a curved
     arch and a sign band between them, a turnstile line underneath."""
-    rng = _rng("gateway", variant)
+    rng = model_rng("gateway", variant)
     b = MeshBuilder(detail)
     w, h = 15.0, 11.0
-    main, second = _pick(rng, BRIGHT), _pick(rng, BRIGHT)
+    main, second = pick(rng, BRIGHT), pick(rng, BRIGHT)
     band = stripes(main, (0.95, 0.95, 0.9), 1.0, axis=(0.0, 0.0, 1.0), warp=0.0)
     for sx in (-1, 1):
         x = sx * (w / 2 - 1.2)
         b.lathe((x, 0, 0.0), (x, 0, h * 0.78), [1.2, 1.1, 1.0, 1.0], band, seg=12)
         b.lathe((x, 0, h * 0.78), (x, 0, h), [1.3, 1.25, 0.9, 0.0], second, seg=12)  # domed cap
         b.capsule((x, 0, h), (x, 0, h + 1.0), 0.06, 0.03, (0.9, 0.75, 0.2), seg=5)  # flagpole
-        b.box((x + sx * 0.5, 0, h + 0.75), (0.9, 0.03, 0.5), _pick(rng, BRIGHT))  # pennant
+        b.box((x + sx * 0.5, 0, h + 0.75), (0.9, 0.03, 0.5), pick(rng, BRIGHT))  # pennant
     pts = [(x, 0.0, h * 0.62 + 1.6 * math.cos(math.pi * x / (w - 2.4))) for x in np.linspace(-w / 2 + 1.2, w / 2 - 1.2, 13)]
     for p, q in itertools.pairwise(pts):
         b.capsule(p, q, 0.45, 0.45, second, seg=8)  # the arch
@@ -113,19 +107,19 @@ def gateway(variant: int, style: str, detail: float) -> list[MeshData]:
 def boulder(variant: int, style: str, detail: float) -> list[MeshData]:
     """A weathered boulder (2.5 m, flattened, lumpy, resting on its base), or "coral" a branching coral head
     of bright fingers on a rock."""
-    rng = _rng("boulder", variant)
+    rng = model_rng("boulder", variant)
     b = MeshBuilder(detail)
     if style == "coral":
         base = mottled((0.45, 0.40, 0.35), 0.2, 3.0, variant)
         b.lumpy((0.0, 0.0, 0.3), (1.0, 0.8, 0.45), base, amount=0.3, seed=variant, seg=12)
-        colour = _pick(rng, ((0.95, 0.45, 0.35), (0.9, 0.3, 0.55), (0.95, 0.75, 0.3), (0.6, 0.35, 0.75)))
+        colour = pick(rng, ((0.95, 0.45, 0.35), (0.9, 0.3, 0.55), (0.95, 0.75, 0.3), (0.6, 0.35, 0.75)))
         for _ in range(14):
             a, r = rng.uniform(0, 2 * math.pi), rng.uniform(0.0, 0.7)
             root = np.array([r * math.cos(a), r * 0.8 * math.sin(a), 0.5])
             tip = root + [rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3), rng.uniform(0.5, 1.1)]
             b.capsule(root, tip, 0.08, 0.05, mottled(colour, 0.15, 8.0, variant), seg=6)
         return [b.build()]
-    grey = _pick(rng, ((0.50, 0.47, 0.43), (0.58, 0.52, 0.44), (0.40, 0.39, 0.38), (0.62, 0.58, 0.52)))
+    grey = pick(rng, ((0.50, 0.47, 0.43), (0.58, 0.52, 0.44), (0.40, 0.39, 0.38), (0.62, 0.58, 0.52)))
     rock = mottled(grey, 0.22, 2.0, variant)
     b.lumpy((0.0, 0.0, 0.75), (1.3, 1.1, 0.9), rock, amount=0.35, seed=variant, seg=16)
     b.lumpy((0.6, -0.4, 0.45), (0.7, 0.6, 0.5), rock, amount=0.3, seed=variant + 1, seg=10)
@@ -142,15 +136,15 @@ SCREENS = {
 def screen_cabinet(variant: int, style: str, detail: float) -> list[MeshData]:
     """A cabinet round a screen: "" an arcade machine (0.8 x 0.9 x 1.9 m) with its marquee, control deck,
     joystick and buttons and side art; "kiosk" a touchscreen kiosk, a slim pedestal under an angled screen."""
-    rng = _rng("screen_cabinet", variant)
+    rng = model_rng("screen_cabinet", variant)
     b = MeshBuilder(detail)
     if style == "kiosk":
-        shell = _pick(rng, ((0.9, 0.9, 0.9), (0.15, 0.15, 0.17), (0.75, 0.1, 0.1), (0.1, 0.3, 0.6)))
+        shell = pick(rng, ((0.9, 0.9, 0.9), (0.15, 0.15, 0.17), (0.75, 0.1, 0.1), (0.1, 0.3, 0.6)))
         b.box((0.0, 0.0, 0.03), (0.6, 0.5, 0.06), BLACK)
         b.box((0.0, -0.05, 0.55), (0.35, 0.25, 1.0), shell)
         b.box((0.0, 0.05, 1.35), (0.56, 0.12, 0.76), shell, pitch_deg=-20.0)  # screen housing
         return [b.build()]
-    side = stripes(_pick(rng, BRIGHT), _pick(rng, BRIGHT), 0.35, axis=(0.0, 0.6, 1.0), warp=0.5, seed=variant)
+    side = stripes(pick(rng, BRIGHT), pick(rng, BRIGHT), 0.35, axis=(0.0, 0.6, 1.0), warp=0.5, seed=variant)
     body = (0.08, 0.08, 0.1)
     for sx in (-1, 1):  # side panels with their art
         b.box((sx * 0.38, 0.0, 0.95), (0.04, 0.9, 1.9), side)
@@ -159,8 +153,8 @@ def screen_cabinet(variant: int, style: str, detail: float) -> list[MeshData]:
     b.capsule((-0.15, 0.3, 0.9), (-0.15, 0.3, 1.02), 0.015, 0.015, BLACK, seg=5)  # joystick
     b.ellipsoid((-0.15, 0.3, 1.03), (0.035, 0.035, 0.035), (0.85, 0.1, 0.1), seg=6)
     for k in range(3):
-        b.lathe((0.05 + 0.08 * k, 0.3, 0.9), (0.05 + 0.08 * k, 0.3, 0.93), [0.025, 0.025], _pick(rng, BRIGHT), seg=6)
-    b.box((0.0, 0.15, 1.78), (0.72, 0.3, 0.2), _pick(rng, BRIGHT))  # marquee
+        b.lathe((0.05 + 0.08 * k, 0.3, 0.9), (0.05 + 0.08 * k, 0.3, 0.93), [0.025, 0.025], pick(rng, BRIGHT), seg=6)
+    b.box((0.0, 0.15, 1.78), (0.72, 0.3, 0.2), pick(rng, BRIGHT))  # marquee
     b.box((0.0, 0.28, 0.45), (0.6, 0.02, 0.5), (0.15, 0.15, 0.18))  # coin door panel
     return [b.build()]
 
@@ -173,8 +167,8 @@ FOUNTAIN_POSES = 6
 def fountain(variant: int, style: str, detail: float) -> list[MeshData]:
     """A fountain 4 m across whose jets rise and fall through its pose cycle: "" tiered bowls on a column in a
     round basin; "basin" a wide low basin with a ring of jets; "drinking" a pedestal with a bowl."""
-    rng = _rng("fountain", variant)
-    stone = mottled(_pick(rng, ((0.80, 0.77, 0.70), (0.70, 0.68, 0.66), (0.62, 0.55, 0.48))), 0.1, 3.0, variant)
+    rng = model_rng("fountain", variant)
+    stone = mottled(pick(rng, ((0.80, 0.77, 0.70), (0.70, 0.68, 0.66), (0.62, 0.55, 0.48))), 0.1, 3.0, variant)
     water = mottled(WATER, 0.15, 6.0, variant)
     if style == "drinking":
         b = MeshBuilder(detail)
@@ -216,17 +210,15 @@ def monument(variant: int, style: str, detail: float) -> list[MeshData]:
     """Monuments: "obelisk" a tapering stone needle on a stepped base; "globe" an antique globe on a turned
     wooden stand; "sundial" a dial plate and gnomon on a pedestal in a paved circle; "lion" a stone lion
     standing on its plinth."""
-    rng = _rng("monument", variant)
+    rng = model_rng("monument", variant)
     b = MeshBuilder(detail)
-    stone = mottled(_pick(rng, ((0.78, 0.75, 0.68), (0.55, 0.53, 0.52), (0.85, 0.83, 0.80))), 0.12, 2.0, variant)
+    stone = mottled(pick(rng, ((0.78, 0.75, 0.68), (0.55, 0.53, 0.52), (0.85, 0.83, 0.80))), 0.12, 2.0, variant)
     if style == "globe":
         wood = mottled(TIMBER[0], 0.1, 6.0, variant)
         b.lathe((0, 0, 0.0), (0, 0, 0.75), [0.3, 0.08, 0.06, 0.1, 0.12], wood, seg=10)
         ocean = (0.55, 0.62, 0.45) if rng.random() < 0.5 else (0.75, 0.68, 0.48)
 
         def land(pts: np.ndarray) -> np.ndarray:
-            from worldmill.library.geometry import _hash_noise
-
             n = _hash_noise(pts, 3.0, variant) > 0.55
             return np.where(n[:, None], np.asarray((0.55, 0.40, 0.22)), np.asarray(ocean))
 
@@ -261,10 +253,10 @@ def monument(variant: int, style: str, detail: float) -> list[MeshData]:
 def airliner(variant: int, style: str, detail: float) -> list[MeshData]:
     """A parked twin-engine airliner (nose towards +y): a 45 m fuselage with a window line and the airline's
     livery, swept wings with their engines, fin and tailplane, nose and main gear."""
-    rng = _rng("airliner", variant)
+    rng = model_rng("airliner", variant)
     b = MeshBuilder(detail)
     length, r = 45.0, 2.0
-    livery = _pick(rng, ((0.75, 0.1, 0.12), (0.1, 0.25, 0.6), (0.1, 0.5, 0.45), (0.95, 0.55, 0.1)))
+    livery = pick(rng, ((0.75, 0.1, 0.12), (0.1, 0.25, 0.6), (0.1, 0.5, 0.45), (0.95, 0.55, 0.1)))
     white = (0.92, 0.93, 0.95)
 
     def skin(pts: np.ndarray) -> np.ndarray:  # white top, livery cheat line, grey belly, dark window line
@@ -295,9 +287,9 @@ def airliner(variant: int, style: str, detail: float) -> list[MeshData]:
 
 def boat(variant: int, style: str, detail: float) -> list[MeshData]:
     """A rowing boat 4 m long (bow towards +y): a painted clinker hull, thwarts, oars in their rowlocks."""
-    rng = _rng("boat", variant)
+    rng = model_rng("boat", variant)
     b = MeshBuilder(detail)
-    paint = _pick(rng, ((0.85, 0.2, 0.15), (0.15, 0.35, 0.7), (0.95, 0.95, 0.9), (0.2, 0.55, 0.35)))
+    paint = pick(rng, ((0.85, 0.2, 0.15), (0.15, 0.35, 0.7), (0.95, 0.95, 0.9), (0.2, 0.55, 0.35)))
     hull = stripes(paint, tuple(v * 0.8 for v in paint), 0.12, axis=(0.0, 0.0, 1.0), warp=0.0)
     b.lathe((0, -2.0, 0.3), (0, 2.0, 0.35), [0.3, 0.65, 0.7, 0.6, 0.0], hull, seg=12, squash=(1.0, 0.45),
             stations=[0.0, 0.2, 0.5, 0.8, 1.0])  # fmt: skip
