@@ -26,16 +26,22 @@ def flat_share(rgb: np.ndarray) -> float:
     return float(((gx < FLAT) & (gy < FLAT)).mean())
 
 
+def _shot(plan, classes, settings):
+    """(scene, camera path) as the job makes them: the plan's scene on its camera path, walkers added."""
+    from worldmill.scenes import build_scene, camera_path, liven
+
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, settings)
+    return liven(scene, path, classes, plan.season), path
+
+
 def _library_share(plan, classes) -> float:
     """Share of a small preview's pixels on library meshes (animals, vehicles, rides; people and trees weigh 0.3)."""
     from worldmill.render import render
-    from worldmill.scenes import build_scene, camera_path, liven
     from worldmill.schemas.plan import RenderSettings
 
     preview = RenderSettings(width=64, height=64, frames=4, fps=24)
-    scene = build_scene(plan, classes)
-    path = camera_path(scene, plan, preview)
-    scene = liven(scene, path, classes, plan.season)
+    scene, path = _shot(plan, classes, preview)
     # people and trees count for less: every venue has them, the sheet should show what the venue has besides
     weight = {
         o.instance_id: (0.3 if o.class_name in ("person", "vegetation") else 1.0)
@@ -50,13 +56,10 @@ def _library_share(plan, classes) -> float:
 def _plan_flat_share(plan, classes, size: int, frames: int = 12) -> float:
     """Flat share of one plan's clip as the job renders it (checked path, walkers), on a few frames."""
     from worldmill.render import render
-    from worldmill.scenes import build_scene, camera_path, liven
     from worldmill.schemas.plan import RenderSettings
 
     settings = RenderSettings(width=size, height=size, frames=frames, fps=24)
-    scene = build_scene(plan, classes)
-    path = camera_path(scene, plan, settings)
-    scene = liven(scene, path, classes, plan.season)
+    scene, path = _shot(plan, classes, settings)
     return flat_share(render(scene, path, plan, settings, normals=False).rgb)
 
 

@@ -145,12 +145,7 @@ def library_model(
 
     lo, hi = library.bounds(key)
     ext = np.maximum(hi - lo, 1e-3)
-    w, h, d = size_whd
-    if scale is not None:
-        factor = np.asarray(scale, dtype=np.float64)
-    else:
-        box = np.array([w, d, h]) / ext
-        factor = {"box": box, "inside": np.full(3, box.min())}.get(fit, np.full(3, h / ext[2]))
+    factor = np.asarray(scale, dtype=np.float64) if scale is not None else fit_factor(key, size_whd, fit)
     poses, cycle_s = library.cycle(key)
     rate = 0.0
     if cycle_s > 0 and poses > 1:
@@ -166,6 +161,17 @@ def library_model(
         pose_rate=float(rate),
         pose_phase=float(rng.uniform(0.0, poses)),
     )
+
+
+def fit_factor(key: str, size_whd: Vec3, fit: str) -> np.ndarray:
+    """Scale along local x, y, z that fits ``key``'s model to ``size_whd`` by ``fit`` (see ``library_model``)."""
+    from worldmill import library
+
+    lo, hi = library.bounds(key)
+    ext = np.maximum(hi - lo, 1e-3)
+    w, h, d = size_whd
+    box = np.array([w, d, h]) / ext
+    return {"box": box, "inside": np.full(3, box.min())}.get(fit, np.full(3, h / ext[2]))
 
 
 def ride_models(p: Placer, label: str, size_whd: Vec3, rng: np.random.Generator) -> list[Primitive] | None:
@@ -334,10 +340,7 @@ def screen_face(p: Placer, key: str, size_whd: Vec3, fit: str) -> list[Primitive
     face = structures.SCREENS.get(f"{kind}:{style}" if style else kind)
     if face is None:
         return []
-    lo, hi = library.bounds(key)
-    ext = np.maximum(hi - lo, 1e-3)
-    w, h, d = size_whd
-    factor = np.array([w, d, h]) / ext if fit == "box" else np.full(3, h / ext[2])
+    factor = fit_factor(key, size_whd, fit)
     centre, size, pitch = face
     return [
         p.part("box", tuple(np.asarray(centre) * factor), tuple(np.asarray(size) * factor), (0.25, 0.45, 0.6),
