@@ -27,12 +27,11 @@ def flat_share(rgb: np.ndarray) -> float:
 
 
 def _shot(plan, classes, settings):
-    """(scene, camera path) as the job makes them: the plan's scene on its camera path, walkers added."""
-    from worldmill.scenes import build_scene, camera_path, liven
+    """(scene, camera path) as the job makes them (``job_shot``: checked path, missed decor staged, walkers)."""
+    from worldmill.render.framing import job_shot
 
-    scene = build_scene(plan, classes)
-    path = camera_path(scene, plan, settings)
-    return liven(scene, path, classes, plan.season), path
+    scene, path, _ = job_shot(plan, classes, settings)
+    return scene, path
 
 
 def _library_share(plan, classes) -> float:
@@ -171,7 +170,6 @@ def main() -> None:
     from worldmill.prompts import sample_id, sample_plan, seed_for
     from worldmill.render import kernels, render
     from worldmill.render.raycast import _warp, mesh_struct, primitive_arrays
-    from worldmill.scenes import build_scene, camera_path, liven
     from worldmill.schemas.plan import RenderSettings
     from worldmill.taxonomy import load_taxonomy
 
@@ -195,10 +193,8 @@ def main() -> None:
             plans = outdoor
         plan = max(plans, key=lambda p: _library_share(p, taxonomy.classes)) if args.pick_subjects else plans[0]
         t0 = time.perf_counter()
-        scene = build_scene(plan, taxonomy.classes)
-        build_s = time.perf_counter() - t0
-        path = camera_path(scene, plan, settings)
-        scene = liven(scene, path, taxonomy.classes, plan.season)
+        scene, path = _shot(plan, taxonomy.classes, settings)
+        shot_s = time.perf_counter() - t0
         render(scene, path, plan, settings, normals=False)  # warm: library meshes built once per process
         t0 = time.perf_counter()
         passes = render(scene, path, plan, settings, normals=False)
@@ -223,7 +219,7 @@ def main() -> None:
             "library_triangles": int(triangles),
             "render_ms_per_frame": round(ms, 1),
             "texture_ms_per_frame": round(ms - flat_ms, 1),  # materials, weathering (same render, flat colours)
-            "scene_build_s": round(build_s, 3),
+            "shot_s": round(shot_s, 3),
         }
         rows.append(row)
         print(row)

@@ -226,3 +226,14 @@ def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], chec
         seen_kinds=frozenset(k.kind for k in seen.seen() if k.kind in decor),
         end_coverage=float(coverage[-1]) if len(coverage) else 0.0,
     )
+
+
+def job_shot(
+    plan: ScenePlan, classes, settings: RenderSettings, *, device: str = "cpu"
+) -> tuple[Scene, CameraPath, Framing]:
+    """The shot as the job renders it: the plan's scene, its checked path with missed decor staged into view
+    (``framed_shot``) and walkers wherever a fixed camera would see nothing move (``liven``)."""
+    from worldmill.scenes import build_scene, liven
+
+    scene, path, framing = framed_shot(build_scene(plan, classes), plan, settings, device=device)
+    return liven(scene, path, classes, plan.season), path, framing

@@ -91,17 +91,14 @@ def render_sample(
     """Scene, camera path, passes and condition files for one sample, in this process."""
     from worldmill.render.atlas import shown_sign_fonts
     from worldmill.render.conditions import write_conditions
-    from worldmill.render.framing import framed_shot
+    from worldmill.render.framing import job_shot
     from worldmill.render.meshes import scene_triangles
     from worldmill.render.raycast import render
-    from worldmill.scenes import build_scene, liven
 
     _reset_peak_rss()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
-    scene = build_scene(plan, classes)
-    scene, path, framing = framed_shot(scene, plan, settings, device=device)  # checked; missed decor staged in view
-    scene = liven(scene, path, classes, plan.season)  # a fixed camera always sees something move
+    scene, path, framing = job_shot(plan, classes, settings, device=device)
     t1 = time.perf_counter()
     passes = render(scene, path, plan, settings, device=device, normals=False)
     t2 = time.perf_counter()
