@@ -150,7 +150,7 @@ def _with_faces_on_people(folder, frames: int = 12):
     """The render's first frames with drawn faces pasted on, and its person pixels with a person under each face."""
     from test_guardrail import drawn_face
 
-    from worldmill.stages import FACE_CLASSES
+    from worldmill.curation.guardrail import FACE_CLASSES
     from worldmill.taxonomy.classes import default_classes
 
     rgb = read_frames(folder / "input.mp4")[:frames].copy()
@@ -183,7 +183,7 @@ def _same_faces(whole: list, masked: list) -> bool:
 
 def test_guardrail_on_person_pixels_finds_what_the_whole_frame_search_finds_on_real_renders(rendered):
     from worldmill.curation.guardrail import DETECTOR, REGION_SUFFIX, _analysed, detect_faces, guard_frames
-    from worldmill.stages import FACE_CLASSES
+    from worldmill.curation.guardrail import FACE_CLASSES
     from worldmill.taxonomy.classes import default_classes
 
     for folder in rendered:

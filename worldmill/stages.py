@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from worldmill.curation.guardrail import GuardrailResult, guard_file
+from worldmill.curation.guardrail import FACE_CLASSES, GuardrailResult, guard_file
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
@@ -360,9 +360,6 @@ def previews_markdown(clips: Sequence[ClipRow], blobs: BlobStore, max_chars: int
         uri = _jpeg_data_uri(sheet, each)
         parts.append(f"**{clip.clip_id}** (RGB, depth, segmentation, edge, vis)\n\n![{clip.clip_id}]({uri})")
     return "\n\n".join(parts)
-
-
-FACE_CLASSES = ("person",)  # where procedural footage can show a face
 
 
 def guard_and_preview(

@@ -28,7 +28,8 @@ TEMPORAL_SPREAD = 3  # ... and pixelate a box found in frame t in frames t-3 .. 
 BOX_MARGIN = 0.25  # grow boxes by this fraction per side (hair, ears, chin)
 PIXEL_BLOCKS = 8  # a face becomes an 8×8 mosaic
 WINDOW_MARGIN = 0.5  # a region's search window grows by this fraction of its size per side
-REGION_SUFFIX = "@person-mask"  # on ``detector`` when only the render's person pixels were searched
+FACE_CLASSES = ("person",)  # the semantic classes where procedural footage can show a face
+REGION_SUFFIX = "@" + "+".join(FACE_CLASSES) + "-mask"  # on ``detector`` when only their pixels were searched
 
 
 @dataclasses.dataclass(frozen=True)
