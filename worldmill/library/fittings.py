@@ -10,6 +10,7 @@ to the box the taxonomy gives.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -696,10 +697,19 @@ FITTINGS = (
 )
 
 
+@functools.cache
+def _fittings_by_class() -> dict[str, tuple[tuple[tuple[str, ...], str, str, str], ...]]:
+    """``FITTINGS`` grouped by class, in table order (the first row whose words match wins)."""
+    grouped: dict[str, list[tuple[tuple[str, ...], str, str, str]]] = {}
+    for cls, words, kind, style, fit in FITTINGS:
+        grouped.setdefault(cls, []).append((words, kind, style, fit))
+    return {cls: tuple(rows) for cls, rows in grouped.items()}
+
+
 def fitting_for(class_name: str, label: str) -> tuple[str, str, str] | None:
     """(kind, style, fit) of the library fitting for an object, or None where the analytic kit stays."""
     text = label.lower()
-    for cls, words, kind, style, fit in FITTINGS:
-        if cls == class_name and any(w in text for w in words):
+    for words, kind, style, fit in _fittings_by_class().get(class_name, ()):
+        if any(w in text for w in words):
             return kind, style, fit
     return None
