@@ -246,27 +246,32 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
 
 
 def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Distance along the ray (t = 0) to each primitive's surface, inf where it misses or lies behind.
+    """Distance along the ray (t = 0) to each primitive's surface, inf where it misses or lies behind."""
+    return _first_hits_many(prims, eye, direction[None, :])[0]
+
+
+def _first_hits_many(prims: _PrimitiveSet, eye: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """``_first_hits`` of many rays from one eye, [M, 3]: [M, N].
 
     In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps) or sphere."""
     h = np.maximum(prims.half, 1e-6)
     o = np.einsum("nji,nj->ni", prims.rot, eye - prims.center) / h
-    d = np.einsum("nji,j->ni", prims.rot, direction) / h
+    d = np.einsum("nji,mj->mni", prims.rot, directions) / h
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = 1.0 / np.where(np.abs(d) < 1e-12, 1e-12, d)
         near = np.minimum((-1.0 - o) * inv, (1.0 - o) * inv)
         far = np.maximum((-1.0 - o) * inv, (1.0 - o) * inv)
-        hits = np.full(len(o), np.inf)
-        box = (prims.shape == 0) & (far.min(axis=1) >= np.maximum(near.max(axis=1), 0.0))
-        hits[box] = np.maximum(near.max(axis=1), 0.0)[box]
+        hits = np.full(d.shape[:2], np.inf)
+        box = (prims.shape == 0) & (far.min(axis=2) >= np.maximum(near.max(axis=2), 0.0))
+        hits[box] = np.maximum(near.max(axis=2), 0.0)[box]
         for code, axes in ((1, slice(0, 2)), (2, slice(0, 3))):  # cylinder side (x, y), sphere: |o + t d| = 1
-            a = (d[:, axes] ** 2).sum(axis=1)
-            b = 2.0 * (o[:, axes] * d[:, axes]).sum(axis=1)
+            a = (d[..., axes] ** 2).sum(axis=2)
+            b = 2.0 * (o[:, axes] * d[..., axes]).sum(axis=2)
             disc = b * b - 4 * a * (o[:, axes] ** 2).sum(axis=1) + 4 * a
             root = np.sqrt(np.maximum(disc, 0.0))
             enter, leave = (-b - root) / (2 * a), (-b + root) / (2 * a)
             if code == 1:  # ... between the caps
-                enter, leave = np.maximum(enter, near[:, 2]), np.minimum(leave, far[:, 2])
+                enter, leave = np.maximum(enter, near[..., 2]), np.minimum(leave, far[..., 2])
             ok = (prims.shape == code) & (disc >= 0) & (leave >= np.maximum(enter, 0.0))
             hits[ok] = np.maximum(enter, 0.0)[ok]
     return hits

@@ -24,7 +24,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet, _rotate_z
+from worldmill.scenes.camera import (
+    CameraPath,
+    _first_hits,
+    _first_hits_many,
+    _primitive_set,
+    _PrimitiveSet,
+    _rotate_z,
+)
 from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
@@ -84,10 +91,11 @@ class _Parts:
     floor: np.ndarray  # [N] bool: a room's floor
     prims: _PrimitiveSet  # the same primitives, in the same order, for ray casts
     walls: _PrimitiveSet  # those that ``hangs`` marks, alone (a wall ray need not test a stand of spectators)
+    support: np.ndarray  # [N] bool: floor, ground or pavement (what staged floor decor may stand on)
 
 
 def _parts(scene: Scene, duration: float) -> _Parts:
-    lo, hi, owner, solid, hangs, floor = [], [], [], [], [], []
+    lo, hi, owner, solid, hangs, floor, support = [], [], [], [], [], [], []
     for i, obj in enumerate(scene.objects):
         sweep = np.asarray(obj.velocity) * duration
         passive = obj.class_name in SUPPORT_CLASSES or obj.class_name == "ceiling"
@@ -100,6 +108,7 @@ def _parts(scene: Scene, duration: float) -> _Parts:
             solid.append(not passive)
             hangs.append(obj.label in WALL_LABELS)
             floor.append(obj.class_name == "floor")
+            support.append(obj.class_name in SUPPORT_CLASSES)
     return _Parts(
         np.array(lo).reshape(-1, 3),
         np.array(hi).reshape(-1, 3),
@@ -109,6 +118,7 @@ def _parts(scene: Scene, duration: float) -> _Parts:
         np.array(floor, dtype=bool),
         _primitive_set(scene),
         _subset(_primitive_set(scene), np.flatnonzero(hangs)),
+        np.array(support, dtype=bool),
     )
 
 
@@ -207,15 +217,29 @@ class _Shot:
         raw[~ahead] = np.nan
         return raw, np.where(ahead, z.max(axis=1), np.nan)
 
+    def screens(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``screen`` of many static boxes [M, 6]: ([M, F, 4], [M, F])."""
+        corners = boxes[:, _CORNERS]  # [M, 8, 3]
+        world = corners[:, None, :, :] - self.eyes[self.frames][None, :, None, :]
+        cam = np.einsum("tji,mtkj->mtki", self.rot, world)
+        z = cam[..., 2]
+        ahead = (z > 0.1).all(axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = self.path.fx * cam[..., 0] / z + self.path.cx
+            v = self.path.fy * cam[..., 1] / z + self.path.cy
+        raw = np.stack([u.min(axis=2), v.min(axis=2), u.max(axis=2), v.max(axis=2)], axis=2)
+        raw[~ahead] = np.nan
+        return raw, np.where(ahead, z.max(axis=2), np.nan)
+
     def clipped(self, raw: np.ndarray) -> np.ndarray:
         out = raw.copy()
-        out[:, [0, 2]] = np.clip(out[:, [0, 2]], 0, self.path.width)
-        out[:, [1, 3]] = np.clip(out[:, [1, 3]], 0, self.path.height)
+        out[..., [0, 2]] = np.clip(out[..., [0, 2]], 0, self.path.width)
+        out[..., [1, 3]] = np.clip(out[..., [1, 3]], 0, self.path.height)
         return out
 
     @staticmethod
     def box_area(b: np.ndarray) -> np.ndarray:
-        return np.nan_to_num(np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0))
+        return np.nan_to_num(np.maximum(b[..., 2] - b[..., 0], 0) * np.maximum(b[..., 3] - b[..., 1], 0))
 
     def reads(self, box: np.ndarray, mount: str, parts: Sequence[np.ndarray] = ()) -> tuple[float, int]:
         """(the largest share of a frame the box's pixels cover (about) while mostly inside it, that frame);
@@ -234,6 +258,52 @@ class _Shot:
             return 0.0, -1
         frame = int(np.argmax(np.where(good, cover, -1.0)))
         return float(cover[frame]), int(self.frames[frame])
+
+    def covers(self, raw: np.ndarray, mount: str) -> np.ndarray:
+        """``reads`` of many static boxes without their parts' bound, from their screen boxes [M, F, 4]: the cover
+        [M]; -inf where a box clearly never reads."""
+        clip = self.clipped(raw)
+        full, shown = self.box_area(raw), self.box_area(clip)
+        cover = FILL.get(mount, DEFAULT_FILL) * shown / self.area
+        inside = np.where(full > 0, shown / np.maximum(full, 1e-9), 0.0)
+        good = inside >= 0.6 - _SLACK
+        reads = good.any(axis=1) & (cover.max(axis=1) <= MAX_COVERAGE + _SLACK)
+        return np.where(reads, np.where(good, cover, -np.inf).max(axis=1), -np.inf)
+
+    def clear_of_lens_many(self, boxes: np.ndarray) -> np.ndarray:
+        """``clear_of_lens`` of many boxes [M, 6]; false only where a box clearly comes too near."""
+        lo, hi = boxes[:, None, :3], boxes[:, None, 3:]
+        gap = np.linalg.norm(np.maximum(np.maximum(lo - self.eyes, self.eyes - hi), 0.0), axis=2)
+        return gap.min(axis=1) >= MIN_DISTANCE_M.get(self.zone, 3.0) - _SLACK
+
+    def before_lead_many(self, raw: np.ndarray, near: np.ndarray) -> np.ndarray:
+        """``before_lead`` of many static boxes from their ``screens``; true only where a box clearly stands
+        before the lead subject."""
+        clip = self.clipped(raw)
+        nearest = np.nan_to_num(near, nan=np.inf)
+        before = np.zeros(len(raw), dtype=bool)
+        for lead_raw, lead_far in self.lead_boxes:
+            lead = self.clipped(lead_raw)
+            inter = np.stack(
+                [np.maximum(clip[..., 0], lead[:, 0]), np.maximum(clip[..., 1], lead[:, 1]),
+                 np.minimum(clip[..., 2], lead[:, 2]), np.minimum(clip[..., 3], lead[:, 3])], axis=-1,
+            )  # fmt: skip
+            overlap = self.box_area(inter) > 0.1 * np.maximum(self.box_area(lead), 1.0) + _SLACK_PX
+            before |= (overlap & (nearest < np.nan_to_num(lead_far, nan=-np.inf) + 1.0 - _SLACK)).any(axis=1)
+        return before
+
+    def rays(self, frame: int, columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``ray`` through many points of one frame: [M, 3]."""
+        local = np.stack(
+            [
+                (columns * self.path.width - self.path.cx) / self.path.fx,
+                (rows * self.path.height - self.path.cy) / self.path.fy,
+                np.ones(len(columns)),
+            ],
+            axis=1,
+        )
+        world = local @ self.path.camera_to_world[frame, :3, :3].T
+        return world / np.linalg.norm(world, axis=1, keepdims=True)
 
     def clear_of_lens(self, box: np.ndarray) -> bool:
         lo, hi = box[:3], box[3:]
@@ -456,12 +526,16 @@ def _spot(
     mount: str,
     taken: Sequence[np.ndarray],
     target: float,
+    *,
+    screened: bool = True,
 ) -> tuple[SceneObject, str] | None:
     """``obj`` moved to the spot (key frames, columns, rows of the frame) that passes every test and shows it
     largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``.
 
     Spots are tested with the box of the object's own bounds turned as it would stand (never smaller than its
-    parts' box); the object itself is moved once, to the spot taken."""
+    parts' box); the object itself is moved once, to the spot taken. ``screened``: the spots of a key frame are
+    first screened all at once (``_screen``) and only those that may pass are tried one by one (``_try``), which
+    takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost."""
     extent = _local_extent(obj)
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
     old = np.asarray(parts_box(obj.parts))
@@ -470,40 +544,23 @@ def _spot(
     mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
+        grid = [(column, row) for column in COLUMNS for row in ROWS[how]]
         for f in frames:
-            for column in COLUMNS:
-                for row in ROWS[how]:
-                    spot = _place(scene, parts, old, extent, how, shot.eyes[f], shot.ray(f, column, row))
-                    if spot is None:
-                        continue
-                    yaw, box = spot
-                    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - main_yaw)))
-                    swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
-                    if how == "pen" and not _pen_takes(scene, pens, swept, obj):
-                        continue
-                    least = max(LEAST_COVERAGE, best[0] if best else 0.0)
-                    cover, frame = shot.reads(box, how)
-                    if cover < least:
-                        continue
-                    if not shot.clear_of_lens(box) or shot.before_lead(box):
-                        continue
-                    walled = how in ("wall", "against_wall")
-                    if not _free(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled):
-                        continue
-                    if how == "ceiling" and not _under_ceiling(parts, box):
-                        continue
-                    if len(obj.parts) > 1:  # the parts' bound (costly) only where every other test passes
-                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
-                        if cover < least:
-                            continue
-                    if not _in_sight(scene, shot.eyes[frame], box, index):
-                        continue
-                    best = (cover, yaw, box, "floor" if how in ("against_wall", "pen") else how)
-                    if cover >= target:
-                        break
-                else:
+            if screened:
+                cover = _screen(scene, parts, pens, shot, obj, index, how, f, grid, old, extent, main_yaw, taken)
+            else:
+                cover = np.full(len(grid), np.inf)
+            for (column, row), bound in zip(grid, cover, strict=True):
+                least = max(LEAST_COVERAGE, best[0] if best else 0.0)
+                if bound < least - _SLACK:
                     continue
-                break
+                spot = _place(scene, parts, old, extent, how, shot.eyes[f], shot.ray(f, column, row))
+                found = spot and _try(scene, parts, pens, shot, obj, index, how, spot, main_yaw, taken, least)
+                if not found:
+                    continue
+                best = found
+                if best[0] >= target:
+                    break
             else:
                 continue
             break
@@ -513,6 +570,45 @@ def _spot(
         return None
     _, yaw, box, how = best
     return _moved(obj, yaw, box), how
+
+
+def _try(
+    scene: Scene,
+    parts: _Parts,
+    pens: Sequence[Box3],
+    shot: _Shot,
+    obj: SceneObject,
+    index: int,
+    how: str,
+    spot: tuple[float, np.ndarray],
+    main_yaw: float,
+    taken: Sequence[np.ndarray],
+    least: float,
+) -> tuple[float, float, np.ndarray, str] | None:
+    """(cover, yaw, box, mount) of one placed spot that passes every test and covers at least ``least``; else
+    None."""
+    yaw, box = spot
+    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - main_yaw)))
+    swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
+    if how == "pen" and not _pen_takes(scene, pens, swept, obj):
+        return None
+    cover, frame = shot.reads(box, how)
+    if cover < least:
+        return None
+    if not shot.clear_of_lens(box) or shot.before_lead(box):
+        return None
+    walled = how in ("wall", "against_wall")
+    if not _free(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled):
+        return None
+    if how == "ceiling" and not _under_ceiling(parts, box):
+        return None
+    if len(obj.parts) > 1:  # the parts' bound (costly) only where every other test passes
+        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
+        if cover < least:
+            return None
+    if not _in_sight(scene, shot.eyes[frame], box, index):
+        return None
+    return cover, yaw, box, "floor" if how in ("against_wall", "pen") else how
 
 
 def _moved(obj: SceneObject, yaw: float, box: np.ndarray) -> SceneObject:
@@ -581,3 +677,175 @@ def _place(
     return yaw, np.array(
         [centre[0] - half[0], centre[1] - half[1], z, centre[0] + half[0], centre[1] + half[1], z + height]
     )
+
+
+# -- the screen: every spot of one key frame at once --------------------------------------------------------
+
+_SLACK = 1e-9  # the screen rejects a spot only where it fails a test by more than this (m, share of a frame)
+_SLACK_PX = 1e-6  # ... or by more than this many square pixels
+_CORNERS = np.array([[i, j, k] for i in (0, 3) for j in (1, 4) for k in (2, 5)])  # a box's 8 corners
+
+
+def _screen(
+    scene: Scene,
+    parts: _Parts,
+    pens: Sequence[Box3],
+    shot: _Shot,
+    obj: SceneObject,
+    index: int,
+    how: str,
+    f: int,
+    grid: Sequence[tuple[float, float]],
+    old: np.ndarray,
+    extent: tuple[float, float, float],
+    main_yaw: float,
+    taken: Sequence[np.ndarray],
+) -> np.ndarray:
+    """For each spot of ``grid`` (column, row) at key frame ``f``, the cover it reads at before its parts' bound
+    (which only lowers it); -inf where it clearly fails a test that does not depend on the spots tried before it
+    (placed, in a pen that takes it, reads, clear of the lens, not before the lead subject, free, under the
+    ceiling). Each test runs on the spots that passed the ones before, cheapest first."""
+    columns, rows = np.array(grid, dtype=float).T
+    yaw, boxes, alive = _places(scene, parts, old, extent, how, shot.eyes[f], shot.rays(f, columns, rows))
+    out = np.full(len(grid), -np.inf)
+    alive = np.flatnonzero(alive)
+    if not len(alive):
+        return out
+    velocity = _rotate_z(np.asarray(obj.velocity, dtype=float), np.radians(yaw[alive] - main_yaw))
+    sweep = velocity * shot.duration
+    swept = boxes[alive] + np.concatenate([np.minimum(sweep, 0.0), np.maximum(sweep, 0.0)], axis=1)
+    keep = np.ones(len(alive), dtype=bool)
+    if how == "pen":
+        keep = _pens_take(scene, pens, swept, obj)
+    raw, near = shot.screens(boxes[alive])
+    cover = shot.covers(raw, how)
+    keep &= cover >= LEAST_COVERAGE - _SLACK
+    keep &= shot.clear_of_lens_many(boxes[alive])
+    keep[keep] = ~shot.before_lead_many(raw[keep], near[keep])
+    walled = how in ("wall", "against_wall")
+    keep[keep] = _free_many(parts, swept[keep], () if how == "pen" else pens, index, taken, on_wall=walled)
+    if how == "ceiling":
+        keep[keep] = _under_ceiling_many(parts, boxes[alive[keep]])
+    out[alive[keep]] = cover[keep]
+    return out
+
+
+def _places(
+    scene: Scene,
+    parts: _Parts,
+    old: np.ndarray,
+    extent: tuple[float, float, float],
+    how: str,
+    eye: np.ndarray,
+    rays: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_place`` for many rays [M, 3]: (yaw [M], box [M, 6], placed [M])."""
+    width, depth, height = extent
+    if how in ("wall", "against_wall"):
+        point, normal, placed = _wall_hits(parts, eye, rays)
+        yaw = np.degrees(np.arctan2(normal[:, 1], normal[:, 0])) - 90.0
+        centre = point[:, :2] + normal[:, :2] * (depth / 2 + 0.04)
+    else:
+        plane = _hang_centre(old) if how == "ceiling" else min(old[2], 0.5)
+        down = np.where(np.abs(rays[:, 2]) < 1e-6, 1.0, rays[:, 2])
+        placed = (np.abs(rays[:, 2]) >= 1e-6) & ((plane - eye[2]) / down > -_SLACK)
+        centre = (eye + rays * (plane - eye[2]) / down[:, None])[:, :2]
+        to_eye = np.arctan2(eye[1] - centre[:, 1], eye[0] - centre[:, 0])
+        yaw = np.degrees(to_eye) - 90.0 + (0.0 if width >= depth else 90.0)
+    c, s = np.abs(np.cos(np.radians(yaw))), np.abs(np.sin(np.radians(yaw)))
+    half = np.stack([c * width + s * depth, s * width + c * depth], axis=1) / 2
+    if how == "wall":
+        z = np.full(len(rays), float(old[2]))
+    elif how == "ceiling":
+        z = np.full(len(rays), _hang_centre(old) - height / 2)
+    else:
+        z = np.full(len(rays), np.nan)
+        z[placed] = _support_tops(scene, parts, centre[placed], below=max(float(old[2]), 0.0) + 0.5)
+        placed &= ~np.isnan(z)
+    boxes = np.concatenate([centre - half, z[:, None], centre + half, z[:, None] + height], axis=1)
+    return yaw, boxes, placed
+
+
+def _wall_hits(parts: _Parts, eye: np.ndarray, rays: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_wall_hit`` for many rays [M, 3]: (point [M, 3], outward normal [M, 3], hit [M])."""
+    prims, count = parts.walls, len(rays)
+    if len(prims.center) == 0:
+        return np.zeros((count, 3)), np.tile([1.0, 0.0, 0.0], (count, 1)), np.zeros(count, dtype=bool)
+    hits = _first_hits_many(prims, eye, rays)
+    k = np.argmin(hits, axis=1)
+    first = hits[np.arange(count), k]
+    hit = np.isfinite(first)
+    point = eye + rays * np.where(hit, first, 0.0)[:, None]
+    rot = prims.rot[k]
+    local = np.einsum("mji,mj->mi", rot, point - prims.center[k]) / np.maximum(prims.half[k], 1e-6)
+    axis = np.argmax(np.abs(local), axis=1)
+    normal = rot[np.arange(count), :, axis] * np.copysign(1.0, local[np.arange(count), axis])[:, None]
+    hit &= (np.abs(normal[:, 2]) <= 0.3 + _SLACK) & ((normal * rays).sum(axis=1) <= -0.3 + _SLACK)
+    flat = np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1e-9)
+    normal = np.stack([normal[:, 0] / flat, normal[:, 1] / flat, np.zeros(count)], axis=1)
+    return point, normal, hit
+
+
+def _support_tops(scene: Scene, parts: _Parts, centres: np.ndarray, below: float) -> np.ndarray:
+    """``_support_top`` for many centres [M, 2]: heights [M], nan where None."""
+    low = np.flatnonzero(parts.hi[:, 2] <= below)
+    lo, hi = parts.lo[low], parts.hi[low]
+    x, y = centres[:, :1], centres[:, 1:]
+    inside = (lo[None, :, 0] <= x) & (x <= hi[None, :, 0]) & (lo[None, :, 1] <= y) & (y <= hi[None, :, 1])
+    k = np.argmax(np.where(inside, hi[None, :, 2], -np.inf), axis=1) if len(low) else np.zeros(len(centres), int)
+    top = hi[k, 2] if len(low) else np.zeros(len(centres))
+    stands = parts.support[low][k] & (top <= 0.4) if len(low) else np.zeros(len(centres), dtype=bool)
+    ground = 0.0 if scene.ground_class_id is not None else np.nan
+    return np.where(inside.any(axis=1), np.where(stands, top, np.nan), ground)
+
+
+def _pens_take(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> np.ndarray:
+    """Whether a pen may take the animal (``_pen_takes``) for many swept boxes [M, 6]; true where in doubt."""
+    takes = np.zeros(len(swept), dtype=bool)
+    for pen in pens:
+        probe = np.array([pen[0] + 0.5, pen[1] + 0.5, 0.0, pen[3] - 0.5, pen[4] - 0.5, 0.0])
+        if not _pen_takes(scene, [pen], probe, animal):  # the pen's verdict, for a box well inside it
+            continue
+        takes |= (
+            (pen[0] + 0.5 <= swept[:, 0] + _SLACK) & (swept[:, 3] <= pen[3] - 0.5 + _SLACK)
+            & (pen[1] + 0.5 <= swept[:, 1] + _SLACK) & (swept[:, 4] <= pen[4] - 0.5 + _SLACK)
+        )  # fmt: skip
+    return takes
+
+
+def _free_many(
+    parts: _Parts, boxes: np.ndarray, pens: Sequence[Box3], skip: int, taken: Sequence[np.ndarray], *, on_wall: bool
+) -> np.ndarray:
+    """``_free`` for many boxes [M, 6]: false only where a box clearly overlaps something."""
+    if not len(boxes):
+        return np.zeros(0, dtype=bool)
+    margin = 0.1 - _SLACK
+    near = (parts.solid & ~parts.hangs if on_wall else parts.solid) & (parts.owner != skip)
+    near &= (parts.lo[:, 0] < boxes[:, 3].max() + margin) & (boxes[:, 0].min() < parts.hi[:, 0] + margin)
+    near &= (parts.lo[:, 1] < boxes[:, 4].max() + margin) & (boxes[:, 1].min() < parts.hi[:, 1] + margin)
+    lo, hi = parts.lo[near], parts.hi[near]
+    b = boxes[:, None, :]
+    clash = (
+        (lo[None, :, 0] < b[..., 3] + margin) & (b[..., 0] < hi[None, :, 0] + margin)
+        & (lo[None, :, 1] < b[..., 4] + margin) & (b[..., 1] < hi[None, :, 1] + margin)
+        & (lo[None, :, 2] < b[..., 5] - _SLACK) & (b[..., 2] + 0.02 < hi[None, :, 2] - _SLACK)
+    ).any(axis=1)  # fmt: skip
+    cx, cy = (boxes[:, 0] + boxes[:, 3]) / 2, (boxes[:, 1] + boxes[:, 4]) / 2
+    for p in pens:
+        clash |= (p[0] + _SLACK < cx) & (cx < p[3] - _SLACK) & (p[1] + _SLACK < cy) & (cy < p[4] - _SLACK)
+    for t in taken:
+        clash |= (
+            (t[0] < boxes[:, 3] + margin) & (boxes[:, 0] < t[3] + margin)
+            & (t[1] < boxes[:, 4] + margin) & (boxes[:, 1] < t[4] + margin)
+        )  # fmt: skip
+    return ~clash
+
+
+def _under_ceiling_many(parts: _Parts, boxes: np.ndarray) -> np.ndarray:
+    """``_under_ceiling`` for many boxes [M, 6]: false only where a box is clearly over no floor."""
+    lo, hi = parts.lo[parts.floor], parts.hi[parts.floor]
+    x, y = (boxes[:, :1] + boxes[:, 3:4]) / 2, (boxes[:, 1:2] + boxes[:, 4:5]) / 2
+    return (
+        (lo[None, :, 0] <= x + _SLACK) & (x <= hi[None, :, 0] + _SLACK)
+        & (lo[None, :, 1] <= y + _SLACK) & (y <= hi[None, :, 1] + _SLACK)
+    ).any(axis=1)  # fmt: skip
