@@ -165,6 +165,9 @@ def _build_primitive_set(scene: Scene) -> _PrimitiveSet:
     )
 
 
+_CLEARANCE_CHUNK = 1 << 19  # (point, primitive) pairs measured at once: memory stays in the tens of MB
+
+
 def clearance(scene: Scene, points: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Lower bound of the distance (m) from each point to the nearest surface at its time; negative inside.
 
@@ -177,27 +180,35 @@ def clearance(scene: Scene, points: np.ndarray, times: np.ndarray) -> np.ndarray
         out = points[:, 2].copy()
     if len(prims.center) == 0:
         return out
-    for i, (p, t) in enumerate(zip(points, times, strict=True)):
-        out[i] = min(out[i], float(_surface_distances(prims, p, t).min()))
+    step = max(1, _CLEARANCE_CHUNK // len(prims.center))
+    for i in range(0, len(points), step):
+        nearest = _surface_distances_many(prims, points[i : i + step], times[i : i + step]).min(axis=1)
+        out[i : i + step] = np.minimum(out[i : i + step], nearest)
     return out
 
 
 def _surface_distances(prims: _PrimitiveSet, p: np.ndarray, t: float) -> np.ndarray:
     """Lower bound of the distance from point ``p`` at time ``t`` to each primitive (negative inside)."""
-    q = np.einsum("nji,nj->ni", prims.rot, p - (prims.center + prims.velocity * t))  # local coordinates
+    return _surface_distances_many(prims, p[None, :], np.array([t], dtype=np.float64))[0]
+
+
+def _surface_distances_many(prims: _PrimitiveSet, points: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``_surface_distances`` of many points [T, 3] at their times [T]: [T, N]."""
+    centers = prims.center[None, :, :] + prims.velocity[None, :, :] * times[:, None, None]
+    q = np.einsum("nji,tnj->tni", prims.rot, points[:, None, :] - centers)  # local coordinates
     h = np.maximum(prims.half, 1e-6)
-    dist = np.empty(len(q))
+    dist = np.empty(q.shape[:2])
     box = prims.shape == 0
-    d = np.abs(q[box]) - h[box]
-    dist[box] = np.linalg.norm(np.maximum(d, 0.0), axis=1) + np.minimum(d.max(axis=1), 0.0)
+    d = np.abs(q[:, box]) - h[box]
+    dist[:, box] = np.linalg.norm(np.maximum(d, 0.0), axis=2) + np.minimum(d.max(axis=2), 0.0)
     cyl = prims.shape == 1
     rmin = np.minimum(h[cyl, 0], h[cyl, 1])
-    radial = (np.hypot(q[cyl, 0] / h[cyl, 0], q[cyl, 1] / h[cyl, 1]) - 1.0) * rmin
-    dz = np.abs(q[cyl, 2]) - h[cyl, 2]
-    dd = np.stack([radial, dz], axis=1)
-    dist[cyl] = np.linalg.norm(np.maximum(dd, 0.0), axis=1) + np.minimum(dd.max(axis=1), 0.0)
+    radial = (np.hypot(q[:, cyl, 0] / h[cyl, 0], q[:, cyl, 1] / h[cyl, 1]) - 1.0) * rmin
+    dz = np.abs(q[:, cyl, 2]) - h[cyl, 2]
+    dd = np.stack([radial, dz], axis=2)
+    dist[:, cyl] = np.linalg.norm(np.maximum(dd, 0.0), axis=2) + np.minimum(dd.max(axis=2), 0.0)
     sph = prims.shape == 2
-    dist[sph] = (np.linalg.norm(q[sph] / h[sph], axis=1) - 1.0) * h[sph].min(axis=1)
+    dist[:, sph] = (np.linalg.norm(q[:, sph] / h[sph], axis=2) - 1.0) * h[sph].min(axis=1)
     return dist
 
 

@@ -185,7 +185,10 @@ def _local_extent(obj: SceneObject) -> tuple[float, float, float]:
 
 
 class _Shot:
-    """The path's projection, lens clearance and the lead subject's screen boxes, for testing spots."""
+    """The path's projection, lens clearance and the lead subject's screen boxes, for testing spots.
+
+    Each test takes many boxes at once; ``slack`` > 0 makes it fail a box only where it fails by more than that
+    (the screen, ``_screen``), 0 is the test itself."""
 
     def __init__(self, scene: Scene, path: CameraPath, lead: str | None):
         self.path = path
@@ -196,32 +199,30 @@ class _Shot:
         self.duration = path.frames / max(path.fps, 1)
         self.zone = path.zone
         self.area = float(path.width * path.height)
-        self.lead_boxes: list[tuple[np.ndarray, np.ndarray]] = []  # per lead instance: screen box, depth [T]
-        for obj in scene.objects:
-            if lead is not None and object_kind(obj) == lead:
-                box = np.asarray(parts_box(obj.parts))
-                self.lead_boxes.append(self.screen(box, np.asarray(obj.velocity)))
+        leads = [
+            (np.asarray(parts_box(o.parts)), np.asarray(o.velocity))
+            for o in scene.objects
+            if lead is not None and object_kind(o) == lead
+        ]
+        count = len(self.frames)
+        raw, far = np.zeros((len(leads), count, 4)), np.zeros((len(leads), count))
+        for i, (box, velocity) in enumerate(leads):
+            raw[i], far[i] = self.screens(box[None, :], velocity)  # per lead instance: screen box, depth [F]
+        self.lead_clip = self.clipped(raw)  # [L, F, 4]
+        self.lead_least = 0.1 * np.maximum(self.box_area(self.lead_clip), 1.0)  # [L, F]: the overlap that hides it
+        self.lead_far = np.nan_to_num(far, nan=-np.inf)  # [L, F]
 
     def screen(self, box: np.ndarray, velocity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """([F, 4] screen box u0, v0, u1, v1 (nan where behind the lens), [F] farthest corner depth) in the
         tested frames."""
-        corners = np.array([[box[i], box[j], box[k]] for i in (0, 3) for j in (1, 4) for k in (2, 5)])
-        world = corners[None, :, :] + (0.0 if velocity is None else velocity[None, None, :] * self.times[:, None, None])
-        cam = np.einsum("tji,tkj->tki", self.rot, world - self.eyes[self.frames][:, None, :])
-        z = cam[..., 2]
-        ahead = (z > 0.1).all(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = self.path.fx * cam[..., 0] / z + self.path.cx
-            v = self.path.fy * cam[..., 1] / z + self.path.cy
-        raw = np.stack([u.min(axis=1), v.min(axis=1), u.max(axis=1), v.max(axis=1)], axis=1)
-        raw[~ahead] = np.nan
-        return raw, np.where(ahead, z.max(axis=1), np.nan)
+        raw, far = self.screens(box[None, :], velocity)
+        return raw[0], far[0]
 
-    def screens(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``screen`` of many static boxes [M, 6]: ([M, F, 4], [M, F])."""
+    def screens(self, boxes: np.ndarray, velocity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``screen`` of many boxes [M, 6] moving together: ([M, F, 4], [M, F])."""
         corners = boxes[:, _CORNERS]  # [M, 8, 3]
-        world = corners[:, None, :, :] - self.eyes[self.frames][None, :, None, :]
-        cam = np.einsum("tji,mtkj->mtki", self.rot, world)
+        world = corners[:, None, :, :] + (0.0 if velocity is None else velocity * self.times[:, None, None])
+        cam = np.einsum("tji,mtkj->mtki", self.rot, world - self.eyes[self.frames][:, None, :])
         z = cam[..., 2]
         ahead = (z > 0.1).all(axis=2)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -239,92 +240,60 @@ class _Shot:
 
     @staticmethod
     def box_area(b: np.ndarray) -> np.ndarray:
-        return np.nan_to_num(np.maximum(b[..., 2] - b[..., 0], 0) * np.maximum(b[..., 3] - b[..., 1], 0))
+        area = np.maximum(b[..., 2] - b[..., 0], 0) * np.maximum(b[..., 3] - b[..., 1], 0)
+        return np.where(np.isnan(area), 0.0, area)  # finite where not nan: coordinates are finite or nan
 
     def reads(self, box: np.ndarray, mount: str, parts: Sequence[np.ndarray] = ()) -> tuple[float, int]:
         """(the largest share of a frame the box's pixels cover (about) while mostly inside it, that frame);
         (0, -1) when it is never mostly inside or fills a frame. ``parts``: the boxes of the object's parts there,
         whose screen boxes bound the cover (a table's thin top and one leg fill little of its box)."""
-        raw, _ = self.screen(box)
+        drawn = None
+        if len(parts) > 1:
+            drawn = self.box_area(self.clipped(self.screens(np.asarray(parts))[0])).sum(axis=0)[None, :]
+        cover, frame = self.covers(self.screens(box[None, :])[0], mount, drawn)
+        return float(cover[0]), int(frame[0])
+
+    def covers(
+        self, raw: np.ndarray, mount: str, drawn: np.ndarray | None = None, slack: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``reads`` of many boxes from their screen boxes [M, F, 4] (``drawn``: their parts' screen areas [M, F],
+        if bound): (cover [M], frame [M])."""
         clip = self.clipped(raw)
         full, shown = self.box_area(raw), self.box_area(clip)
         cover = FILL.get(mount, DEFAULT_FILL) * shown / self.area
-        if len(parts) > 1:
-            drawn = sum(self.box_area(self.clipped(self.screen(part)[0])) for part in parts)
+        if drawn is not None:
             cover = np.minimum(cover, PART_FILL * drawn / self.area)
         inside = np.where(full > 0, shown / np.maximum(full, 1e-9), 0.0)
-        good = inside >= 0.6
-        if not good.any() or cover.max() > MAX_COVERAGE:
-            return 0.0, -1
-        frame = int(np.argmax(np.where(good, cover, -1.0)))
-        return float(cover[frame]), int(self.frames[frame])
-
-    def covers(self, raw: np.ndarray, mount: str) -> np.ndarray:
-        """``reads`` of many static boxes without their parts' bound, from their screen boxes [M, F, 4]: the cover
-        [M]; -inf where a box clearly never reads."""
-        clip = self.clipped(raw)
-        full, shown = self.box_area(raw), self.box_area(clip)
-        cover = FILL.get(mount, DEFAULT_FILL) * shown / self.area
-        inside = np.where(full > 0, shown / np.maximum(full, 1e-9), 0.0)
-        good = inside >= 0.6 - _SLACK
-        reads = good.any(axis=1) & (cover.max(axis=1) <= MAX_COVERAGE + _SLACK)
-        return np.where(reads, np.where(good, cover, -np.inf).max(axis=1), -np.inf)
-
-    def clear_of_lens_many(self, boxes: np.ndarray) -> np.ndarray:
-        """``clear_of_lens`` of many boxes [M, 6]; false only where a box clearly comes too near."""
-        lo, hi = boxes[:, None, :3], boxes[:, None, 3:]
-        gap = np.linalg.norm(np.maximum(np.maximum(lo - self.eyes, self.eyes - hi), 0.0), axis=2)
-        return gap.min(axis=1) >= MIN_DISTANCE_M.get(self.zone, 3.0) - _SLACK
-
-    def before_lead_many(self, raw: np.ndarray, near: np.ndarray) -> np.ndarray:
-        """``before_lead`` of many static boxes from their ``screens``; true only where a box clearly stands
-        before the lead subject."""
-        clip = self.clipped(raw)
-        nearest = np.nan_to_num(near, nan=np.inf)
-        before = np.zeros(len(raw), dtype=bool)
-        for lead_raw, lead_far in self.lead_boxes:
-            lead = self.clipped(lead_raw)
-            inter = np.stack(
-                [np.maximum(clip[..., 0], lead[:, 0]), np.maximum(clip[..., 1], lead[:, 1]),
-                 np.minimum(clip[..., 2], lead[:, 2]), np.minimum(clip[..., 3], lead[:, 3])], axis=-1,
-            )  # fmt: skip
-            overlap = self.box_area(inter) > 0.1 * np.maximum(self.box_area(lead), 1.0) + _SLACK_PX
-            before |= (overlap & (nearest < np.nan_to_num(lead_far, nan=-np.inf) + 1.0 - _SLACK)).any(axis=1)
-        return before
-
-    def rays(self, frame: int, columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``ray`` through many points of one frame: [M, 3]."""
-        local = np.stack(
-            [
-                (columns * self.path.width - self.path.cx) / self.path.fx,
-                (rows * self.path.height - self.path.cy) / self.path.fy,
-                np.ones(len(columns)),
-            ],
-            axis=1,
-        )
-        world = local @ self.path.camera_to_world[frame, :3, :3].T
-        return world / np.linalg.norm(world, axis=1, keepdims=True)
+        good = inside >= 0.6 - slack
+        reads = good.any(axis=1) & ~(cover.max(axis=1) > MAX_COVERAGE + slack)
+        best = np.argmax(np.where(good, cover, -1.0), axis=1)
+        taken = np.take_along_axis(cover, best[:, None], axis=1)[:, 0]
+        return np.where(reads, taken, 0.0), np.where(reads, self.frames[best], -1)
 
     def clear_of_lens(self, box: np.ndarray) -> bool:
-        lo, hi = box[:3], box[3:]
-        gap = np.linalg.norm(np.maximum(np.maximum(lo - self.eyes, self.eyes - hi), 0.0), axis=1)
-        return bool(gap.min() >= MIN_DISTANCE_M.get(self.zone, 3.0))
+        return bool(self.clear_of_lens_many(box[None, :])[0])
+
+    def clear_of_lens_many(self, boxes: np.ndarray, slack: float = 0.0) -> np.ndarray:
+        lo, hi = boxes[:, None, :3], boxes[:, None, 3:]
+        gap = np.linalg.norm(np.maximum(np.maximum(lo - self.eyes, self.eyes - hi), 0.0), axis=2)
+        return gap.min(axis=1) >= MIN_DISTANCE_M.get(self.zone, 3.0) - slack
 
     def before_lead(self, box: np.ndarray) -> bool:
         """Whether the box stands between the lens and the lead subject in some frame."""
-        raw, near = self.screen(box)
-        clip = self.clipped(raw)
-        nearest = near  # the farthest corner: a box wholly behind the subject never hides it
-        for lead_raw, lead_far in self.lead_boxes:
-            lead = self.clipped(lead_raw)
-            inter = np.stack(
-                [np.maximum(clip[:, 0], lead[:, 0]), np.maximum(clip[:, 1], lead[:, 1]),
-                 np.minimum(clip[:, 2], lead[:, 2]), np.minimum(clip[:, 3], lead[:, 3])], axis=1,
-            )  # fmt: skip
-            overlap = self.box_area(inter) > 0.1 * np.maximum(self.box_area(lead), 1.0)
-            if (overlap & (np.nan_to_num(nearest, nan=np.inf) < np.nan_to_num(lead_far, nan=-np.inf) + 1.0)).any():
-                return True
-        return False
+        return bool(self.before_lead_many(*self.screens(box[None, :]))[0])
+
+    def before_lead_many(self, raw: np.ndarray, near: np.ndarray, slack: float = 0.0) -> np.ndarray:
+        """``before_lead`` of many boxes from their ``screens`` ([M, F, 4], [M, F])."""
+        if not len(self.lead_clip):
+            return np.zeros(len(raw), dtype=bool)
+        clip, lead = self.clipped(raw)[:, None], self.lead_clip[None]  # [M, 1, F, 4], [1, L, F, 4]
+        inter = np.stack(
+            [np.maximum(clip[..., 0], lead[..., 0]), np.maximum(clip[..., 1], lead[..., 1]),
+             np.minimum(clip[..., 2], lead[..., 2]), np.minimum(clip[..., 3], lead[..., 3])], axis=-1,
+        )  # fmt: skip
+        overlap = self.box_area(inter) > self.lead_least + slack * _AREA_SLACK
+        nearest = np.nan_to_num(near, nan=np.inf)[:, None]  # the farthest corner: a box wholly behind never hides it
+        return (overlap & (nearest < self.lead_far + 1.0 - slack)).any(axis=(1, 2))
 
     def ray(self, frame: int, column: float, row: float) -> np.ndarray:
         """World direction (unit [3]) through a point of the frame (fractions of its width and height)."""
@@ -338,18 +307,25 @@ class _Shot:
         world = self.path.camera_to_world[frame, :3, :3] @ local
         return world / np.linalg.norm(world)
 
+    def rays(self, frame: int, columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``ray`` through many points of one frame (about: the screen's): [M, 3]."""
+        local = np.stack(
+            [
+                (columns * self.path.width - self.path.cx) / self.path.fx,
+                (rows * self.path.height - self.path.cy) / self.path.fy,
+                np.ones(len(columns)),
+            ],
+            axis=1,
+        )
+        world = local @ self.path.camera_to_world[frame, :3, :3].T
+        return world / np.linalg.norm(world, axis=1, keepdims=True)
+
 
 def _support_top(scene: Scene, parts: _Parts, x: float, y: float, below: float) -> float | None:
     """Height of the floor or ground under (x, y): the top of the highest box there under ``below`` m, which must be
     a support (floor, ground, pavement); outdoors the ground plane where nothing is under it. None elsewhere."""
-    inside = (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])
-    inside &= parts.hi[:, 2] <= below
-    if not inside.any():
-        return 0.0 if scene.ground_class_id is not None else None
-    k = int(np.flatnonzero(inside)[np.argmax(parts.hi[inside, 2])])
-    if scene.objects[parts.owner[k]].class_name not in SUPPORT_CLASSES or parts.hi[k, 2] > 0.4:
-        return None
-    return float(parts.hi[k, 2])
+    top = float(_support_tops(scene, parts, np.array([[x, y]]), below)[0])
+    return None if math.isnan(top) else top
 
 
 def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> bool:
@@ -376,9 +352,7 @@ def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: Sc
 
 def _under_ceiling(parts: _Parts, box: np.ndarray) -> bool:
     """Whether the box hangs over the room's floor (not over a wall or outside)."""
-    x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
-    over = (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])
-    return bool((parts.floor & over).any())
+    return bool(_under_ceiling_many(parts, box[None, :])[0])
 
 
 def _wall_hit(parts: _Parts, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -416,23 +390,7 @@ def _free(
     parts: _Parts, box: np.ndarray, pens: Sequence[Box3], skip: int, taken: Sequence[np.ndarray], *, on_wall: bool
 ) -> bool:
     """Whether the box overlaps no solid part (a wall it hangs on aside), pen or other staged box."""
-    margin = 0.1
-    clash = (
-        (parts.solid & ~parts.hangs if on_wall else parts.solid)
-        & (parts.owner != skip)
-        & (parts.lo[:, 0] < box[3] + margin) & (box[0] < parts.hi[:, 0] + margin)
-        & (parts.lo[:, 1] < box[4] + margin) & (box[1] < parts.hi[:, 1] + margin)
-        & (parts.lo[:, 2] < box[5]) & (box[2] + 0.02 < parts.hi[:, 2])
-    )  # fmt: skip
-    if clash.any():
-        return False
-    cx, cy = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
-    if any(p[0] <= cx <= p[3] and p[1] <= cy <= p[4] for p in pens):
-        return False
-    return not any(
-        t[0] < box[3] + margin and box[0] < t[3] + margin and t[1] < box[4] + margin and box[1] < t[4] + margin
-        for t in taken
-    )
+    return bool(_free_many(parts, box[None, :], pens, skip, taken, on_wall=on_wall)[0])
 
 
 def stage_decor(
@@ -682,7 +640,7 @@ def _place(
 # -- the screen: every spot of one key frame at once --------------------------------------------------------
 
 _SLACK = 1e-9  # the screen rejects a spot only where it fails a test by more than this (m, share of a frame)
-_SLACK_PX = 1e-6  # ... or by more than this many square pixels
+_AREA_SLACK = 1e3  # square pixels of slack per unit of slack (1e-9 -> 1e-6 px², far above rounding)
 _CORNERS = np.array([[i, j, k] for i in (0, 3) for j in (1, 4) for k in (2, 5)])  # a box's 8 corners
 
 
@@ -718,14 +676,15 @@ def _screen(
     if how == "pen":
         keep = _pens_take(scene, pens, swept, obj)
     raw, near = shot.screens(boxes[alive])
-    cover = shot.covers(raw, how)
+    cover, _ = shot.covers(raw, how, slack=_SLACK)
     keep &= cover >= LEAST_COVERAGE - _SLACK
-    keep &= shot.clear_of_lens_many(boxes[alive])
-    keep[keep] = ~shot.before_lead_many(raw[keep], near[keep])
+    keep &= shot.clear_of_lens_many(boxes[alive], slack=_SLACK)
+    keep[keep] = ~shot.before_lead_many(raw[keep], near[keep], slack=_SLACK)
+    pens = () if how == "pen" else pens
     walled = how in ("wall", "against_wall")
-    keep[keep] = _free_many(parts, swept[keep], () if how == "pen" else pens, index, taken, on_wall=walled)
+    keep[keep] = _free_many(parts, swept[keep], pens, index, taken, on_wall=walled, slack=_SLACK)
     if how == "ceiling":
-        keep[keep] = _under_ceiling_many(parts, boxes[alive[keep]])
+        keep[keep] = _under_ceiling_many(parts, boxes[alive[keep]], slack=_SLACK)
     out[alive[keep]] = cover[keep]
     return out
 
@@ -787,16 +746,17 @@ def _wall_hits(parts: _Parts, eye: np.ndarray, rays: np.ndarray) -> tuple[np.nda
 
 
 def _support_tops(scene: Scene, parts: _Parts, centres: np.ndarray, below: float) -> np.ndarray:
-    """``_support_top`` for many centres [M, 2]: heights [M], nan where None."""
+    """``_support_top`` under many centres [M, 2]: heights [M], nan where None."""
     low = np.flatnonzero(parts.hi[:, 2] <= below)
     lo, hi = parts.lo[low], parts.hi[low]
     x, y = centres[:, :1], centres[:, 1:]
     inside = (lo[None, :, 0] <= x) & (x <= hi[None, :, 0]) & (lo[None, :, 1] <= y) & (y <= hi[None, :, 1])
-    k = np.argmax(np.where(inside, hi[None, :, 2], -np.inf), axis=1) if len(low) else np.zeros(len(centres), int)
-    top = hi[k, 2] if len(low) else np.zeros(len(centres))
-    stands = parts.support[low][k] & (top <= 0.4) if len(low) else np.zeros(len(centres), dtype=bool)
-    ground = 0.0 if scene.ground_class_id is not None else np.nan
-    return np.where(inside.any(axis=1), np.where(stands, top, np.nan), ground)
+    ground = np.full(len(centres), 0.0 if scene.ground_class_id is not None else np.nan)
+    if not len(low):
+        return ground
+    k = np.argmax(np.where(inside, hi[None, :, 2], -np.inf), axis=1)  # the highest there, the first of equals
+    top = hi[k, 2]
+    return np.where(inside.any(axis=1), np.where(parts.support[low][k] & ~(top > 0.4), top, np.nan), ground)
 
 
 def _pens_take(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> np.ndarray:
@@ -814,25 +774,31 @@ def _pens_take(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: Sc
 
 
 def _free_many(
-    parts: _Parts, boxes: np.ndarray, pens: Sequence[Box3], skip: int, taken: Sequence[np.ndarray], *, on_wall: bool
+    parts: _Parts,
+    boxes: np.ndarray,
+    pens: Sequence[Box3],
+    skip: int,
+    taken: Sequence[np.ndarray],
+    *,
+    on_wall: bool,
+    slack: float = 0.0,
 ) -> np.ndarray:
-    """``_free`` for many boxes [M, 6]: false only where a box clearly overlaps something."""
+    """``_free`` of many boxes [M, 6]."""
     if not len(boxes):
         return np.zeros(0, dtype=bool)
-    margin = 0.1 - _SLACK
+    margin = 0.1 - slack
     near = (parts.solid & ~parts.hangs if on_wall else parts.solid) & (parts.owner != skip)
     near &= (parts.lo[:, 0] < boxes[:, 3].max() + margin) & (boxes[:, 0].min() < parts.hi[:, 0] + margin)
     near &= (parts.lo[:, 1] < boxes[:, 4].max() + margin) & (boxes[:, 1].min() < parts.hi[:, 1] + margin)
-    lo, hi = parts.lo[near], parts.hi[near]
-    b = boxes[:, None, :]
+    lo, hi, b = parts.lo[near][None, :, :], parts.hi[near][None, :, :], boxes[:, None, :]
     clash = (
-        (lo[None, :, 0] < b[..., 3] + margin) & (b[..., 0] < hi[None, :, 0] + margin)
-        & (lo[None, :, 1] < b[..., 4] + margin) & (b[..., 1] < hi[None, :, 1] + margin)
-        & (lo[None, :, 2] < b[..., 5] - _SLACK) & (b[..., 2] + 0.02 < hi[None, :, 2] - _SLACK)
+        (lo[..., 0] < b[..., 3] + margin) & (b[..., 0] < hi[..., 0] + margin)
+        & (lo[..., 1] < b[..., 4] + margin) & (b[..., 1] < hi[..., 1] + margin)
+        & (lo[..., 2] < b[..., 5] - slack) & (b[..., 2] + 0.02 < hi[..., 2] - slack)
     ).any(axis=1)  # fmt: skip
     cx, cy = (boxes[:, 0] + boxes[:, 3]) / 2, (boxes[:, 1] + boxes[:, 4]) / 2
     for p in pens:
-        clash |= (p[0] + _SLACK < cx) & (cx < p[3] - _SLACK) & (p[1] + _SLACK < cy) & (cy < p[4] - _SLACK)
+        clash |= (p[0] + slack <= cx) & (cx <= p[3] - slack) & (p[1] + slack <= cy) & (cy <= p[4] - slack)
     for t in taken:
         clash |= (
             (t[0] < boxes[:, 3] + margin) & (boxes[:, 0] < t[3] + margin)
@@ -841,11 +807,10 @@ def _free_many(
     return ~clash
 
 
-def _under_ceiling_many(parts: _Parts, boxes: np.ndarray) -> np.ndarray:
-    """``_under_ceiling`` for many boxes [M, 6]: false only where a box is clearly over no floor."""
-    lo, hi = parts.lo[parts.floor], parts.hi[parts.floor]
+def _under_ceiling_many(parts: _Parts, boxes: np.ndarray, slack: float = 0.0) -> np.ndarray:
+    """``_under_ceiling`` of many boxes [M, 6]."""
+    lo, hi = parts.lo[parts.floor][None, :, :], parts.hi[parts.floor][None, :, :]
     x, y = (boxes[:, :1] + boxes[:, 3:4]) / 2, (boxes[:, 1:2] + boxes[:, 4:5]) / 2
     return (
-        (lo[None, :, 0] <= x + _SLACK) & (x <= hi[None, :, 0] + _SLACK)
-        & (lo[None, :, 1] <= y + _SLACK) & (y <= hi[None, :, 1] + _SLACK)
-    ).any(axis=1)  # fmt: skip
+        (lo[..., 0] <= x + slack) & (x <= hi[..., 0] + slack) & (lo[..., 1] <= y + slack) & (y <= hi[..., 1] + slack)
+    ).any(axis=1)
