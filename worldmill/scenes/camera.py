@@ -182,9 +182,35 @@ def clearance(scene: Scene, points: np.ndarray, times: np.ndarray) -> np.ndarray
         return out
     step = max(1, _CLEARANCE_CHUNK // len(prims.center))
     for i in range(0, len(points), step):
-        nearest = _surface_distances_many(prims, points[i : i + step], times[i : i + step]).min(axis=1)
-        out[i : i + step] = np.minimum(out[i : i + step], nearest)
+        out[i : i + step] = np.minimum(
+            out[i : i + step], _nearest_surface(prims, points[i : i + step], times[i : i + step])
+        )
     return out
+
+
+def _nearest_surface(prims: _PrimitiveSet, points: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """The least of ``_surface_distances_many`` over the primitives for each point [T], measured only for those
+    that may be the least: each primitive's value lies between a bound from the distance to its centre and that
+    distance itself (for every shape), so one whose bound exceeds another's centre distance never is."""
+    centers = prims.center[None, :, :] + prims.velocity[None, :, :] * times[:, None, None]
+    reach = np.linalg.norm(points[:, None, :] - centers, axis=2)  # [T, N] = |local coordinates|
+    h = np.maximum(prims.half, 1e-6)
+    wide, narrow = np.maximum(h[:, 0], h[:, 1]), np.minimum(h[:, 0], h[:, 1])
+    bound = np.where(
+        prims.shape == 0,
+        reach - np.linalg.norm(h, axis=1),  # a box lies inside its circumscribed sphere
+        np.where(
+            prims.shape == 1,  # a cylinder: away from its axis or along it by at least reach / sqrt 2
+            np.minimum((reach / math.sqrt(2.0) / wide - 1.0) * narrow, reach / math.sqrt(2.0) - h[:, 2]),
+            (reach / h.max(axis=1) - 1.0) * h.min(axis=1),  # an ellipsoid
+        ),
+    )
+    may = (bound - 1e-6 <= reach.min(axis=1, keepdims=True) + 1e-6).any(axis=0)
+    return _surface_distances_many(_subset(prims, np.flatnonzero(may)), points, times).min(axis=1)
+
+
+def _subset(prims: _PrimitiveSet, keep: np.ndarray) -> _PrimitiveSet:
+    return _PrimitiveSet(*(getattr(prims, f.name)[keep] for f in dataclasses.fields(prims)))
 
 
 def _surface_distances(prims: _PrimitiveSet, p: np.ndarray, t: float) -> np.ndarray:

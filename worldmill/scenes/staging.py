@@ -31,6 +31,7 @@ from worldmill.scenes.camera import (
     _primitive_set,
     _PrimitiveSet,
     _rotate_z,
+    _subset,
 )
 from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
@@ -95,35 +96,24 @@ class _Parts:
 
 
 def _parts(scene: Scene, duration: float) -> _Parts:
-    lo, hi, owner, solid, hangs, floor, support = [], [], [], [], [], [], []
-    for i, obj in enumerate(scene.objects):
-        sweep = np.asarray(obj.velocity) * duration
-        passive = obj.class_name in SUPPORT_CLASSES or obj.class_name == "ceiling"
-        for p in obj.parts:
-            half = p.half_extent_world()
-            a, b = np.asarray(p.center) - half, np.asarray(p.center) + half
-            lo.append(np.minimum(a, a + sweep))
-            hi.append(np.maximum(b, b + sweep))
-            owner.append(i)
-            solid.append(not passive)
-            hangs.append(obj.label in WALL_LABELS)
-            floor.append(obj.class_name == "floor")
-            support.append(obj.class_name in SUPPORT_CLASSES)
+    prims = _primitive_set(scene)
+    half = np.abs(prims.rot * prims.half[:, None, :]).sum(axis=2)  # each part's ``half_extent_world``
+    a, b = prims.center - half, prims.center + half
+    sweep = prims.velocity * duration
+    objects = scene.objects
+    passive = np.array([o.class_name in SUPPORT_CLASSES or o.class_name == "ceiling" for o in objects], dtype=bool)
+    hangs = np.array([o.label in WALL_LABELS for o in objects], dtype=bool)[prims.owner]
     return _Parts(
-        np.array(lo).reshape(-1, 3),
-        np.array(hi).reshape(-1, 3),
-        np.array(owner),
-        np.array(solid, dtype=bool),
-        np.array(hangs, dtype=bool),
-        np.array(floor, dtype=bool),
-        _primitive_set(scene),
-        _subset(_primitive_set(scene), np.flatnonzero(hangs)),
-        np.array(support, dtype=bool),
+        np.minimum(a, a + sweep),
+        np.maximum(b, b + sweep),
+        prims.owner,
+        ~passive[prims.owner],
+        hangs,
+        np.array([o.class_name == "floor" for o in objects], dtype=bool)[prims.owner],
+        prims,
+        _subset(prims, np.flatnonzero(hangs)),
+        np.array([o.class_name in SUPPORT_CLASSES for o in objects], dtype=bool)[prims.owner],
     )
-
-
-def _subset(prims: _PrimitiveSet, keep: np.ndarray) -> _PrimitiveSet:
-    return _PrimitiveSet(*(getattr(prims, f.name)[keep] for f in dataclasses.fields(prims)))
 
 
 def _pens(scene: Scene) -> list[Box3]:
@@ -218,11 +208,15 @@ class _Shot:
         raw, far = self.screens(box[None, :], velocity)
         return raw[0], far[0]
 
-    def screens(self, boxes: np.ndarray, velocity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``screen`` of many boxes [M, 6] moving together: ([M, F, 4], [M, F])."""
+    def screens(
+        self, boxes: np.ndarray, velocity: np.ndarray | None = None, *, exact: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``screen`` of many boxes [M, 6] moving together: ([M, F, 4], [M, F]); ``exact=False`` rounds otherwise
+        (a matrix product, several times faster: good enough for the screen, which has slack)."""
         corners = boxes[:, _CORNERS]  # [M, 8, 3]
         world = corners[:, None, :, :] + (0.0 if velocity is None else velocity * self.times[:, None, None])
-        cam = np.einsum("tji,mtkj->mtki", self.rot, world - self.eyes[self.frames][:, None, :])
+        world = world - self.eyes[self.frames][:, None, :]
+        cam = np.einsum("tji,mtkj->mtki", self.rot, world) if exact else np.matmul(world, self.rot)
         z = cam[..., 2]
         ahead = (z > 0.1).all(axis=2)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -672,21 +666,27 @@ def _screen(
     velocity = _rotate_z(np.asarray(obj.velocity, dtype=float), np.radians(yaw[alive] - main_yaw))
     sweep = velocity * shot.duration
     swept = boxes[alive] + np.concatenate([np.minimum(sweep, 0.0), np.maximum(sweep, 0.0)], axis=1)
-    keep = np.ones(len(alive), dtype=bool)
-    if how == "pen":
-        keep = _pens_take(scene, pens, swept, obj)
-    raw, near = shot.screens(boxes[alive])
+    if how == "pen":  # each test below keeps the spots that pass it (indices into ``grid``, with their arrays)
+        alive, swept = _keeping(_pens_take(scene, pens, swept, obj), alive, swept)
+    raw, near = shot.screens(boxes[alive], exact=False)
     cover, _ = shot.covers(raw, how, slack=_SLACK)
-    keep &= cover >= LEAST_COVERAGE - _SLACK
-    keep &= shot.clear_of_lens_many(boxes[alive], slack=_SLACK)
-    keep[keep] = ~shot.before_lead_many(raw[keep], near[keep], slack=_SLACK)
-    pens = () if how == "pen" else pens
+    alive, swept, raw, near, cover = _keeping(cover >= LEAST_COVERAGE - _SLACK, alive, swept, raw, near, cover)
+    alive, swept, raw, near, cover = _keeping(
+        shot.clear_of_lens_many(boxes[alive], slack=_SLACK), alive, swept, raw, near, cover
+    )
+    alive, swept, cover = _keeping(~shot.before_lead_many(raw, near, slack=_SLACK), alive, swept, cover)
     walled = how in ("wall", "against_wall")
-    keep[keep] = _free_many(parts, swept[keep], pens, index, taken, on_wall=walled, slack=_SLACK)
+    free = _free_many(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled, slack=_SLACK)
+    alive, cover = _keeping(free, alive, cover)
     if how == "ceiling":
-        keep[keep] = _under_ceiling_many(parts, boxes[alive[keep]], slack=_SLACK)
-    out[alive[keep]] = cover[keep]
+        alive, cover = _keeping(_under_ceiling_many(parts, boxes[alive], slack=_SLACK), alive, cover)
+    out[alive] = cover
     return out
+
+
+def _keeping(passed: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Each of ``arrays`` (one row per spot) at the spots that ``passed``."""
+    return [a[passed] for a in arrays]
 
 
 def _places(
