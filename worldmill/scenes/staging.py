@@ -234,7 +234,11 @@ class _Shot:
 
     @staticmethod
     def box_area(b: np.ndarray) -> np.ndarray:
-        area = np.maximum(b[..., 2] - b[..., 0], 0) * np.maximum(b[..., 3] - b[..., 1], 0)
+        return _Shot.span_area(b[..., 2] - b[..., 0], b[..., 3] - b[..., 1])
+
+    @staticmethod
+    def span_area(width: np.ndarray, height: np.ndarray) -> np.ndarray:
+        area = np.maximum(width, 0) * np.maximum(height, 0)
         return np.where(np.isnan(area), 0.0, area)  # finite where not nan: coordinates are finite or nan
 
     def reads(self, box: np.ndarray, mount: str, parts: Sequence[np.ndarray] = ()) -> tuple[float, int]:
@@ -277,17 +281,24 @@ class _Shot:
         return bool(self.before_lead_many(*self.screens(box[None, :]))[0])
 
     def before_lead_many(self, raw: np.ndarray, near: np.ndarray, slack: float = 0.0) -> np.ndarray:
-        """``before_lead`` of many boxes from their ``screens`` ([M, F, 4], [M, F])."""
+        """``before_lead`` of many boxes from their ``screens`` ([M, F, 4], [M, F]), a few boxes at a time (a
+        stadium's crowd has many lead instances)."""
+        before = np.zeros(len(raw), dtype=bool)
         if not len(self.lead_clip):
-            return np.zeros(len(raw), dtype=bool)
-        clip, lead = self.clipped(raw)[:, None], self.lead_clip[None]  # [M, 1, F, 4], [1, L, F, 4]
-        inter = np.stack(
-            [np.maximum(clip[..., 0], lead[..., 0]), np.maximum(clip[..., 1], lead[..., 1]),
-             np.minimum(clip[..., 2], lead[..., 2]), np.minimum(clip[..., 3], lead[..., 3])], axis=-1,
-        )  # fmt: skip
-        overlap = self.box_area(inter) > self.lead_least + slack * _AREA_SLACK
+            return before
+        clip = self.clipped(raw)[:, None]  # [M, 1, F, 4] against the leads' [L, F, 4]
         nearest = np.nan_to_num(near, nan=np.inf)[:, None]  # the farthest corner: a box wholly behind never hides it
-        return (overlap & (nearest < self.lead_far + 1.0 - slack)).any(axis=(1, 2))
+        lead, step = self.lead_clip, max(1, _LEAD_CHUNK // self.lead_clip[..., 0].size)
+        for i in range(0, len(raw), step):
+            c = clip[i : i + step]
+            width = np.minimum(c[..., 2], lead[..., 2]) - np.maximum(c[..., 0], lead[..., 0])
+            height = np.minimum(c[..., 3], lead[..., 3]) - np.maximum(c[..., 1], lead[..., 1])
+            overlap = self.span_area(width, height)
+            hides = (overlap > self.lead_least + slack * _AREA_SLACK) & (
+                nearest[i : i + step] < self.lead_far + 1.0 - slack
+            )
+            before[i : i + step] = hides.any(axis=(1, 2))
+        return before
 
     def ray(self, frame: int, column: float, row: float) -> np.ndarray:
         """World direction (unit [3]) through a point of the frame (fractions of its width and height)."""
@@ -634,6 +645,7 @@ def _place(
 # -- the screen: every spot of one key frame at once --------------------------------------------------------
 
 _SLACK = 1e-9  # the screen rejects a spot only where it fails a test by more than this (m, share of a frame)
+_LEAD_CHUNK = 1 << 16  # (box, lead instance, frame) triples tested at once: memory stays in the MB
 _AREA_SLACK = 1e3  # square pixels of slack per unit of slack (1e-9 -> 1e-6 px², far above rounding)
 _CORNERS = np.array([[i, j, k] for i in (0, 3) for j in (1, 4) for k in (2, 5)])  # a box's 8 corners
 
