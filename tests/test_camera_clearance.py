@@ -51,3 +51,15 @@ def test_many_rays_hit_what_each_ray_hits(scenes):
         assert np.isfinite(many).any()
         for ray, hits in zip(rays, many, strict=True):
             assert np.array_equal(camera._first_hits(prims, eye, ray), hits)
+
+
+def test_rays_skip_only_primitives_they_miss(scenes):
+    rng = np.random.default_rng(9)
+    for scene in scenes:
+        prims = camera._primitive_set(scene)
+        eye = _near_the_scene(scene, rng, 1)[0]
+        rays = rng.normal(size=(200, 3))
+        rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+        measured = camera._ray_hits(prims, eye, rays)  # every primitive
+        assert np.array_equal(camera._first_hits_many(prims, eye, rays), measured)
+        assert np.isfinite(measured).any()

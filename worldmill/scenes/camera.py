@@ -288,9 +288,24 @@ def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) ->
 
 
 def _first_hits_many(prims: _PrimitiveSet, eye: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """``_first_hits`` of many rays from one eye, [M, 3]: [M, N].
+    """``_first_hits`` of many rays from one eye, [M, 3]: [M, N]. Measured (``_ray_hits``) only for the
+    primitives whose bounding sphere some ray passes near (a millimetre and rounding spare): the others it misses."""
+    v = prims.center - eye
+    reach2 = (v * v).sum(axis=1)  # [N] squared distance to each centre
+    along = (directions @ v.T) / np.linalg.norm(directions, axis=1)[:, None]  # [M, N] to the closest point
+    gap2 = np.where(along > 0.0, reach2 - along**2, reach2)  # squared distance from the ray to the centre
+    radius = np.linalg.norm(np.maximum(prims.half, 1e-6), axis=1) + 1e-3
+    keep = np.flatnonzero((gap2 <= radius**2 + 1e-9 * (reach2 + 1.0)).any(axis=0))
+    hits = np.full((len(directions), len(prims.center)), np.inf)
+    if len(keep):
+        hits[:, keep] = _ray_hits(_subset(prims, keep), eye, directions)
+    return hits
 
-    In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps) or sphere."""
+
+def _ray_hits(prims: _PrimitiveSet, eye: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Distance along each ray [M, 3] from ``eye`` to each primitive's surface, inf where it misses or lies
+    behind: [M, N]. In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps)
+    or sphere."""
     h = np.maximum(prims.half, 1e-6)
     o = np.einsum("nji,nj->ni", prims.rot, eye - prims.center) / h
     d = np.einsum("nji,mj->mni", prims.rot, directions) / h
