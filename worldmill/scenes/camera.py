@@ -333,10 +333,12 @@ def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
     """True when the first surface a ray from ``eye`` towards subject ``k`` (its centre, else the upper part of
     it, which shows over a barrier) meets is the subject's own."""
     centre = subjects.center[k]
-    upper = centre if subjects.top is None else np.array([*centre[:2], (centre[2] + 2 * subjects.top[k]) / 3])
-    for target in (centre, upper):
-        span = float(np.linalg.norm(target - eye))
-        hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
+    targets = [centre]
+    if subjects.top is not None:  # both rays at once
+        targets.append(np.array([*centre[:2], (centre[2] + 2 * subjects.top[k]) / 3]))
+    spans = [float(np.linalg.norm(target - eye)) for target in targets]
+    rays = np.array([(target - eye) / max(span, 1e-6) for target, span in zip(targets, spans, strict=True)])
+    for hits, span in zip(_first_hits_many(subjects.prims, eye, rays), spans, strict=True):
         nearest = int(np.argmin(hits))
         if hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k]:
             return True
