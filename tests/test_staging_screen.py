@@ -80,19 +80,17 @@ def test_the_screened_search_takes_the_spot_of_the_one_by_one_search(tax, venue)
 def test_the_screen_rejects_only_spots_that_fail_one_by_one(tax, venue):
     rejected = tried = 0
     for scene, parts, pens, shot, obj, index, mount in _staging_calls(tax, venue)[:6]:
-        extent = staging._local_extent(obj)
         main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
         old = np.asarray(parts_box(obj.parts))
+        search = staging._Search(scene, parts, pens, shot, obj, index, [], old, staging._local_extent(obj), main_yaw)
         how = "floor" if mount == "against_wall" else mount
         grid = [(c, r) for c in staging.COLUMNS for r in staging.ROWS[how]]
         for f in (0, shot.path.frames // 2):
-            cover = staging._screen(scene, parts, pens, shot, obj, index, how, f, grid, old, extent, main_yaw, [])
+            cover = staging._screen(search, how, f, grid)
             for (column, row), bound in zip(grid, cover, strict=True):
                 tried += 1
-                spot = staging._place(scene, parts, old, extent, how, shot.eyes[f], shot.ray(f, column, row))
-                one = spot and staging._try(
-                    scene, parts, pens, shot, obj, index, how, spot, main_yaw, [], staging.LEAST_COVERAGE
-                )
+                spot = staging._place(scene, parts, old, search.extent, how, shot.eyes[f], shot.ray(f, column, row))
+                one = spot and staging._try(search, how, spot, staging.LEAST_COVERAGE)
                 rejected += bound == -np.inf
                 if one:  # accepted one by one: the screen let it through, with a cover no lower than its own
                     assert bound >= one[0] - 1e-9, (column, row, bound, one[0])

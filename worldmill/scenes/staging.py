@@ -499,9 +499,10 @@ def _spot(
     parts' box); the object itself is moved once, to the spot taken. ``screened``: the spots of a key frame are
     first screened all at once (``_screen``) and only those that may pass are tried one by one (``_try``), which
     takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost."""
-    extent = _local_extent(obj)
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
-    old = np.asarray(parts_box(obj.parts))
+    search = _Search(
+        scene, parts, pens, shot, obj, index, taken, np.asarray(parts_box(obj.parts)), _local_extent(obj), main_yaw
+    )
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
     stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES)
     mounts = [mount, "floor"] if stands else [mount]
@@ -509,16 +510,13 @@ def _spot(
     for how in mounts:
         grid = [(column, row) for column in COLUMNS for row in ROWS[how]]
         for f in frames:
-            if screened:
-                cover = _screen(scene, parts, pens, shot, obj, index, how, f, grid, old, extent, main_yaw, taken)
-            else:
-                cover = np.full(len(grid), np.inf)
+            cover = _screen(search, how, f, grid) if screened else np.full(len(grid), np.inf)
             for (column, row), bound in zip(grid, cover, strict=True):
                 least = max(LEAST_COVERAGE, best[0] if best else 0.0)
                 if bound < least - _SLACK:
                     continue
-                spot = _place(scene, parts, old, extent, how, shot.eyes[f], shot.ray(f, column, row))
-                found = spot and _try(scene, parts, pens, shot, obj, index, how, spot, main_yaw, taken, least)
+                spot = _place(scene, parts, search.old, search.extent, how, shot.eyes[f], shot.ray(f, column, row))
+                found = spot and _try(search, how, spot, least)
                 if not found:
                     continue
                 best = found
@@ -535,25 +533,33 @@ def _spot(
     return _moved(obj, yaw, box), how
 
 
+@dataclasses.dataclass(frozen=True)
+class _Search:
+    """What one object's spots are tested against: the scene, its parts and pens, the shot; the object (index
+    ``index`` in the scene) with its box now, its own extent and its main part's yaw; the boxes staged before."""
+
+    scene: Scene
+    parts: _Parts
+    pens: Sequence[Box3]
+    shot: _Shot
+    obj: SceneObject
+    index: int
+    taken: Sequence[np.ndarray]
+    old: np.ndarray
+    extent: tuple[float, float, float]
+    main_yaw: float
+
+
 def _try(
-    scene: Scene,
-    parts: _Parts,
-    pens: Sequence[Box3],
-    shot: _Shot,
-    obj: SceneObject,
-    index: int,
-    how: str,
-    spot: tuple[float, np.ndarray],
-    main_yaw: float,
-    taken: Sequence[np.ndarray],
-    least: float,
+    search: _Search, how: str, spot: tuple[float, np.ndarray], least: float
 ) -> tuple[float, float, np.ndarray, str] | None:
     """(cover, yaw, box, mount) of one placed spot that passes every test and covers at least ``least``; else
     None."""
+    scene, parts, shot, obj, index = search.scene, search.parts, search.shot, search.obj, search.index
     yaw, box = spot
-    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - main_yaw)))
+    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - search.main_yaw)))
     swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
-    if how == "pen" and not _pen_takes(scene, pens, swept, obj):
+    if how == "pen" and not _pen_takes(scene, search.pens, swept, obj):
         return None
     cover, frame = shot.reads(box, how)
     if cover < least:
@@ -561,7 +567,7 @@ def _try(
     if not shot.clear_of_lens(box) or shot.before_lead(box):
         return None
     walled = how in ("wall", "against_wall")
-    if not _free(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled):
+    if not _free(parts, swept, () if how == "pen" else search.pens, index, search.taken, on_wall=walled):
         return None
     if how == "ceiling" and not _under_ceiling(parts, box):
         return None
@@ -650,32 +656,19 @@ _AREA_SLACK = 1e3  # square pixels of slack per unit of slack (1e-9 -> 1e-6 px²
 _CORNERS = np.array([[i, j, k] for i in (0, 3) for j in (1, 4) for k in (2, 5)])  # a box's 8 corners
 
 
-def _screen(
-    scene: Scene,
-    parts: _Parts,
-    pens: Sequence[Box3],
-    shot: _Shot,
-    obj: SceneObject,
-    index: int,
-    how: str,
-    f: int,
-    grid: Sequence[tuple[float, float]],
-    old: np.ndarray,
-    extent: tuple[float, float, float],
-    main_yaw: float,
-    taken: Sequence[np.ndarray],
-) -> np.ndarray:
+def _screen(search: _Search, how: str, f: int, grid: Sequence[tuple[float, float]]) -> np.ndarray:
     """For each spot of ``grid`` (column, row) at key frame ``f``, the cover it reads at before its parts' bound
     (which only lowers it); -inf where it clearly fails a test that does not depend on the spots tried before it
     (placed, in a pen that takes it, reads, clear of the lens, not before the lead subject, free, under the
     ceiling). Each test runs on the spots that passed the ones before, cheapest first."""
+    scene, parts, pens, shot, obj = search.scene, search.parts, search.pens, search.shot, search.obj
     columns, rows = np.array(grid, dtype=float).T
-    yaw, boxes, alive = _places(scene, parts, old, extent, how, shot.eyes[f], shot.rays(f, columns, rows))
+    yaw, boxes, alive = _places(search, how, shot.eyes[f], shot.rays(f, columns, rows))
     out = np.full(len(grid), -np.inf)
     alive = np.flatnonzero(alive)
     if not len(alive):
         return out
-    velocity = _rotate_z(np.asarray(obj.velocity, dtype=float), np.radians(yaw[alive] - main_yaw))
+    velocity = _rotate_z(np.asarray(obj.velocity, dtype=float), np.radians(yaw[alive] - search.main_yaw))
     sweep = velocity * shot.duration
     swept = boxes[alive] + np.concatenate([np.minimum(sweep, 0.0), np.maximum(sweep, 0.0)], axis=1)
     if how == "pen":  # each test below keeps the spots that pass it (indices into ``grid``, with their arrays)
@@ -688,7 +681,9 @@ def _screen(
     )
     alive, swept, cover = _keeping(~shot.before_lead_many(raw, near, slack=_SLACK), alive, swept, cover)
     walled = how in ("wall", "against_wall")
-    free = _free_many(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled, slack=_SLACK)
+    free = _free_many(
+        parts, swept, () if how == "pen" else pens, search.index, search.taken, on_wall=walled, slack=_SLACK
+    )
     alive, cover = _keeping(free, alive, cover)
     if how == "ceiling":
         alive, cover = _keeping(_under_ceiling_many(parts, boxes[alive], slack=_SLACK), alive, cover)
@@ -701,17 +696,10 @@ def _keeping(passed: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
     return [a[passed] for a in arrays]
 
 
-def _places(
-    scene: Scene,
-    parts: _Parts,
-    old: np.ndarray,
-    extent: tuple[float, float, float],
-    how: str,
-    eye: np.ndarray,
-    rays: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``_place`` for many rays [M, 3]: (yaw [M], box [M, 6], placed [M])."""
-    width, depth, height = extent
+def _places(search: _Search, how: str, eye: np.ndarray, rays: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_place`` for many rays [M, 3] (about: the screen's): (yaw [M], box [M, 6], placed [M])."""
+    scene, parts, old = search.scene, search.parts, search.old
+    width, depth, height = search.extent
     if how in ("wall", "against_wall"):
         point, normal, placed = _wall_hits(parts, eye, rays)
         yaw = np.degrees(np.arctan2(normal[:, 1], normal[:, 0])) - 90.0
