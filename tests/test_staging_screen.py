@@ -85,8 +85,8 @@ def test_the_screen_rejects_only_spots_that_fail_one_by_one(tax, venue):
         search = staging._Search(scene, parts, pens, shot, obj, index, [], old, staging._local_extent(obj), main_yaw)
         how = "floor" if mount == "against_wall" else mount
         grid = [(c, r) for c in staging.COLUMNS for r in staging.ROWS[how]]
-        for f in (0, shot.path.frames // 2):
-            cover = staging._screen(search, how, f, grid)
+        frames = (0, shot.path.frames // 2)
+        for f, cover in zip(frames, staging._screen(search, how, frames, grid), strict=True):
             for (column, row), bound in zip(grid, cover, strict=True):
                 tried += 1
                 spot = staging._place(scene, parts, old, search.extent, how, shot.eyes[f], shot.ray(f, column, row))

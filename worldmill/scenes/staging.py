@@ -509,8 +509,8 @@ def _spot(
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
         grid = [(column, row) for column in COLUMNS for row in ROWS[how]]
-        for f in frames:
-            cover = _screen(search, how, f, grid) if screened else np.full(len(grid), np.inf)
+        covers = _screen(search, how, frames, grid) if screened else np.full((len(frames), len(grid)), np.inf)
+        for f, cover in zip(frames, covers, strict=True):
             for (column, row), bound in zip(grid, cover, strict=True):
                 least = max(LEAST_COVERAGE, best[0] if best else 0.0)
                 if bound < least - _SLACK:
@@ -656,16 +656,17 @@ _AREA_SLACK = 1e3  # square pixels of slack per unit of slack (1e-9 -> 1e-6 px²
 _CORNERS = np.array([[i, j, k] for i in (0, 3) for j in (1, 4) for k in (2, 5)])  # a box's 8 corners
 
 
-def _screen(search: _Search, how: str, f: int, grid: Sequence[tuple[float, float]]) -> np.ndarray:
-    """For each spot of ``grid`` (column, row) at key frame ``f``, the cover it reads at before its parts' bound
-    (which only lowers it); -inf where it clearly fails a test that does not depend on the spots tried before it
-    (placed, in a pen that takes it, reads, clear of the lens, not before the lead subject, free, under the
-    ceiling). Each test runs on the spots that passed the ones before, cheapest first."""
+def _screen(search: _Search, how: str, frames: Sequence[int], grid: Sequence[tuple[float, float]]) -> np.ndarray:
+    """For each key frame of ``frames`` and spot of ``grid`` (column, row), the cover it reads at before its parts'
+    bound (which only lowers it): [F, len(grid)]; -inf where it clearly fails a test that does not depend on the
+    spots tried before it (placed, in a pen that takes it, reads, clear of the lens, not before the lead subject,
+    free, under the ceiling). Each test runs on the spots that passed the ones before, cheapest first."""
     scene, parts, pens, shot, obj = search.scene, search.parts, search.pens, search.shot, search.obj
     columns, rows = np.array(grid, dtype=float).T
-    yaw, boxes, alive = _places(search, how, shot.eyes[f], shot.rays(f, columns, rows))
-    out = np.full(len(grid), -np.inf)
-    alive = np.flatnonzero(alive)
+    placed = [_places(search, how, shot.eyes[f], shot.rays(f, columns, rows)) for f in frames]
+    yaw, boxes, alive = (np.concatenate(arrays) for arrays in zip(*placed, strict=True))
+    out = np.full((len(frames), len(grid)), -np.inf)
+    alive = np.flatnonzero(alive)  # into the frames' spots, frame by frame
     if not len(alive):
         return out
     velocity = _rotate_z(np.asarray(obj.velocity, dtype=float), np.radians(yaw[alive] - search.main_yaw))
@@ -687,7 +688,7 @@ def _screen(search: _Search, how: str, f: int, grid: Sequence[tuple[float, float
     alive, cover = _keeping(free, alive, cover)
     if how == "ceiling":
         alive, cover = _keeping(_under_ceiling_many(parts, boxes[alive], slack=_SLACK), alive, cover)
-    out[alive] = cover
+    out.reshape(-1)[alive] = cover
     return out
 
 
