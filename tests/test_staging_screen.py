@@ -17,7 +17,7 @@ from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy import load_taxonomy
 
 SETTINGS = RenderSettings(width=128, height=128, frames=24, fps=12)
-CITIES = ("Paris", "Lima", "Nairobi")
+CITIES = ("Paris", "Lima")
 VENUES = ("hospital", "zoo", "museum", "stadium", "amusement_park", "street_market")
 
 
