@@ -206,6 +206,8 @@ def _nearest_surface(prims: _PrimitiveSet, points: np.ndarray, times: np.ndarray
         ),
     )
     may = (bound - 1e-6 <= reach.min(axis=1, keepdims=True) + 1e-6).any(axis=0)
+    if not may.any():  # points that are not finite: measure every primitive, as without bounds
+        may[:] = True
     return _surface_distances_many(_subset(prims, np.flatnonzero(may)), points, times).min(axis=1)
 
 
