@@ -509,7 +509,10 @@ def _spot(
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
         grid = [(column, row) for column in COLUMNS for row in ROWS[how]]
-        covers = _screen(search, how, frames, grid) if screened else np.full((len(frames), len(grid)), np.inf)
+        if screened and how in _SCREENED_MOUNTS:
+            covers = _screen(search, how, frames, grid)
+        else:  # every spot tried one by one
+            covers = np.full((len(frames), len(grid)), np.inf)
         for f, cover in zip(frames, covers, strict=True):
             for (column, row), bound in zip(grid, cover, strict=True):
                 least = max(LEAST_COVERAGE, best[0] if best else 0.0)
@@ -648,8 +651,10 @@ def _place(
     )
 
 
-# -- the screen: every spot of one key frame at once --------------------------------------------------------
+# -- the screen: every spot of a mount at once -------------------------------------------------------------
 
+_SCREENED_MOUNTS = frozenset({"floor", "pen", "against_wall", "wall", "ceiling"})  # ``_places`` places these as
+# ``_place`` does; a new mount is tried spot by spot until ``_places`` learns it too
 _SLACK = 1e-9  # the screen rejects a spot only where it fails a test by more than this (m, share of a frame)
 _LEAD_CHUNK = 1 << 16  # (box, lead instance, frame) triples tested at once: memory stays in the MB
 _AREA_SLACK = 1e3  # square pixels of slack per unit of slack (1e-9 -> 1e-6 px², far above rounding)
