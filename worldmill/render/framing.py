@@ -144,11 +144,12 @@ def _check_paths(
 
     lows = [low_res_path(path, small, step) for path in paths]
     times = np.arange(small.frames, dtype=np.float64) / small.fps
-    arrays = primitive_arrays(scene, small.frames / small.fps)
-    groups: dict[tuple, list[int]] = {}
-    for i, low in enumerate(lows):
-        lens = (low.fx, low.fy, low.cx, low.cy)
-        groups.setdefault((lens, mesh_lods(arrays, low, times).tobytes()), []).append(i)
+    groups: dict[tuple, list[int]] = {(): [0]}  # one path: nothing to group (no primitive arrays to build)
+    if len(lows) > 1:
+        groups, arrays = {}, primitive_arrays(scene, small.frames / small.fps)
+        for i, low in enumerate(lows):
+            lens = (low.fx, low.fy, low.cx, low.cy)
+            groups.setdefault((lens, mesh_lods(arrays, low, times).tobytes()), []).append(i)
     seen: dict[int, Visibility] = {}
     for members in groups.values():
         joined = dataclasses.replace(lows[members[0]], camera_to_world=np.concatenate([lows[i].camera_to_world for i in members]))

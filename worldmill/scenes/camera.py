@@ -165,6 +165,9 @@ def _build_primitive_set(scene: Scene) -> _PrimitiveSet:
     )
 
 
+_CLEARANCE_CHUNK = 1 << 19  # (point, primitive) pairs measured at once: memory stays in the tens of MB
+
+
 def clearance(scene: Scene, points: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Lower bound of the distance (m) from each point to the nearest surface at its time; negative inside.
 
@@ -177,27 +180,63 @@ def clearance(scene: Scene, points: np.ndarray, times: np.ndarray) -> np.ndarray
         out = points[:, 2].copy()
     if len(prims.center) == 0:
         return out
-    for i, (p, t) in enumerate(zip(points, times, strict=True)):
-        out[i] = min(out[i], float(_surface_distances(prims, p, t).min()))
+    step = max(1, _CLEARANCE_CHUNK // len(prims.center))
+    for i in range(0, len(points), step):
+        out[i : i + step] = np.minimum(
+            out[i : i + step], _nearest_surface(prims, points[i : i + step], times[i : i + step])
+        )
     return out
+
+
+def _nearest_surface(prims: _PrimitiveSet, points: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """The least of ``_surface_distances_many`` over the primitives for each point [T], measured only for those
+    that may be the least: each primitive's value lies between a bound from the distance to its centre and that
+    distance itself (for every shape), so one whose bound exceeds another's centre distance never is."""
+    centers = prims.center[None, :, :] + prims.velocity[None, :, :] * times[:, None, None]
+    reach = np.linalg.norm(points[:, None, :] - centers, axis=2)  # [T, N] = |local coordinates|
+    h = np.maximum(prims.half, 1e-6)
+    wide, narrow = np.maximum(h[:, 0], h[:, 1]), np.minimum(h[:, 0], h[:, 1])
+    bound = np.where(
+        prims.shape == 0,
+        reach - np.linalg.norm(h, axis=1),  # a box lies inside its circumscribed sphere
+        np.where(
+            prims.shape == 1,  # a cylinder: away from its axis or along it by at least reach / sqrt 2
+            np.minimum((reach / math.sqrt(2.0) / wide - 1.0) * narrow, reach / math.sqrt(2.0) - h[:, 2]),
+            (reach / h.max(axis=1) - 1.0) * h.min(axis=1),  # an ellipsoid
+        ),
+    )
+    may = (bound - 1e-6 <= reach.min(axis=1, keepdims=True) + 1e-6).any(axis=0)
+    if not may.any():  # points that are not finite: measure every primitive, as without bounds
+        may[:] = True
+    return _surface_distances_many(_subset(prims, np.flatnonzero(may)), points, times).min(axis=1)
+
+
+def _subset(prims: _PrimitiveSet, keep: np.ndarray) -> _PrimitiveSet:
+    return _PrimitiveSet(*(getattr(prims, f.name)[keep] for f in dataclasses.fields(prims)))
 
 
 def _surface_distances(prims: _PrimitiveSet, p: np.ndarray, t: float) -> np.ndarray:
     """Lower bound of the distance from point ``p`` at time ``t`` to each primitive (negative inside)."""
-    q = np.einsum("nji,nj->ni", prims.rot, p - (prims.center + prims.velocity * t))  # local coordinates
+    return _surface_distances_many(prims, p[None, :], np.array([t], dtype=np.float64))[0]
+
+
+def _surface_distances_many(prims: _PrimitiveSet, points: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``_surface_distances`` of many points [T, 3] at their times [T]: [T, N]."""
+    centers = prims.center[None, :, :] + prims.velocity[None, :, :] * times[:, None, None]
+    q = np.einsum("nji,tnj->tni", prims.rot, points[:, None, :] - centers)  # local coordinates
     h = np.maximum(prims.half, 1e-6)
-    dist = np.empty(len(q))
+    dist = np.empty(q.shape[:2])
     box = prims.shape == 0
-    d = np.abs(q[box]) - h[box]
-    dist[box] = np.linalg.norm(np.maximum(d, 0.0), axis=1) + np.minimum(d.max(axis=1), 0.0)
+    d = np.abs(q[:, box]) - h[box]
+    dist[:, box] = np.linalg.norm(np.maximum(d, 0.0), axis=2) + np.minimum(d.max(axis=2), 0.0)
     cyl = prims.shape == 1
     rmin = np.minimum(h[cyl, 0], h[cyl, 1])
-    radial = (np.hypot(q[cyl, 0] / h[cyl, 0], q[cyl, 1] / h[cyl, 1]) - 1.0) * rmin
-    dz = np.abs(q[cyl, 2]) - h[cyl, 2]
-    dd = np.stack([radial, dz], axis=1)
-    dist[cyl] = np.linalg.norm(np.maximum(dd, 0.0), axis=1) + np.minimum(dd.max(axis=1), 0.0)
+    radial = (np.hypot(q[:, cyl, 0] / h[cyl, 0], q[:, cyl, 1] / h[cyl, 1]) - 1.0) * rmin
+    dz = np.abs(q[:, cyl, 2]) - h[cyl, 2]
+    dd = np.stack([radial, dz], axis=2)
+    dist[:, cyl] = np.linalg.norm(np.maximum(dd, 0.0), axis=2) + np.minimum(dd.max(axis=2), 0.0)
     sph = prims.shape == 2
-    dist[sph] = (np.linalg.norm(q[sph] / h[sph], axis=1) - 1.0) * h[sph].min(axis=1)
+    dist[:, sph] = (np.linalg.norm(q[:, sph] / h[sph], axis=2) - 1.0) * h[sph].min(axis=1)
     return dist
 
 
@@ -246,27 +285,47 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
 
 
 def _first_hits(prims: _PrimitiveSet, eye: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Distance along the ray (t = 0) to each primitive's surface, inf where it misses or lies behind.
+    """Distance along the ray (t = 0) to each primitive's surface, inf where it misses or lies behind."""
+    return _first_hits_many(prims, eye, direction[None, :])[0]
 
-    In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps) or sphere."""
+
+def _first_hits_many(prims: _PrimitiveSet, eye: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """``_first_hits`` of many rays from one eye, [M, 3]: [M, N]. Measured (``_ray_hits``) only for the
+    primitives whose bounding sphere some ray passes near (a millimetre and rounding spare): the others it misses."""
+    v = prims.center - eye
+    reach2 = (v * v).sum(axis=1)  # [N] squared distance to each centre
+    along = (directions @ v.T) / np.linalg.norm(directions, axis=1)[:, None]  # [M, N] to the closest point
+    gap2 = np.where(along > 0.0, reach2 - along**2, reach2)  # squared distance from the ray to the centre
+    radius = np.linalg.norm(np.maximum(prims.half, 1e-6), axis=1) + 1e-3
+    keep = np.flatnonzero((gap2 <= radius**2 + 1e-9 * (reach2 + 1.0)).any(axis=0))
+    hits = np.full((len(directions), len(prims.center)), np.inf)
+    if len(keep):
+        hits[:, keep] = _ray_hits(_subset(prims, keep), eye, directions)
+    return hits
+
+
+def _ray_hits(prims: _PrimitiveSet, eye: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Distance along each ray [M, 3] from ``eye`` to each primitive's surface, inf where it misses or lies
+    behind: [M, N]. In each primitive's unit frame the ray meets the unit cube (slabs), cylinder (side and caps)
+    or sphere."""
     h = np.maximum(prims.half, 1e-6)
     o = np.einsum("nji,nj->ni", prims.rot, eye - prims.center) / h
-    d = np.einsum("nji,j->ni", prims.rot, direction) / h
+    d = np.einsum("nji,mj->mni", prims.rot, directions) / h
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = 1.0 / np.where(np.abs(d) < 1e-12, 1e-12, d)
         near = np.minimum((-1.0 - o) * inv, (1.0 - o) * inv)
         far = np.maximum((-1.0 - o) * inv, (1.0 - o) * inv)
-        hits = np.full(len(o), np.inf)
-        box = (prims.shape == 0) & (far.min(axis=1) >= np.maximum(near.max(axis=1), 0.0))
-        hits[box] = np.maximum(near.max(axis=1), 0.0)[box]
+        hits = np.full(d.shape[:2], np.inf)
+        box = (prims.shape == 0) & (far.min(axis=2) >= np.maximum(near.max(axis=2), 0.0))
+        hits[box] = np.maximum(near.max(axis=2), 0.0)[box]
         for code, axes in ((1, slice(0, 2)), (2, slice(0, 3))):  # cylinder side (x, y), sphere: |o + t d| = 1
-            a = (d[:, axes] ** 2).sum(axis=1)
-            b = 2.0 * (o[:, axes] * d[:, axes]).sum(axis=1)
+            a = (d[..., axes] ** 2).sum(axis=2)
+            b = 2.0 * (o[:, axes] * d[..., axes]).sum(axis=2)
             disc = b * b - 4 * a * (o[:, axes] ** 2).sum(axis=1) + 4 * a
             root = np.sqrt(np.maximum(disc, 0.0))
             enter, leave = (-b - root) / (2 * a), (-b + root) / (2 * a)
             if code == 1:  # ... between the caps
-                enter, leave = np.maximum(enter, near[:, 2]), np.minimum(leave, far[:, 2])
+                enter, leave = np.maximum(enter, near[..., 2]), np.minimum(leave, far[..., 2])
             ok = (prims.shape == code) & (disc >= 0) & (leave >= np.maximum(enter, 0.0))
             hits[ok] = np.maximum(enter, 0.0)[ok]
     return hits
@@ -276,10 +335,12 @@ def _in_sight(subjects: _Subjects, k: int, eye: np.ndarray) -> bool:
     """True when the first surface a ray from ``eye`` towards subject ``k`` (its centre, else the upper part of
     it, which shows over a barrier) meets is the subject's own."""
     centre = subjects.center[k]
-    upper = centre if subjects.top is None else np.array([*centre[:2], (centre[2] + 2 * subjects.top[k]) / 3])
-    for target in (centre, upper):
-        span = float(np.linalg.norm(target - eye))
-        hits = _first_hits(subjects.prims, eye, (target - eye) / max(span, 1e-6))
+    targets = [centre]
+    if subjects.top is not None:  # both rays at once
+        targets.append(np.array([*centre[:2], (centre[2] + 2 * subjects.top[k]) / 3]))
+    spans = [float(np.linalg.norm(target - eye)) for target in targets]
+    rays = np.array([(target - eye) / max(span, 1e-6) for target, span in zip(targets, spans, strict=True)])
+    for hits, span in zip(_first_hits_many(subjects.prims, eye, rays), spans, strict=True):
         nearest = int(np.argmin(hits))
         if hits[nearest] >= span or subjects.prims.owner[nearest] == subjects.index[k]:
             return True

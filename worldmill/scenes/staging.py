@@ -24,7 +24,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from worldmill.scenes.camera import CameraPath, _first_hits, _primitive_set, _PrimitiveSet, _rotate_z
+from worldmill.scenes.camera import (
+    CameraPath,
+    _first_hits,
+    _first_hits_many,
+    _primitive_set,
+    _PrimitiveSet,
+    _rotate_z,
+    _subset,
+)
 from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
@@ -84,36 +92,28 @@ class _Parts:
     floor: np.ndarray  # [N] bool: a room's floor
     prims: _PrimitiveSet  # the same primitives, in the same order, for ray casts
     walls: _PrimitiveSet  # those that ``hangs`` marks, alone (a wall ray need not test a stand of spectators)
+    support: np.ndarray  # [N] bool: floor, ground or pavement (what staged floor decor may stand on)
 
 
 def _parts(scene: Scene, duration: float) -> _Parts:
-    lo, hi, owner, solid, hangs, floor = [], [], [], [], [], []
-    for i, obj in enumerate(scene.objects):
-        sweep = np.asarray(obj.velocity) * duration
-        passive = obj.class_name in SUPPORT_CLASSES or obj.class_name == "ceiling"
-        for p in obj.parts:
-            half = p.half_extent_world()
-            a, b = np.asarray(p.center) - half, np.asarray(p.center) + half
-            lo.append(np.minimum(a, a + sweep))
-            hi.append(np.maximum(b, b + sweep))
-            owner.append(i)
-            solid.append(not passive)
-            hangs.append(obj.label in WALL_LABELS)
-            floor.append(obj.class_name == "floor")
+    prims = _primitive_set(scene)
+    half = np.abs(prims.rot * prims.half[:, None, :]).sum(axis=2)  # each part's ``half_extent_world``
+    a, b = prims.center - half, prims.center + half
+    sweep = prims.velocity * duration
+    objects = scene.objects
+    passive = np.array([o.class_name in SUPPORT_CLASSES or o.class_name == "ceiling" for o in objects], dtype=bool)
+    hangs = np.array([o.label in WALL_LABELS for o in objects], dtype=bool)[prims.owner]
     return _Parts(
-        np.array(lo).reshape(-1, 3),
-        np.array(hi).reshape(-1, 3),
-        np.array(owner),
-        np.array(solid, dtype=bool),
-        np.array(hangs, dtype=bool),
-        np.array(floor, dtype=bool),
-        _primitive_set(scene),
-        _subset(_primitive_set(scene), np.flatnonzero(hangs)),
+        np.minimum(a, a + sweep),
+        np.maximum(b, b + sweep),
+        prims.owner,
+        ~passive[prims.owner],
+        hangs,
+        np.array([o.class_name == "floor" for o in objects], dtype=bool)[prims.owner],
+        prims,
+        _subset(prims, np.flatnonzero(hangs)),
+        np.array([o.class_name in SUPPORT_CLASSES for o in objects], dtype=bool)[prims.owner],
     )
-
-
-def _subset(prims: _PrimitiveSet, keep: np.ndarray) -> _PrimitiveSet:
-    return _PrimitiveSet(*(getattr(prims, f.name)[keep] for f in dataclasses.fields(prims)))
 
 
 def _pens(scene: Scene) -> list[Box3]:
@@ -175,7 +175,10 @@ def _local_extent(obj: SceneObject) -> tuple[float, float, float]:
 
 
 class _Shot:
-    """The path's projection, lens clearance and the lead subject's screen boxes, for testing spots."""
+    """The path's projection, lens clearance and the lead subject's screen boxes, for testing spots.
+
+    Each test takes many boxes at once; ``slack`` > 0 makes it fail a box only where it fails by more than that
+    (the screen, ``_screen``), 0 is the test itself."""
 
     def __init__(self, scene: Scene, path: CameraPath, lead: str | None):
         self.path = path
@@ -186,75 +189,116 @@ class _Shot:
         self.duration = path.frames / max(path.fps, 1)
         self.zone = path.zone
         self.area = float(path.width * path.height)
-        self.lead_boxes: list[tuple[np.ndarray, np.ndarray]] = []  # per lead instance: screen box, depth [T]
-        for obj in scene.objects:
-            if lead is not None and object_kind(obj) == lead:
-                box = np.asarray(parts_box(obj.parts))
-                self.lead_boxes.append(self.screen(box, np.asarray(obj.velocity)))
+        leads = [
+            (np.asarray(parts_box(o.parts)), np.asarray(o.velocity))
+            for o in scene.objects
+            if lead is not None and object_kind(o) == lead
+        ]
+        count = len(self.frames)
+        raw, far = np.zeros((len(leads), count, 4)), np.zeros((len(leads), count))
+        for i, (box, velocity) in enumerate(leads):
+            raw[i], far[i] = self.screens(box[None, :], velocity)  # per lead instance: screen box, depth [F]
+        self.lead_clip = self.clipped(raw)  # [L, F, 4]
+        self.lead_least = 0.1 * np.maximum(self.box_area(self.lead_clip), 1.0)  # [L, F]: the overlap that hides it
+        self.lead_far = np.nan_to_num(far, nan=-np.inf)  # [L, F]
 
     def screen(self, box: np.ndarray, velocity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """([F, 4] screen box u0, v0, u1, v1 (nan where behind the lens), [F] farthest corner depth) in the
         tested frames."""
-        corners = np.array([[box[i], box[j], box[k]] for i in (0, 3) for j in (1, 4) for k in (2, 5)])
-        world = corners[None, :, :] + (0.0 if velocity is None else velocity[None, None, :] * self.times[:, None, None])
-        cam = np.einsum("tji,tkj->tki", self.rot, world - self.eyes[self.frames][:, None, :])
+        raw, far = self.screens(box[None, :], velocity)
+        return raw[0], far[0]
+
+    def screens(
+        self, boxes: np.ndarray, velocity: np.ndarray | None = None, *, exact: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``screen`` of many boxes [M, 6] moving together: ([M, F, 4], [M, F]); ``exact=False`` rounds otherwise
+        (a matrix product, several times faster: good enough for the screen, which has slack)."""
+        corners = boxes[:, _CORNERS]  # [M, 8, 3]
+        world = corners[:, None, :, :] + (0.0 if velocity is None else velocity * self.times[:, None, None])
+        world = world - self.eyes[self.frames][:, None, :]
+        cam = np.einsum("tji,mtkj->mtki", self.rot, world) if exact else np.matmul(world, self.rot)
         z = cam[..., 2]
-        ahead = (z > 0.1).all(axis=1)
+        ahead = (z > 0.1).all(axis=2)
         with np.errstate(divide="ignore", invalid="ignore"):
             u = self.path.fx * cam[..., 0] / z + self.path.cx
             v = self.path.fy * cam[..., 1] / z + self.path.cy
-        raw = np.stack([u.min(axis=1), v.min(axis=1), u.max(axis=1), v.max(axis=1)], axis=1)
+        raw = np.stack([u.min(axis=2), v.min(axis=2), u.max(axis=2), v.max(axis=2)], axis=2)
         raw[~ahead] = np.nan
-        return raw, np.where(ahead, z.max(axis=1), np.nan)
+        return raw, np.where(ahead, z.max(axis=2), np.nan)
 
     def clipped(self, raw: np.ndarray) -> np.ndarray:
         out = raw.copy()
-        out[:, [0, 2]] = np.clip(out[:, [0, 2]], 0, self.path.width)
-        out[:, [1, 3]] = np.clip(out[:, [1, 3]], 0, self.path.height)
+        out[..., [0, 2]] = np.clip(out[..., [0, 2]], 0, self.path.width)
+        out[..., [1, 3]] = np.clip(out[..., [1, 3]], 0, self.path.height)
         return out
 
     @staticmethod
     def box_area(b: np.ndarray) -> np.ndarray:
-        return np.nan_to_num(np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0))
+        return _Shot.span_area(b[..., 2] - b[..., 0], b[..., 3] - b[..., 1])
+
+    @staticmethod
+    def span_area(width: np.ndarray, height: np.ndarray) -> np.ndarray:
+        area = np.maximum(width, 0) * np.maximum(height, 0)
+        return np.where(np.isnan(area), 0.0, area)  # finite where not nan: coordinates are finite or nan
 
     def reads(self, box: np.ndarray, mount: str, parts: Sequence[np.ndarray] = ()) -> tuple[float, int]:
         """(the largest share of a frame the box's pixels cover (about) while mostly inside it, that frame);
         (0, -1) when it is never mostly inside or fills a frame. ``parts``: the boxes of the object's parts there,
         whose screen boxes bound the cover (a table's thin top and one leg fill little of its box)."""
-        raw, _ = self.screen(box)
+        drawn = None
+        if len(parts) > 1:
+            drawn = self.box_area(self.clipped(self.screens(np.asarray(parts))[0])).sum(axis=0)[None, :]
+        cover, frame = self.covers(self.screens(box[None, :])[0], mount, drawn)
+        return float(cover[0]), int(frame[0])
+
+    def covers(
+        self, raw: np.ndarray, mount: str, drawn: np.ndarray | None = None, slack: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``reads`` of many boxes from their screen boxes [M, F, 4] (``drawn``: their parts' screen areas [M, F],
+        if bound): (cover [M], frame [M])."""
         clip = self.clipped(raw)
         full, shown = self.box_area(raw), self.box_area(clip)
         cover = FILL.get(mount, DEFAULT_FILL) * shown / self.area
-        if len(parts) > 1:
-            drawn = sum(self.box_area(self.clipped(self.screen(part)[0])) for part in parts)
+        if drawn is not None:
             cover = np.minimum(cover, PART_FILL * drawn / self.area)
         inside = np.where(full > 0, shown / np.maximum(full, 1e-9), 0.0)
-        good = inside >= 0.6
-        if not good.any() or cover.max() > MAX_COVERAGE:
-            return 0.0, -1
-        frame = int(np.argmax(np.where(good, cover, -1.0)))
-        return float(cover[frame]), int(self.frames[frame])
+        good = inside >= 0.6 - slack
+        reads = good.any(axis=1) & ~(cover.max(axis=1) > MAX_COVERAGE + slack)
+        best = np.argmax(np.where(good, cover, -1.0), axis=1)
+        taken = np.take_along_axis(cover, best[:, None], axis=1)[:, 0]
+        return np.where(reads, taken, 0.0), np.where(reads, self.frames[best], -1)
 
     def clear_of_lens(self, box: np.ndarray) -> bool:
-        lo, hi = box[:3], box[3:]
-        gap = np.linalg.norm(np.maximum(np.maximum(lo - self.eyes, self.eyes - hi), 0.0), axis=1)
-        return bool(gap.min() >= MIN_DISTANCE_M.get(self.zone, 3.0))
+        return bool(self.clear_of_lens_many(box[None, :])[0])
+
+    def clear_of_lens_many(self, boxes: np.ndarray, slack: float = 0.0) -> np.ndarray:
+        lo, hi = boxes[:, None, :3], boxes[:, None, 3:]
+        gap = np.linalg.norm(np.maximum(np.maximum(lo - self.eyes, self.eyes - hi), 0.0), axis=2)
+        return gap.min(axis=1) >= MIN_DISTANCE_M.get(self.zone, 3.0) - slack
 
     def before_lead(self, box: np.ndarray) -> bool:
         """Whether the box stands between the lens and the lead subject in some frame."""
-        raw, near = self.screen(box)
-        clip = self.clipped(raw)
-        nearest = near  # the farthest corner: a box wholly behind the subject never hides it
-        for lead_raw, lead_far in self.lead_boxes:
-            lead = self.clipped(lead_raw)
-            inter = np.stack(
-                [np.maximum(clip[:, 0], lead[:, 0]), np.maximum(clip[:, 1], lead[:, 1]),
-                 np.minimum(clip[:, 2], lead[:, 2]), np.minimum(clip[:, 3], lead[:, 3])], axis=1,
-            )  # fmt: skip
-            overlap = self.box_area(inter) > 0.1 * np.maximum(self.box_area(lead), 1.0)
-            if (overlap & (np.nan_to_num(nearest, nan=np.inf) < np.nan_to_num(lead_far, nan=-np.inf) + 1.0)).any():
-                return True
-        return False
+        return bool(self.before_lead_many(*self.screens(box[None, :]))[0])
+
+    def before_lead_many(self, raw: np.ndarray, near: np.ndarray, slack: float = 0.0) -> np.ndarray:
+        """``before_lead`` of many boxes from their ``screens`` ([M, F, 4], [M, F]), a few boxes at a time (a
+        stadium's crowd has many lead instances)."""
+        before = np.zeros(len(raw), dtype=bool)
+        if not len(self.lead_clip):
+            return before
+        clip = self.clipped(raw)[:, None]  # [M, 1, F, 4] against the leads' [L, F, 4]
+        nearest = np.nan_to_num(near, nan=np.inf)[:, None]  # the farthest corner: a box wholly behind never hides it
+        lead, step = self.lead_clip, max(1, _LEAD_CHUNK // self.lead_clip[..., 0].size)
+        for i in range(0, len(raw), step):
+            c = clip[i : i + step]
+            width = np.minimum(c[..., 2], lead[..., 2]) - np.maximum(c[..., 0], lead[..., 0])
+            height = np.minimum(c[..., 3], lead[..., 3]) - np.maximum(c[..., 1], lead[..., 1])
+            overlap = self.span_area(width, height)
+            hides = (overlap > self.lead_least + slack * _AREA_SLACK) & (
+                nearest[i : i + step] < self.lead_far + 1.0 - slack
+            )
+            before[i : i + step] = hides.any(axis=(1, 2))
+        return before
 
     def ray(self, frame: int, column: float, row: float) -> np.ndarray:
         """World direction (unit [3]) through a point of the frame (fractions of its width and height)."""
@@ -268,18 +312,25 @@ class _Shot:
         world = self.path.camera_to_world[frame, :3, :3] @ local
         return world / np.linalg.norm(world)
 
+    def rays(self, frame: int, columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``ray`` through many points of one frame (about: the screen's): [M, 3]."""
+        local = np.stack(
+            [
+                (columns * self.path.width - self.path.cx) / self.path.fx,
+                (rows * self.path.height - self.path.cy) / self.path.fy,
+                np.ones(len(columns)),
+            ],
+            axis=1,
+        )
+        world = local @ self.path.camera_to_world[frame, :3, :3].T
+        return world / np.linalg.norm(world, axis=1, keepdims=True)
+
 
 def _support_top(scene: Scene, parts: _Parts, x: float, y: float, below: float) -> float | None:
     """Height of the floor or ground under (x, y): the top of the highest box there under ``below`` m, which must be
     a support (floor, ground, pavement); outdoors the ground plane where nothing is under it. None elsewhere."""
-    inside = (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])
-    inside &= parts.hi[:, 2] <= below
-    if not inside.any():
-        return 0.0 if scene.ground_class_id is not None else None
-    k = int(np.flatnonzero(inside)[np.argmax(parts.hi[inside, 2])])
-    if scene.objects[parts.owner[k]].class_name not in SUPPORT_CLASSES or parts.hi[k, 2] > 0.4:
-        return None
-    return float(parts.hi[k, 2])
+    top = float(_support_tops(scene, parts, np.array([[x, y]]), below)[0])
+    return None if math.isnan(top) else top
 
 
 def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> bool:
@@ -306,9 +357,7 @@ def _pen_takes(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: Sc
 
 def _under_ceiling(parts: _Parts, box: np.ndarray) -> bool:
     """Whether the box hangs over the room's floor (not over a wall or outside)."""
-    x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
-    over = (parts.lo[:, 0] <= x) & (x <= parts.hi[:, 0]) & (parts.lo[:, 1] <= y) & (y <= parts.hi[:, 1])
-    return bool((parts.floor & over).any())
+    return bool(_under_ceiling_many(parts, box[None, :])[0])
 
 
 def _wall_hit(parts: _Parts, eye: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -346,23 +395,7 @@ def _free(
     parts: _Parts, box: np.ndarray, pens: Sequence[Box3], skip: int, taken: Sequence[np.ndarray], *, on_wall: bool
 ) -> bool:
     """Whether the box overlaps no solid part (a wall it hangs on aside), pen or other staged box."""
-    margin = 0.1
-    clash = (
-        (parts.solid & ~parts.hangs if on_wall else parts.solid)
-        & (parts.owner != skip)
-        & (parts.lo[:, 0] < box[3] + margin) & (box[0] < parts.hi[:, 0] + margin)
-        & (parts.lo[:, 1] < box[4] + margin) & (box[1] < parts.hi[:, 1] + margin)
-        & (parts.lo[:, 2] < box[5]) & (box[2] + 0.02 < parts.hi[:, 2])
-    )  # fmt: skip
-    if clash.any():
-        return False
-    cx, cy = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
-    if any(p[0] <= cx <= p[3] and p[1] <= cy <= p[4] for p in pens):
-        return False
-    return not any(
-        t[0] < box[3] + margin and box[0] < t[3] + margin and t[1] < box[4] + margin and box[1] < t[4] + margin
-        for t in taken
-    )
+    return bool(_free_many(parts, box[None, :], pens, skip, taken, on_wall=on_wall)[0])
 
 
 def stage_decor(
@@ -456,54 +489,42 @@ def _spot(
     mount: str,
     taken: Sequence[np.ndarray],
     target: float,
+    *,
+    screened: bool = True,
 ) -> tuple[SceneObject, str] | None:
     """``obj`` moved to the spot (key frames, columns, rows of the frame) that passes every test and shows it
     largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``.
 
     Spots are tested with the box of the object's own bounds turned as it would stand (never smaller than its
-    parts' box); the object itself is moved once, to the spot taken."""
-    extent = _local_extent(obj)
+    parts' box); the object itself is moved once, to the spot taken. ``screened``: the spots of a key frame are
+    first screened all at once (``_screen``) and only those that may pass are tried one by one (``_try``), which
+    takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost."""
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
-    old = np.asarray(parts_box(obj.parts))
+    search = _Search(
+        scene, parts, pens, shot, obj, index, taken, np.asarray(parts_box(obj.parts)), _local_extent(obj), main_yaw
+    )
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
     stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES)
     mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
-        for f in frames:
-            for column in COLUMNS:
-                for row in ROWS[how]:
-                    spot = _place(scene, parts, old, extent, how, shot.eyes[f], shot.ray(f, column, row))
-                    if spot is None:
-                        continue
-                    yaw, box = spot
-                    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - main_yaw)))
-                    swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
-                    if how == "pen" and not _pen_takes(scene, pens, swept, obj):
-                        continue
-                    least = max(LEAST_COVERAGE, best[0] if best else 0.0)
-                    cover, frame = shot.reads(box, how)
-                    if cover < least:
-                        continue
-                    if not shot.clear_of_lens(box) or shot.before_lead(box):
-                        continue
-                    walled = how in ("wall", "against_wall")
-                    if not _free(parts, swept, () if how == "pen" else pens, index, taken, on_wall=walled):
-                        continue
-                    if how == "ceiling" and not _under_ceiling(parts, box):
-                        continue
-                    if len(obj.parts) > 1:  # the parts' bound (costly) only where every other test passes
-                        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
-                        if cover < least:
-                            continue
-                    if not _in_sight(scene, shot.eyes[frame], box, index):
-                        continue
-                    best = (cover, yaw, box, "floor" if how in ("against_wall", "pen") else how)
-                    if cover >= target:
-                        break
-                else:
+        grid = [(column, row) for column in COLUMNS for row in ROWS[how]]
+        if screened and how in _SCREENED_MOUNTS:
+            covers = _screen(search, how, frames, grid)
+        else:  # every spot tried one by one
+            covers = np.full((len(frames), len(grid)), np.inf)
+        for f, cover in zip(frames, covers, strict=True):
+            for (column, row), bound in zip(grid, cover, strict=True):
+                least = max(LEAST_COVERAGE, best[0] if best else 0.0)
+                if bound < least - _SLACK:
                     continue
-                break
+                spot = _place(scene, parts, search.old, search.extent, how, shot.eyes[f], shot.ray(f, column, row))
+                found = spot and _try(search, how, spot, least)
+                if not found:
+                    continue
+                best = found
+                if best[0] >= target:
+                    break
             else:
                 continue
             break
@@ -513,6 +534,53 @@ def _spot(
         return None
     _, yaw, box, how = best
     return _moved(obj, yaw, box), how
+
+
+@dataclasses.dataclass(frozen=True)
+class _Search:
+    """What one object's spots are tested against: the scene, its parts and pens, the shot; the object (index
+    ``index`` in the scene) with its box now, its own extent and its main part's yaw; the boxes staged before."""
+
+    scene: Scene
+    parts: _Parts
+    pens: Sequence[Box3]
+    shot: _Shot
+    obj: SceneObject
+    index: int
+    taken: Sequence[np.ndarray]
+    old: np.ndarray
+    extent: tuple[float, float, float]
+    main_yaw: float
+
+
+def _try(
+    search: _Search, how: str, spot: tuple[float, np.ndarray], least: float
+) -> tuple[float, float, np.ndarray, str] | None:
+    """(cover, yaw, box, mount) of one placed spot that passes every test and covers at least ``least``; else
+    None."""
+    scene, parts, shot, obj, index = search.scene, search.parts, search.shot, search.obj, search.index
+    yaw, box = spot
+    velocity = tuple(_rotate_z(np.asarray(obj.velocity, dtype=float), math.radians(yaw - search.main_yaw)))
+    swept = np.asarray(swept_box(tuple(box), velocity, shot.duration))
+    if how == "pen" and not _pen_takes(scene, search.pens, swept, obj):
+        return None
+    cover, frame = shot.reads(box, how)
+    if cover < least:
+        return None
+    if not shot.clear_of_lens(box) or shot.before_lead(box):
+        return None
+    walled = how in ("wall", "against_wall")
+    if not _free(parts, swept, () if how == "pen" else search.pens, index, search.taken, on_wall=walled):
+        return None
+    if how == "ceiling" and not _under_ceiling(parts, box):
+        return None
+    if len(obj.parts) > 1:  # the parts' bound (costly) only where every other test passes
+        cover, frame = shot.reads(box, how, _parts_at(obj, yaw, box))
+        if cover < least:
+            return None
+    if not _in_sight(scene, shot.eyes[frame], box, index):
+        return None
+    return cover, yaw, box, "floor" if how in ("against_wall", "pen") else how
 
 
 def _moved(obj: SceneObject, yaw: float, box: np.ndarray) -> SceneObject:
@@ -581,3 +649,174 @@ def _place(
     return yaw, np.array(
         [centre[0] - half[0], centre[1] - half[1], z, centre[0] + half[0], centre[1] + half[1], z + height]
     )
+
+
+# -- the screen: every spot of a mount at once -------------------------------------------------------------
+
+_SCREENED_MOUNTS = frozenset({"floor", "pen", "against_wall", "wall", "ceiling"})  # ``_places`` places these as
+# ``_place`` does; a new mount is tried spot by spot until ``_places`` learns it too
+_SLACK = 1e-9  # the screen rejects a spot only where it fails a test by more than this (m, share of a frame)
+_LEAD_CHUNK = 1 << 16  # (box, lead instance, frame) triples tested at once: memory stays in the MB
+_AREA_SLACK = 1e3  # square pixels of slack per unit of slack (1e-9 -> 1e-6 px², far above rounding)
+_CORNERS = np.array([[i, j, k] for i in (0, 3) for j in (1, 4) for k in (2, 5)])  # a box's 8 corners
+
+
+def _screen(search: _Search, how: str, frames: Sequence[int], grid: Sequence[tuple[float, float]]) -> np.ndarray:
+    """For each key frame of ``frames`` and spot of ``grid`` (column, row), the cover it reads at before its parts'
+    bound (which only lowers it): [F, len(grid)]; -inf where it clearly fails a test that does not depend on the
+    spots tried before it (placed, in a pen that takes it, reads, clear of the lens, not before the lead subject,
+    free, under the ceiling). Each test runs on the spots that passed the ones before, cheapest first."""
+    scene, parts, pens, shot, obj = search.scene, search.parts, search.pens, search.shot, search.obj
+    columns, rows = np.array(grid, dtype=float).T
+    placed = [_places(search, how, shot.eyes[f], shot.rays(f, columns, rows)) for f in frames]
+    yaw, boxes, alive = (np.concatenate(arrays) for arrays in zip(*placed, strict=True))
+    out = np.full((len(frames), len(grid)), -np.inf)
+    alive = np.flatnonzero(alive)  # into the frames' spots, frame by frame
+    if not len(alive):
+        return out
+    velocity = _rotate_z(np.asarray(obj.velocity, dtype=float), np.radians(yaw[alive] - search.main_yaw))
+    sweep = velocity * shot.duration
+    swept = boxes[alive] + np.concatenate([np.minimum(sweep, 0.0), np.maximum(sweep, 0.0)], axis=1)
+    if how == "pen":  # each test below keeps the spots that pass it (indices into ``grid``, with their arrays)
+        alive, swept = _keeping(_pens_take(scene, pens, swept, obj), alive, swept)
+    raw, near = shot.screens(boxes[alive], exact=False)
+    cover, _ = shot.covers(raw, how, slack=_SLACK)
+    alive, swept, raw, near, cover = _keeping(cover >= LEAST_COVERAGE - _SLACK, alive, swept, raw, near, cover)
+    alive, swept, raw, near, cover = _keeping(
+        shot.clear_of_lens_many(boxes[alive], slack=_SLACK), alive, swept, raw, near, cover
+    )
+    alive, swept, cover = _keeping(~shot.before_lead_many(raw, near, slack=_SLACK), alive, swept, cover)
+    walled = how in ("wall", "against_wall")
+    free = _free_many(
+        parts, swept, () if how == "pen" else pens, search.index, search.taken, on_wall=walled, slack=_SLACK
+    )
+    alive, cover = _keeping(free, alive, cover)
+    if how == "ceiling":
+        alive, cover = _keeping(_under_ceiling_many(parts, boxes[alive], slack=_SLACK), alive, cover)
+    out.reshape(-1)[alive] = cover
+    return out
+
+
+def _keeping(passed: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Each of ``arrays`` (one row per spot) at the spots that ``passed``."""
+    return [a[passed] for a in arrays]
+
+
+def _places(search: _Search, how: str, eye: np.ndarray, rays: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_place`` for many rays [M, 3] (about: the screen's): (yaw [M], box [M, 6], placed [M])."""
+    scene, parts, old = search.scene, search.parts, search.old
+    width, depth, height = search.extent
+    if how in ("wall", "against_wall"):
+        point, normal, placed = _wall_hits(parts, eye, rays)
+        yaw = np.degrees(np.arctan2(normal[:, 1], normal[:, 0])) - 90.0
+        centre = point[:, :2] + normal[:, :2] * (depth / 2 + 0.04)
+    else:
+        plane = _hang_centre(old) if how == "ceiling" else min(old[2], 0.5)
+        down = np.where(np.abs(rays[:, 2]) < 1e-6, 1.0, rays[:, 2])
+        placed = (np.abs(rays[:, 2]) >= 1e-6) & ((plane - eye[2]) / down > -_SLACK)
+        centre = (eye + rays * (plane - eye[2]) / down[:, None])[:, :2]
+        to_eye = np.arctan2(eye[1] - centre[:, 1], eye[0] - centre[:, 0])
+        yaw = np.degrees(to_eye) - 90.0 + (0.0 if width >= depth else 90.0)
+    c, s = np.abs(np.cos(np.radians(yaw))), np.abs(np.sin(np.radians(yaw)))
+    half = np.stack([c * width + s * depth, s * width + c * depth], axis=1) / 2
+    if how == "wall":
+        z = np.full(len(rays), float(old[2]))
+    elif how == "ceiling":
+        z = np.full(len(rays), _hang_centre(old) - height / 2)
+    else:
+        z = np.full(len(rays), np.nan)
+        z[placed] = _support_tops(scene, parts, centre[placed], below=max(float(old[2]), 0.0) + 0.5)
+        placed &= ~np.isnan(z)
+    boxes = np.concatenate([centre - half, z[:, None], centre + half, z[:, None] + height], axis=1)
+    return yaw, boxes, placed
+
+
+def _wall_hits(parts: _Parts, eye: np.ndarray, rays: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_wall_hit`` for many rays [M, 3]: (point [M, 3], outward normal [M, 3], hit [M])."""
+    prims, count = parts.walls, len(rays)
+    if len(prims.center) == 0:
+        return np.zeros((count, 3)), np.tile([1.0, 0.0, 0.0], (count, 1)), np.zeros(count, dtype=bool)
+    hits = _first_hits_many(prims, eye, rays)
+    k = np.argmin(hits, axis=1)
+    first = hits[np.arange(count), k]
+    hit = np.isfinite(first)
+    point = eye + rays * np.where(hit, first, 0.0)[:, None]
+    rot = prims.rot[k]
+    local = np.einsum("mji,mj->mi", rot, point - prims.center[k]) / np.maximum(prims.half[k], 1e-6)
+    axis = np.argmax(np.abs(local), axis=1)
+    normal = rot[np.arange(count), :, axis] * np.copysign(1.0, local[np.arange(count), axis])[:, None]
+    hit &= (np.abs(normal[:, 2]) <= 0.3 + _SLACK) & ((normal * rays).sum(axis=1) <= -0.3 + _SLACK)
+    flat = np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1e-9)
+    normal = np.stack([normal[:, 0] / flat, normal[:, 1] / flat, np.zeros(count)], axis=1)
+    return point, normal, hit
+
+
+def _support_tops(scene: Scene, parts: _Parts, centres: np.ndarray, below: float) -> np.ndarray:
+    """``_support_top`` under many centres [M, 2]: heights [M], nan where None."""
+    low = np.flatnonzero(parts.hi[:, 2] <= below)
+    lo, hi = parts.lo[low], parts.hi[low]
+    x, y = centres[:, :1], centres[:, 1:]
+    inside = (lo[None, :, 0] <= x) & (x <= hi[None, :, 0]) & (lo[None, :, 1] <= y) & (y <= hi[None, :, 1])
+    ground = np.full(len(centres), 0.0 if scene.ground_class_id is not None else np.nan)
+    if not len(low):
+        return ground
+    k = np.argmax(np.where(inside, hi[None, :, 2], -np.inf), axis=1)  # the highest there, the first of equals
+    top = hi[k, 2]
+    return np.where(inside.any(axis=1), np.where(parts.support[low][k] & ~(top > 0.4), top, np.nan), ground)
+
+
+def _pens_take(scene: Scene, pens: Sequence[Box3], swept: np.ndarray, animal: SceneObject) -> np.ndarray:
+    """Whether a pen may take the animal (``_pen_takes``) for many swept boxes [M, 6]; true where in doubt."""
+    takes = np.zeros(len(swept), dtype=bool)
+    for pen in pens:
+        probe = np.array([pen[0] + 0.5, pen[1] + 0.5, 0.0, pen[3] - 0.5, pen[4] - 0.5, 0.0])
+        if not _pen_takes(scene, [pen], probe, animal):  # the pen's verdict, for a box well inside it
+            continue
+        takes |= (
+            (pen[0] + 0.5 <= swept[:, 0] + _SLACK) & (swept[:, 3] <= pen[3] - 0.5 + _SLACK)
+            & (pen[1] + 0.5 <= swept[:, 1] + _SLACK) & (swept[:, 4] <= pen[4] - 0.5 + _SLACK)
+        )  # fmt: skip
+    return takes
+
+
+def _free_many(
+    parts: _Parts,
+    boxes: np.ndarray,
+    pens: Sequence[Box3],
+    skip: int,
+    taken: Sequence[np.ndarray],
+    *,
+    on_wall: bool,
+    slack: float = 0.0,
+) -> np.ndarray:
+    """``_free`` of many boxes [M, 6]."""
+    if not len(boxes):
+        return np.zeros(0, dtype=bool)
+    margin = 0.1 - slack
+    near = (parts.solid & ~parts.hangs if on_wall else parts.solid) & (parts.owner != skip)
+    near &= (parts.lo[:, 0] < boxes[:, 3].max() + margin) & (boxes[:, 0].min() < parts.hi[:, 0] + margin)
+    near &= (parts.lo[:, 1] < boxes[:, 4].max() + margin) & (boxes[:, 1].min() < parts.hi[:, 1] + margin)
+    lo, hi, b = parts.lo[near][None, :, :], parts.hi[near][None, :, :], boxes[:, None, :]
+    clash = (
+        (lo[..., 0] < b[..., 3] + margin) & (b[..., 0] < hi[..., 0] + margin)
+        & (lo[..., 1] < b[..., 4] + margin) & (b[..., 1] < hi[..., 1] + margin)
+        & (lo[..., 2] < b[..., 5] - slack) & (b[..., 2] + 0.02 < hi[..., 2] - slack)
+    ).any(axis=1)  # fmt: skip
+    cx, cy = (boxes[:, 0] + boxes[:, 3]) / 2, (boxes[:, 1] + boxes[:, 4]) / 2
+    for p in pens:
+        clash |= (p[0] + slack <= cx) & (cx <= p[3] - slack) & (p[1] + slack <= cy) & (cy <= p[4] - slack)
+    for t in taken:
+        clash |= (
+            (t[0] < boxes[:, 3] + margin) & (boxes[:, 0] < t[3] + margin)
+            & (t[1] < boxes[:, 4] + margin) & (boxes[:, 1] < t[4] + margin)
+        )  # fmt: skip
+    return ~clash
+
+
+def _under_ceiling_many(parts: _Parts, boxes: np.ndarray, slack: float = 0.0) -> np.ndarray:
+    """``_under_ceiling`` of many boxes [M, 6]."""
+    lo, hi = parts.lo[parts.floor][None, :, :], parts.hi[parts.floor][None, :, :]
+    x, y = (boxes[:, :1] + boxes[:, 3:4]) / 2, (boxes[:, 1:2] + boxes[:, 4:5]) / 2
+    return (
+        (lo[..., 0] <= x + slack) & (x <= hi[..., 0] + slack) & (lo[..., 1] <= y + slack) & (y <= hi[..., 1] + slack)
+    ).any(axis=1)
