@@ -119,6 +119,7 @@ class SiteBuilder:
         self.center_radius = 0.0  # "center" placement starts outside this radius (a fountain, a landmark)
         self.landmark_height = 0.0
         self.tallest_building = 0.0
+        self.perches: list[Perch] = []  # indoor birds' perches with room for more birds
 
     # -- objects ------------------------------------------------------------------------------------------
 
@@ -380,6 +381,10 @@ def place_object(
         rule = "aisle"
     elif class_name == "sculpture" and max(size[0], size[2]) > LONG_EXHIBIT_M and site.floor and _interior_zone(site):
         rule, size = "along_aisle", _fit_beside_aisle(site, size)
+    if rule == "aisle" and perches(label):
+        joined = _join_perch(site, class_name, label, size, decor)
+        if joined is not None:
+            return joined
     centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
     for attempt in range(90):
         ignore = attempt >= 45
@@ -393,9 +398,11 @@ def place_object(
         elif rule == "along_aisle" and attempt < 70:
             cand = _along_aisle(site, size)
         elif rule == "aisle" and attempt < 70:
-            reach = min(4.0, 0.5 + 5.0 * size[1]) + attempt / 10  # small animals nearer
+            reach = min(PERCH_REACH_M if perches(label) else 4.0, 0.5 + 5.0 * size[1]) + attempt / 10  # small ones nearer
             x, y = _beside_aisle(site, margin=max(size[0], size[2]) / 2, reach=reach)
             cand = (x, y, _floor_z(site, x, y), site.uniform(0, 360), "floor")
+            if perches(label):  # a bird indoors sits on a perch at eye level, not on the floor
+                cand = (x, y, cand[2] + site.uniform(*PERCH_HEIGHT_M), cand[3], "floor")
         else:
             this_rule = rule if rule not in ("aisle", "tank") and attempt < 70 else "floor"
             cand = _candidate(site, this_rule, class_name, size, index, centers)
@@ -422,11 +429,69 @@ def place_object(
             parts.append(
                 shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22))
             )
-        box = parts_box(parts)
+        perch = _perch(site, x, y, z0, yaw, size) if z0 > _floor_z(site, x, y) + 0.5 and perches(label) else None
+        box = parts_box(parts + (perch or []))  # the perch stands under the bird: it needs its room too
         if site.free(swept_box(box, velocity), ignore_occupied=ignore):
             site.occupied.append(swept_box(box, velocity))
+            if perch is not None:
+                site.add("vegetation", "perch", perch, salient=False)
+                site.perches.append(Perch(x, y, z0, yaw, label))
             return site.add(class_name, label, parts, velocity=velocity, decor=decor)
     return None
+
+
+PERCH_HEIGHT_M = (1.3, 2.2)  # top of an indoor bird's perch: in front of an eye-level camera (1.3-2.3 m)
+PERCH_REACH_M = 1.2  # ... within this of the aisle's side: a bird is small, a long lens frames it from there
+PERCH_BAR_M = 1.9  # a perch's bar ...
+PERCH_SLOT_M = 0.3  # ... starts this far beyond its first bird ...
+PERCH_SPACING_M = 0.45  # ... and seats a bird every this many metres ...
+PERCH_BIRDS = 4  # ... up to this many (birds of a kind sit together)
+PERCH_COLOUR = (0.36, 0.26, 0.17)  # a barked branch (the class's bark material draws on it)
+PERCHING_SPECIES = frozenset({"parrot"})  # library bird models that perch (flamingos, penguins and ducks stand)
+
+
+def perches(label: str) -> bool:
+    """Whether an animal of ``label`` sits on a perch indoors (an aviary's birds), rather than on the floor."""
+    from worldmill.library.animals import species_of
+
+    return species_of(label) in PERCHING_SPECIES
+
+
+@dataclasses.dataclass
+class Perch:
+    """A perch's first bird (the bar runs along its local x from there) and how many birds sit on it."""
+
+    x: float
+    y: float
+    top: float
+    yaw: float
+    label: str
+    birds: int = 1
+
+
+def _perch(site: SiteBuilder, x: float, y: float, top: float, yaw: float, size: Vec3) -> list[Primitive]:
+    """A branch bar under a row of birds (the first at ``x, y``; a bird faces along its local y) on a post at the
+    far end."""
+    floor = _floor_z(site, x, y)
+    p = shapes.Placer(x, y, floor, yaw)
+    rise = top - floor
+    return [
+        p.part("box", (PERCH_BAR_M / 2 - PERCH_SLOT_M, 0.0, rise - 0.03), (PERCH_BAR_M, 0.06, 0.06), PERCH_COLOUR),
+        p.part("cylinder", (PERCH_BAR_M - PERCH_SLOT_M - 0.06, 0.0, (rise - 0.03) / 2), (0.07, 0.07, rise - 0.03), PERCH_COLOUR),
+    ]
+
+
+def _join_perch(site: SiteBuilder, class_name: str, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
+    """A bird beside the last one on a perch of its kind with room left (birds of a kind sit together), or None."""
+    perch = next((q for q in site.perches if q.label == label and q.birds < PERCH_BIRDS), None)
+    if perch is None:
+        return None
+    yaw = math.radians(perch.yaw)
+    along = PERCH_SPACING_M * perch.birds  # the perch's box, reserved with its first bird, holds its row
+    x, y = perch.x + math.cos(yaw) * along, perch.y + math.sin(yaw) * along
+    parts = shapes.kit(class_name, label, shapes.Placer(x, y, perch.top, perch.yaw), size, site.rng, season=site.plan.season)
+    perch.birds += 1
+    return site.add(class_name, label, parts, decor=decor)
 
 
 STRING_POLE_M = 1.5  # a light string's poles stand this far beyond the walkway's edges
