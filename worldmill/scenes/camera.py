@@ -36,7 +36,7 @@ ANIMAL_CLUSTER_SPANS = 1.5  # an animal shot aims at the animals within this man
 ANIMAL_EYE_RISE_M = 0.3  # indoors a camera filming an animal lowers to this much above its top (zone permitting)
 PERCHED_M = 1.0  # an animal whose bottom is this high sits on a perch (``layout.perches``)
 EYE_LEVEL_M = 2.4  # a non-aerial camera at or below this height films at eye level ...
-MAX_PITCH_DOWN_DEG = 20.0  # ... looking down at most this much (it films the room, not its floor)
+MAX_PITCH_DOWN_DEG = 12.0  # ... looking down at most this much (it films the room, not its floor)
 HORIZON_SHARE = 0.6  # ... with a lens wide enough that the horizon stays in the frame's upper part
 _CAMERA_STREAM = 0x43414D  # keeps the camera's random stream apart from the scene's
 # How strongly a class is preferred as the lead subject of a ground or interior shot (others weigh 1): what a
