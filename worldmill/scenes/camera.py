@@ -347,7 +347,8 @@ def subject_kinds(scene: Scene, *, aerial: bool) -> list[str]:
     classes: dict[str, str] = {}
     lowest: dict[str, float] = {}  # the lowest bottom (m) of each kind's instances
     for obj in scene.objects:
-        if not (obj.decor or obj.class_name == "landmark") or not aimable(obj):
+        venue = obj.class_name == "building" and obj.salient and not obj.decor  # the venue's own building
+        if not (obj.decor or obj.class_name == "landmark" or venue) or not aimable(obj):
             continue
         box = np.asarray(parts_box(obj.parts))
         extent = box[3:] - box[:3]

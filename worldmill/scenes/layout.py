@@ -120,6 +120,7 @@ class SiteBuilder:
         self.landmark_height = 0.0
         self.tallest_building = 0.0
         self.perches: list[Perch] = []  # indoor birds' perches with room for more birds
+        self.venue_building: Box3 | None = None  # outdoors, the venue's own building (its sign goes on its front)
 
     # -- objects ------------------------------------------------------------------------------------------
 
