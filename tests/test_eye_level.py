@@ -79,3 +79,34 @@ def test_eye_level_paths_about_a_floor_animal_do_not_stare_at_the_floor():
         assert low.all()
         fov = math.degrees(2 * math.atan(path.width / 2 / path.fx))
         assert _pitch_down_deg(path).max() <= min(MAX_PITCH_DOWN_DEG, fov / 2 * HORIZON_SHARE) + 1e-6
+
+
+def test_final_prompt_says_the_height_the_path_films_from(tmp_path):
+    """A plan that wishes for a camera 9 m up in a ward (whose walkway zone tops out at 2.3 m) gets a prompt that
+    says where the checked path really films from."""
+    import dataclasses
+
+    from worldmill.lake.blobs import LocalBlobStore
+    from worldmill.prompts import build_prompt, write_prompt
+    from worldmill.render.pool import render_sample
+    from worldmill.schemas.records import PromptRow, utcnow
+    from worldmill.stages import publish_conditions
+
+    tax = load_taxonomy()
+    cell = tax.cells(["Shanghai"], ["hospital"])[0]
+    plan = sample_plan(cell, seed_for(cell.key, 0, 0), sample_id(cell.key, 0, 0))
+    plan = dataclasses.replace(plan, indoor=True, camera_height_m=9.0)
+    settings = RenderSettings(64, 64, 4, 24)
+    result = render_sample(plan, settings, tmp_path / "s", tax.classes)
+    assert result.camera_height_m is not None and result.camera_height_m <= EYE_LEVEL_M
+    row = PromptRow(
+        sample_id=plan.sample_id, cell_key=plan.cell_key, city_key=plan.city_key, venue=plan.venue, round=0, index=0,
+        seed=plan.seed, prompt=build_prompt(plan), word_count=0, camera_motion=plan.camera_motion,
+        time_of_day=plan.time_of_day, weather=plan.weather, season=plan.season, plan_json=plan.to_json(),
+        prompt_sha256="", created_at=utcnow(),
+    )  # fmt: skip
+    made = publish_conditions(row, plan, tmp_path / "s", result, settings, LocalBlobStore(tmp_path / "footage"))
+    text = made.conditions[0].prompt
+    assert "9 metres" in build_prompt(plan) and "9 metres" not in text
+    filmed = dataclasses.replace(plan, camera_height_m=round(result.camera_height_m, 2))
+    assert text == write_prompt(filmed, result.visibility).text

@@ -520,7 +520,7 @@ def object_materials(objects: Sequence, seed: int) -> tuple[str, ...]:
     names = list(material_table().materials)
     best: dict[int, tuple[float, str]] = {}
     for (i, part), k in zip(parts, index, strict=True):
-        a, b, c = sorted(part.size)
+        _, b, c = sorted(part.size)
         area = c * b  # the part's largest face
         if k >= 0 and area > best.get(i, (-1.0, ""))[0]:
             best[i] = (area, names[k])
