@@ -110,3 +110,14 @@ def test_final_prompt_says_the_height_the_path_films_from(tmp_path):
     assert "9 metres" in build_prompt(plan) and "9 metres" not in text
     filmed = dataclasses.replace(plan, camera_height_m=round(result.camera_height_m, 2))
     assert text == write_prompt(filmed, result.visibility).text
+
+
+def test_a_parrot_sits_upright_with_a_long_tail_in_macaw_colours():
+    from worldmill.library import asset, key
+
+    poses = [asset(key("parrot", v)).poses[0] for v in range(3)]
+    extent = np.ptp(poses[0].vertices, axis=0)  # x across, y front to back, z up
+    assert extent[2] > 1.5 * extent[0]  # upright, not a duck lying on its belly
+    assert poses[0].vertices[:, 1].min() < -0.3  # the tail reaches well behind the body
+    body = [np.median(p.colors, axis=0) for p in poses]
+    assert min(np.abs(a - b).max() for i, a in enumerate(body) for b in body[i + 1 :]) > 0.1  # three liveries
