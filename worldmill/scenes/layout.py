@@ -8,6 +8,7 @@ are free of geometry by construction (and ``camera_path`` checks it anyway).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -508,7 +509,7 @@ def _string(size: Vec3) -> bool:
 def place_across_path(site: SiteBuilder, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
     """A light string hung across a walkway between two poles, over the head of whoever walks it (and over a
     camera walking it, which then looks along the strings): its length spans the walkway, no wider than it needs."""
-    w, h, d = size
+    w = size[0]
     for _ in range(40):
         span = site.pick_span(site.paths)
         px, py = span.point(site.uniform(0.1, 0.9))
@@ -517,18 +518,48 @@ def place_across_path(site: SiteBuilder, label: str, size: Vec3, decor: str | No
         top = max((k[5] for k in site.keepout if k[0] <= px <= k[3] and k[1] <= py <= k[4]), default=0.0)
         z0 = span.z + max(site.uniform(3.5, 5.0), top - span.z + STRING_CLEAR_M)
         p = shapes.Placer(px, py, z0, math.degrees(math.atan2(dx, -dy)))  # local x across the walkway
-        glow = (1.0, 0.92, 0.75)
-        string = p.part("sphere", (0.0, 0.0, 0.0), (length, max(d, 0.2), max(h, 0.2)), glow, emissive=3.0,
-                        casts_shadow=False)  # fmt: skip
+        string = festoon(p, length)
+        rise = z0 - span.z + FESTOON_SAG * length + 0.1  # the poles hold the string's ends, above its low middle
         poles = [
-            p.part("cylinder", (sx * length / 2, 0.0, -(z0 - span.z) / 2), (0.12, 0.12, z0 - span.z), (0.2, 0.2, 0.22))
+            p.part("cylinder", (sx * length / 2, 0.0, rise / 2 - (z0 - span.z)), (0.12, 0.12, rise), (0.2, 0.2, 0.22))
             for sx in (-1.0, 1.0)
         ]
-        boxes = [parts_box([part]) for part in (string, *poles)]
+        boxes = [parts_box(string), *(parts_box([pole]) for pole in poles)]
         if all(site.free(box) for box in boxes):
             site.occupied.extend(boxes[1:])
-            return site.add("light", label, [string, *poles], decor=decor)
+            return site.add("light", label, [*string, *poles], decor=decor)
     return None
+
+
+FESTOON_SAG = 0.08  # a light string sags this share of its length at its middle ...
+FESTOON_BULB_M = 0.5  # ... and carries a bulb every this many metres ...
+FESTOON_BULBS = ((1.0, 0.92, 0.75), (1.0, 0.35, 0.25), (0.4, 1.0, 0.45), (0.45, 0.6, 1.0), (1.0, 0.85, 0.3))
+
+
+def festoon(p: shapes.Placer, length: float) -> list[Primitive]:
+    """A light string along local x from -length/2 to length/2: a dark wire sagging in straight runs to its
+    middle, with glowing bulbs of cycling colours hung from it, the lowest bulb's bottom at z = -0.14 (one glowing
+    bar on two poles read as a gantry, or stilts)."""
+    sag = FESTOON_SAG * length
+
+    def z(x: float) -> float:
+        return 0.1 + sag * (2.0 * x / length) ** 2
+
+    knots = np.linspace(-length / 2, length / 2, 7)
+    wire = []
+    for x0, x1 in itertools.pairwise(knots):
+        run, drop = x1 - x0, z(x1) - z(x0)
+        wire.append(
+            p.part("box", ((x0 + x1) / 2, 0.0, (z(x0) + z(x1)) / 2), (math.hypot(run, drop), 0.03, 0.03),
+                   (0.08, 0.08, 0.08), pitch=-math.degrees(math.atan2(drop, run)), casts_shadow=False)
+        )  # fmt: skip
+    count = max(2, int(length / FESTOON_BULB_M))
+    bulbs = [
+        p.part("sphere", (x, 0.0, z(x) - 0.12), (0.22, 0.22, 0.24), FESTOON_BULBS[i % len(FESTOON_BULBS)], emissive=1.5,
+               casts_shadow=False)
+        for i, x in enumerate(np.linspace(-length / 2 + 0.3, length / 2 - 0.3, count))
+    ]  # fmt: skip
+    return wire + bulbs
 
 
 def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float, float]:
