@@ -12,6 +12,7 @@ from worldmill.prompts import sample_id, sample_plan, seed_for
 from worldmill.render.framing import framed_camera_path
 from worldmill.scenes import build_scene
 from worldmill.scenes.camera import subject_kinds
+from worldmill.scenes.layout import parts_box
 from worldmill.schemas.plan import RenderSettings
 from worldmill.taxonomy import load_taxonomy
 from worldmill.taxonomy.classes import SemanticClasses
@@ -54,3 +55,23 @@ def test_an_ambulance_is_a_white_box_van():
     area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     white = van.colors[van.faces].mean(axis=(1, 2)) > 0.8
     assert area[white].sum() > 0.5 * area.sum()  # most of its surface is white
+
+
+def test_an_amusement_parks_big_rides_line_the_midway():
+    """Rides placed along the perimeter (a log flume, a drop tower) stand beside the promenade the camera walks,
+    not 60-80 m off along the site's fence, where a walking shot saw only a log flume's stilts."""
+    cell = load_taxonomy().cells(["Paris"], ["amusement_park"])[0]
+    for index in range(40):
+        plan = sample_plan(cell, seed_for(cell.key, 1, index), sample_id(cell.key, 1, index), 1)
+        lined = {d.name for d in plan.decor if d.semantic_class == "ride" and d.placement == "perimeter"}
+        if not plan.indoor and lined:
+            break
+    else:
+        pytest.fail("no outdoor Paris amusement park plan with a perimeter ride")
+    scene = build_scene(plan, SemanticClasses.load())
+    zone = next(z for z in scene.zones if z.kind == "ground")
+    for obj in scene.objects:
+        if obj.decor in lined:
+            box = np.asarray(parts_box(obj.parts))
+            gap = np.maximum(np.maximum(np.asarray(zone.lo[:2]) - box[3:5], box[:2] - np.asarray(zone.hi[:2])), 0.0)
+            assert np.linalg.norm(gap) < 30.0, (obj.decor, box.round(1))

@@ -864,9 +864,13 @@ def zoo(site: SiteBuilder) -> None:
         site.focus = ((nearest.x0 + nearest.x1) / 2, nearest.y1 - 4.0 if nearest.y1 < 0 else nearest.y0 + 4.0, 1.5)
 
 
+MIDWAY_EDGE_M = 12.0  # an amusement park's big rides line the midway this far either side of its middle
+
+
 def amusement_park(site: SiteBuilder) -> None:
     size = site.uniform(120, 170)
     paths = open_ground(site, size)
+    site.perimeter[:] = midway_edges(size)  # rides placed "perimeter" line the midway, not the far fence
     site.center, site.center_radius = (8.0, 22.0, 0.0), 0.0
     if not _decor_has(site, "ride"):
         wheel = (site.uniform(35, 50), site.uniform(40, 55), 6.0)
@@ -882,6 +886,17 @@ def amusement_park(site: SiteBuilder) -> None:
             )
             site.add("light", "lamp post", lamp, salient=False, occupy=True)
     site.focus = (8.0, 22.0, 12.0)
+
+
+def midway_edges(size: float) -> list[Span]:
+    """The two lines either side of the promenade (y = -6, the camera's walkway) that the big rides stand
+    behind, facing away from it (a ride stands on the far side of its line), so a walker on the midway passes
+    them at a size that reads rather than seeing them 60 m off along the site's fence."""
+    x = size / 2 - 6.0
+    return [
+        Span((-x, -6.0 + MIDWAY_EDGE_M), (x, -6.0 + MIDWAY_EDGE_M), normal=(0.0, 1.0)),
+        Span((x, -6.0 - MIDWAY_EDGE_M), (-x, -6.0 - MIDWAY_EDGE_M), normal=(0.0, -1.0)),
+    ]
 
 
 SPECTATORS_MAX = 800  # person instances in a stadium's stands at a full house (the rest of the seats stay empty)
