@@ -291,14 +291,17 @@ def test_light_strings_hang_across_a_walkway_over_the_camera():
     zones = [z for z in scene.zones if z.kind == "ground"]
     over_camera = 0
     for obj in strings:
-        string, *poles = obj.parts
-        assert len(poles) == 2 and all(p.shape == "cylinder" for p in poles)
-        bottom = parts_box([string])[2]
+        string, poles = obj.parts[:-2], obj.parts[-2:]  # wire runs and bulbs, then the two poles
+        assert all(p.shape == "cylinder" for p in poles)
+        assert sum(p.shape == "sphere" and p.emissive > 0 for p in string) >= 5  # a string of bulbs, not a bar
+        box = parts_box(string)
+        bottom, centre = box[2], ((box[0] + box[3]) / 2, (box[1] + box[4]) / 2)
         assert bottom > 3.3  # over the heads of walkers
         for z in zones:
-            if z.lo[0] <= string.center[0] <= z.hi[0] and z.lo[1] <= string.center[1] <= z.hi[1]:
+            if z.lo[0] <= centre[0] <= z.hi[0] and z.lo[1] <= centre[1] <= z.hi[1]:
                 assert bottom > z.hi[2]  # and over the camera's
                 over_camera += 1
         gap = np.linalg.norm(np.subtract(poles[0].center[:2], poles[1].center[:2]))
-        assert gap == pytest.approx(max(string.size[0], string.size[1]), rel=1e-6) and gap > 5.0  # spans a walkway
+        assert gap == pytest.approx(max(box[3] - box[0], box[4] - box[1]), abs=0.1) and gap > 5.0  # spans a walkway
+        assert max(p.center[2] + p.size[2] / 2 for p in poles) >= box[5] - 0.05  # the poles hold the ends up
     assert over_camera >= 1

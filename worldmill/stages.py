@@ -259,6 +259,8 @@ def publish_conditions(
             f"Sample {row.sample_id} came back from the renderer without its visibility measurement.",
             fix="render through worldmill.render.render_sample, which measures it",
         )
+    if result.camera_height_m is not None:  # the height the checked path films from, which the plan only wished
+        plan = dataclasses.replace(plan, camera_height_m=round(result.camera_height_m, 2))
     written = write_prompt(plan, result.visibility)
     (folder / VISIBILITY_FILE).write_text(result.visibility.to_json(), encoding="utf-8")
     (folder / "prompt.txt").write_text(written.text + "\n", encoding="utf-8")

@@ -23,7 +23,7 @@ import numpy as np
 from worldmill.errors import SceneError
 from worldmill.library.geometry import MeshData
 
-VERSION = "3"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
+VERSION = "4"  # bump when any model's shape or colours change: clips record it (clips.asset_library_version)
 LODS = (1.0, 0.45)  # detail of level 0 (near) and level 1 (far): segment counts scale with it
 
 Builder = Callable[[int, str, float], list[MeshData]]

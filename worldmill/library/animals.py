@@ -251,10 +251,38 @@ def bird(seed: int, phase: float, detail: float, kind: str) -> MeshData:
         b.ellipsoid(neck[-1] + [0.0, 0.04, 0.0], (0.07, 0.04, 0.04), pink, seg=8, axis=(0.0, 1.0, 0.0))
         b.capsule(neck[-1] + [0.0, 0.09, 0.0], neck[-1] + [0.0, 0.16, -0.07], 0.02, 0.012, (0.05, 0.05, 0.05), seg=6)
         return b.build(ground=True)
-    colour = (0.1, 0.6, 0.2) if kind == "parrot" else (0.45, 0.35, 0.22)
+    if kind == "parrot":
+        return parrot(seed, detail)
+    colour = (0.45, 0.35, 0.22)
     b.ellipsoid((0.0, 0.0, 0.2), (0.2, 0.11, 0.1), mottled(colour, 0.15, 8.0, seed), seg=12, axis=(0.0, 1.0, 0.2))
     b.ellipsoid((0.0, 0.17, 0.33), (0.07, 0.06, 0.06), (0.1, 0.3, 0.1) if kind == "duck" else colour, seg=10)
     b.capsule((0.0, 0.22, 0.33), (0.0, 0.29, 0.3), 0.025, 0.012, (0.9, 0.6, 0.1), seg=6)
+    return b.build(ground=True)
+
+
+# (body, wings and tail, face patch) of a scarlet macaw, a blue-and-yellow macaw and an amazon parrot
+PARROT_COLOURS = (
+    ((0.8, 0.07, 0.05), (0.1, 0.3, 0.85), (0.95, 0.93, 0.88)),
+    ((0.95, 0.72, 0.08), (0.08, 0.35, 0.85), (0.95, 0.95, 0.92)),
+    ((0.12, 0.62, 0.18), (0.1, 0.45, 0.2), (0.95, 0.85, 0.15)),
+)
+
+
+def parrot(seed: int, detail: float) -> MeshData:
+    """A perching parrot: upright body, folded wings, a long tail sloping back to the perch, a hooked beak."""
+    b = MeshBuilder(detail)
+    body, wing, face = PARROT_COLOURS[seed % len(PARROT_COLOURS)]
+    upright = (0.0, 0.3, 1.0)  # the body leans forward a little (+y is the front)
+    b.ellipsoid((0.0, 0.0, 0.24), (0.15, 0.085, 0.085), mottled(body, 0.08, 8.0, seed), seg=12, axis=upright)
+    for sx in (-1, 1):  # folded wings on the flanks, down to the tail's root
+        b.ellipsoid((sx * 0.07, -0.03, 0.22), (0.13, 0.05, 0.025), mottled(wing, 0.1, 8.0, seed + 1), seg=10, axis=upright)
+    b.capsule((0.0, -0.06, 0.12), (0.0, -0.34, 0.0), 0.04, 0.012, wing, seg=8)  # tail, sloping back to the perch
+    b.ellipsoid((0.0, 0.05, 0.42), (0.06, 0.055, 0.055), mottled(body, 0.08, 8.0, seed), seg=10)  # head
+    for sx in (-1, 1):
+        b.ellipsoid((sx * 0.035, 0.08, 0.42), (0.03, 0.025, 0.012), face, seg=8, axis=(0.0, 1.0, 0.0))  # face patch
+    b.capsule((0.0, 0.1, 0.43), (0.0, 0.14, 0.38), 0.022, 0.008, (0.12, 0.12, 0.12), seg=6)  # hooked beak
+    for sx in (-1, 1):
+        b.capsule((sx * 0.03, 0.02, 0.12), (sx * 0.03, 0.04, 0.0), 0.012, 0.01, (0.25, 0.25, 0.25), seg=6)  # feet
     return b.build(ground=True)
 
 
@@ -419,7 +447,7 @@ def _kinds():
         gorilla=Kind(_gait(lambda v, ph, d: ape(v, ph, d, False)), cycle_s=1.4, variants=3),
         monkey=Kind(_gait(lambda v, ph, d: ape(v, ph, d, True)), cycle_s=0.8, variants=3),
         flamingo=Kind(_gait(lambda v, ph, d: bird(v, ph, d, "flamingo")), cycle_s=1.6, variants=3),
-        parrot=Kind(_gait(lambda v, ph, d: bird(v, ph, d, "parrot"), 1), variants=2),
+        parrot=Kind(_gait(lambda v, ph, d: bird(v, ph, d, "parrot"), 1), variants=len(PARROT_COLOURS)),
         duck=Kind(_gait(lambda v, ph, d: bird(v, ph, d, "duck"), 1), variants=2),
         penguin=Kind(_gait(penguin), cycle_s=0.7, variants=2),
         seal=Kind(_gait(seal), cycle_s=2.0, variants=2),

@@ -33,7 +33,31 @@ def _wheels(b: MeshBuilder, xs, ys, r: float, width: float) -> None:
             )
 
 
+AMBULANCE_WHITE = (0.92, 0.92, 0.9)
+AMBULANCE_STRIPES = ((0.8, 0.06, 0.05), (0.95, 0.75, 0.05), (0.1, 0.55, 0.2))  # red, yellow, green livery
+BEACON = (0.15, 0.35, 1.0)
+
+
+def ambulance(variant: int, detail: float) -> MeshData:
+    """A white box-bodied van: a low cab in front (+y), a tall rear box with a livery stripe, a blue light bar."""
+    w, length = 2.05, 5.8
+    stripe = AMBULANCE_STRIPES[variant % len(AMBULANCE_STRIPES)]
+    b = MeshBuilder(detail)
+    b.box((0.0, -0.55, 1.55), (w, length - 1.3, 2.3), mottled(AMBULANCE_WHITE, 0.02, 2.0, variant))  # rear box
+    b.box((0.0, length / 2 - 0.75, 0.95), (w * 0.97, 1.5, 1.1), mottled(AMBULANCE_WHITE, 0.02, 2.0, variant))  # cab
+    b.box((0.0, length / 2 - 0.85, 1.7), (w * 0.93, 1.1, 0.45), GLASS)  # windscreen and cab windows
+    b.box((0.0, -0.55, 1.2), (w + 0.02, length - 1.34, 0.28), stripe)  # livery band round the box
+    b.box((0.0, length / 2 - 1.45, 2.78), (w * 0.7, 0.3, 0.16), BEACON)  # light bar over the cab
+    for sx in (-1, 1):
+        b.box((sx * w * 0.35, length / 2, 0.75), (0.3, 0.04, 0.12), (1.0, 0.95, 0.8))
+        b.box((sx * w * 0.4, -length / 2 + 0.08, 2.5), (0.15, 0.04, 0.15), (0.9, 0.05, 0.05))
+    _wheels(b, (-w / 2 + 0.12, w / 2 - 0.12), (length * 0.3, -length * 0.3), 0.38, 0.26)
+    return b.build(ground=True)
+
+
 def car(variant: int, style: str, detail: float) -> list[MeshData]:
+    if style == "ambulance":
+        return [ambulance(variant, detail)]
     rng = np.random.default_rng(variant + 11)
     paint = (0.95, 0.75, 0.05) if style == "taxi" else PAINT[rng.integers(len(PAINT))]
     w, length = rng.uniform(1.75, 1.9), rng.uniform(4.1, 4.7)
@@ -94,6 +118,8 @@ def vehicle_key_parts(label: str) -> tuple[str, str] | None:
         return "bus", "train"
     if any(k in text for k in ("bus", "coach")):
         return "bus", ""
-    if any(k in text for k in ("car", "ambulance", "van")) and "bumper" not in text and "cart" not in text:
+    if "ambulance" in text:
+        return "car", "ambulance"
+    if any(k in text for k in ("car", "van")) and "bumper" not in text and "cart" not in text:
         return "car", ""
     return None

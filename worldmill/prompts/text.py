@@ -94,12 +94,25 @@ OPENINGS = (
     "{shot} {height} shows the view {place}.",
 )
 ARCHITECTURE = (
-    "The architecture is {style}, with {m1} and {m2}{extra}.",
-    "Built in {a_style} idiom, the setting shows {m1} and {m2}{extra}.",
-    "{Style} architecture frames the view: {m1} and {m2}{extra}.",
-    "Surfaces are {m1} and {m2}, typical of {style} design{extra}.",
-    "The design language is {style}: {m1} and {m2}{extra}.",
+    "The architecture is {style}, with {materials}{extra}.",
+    "Built in {a_style} idiom, the setting shows {materials}{extra}.",
+    "{Style} architecture frames the view: {materials}{extra}.",
+    "Surfaces are {materials}, typical of {style} design{extra}.",
+    "The design language is {style}: {materials}{extra}.",
 )
+# The architecture sentence of the final prompt names the materials the render draws on the surfaces it shows
+# (``Visibility.surfaces``): a surface class's noun, with the words for its materials in front.
+SURFACE_NOUNS = {
+    "floor": "floors", "wall": "walls", "ceiling": "ceilings", "building": "facades", "pavement": "walkways",
+    "road": "roads", "column": "columns", "stairs": "stairs",
+}  # fmt: skip
+MATERIAL_WORDS = {
+    "plaster": "plastered", "concrete": "concrete", "brick": "red brick", "brick_yellow": "yellow brick",
+    "stone": "stone", "marble": "marble", "marble_floor": "marble", "floor_tiles": "tiled",
+    "checker_tiles": "chequered tile", "wood": "wooden", "asphalt": "asphalt", "paving": "paved",
+    "cobbles": "cobbled", "ceiling_panels": "panelled",
+}  # fmt: skip
+SURFACES_NAMED = 2  # surface classes the sentence names, most covered first
 COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 LIGHT_OUTDOOR = {
     "dawn": ("It is dawn; the sun sits on the {dir} horizon and the sky glows pale pink and orange.",
@@ -140,6 +153,17 @@ LIGHT_INDOOR = {
     "night": ("It is night; the windows are dark and the interior is lit by warm artificial light.",
               "At night the interior glows under artificial light, the windows black."),
 }  # fmt: skip
+# Indoors with no window in view the light is the room's own, and the weather outside goes unsaid.
+LIGHT_WINDOWLESS = {
+    "dawn": "Early in the day, the interior lighting is on and the room is quiet.",
+    "morning": "Bright interior lighting evenly fills the room.",
+    "noon": "Bright interior lighting evenly fills the room.",
+    "afternoon": "Even interior lighting fills the room, with soft shadows under the furniture.",
+    "golden_hour": "Warm interior lighting fills the room with a soft glow.",
+    "dusk": "Warm interior lighting glows across the room.",
+    "night": "The interior is lit by warm artificial light, with deep shadows between the lamps.",
+}  # fmt: skip
+WINDOW_CLASS = "window"  # a visible instance of this class lets the prompt speak of windows and the weather
 WEATHER = {
     "clear": ("under a clear sky", "beneath a cloudless sky"),
     "partly_cloudy": ("with scattered clouds drifting across the sky", "under a sky of broken white clouds"),
@@ -328,6 +352,8 @@ class _Seen:
     vehicles: list[KindVisibility]
     landmark: bool
     sign_text: str | None  # the words of the most covered visible sign, the one the prompt quotes
+    surfaces: list[str] = dataclasses.field(default_factory=list)  # "tiled floors", ... (``surface_phrases``)
+    windows: bool = True  # a window is seen (the light and weather sentences may speak of them)
 
     @classmethod
     def of(cls, visibility: Visibility) -> _Seen:
@@ -338,7 +364,21 @@ class _Seen:
             vehicles=[k for k in seen if not k.decor and k.class_name == VEHICLE_CLASS],
             landmark=any(not k.decor and k.class_name == LANDMARK_CLASS for k in seen),
             sign_text=visibility.sign_text(),
+            surfaces=surface_phrases(visibility),
+            windows=any(k.class_name == WINDOW_CLASS for k in seen),
         )
+
+
+def surface_phrases(visibility: Visibility) -> list[str]:
+    """The shown surfaces in words, most covered class first, each with its materials (at most two):
+    ["red brick and plastered walls", "tiled floors"]; materials without words are left out."""
+    words: dict[str, list[str]] = {}
+    for class_name, material, _ in visibility.surfaces():
+        if class_name in SURFACE_NOUNS and material in MATERIAL_WORDS:
+            kinds = words.setdefault(class_name, [])
+            if MATERIAL_WORDS[material] not in kinds and len(kinds) < 2:
+                kinds.append(MATERIAL_WORDS[material])
+    return [f"{_join(kinds)} {SURFACE_NOUNS[c]}" for c, kinds in list(words.items())[:SURFACES_NAMED]]
 
 
 def _sentences(
@@ -356,15 +396,16 @@ def _sentences(
     style = architecture_style(plan.architecture_style)
     materials = list(style.interior if plan.indoor else style.exterior)
     order = rng.permutation(len(materials))
-    m1, m2 = materials[order[0]], materials[order[1]]
+    named = f"{materials[order[0]]} and {materials[order[1]]}"
     extra = "" if plan.indoor else f", amid {style.features[int(rng.integers(len(style.features)))]}"
     template = _pick(rng, ARCHITECTURE)
+    if seen is not None:  # the surfaces the render shows, in the materials it drew (none seen: no sentence)
+        named, extra = (_join(seen.surfaces) if seen.surfaces else ""), ""
     architecture = template.format(
         style=style.name,
         a_style=_article(style.name),
         Style=style.name[:1].upper() + style.name[1:],
-        m1=m1,
-        m2=m2,
+        materials=named,
         extra=extra,
     )
 
@@ -389,7 +430,9 @@ def _sentences(
         weather_bare=weather_phrase.split(" ", 1)[1],
     )
 
-    before = [opening, architecture, light, weather]
+    if seen is not None and plan.indoor and not seen.windows:
+        light, weather = LIGHT_WINDOWLESS[plan.time_of_day], ""
+    before = [opening, *([architecture] if seen is None or seen.surfaces else []), light, *([weather] if weather else [])]
     if plan.landmark:
         landmark = _pick(rng, LANDMARK_SENTENCES).format(landmark=LANDMARKS[plan.landmark]).capitalize()
         if seen is None or seen.landmark:

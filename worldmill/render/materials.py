@@ -502,3 +502,26 @@ def primitive_materials(
 def class_material(class_name: str, seed: int) -> int:
     """The atlas index of the material of a whole class (the ground plane), -1 if it has none."""
     return int(primitive_materials([class_name], [""], [0], seed)[0])
+
+
+def object_materials(objects: Sequence, seed: int) -> tuple[str, ...]:
+    """The material name of each scene object's largest textured part ("" where none): the surface the renderer
+    draws on it (``primitive_materials``), which the prompt's architecture sentence names."""
+    parts = [(i, p) for i, o in enumerate(objects) for p in o.parts]
+    if not parts:
+        return ("",) * len(objects)
+    index = primitive_materials(
+        [objects[i].class_name for i, _ in parts],
+        [p.pattern for _, p in parts],
+        [objects[i].instance_id for i, _ in parts],
+        seed,
+        [p.mesh if p.shape == "mesh" else "" for _, p in parts],
+    )
+    names = list(material_table().materials)
+    best: dict[int, tuple[float, str]] = {}
+    for (i, part), k in zip(parts, index, strict=True):
+        _, b, c = sorted(part.size)
+        area = c * b  # the part's largest face
+        if k >= 0 and area > best.get(i, (-1.0, ""))[0]:
+            best[i] = (area, names[k])
+    return tuple(best.get(i, (0.0, ""))[1] for i in range(len(objects)))

@@ -21,6 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Self
 
+import numpy as np
+
 from worldmill import errors
 from worldmill.errors import RenderError, WorldmillError
 from worldmill.scenes.visibility import Visibility, measure_visibility
@@ -45,6 +47,7 @@ class SampleRenderResult:
     pid: int
     sign_fonts: tuple[str, ...] = ()  # "Noto Sans Arabic Bold (OFL-1.1)", ... of the signs the clip shows
     visibility: Visibility | None = None  # what the instance pass shows (prompts and captions are written from it)
+    camera_height_m: float | None = None  # the path's median camera height (the prompt says how high it films from)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +126,7 @@ def render_sample(
         pid=os.getpid(),
         sign_fonts=shown_sign_fonts(scene, visibility),
         visibility=visibility,
+        camera_height_m=float(np.median(path.positions[:, 2])),
     )
 
 

@@ -12,7 +12,16 @@ import math
 import numpy as np
 
 from worldmill.scenes import shapes
-from worldmill.scenes.layout import WALL_MOUNTED, Rect, SiteBuilder, Span, decor_size, parts_box, place_object
+from worldmill.scenes.layout import (
+    WALL_MOUNTED,
+    Rect,
+    SiteBuilder,
+    Span,
+    boxes_overlap,
+    decor_size,
+    parts_box,
+    place_object,
+)
 from worldmill.scenes.model import CameraZone, Primitive, Road, Vec3
 from worldmill.schemas.plan import LANDMARK_KINDS
 
@@ -81,6 +90,8 @@ def building(
     yaw: float = 0.0,
     decor: str | None = None,
     plant: bool = True,
+    label: str = "building",
+    salient: bool = False,
 ) -> tuple[float, float, float, float]:
     """A building volume with a setback top or rooftop plant (``plant``); one instance of class ``building``,
     realising the plan's building kind ``decor`` if given. Returns its flat roof: (top z, width, depth) and the
@@ -123,7 +134,7 @@ def building(
                 (0.45, 0.45, 0.46),
             )
         )
-    site.add("building", "building", parts, salient=None if decor else False, occupy=True, decor=decor)
+    site.add("building", label, parts, salient=None if decor else salient, occupy=True, decor=decor)
     for nx, ny, fx, fy, length in (
         (1, 0, w / 2, 0, d),
         (-1, 0, -w / 2, 0, d),
@@ -158,6 +169,8 @@ def tree_row(site: SiteBuilder, span: Span, spacing: float, offset: float) -> No
         parts = shapes.tree(
             shapes.Placer(x, y, span.z, 0.0), site.uniform(3, 5), h, site.uniform(3, 5), site.rng, site.plan.season
         )
+        if site.venue_building is not None and boxes_overlap(parts_box(parts), site.venue_building):
+            continue  # the venue's building stands there
         site.add("vegetation", "street tree", parts, salient=False, occupy=True)
 
 
@@ -752,10 +765,28 @@ def open_air(site: SiteBuilder) -> None:
     site.structure("sculpture", "fountain", "cylinder", (8.0, 12.0, 1.2), (1.0, 1.0, 2.4), occupy=True)
     site.occupied.append((3.0, 7.0, 0.0, 13.0, 17.0, 1.0))
     site.center, site.center_radius = (8.0, 12.0, 0.08), 6.0
+    if site.plan.archetype in VENUE_BUILDING_ARCHETYPES:
+        venue_building(site, size)
     for span in paths:
         tree_row(site, span, spacing=14.0, offset=span.width / 2 + 2.5)
     background_ring(site, size * 0.75, size * 1.6, 40, (12, 60), facade_palette(site.plan.architecture_style))
     site.focus = (8.0, 12.0, 2.0)
+
+
+VENUE_BUILDING_ARCHETYPES = frozenset({"hospital", "museum", "interior_hall"})  # venues that are a building
+VENUE_BUILDING_GAP_M = 8.0  # between the plaza's rim and the venue building's front
+
+
+def venue_building(site: SiteBuilder, size: float) -> None:
+    """Outside a venue that is a building (a hospital's drop-off bay, a museum's forecourt), the building itself
+    faces the plaza across from the promenade: one salient instance, the shot's lead subject (the plaza is 15 m
+    round (8, 12); the cross path leads to its door)."""
+    w, d, h = site.uniform(40.0, 60.0), site.uniform(14.0, 20.0), site.uniform(14.0, 26.0)
+    y = min(12.0 + 15.0 + VENUE_BUILDING_GAP_M + d / 2, size / 2 - 3.0 - d / 2)
+    palette = facade_palette(site.plan.architecture_style)
+    label = f"{site.plan.venue_name.lower()} building"
+    building(site, 8.0, y, w, d, h, palette, plant=False, label=label, salient=True)
+    site.venue_building = parts_box(site.objects[-1].parts)
 
 
 def zoo(site: SiteBuilder) -> None:
@@ -833,9 +864,13 @@ def zoo(site: SiteBuilder) -> None:
         site.focus = ((nearest.x0 + nearest.x1) / 2, nearest.y1 - 4.0 if nearest.y1 < 0 else nearest.y0 + 4.0, 1.5)
 
 
+MIDWAY_EDGE_M = 12.0  # an amusement park's big rides line the midway this far either side of its middle
+
+
 def amusement_park(site: SiteBuilder) -> None:
     size = site.uniform(120, 170)
     paths = open_ground(site, size)
+    site.perimeter[:] = midway_edges(size)  # rides placed "perimeter" line the midway, not the far fence
     site.center, site.center_radius = (8.0, 22.0, 0.0), 0.0
     if not _decor_has(site, "ride"):
         wheel = (site.uniform(35, 50), site.uniform(40, 55), 6.0)
@@ -851,6 +886,17 @@ def amusement_park(site: SiteBuilder) -> None:
             )
             site.add("light", "lamp post", lamp, salient=False, occupy=True)
     site.focus = (8.0, 22.0, 12.0)
+
+
+def midway_edges(size: float) -> list[Span]:
+    """The two lines either side of the promenade (y = -6, the camera's walkway) that the big rides stand
+    behind, facing away from it (a ride stands on the far side of its line), so a walker on the midway passes
+    them at a size that reads rather than seeing them 60 m off along the site's fence."""
+    x = size / 2 - 6.0
+    return [
+        Span((-x, -6.0 + MIDWAY_EDGE_M), (x, -6.0 + MIDWAY_EDGE_M), normal=(0.0, 1.0)),
+        Span((x, -6.0 - MIDWAY_EDGE_M), (-x, -6.0 - MIDWAY_EDGE_M), normal=(0.0, -1.0)),
+    ]
 
 
 SPECTATORS_MAX = 800  # person instances in a stadium's stands at a full house (the rest of the seats stay empty)

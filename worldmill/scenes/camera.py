@@ -32,6 +32,12 @@ SUBJECT_SPAN = 0.4  # a re-planned shot narrows its field of view until the subj
 MIN_FOV_DEG = 22.0  # ... but never below this (a long lens, not a telescope)
 ANIMAL_MIN_FOV_DEG = 15.0  # a parrot or a tortoise a few metres off takes a longer one
 ANIMAL_FRAME_SHARE = 0.08  # an animal's face-on box fills at least this share of the frame (its pixels about half)
+ANIMAL_CLUSTER_SPANS = 1.5  # an animal shot aims at the animals within this many of its lead's lengths (parrots 0.4 m)
+ANIMAL_EYE_RISE_M = 0.3  # indoors a camera filming an animal lowers to this much above its top (zone permitting)
+PERCHED_M = 1.0  # an animal whose bottom is this high sits on a perch (``layout.perches``)
+EYE_LEVEL_M = 2.4  # a non-aerial camera at or below this height films at eye level ...
+MAX_PITCH_DOWN_DEG = 12.0  # ... looking down at most this much (it films the room, not its floor)
+HORIZON_SHARE = 0.6  # ... with a lens wide enough that the horizon stays in the frame's upper part
 _CAMERA_STREAM = 0x43414D  # keeps the camera's random stream apart from the scene's
 # How strongly a class is preferred as the lead subject of a ground or interior shot (others weigh 1): what a
 # viewer of a zoo, a ward, a fairground or a station concourse expects the shot to be about.
@@ -254,6 +260,7 @@ class _Subjects:
     velocity: np.ndarray | None = None  # [K, 3] m/s (roaming animals); a shot tracks where they go
     top: np.ndarray | None = None  # [K] m, animals' bounding-box tops: a back seen over a low wall still reads
     animal: bool = False  # the shot is planned around an animal kind: paths that pass it are tried too
+    span: np.ndarray | None = None  # [K] m, animals' largest extents: a long lens frames one, so its cluster is small
 
 
 def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None) -> _Subjects | None:
@@ -281,6 +288,7 @@ def _subjects(scene: Scene, *, decor_only: bool = False, kind: str | None = None
         velocity=np.array([scene.objects[i].velocity for i in chosen], dtype=np.float64).reshape(-1, 3),
         top=boxes[:, 5] if animal else None,
         animal=animal,
+        span=extent.max(axis=1) if animal else None,
     )
 
 
@@ -371,7 +379,8 @@ def _aim(
     for k in np.argsort(-np.where(ok, apparent, -1.0))[:4]:
         if not ok[k] or not _in_sight(subjects, int(k), mid):
             continue
-        near = ok & (np.linalg.norm(subjects.center - subjects.center[k], axis=1) < 3.0)
+        radius = 3.0 if subjects.span is None else min(3.0, ANIMAL_CLUSTER_SPANS * float(subjects.span[k]))
+        near = ok & (np.linalg.norm(subjects.center - subjects.center[k], axis=1) < radius)
         w = apparent[near]
         point = (subjects.center[near] * w[:, None]).sum(axis=0) / w.sum()
         point[2] = min(max(point[2], 0.4), mid[2] + 1.0)
@@ -397,21 +406,28 @@ def subject_kinds(scene: Scene, *, aerial: bool) -> list[str]:
     then rank by face-on area weighted by ``FEATURED_CLASSES``; both sum the four largest instances of a kind."""
     areas: dict[str, list[float]] = {}
     classes: dict[str, str] = {}
+    lowest: dict[str, float] = {}  # the lowest bottom (m) of each kind's instances
     for obj in scene.objects:
-        if not (obj.decor or obj.class_name == "landmark") or not aimable(obj):
+        venue = obj.class_name == "building" and obj.salient and not obj.decor  # the venue's own building
+        if not (obj.decor or obj.class_name == "landmark" or venue) or not aimable(obj):
             continue
         box = np.asarray(parts_box(obj.parts))
         extent = box[3:] - box[:3]
         area = extent[0] * extent[1] if aerial else max(extent[0], extent[1]) * extent[2]
         areas.setdefault(object_kind(obj), []).append(float(area))
         classes.setdefault(object_kind(obj), obj.class_name)
+        lowest[object_kind(obj)] = min(lowest.get(object_kind(obj), np.inf), float(box[2]))
 
     def score(kind: str) -> float:
         weight = 1.0 if aerial else FEATURED_CLASSES.get(classes[kind], 1.0)
         return weight * sum(sorted(areas[kind])[-4:])
 
-    # On the ground an animal leads whatever its size: a zoo shot is about its animals, not the fence or tree.
-    return sorted(areas, key=lambda k: (not aerial and classes[k] != "animal", -score(k), k))
+    # On the ground an animal leads whatever its size: a zoo shot is about its animals, not the fence or tree;
+    # perched animals (an aviary's birds, at eye level) before those on the floor, under an eye-level camera.
+    def perched(kind: str) -> bool:
+        return classes[kind] == "animal" and lowest[kind] >= PERCHED_M
+
+    return sorted(areas, key=lambda k: (not aerial and classes[k] != "animal", not aerial and not perched(k), -score(k), k))
 
 
 def _subject_size(scene: Scene, kind: str, *, face: bool = False) -> float:
@@ -425,6 +441,11 @@ def _subject_size(scene: Scene, kind: str, *, face: bool = False) -> float:
     if face:
         return max((float(max(e[0], e[1]) * e[2]) for e in extents), default=0.0)
     return max((float(e.max()) for e in extents), default=0.0)
+
+
+def _animal_top(scene: Scene, kind: str) -> float:
+    """The median top (m) of ``kind``'s aimable instances: the height an indoor camera films them from."""
+    return float(np.median([parts_box(o.parts)[5] for o in scene.objects if object_kind(o) == kind and aimable(o)]))
 
 
 def _is_animal(scene: Scene, kind: str) -> bool:
@@ -659,6 +680,21 @@ def _framed(
     return eyes, aim.copy()  # dolly, glide, orbit, flyover: track the subject
 
 
+def eye_level(eyes: np.ndarray, targets: np.ndarray, fov: float, widest: float) -> tuple[np.ndarray, float]:
+    """(targets, field of view in radians) of a shot whose eye-level frames (camera at most ``EYE_LEVEL_M`` up)
+    look down at most ``MAX_PITCH_DOWN_DEG`` (the target is raised), with a lens wide enough to keep the horizon
+    in the upper part of the frame (within ``HORIZON_SHARE`` of the half-angle above the centre), up to ``widest``."""
+    flat = np.maximum(np.linalg.norm(targets[:, :2] - eyes[:, :2], axis=1), 1e-3)
+    low = eyes[:, 2] <= EYE_LEVEL_M
+    if not low.any():
+        return targets, fov
+    drop = np.minimum(eyes[:, 2] - targets[:, 2], flat * math.tan(math.radians(MAX_PITCH_DOWN_DEG)))
+    targets = targets.copy()
+    targets[low, 2] = np.maximum(targets[low, 2], (eyes[:, 2] - drop)[low])
+    pitch = float(np.arctan2(eyes[low, 2] - targets[low, 2], flat[low]).max())
+    return targets, max(fov, min(2.0 * pitch / HORIZON_SHARE, widest))
+
+
 def camera_zone(scene: Scene, plan: ScenePlan) -> CameraZone:
     """The free zone a plan's camera moves in (nearest the plan's camera height)."""
     return _pick_zone(scene, plan.camera_height_m)
@@ -685,6 +721,9 @@ def camera_path(
     if zone.kind in ("interior", "ground"):
         subjects = _subjects(scene, decor_only=zone.kind == "ground", kind=subject)
     aerial_subject = _aerial_subject(scene, subject) if subject is not None and zone.kind == "aerial" else None
+    eye_height = plan.camera_height_m
+    if subject is not None and zone.kind == "interior" and _is_animal(scene, subject):
+        eye_height = min(eye_height, _animal_top(scene, subject) + ANIMAL_EYE_RISE_M)  # level with the animal
     for attempt in range(10):
         stream = [plan.seed & ((1 << 63) - 1), _CAMERA_STREAM, attempt] + ([variant] if variant else [])
         rng = np.random.default_rng(stream)
@@ -694,9 +733,7 @@ def camera_path(
                 zone, focus, plan.camera_motion, times, height, rng, 40.0 * attempt, aerial_subject, variant
             )
         else:
-            eyes, targets = _walk(
-                zone, focus, plan.camera_motion, times, plan.camera_height_m, rng, attempt, subjects, variant
-            )
+            eyes, targets = _walk(zone, focus, plan.camera_motion, times, eye_height, rng, attempt, subjects, variant)
         gaps = clearance(scene, eyes, times)
         worst = float(gaps.min())
         if worst >= need:
@@ -712,6 +749,8 @@ def camera_path(
                 if size > 0 and reach > (1.5 if animal else 3.0):
                     wanted = 2 * math.atan(size / (2 * SUBJECT_SPAN * reach))
                     fov = min(max(wanted, math.radians(ANIMAL_MIN_FOV_DEG if animal else MIN_FOV_DEG)), fov)
+            if zone.kind != "aerial":
+                targets, fov = eye_level(eyes, targets, fov, math.radians(FOV_DEG[zone.kind]))
             fx = settings.width / 2 / math.tan(fov / 2)
             return CameraPath(
                 motion=plan.camera_motion,

@@ -8,6 +8,7 @@ are free of geometry by construction (and ``camera_path`` checks it anyway).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -119,6 +120,8 @@ class SiteBuilder:
         self.center_radius = 0.0  # "center" placement starts outside this radius (a fountain, a landmark)
         self.landmark_height = 0.0
         self.tallest_building = 0.0
+        self.perches: list[Perch] = []  # indoor birds' perches with room for more birds
+        self.venue_building: Box3 | None = None  # outdoors, the venue's own building (its sign goes on its front)
 
     # -- objects ------------------------------------------------------------------------------------------
 
@@ -380,6 +383,10 @@ def place_object(
         rule = "aisle"
     elif class_name == "sculpture" and max(size[0], size[2]) > LONG_EXHIBIT_M and site.floor and _interior_zone(site):
         rule, size = "along_aisle", _fit_beside_aisle(site, size)
+    if rule == "aisle" and perches(label):
+        joined = _join_perch(site, class_name, label, size, decor)
+        if joined is not None:
+            return joined
     centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
     for attempt in range(90):
         ignore = attempt >= 45
@@ -393,9 +400,11 @@ def place_object(
         elif rule == "along_aisle" and attempt < 70:
             cand = _along_aisle(site, size)
         elif rule == "aisle" and attempt < 70:
-            reach = min(4.0, 0.5 + 5.0 * size[1]) + attempt / 10  # small animals nearer
+            reach = min(PERCH_REACH_M if perches(label) else 4.0, 0.5 + 5.0 * size[1]) + attempt / 10  # small ones nearer
             x, y = _beside_aisle(site, margin=max(size[0], size[2]) / 2, reach=reach)
             cand = (x, y, _floor_z(site, x, y), site.uniform(0, 360), "floor")
+            if perches(label):  # a bird indoors sits on a perch at eye level, not on the floor
+                cand = (x, y, cand[2] + site.uniform(*PERCH_HEIGHT_M), cand[3], "floor")
         else:
             this_rule = rule if rule not in ("aisle", "tank") and attempt < 70 else "floor"
             cand = _candidate(site, this_rule, class_name, size, index, centers)
@@ -422,11 +431,69 @@ def place_object(
             parts.append(
                 shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22))
             )
-        box = parts_box(parts)
+        perch = _perch(site, x, y, z0, yaw, size) if z0 > _floor_z(site, x, y) + 0.5 and perches(label) else None
+        box = parts_box(parts + (perch or []))  # the perch stands under the bird: it needs its room too
         if site.free(swept_box(box, velocity), ignore_occupied=ignore):
             site.occupied.append(swept_box(box, velocity))
+            if perch is not None:
+                site.add("vegetation", "perch", perch, salient=False)
+                site.perches.append(Perch(x, y, z0, yaw, label))
             return site.add(class_name, label, parts, velocity=velocity, decor=decor)
     return None
+
+
+PERCH_HEIGHT_M = (1.3, 2.2)  # top of an indoor bird's perch: in front of an eye-level camera (1.3-2.3 m)
+PERCH_REACH_M = 1.2  # ... within this of the aisle's side: a bird is small, a long lens frames it from there
+PERCH_BAR_M = 1.9  # a perch's bar ...
+PERCH_SLOT_M = 0.3  # ... starts this far beyond its first bird ...
+PERCH_SPACING_M = 0.45  # ... and seats a bird every this many metres ...
+PERCH_BIRDS = 4  # ... up to this many (birds of a kind sit together)
+PERCH_COLOUR = (0.36, 0.26, 0.17)  # a barked branch (the class's bark material draws on it)
+PERCHING_SPECIES = frozenset({"parrot"})  # library bird models that perch (flamingos, penguins and ducks stand)
+
+
+def perches(label: str) -> bool:
+    """Whether an animal of ``label`` sits on a perch indoors (an aviary's birds), rather than on the floor."""
+    from worldmill.library.animals import species_of
+
+    return species_of(label) in PERCHING_SPECIES
+
+
+@dataclasses.dataclass
+class Perch:
+    """A perch's first bird (the bar runs along its local x from there) and how many birds sit on it."""
+
+    x: float
+    y: float
+    top: float
+    yaw: float
+    label: str
+    birds: int = 1
+
+
+def _perch(site: SiteBuilder, x: float, y: float, top: float, yaw: float, size: Vec3) -> list[Primitive]:
+    """A branch bar under a row of birds (the first at ``x, y``; a bird faces along its local y) on a post at the
+    far end."""
+    floor = _floor_z(site, x, y)
+    p = shapes.Placer(x, y, floor, yaw)
+    rise = top - floor
+    return [
+        p.part("box", (PERCH_BAR_M / 2 - PERCH_SLOT_M, 0.0, rise - 0.03), (PERCH_BAR_M, 0.06, 0.06), PERCH_COLOUR),
+        p.part("cylinder", (PERCH_BAR_M - PERCH_SLOT_M - 0.06, 0.0, (rise - 0.03) / 2), (0.07, 0.07, rise - 0.03), PERCH_COLOUR),
+    ]
+
+
+def _join_perch(site: SiteBuilder, class_name: str, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
+    """A bird beside the last one on a perch of its kind with room left (birds of a kind sit together), or None."""
+    perch = next((q for q in site.perches if q.label == label and q.birds < PERCH_BIRDS), None)
+    if perch is None:
+        return None
+    yaw = math.radians(perch.yaw)
+    along = PERCH_SPACING_M * perch.birds  # the perch's box, reserved with its first bird, holds its row
+    x, y = perch.x + math.cos(yaw) * along, perch.y + math.sin(yaw) * along
+    parts = shapes.kit(class_name, label, shapes.Placer(x, y, perch.top, perch.yaw), size, site.rng, season=site.plan.season)
+    perch.birds += 1
+    return site.add(class_name, label, parts, decor=decor)
 
 
 STRING_POLE_M = 1.5  # a light string's poles stand this far beyond the walkway's edges
@@ -442,7 +509,7 @@ def _string(size: Vec3) -> bool:
 def place_across_path(site: SiteBuilder, label: str, size: Vec3, decor: str | None) -> SceneObject | None:
     """A light string hung across a walkway between two poles, over the head of whoever walks it (and over a
     camera walking it, which then looks along the strings): its length spans the walkway, no wider than it needs."""
-    w, h, d = size
+    w = size[0]
     for _ in range(40):
         span = site.pick_span(site.paths)
         px, py = span.point(site.uniform(0.1, 0.9))
@@ -451,18 +518,48 @@ def place_across_path(site: SiteBuilder, label: str, size: Vec3, decor: str | No
         top = max((k[5] for k in site.keepout if k[0] <= px <= k[3] and k[1] <= py <= k[4]), default=0.0)
         z0 = span.z + max(site.uniform(3.5, 5.0), top - span.z + STRING_CLEAR_M)
         p = shapes.Placer(px, py, z0, math.degrees(math.atan2(dx, -dy)))  # local x across the walkway
-        glow = (1.0, 0.92, 0.75)
-        string = p.part("sphere", (0.0, 0.0, 0.0), (length, max(d, 0.2), max(h, 0.2)), glow, emissive=3.0,
-                        casts_shadow=False)  # fmt: skip
+        string = festoon(p, length)
+        rise = z0 - span.z + FESTOON_SAG * length + 0.1  # the poles hold the string's ends, above its low middle
         poles = [
-            p.part("cylinder", (sx * length / 2, 0.0, -(z0 - span.z) / 2), (0.12, 0.12, z0 - span.z), (0.2, 0.2, 0.22))
+            p.part("cylinder", (sx * length / 2, 0.0, rise / 2 - (z0 - span.z)), (0.12, 0.12, rise), (0.2, 0.2, 0.22))
             for sx in (-1.0, 1.0)
         ]
-        boxes = [parts_box([part]) for part in (string, *poles)]
+        boxes = [parts_box(string), *(parts_box([pole]) for pole in poles)]
         if all(site.free(box) for box in boxes):
             site.occupied.extend(boxes[1:])
-            return site.add("light", label, [string, *poles], decor=decor)
+            return site.add("light", label, [*string, *poles], decor=decor)
     return None
+
+
+FESTOON_SAG = 0.08  # a light string sags this share of its length at its middle ...
+FESTOON_BULB_M = 0.5  # ... and carries a bulb every this many metres ...
+FESTOON_BULBS = ((1.0, 0.92, 0.75), (1.0, 0.35, 0.25), (0.4, 1.0, 0.45), (0.45, 0.6, 1.0), (1.0, 0.85, 0.3))
+
+
+def festoon(p: shapes.Placer, length: float) -> list[Primitive]:
+    """A light string along local x from -length/2 to length/2: a dark wire sagging in straight runs to its
+    middle, with glowing bulbs of cycling colours hung from it, the lowest bulb's bottom at z = -0.14 (one glowing
+    bar on two poles read as a gantry, or stilts)."""
+    sag = FESTOON_SAG * length
+
+    def z(x: float) -> float:
+        return 0.1 + sag * (2.0 * x / length) ** 2
+
+    knots = np.linspace(-length / 2, length / 2, 7)
+    wire = []
+    for x0, x1 in itertools.pairwise(knots):
+        run, drop = x1 - x0, z(x1) - z(x0)
+        wire.append(
+            p.part("box", ((x0 + x1) / 2, 0.0, (z(x0) + z(x1)) / 2), (math.hypot(run, drop), 0.03, 0.03),
+                   (0.08, 0.08, 0.08), pitch=-math.degrees(math.atan2(drop, run)), casts_shadow=False)
+        )  # fmt: skip
+    count = max(2, int(length / FESTOON_BULB_M))
+    bulbs = [
+        p.part("sphere", (x, 0.0, z(x) - 0.12), (0.22, 0.22, 0.24), FESTOON_BULBS[i % len(FESTOON_BULBS)], emissive=1.5,
+               casts_shadow=False)
+        for i, x in enumerate(np.linspace(-length / 2 + 0.3, length / 2 - 0.3, count))
+    ]  # fmt: skip
+    return wire + bulbs
 
 
 def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float, float]:

@@ -190,6 +190,8 @@ def dress_signs(site: SiteBuilder) -> None:
             if dressed is not None:
                 site.objects[k] = dressed
     venue_signs(site, writer.face("venue", (writer.venue_text(),)))
+    if site.venue_building is not None:
+        facade_sign(site, site.venue_building, writer.face("venue", (writer.venue_text(),)))
     if site.enclosures:
         species_panels(site, writer)
     aisle_signs(site, writer)
@@ -324,6 +326,19 @@ def venue_signs(site: SiteBuilder, face: SignFace) -> None:
                     continue
             parts[0] = textured(parts[0], face)
             site.add("signage", "venue sign", parts, salient=False, occupy=zone.kind == "ground")
+
+
+FACADE_SIGN_M = (12.0, 2.6)  # the widest (m) a venue building's name board over its door gets, and its height
+FACADE_SIGN_Z = 6.0  # the board's centre height (m): over the door, in view of a camera on the promenade
+
+
+def facade_sign(site: SiteBuilder, box, face: SignFace) -> None:
+    """The venue's name on its building's front (the side facing -y, towards the promenade), over the door."""
+    x0, y0, _, x1, _, z1 = box
+    w, h = min(FACADE_SIGN_M[0], 0.45 * (x1 - x0)), FACADE_SIGN_M[1]
+    z = min(FACADE_SIGN_Z, z1 - h)
+    board = shapes.Placer((x0 + x1) / 2, y0 - 0.08, 0.0, 180.0).part("box", (0.0, 0.0, z), (w, 0.12, h), (0.1, 0.22, 0.43), emissive=0.2)
+    site.add("signage", "venue sign", [textured(board, face)], salient=False)
 
 
 def _end_wall(site: SiteBuilder, origin: np.ndarray, direction: np.ndarray) -> np.ndarray | None:

@@ -75,6 +75,19 @@ class Visibility:
     decor_kinds: frozenset[str]  # kinds that realise a decor choice of the plan
     lead: str | None = None  # the subject the camera path was planned around
     texts: tuple[str, ...] = ()  # per instance: the words on its sign face ("" for none); empty: no signs
+    materials: tuple[str, ...] = ()  # per instance: the material drawn on its largest part ("" none); empty: unknown
+
+    def surfaces(self) -> list[tuple[str, str, float]]:
+        """(class, material, mean coverage) of the materials the visible instances show, most covered first."""
+        if not self.materials or not self.frames:
+            return []
+        mean, visible = self.coverage.mean(axis=0), self.visible
+        total: dict[tuple[str, str], float] = {}
+        for i, material in enumerate(self.materials):
+            if material and visible[i]:
+                key = (self.classes[i], material)
+                total[key] = total.get(key, 0.0) + float(mean[i])
+        return [(c, m, v) for (c, m), v in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def sign_text(self) -> str | None:
         """The words of the most covered visible sign (its peak coverage), the text a prompt or caption may
@@ -146,6 +159,7 @@ class Visibility:
                 "centre": [round(float(self.centre_x[i]), 4), round(float(self.centre_y[i]), 4)],
                 "pixels": [round(float(c) * self.frame_pixels) for c in self.coverage[:, i]],
                 **({"text": self.texts[i]} if self.texts and self.texts[i] else {}),
+                **({"material": self.materials[i]} if self.materials and self.materials[i] else {}),
             }
             for i in range(len(self.instance_ids))
         ]
@@ -186,6 +200,7 @@ class Visibility:
                 decor_kinds=frozenset(data["decor_kinds"]),
                 lead=data.get("lead"),
                 texts=tuple(r.get("text", "") for r in rows) if any("text" in r for r in rows) else (),
+                materials=tuple(r.get("material", "") for r in rows) if any("material" in r for r in rows) else (),
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SceneError(
@@ -233,6 +248,9 @@ def measure_visibility(scene: Scene, instance: np.ndarray, *, lead: str | None =
         planned[kind] = planned.get(kind, 0) + 1
         kind_classes.setdefault(kind, obj.class_name)
     texts = tuple(sign_words(o) for o in objects)
+    from worldmill.render.materials import object_materials  # the renderer's own choice of surface
+
+    materials = object_materials(objects, scene.seed)
     return Visibility(
         frames=frames,
         frame_pixels=height * width,
@@ -248,6 +266,7 @@ def measure_visibility(scene: Scene, instance: np.ndarray, *, lead: str | None =
         decor_kinds=frozenset(o.decor for o in scene.objects if o.decor),
         lead=lead,
         texts=texts if any(texts) else (),
+        materials=materials if any(materials) else (),
     )
 
 
