@@ -36,7 +36,7 @@ MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
 FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughly: a board on a wall nearly all
 DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
 PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
-MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
+MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0, "aerial": 10.0}  # from the lens to the staged box, every frame
 HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
 MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
@@ -375,8 +375,9 @@ def stage_decor(
     target: float = TARGET_COVERAGE,
 ) -> tuple[Scene, list[Staged]]:
     """``scene`` with one instance of each ``unseen`` decor kind moved into ``path``'s view where a spot fits
-    (see the module's rules), and what was moved; aerial shots and kinds without a fitting spot are left as
-    they are. ``target``: the share of the frame a spot that is taken at once gives (a second try asks more)."""
+    (see the module's rules), and what was moved; kinds without a fitting spot are left as they are (from the air
+    only what is large reads: a tree or a fountain finds a spot, a bench rarely). ``target``: the share of the
+    frame a spot that is taken at once gives (a second try asks more)."""
     if path.zone not in MIN_DISTANCE_M or not unseen:
         return scene, []
     choices = {d.name: d for d in plan.decor}
