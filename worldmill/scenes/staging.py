@@ -58,7 +58,13 @@ ROWS = {  # down the frame, where each mount is looked for: floor things below t
     "against_wall": (0.5, 0.4, 0.6, 0.3, 0.45, 0.55),
     "wall": (0.4, 0.3, 0.5, 0.2, 0.35, 0.45),
     "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38, 0.15),
+    "far_floor": (0.45, 0.38, 0.3, 0.22, 0.15, 0.34, 0.26),
 }
+# Where a floor thing goes when no spot below the middle of the frame takes it: on the floor farther off, higher in
+# the frame (a camera looking down at a tortoise sees the floor near it only, where a kiosk or a kelp strand 6 m
+# tall fills the lens or sticks out of the frame).
+FARTHER = {"floor": ("far_floor",), "against_wall": ("far_floor",)}
+SAME_MOUNT = {"far_floor": "floor"}  # how a spot farther off stands
 
 
 @dataclasses.dataclass(frozen=True)
@@ -398,14 +404,18 @@ def stage_decor(
         ):
             continue
         spot = None
-        for index in _instances(objects, kind)[:INSTANCES_TRIED]:
-            mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
-            spot = _spot(scene, parts, pens, shot, objects[index], index, mount, taken, target)
+        mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
+        for how in (mount, *FARTHER.get(mount, ())):  # every instance where it belongs, then farther off
+            for index in _instances(objects, kind)[:INSTANCES_TRIED]:
+                spot = _spot(scene, parts, pens, shot, objects[index], index, how, taken, target)
+                if spot is not None:
+                    break
             if spot is not None:
                 break
         if spot is None:
             continue
         moved, mount = spot
+        mount = SAME_MOUNT.get(mount, mount)
         box = np.asarray(parts_box(moved.parts))
         taken.append(box)
         old = np.asarray(parts_box(objects[index].parts))
