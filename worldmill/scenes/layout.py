@@ -166,8 +166,10 @@ class SiteBuilder:
         emissive: float = 0.0,
         casts_shadow: bool = True,
         occupy: bool = False,
+        decor: str | None = None,
     ) -> SceneObject:
-        """A one-primitive structural object (wall, floor slab, road, building block)."""
+        """A one-primitive structural object (wall, floor slab, road, building block); ``decor``: the plan's decor
+        kind it realises (a stadium's pitch), which ``realise_decor`` then does not place again."""
         base, default_pattern = shapes.material(class_name)
         prim = Primitive(
             shape=shape,
@@ -179,7 +181,7 @@ class SiteBuilder:
             emissive=emissive,
             casts_shadow=casts_shadow,
         )
-        return self.add(class_name, label, [prim], salient=False, occupy=occupy)
+        return self.add(class_name, label, [prim], salient=False, occupy=occupy, decor=decor)
 
     def keep_out(self, box: Box3) -> None:
         self.keepout.append(box)
