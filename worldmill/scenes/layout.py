@@ -425,10 +425,26 @@ def place_object(
                 shapes.Placer(x, y, 0.0, yaw).part("cylinder", (0.0, 0.0, z0 / 2), (0.12, 0.12, z0), (0.2, 0.2, 0.22))
             )
         box = parts_box(parts)
+        if not _in_room(site, box):
+            continue
         if site.free(swept_box(box, velocity), ignore_occupied=ignore):
             site.occupied.append(swept_box(box, velocity))
             return site.add(class_name, label, parts, velocity=velocity, decor=decor)
     return None
+
+
+WALL_BAND_M = 0.6  # a room's floor rect stops 0.3 m short of its walls; wall-hung things hang just past it
+
+
+def _in_room(site: SiteBuilder, box: Box3) -> bool:
+    """Whether the box's middle lies inside the room (over its floor, or on a wall: within ``WALL_BAND_M`` of the
+    floor's edge); outdoors anywhere. A ring of "center" spots around a hall's middle reaches past its walls, where
+    a staircase would stand outside, never seen."""
+    if site.ceiling_z is None:
+        return True
+    x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
+    m = WALL_BAND_M
+    return any(r.x0 - m <= x <= r.x1 + m and r.y0 - m <= y <= r.y1 + m for r in site.floor)
 
 
 STRING_POLE_M = 1.5  # a light string's poles stand this far beyond the walkway's edges
