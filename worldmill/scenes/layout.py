@@ -243,7 +243,7 @@ def _candidate(
         return x, y, _floor_z(site, x, y), math.degrees(a) + 90.0, "floor"
     if rule == "along_path":
         if not site.paths:
-            return None
+            return _along_the_aisle(site, size) if _interior_zone(site) else None
         span = site.pick_span(site.paths)
         t = site.uniform(0.03, 0.97)
         px, py = span.point(t)
@@ -503,6 +503,23 @@ def _beside_aisle(site: SiteBuilder, margin: float, reach: float) -> tuple[float
     off = 0.5 + margin + site.uniform(0.0, reach)
     beside = side_hi + off if site.rng.random() < 0.5 else side_lo - off
     return (along, beside) if zone.axis[0] else (beside, along)
+
+
+def _along_the_aisle(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, float, str]:
+    """Indoors, where no walkway is laid, "along the path" is along the camera's aisle: a moving walkway, a queue
+    railing or a gurney stands just beside it, its long side along it (not against a far wall, out of the shot):
+    (x, y, z0, yaw, mounted)."""
+    w, _, d = size
+    zone = _interior_zone(site)
+    along_x = bool(zone.axis[0])
+    x, y = _beside_aisle(site, margin=min(w, d) / 2, reach=1.0)
+    lo, hi = (zone.lo[0], zone.hi[0]) if along_x else (zone.lo[1], zone.hi[1])
+    half = max(w, d) / 2
+    middle = float(np.clip(x if along_x else y, lo + half, hi - half)) if hi - lo > 2 * half else (lo + hi) / 2
+    x, y = (middle, y) if along_x else (x, middle)
+    axis = (1.0, 0.0) if along_x else (0.0, 1.0)
+    yaw = _facing(axis) if d >= w else _facing((-axis[1], axis[0]))  # the long side along the aisle
+    return x, y, _floor_z(site, x, y), yaw, "floor"
 
 
 def _before_tank(site: SiteBuilder, size: Vec3) -> tuple[float, float, float]:
