@@ -257,7 +257,10 @@ def _candidate(
         ring = 1 + index // 6
         a = 2 * math.pi * (index % 6) / 6 + ring * 0.5 + site.uniform(-0.2, 0.2)
         r = site.center_radius + ring * (max(w, d) + 1.5) + site.uniform(0, 1.0)
-        return cx + r * math.cos(a), cy + r * math.sin(a), cz, math.degrees(a) + 90.0, "floor"
+        c, s = abs(math.cos(a)), abs(math.sin(a))  # the kit turned a + 90 degrees: its depth along the radius
+        half = ((s * w + c * d) / 2, (c * w + s * d) / 2)
+        x, y = _within_room(site, cx + r * math.cos(a), cy + r * math.sin(a), half)
+        return x, y, cz, math.degrees(a) + 90.0, "floor"
     if rule in ("perimeter", "wall"):
         spans = site.walls if (rule == "wall" and site.walls) else (site.perimeter or site.walls)
         if not spans:
@@ -431,6 +434,18 @@ def place_object(
             site.occupied.append(swept_box(box, velocity))
             return site.add(class_name, label, parts, velocity=velocity, decor=decor)
     return None
+
+
+def _within_room(site: SiteBuilder, x: float, y: float, half: tuple[float, float]) -> tuple[float, float]:
+    """(x, y) pulled in, indoors, until a footprint ``half`` (half its extent along x and y) around it clears the
+    walls (along an axis where the room is too narrow for it, to the room's middle); outdoors as it is."""
+    if site.ceiling_z is None or not site.floor:
+        return x, y
+    room = max(site.floor, key=lambda r: r.area)
+    pulled = []
+    for v, lo, hi, reach in ((x, room.x0, room.x1, half[0]), (y, room.y0, room.y1, half[1])):
+        pulled.append(float(np.clip(v, lo + reach, hi - reach)) if hi - lo > 2 * reach else (lo + hi) / 2)
+    return pulled[0], pulled[1]
 
 
 WALL_BAND_M = 0.6  # a room's floor rect stops 0.3 m short of its walls; wall-hung things hang just past it
