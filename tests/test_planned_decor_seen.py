@@ -115,3 +115,19 @@ def test_a_floor_thing_the_near_floor_cannot_take_stands_farther_off(tax, monkey
     }
     monkeypatch.setattr(staging, "FARTHER", {})
     assert "kelp strand" not in {s.kind for s in framed_shot(scene, plan, SETTINGS)[2].staged}
+
+
+def test_wall_art_whose_wall_is_out_of_view_stands_on_the_floor(tax, monkeypatch):
+    """A theatre's gilt mirror planned for a wall the orbit never faces stands on the floor in view (a floor
+    mirror) and reads; without standing it is not staged."""
+    plan = _plan(tax, "theatre", "São Paulo")
+    scene = build_scene(plan, tax.classes)
+    shown, path, framing = framed_shot(scene, plan, SETTINGS)
+    mirror = [s for s in framing.staged if s.kind == "gilt mirror"]
+    assert mirror and mirror[0].mount == "floor"
+    box = parts_box(next(o for o in shown.objects if o.instance_id == mirror[0].instance_id).parts)
+    assert box[2] < 0.45
+    passes = render(shown, path, plan, SETTINGS, normals=False)
+    assert "gilt mirror" in {k.kind for k in measure_visibility(shown, passes.instance).seen()}
+    monkeypatch.setattr(staging, "LEANS", frozenset())
+    assert "gilt mirror" not in {s.kind for s in framed_shot(scene, plan, SETTINGS)[2].staged}

@@ -65,6 +65,10 @@ ROWS = {  # down the frame, where each mount is looked for: floor things below t
 # tall fills the lens or sticks out of the frame).
 FARTHER = {"floor": ("far_floor",), "against_wall": ("far_floor",)}
 SAME_MOUNT = {"far_floor": "floor"}  # how a spot farther off stands
+# Wall art whose wall is out of view stands on the floor against a wall or on its own (a floor mirror, an exhibit
+# panel on a stand), as wall signs do (``STANDING_CLASSES``)
+LEANS = frozenset({"artwork"})
+LEANING = {"wall": ("against_wall",)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -405,7 +409,8 @@ def stage_decor(
             continue
         spot = None
         mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
-        for how in (mount, *FARTHER.get(mount, ())):  # every instance where it belongs, then farther off
+        mounts = (mount, *FARTHER.get(mount, ()), *(LEANING.get(mount, ()) if choice.semantic_class in LEANS else ()))
+        for how in mounts:  # every instance where it belongs, then farther off or standing
             for index in _instances(objects, kind)[:INSTANCES_TRIED]:
                 spot = _spot(scene, parts, pens, shot, objects[index], index, how, taken, target)
                 if spot is not None:
