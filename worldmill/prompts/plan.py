@@ -85,6 +85,7 @@ SHOT_FOV_DEG = {True: 75.0, False: 65.0}  # ... filmed at this field of view (``
 ANIMAL_LENS_AREA = 0.25  # an animal lead's long lens (about half the field of view) reads a quarter of the face
 DECOR_FILL = 0.5  # share of its face's box a decor object's pixels cover (legs, gaps, rounded shapes)
 INDOOR_LONGEST_M = 64.0  # the longest hall ``scenes.archetypes.interior_hall`` builds
+INDOOR_WIDEST_M = 34.0  # ... and its widest (for decor longer than 25 m it grows no wider)
 CEILING_REACH_M = 4.0  # the nearest an interior shot sees a ceiling fitting (on a drop over the heads)
 CEILING_FILL = 0.5  # share of its box face a fitting's pixels cover (a lamp's shade, a basket's bowl)
 
@@ -143,11 +144,17 @@ def seen_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
 
 def fits_indoors(items: list[DecorItem], indoor: bool) -> list[DecorItem]:
     """The decor an interior holds: nothing whose typical length exceeds the longest hall the scenes build
-    (``INDOOR_LONGEST_M``: a 130 m train or platform canopy would stand outside the walls, unseen). Outdoors keeps all."""
+    (``INDOOR_LONGEST_M``: a 130 m train or platform canopy would stand outside the walls, unseen), nor whose
+    typical footprint is wider than the widest (``INDOOR_WIDEST_M``: a parked airliner stands outside the terminal,
+    and the renderer's windows show no apron). Outdoors keeps all."""
     if not indoor:
         return items
-    return [item for item in items if (item.size_min[2] + item.size_max[2]) / 2 <= INDOOR_LONGEST_M
-            and (item.size_min[0] + item.size_max[0]) / 2 <= INDOOR_LONGEST_M]  # fmt: skip
+    kept = []
+    for item in items:
+        width, length = sorted((item.size_min[i] + item.size_max[i]) / 2 for i in (0, 2))
+        if length <= INDOOR_LONGEST_M and width <= INDOOR_WIDEST_M:
+            kept.append(item)
+    return kept
 
 
 def _face_area(item: DecorItem, *, typical: bool = False) -> float:

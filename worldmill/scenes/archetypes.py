@@ -925,7 +925,10 @@ def _stand_choices(site: SiteBuilder) -> tuple[list[tuple[str | None, Vec3]], li
 
 def stadium(site: SiteBuilder) -> None:
     fl, fw = 105.0, 68.0
-    site.structure("sports_field", "pitch", "box", (0.0, 0.0, 0.02), (fl, fw, 0.04), pattern="grass")
+    pitch = next((d.name for d in site.plan.decor if d.semantic_class == "sports_field"), None)  # the plan's pitch
+    site.structure(
+        "sports_field", pitch or "pitch", "box", (0.0, 0.0, 0.02), (fl, fw, 0.04), pattern="grass", decor=pitch
+    )
     site.structure("pavement", "track", "box", (0.0, 0.0, 0.01), (fl + 16, fw + 16, 0.02), pattern="tiles")
     stands, roofs = _stand_choices(site)
     # (front edge's distance from the centre line, longest stand, yaw turning the stand's +y to the pitch, axis)

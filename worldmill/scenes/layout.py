@@ -169,8 +169,10 @@ class SiteBuilder:
         emissive: float = 0.0,
         casts_shadow: bool = True,
         occupy: bool = False,
+        decor: str | None = None,
     ) -> SceneObject:
-        """A one-primitive structural object (wall, floor slab, road, building block)."""
+        """A one-primitive structural object (wall, floor slab, road, building block); ``decor``: the plan's decor
+        kind it realises (a stadium's pitch), which ``realise_decor`` then does not place again."""
         base, default_pattern = shapes.material(class_name)
         prim = Primitive(
             shape=shape,
@@ -182,7 +184,7 @@ class SiteBuilder:
             emissive=emissive,
             casts_shadow=casts_shadow,
         )
-        return self.add(class_name, label, [prim], salient=False, occupy=occupy)
+        return self.add(class_name, label, [prim], salient=False, occupy=occupy, decor=decor)
 
     def keep_out(self, box: Box3) -> None:
         self.keepout.append(box)
@@ -244,7 +246,7 @@ def _candidate(
         return x, y, _floor_z(site, x, y), math.degrees(a) + 90.0, "floor"
     if rule == "along_path":
         if not site.paths:
-            return None
+            return _along_the_aisle(site, size) if _interior_zone(site) else None
         span = site.pick_span(site.paths)
         t = site.uniform(0.03, 0.97)
         px, py = span.point(t)
@@ -258,7 +260,10 @@ def _candidate(
         ring = 1 + index // 6
         a = 2 * math.pi * (index % 6) / 6 + ring * 0.5 + site.uniform(-0.2, 0.2)
         r = site.center_radius + ring * (max(w, d) + 1.5) + site.uniform(0, 1.0)
-        return cx + r * math.cos(a), cy + r * math.sin(a), cz, math.degrees(a) + 90.0, "floor"
+        c, s = abs(math.cos(a)), abs(math.sin(a))  # the kit turned a + 90 degrees: its depth along the radius
+        half = ((s * w + c * d) / 2, (c * w + s * d) / 2)
+        x, y = _within_room(site, cx + r * math.cos(a), cy + r * math.sin(a), half)
+        return x, y, cz, math.degrees(a) + 90.0, "floor"
     if rule in ("perimeter", "wall"):
         spans = site.walls if (rule == "wall" and site.walls) else (site.perimeter or site.walls)
         if not spans:
@@ -433,6 +438,8 @@ def place_object(
             )
         perch = _perch(site, x, y, z0, yaw, size) if z0 > _floor_z(site, x, y) + 0.5 and perches(label) else None
         box = parts_box(parts + (perch or []))  # the perch stands under the bird: it needs its room too
+        if not _in_room(site, box):
+            continue
         if site.free(swept_box(box, velocity), ignore_occupied=ignore):
             site.occupied.append(swept_box(box, velocity))
             if perch is not None:
@@ -494,6 +501,32 @@ def _join_perch(site: SiteBuilder, class_name: str, label: str, size: Vec3, deco
     parts = shapes.kit(class_name, label, shapes.Placer(x, y, perch.top, perch.yaw), size, site.rng, season=site.plan.season)
     perch.birds += 1
     return site.add(class_name, label, parts, decor=decor)
+
+
+def _within_room(site: SiteBuilder, x: float, y: float, half: tuple[float, float]) -> tuple[float, float]:
+    """(x, y) pulled in, indoors, until a footprint ``half`` (half its extent along x and y) around it clears the
+    walls (along an axis where the room is too narrow for it, to the room's middle); outdoors as it is."""
+    if site.ceiling_z is None or not site.floor:
+        return x, y
+    room = max(site.floor, key=lambda r: r.area)
+    pulled = []
+    for v, lo, hi, reach in ((x, room.x0, room.x1, half[0]), (y, room.y0, room.y1, half[1])):
+        pulled.append(float(np.clip(v, lo + reach, hi - reach)) if hi - lo > 2 * reach else (lo + hi) / 2)
+    return pulled[0], pulled[1]
+
+
+WALL_BAND_M = 0.6  # a room's floor rect stops 0.3 m short of its walls; wall-hung things hang just past it
+
+
+def _in_room(site: SiteBuilder, box: Box3) -> bool:
+    """Whether the box's middle lies inside the room (over its floor, or on a wall: within ``WALL_BAND_M`` of the
+    floor's edge); outdoors anywhere. A ring of "center" spots around a hall's middle reaches past its walls, where
+    a staircase would stand outside, never seen."""
+    if site.ceiling_z is None:
+        return True
+    x, y = (box[0] + box[3]) / 2, (box[1] + box[4]) / 2
+    m = WALL_BAND_M
+    return any(r.x0 - m <= x <= r.x1 + m and r.y0 - m <= y <= r.y1 + m for r in site.floor)
 
 
 STRING_POLE_M = 1.5  # a light string's poles stand this far beyond the walkway's edges
@@ -582,6 +615,23 @@ def _beside_aisle(site: SiteBuilder, margin: float, reach: float) -> tuple[float
     off = 0.5 + margin + site.uniform(0.0, reach)
     beside = side_hi + off if site.rng.random() < 0.5 else side_lo - off
     return (along, beside) if zone.axis[0] else (beside, along)
+
+
+def _along_the_aisle(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, float, str]:
+    """Indoors, where no walkway is laid, "along the path" is along the camera's aisle: a moving walkway, a queue
+    railing or a gurney stands just beside it, its long side along it (not against a far wall, out of the shot):
+    (x, y, z0, yaw, mounted)."""
+    w, _, d = size
+    zone = _interior_zone(site)
+    along_x = bool(zone.axis[0])
+    x, y = _beside_aisle(site, margin=min(w, d) / 2, reach=1.0)
+    lo, hi = (zone.lo[0], zone.hi[0]) if along_x else (zone.lo[1], zone.hi[1])
+    half = max(w, d) / 2
+    middle = float(np.clip(x if along_x else y, lo + half, hi - half)) if hi - lo > 2 * half else (lo + hi) / 2
+    x, y = (middle, y) if along_x else (x, middle)
+    axis = (1.0, 0.0) if along_x else (0.0, 1.0)
+    yaw = _facing(axis) if d >= w else _facing((-axis[1], axis[0]))  # the long side along the aisle
+    return x, y, _floor_z(site, x, y), yaw, "floor"
 
 
 def _before_tank(site: SiteBuilder, size: Vec3) -> tuple[float, float, float]:

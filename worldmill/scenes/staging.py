@@ -44,7 +44,7 @@ MAX_COVERAGE = 0.2  # ... and never more: nothing fills the lens
 FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughly: a board on a wall nearly all
 DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
 PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
-MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0}  # from the lens to the staged box, every frame
+MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0, "aerial": 10.0}  # from the lens to the staged box, every frame
 HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
 MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
@@ -66,7 +66,17 @@ ROWS = {  # down the frame, where each mount is looked for: floor things below t
     "against_wall": (0.5, 0.4, 0.6, 0.3, 0.45, 0.55),
     "wall": (0.4, 0.3, 0.5, 0.2, 0.35, 0.45),
     "ceiling": (0.2, 0.1, 0.3, 0.04, 0.38, 0.15),
+    "far_floor": (0.45, 0.38, 0.3, 0.22, 0.15, 0.34, 0.26),
 }
+# Where a floor thing goes when no spot below the middle of the frame takes it: on the floor farther off, higher in
+# the frame (a camera looking down at a tortoise sees the floor near it only, where a kiosk or a kelp strand 6 m
+# tall fills the lens or sticks out of the frame).
+FARTHER = {"floor": ("far_floor",), "against_wall": ("far_floor",)}
+SAME_MOUNT = {"far_floor": "floor"}  # how a spot farther off stands
+# Wall art whose wall is out of view stands on the floor against a wall or on its own (a floor mirror, an exhibit
+# panel on a stand), as wall signs do (``STANDING_CLASSES``)
+LEANS = frozenset({"artwork"})
+LEANING = {"wall": ("against_wall",)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -408,8 +418,9 @@ def stage_decor(
     target: float = TARGET_COVERAGE,
 ) -> tuple[Scene, list[Staged]]:
     """``scene`` with one instance of each ``unseen`` decor kind moved into ``path``'s view where a spot fits
-    (see the module's rules), and what was moved; aerial shots and kinds without a fitting spot are left as
-    they are. ``target``: the share of the frame a spot that is taken at once gives (a second try asks more)."""
+    (see the module's rules), and what was moved; kinds without a fitting spot are left as they are (from the air
+    only what is large reads: a tree or a fountain finds a spot, a bench rarely). ``target``: the share of the
+    frame a spot that is taken at once gives (a second try asks more)."""
     if path.zone not in MIN_DISTANCE_M or not unseen:
         return scene, []
     choices = {d.name: d for d in plan.decor}
@@ -430,14 +441,19 @@ def stage_decor(
         ):
             continue
         spot = None
-        for index in _instances(objects, kind)[:INSTANCES_TRIED]:
-            mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
-            spot = _spot(scene, parts, pens, shot, objects[index], index, mount, taken, target)
+        mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
+        mounts = (mount, *FARTHER.get(mount, ()), *(LEANING.get(mount, ()) if choice.semantic_class in LEANS else ()))
+        for how in mounts:  # every instance where it belongs, then farther off or standing
+            for index in _instances(objects, kind)[:INSTANCES_TRIED]:
+                spot = _spot(scene, parts, pens, shot, objects[index], index, how, taken, target)
+                if spot is not None:
+                    break
             if spot is not None:
                 break
         if spot is None:
             continue
         moved, mount = spot
+        mount = SAME_MOUNT.get(mount, mount)
         box = np.asarray(parts_box(moved.parts))
         taken.append(box)
         old = np.asarray(parts_box(objects[index].parts))
