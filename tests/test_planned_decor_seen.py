@@ -102,19 +102,19 @@ def test_decor_an_aerial_shot_missed_is_staged_on_the_ground_in_view(tax):
 
 
 def test_a_floor_thing_the_near_floor_cannot_take_stands_farther_off(tax, monkeypatch):
-    """A camera looking down at a shark sees the floor near it only, where a kelp strand 6 m tall sticks out of the
-    frame: it stands on the floor farther off, higher in the frame, and reads; without that row of spots it is
-    not staged at all."""
-    plan = _plan(tax, "aquarium", "São Paulo")
+    """Where the floor near the lens takes no spot for a thing (Tokyo's aquarium: the artificial rockwork), it
+    stands on the floor farther off, higher in the frame, and reads; without that row of spots it is not staged
+    at all."""
+    plan = _plan(tax, "aquarium", "Tokyo")
     scene = build_scene(plan, tax.classes)
     shown, path, framing = framed_shot(scene, plan, SETTINGS)
-    kelp = [s for s in framing.staged if s.kind == "kelp strand"]
-    assert kelp and kelp[0].mount == "floor"
-    assert "kelp strand" in {
+    rockwork = [s for s in framing.staged if s.kind == "artificial rockwork"]
+    assert rockwork and rockwork[0].mount == "floor"
+    assert "artificial rockwork" in {
         k.kind for k in measure_visibility(shown, render(shown, path, plan, SETTINGS, normals=False).instance).seen()
     }
     monkeypatch.setattr(staging, "FARTHER", {})
-    assert "kelp strand" not in {s.kind for s in framed_shot(scene, plan, SETTINGS)[2].staged}
+    assert "artificial rockwork" not in {s.kind for s in framed_shot(scene, plan, SETTINGS)[2].staged}
 
 
 def test_wall_art_whose_wall_is_out_of_view_stands_on_the_floor(tax, monkeypatch):

@@ -669,7 +669,7 @@ def _place(
 
 # -- the screen: every spot of a mount at once -------------------------------------------------------------
 
-_SCREENED_MOUNTS = frozenset({"floor", "pen", "against_wall", "wall", "ceiling"})  # ``_places`` places these as
+_SCREENED_MOUNTS = frozenset({"floor", "far_floor", "pen", "against_wall", "wall", "ceiling"})  # ``_places`` places these as
 # ``_place`` does; a new mount is tried spot by spot until ``_places`` learns it too
 _SLACK = 1e-9  # the screen rejects a spot only where it fails a test by more than this (m, share of a frame)
 _LEAD_CHUNK = 1 << 16  # (box, lead instance, frame) triples tested at once: memory stays in the MB
