@@ -118,7 +118,7 @@ def _warm_lane() -> None:
         cached_taxonomy(int(os.environ.get("WORLDMILL_MIN_POPULATION", "1000000")), Path(extra) if extra else None)
         warm_up("cpu")
         load_context()
-    except Exception:  # noqa: BLE001 - an optimisation only: the cell that needs it raises the real error
+    except Exception:  # an optimisation only: the cell that needs it raises the real error
         logging.getLogger(__name__).warning("lane warm-up failed; the first cell loads what it needs", exc_info=True)
 
 
