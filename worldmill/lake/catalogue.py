@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -370,13 +371,16 @@ class Catalogue:
     def _query(
         self, tables: dict[str, DeltaTable], query: str, *, standard_views: bool = False, known: Sequence[str] = ()
     ) -> pl.DataFrame:
-        con = new_connection()
+        con = query_session()
+        views: list[str] = []
         try:
             for name, dt in tables.items():
                 con.register(name, sql_dataset(dt))
             views = create_standard_views(con, set(tables)) if standard_views else []
             return run_sql(con, query, known=sorted({*tables, *views, *known}))
         finally:
+            for view in views:  # made in the thread's database, not the session: gone with the query
+                con.execute(f'DROP VIEW IF EXISTS "{view}"')
             con.close()
 
     # -- helpers ----------------------------------------------------------------------------------------
@@ -480,6 +484,20 @@ def sql_dataset(dt: DeltaTable) -> Any:
 
 def new_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+_DATABASES = threading.local()
+
+
+def query_session() -> duckdb.DuckDBPyConnection:
+    """A fresh session (settings, registered tables) on this thread's in-memory database, for one query: a new
+    database costs ~15 ms of CPU, a session on it ~0.1 ms, and a footage cell runs some fifteen queries."""
+    database = getattr(_DATABASES, "database", None)
+    if database is None:
+        database = _DATABASES.database = duckdb.connect()
+    con = database.cursor()
     con.execute("SET TimeZone = 'UTC'")
     return con
 
