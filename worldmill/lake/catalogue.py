@@ -478,7 +478,7 @@ def sql_dataset(dt: DeltaTable) -> Any:
     mix against a ``string`` dataset schema ("no kernel matching input types (string, string_view)"). With
     view types in the dataset schema every fragment casts up and DuckDB's filters match.
     """
-    schema = dt.to_pyarrow_dataset().schema
+    schema = pa.schema(dt.schema().to_arrow())  # the dataset's own schema, without building its fragments twice
     return dt.to_pyarrow_dataset(schema=pa.schema([_as_view_type(f) for f in schema], metadata=schema.metadata))
 
 
