@@ -42,7 +42,7 @@ def generate(
     from worldmill.errors import ConfigError
     from worldmill.jobs.footage import lane_pool, plan_lanes, run_cells
     from worldmill.jobs.instance import dagster_home, open_instance
-    from worldmill.resources.taxonomy import cached_taxonomy
+    from worldmill.resources.taxonomy import cached_taxonomy, loaded_taxonomies
     from worldmill.schemas.plan import RenderSettings
 
     RenderSettings(width=width, height=height, frames=frames, fps=fps)  # validate before any work
@@ -56,7 +56,7 @@ def generate(
     keys = [c.key for c in cells]
     plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
     dagster_home()  # the lanes' DAGSTER_HOME, resolved before they start
-    with lane_pool(plan) as pool:  # the lanes warm up while this process opens the instance and the taxonomy
+    with lane_pool(plan, loaded_taxonomies()) as pool:  # lanes warm up while this process opens the instance
         instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
         _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)

@@ -86,10 +86,13 @@ _LANE: dict[str, Any] = {}
 CELLS_PER_LANE = 16
 
 
-def _init_lane() -> None:
-    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores); it loads
-    what every cell needs at once (``_warm_lane``) and leaves without finalizers (``_exit_at_once``)."""
+def _init_lane(taxonomies: dict | None = None) -> None:
+    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores); it takes
+    the parent's loaded taxonomies (``taxonomies``), loads what every cell needs at once (``_warm_lane``) and
+    leaves without finalizers (``_exit_at_once``)."""
     import cv2
+
+    from worldmill.resources.taxonomy import adopt_taxonomies
 
     cv2.setNumThreads(1)
     main = sys.modules["__main__"]
@@ -99,6 +102,7 @@ def _init_lane() -> None:
         # this module as the main one.
         main.__spec__ = importlib.util.find_spec(__name__)
     atexit.register(_exit_at_once)  # first registered, so it runs after the handlers of everything loaded later
+    adopt_taxonomies(taxonomies or {})
     _warm_lane()
 
 
@@ -133,9 +137,10 @@ def _exit_at_once() -> None:
 
 
 @contextmanager
-def lane_pool(plan: LanePlan) -> Iterator[ProcessPoolExecutor | None]:
+def lane_pool(plan: LanePlan, taxonomies: dict | None = None) -> Iterator[ProcessPoolExecutor | None]:
     """The lane processes of a batch (None for one lane: cells then run in this process), spawned now, so that
-    they import and warm up while the caller still prepares the batch (instance, taxonomy job)."""
+    they import and warm up while the caller still prepares the batch (instance, taxonomy job); ``taxonomies``:
+    the caller's loaded ones (``resources.taxonomy.loaded_taxonomies``), handed to every lane."""
     if plan.lanes == 1:
         yield None
         return
@@ -143,7 +148,8 @@ def lane_pool(plan: LanePlan) -> Iterator[ProcessPoolExecutor | None]:
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        plan.lanes, mp_context=context, initializer=_init_lane, max_tasks_per_child=CELLS_PER_LANE
+        plan.lanes, mp_context=context, initializer=_init_lane, initargs=(taxonomies or {},),
+        max_tasks_per_child=CELLS_PER_LANE,
     ) as pool:
         for _ in range(plan.lanes):
             pool.submit(os.getpid)  # each submit starts one more process, up to the plan's lanes
