@@ -3,7 +3,9 @@ cell after the other, the taxonomy job runs only when the taxonomy changed, chec
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,7 @@ def test_the_demo_keeps_every_core_busy(monkeypatch):
     """The worker assignment of `worldmill demo` (16 cells) on machines of 2 and 4 cores; nothing is run."""
     seen = []
     monkeypatch.setattr(footage, "run_cells", lambda keys, config, plan, **kw: seen.append((keys, config, plan)) or [])
+    monkeypatch.setattr(footage, "lane_pool", lambda plan, taxonomies=None: contextlib.nullcontext())
     monkeypatch.setattr(cli, "_refresh_taxonomy", lambda *args: None)
     for cores in (2, 4):
         monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
@@ -54,6 +57,32 @@ def test_the_demo_keeps_every_core_busy(monkeypatch):
         keys, config, plan = seen[-1]
         assert len(keys) == 16 and plan.lanes == cores and plan.processes == cores
         assert config["resources"]["render"]["config"]["workers"] == plan.render_workers == 1
+
+
+def _lane_state() -> tuple[int, bool, bool, bool]:
+    """(pid, whether Dagster's definitions, Warp's kernels and Great Expectations are loaded, whether the
+    instance is open, whether GeoNames was loaded) of the lane that runs it."""
+    from worldmill.taxonomy.cities import geonames
+
+    loaded = all(m in sys.modules for m in ("worldmill.definitions", "warp", "great_expectations"))
+    return os.getpid(), loaded, "instance" in footage._LANE, geonames.cache_info().currsize > 0
+
+
+def test_lanes_start_and_warm_up_before_the_first_cell(tmp_path, monkeypatch):
+    from worldmill.resources.taxonomy import cached_taxonomy, loaded_taxonomies
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    cached_taxonomy(int(os.environ.get("WORLDMILL_MIN_POPULATION", "1000000")), None)
+    with footage.lane_pool(LanePlan(2, 1), loaded_taxonomies()) as pool:
+        assert len(pool._processes) == 2  # spawned on entry, while the caller still prepares the batch
+        processes = list(pool._processes.values())
+        states = [pool.submit(_lane_state).result() for _ in range(4)]
+    assert all(loaded and instance for _, loaded, instance, _ in states)
+    assert not any(geonames for *_, geonames in states)  # the taxonomy came from this process
+    assert {pid for pid, *_ in states} <= {p.pid for p in processes}
+    assert [p.exitcode for p in processes] == [0, 0]  # left through ``_exit_at_once``, cleanly
+    with footage.lane_pool(LanePlan(1, 2)) as pool:
+        assert pool is None  # one lane: cells run in the caller's process
 
 
 def _outputs(lake: Path) -> dict:

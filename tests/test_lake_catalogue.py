@@ -258,3 +258,23 @@ def test_sql_literals_carry_quotes_through_a_query():
     picked = con.execute(f"SELECT v FROM (VALUES {values}) t(v) WHERE v IN ({sql_list(tricky[::2])}) ORDER BY v").fetchall()
     assert [r[0] for r in picked] == sorted(tricky[::2])
     assert con.execute(f"SELECT count(*) FROM (VALUES ('x')) t(v) WHERE v IN ({sql_list([])})").fetchall() == [(0,)]
+
+
+def test_queries_share_a_database_but_never_a_session_or_a_view(catalogue):
+    """Queries of a thread run on one DuckDB database (a new one costs ~15 ms), each in a fresh session: what a
+    query registers, sets or makes (its tables, the standard views) is gone when it returns."""
+    from worldmill.lake.catalogue import query_session
+
+    catalogue.upsert([clip_row(i) for i in range(2)])
+    assert catalogue.sql("SELECT count(*) AS n FROM clip_versions").to_dicts() == [{"n": 2}]  # a standard view
+    session = query_session()
+    session.execute("SET TimeZone = 'Asia/Tokyo'")
+    session.close()
+    after = query_session()
+    assert after.execute("SELECT current_setting('TimeZone')").fetchall()[0][0] == "UTC"
+    assert after.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall()[0][0] == 0
+    assert after.execute("SELECT count(*) FROM duckdb_tables()").fetchall()[0][0] == 0
+    after.close()
+    with pytest.raises(CatalogueError, match="clips"):
+        catalogue.sql("SELECT * FROM no_such_table")
+    assert catalogue.sql("SELECT count(*) AS n FROM clips").to_dicts() == [{"n": 2}]

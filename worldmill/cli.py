@@ -40,9 +40,9 @@ def generate(
 
     from worldmill.assets.partitions import cells_partitions
     from worldmill.errors import ConfigError
-    from worldmill.jobs.footage import plan_lanes, run_cells
-    from worldmill.jobs.instance import open_instance
-    from worldmill.resources.taxonomy import cached_taxonomy
+    from worldmill.jobs.footage import lane_pool, plan_lanes, run_cells
+    from worldmill.jobs.instance import dagster_home, open_instance
+    from worldmill.resources.taxonomy import cached_taxonomy, loaded_taxonomies
     from worldmill.schemas.plan import RenderSettings
 
     RenderSettings(width=width, height=height, frames=frames, fps=fps)  # validate before any work
@@ -54,16 +54,18 @@ def generate(
     )
     cells = tax.cells(list(cities), list(venues))
     keys = [c.key for c in cells]
-    instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
-    _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
     plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
-    render = {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips,
-              "workers": plan.render_workers}
-    ops = {"prompts": {"config": {"round": round_}}, "scores": {"config": {"workers": plan.render_workers}}}
-    run_config = {**quiet, "resources": {"render": {"config": render}}, "ops": ops}
-    with tqdm(total=len(keys), desc="cells", unit="cell", disable=not progress, file=sys.stderr) as bar:
-        run_cells(keys, run_config, plan, instance=instance, on_done=lambda run: bar.update())
+    dagster_home()  # the lanes' DAGSTER_HOME, resolved before they start
+    with lane_pool(plan, loaded_taxonomies()) as pool:  # lanes warm up while this process opens the instance
+        instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
+        _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
+        render = {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips,
+                  "workers": plan.render_workers}
+        ops = {"prompts": {"config": {"round": round_}}, "scores": {"config": {"workers": plan.render_workers}}}
+        run_config = {**quiet, "resources": {"render": {"config": render}}, "ops": ops}
+        with tqdm(total=len(keys), desc="cells", unit="cell", disable=not progress, file=sys.stderr) as bar:
+            run_cells(keys, run_config, plan, instance=instance, on_done=lambda run: bar.update(), pool=pool)
     return keys
 
 

@@ -125,6 +125,12 @@ def _context():
     return gx.get_context(project_config=config, mode="ephemeral")
 
 
+def load_context() -> None:
+    """Import Great Expectations and build this process's context now (a footage lane does it while its parent
+    prepares the batch, not during its first cell's checks)."""
+    _context()
+
+
 @functools.cache
 def _whole_frame(name: str):
     """The batch definition of table ``name``'s rows in the process's context (made once)."""

@@ -7,17 +7,25 @@ runs the footage job for it in process, rendering in that same process (Warp ker
 Great Expectations context stay loaded from one cell to the next). Every run has its own partition, seeds
 come from (cell, round, index) and every write is a MERGE on a stable id, so lanes give the same rows and
 files as one cell after the other.
+
+The lanes start (``lane_pool``) before the batch is ready to run: they import and load all that (seconds a
+process) while the parent opens the instance and refreshes the taxonomy, and they exit without tearing their
+heaps down, so neither end of a batch leaves a core idle.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import importlib.util
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from worldmill.errors import ConfigError, WorldmillError
@@ -78,9 +86,13 @@ _LANE: dict[str, Any] = {}
 CELLS_PER_LANE = 16
 
 
-def _init_lane() -> None:
-    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores)."""
+def _init_lane(taxonomies: dict | None = None) -> None:
+    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores); it takes
+    the parent's loaded taxonomies (``taxonomies``), loads what every cell needs at once (``_warm_lane``) and
+    leaves without finalizers (``_exit_at_once``)."""
     import cv2
+
+    from worldmill.resources.taxonomy import adopt_taxonomies
 
     cv2.setNumThreads(1)
     main = sys.modules["__main__"]
@@ -89,6 +101,59 @@ def _init_lane() -> None:
         # it (Great Expectations no longer does: ``checks._gx``), takes that for a doctest run and exits. Name
         # this module as the main one.
         main.__spec__ = importlib.util.find_spec(__name__)
+    atexit.register(_exit_at_once)  # first registered, so it runs after the handlers of everything loaded later
+    adopt_taxonomies(taxonomies or {})
+    _warm_lane()
+
+
+def _warm_lane() -> None:
+    """Import the definitions, open the instance, load the taxonomy, the render kernels and the Great Expectations
+    context: what the first cell would otherwise do on the batch's clock. A failure here is left for that cell
+    to meet and report with its name."""
+    try:
+        from worldmill.curation.checks import load_context
+        from worldmill.definitions import defs  # noqa: F401  (Dagster, the assets and their domain code)
+        from worldmill.jobs.instance import open_instance
+        from worldmill.render.raycast import warm_up
+        from worldmill.resources.taxonomy import cached_taxonomy
+
+        _LANE.setdefault("instance", open_instance())
+        extra = os.environ.get("WORLDMILL_TAXONOMY_DIR", "")
+        cached_taxonomy(int(os.environ.get("WORLDMILL_MIN_POPULATION", "1000000")), Path(extra) if extra else None)
+        warm_up("cpu")
+        load_context()
+    except Exception:  # an optimisation only: the cell that needs it raises the real error
+        logging.getLogger(__name__).warning("lane warm-up failed; the first cell loads what it needs", exc_info=True)
+
+
+def _exit_at_once() -> None:
+    """A lane's last act (``atexit``): flush and leave without finalizing its heap (Dagster, Warp, Great
+    Expectations: seconds of teardown that the parent would wait for). Every write of its cells is committed
+    by then (Delta commits, the instance's SQLite files in WAL mode), and multiprocessing's own exit hooks ran."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+@contextmanager
+def lane_pool(plan: LanePlan, taxonomies: dict | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """The lane processes of a batch (None for one lane: cells then run in this process), spawned now, so that
+    they import and warm up while the caller still prepares the batch (instance, taxonomy job); ``taxonomies``:
+    the caller's loaded ones (``resources.taxonomy.loaded_taxonomies``), handed to every lane."""
+    if plan.lanes == 1:
+        yield None
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        plan.lanes, mp_context=context, initializer=_init_lane, initargs=(taxonomies or {},),
+        max_tasks_per_child=CELLS_PER_LANE,
+    ) as pool:
+        for _ in range(plan.lanes):
+            pool.submit(os.getpid)  # each submit starts one more process, up to the plan's lanes
+        yield pool
 
 
 def run_cell(cell_key: str, run_config: dict, instance: Any = None) -> CellRun:
@@ -112,9 +177,11 @@ def run_cells(
     *,
     instance: Any = None,
     on_done: Callable[[CellRun], None] = lambda run: None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[CellRun]:
-    """Run the footage job for every cell, ``plan.lanes`` at a time; raises ``WorldmillError`` naming every
-    failed cell (cells not yet started are cancelled after a failure). Results in the order of ``cell_keys``."""
+    """Run the footage job for every cell, ``plan.lanes`` at a time (on ``pool``, from ``lane_pool``, when the
+    caller started the lanes early); raises ``WorldmillError`` naming every failed cell (cells not yet started
+    are cancelled after a failure). Results in the order of ``cell_keys``."""
     if plan.lanes == 1:
         runs = []
         for key in cell_keys:
@@ -123,34 +190,33 @@ def run_cells(
             if not runs[-1].success:
                 break
         return _checked(runs, cell_keys)
-    import multiprocessing
-
+    if pool is None:
+        with lane_pool(plan) as own:
+            return run_cells(cell_keys, run_config, plan, instance=instance, on_done=on_done, pool=own)
     done: dict[str, CellRun] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(plan.lanes, mp_context=context, initializer=_init_lane, max_tasks_per_child=CELLS_PER_LANE) as pool:
-        pending: dict[Future, str] = {pool.submit(run_cell, key, run_config): key for key in cell_keys}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    key = pending.pop(future)
-                    if future.cancelled():
-                        continue
-                    try:
-                        run = future.result()
-                    except BrokenProcessPool as exc:
-                        raise WorldmillError(
-                            f"The process making cell {key} died (killed, or out of memory).",
-                            fix="run fewer cells at once (--lanes 1) or make smaller clips",
-                        ) from exc
-                    done[key] = run
-                    on_done(run)
-                    if not run.success:
-                        for other in pending:
-                            other.cancel()
-        finally:
-            for future in pending:
-                future.cancel()
+    pending: dict[Future, str] = {pool.submit(run_cell, key, run_config): key for key in cell_keys}
+    try:
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                key = pending.pop(future)
+                if future.cancelled():
+                    continue
+                try:
+                    run = future.result()
+                except BrokenProcessPool as exc:
+                    raise WorldmillError(
+                        f"The process making cell {key} died (killed, or out of memory).",
+                        fix="run fewer cells at once (--lanes 1) or make smaller clips",
+                    ) from exc
+                done[key] = run
+                on_done(run)
+                if not run.success:
+                    for other in pending:
+                        other.cancel()
+    finally:
+        for future in pending:
+            future.cancel()
     return _checked([done[k] for k in cell_keys if k in done], cell_keys)
 
 

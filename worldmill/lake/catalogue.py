@@ -10,7 +10,8 @@ import dataclasses
 import difflib
 import logging
 import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import duckdb
@@ -362,21 +363,31 @@ class Catalogue:
         existing = self.tables()
         tables = {name: self.delta_table(name) for name in existing if name.lower() in named}
         views = [view for view, (needs, _) in STANDARD_VIEWS.items() if set(needs) <= set(existing)]
-        return self._query(tables, query, standard_views=True, known=[*existing, *views])
+        return self._query(tables, query, standard_views=words, known=[*existing, *views])
 
     def sql_rows(self, query: str) -> list[dict[str, Any]]:
         return self.sql(query).to_dicts()
 
     def _query(
-        self, tables: dict[str, DeltaTable], query: str, *, standard_views: bool = False, known: Sequence[str] = ()
+        self,
+        tables: dict[str, DeltaTable],
+        query: str,
+        *,
+        standard_views: Collection[str] = (),
+        known: Sequence[str] = (),
     ) -> pl.DataFrame:
-        con = new_connection()
+        """``standard_views``: the names of the standard views to make (those the query names; making the others
+        would bind each, ~6 ms apiece, for nothing)."""
+        con = query_session()
+        views: list[str] = []
         try:
             for name, dt in tables.items():
                 con.register(name, sql_dataset(dt))
-            views = create_standard_views(con, set(tables)) if standard_views else []
+            views = create_standard_views(con, set(tables), only=standard_views) if standard_views else []
             return run_sql(con, query, known=sorted({*tables, *views, *known}))
         finally:
+            for view in views:  # made in the thread's database, not the session: gone with the query
+                con.execute(f'DROP VIEW IF EXISTS "{view}"')
             con.close()
 
     # -- helpers ----------------------------------------------------------------------------------------
@@ -474,12 +485,26 @@ def sql_dataset(dt: DeltaTable) -> Any:
     mix against a ``string`` dataset schema ("no kernel matching input types (string, string_view)"). With
     view types in the dataset schema every fragment casts up and DuckDB's filters match.
     """
-    schema = dt.to_pyarrow_dataset().schema
+    schema = pa.schema(dt.schema().to_arrow())  # the dataset's own schema, without building its fragments twice
     return dt.to_pyarrow_dataset(schema=pa.schema([_as_view_type(f) for f in schema], metadata=schema.metadata))
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+_DATABASES = threading.local()
+
+
+def query_session() -> duckdb.DuckDBPyConnection:
+    """A fresh session (settings, registered tables) on this thread's in-memory database, for one query: a new
+    database costs ~15 ms of CPU, a session on it ~0.1 ms, and a footage cell runs some fifteen queries."""
+    database = getattr(_DATABASES, "database", None)
+    if database is None:
+        database = _DATABASES.database = duckdb.connect()
+    con = database.cursor()
     con.execute("SET TimeZone = 'UTC'")
     return con
 

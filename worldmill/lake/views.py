@@ -61,12 +61,15 @@ STANDARD_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def create_standard_views(con: duckdb.DuckDBPyConnection, tables: Collection[str]) -> list[str]:
-    """Create each standard view whose tables are registered; return the names created. A view whose columns
-    the tables lack (a lake last written by an older release) is left out until a newer write adds them."""
+def create_standard_views(
+    con: duckdb.DuckDBPyConnection, tables: Collection[str], *, only: Collection[str] | None = None
+) -> list[str]:
+    """Create each standard view whose tables are registered (of those named in ``only``, when given); return the
+    names created. A view whose columns the tables lack (a lake last written by an older release) is left out
+    until a newer write adds them."""
     made = []
     for name, (needs, select) in STANDARD_VIEWS.items():
-        if all(t in tables for t in needs) and name not in tables:
+        if all(t in tables for t in needs) and name not in tables and (only is None or name in only):
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {select}')
             except duckdb.BinderException:
