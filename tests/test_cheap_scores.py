@@ -182,8 +182,14 @@ def _same_faces(whole: list, masked: list) -> bool:
 
 
 def test_guardrail_on_person_pixels_finds_what_the_whole_frame_search_finds_on_real_renders(rendered):
-    from worldmill.curation.guardrail import DETECTOR, REGION_SUFFIX, _analysed, detect_faces, guard_frames
-    from worldmill.curation.guardrail import FACE_CLASSES
+    from worldmill.curation.guardrail import (
+        DETECTOR,
+        FACE_CLASSES,
+        REGION_SUFFIX,
+        _analysed,
+        detect_faces,
+        guard_frames,
+    )
     from worldmill.taxonomy.classes import default_classes
 
     for folder in rendered:
