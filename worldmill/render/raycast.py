@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from worldmill.errors import RenderError
-from worldmill.render.materials import class_material, material_atlas, primitive_materials, variant_of
+from worldmill.render.materials import VARIANTS, class_material, material_atlas, primitive_materials, variant_of
 from worldmill.render.tiles import bin_primitives, bin_shadow_casters
 from worldmill.scenes.camera import CameraPath
 from worldmill.scenes.model import Scene
@@ -77,11 +77,14 @@ def _warp():
 
 
 def warm_up(device: str = "cpu") -> None:
-    """Compile (or load from the cache) the render kernel, so that worker processes start rendering at once."""
+    """Compile (or load from the cache) the render kernel and pack every variant's material atlas (~0.1 s each,
+    once per process), so that worker processes start rendering at once."""
     wp = _warp()
     from worldmill.render import kernels
 
     wp.load_module(kernels, device=device)
+    for variant in range(VARIANTS):
+        _material_atlas_struct(kernels, variant, str(wp.get_device(device)))
 
 
 # -- plan → lighting -------------------------------------------------------------------------------------
