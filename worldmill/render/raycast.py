@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import struct
 import threading
 
 import numpy as np
@@ -17,7 +18,7 @@ from worldmill.errors import RenderError
 from worldmill.render.materials import VARIANTS, class_material, material_atlas, primitive_materials, variant_of
 from worldmill.render.tiles import bin_primitives, bin_shadow_casters
 from worldmill.scenes.camera import CameraPath
-from worldmill.scenes.model import Scene
+from worldmill.scenes.model import Scene, rotation_matrix
 from worldmill.scenes.shapes import material
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
@@ -331,6 +332,15 @@ class PrimitiveArrays:
     materials: np.ndarray | None = None  # int32 [N]: tile in the material atlas (-1: smooth)
 
 
+@functools.lru_cache(maxsize=4096)
+def _rotation(angles: bytes) -> np.ndarray:
+    """``rotation_matrix`` of the (yaw, pitch, roll) packed in ``angles`` (the bytes keep -0.0 apart from 0.0):
+    most parts of a scene share a few orientations, and a clip's check renders and final render share all."""
+    matrix = rotation_matrix(*struct.unpack("3d", angles))
+    matrix.flags.writeable = False
+    return matrix
+
+
 def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     from worldmill.render.kernels import PATTERN_IDS
 
@@ -347,7 +357,9 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
             (Primitive("box", (0.0, 0.0, -1e6), (1e-3, 1e-3, 1e-3), (0.0, 0.0, 0.0), casts_shadow=False),),
         )
         rows = [(dummy, dummy.parts[0])]
-    rot = np.array([p.rotation() for _, p in rows], dtype=np.float64)
+    rot = np.array(
+        [_rotation(struct.pack("3d", p.yaw_deg, p.pitch_deg, p.roll_deg)) for _, p in rows], dtype=np.float64
+    )
     halves = np.array([p.size for _, p in rows], dtype=np.float64) / 2.0
     centers = np.array([p.center for _, p in rows], dtype=np.float64)
     velocities = np.array([o.velocity for o, _ in rows], dtype=np.float64)
