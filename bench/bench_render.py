@@ -80,13 +80,15 @@ def encoders(out: Path, passes, edge: np.ndarray, blurred: np.ndarray, classes, 
         ("encode: input.mp4", h264("input.mp4", passes.rgb)),
         (
             "encode: depth.mkv (FFV1)",
-            lambda: video.write_gray16(out / "depth.mkv", encode_depth(passes.depth, choose_depth_unit(passes.depth)), fps),
+            lambda: video.write_gray16(
+                out / "depth.mkv", encode_depth(passes.depth, choose_depth_unit(passes.depth)), fps, threads=1
+            ),
         ),
         ("encode: depth.mp4 (+ turbo colours)", lambda: h264("depth.mp4", depth_colours(passes.depth))()),
         ("encode: seg.mp4 (+ palette)", lambda: h264("seg.mp4", classes.colorize(passes.seg))()),
         (
             "encode: instance.mkv (FFV1)",
-            partial(video.write_gray16, out / "instance.mkv", passes.instance.astype(np.uint16), fps),
+            partial(video.write_gray16, out / "instance.mkv", passes.instance.astype(np.uint16), fps, threads=1),
         ),
         ("encode: edge.mp4", h264("edge.mp4", np.repeat(edge[..., None], 3, -1))),
         ("encode: vis.mp4", h264("vis.mp4", blurred)),

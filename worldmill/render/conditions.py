@@ -176,10 +176,10 @@ def _write_videos(
     scale = depth_scale(passes.depth)
     with (
         video.rgb_writer(folder / "input.mp4", W, H, fps, threads=threads, **H264_SETTINGS["input.mp4"]) as rgb_out,
-        video.gray16_writer(folder / "depth.mkv", W, H, fps) as depth_out,
+        video.gray16_writer(folder / "depth.mkv", W, H, fps, threads=threads) as depth_out,
         video.rgb_writer(folder / "depth.mp4", W, H, fps, threads=threads, **H264_SETTINGS["depth.mp4"]) as depth_view,
         video.rgb_writer(folder / "seg.mp4", W, H, fps, threads=threads, **H264_SETTINGS["seg.mp4"]) as seg_out,
-        video.gray16_writer(folder / "instance.mkv", W, H, fps) as instance_out,
+        video.gray16_writer(folder / "instance.mkv", W, H, fps, threads=threads) as instance_out,
         video.rgb_writer(folder / "edge.mp4", W, H, fps, threads=threads, **H264_SETTINGS["edge.mp4"]) as edge_out,
         video.rgb_writer(folder / "vis.mp4", W, H, fps, threads=threads, **H264_SETTINGS["vis.mp4"]) as vis_out,
     ):

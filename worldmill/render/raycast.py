@@ -9,15 +9,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import struct
 import threading
 
 import numpy as np
 
 from worldmill.errors import RenderError
-from worldmill.render.materials import class_material, material_atlas, primitive_materials, variant_of
+from worldmill.render.materials import VARIANTS, class_material, material_atlas, primitive_materials, variant_of
 from worldmill.render.tiles import bin_primitives, bin_shadow_casters
 from worldmill.scenes.camera import CameraPath
-from worldmill.scenes.model import Scene
+from worldmill.scenes.model import Scene, rotation_matrix
 from worldmill.scenes.shapes import material
 from worldmill.schemas.plan import RenderSettings, ScenePlan
 
@@ -77,11 +78,14 @@ def _warp():
 
 
 def warm_up(device: str = "cpu") -> None:
-    """Compile (or load from the cache) the render kernel, so that worker processes start rendering at once."""
+    """Compile (or load from the cache) the render kernel and pack every variant's material atlas (~0.1 s each,
+    once per process), so that worker processes start rendering at once."""
     wp = _warp()
     from worldmill.render import kernels
 
     wp.load_module(kernels, device=device)
+    for variant in range(VARIANTS):
+        _material_atlas_struct(kernels, variant, str(wp.get_device(device)))
 
 
 # -- plan → lighting -------------------------------------------------------------------------------------
@@ -328,6 +332,15 @@ class PrimitiveArrays:
     materials: np.ndarray | None = None  # int32 [N]: tile in the material atlas (-1: smooth)
 
 
+@functools.lru_cache(maxsize=4096)
+def _rotation(angles: bytes) -> np.ndarray:
+    """``rotation_matrix`` of the (yaw, pitch, roll) packed in ``angles`` (the bytes keep -0.0 apart from 0.0):
+    most parts of a scene share a few orientations, and a clip's check renders and final render share all."""
+    matrix = rotation_matrix(*struct.unpack("3d", angles))
+    matrix.flags.writeable = False
+    return matrix
+
+
 def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
     from worldmill.render.kernels import PATTERN_IDS
 
@@ -344,7 +357,9 @@ def primitive_arrays(scene: Scene, duration_s: float) -> PrimitiveArrays:
             (Primitive("box", (0.0, 0.0, -1e6), (1e-3, 1e-3, 1e-3), (0.0, 0.0, 0.0), casts_shadow=False),),
         )
         rows = [(dummy, dummy.parts[0])]
-    rot = np.array([p.rotation() for _, p in rows], dtype=np.float64)
+    rot = np.array(
+        [_rotation(struct.pack("3d", p.yaw_deg, p.pitch_deg, p.roll_deg)) for _, p in rows], dtype=np.float64
+    )
     halves = np.array([p.size for _, p in rows], dtype=np.float64) / 2.0
     centers = np.array([p.center for _, p in rows], dtype=np.float64)
     velocities = np.array([o.velocity for o, _ in rows], dtype=np.float64)
