@@ -42,16 +42,13 @@ def generate(
     from worldmill.errors import ConfigError
     from worldmill.jobs.footage import lane_pool, plan_lanes, run_cells
     from worldmill.jobs.instance import dagster_home, open_instance
-    from worldmill.resources.taxonomy import cached_taxonomy, loaded_taxonomies
+    from worldmill.resources.taxonomy import environment_taxonomy, loaded_taxonomies
     from worldmill.schemas.plan import RenderSettings
 
     RenderSettings(width=width, height=height, frames=frames, fps=fps)  # validate before any work
     if clips < 1:
         raise ConfigError(f"--clips {clips} asks for no footage.", fix="pass --clips 1 or more")
-    tax = cached_taxonomy(  # the same copy the runs of this process use (``--lanes 1``)
-        int(os.environ["WORLDMILL_MIN_POPULATION"]),
-        Path(os.environ["WORLDMILL_TAXONOMY_DIR"]) if os.environ["WORLDMILL_TAXONOMY_DIR"] else None,
-    )
+    tax = environment_taxonomy()  # the same copy the runs of this process use (``--lanes 1``)
     cells = tax.cells(list(cities), list(venues))
     keys = [c.key for c in cells]
     plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from worldmill.errors import ConfigError, WorldmillError
@@ -115,11 +114,10 @@ def _warm_lane() -> None:
         from worldmill.definitions import defs  # noqa: F401  (Dagster, the assets and their domain code)
         from worldmill.jobs.instance import open_instance
         from worldmill.render.raycast import warm_up
-        from worldmill.resources.taxonomy import cached_taxonomy
+        from worldmill.resources.taxonomy import environment_taxonomy
 
         _LANE.setdefault("instance", open_instance())
-        extra = os.environ.get("WORLDMILL_TAXONOMY_DIR", "")
-        cached_taxonomy(int(os.environ.get("WORLDMILL_MIN_POPULATION", "1000000")), Path(extra) if extra else None)
+        environment_taxonomy()
         warm_up("cpu")
         load_context()
     except Exception:  # an optimisation only: the cell that needs it raises the real error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
@@ -27,6 +28,18 @@ def cached_taxonomy(min_population: int, extra_dir: Path | None) -> Taxonomy:
         _LOADED.clear()
         _LOADED[key] = load_taxonomy(min_population=min_population, extra_dir=extra_dir)
     return _LOADED[key]
+
+
+def environment_taxonomy() -> Taxonomy:
+    """``cached_taxonomy`` of the settings the environment holds (the resource's ``EnvVar``s, or their embedded
+    defaults): what the command line and its footage lanes load before any run starts."""
+    from worldmill.settings import DEFAULTS
+
+    def setting(name: str) -> str:
+        return os.environ.get(name, DEFAULTS[name])
+
+    extra = setting("WORLDMILL_TAXONOMY_DIR")
+    return cached_taxonomy(int(setting("WORLDMILL_MIN_POPULATION")), Path(extra) if extra else None)
 
 
 def loaded_taxonomies() -> dict[tuple, Taxonomy]:
