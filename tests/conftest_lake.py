@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from worldmill.federated.deployment import free_port, stop_process_tree
+from worldmill.federated.deployment import stop_process_tree
+from worldmill.ports import free_port
 from worldmill.schemas.records import CatalogueRow, ClipRow, PromptRow, ScoreRow
 
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)

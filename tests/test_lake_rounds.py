@@ -210,8 +210,8 @@ def test_a_table_created_after_a_listing_is_seen_on_azure_with_use_emulator_in_t
 @pytest.mark.emulator
 def test_an_unreachable_store_names_the_site_the_endpoint_and_the_fix(tmp_path):
     from worldmill.errors import StorageError
-    from worldmill.federated.deployment import free_port
     from worldmill.lake.retry import RetryPolicy
+    from worldmill.ports import free_port
 
     port = free_port()  # nothing listens there
     env = {**s3_env(type("E", (), {"endpoint": f"http://127.0.0.1:{port}"})()), "AWS_SECRET_ACCESS_KEY": "wm-SECRET-9f2c"}

@@ -8,7 +8,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,12 +17,7 @@ from pathlib import Path
 from typing import Self
 
 from worldmill.errors import ConfigError
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+from worldmill.ports import free_ports
 
 
 def _ray_executable() -> str:
@@ -84,16 +78,16 @@ class LoopbackCluster:
         self.stop()
 
 
-def _node_ports(ip: str, base: int) -> list[str]:
-    return [
-        "--node-manager-port", str(free_port(ip)),
-        "--object-manager-port", str(free_port(ip)),
-        "--min-worker-port", str(base), "--max-worker-port", str(base + 99),
-        "--dashboard-agent-listen-port", str(free_port(ip)),
-        "--dashboard-agent-grpc-port", str(free_port(ip)),
-        "--metrics-export-port", str(free_port(ip)),
-        "--runtime-env-agent-port", str(free_port(ip)),
-    ]
+NODE_PORT_FLAGS = (
+    "--node-manager-port", "--object-manager-port", "--dashboard-agent-listen-port", "--dashboard-agent-grpc-port",
+    "--metrics-export-port", "--runtime-env-agent-port",
+)  # fmt: skip
+
+
+def _node_ports(ports: list[int], base: int) -> list[str]:
+    """A node's flags for its own distinct ``ports`` (one per ``NODE_PORT_FLAGS``) and its worker port range."""
+    flags = [str(v) for pair in zip(NODE_PORT_FLAGS, ports, strict=True) for v in pair]
+    return [*flags, "--min-worker-port", str(base), "--max-worker-port", str(base + 99)]
 
 
 def start_loopback_cluster(
@@ -113,7 +107,8 @@ def start_loopback_cluster(
     land there with ``CUDA_VISIBLE_DEVICES`` set). ``env`` is the nodes' environment (credentials, PYTHONPATH).
     """
     temp_dir = Path(tempfile.mkdtemp(prefix="wmray-", dir="/tmp"))  # short: Ray's socket paths must fit 107 bytes
-    port = free_port(head_ip)
+    port, client_port, *head_ports = free_ports(2 + len(NODE_PORT_FLAGS), head_ip)
+    worker_ports = free_ports(len(NODE_PORT_FLAGS), worker_ip, avoid={port, client_port, *head_ports})
     common = ["--block", "--disable-usage-stats", "--object-store-memory", str(object_store_mb * 1024 * 1024)]
     node_env = {**os.environ, **(env or {}), "RAY_USAGE_STATS_ENABLED": "0"}
     nodes: list[LoopbackNode] = []
@@ -133,13 +128,13 @@ def start_loopback_cluster(
     try:
         launch("head", head_ip, [
             "--head", "--port", str(port), "--node-ip-address", head_ip, "--num-cpus", str(head_cpus), "--num-gpus", "0",
-            "--include-dashboard", "false", "--ray-client-server-port", str(free_port(head_ip)),
-            "--temp-dir", str(temp_dir), *_node_ports(head_ip, 10000 + 100 * (port % 40)),
+            "--include-dashboard", "false", "--ray-client-server-port", str(client_port),
+            "--temp-dir", str(temp_dir), *_node_ports(head_ports, 10000 + 100 * (port % 40)),
         ])
         _wait_for(cluster, 1, timeout_s)
         launch("worker", worker_ip, [
             "--address", cluster.address, "--node-ip-address", worker_ip, "--num-cpus", str(worker_cpus),
-            "--num-gpus", str(worker_gpus), *_node_ports(worker_ip, 14000 + 100 * (port % 40)),
+            "--num-gpus", str(worker_gpus), *_node_ports(worker_ports, 14000 + 100 * (port % 40)),
         ])
         _wait_for(cluster, 2, timeout_s)
     except BaseException:

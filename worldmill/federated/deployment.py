@@ -22,17 +22,12 @@ from typing import IO, Any, Self
 
 from worldmill.errors import FederationError
 from worldmill.federated.sites import check_sites, node_config_for
+from worldmill.ports import free_port
 
 log = logging.getLogger(__name__)
 
 CONNECTION_NAME = "worldmill"
 SupernodeWrapper = Callable[[Any, list[str]], list[str]]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def flower_env(flwr_home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Self
 
 from worldmill.errors import ConfigError, StorageError
-from worldmill.federated.deployment import free_port, stop_process_tree
+from worldmill.federated.deployment import stop_process_tree
 from worldmill.lake.catalogue import Catalogue
+from worldmill.ports import free_port
 
 
 def spark_session(remote: str) -> Any:
