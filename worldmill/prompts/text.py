@@ -153,6 +153,31 @@ LIGHT_INDOOR = {
     "night": ("It is night; the windows are dark and the interior is lit by warm artificial light.",
               "At night the interior glows under artificial light, the windows black."),
 }  # fmt: skip
+# Under cloud, rain, snow or fog the renderer dims the sun to a fifth (a third in fog) and lights from the sky: no
+# sun direction, no crisp shadows, no coloured horizon — what the light sentence says then.
+SUN_HIDDEN = frozenset({"overcast", "rain", "snow", "fog"})
+LIGHT_DIFFUSE_OUTDOOR = {
+    "dawn": ("It is dawn; a dim grey light spreads evenly, the sun hidden below the cloud.",
+             "At dawn the first light is faint and even, with barely a shadow anywhere."),
+    "morning": ("Morning daylight is soft and even, the sun hidden, the shadows faint.",
+                "It is morning; diffuse light falls evenly from the sky, with no hard shadows."),
+    "noon": ("At midday the light is bright but diffuse, with soft shadows only under objects.",
+             "Near noon, even daylight from the whole sky leaves the shadows faint."),
+    "afternoon": ("Afternoon light is soft and even, the sun hidden, the shadows faint.",
+                  "It is afternoon; diffuse daylight from the sky leaves only soft shadows."),
+    "golden_hour": ("Late in the day the light is low and muted, the sun hidden behind the sky's grey.",
+                    "Evening daylight is dim and even, the sun hidden, the shadows faint."),
+    "dusk": ("It is dusk: the grey light fades and artificial lights come on.",
+             "At dusk the dull daylight drains away while the first artificial lights come on."),
+}  # fmt: skip
+LIGHT_DIFFUSE_INDOOR = {
+    "dawn": ("At dawn, dim grey light seeps through the windows and the interior lighting is still on.",),
+    "morning": ("Soft grey morning daylight from the windows mixes with the interior lighting.",),
+    "noon": ("Even, diffuse midday daylight from the windows mixes with the interior lighting.",),
+    "afternoon": ("Soft, even afternoon daylight from the windows mixes with the interior lighting.",),
+    "golden_hour": ("Muted evening daylight from the windows gives way to the interior lighting.",),
+    "dusk": ("At dusk, the windows turn dull grey and warm interior lighting takes over.",),
+}  # fmt: skip
 # Indoors with no window in view the light is the room's own, and the weather outside goes unsaid.
 LIGHT_WINDOWLESS = {
     "dawn": "Early in the day, the interior lighting is on and the room is quiet.",
@@ -410,6 +435,8 @@ def _sentences(
     )
 
     light_table = LIGHT_INDOOR if plan.indoor else LIGHT_OUTDOOR
+    if plan.weather in SUN_HIDDEN and plan.time_of_day in LIGHT_DIFFUSE_OUTDOOR:
+        light_table = LIGHT_DIFFUSE_INDOOR if plan.indoor else LIGHT_DIFFUSE_OUTDOOR
     light = _pick(rng, light_table[plan.time_of_day]).format(
         dir=_compass(plan.sun_azimuth_deg), elev=max(1, round(plan.sun_elevation_deg))
     )
