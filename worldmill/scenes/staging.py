@@ -72,7 +72,7 @@ ROWS = {  # down the frame, where each mount is looked for: floor things below t
 # the frame (a camera looking down at a tortoise sees the floor near it only, where a kiosk or a kelp strand 6 m
 # tall fills the lens or sticks out of the frame).
 FARTHER = {"floor": ("far_floor",), "against_wall": ("far_floor",)}
-SAME_MOUNT = {"far_floor": "floor"}  # how a spot farther off stands
+STANDS_ON = {"against_wall": "floor", "pen": "floor", "far_floor": "floor"}  # the mount a spot is recorded as
 # Wall art whose wall is out of view stands on the floor against a wall or on its own (a floor mirror, an exhibit
 # panel on a stand), as wall signs do (``STANDING_CLASSES``)
 LEANS = frozenset({"artwork"})
@@ -453,7 +453,6 @@ def stage_decor(
         if spot is None:
             continue
         moved, mount = spot
-        mount = SAME_MOUNT.get(mount, mount)
         box = np.asarray(parts_box(moved.parts))
         taken.append(box)
         old = np.asarray(parts_box(objects[index].parts))
@@ -596,7 +595,7 @@ def _try(
             return None
     if not _in_sight(scene, shot.eyes[frame], box, index):
         return None
-    return cover, yaw, box, "floor" if how in ("against_wall", "pen") else how
+    return cover, yaw, box, STANDS_ON.get(how, how)
 
 
 def _moved(obj: SceneObject, yaw: float, box: np.ndarray) -> SceneObject:
