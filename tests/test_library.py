@@ -288,3 +288,12 @@ def test_a_giraffes_mask_is_labelled_giraffe_while_its_object_stays_an_animal(cl
     mask = passes.instance == giraffe.instance_id
     assert mask.sum() > 100
     assert (passes.seg[mask] == classes.id("giraffe")).all()
+
+
+@pytest.mark.parametrize("key", ["potted_plant:0", "flower_bed:2", "ray:0", "dinosaur_skeleton:0"])
+def test_far_detail_stays_inside_the_box_the_renderer_bins_by(key):
+    """These far meshes stick out of the full-detail box when simplified (up to a fifth); screen tiles are
+    binned by that box, so the far poses must lie within it or their tips are cut at tile edges."""
+    for lod in range(len(library.LODS)):
+        for pose in library.unit_poses(key, lod):
+            assert np.abs(pose.vertices).max() <= 1.0 + 1e-6, (key, lod)

@@ -191,7 +191,11 @@ def forget() -> None:
 
 
 def unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
-    """The poses normalised into the unit box [-1, 1]^3 of the model's bounding box (normals likewise)."""
+    """The poses normalised into the unit box [-1, 1]^3 of the full-detail model's bounding box (normals likewise).
+
+    A coarser level's simplified poses can stick out of that box by up to a fifth (a potted plant's leaves); the
+    renderer bins each primitive into screen tiles by its box, so what sticks out would be cut at tile edges:
+    those vertices are pulled onto the box."""
     return _unit_poses(key, lod)
 
 
@@ -203,6 +207,8 @@ def _unit_poses(key: str, lod: int) -> tuple[MeshData, ...]:
     out = []
     for p in asset(key, lod).poses:
         verts = (p.vertices - centre) / half
+        if lod:
+            verts = np.clip(verts, -1.0, 1.0)
         n = p.normals * half
         n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
         out.append(MeshData(verts.astype(np.float32), p.faces, p.colors, n.astype(np.float32)))
