@@ -158,6 +158,12 @@ def test_depth_of_the_render_without_a_hit_in_frame_0_is_computed_as_before(tmp_
 def test_luma_in_place_is_bit_identical(rendered):
     frames = read_frames(rendered[0] / "input.mp4")
     assert np.array_equal(q.luma(frames), _reference_luma(frames))
+    assert np.array_equal(q.luma(frames[7]), _reference_luma(frames[7]))  # one frame
+
+
+def test_colourfulness_over_chunks_of_frames_is_the_whole_clip_computation(rendered):
+    frames = read_frames(rendered[2] / "input.mp4")
+    assert q.colourfulness(frames) == float(q._colourfulness(frames).mean())
 
 
 def test_class_decoding_per_distinct_colour_matches_the_per_pixel_search(rendered):
