@@ -1,7 +1,8 @@
 """The cheaper score computations agree with the reference ones on real rendered clips.
 
 Exact where the change is only a faster way to the same numbers (decode once, class decoding per distinct
-colour, one joint histogram for mIoU, in-place luma, class masks by OpenCV's range test); within a stated
+colour, one joint histogram for mIoU, in-place luma and colourfulness over chunks, class masks by OpenCV's range
+test, the depth si-RMSE of procedural footage from frame 0 of depth.mkv); within a stated
 tolerance where the estimator changed (optical flow over 8 evenly spaced frame pairs instead of every pair or the
 16 of the previous release; the pass/fail status and reasons stay those of the reference computation). The face
 guardrail of procedural footage searches the render's person pixels only: on real renders, with drawn faces
