@@ -1,8 +1,10 @@
 """The cheaper score computations agree with the reference ones on real rendered clips.
 
 Exact where the change is only a faster way to the same numbers (decode once, class decoding per distinct
-colour, one joint histogram for mIoU, in-place luma, class masks by OpenCV's range test); within a stated
-tolerance where the estimator changed (optical flow over 16 evenly spaced frame pairs instead of 32). The face
+colour, one joint histogram for mIoU, in-place luma and colourfulness over chunks, class masks by OpenCV's range
+test, the depth si-RMSE of procedural footage from frame 0 of depth.mkv); within a stated
+tolerance where the estimator changed (optical flow over 8 evenly spaced frame pairs instead of every pair or the
+16 of the previous release; the pass/fail status and reasons stay those of the reference computation). The face
 guardrail of procedural footage searches the render's person pixels only: on real renders, with drawn faces
 put on people, it finds the same boxes and publishes the same pixels as the whole-frame search.
 """
@@ -19,11 +21,15 @@ from worldmill.metrics import quality as q
 from worldmill.metrics.score import score_clip
 from worldmill.video import read_frames
 
-# Tolerances of the 16-pair flow against the 32-pair reference (relative, below 0.05 px/frame absolute):
-# measured on 24 real 256² × 48-frame renders of the eight archetypes: at most 6 % (mean) and 11 % (peak).
-MOTION_MEAN_TOLERANCE = 0.08
-MOTION_PEAK_TOLERANCE = 0.15
+# Tolerances of the production flow (8 evenly spaced pairs) against the flow of every consecutive pair (relative,
+# below 0.05 px/frame absolute), measured with bench/bench_scores.py on 32 real 256² × 48-frame renders (16 cells
+# × 2): mean at most 9 %, peak at most 33 % — the 16 pairs of the previous release: 9 % and 32 % (a pose change
+# of an animated mesh spikes single pairs, which any subset of pairs catches or misses). Against those 16 pairs:
+# mean 9 %, peak 18 % (29 % on a second set of 32). On the four clips below: at most 3 % and 11 %.
+MOTION_MEAN_TOLERANCE = 0.10
+MOTION_PEAK_TOLERANCE = 0.35
 MOTION_FLOOR = 0.05  # px/frame; the min_motion threshold's default
+REFERENCE_PAIRS = 16  # the previous release's flow pairs
 
 CELLS = [("Lagos", "zoo"), ("Paris", "museum"), ("Shanghai", "amusement_park"), ("São Paulo", "hospital")]
 
@@ -58,19 +64,107 @@ def _reference_luma(frames: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(y), 0, 255).astype(np.uint8)
 
 
-def test_flow_on_16_pairs_agrees_with_32_pairs_on_real_clips(rendered):
+def _within(value: float, reference: float, tolerance: float) -> bool:
+    return abs(value - reference) <= tolerance * max(reference, MOTION_FLOOR)
+
+
+def test_flow_on_8_pairs_agrees_with_every_pair_and_with_16_pairs_on_real_clips(rendered):
     for folder in rendered:
         gray = q.luma(read_frames(folder / "input.mp4"))
-        ref_mean, ref_peak = q.motion(gray, pairs=32)
         mean, peak = q.motion(gray)
-        assert abs(mean - ref_mean) <= MOTION_MEAN_TOLERANCE * max(ref_mean, MOTION_FLOOR), (folder.name, mean, ref_mean)
-        assert abs(peak - ref_peak) <= MOTION_PEAK_TOLERANCE * max(ref_peak, MOTION_FLOOR), (folder.name, peak, ref_peak)
-        assert (mean < MOTION_FLOOR) == (ref_mean < MOTION_FLOOR)  # the same static/moving verdict
+        for ref_mean, ref_peak in (q.motion(gray, pairs=len(gray) - 1), q.motion(gray, pairs=REFERENCE_PAIRS)):
+            assert _within(mean, ref_mean, MOTION_MEAN_TOLERANCE), (folder.name, mean, ref_mean)
+            assert _within(peak, ref_peak, MOTION_PEAK_TOLERANCE), (folder.name, peak, ref_peak)
+            assert (mean < MOTION_FLOOR) == (ref_mean < MOTION_FLOOR)  # the same static/moving verdict
+
+
+def test_rows_keep_the_reference_status_and_values_on_real_clips(rendered, monkeypatch):
+    """Production rows against rows of the reference computation (flow on 16 pairs, every frame of depth.mkv
+    decoded): the same status and reasons, every column equal but motion (within the flow tolerances) and the
+    quality score that ramps with it."""
+    from functools import partial
+
+    from worldmill.render import conditions
+
+    common = {"clip_id": "c", "cell_key": "k", "footage_is_render": True}
+    rows = [score_clip(folder / "input.mp4", folder, **common) for folder in rendered]
+    decoded_depth = []
+    full_read = conditions.read_depth_m
+    monkeypatch.setattr(q, "motion", partial(q.motion, pairs=REFERENCE_PAIRS))
+    monkeypatch.setattr(conditions, "read_depth_m", lambda d, first=None: decoded_depth.append(d) or full_read(d))
+    references = [score_clip(folder / "input.mp4", folder, **common) for folder in rendered]
+    assert decoded_depth == list(rendered)  # the reference rows decoded every depth frame
+    for row, ref in zip(rows, references, strict=True):
+        a, b = dataclasses.asdict(row), dataclasses.asdict(ref)
+        for name in ("scored_at", "motion_mean", "motion_max", "quality_score"):
+            a.pop(name), b.pop(name)
+        assert a == b and row.status != "error", (row.clip_id, a, b)
+        assert _within(row.motion_mean, ref.motion_mean, MOTION_MEAN_TOLERANCE)
+        assert _within(row.motion_max, ref.motion_max, MOTION_PEAK_TOLERANCE)
+        assert abs(row.quality_score - ref.quality_score) <= 0.02
+
+
+def test_depth_of_the_render_from_its_first_frame_gives_the_reference_si_rmse(rendered):
+    """Procedural footage's depth is its render's: the scorer decodes frame 0 of depth.mkv and writes 0 when it
+    has a hit; the full computation (every frame decoded, si-RMSE of the map with itself) gives exactly that."""
+    from worldmill.metrics.score import IDENTICAL, score_controllability
+    from worldmill.render import read_depth_m
+
+    for folder in rendered:
+        full = read_depth_m(folder)
+        np.testing.assert_array_equal(read_depth_m(folder, first=1), full[:1])
+        assert np.isfinite(full[0]).any(), folder.name  # the cheap path is the one taken
+        frames = read_frames(folder / "input.mp4")
+        cheap = score_controllability(frames, folder, footage_is_render=True, footage_path=folder / "input.mp4")
+        assert cheap.depth_si_rmse == ctl.depth_si_rmse(full, full.copy()) == IDENTICAL.depth_si_rmse, folder.name
+
+
+@pytest.mark.parametrize(
+    ("hits_in", "expected"),
+    [
+        ((), "every pixel is sky"),  # no hit anywhere: null with the reason
+        ((3, 6), 0.0),  # frame 0 is sky, compared frames 3 and 6 have hits
+        ((1,), "No pixel has a valid depth"),  # a hit only in a frame that is not compared: an error, as before
+    ],
+)
+def test_depth_of_the_render_without_a_hit_in_frame_0_is_computed_as_before(tmp_path, hits_in, expected):
+    import json
+
+    from worldmill.errors import VideoError
+    from worldmill.metrics.score import score_controllability
+    from worldmill.render.conditions import depth_camera_fields
+    from worldmill.video import write_gray16, write_rgb
+
+    frames = np.zeros((48, 32, 32, 3), np.uint8)
+    write_rgb(tmp_path / "input.mp4", frames, fps=24)
+    steps = np.zeros((48, 32, 32), np.uint16)  # 0: no hit (sky)
+    for t in hits_in:
+        steps[t, 8:24, 8:24] = 5000
+    write_gray16(tmp_path / "depth.mkv", steps)
+    (tmp_path / "camera.json").write_text(json.dumps(depth_camera_fields(0.001)))
+    def score():
+        return score_controllability(frames, tmp_path, footage_is_render=True, footage_path=tmp_path / "input.mp4",
+                                     seg_rgb=frames)
+
+    if isinstance(expected, float):
+        assert score().depth_si_rmse == expected
+    elif expected.startswith("No pixel"):
+        with pytest.raises(VideoError, match=expected):
+            score()
+    else:
+        result = score()
+        assert result.depth_si_rmse is None and expected in result.reason
 
 
 def test_luma_in_place_is_bit_identical(rendered):
     frames = read_frames(rendered[0] / "input.mp4")
     assert np.array_equal(q.luma(frames), _reference_luma(frames))
+    assert np.array_equal(q.luma(frames[7]), _reference_luma(frames[7]))  # one frame
+
+
+def test_colourfulness_over_chunks_of_frames_is_the_whole_clip_computation(rendered):
+    frames = read_frames(rendered[2] / "input.mp4")
+    assert q.colourfulness(frames) == float(q._colourfulness(frames).mean())
 
 
 def test_class_decoding_per_distinct_colour_matches_the_per_pixel_search(rendered):

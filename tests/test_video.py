@@ -94,6 +94,18 @@ def test_truncated_files_raise_video_error(tmp_path):
             reader(cut)
 
 
+def test_first_frames_of_a_gray16_video_and_truncation_still_found(tmp_path):
+    depth_mm = np.random.default_rng(2).integers(0, 65535, (8, 64, 64)).astype(np.uint16)
+    path = video.write_gray16(tmp_path / "depth.mkv", depth_mm, fps=24)
+    np.testing.assert_array_equal(video.read_gray16(path, first=1), depth_mm[:1])
+    np.testing.assert_array_equal(video.read_gray16(path, first=3), depth_mm[:3])
+    np.testing.assert_array_equal(video.read_gray16(path, first=20), depth_mm)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(VideoError, match="cut.mkv.*truncated"):  # the later packets are counted, not decoded
+        video.read_gray16(cut, first=1)
+
+
 def test_streaming_writer_expands_gray_frames_and_rejects_bad_or_missing_frames(tmp_path):
     gray = (np.arange(64 * 64) % 256).astype(np.uint8).reshape(64, 64)
     with video.rgb_writer(tmp_path / "edge.mp4", 64, 64, 24, crf=0) as writer:

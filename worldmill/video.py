@@ -250,23 +250,27 @@ def _declared_frames(container: av.container.InputContainer) -> int | None:
     return None
 
 
-def _decode(path: Path, pix_fmt: str, only: Sequence[int] | None = None) -> np.ndarray:
-    """Every frame, or the frames at indices ``only`` (each still decoded, only those converted)."""
+def _decode(path: Path, pix_fmt: str, only: Sequence[int] | None = None, first: int | None = None) -> np.ndarray:
+    """Every frame, or the frames at indices ``only`` (each still decoded, only those converted), or the
+    ``first`` frames (decoded on one thread; the later packets are only counted, so truncation is still found)."""
     container = _open_for_read(path)
     wanted = None if only is None else set(only)
     try:
         with container:
             declared = _declared_frames(container)
             frames, count = [], 0
-            for frame in container.decode(video=0):
-                if wanted is None or count in wanted:
-                    frames.append(frame.to_ndarray(format=pix_fmt))
-                count += 1
+            if first is not None:
+                frames, count = _decode_first(container, pix_fmt, first)
+            else:
+                for frame in container.decode(video=0):
+                    if wanted is None or count in wanted:
+                        frames.append(frame.to_ndarray(format=pix_fmt))
+                    count += 1
     except (av.error.FFmpegError, ValueError) as exc:
         raise VideoError(
             f"Video file {path} is corrupt: decoding failed with {exc}.", fix="delete it and re-render the sample"
         ) from exc
-    if not count:
+    if not count or (first is not None and not frames):
         raise VideoError(
             f"Video file {path} holds no decodable frames.",
             fix="the file is truncated or corrupt; delete it and re-render",
@@ -285,6 +289,19 @@ def _decode(path: Path, pix_fmt: str, only: Sequence[int] | None = None) -> np.n
         order = sorted(wanted)
         return np.stack([frames[order.index(i)] for i in only])
     return np.stack(frames)
+
+
+def _decode_first(container: av.container.InputContainer, pix_fmt: str, first: int) -> tuple[list[np.ndarray], int]:
+    """The first ``first`` frames and the number of frame packets in the stream."""
+    stream = container.streams.video[0]
+    stream.thread_type = "NONE"  # a frame comes out with its own packet, not some packets later
+    frames: list[np.ndarray] = []
+    count = 0
+    for packet in container.demux(stream):
+        if len(frames) < first:  # the last, empty packet flushes the decoder
+            frames.extend(frame.to_ndarray(format=pix_fmt) for frame in packet.decode())
+        count += bool(packet.size)
+    return frames[:first], count
 
 
 # Decoded clips kept for one more read of the same bytes in this process (``read_frames(..., keep=True)``): a
@@ -328,9 +345,9 @@ def discard_kept(frames: np.ndarray) -> None:
             del _KEPT[key]
 
 
-def read_gray16(path: Path) -> np.ndarray:
-    """All frames of a gray16le video as uint16 [T, H, W]."""
-    return _decode(Path(path), "gray16le")
+def read_gray16(path: Path, *, first: int | None = None) -> np.ndarray:
+    """All frames of a gray16le video as uint16 [T, H, W] (``first``: only that many frames are decoded)."""
+    return _decode(Path(path), "gray16le", first=first)
 
 
 def probe(path: Path) -> VideoInfo:

@@ -15,7 +15,7 @@ import numpy as np
 from worldmill.errors import VideoError, WorldmillError
 from worldmill.metrics import controllability as ctl
 from worldmill.metrics.quality import QualityMeasures, QualityThresholds, judge_quality, luma, measure_quality
-from worldmill.metrics.signatures import hashes_to_int64, phash_clip, visual_embedding
+from worldmill.metrics.signatures import PHASH_FRAMES, aligned_indices, hashes_to_int64, phash_clip, visual_embedding
 from worldmill.schemas.records import ScoreRow, utcnow
 from worldmill.taxonomy.classes import default_classes
 from worldmill.video import probe, read_frames
@@ -76,18 +76,23 @@ def score_controllability(
     else:
         scores = {"blur_ssim": ctl.blur_ssim(reference, frames), "edge_f1": ctl.edge_f1(reference, frames)}
     reasons = []
-    depth_ref = read_depth_m(conditions_dir)
-    if not np.isfinite(depth_ref).any():
-        depth_est = None
-        reasons.append("depth: every pixel is sky or beyond the range of depth.mkv's unit")
-    elif footage_is_render:
-        depth_est = depth_ref  # the footage is the render: its depth pass is exact
-    elif estimators.depth is not None:
-        depth_est = estimators.depth(frames)
+    if footage_is_render and np.isfinite(read_depth_m(conditions_dir, first=1)).any():
+        # The render's depth pass is the footage's own: si-RMSE of a map with itself is 0 once one compared frame
+        # has a hit, and frame 0 is always compared, so the other frames are not decoded (tests/test_cheap_scores.py)
+        scores["depth_si_rmse"] = IDENTICAL.depth_si_rmse
     else:
-        depth_est = None
-        reasons.append("depth: footage has no ground truth and no local depth model is configured")
-    scores["depth_si_rmse"] = None if depth_est is None else ctl.depth_si_rmse(depth_ref, depth_est)
+        depth_ref = read_depth_m(conditions_dir)
+        if not np.isfinite(depth_ref).any():
+            depth_est = None
+            reasons.append("depth: every pixel is sky or beyond the range of depth.mkv's unit")
+        elif footage_is_render:
+            depth_est = depth_ref  # the footage is the render: its depth pass is exact
+        elif estimators.depth is not None:
+            depth_est = estimators.depth(frames)
+        else:
+            depth_est = None
+            reasons.append("depth: footage has no ground truth and no local depth model is configured")
+        scores["depth_si_rmse"] = None if depth_est is None else ctl.depth_si_rmse(depth_ref, depth_est)
 
     if footage_is_render or estimators.seg is not None:
         if seg_rgb is None:
@@ -194,7 +199,7 @@ def score_clip(
         depth_si_rmse=control.depth_si_rmse,
         seg_miou=control.seg_miou,
         control_reason=control.reason,
-        phash=hashes_to_int64(phash_clip(luma(frames))),
+        phash=hashes_to_int64(phash_clip(luma(frames[aligned_indices(len(frames), PHASH_FRAMES)]))),  # hashed frames only
         visual_embedding=[float(v) for v in visual_embedding(frames)],
         scored_at=utcnow(),
     )

@@ -91,9 +91,10 @@ def depth_camera_fields(unit_m: float) -> dict[str, float | int]:
     return {"depth_unit_m": unit_m, "depth_no_hit": DEPTH_NO_HIT, "depth_saturated": DEPTH_SATURATED}
 
 
-def read_depth_m(sample_dir: Path) -> np.ndarray:
+def read_depth_m(sample_dir: Path, *, first: int | None = None) -> np.ndarray:
     """A sample's metric depth, float32 [T, H, W], from ``depth.mkv`` in the unit its ``camera.json`` records;
-    inf where nothing was hit or the depth is beyond the unit's range. The one reader of ``depth.mkv``."""
+    inf where nothing was hit or the depth is beyond the unit's range (``first``: only that many frames are
+    decoded). The one reader of ``depth.mkv``."""
     sample_dir = Path(sample_dir)
     depth_path, camera_path = sample_dir / "depth.mkv", sample_dir / "camera.json"
     for path in (depth_path, camera_path):
@@ -111,7 +112,7 @@ def read_depth_m(sample_dir: Path) -> np.ndarray:
             f"{camera_path} has depth_unit_m={unit_m!r}; depth.mkv cannot be read without a positive unit in metres.",
             fix="re-render the sample's conditions, or add the unit depth.mkv was written in (e.g. 0.001 for millimetres)",
         )
-    return decode_depth(video.read_gray16(depth_path), float(unit_m))
+    return decode_depth(video.read_gray16(depth_path, first=first), float(unit_m))
 
 
 def depth_scale(depth_m: np.ndarray) -> tuple[float, float]:
