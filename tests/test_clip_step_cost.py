@@ -4,8 +4,6 @@ sheet this process just wrote instead of decoding its PNG. Each gives exactly wh
 
 from __future__ import annotations
 
-import itertools
-
 import av
 import cv2
 import numpy as np
@@ -29,29 +27,6 @@ def test_decoding_with_one_conversion_context_gives_each_frames_own_conversion(t
     assert np.array_equal(read_frames(path, only=[11, 0, 5]), reference[[11, 0, 5]])
 
 
-def _whole_frame_windows(region: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """``search_windows`` as it was: every pixel of the frame labelled."""
-    height, width = region.shape
-    mask = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    windows = []
-    for x, y, w, h, _area in stats[1:count]:
-        if w >= guardrail.MIN_FACE_PX and h >= guardrail.MIN_FACE_PX:
-            grow = max(guardrail.MIN_FACE_PX, int(guardrail.WINDOW_MARGIN * max(w, h)))
-            windows.append([max(0, x - grow), max(0, y - grow), min(width, x + w + grow), min(height, y + h + grow)])
-    merged = True
-    while merged:
-        merged = False
-        for i, j in itertools.combinations(range(len(windows)), 2):
-            a, b = windows[i], windows[j]
-            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
-                windows[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                del windows[j]
-                merged = True
-                break
-    return sorted(tuple(w) for w in windows)
-
-
 def test_person_windows_from_the_regions_box_are_the_whole_frame_ones():
     """Parts at the frame's edges, parts that the closing joins (4 px apart) and parts too small to hold a face."""
     rng = np.random.default_rng(7)
@@ -67,7 +42,7 @@ def test_person_windows_from_the_regions_box_are_the_whole_frame_ones():
     regions.append(joined)
     found = 0
     for region in regions:
-        assert guardrail.search_windows(region) == _whole_frame_windows(region)
+        assert guardrail.search_windows(region) == guardrail._part_windows(region, (0, 0), region.shape)  # whole frame
         found += len(guardrail.search_windows(region))
     assert found > 100  # the masks did hold face-sized parts
 

@@ -90,7 +90,16 @@ def search_windows(region: np.ndarray) -> list[tuple[int, int, int, int]]:
     # only the region's box (and the closing's reach) is labelled: the same parts at their own offsets
     top, left = max(0, rows[0] - _CLOSE_REACH), max(0, cols[0] - _CLOSE_REACH)
     box = region[top : rows[-1] + _CLOSE_REACH + 1, left : cols[-1] + _CLOSE_REACH + 1]
-    mask = cv2.dilate(box.astype(np.uint8), np.ones((2 * _CLOSE_REACH + 1,) * 2, np.uint8))
+    return _part_windows(box, (left, top), (height, width))
+
+
+def _part_windows(
+    region: np.ndarray, offset: tuple[int, int], frame_shape: tuple[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """``search_windows`` of ``region``, a part of a frame of ``frame_shape`` (height, width) at ``offset`` (x, y)."""
+    left, top = offset
+    height, width = frame_shape
+    mask = cv2.dilate(region.astype(np.uint8), np.ones((2 * _CLOSE_REACH + 1,) * 2, np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     windows = []
     for x, y, w, h, _area in stats[1:count]:
