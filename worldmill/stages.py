@@ -305,7 +305,7 @@ def write_contact_sheet(
     """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview); ``rgb``,
     ``seg_rgb``: the clip's and its ``seg.mp4``'s frames when already decoded. Of the other videos only the
     sheet's frames are converted. Returns the sheet as written (BGR), which this process's next
-    ``previews_markdown`` of that file takes instead of decoding the PNG (``_KEPT_SHEETS``)."""
+    ``previews_markdown`` of that file takes instead of decoding the PNG (``_KEPT_SHEETS``; read-only)."""
     rgb = read_frames(rgb_path) if rgb is None else rgb
     picks = sheet_frames(len(rgb))
     sheet = contact_sheet(
