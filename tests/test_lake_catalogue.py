@@ -278,3 +278,26 @@ def test_queries_share_a_database_but_never_a_session_or_a_view(catalogue):
     with pytest.raises(CatalogueError, match="clips"):
         catalogue.sql("SELECT * FROM no_such_table")
     assert catalogue.sql("SELECT count(*) AS n FROM clips").to_dicts() == [{"n": 2}]
+
+
+def test_sql_reuses_its_loaded_tables_and_sees_every_writers_commits(catalogue, monkeypatch):
+    """A query brings the table object of its thread's earlier read up to date instead of loading it again (a
+    cell's run reads its tables some thirty times), and still sees what another writer (process) committed,
+    new columns included; a table made anew at the same place is loaded afresh, never read stale."""
+    import shutil
+
+    catalogue.upsert([prompt_row(i) for i in range(2)])
+    loads = []
+    real = Catalogue._load
+    monkeypatch.setattr(Catalogue, "_load", lambda self, table, missing_ok: (  # the reader's loads only
+        self is catalogue and loads.append(table)) or real(self, table, missing_ok))
+    count = "SELECT count(*) AS n FROM prompts"
+    assert catalogue.sql(count)["n"][0] == 2 and loads == ["prompts"]
+    other = Catalogue(catalogue.root_uri)  # another writer of the same lake
+    other.upsert([prompt_row(i) for i in range(2, 5)])
+    assert catalogue.sql(count)["n"][0] == 5 and loads == ["prompts"]  # no new load: the update was read
+
+    shutil.rmtree(catalogue.table_uri("prompts").removeprefix("file://"))  # the table made anew
+    other.upsert([prompt_row(9)])
+    assert catalogue.sql("SELECT sample_id FROM prompts")["sample_id"].to_list() == [prompt_row(9).sample_id]
+    assert loads == ["prompts", "prompts"]

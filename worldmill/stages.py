@@ -7,11 +7,13 @@ through the blob store and rows through Delta MERGE, so a re-run converges on th
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import hashlib
 import json
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from worldmill.curation.guardrail import FACE_CLASSES, GuardrailResult, guard_file
+from worldmill.curation.guardrail import GuardrailResult, face_regions, guard_file
 from worldmill.errors import CatalogueError, GenerationError
 from worldmill.generation import GenerationRequest, Generator
 from worldmill.lake import BlobStore, Catalogue, sql_literal
@@ -42,7 +44,7 @@ from worldmill.schemas.records import (
     utcnow,
 )
 from worldmill.schemas.taxonomy import Cell
-from worldmill.taxonomy.classes import SemanticClasses, default_classes
+from worldmill.taxonomy.classes import SemanticClasses
 from worldmill.video import read_frames
 
 _SAFE_KEY = re.compile(r"^[a-z0-9_-]+$")
@@ -299,10 +301,11 @@ def publish_conditions(
 
 def write_contact_sheet(
     conditions_dir: Path, rgb_path: Path, out_path: Path, rgb: np.ndarray | None = None, seg_rgb: np.ndarray | None = None
-) -> None:
+) -> np.ndarray:
     """RGB, depth, segmentation, edge and vis side by side over a few frames (the UI preview); ``rgb``,
     ``seg_rgb``: the clip's and its ``seg.mp4``'s frames when already decoded. Of the other videos only the
-    sheet's frames are converted."""
+    sheet's frames are converted. Returns the sheet as written (BGR), which this process's next
+    ``previews_markdown`` of that file takes instead of decoding the PNG (``_KEPT_SHEETS``; read-only)."""
     rgb = read_frames(rgb_path) if rgb is None else rgb
     picks = sheet_frames(len(rgb))
     sheet = contact_sheet(
@@ -313,7 +316,47 @@ def write_contact_sheet(
         read_frames(conditions_dir / "vis.mp4", only=picks),
         frames=len(picks),
     )
-    cv2.imwrite(str(out_path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    bgr = cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)
+    ok, png = cv2.imencode(".png", bgr)  # the bytes cv2.imwrite writes
+    if not ok:
+        raise GenerationError(f"PNG encoding of the contact sheet {out_path} failed.", fix="check the OpenCV install")
+    data = png.tobytes()
+    Path(out_path).write_bytes(data)
+    _keep_sheet(data, bgr)
+    return bgr
+
+
+# Contact sheets written by this process, by the blake2b of their PNG bytes, for the preview of the same step:
+# the PNG is lossless, so the kept image is what decoding the file gives (~15 ms a sheet saved).
+KEPT_SHEETS_MAX = 8  # a cell's clips (~4 MB each at 256²); more fall back to decoding their files
+_KEPT_SHEETS: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
+_KEPT_SHEETS_LOCK = threading.Lock()
+
+
+def _sheet_key(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _keep_sheet(data: bytes, bgr: np.ndarray) -> None:
+    bgr.flags.writeable = False
+    with _KEPT_SHEETS_LOCK:
+        _KEPT_SHEETS[_sheet_key(data)] = bgr
+        while len(_KEPT_SHEETS) > KEPT_SHEETS_MAX:
+            _KEPT_SHEETS.popitem(last=False)
+
+
+def read_contact_sheet(path: Path) -> np.ndarray:
+    """The sheet at ``path`` as BGR (what ``cv2.imread`` gives): the image this process wrote with those bytes
+    (taken over: a sheet is previewed once), else the decoded file."""
+    data = Path(path).read_bytes()
+    with _KEPT_SHEETS_LOCK:
+        kept = _KEPT_SHEETS.pop(_sheet_key(data), None)
+    if kept is not None:
+        return kept
+    sheet = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if sheet is None:
+        raise GenerationError(f"Contact sheet {path} is unreadable.", fix="re-materialize the clips")
+    return sheet
 
 
 PREVIEW_MAX_CHARS = 300_000  # all previews of one materialization together: they stay in the event log
@@ -355,11 +398,7 @@ def previews_markdown(clips: Sequence[ClipRow], blobs: BlobStore, max_chars: int
     each = max_chars // max(len(clips), 1) - 200
     parts = []
     for clip in clips:
-        sheet_path = blobs.open_local(contact_sheet_key(clip))
-        sheet = cv2.imread(str(sheet_path), cv2.IMREAD_COLOR)
-        if sheet is None:
-            raise GenerationError(f"Contact sheet {sheet_path} is unreadable.", fix="re-materialize the clips")
-        uri = _jpeg_data_uri(sheet, each)
+        uri = _jpeg_data_uri(read_contact_sheet(blobs.open_local(contact_sheet_key(clip))), each)
         parts.append(f"**{clip.clip_id}** (RGB, depth, segmentation, edge, vis)\n\n![{clip.clip_id}]({uri})")
     return "\n\n".join(parts)
 
@@ -374,7 +413,7 @@ def guard_and_preview(
     detections on real renders, a fraction of the cost: ``tests/test_cheap_scores.py``). Both decoded videos
     stay in this process for the scores step's read of them (``worldmill.video.read_frames``)."""
     seg_rgb = read_frames(conditions_dir / "seg.mp4", keep=True)
-    regions = default_classes().near(seg_rgb, FACE_CLASSES) if footage_is_render else None
+    regions = face_regions(seg_rgb) if footage_is_render else None
     frames, guard = guard_file(rgb_path, regions, keep=True)
     write_contact_sheet(conditions_dir, rgb_path, sheet_path, rgb=frames, seg_rgb=seg_rgb)
     return guard

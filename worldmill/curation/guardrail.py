@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from worldmill.errors import ConfigError
+from worldmill.taxonomy.classes import default_classes
 from worldmill.video import discard_kept, probe, read_frames, write_rgb
 
 # frontalface_default is left out: on textures it gives many false positives where alt2 gives none.
@@ -29,6 +30,7 @@ BOX_MARGIN = 0.25  # grow boxes by this fraction per side (hair, ears, chin)
 PIXEL_BLOCKS = 8  # a face becomes an 8×8 mosaic
 WINDOW_MARGIN = 0.5  # a region's search window grows by this fraction of its size per side
 FACE_CLASSES = ("person",)  # the semantic classes where procedural footage can show a face
+_CLOSE_REACH = 2  # pixels a region is grown by before its parts are found (a 5×5 dilation)
 REGION_SUFFIX = "@" + "+".join(FACE_CLASSES) + "-mask"  # on ``detector`` when only their pixels were searched
 
 
@@ -82,12 +84,28 @@ def search_windows(region: np.ndarray) -> list[tuple[int, int, int, int]]:
     both sides (no smaller part can hold a detectable face), grown by ``WINDOW_MARGIN`` of its size and at least
     ``MIN_FACE_PX`` (the cascades' boxes reach past the face); overlapping windows are merged."""
     height, width = region.shape
-    mask = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8))
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    if not len(rows):
+        return []
+    # only the region's box (and the closing's reach) is labelled: the same parts at their own offsets
+    top, left = max(0, rows[0] - _CLOSE_REACH), max(0, cols[0] - _CLOSE_REACH)
+    box = region[top : rows[-1] + _CLOSE_REACH + 1, left : cols[-1] + _CLOSE_REACH + 1]
+    return _part_windows(box, (left, top), (height, width))
+
+
+def _part_windows(
+    region: np.ndarray, offset: tuple[int, int], frame_shape: tuple[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """``search_windows`` of ``region``, a part of a frame of ``frame_shape`` (height, width) at ``offset`` (x, y)."""
+    left, top = offset
+    height, width = frame_shape
+    mask = cv2.dilate(region.astype(np.uint8), np.ones((2 * _CLOSE_REACH + 1,) * 2, np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     windows = []
     for x, y, w, h, _area in stats[1:count]:
         if w < MIN_FACE_PX or h < MIN_FACE_PX:
             continue
+        x, y = x + left, y + top
         grow = max(MIN_FACE_PX, int(WINDOW_MARGIN * max(w, h)))
         windows.append([max(0, x - grow), max(0, y - grow), min(width, x + w + grow), min(height, y + h + grow)])
     merged = True
@@ -135,12 +153,14 @@ def _analysed(count: int) -> list[int]:
 
 
 def guard_frames(frames: np.ndarray, regions: np.ndarray | None = None) -> tuple[np.ndarray, GuardrailResult]:
-    """Pixelated copy of uint8 [T, H, W, 3] frames and the outcome (``path`` empty; see ``apply_guardrail``).
+    """Pixelated copy of uint8 [T, H, W, 3] frames (``frames`` itself when no face was found) and the outcome
+    (``path`` empty; see ``apply_guardrail``).
 
     ``regions``: bool [T, H, W], where faces can be in each frame (procedural footage, whose render knows
-    where people are); None searches whole frames (generated footage can put a face anywhere)."""
+    where people are; only the analysed frames' are read, see ``face_regions``); None searches whole frames
+    (generated footage can put a face anywhere)."""
     detections = {t: detect_faces(frames[t], None if regions is None else regions[t]) for t in _analysed(len(frames))}
-    out = frames.copy()
+    out = frames.copy() if any(detections.values()) else frames
     for t, boxes in detections.items():
         for box in sorted(boxes):  # overlapping boxes: one order, whatever order OpenCV's threads found them in
             for u in range(max(0, t - TEMPORAL_SPREAD), min(len(frames), t + TEMPORAL_SPREAD + 1)):
@@ -151,6 +171,15 @@ def guard_frames(frames: np.ndarray, regions: np.ndarray | None = None) -> tuple
         blurred=faces > 0, detector=DETECTOR if regions is None else DETECTOR + REGION_SUFFIX,
     )
     return out, result
+
+
+def face_regions(seg_rgb: np.ndarray) -> np.ndarray:
+    """bool [T, H, W]: the ``FACE_CLASSES`` pixels of a decoded ``seg.mp4`` (uint8 [T, H, W, 3]) in the frames the
+    guardrail analyses (``_analysed``); the other frames, which it never reads, stay False."""
+    regions = np.zeros(seg_rgb.shape[:3], bool)
+    analysed = _analysed(len(seg_rgb))
+    regions[analysed] = default_classes().near(seg_rgb[analysed], FACE_CLASSES)
+    return regions
 
 
 def apply_guardrail(rgb_path: Path) -> GuardrailResult:

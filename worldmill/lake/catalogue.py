@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Collection, Sequence
@@ -99,6 +100,10 @@ class Catalogue:
         self.retry = retry
         self._storage_options: dict[str, str] = dict(storage_options or {})
         self._filesystem = filesystem
+        self._snapshots: dict[tuple[int, str], tuple[tuple[int, int, int], DeltaTable]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_snapshots": {}}  # loaded tables stay with the process that loaded them
 
     def __repr__(self) -> str:
         site = f", site={self.site!r}" if self.site else ""
@@ -173,6 +178,30 @@ class Catalogue:
         """A freshly loaded ``DeltaTable`` (maintenance and Spark helpers use it directly)."""
         uri = self.table_uri(table)
         return self._storage_call(lambda: self._load(table, missing_ok), f"open table {table!r}", uri)
+
+    def _snapshot(self, table: str) -> DeltaTable:
+        """The table at its latest version, for a read: on a local lake, this thread's table object of an earlier
+        read brought up to date (``update_incremental``, ~0.3 ms against ~3.5 ms for a load: a cell's run reads
+        its tables some thirty times), else a fresh load. A table whose first commit is no longer the file it was
+        (the table was made anew) or whose log no longer holds it is loaded afresh."""
+        if not is_local(self.root_uri):
+            return self.delta_table(table)  # type: ignore[return-value]
+        first = os.path.join(fsspec_path(self.table_uri(table)), "_delta_log", f"{0:020d}.json")
+        try:
+            stat = os.stat(first)
+        except OSError:
+            return self.delta_table(table)  # type: ignore[return-value]
+        stamp, key = (stat.st_ino, stat.st_mtime_ns, stat.st_size), (threading.get_ident(), table)
+        held = self._snapshots.get(key)
+        if held is not None and held[0] == stamp:
+            try:
+                held[1].update_incremental()
+                return held[1]
+            except (DeltaError, OSError) as exc:  # e.g. commits cleaned from the log: load what is there now
+                log.debug("table %s reloaded: %s", table, exc)
+        dt = self.delta_table(table)
+        self._snapshots[key] = (stamp, dt)  # type: ignore[assignment]
+        return dt  # type: ignore[return-value]
 
     def _load(self, table: str, missing_ok: bool) -> DeltaTable | None:
         """Load without retries (callers retry around whole operations)."""
@@ -361,7 +390,7 @@ class Catalogue:
         words = {w.lower() for w in _WORD.findall(query)}
         named = words | {t for view, (needs, _) in STANDARD_VIEWS.items() if view in words for t in needs}
         existing = self.tables()
-        tables = {name: self.delta_table(name) for name in existing if name.lower() in named}
+        tables = {name: self._snapshot(name) for name in existing if name.lower() in named}
         views = [view for view, (needs, _) in STANDARD_VIEWS.items() if set(needs) <= set(existing)]
         return self._query(tables, query, standard_views=words, known=[*existing, *views])
 
