@@ -305,3 +305,21 @@ def test_light_strings_hang_across_a_walkway_over_the_camera():
         assert gap == pytest.approx(max(box[3] - box[0], box[4] - box[1]), abs=0.1) and gap > 5.0  # spans a walkway
         assert max(p.center[2] + p.size[2] / 2 for p in poles) >= box[5] - 0.05  # the poles hold the ends up
     assert over_camera >= 1
+
+
+def test_an_outdoor_canopy_stands_on_its_posts(classes):
+    """Overhead decor outdoors hangs from a pole; a platform canopy 60 m long on one pole floated over a station
+    forecourt: a canopy's own posts reach the ground."""
+    from worldmill.scenes.layout import parts_box
+    from worldmill.schemas.plan import DecorChoice
+
+    canopy = DecorChoice(name="platform canopy", semantic_class="canopy", count=2, size_min=(8.0, 5.0, 60.0),
+                         size_max=(10.0, 6.0, 70.0), placement="overhead")
+    scene = build_scene(make_plan("open_air", decor=(canopy,)), classes)
+    built = [o for o in scene.objects if o.decor == "platform canopy"]
+    assert built
+    for obj in built:
+        bottom = parts_box(obj.parts)[2]
+        roof = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2])
+        assert bottom < 0.3, bottom
+        assert roof.center[2] < 6.5, roof.center  # the roof at the canopy's own height, not 4 m above it

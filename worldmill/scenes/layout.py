@@ -287,7 +287,10 @@ def _candidate(
             if class_name in ("signage", "screen"):  # hung signs face along the aisle (x), where the camera walks
                 indoor_axis_yaw = 90.0 if indoor_axis_yaw < 180.0 else 270.0
             return x, y, z0, indoor_axis_yaw, "ceiling"
-        return x, y, _floor_z(site, x, y) + site.uniform(3.5, 5.5), site.uniform(0, 360), "overhead"
+        z0, lift, yaw = _floor_z(site, x, y), site.uniform(3.5, 5.5), site.uniform(0, 360)
+        if class_name in STANDS_ON_POSTS:  # a canopy's own posts carry it: hung on one pole it floated
+            return x, y, z0, yaw, "floor"
+        return x, y, z0 + lift, yaw, "overhead"
     raise SceneError(
         f"Decor placement {rule!r} is unknown.",
         fix="use floor, wall, ceiling, grouped, along_path, center, perimeter, scattered or overhead",
@@ -449,6 +452,7 @@ def place_object(
     return None
 
 
+STANDS_ON_POSTS = frozenset({"canopy"})  # outdoors, overhead decor of these classes stands on its own posts
 PERCH_HEIGHT_M = (1.3, 2.2)  # top of an indoor bird's perch: in front of an eye-level camera (1.3-2.3 m)
 PERCH_REACH_M = 1.2  # ... within this of the aisle's side: a bird is small, a long lens frames it from there
 PERCH_BAR_M = 1.9  # a perch's bar ...
