@@ -166,3 +166,17 @@ def test_roof_trusses_longer_than_the_hall_span_it_under_its_ceiling(tax):
             assert box[2] >= zone.hi[2] + 0.5 and box[5] <= ceiling + 1e-6  # over the aisle, under the ceiling
             trusses += 1
     assert trusses >= 3
+
+
+def test_a_staged_thing_the_check_shows_faintly_is_staged_nearer_and_the_clip_shows_it(tax):
+    """The 48² check overstates thin things (a delivery scooter staged at 0.55 % of the check read 0.42 % in the
+    clip's own 128² render, and the prompt then left it out): a staged instance is kept at the first tries only where
+    the check shows it at STAGED_MARGIN times the visible coverage, else it is staged nearer; the clip shows the
+    scooter, and every staged kind but at most one (a thing staged at the last try may still read faintly)."""
+    settings = RenderSettings(width=128, height=128, frames=24, fps=12)
+    plan = _plans(tax, "Shanghai", "street_market", 1)[0]
+    shown, path, after = framed_shot(build_scene(plan, tax.classes), plan, settings)
+    assert after.staged
+    seen = {k.kind for k in measure_visibility(shown, render(shown, path, plan, settings, normals=False).instance).seen()}
+    staged = {s.kind for s in after.staged}
+    assert "delivery scooter" in staged & seen and len(staged - seen) <= 1, (sorted(staged), sorted(staged - seen))
