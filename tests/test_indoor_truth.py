@@ -180,3 +180,16 @@ def test_a_staged_thing_the_check_shows_faintly_is_staged_nearer_and_the_clip_sh
     seen = {k.kind for k in measure_visibility(shown, render(shown, path, plan, settings, normals=False).instance).seen()}
     staged = {s.kind for s in after.staged}
     assert "delivery scooter" in staged & seen and len(staged - seen) <= 1, (sorted(staged), sorted(staged - seen))
+
+
+def test_a_kind_the_check_shows_only_faintly_is_staged_into_plain_view(tax):
+    """A ward's drip stands, seen by the path's 48² check at just over 0.5 % (so never staged), read under it in the
+    clip's own render and the prompt left them out: a kind the check shows under STAGED_MARGIN times the visible
+    coverage is staged like an unseen one, and the clip shows it."""
+    settings = RenderSettings(width=128, height=128, frames=24, fps=12)
+    plan = _plans(tax, "Shanghai", "hospital", 1)[0]
+    assert "drip stand" in {d.name for d in plan.decor}
+    shown, path, after = framed_shot(build_scene(plan, tax.classes), plan, settings)
+    assert "drip stand" in {s.kind for s in after.staged}
+    seen = {k.kind for k in measure_visibility(shown, render(shown, path, plan, settings, normals=False).instance).seen()}
+    assert "drip stand" in seen

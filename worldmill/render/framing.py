@@ -57,6 +57,7 @@ class Framing:
     seen_kinds: frozenset[str] = frozenset()  # the decor kinds the check render shows
     staged: tuple[Staged, ...] = ()  # decor moved into the path's view (``framed_shot``)
     end_coverage: float = 1.0  # the subject's share of the last check frame (a shot must not end behind a panel)
+    firm_kinds: frozenset[str] = frozenset()  # the decor kinds it shows at STAGED_MARGIN times the visible coverage
 
     @property
     def rank(self) -> tuple[bool, int, float, float]:
@@ -173,14 +174,14 @@ def framed_shot(
     into its view (``worldmill.scenes.staging``), checked again: the staging is kept only when the lead subject
     still reads as well as before."""
     path, framing = framed_camera_path(scene, plan, settings, device=device)
-    unseen = [d.name for d in plan.decor if d.count and d.name not in framing.seen_kinds]
+    unseen = [d.name for d in plan.decor if d.count and d.name not in framing.firm_kinds]
     if framing.checked == 0 or framing.subject is None or not unseen:
         return scene, path, framing
     small, step = _check_settings(settings)
     unlit = dataclasses.replace(plan, weather="overcast")
     decor = {o.decor for o in scene.objects if o.decor}
     path, framing = _looked_up(scene, plan, path, framing, unlit, small, step, device)
-    unseen = [d.name for d in plan.decor if d.count and d.name not in framing.seen_kinds]
+    unseen = [d.name for d in plan.decor if d.count and d.name not in framing.firm_kinds]  # or only faintly seen
     if not unseen:
         return scene, path, framing
     staged: list[Staged] = []
@@ -201,11 +202,12 @@ def framed_shot(
             seen = _check(moved, path, unlit, small, step, device)
             checked += 1
         after = _framing(seen, framing.subject, framing.variant, decor, checked)
-        if (framing.rank[0] and not after.rank[0]) or len(after.seen_kinds) <= len(framing.seen_kinds):
-            continue  # the staged decor spoils the subject, or hides as many kinds as it shows: not kept
+        shown = (len(after.seen_kinds), len(after.firm_kinds)) <= (len(framing.seen_kinds), len(framing.firm_kinds))
+        if (framing.rank[0] and not after.rank[0]) or shown:
+            continue  # the staged decor spoils the subject, or hides as many kinds as it shows (firmly): not kept
         scene, staged = moved, [s for s in staged if s.instance_id not in {m.instance_id for m in more}] + more
         framing = dataclasses.replace(after, lead_bonus=framing.lead_bonus, staged=tuple(staged))
-        unseen = [d.name for d in plan.decor if d.count and d.name not in framing.seen_kinds]  # with any it hid
+        unseen = [d.name for d in plan.decor if d.count and d.name not in framing.firm_kinds]  # with any it hid
         if not unseen:
             break
     return scene, path, dataclasses.replace(framing, checked=checked)
@@ -285,6 +287,9 @@ def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], chec
         checked,
         seen_kinds=frozenset(k.kind for k in seen.seen() if k.kind in decor),
         end_coverage=float(coverage[-1]) if len(coverage) else 0.0,
+        firm_kinds=frozenset(
+            k.kind for k in seen.seen() if k.kind in decor and _shows(seen, k.instance_ids[0], STAGED_MARGIN)
+        ),
     )
 
 
