@@ -612,8 +612,8 @@ def fit_room(site: SiteBuilder, length: float, width: float, height: float) -> t
     """Grow a room so that the plan's decor fits: hung things above the camera, floor things beside the aisle."""
     for choice in site.plan.decor:
         w, h, d = choice.size_max
-        if max(w, d) > OVERSIZE_M:
-            continue
+        if max(w, d) > OVERSIZE_M and not (choice.semantic_class == "column" and choice.placement == "ceiling"):
+            continue  # (a roof truss longer than the hall spans it: ``roof_trusses``)
         if choice.placement in ("ceiling", "overhead"):
             height = max(height, h + 3.2)
         elif choice.placement == "wall" and choice.semantic_class in WALL_MOUNTED:
@@ -725,13 +725,72 @@ def interior_hall(site: SiteBuilder) -> None:
         floor_colour=(0.58, 0.55, 0.5),
     )
     ceiling_lights(site, length, width, height, 6.0)
+    stages = hall_stages(site, length, width)
     spacing = site.uniform(8, 11)
     for i in range(1, int(length // spacing)):
         for j in range(1, int(width // spacing) + 1):
             x, y = -length / 2 + i * spacing, -width / 2 + j * width / (int(width // spacing) + 1)
-            if abs(y) > 2.5:
+            column = (x - 0.4, y - 0.4, 0.0, x + 0.4, y + 0.4, height)
+            if abs(y) > 2.5 and not any(boxes_overlap(column, stage, 0.5) for stage in stages):
                 site.structure("column", "column", "box", (x, y, height / 2), (0.8, 0.8, height), occupy=True)
+    roof_trusses(site, length, width, height)
     interior_zone(site, length, height)
+
+
+STAGE_AISLE_GAP_M = 2.5  # a hall's stage stops this far from the middle of the camera's aisle (its keep-out and a step)
+STAGE_LEAST_DEPTH_M = 2.0  # ... and is built only where at least this much depth is left for it
+STAGE_LEAST_SIDE_M = 6.0  # stages this large each way (a proscenium stage, not an orchestra pit) stand against a wall
+
+
+def hall_stages(site: SiteBuilder, length: float, width: float) -> list[tuple[float, ...]]:
+    """A hall's large stages (a theatre's proscenium stage: ``STAGE_LEAST_SIDE_M`` each way), built against one long
+    wall in the middle of the hall, facing the camera's aisle, no deeper than the floor beside the aisle: placed
+    like other "center" decor they sat on a ring round the hall's middle, through its columns, or outside its walls.
+    Returns their boxes (the hall's columns keep clear of them)."""
+    choices = [c for c in site.plan.decor if c.semantic_class == "stage" and c.placement == "center" and c.count
+               and min(c.size_min[0], c.size_min[2]) >= STAGE_LEAST_SIDE_M]  # fmt: skip
+    if not choices:
+        return []
+    side = 1.0 if site.rng.random() < 0.5 else -1.0
+    edge = width / 2 - 0.3  # the floor's edge on that side, then each stage's front in turn
+    boxes = []
+    for choice in choices:
+        for _ in range(choice.count):
+            w, h, d = decor_size(choice, site.rng)
+            d = min(d, edge - STAGE_AISLE_GAP_M)
+            if d < STAGE_LEAST_DEPTH_M:
+                return boxes
+            w = min(w, length - 4.0)
+            y = side * (edge - d / 2)
+            parts = shapes.kit("stage", choice.name, shapes.Placer(0.0, y, 0.0, 180.0 if side > 0 else 0.0), (w, h, d),
+                               site.rng, season=site.plan.season)  # fmt: skip
+            site.add("stage", choice.name, parts, decor=choice.name, occupy=True)
+            boxes.append(parts_box(parts))
+            edge -= d
+    return boxes
+
+
+TRUSS_CLEAR_M = 3.2  # a roof truss's bottom is at least this high (as fit_room keeps hung decor over the camera)
+
+
+def roof_trusses(site: SiteBuilder, length: float, width: float, height: float) -> None:
+    """A hall's roof trusses and arches (ceiling columns longer than the hall is wide) span it under its ceiling,
+    evenly along its length: placed like other ceiling decor they were longer than the hall and stood outside it."""
+    for choice in site.plan.decor:
+        if choice.semantic_class != "column" or choice.placement != "ceiling" or not choice.count:
+            continue
+        if max(choice.size_min[0], choice.size_min[2]) < width - 1.0:
+            continue  # it fits the hall as drawn: placed like other ceiling decor
+        for i in range(choice.count):
+            w, h, _ = decor_size(choice, site.rng)
+            h = min(h, height - TRUSS_CLEAR_M)  # over the camera's aisle and its keep-out
+            if h < 0.5:
+                return
+            x = -length / 2 + (i + 0.5) * length / choice.count
+            z0 = height - h
+            parts = shapes.kit("column", choice.name, shapes.Placer(x, 0.0, z0, 0.0), (w, h, width), site.rng,
+                               mounted="ceiling")  # fmt: skip
+            site.add("column", choice.name, parts, decor=choice.name)
 
 
 # -- outdoor venues --------------------------------------------------------------------------------------

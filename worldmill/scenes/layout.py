@@ -22,6 +22,9 @@ from worldmill.taxonomy.classes import SemanticClasses
 MAX_CLIP_S = 12.0  # moving objects stay clear of keep-outs and on their roads for this long
 SALIENT_CLASSES = frozenset({"person", "vehicle", "animal", "landmark"})
 WALL_MOUNTED = frozenset({"artwork", "signage", "screen", "light", "window"})
+HANG_BOTTOM_M = 3.5  # indoors a hung fitting's bottom is no higher than this over the floor (on a drop in a tall hall)
+HUNG_CLASSES = frozenset({"light", "signage", "screen", "sculpture", "medical_equipment", "plant_pot"})  # fittings that
+# hang on a drop; skylights, frescos and roof trusses are part of the ceiling and stay in it
 Box3 = tuple[float, float, float, float, float, float]  # x0, y0, z0, x1, y1, z1
 
 
@@ -284,6 +287,8 @@ def _candidate(
         x, y = site.point_in(site.pick_rect(site.floor), margin=max(w, d) / 2)
         if site.ceiling_z is not None:
             z0 = site.ceiling_z - h if rule == "ceiling" else max(site.ceiling_z - h - 0.6, 2.4)
+            if class_name in HUNG_CLASSES:  # a chandelier 20 m up is a speck above an eye-level frame: it hangs low
+                z0 = min(z0, HANG_BOTTOM_M)
             if class_name in ("signage", "screen"):  # hung signs face along the aisle (x), where the camera walks
                 indoor_axis_yaw = 90.0 if indoor_axis_yaw < 180.0 else 270.0
             return x, y, z0, indoor_axis_yaw, "ceiling"

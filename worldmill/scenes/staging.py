@@ -33,7 +33,7 @@ from worldmill.scenes.camera import (
     _rotate_z,
     _subset,
 )
-from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
+from worldmill.scenes.layout import HANG_BOTTOM_M, WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
 from worldmill.schemas.plan import DecorChoice, ScenePlan
@@ -45,7 +45,6 @@ FILL = {"wall": 0.9}  # share of its screen box an object's pixels cover, roughl
 DEFAULT_FILL = 0.5  # ... furniture, plants and lamps (legs, gaps, rounded shapes) about half
 PART_FILL = 0.8  # ... and at most this share of its parts' screen boxes together
 MIN_DISTANCE_M = {"interior": 1.8, "ground": 3.0, "aerial": 10.0}  # from the lens to the staged box, every frame
-HANG_BOTTOM_M = 3.5  # a staged ceiling fitting hangs no higher than on a drop with its bottom this high
 MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays where the layout put it
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "sports_field"}
@@ -523,7 +522,7 @@ def _spot(
     mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
-        grid = [(column, row) for column in COLUMNS for row in ROWS[how]]
+        grid = [(column, row) for column in COLUMNS for row in _rows(shot, how, frames)]
         if screened and how in _SCREENED_MOUNTS:
             covers = _screen(search, how, frames, grid)
         else:  # every spot tried one by one
@@ -549,6 +548,24 @@ def _spot(
         return None
     _, yaw, box, how = best
     return _moved(obj, yaw, box), how
+
+
+LOOKS_UP_ROWS = frozenset({"floor", "pen"})  # mounts whose rows follow the horizon down when the camera looks up
+
+
+def _rows(shot: _Shot, how: str, frames: Sequence[int]) -> tuple[float, ...]:
+    """``ROWS[how]``; for a camera that looks up (at a skylight, a dome) the floor rows squeezed into the band
+    between the horizon and the frame's bottom: rows below the middle of such a frame look at the wall or the
+    ceiling, where nothing stands."""
+    rows = ROWS[how]
+    if how not in LOOKS_UP_ROWS:
+        return rows
+    up = float(np.median(shot.path.camera_to_world[list(frames), 2, 2]))  # the z of the forward axis: sin(pitch up)
+    horizon = 0.5 + shot.path.fy / shot.path.height * math.tan(math.asin(min(max(up, -1.0), 1.0)))
+    if horizon <= 0.5:
+        return rows
+    horizon = min(horizon, 0.97)
+    return tuple(horizon + (row - 0.5) * (1.0 - horizon) / 0.5 for row in rows)
 
 
 @dataclasses.dataclass(frozen=True)
