@@ -33,7 +33,7 @@ from worldmill.scenes.camera import (
     _rotate_z,
     _subset,
 )
-from worldmill.scenes.layout import WALL_MOUNTED, Box3, parts_box, swept_box
+from worldmill.scenes.layout import PREDATORS, WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
 from worldmill.schemas.plan import DecorChoice, ScenePlan
@@ -50,7 +50,6 @@ MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays 
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "sports_field"}
 )  # decor that belongs where the layout built it (a pen, a lot, the road network, the pitch)
-PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 PEN_FURNITURE = frozenset({"rock", "column", "vegetation", "water"})  # in a zoo, staged inside a pen in view
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
@@ -440,6 +439,8 @@ def stage_decor(
             choice.semantic_class in FIXED_CLASSES and not (choice.semantic_class == "animal" and (pens or house))
         ):
             continue
+        if any(_vaults(objects[i], scene.zones) for i in _instances(objects, kind)):
+            continue  # an acrylic tunnel vaulting the walk stays round it
         spot = None
         mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
         mounts = (mount, *FARTHER.get(mount, ()), *(LEANING.get(mount, ()) if choice.semantic_class in LEANS else ()))
@@ -469,6 +470,16 @@ def stage_decor(
     if not staged:
         return scene, []
     return dataclasses.replace(scene, objects=tuple(objects)), staged
+
+
+def _vaults(obj: SceneObject, zones) -> bool:
+    """Whether ``obj`` stands round a camera zone, across and over it (an acrylic tunnel vaulting the walk)."""
+    box = parts_box(obj.parts)
+    return any(
+        box[0] < z.hi[0] and z.lo[0] < box[3] and box[1] < z.lo[1] and z.hi[1] < box[4] and z.hi[2] < box[5]
+        for z in zones
+        if z.kind == "interior"
+    )
 
 
 def _largest_face(objects: Sequence[SceneObject], kind: str) -> float:
