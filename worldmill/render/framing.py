@@ -45,11 +45,11 @@ VARIANTS_TRIED = 3  # paths per subject
 STAGING_COVERAGE = (0.015, 0.03, 0.05)  # share of the frame staged instances are shown at, try by try
 WIDE_SHOT_VENUES = frozenset({"aquarium"})  # venues whose lead animal is also tried in a wider shot, which shows the
 # tank's neighbours (the rockwork and kelp by the shark, the tunnel round the walk) where it still reads
-SHOWCASE_VENUES = frozenset({"aquarium"})  # venues where a shot about any subject that reads and shows an animal and
-# more kinds beats one about the lead animal (a wide view of the tanks, the tunnel and the bench with a shark in it)
-INDOOR_SHOWCASE_VENUES = frozenset({"zoo"})  # ... and where its houses' animals are all leads (a parrot on the
-# longest lens shows nothing of the reptile house's terrariums, windows and panels; outdoors the giraffe leads)
-SHOWCASE_ANIMAL_BONUS = 2
+SHOWCASE_VENUES = frozenset({"aquarium"})  # venues where a shot about any of the plan's animals may lead, the one
+# that shows most of the plan (a turtle with the tanks, coral and tunnel round it beats a shark on the longest lens)
+INDOOR_SHOWCASE_VENUES = frozenset({"zoo"})  # ... and a zoo's houses (a parrot on the longest lens shows nothing of the
+# reptile house's terrariums and panels); outdoors the zoo's largest animal leads
+SHOWCASE_ANIMAL_BONUS = 2  # kinds an aquarium shot about an animal counts more than one about its tanks or tunnel
 WIDE_VARIANTS = 2  # wider paths tried, on the lead subject's first variants
 
 

@@ -1031,7 +1031,7 @@ INDOOR_BUILDERS = {"hospital": hospital, "museum": museum, "interior_hall": inte
 TUNNEL_SHARE = 0.4  # an acrylic tunnel vaults this share of the walk at most, at one end (the rest sees the tanks)
 TUNNEL_CLEAR_M = (2.0, 3.1)  # its inside stands this far from the walk's middle and its roof this high (the camera's
 # zone is 0.8 m either side of the middle and at most 2.3 m up, kept 0.3 m clear)
-DISPLAY_TANK = (9.0, 4.5, 2.5)  # (width, height, depth) of the tank built for the plan's swimmers where it has none
+DISPLAY_TANK = (7.0, 4.5, 2.5)  # (width, height, depth) of the tank built for the plan's swimmers where it has none
 TANK_CLASS = "aquarium_tank"
 
 

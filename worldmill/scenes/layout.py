@@ -390,11 +390,15 @@ def place_object(
         rule = "tank"  # swimmers belong to the tanks
     elif class_name == "animal" and any(z.kind == "interior" for z in site.zones):
         rule = "aisle"
-    elif class_name in TANK_BED_CLASSES and rule != "center" and _holding_tanks(site, BED):
+    elif class_name in TANK_BED_CLASSES and rule != "center" and site.plan.venue == "aquarium" and _holding_tanks(site, BED):
         rule, size = "tank_bed", _bed_size(site, size)  # an aquarium's coral, kelp and rockwork are its tanks' own
     elif class_name == "aquarium_tank" and site.plan.venue == "aquarium" and size[0] > SHOWCASE_M:
         size = (SHOWCASE_M, size[1], size[2])  # a panoramic tank as wide as a shot of its swimmers shows
-    elif _main_tanks(site) and (rule == "center" or (class_name == "aquarium_tank" and "jellyfish" in label.lower())):
+    elif (
+        site.plan.venue == "aquarium"
+        and (rule == "center" or (class_name == "aquarium_tank" and "jellyfish" in label.lower()))
+        and _main_tanks(site)
+    ):
         rule = "by_tank"  # a bench or a touch pool before an aquarium's main tank, smaller tanks flanking it
     elif class_name == "sculpture" and max(size[0], size[2]) > LONG_EXHIBIT_M and site.floor and _interior_zone(site):
         rule, size = "along_aisle", _fit_beside_aisle(site, size)
@@ -415,7 +419,7 @@ def place_object(
         elif rule == "by_lead" and attempt < 70:
             cand = _by_lead(site, class_name, size) if site.enclosures else _by_house_lead(site, size)
         elif rule in ("tank", "tank_bed"):  # a swimmer stays before its tank, never on the floor
-            x, y, z = _before_tank(site, size, bed=rule == "tank_bed")
+            x, y, z, along = _before_tank(site, size, bed=rule == "tank_bed")
             cand = (x, y, z, 90.0 if site.rng.random() < 0.5 else 270.0, "floor")
         elif rule == "by_tank" and attempt < 70:
             cand = _by_tank(site, class_name, size)
@@ -438,6 +442,8 @@ def place_object(
         velocity: Vec3 = (0.0, 0.0, 0.0)
         if rule == "enclosure":  # animals roam: head across the enclosure at a pace that keeps them inside
             yaw, velocity = _roam(site, rect, x, y, size)
+        elif rule == "tank":  # swimmers swim along their tank's face, staying before it
+            velocity = _swim(site, x, yaw, size, along)
         speed = math.hypot(velocity[0], velocity[1])
         parts = shapes.kit(
             class_name,
@@ -625,8 +631,8 @@ def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float,
 PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 ZOO_PEN_CLASSES = frozenset({"rock", "column", "vegetation", "water", "canopy"})  # boulders, climbing frames,
 # acacias, moats, shelters: in the pen of the animals the shot is about, beside or behind them
-ZOO_VISITOR_CLASSES = frozenset({"seating", "signage", "counter", "pavement"})  # benches, species panels, kiosks,
-# viewing decks: on the visitors' side of that pen's fence, beside the animals rather than before them
+ZOO_VISITOR_CLASSES = frozenset({"seating", "signage", "counter", "pavement", "window"})  # benches, species panels,
+# kiosks, viewing decks, viewing windows: on the visitors' side of that pen's fence, beside the animals, not before them
 SMALL_ANIMAL_M = 1.6  # an animal no taller than this (a flamingo, a tortoise) joins the lead animals' pen, nearer the
 # visitors: far off it covers too little of the frame to read
 
@@ -703,11 +709,14 @@ def _by_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, flo
         y = edge + toward * (PEN_FENCE_M + 0.4 + d / 2 + site.uniform(0.0, 1.0))
         return x, y, 0.0, _facing((0.0, toward)), "floor"
     x = float(np.clip(ax + side * (half + site.uniform(1.5, 6.0)), rect.x0 + half, rect.x1 - half))
+    if class_name == "water":  # a moat runs along the fence the visitors look over, beside the animals
+        return x, edge - toward * (d / 2 + 0.3), rect.z, 0.0, "floor"
     y = float(np.clip(ay - toward * site.uniform(-1.0, 5.0), rect.y0 + half, rect.y1 - half))
     return x, y, rect.z, site.uniform(0, 360), "floor"
 
 
-HOUSE_CLASSES = frozenset({"display_case", "signage", "vegetation", "rock"})  # in a zoo's house: by its animals
+HOUSE_CLASSES = frozenset({"display_case", "signage", "vegetation", "rock", "window"})  # in a zoo's house: by its
+# animals (a viewing window stands beside the walk, onto their enclosure)
 
 
 def _house_leads(site: SiteBuilder) -> list[SceneObject]:
@@ -785,7 +794,7 @@ TUNNEL_WALL_M = 0.2  # a tunnel's glass and ribs stand this far inside its box
 TUNNEL_SHARE = 0.5  # the share of the swimmers that fit an acrylic tunnel which swim in it (the rest in tanks)
 TUNNEL_SWIMMER_M = 1.0  # the widest swimmer an acrylic tunnel holds (a ray 3 m across would swim into the walk)
 BED: Vec3 = (0.0, 0.0, 0.0)  # what a tank's bed asks of its tank: none of a swimmer's length
-TANK_MIDDLE = 0.7  # swimmers, coral and kelp keep to this middle share of a tank's face
+TANK_MIDDLE = 0.5  # swimmers, coral and kelp keep to this middle share of a tank's face
 TANK_WATER_SHARE = 0.7  # a tank's water is the top 70 % of its height (``shapes.kit``: a plinth under it)
 
 
@@ -812,7 +821,7 @@ def _tunnels(site: SiteBuilder, size: Vec3) -> list[Box3]:
     return [parts_box(o.parts) for o in site.objects if o.decor and "tunnel" in o.decor]
 
 
-SHOWCASE_M = 10.0  # an aquarium's widest tank: a shot that frames a shark (2 % of the frame) is about 9 m across
+SHOWCASE_M = 7.0  # an aquarium's widest tank: a shot that frames a shark (2 % of the frame) is about 8 m across
 MAIN_TANK_M = 6.0  # an aquarium's main tanks are at least this wide along their face
 
 
@@ -861,8 +870,23 @@ def _flank_edge(site: SiteBuilder, main: Box3, side: float, room: float) -> floa
     return edge
 
 
-def _before_tank(site: SiteBuilder, size: Vec3, *, bed: bool = False) -> tuple[float, float, float]:
-    """(x, y, base z) of a swimmer just before the water of a tank's face nearest the visitors' aisle, at the
+SWIM_M_S = (0.15, 0.5)  # a swimmer's pace along its tank (a static shot of a tank must not be a frozen frame)
+
+
+def _swim(site: SiteBuilder, x: float, yaw: float, size: Vec3, along: tuple[float, float]) -> Vec3:
+    """Velocity of a swimmer at ``x`` heading along its local +y turned by ``yaw`` (90: -x, 270: +x), slow enough
+    to stay before its tank's face (``along``: its x extent) for a whole clip."""
+    heading = -1.0 if abs(yaw - 90.0) < 1.0 else 1.0
+    reach = max(size[0], size[2]) / 2
+    room = (x - reach - along[0]) if heading < 0 else (along[1] - reach - x)
+    speed = max(0.0, min(site.uniform(*SWIM_M_S), room / MAX_CLIP_S))
+    return (heading * speed, 0.0, 0.0)
+
+
+def _before_tank(
+    site: SiteBuilder, size: Vec3, *, bed: bool = False
+) -> tuple[float, float, float, tuple[float, float]]:
+    """(x, y, base z, the tank's x extent) of a swimmer just before the water of a tank's face nearest the visitors' aisle, at the
     water's depth: the renderer has no transparent glass, so a fish inside a tank would never be seen. Only
     tanks that hold it (``tank_holds``) take it, where the scene has one. ``bed``: coral, kelp or rockwork, which
     stands on the water's bottom."""
@@ -886,9 +910,9 @@ def _before_tank(site: SiteBuilder, size: Vec3, *, bed: bool = False) -> tuple[f
     y = face + math.copysign(0.15 + (d / 2 if bed else w / 2), middle - face)  # it swims along the face
     water = z0 + (1.0 - TANK_WATER_SHARE) * (z1 - z0)  # above the tank's plinth
     if bed:
-        return x, y, water
+        return x, y, water, (x0, x1)
     z = site.uniform(water, min(max(water, z1 - h - 0.1), water + 1.2))  # near eye level, not up by the ceiling
-    return x, y, z
+    return x, y, z, (x0, x1)
 
 
 LONG_EXHIBIT_M = 6.0  # an indoor sculpture longer than this (a skeleton) lies along the aisle, beside it
