@@ -396,7 +396,11 @@ def place_object(
         size = (SHOWCASE_M, size[1], size[2])  # a panoramic tank as wide as a shot of its swimmers shows
     elif (
         site.plan.venue == "aquarium"
-        and (rule == "center" or (class_name == "aquarium_tank" and "jellyfish" in label.lower()))
+        and (
+            rule == "center"
+            or (class_name == "aquarium_tank" and "jellyfish" in label.lower())
+            or (class_name in ("screen", "signage") and rule == "wall")
+        )
         and _main_tanks(site)
     ):
         rule = "by_tank"  # a bench or a touch pool before an aquarium's main tank, smaller tanks flanking it
@@ -694,8 +698,8 @@ def _joins_lead(site: SiteBuilder, label: str, size: Vec3) -> tuple[Rect, float,
 
 def _by_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
     """(x, y, z0, yaw, mounted) beside one of the lead animals: pen furniture inside its pen, beside or behind it;
-    visitors' things just outside the pen's fence on the promenade side, facing the promenade, a few metres to
-    one side of it (in the shot, not before the animal)."""
+    visitors' things just outside the pen's fence on the promenade side, facing the promenade, low ones nearly
+    before the animal, tall ones a few metres to one side (in the shot, not hiding the animal)."""
     leads = _zoo_leads(site)
     lead = leads[int(site.rng.integers(len(leads)))]
     rect = _pen_at(site, lead)
@@ -704,8 +708,9 @@ def _by_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, flo
     w, _, d = size
     side = 1.0 if site.rng.random() < 0.5 else -1.0
     half = max(w, d) / 2
-    if class_name in ZOO_VISITOR_CLASSES:
-        x = ax + side * (half + site.uniform(2.5, 6.0))
+    if class_name in ZOO_VISITOR_CLASSES:  # low things (a bench, a panel, a deck) nearly before the animals: the
+        # camera looks over them; tall ones (a kiosk, a window) to one side, clear of them
+        x = ax + side * (half + (site.uniform(0.5, 3.0) if size[1] < LOW_THING_M else site.uniform(2.5, 6.0)))
         y = edge + toward * (PEN_FENCE_M + 0.4 + d / 2 + site.uniform(0.0, 1.0))
         return x, y, 0.0, _facing((0.0, toward)), "floor"
     x = float(np.clip(ax + side * (half + site.uniform(1.5, 6.0)), rect.x0 + half, rect.x1 - half))
@@ -750,6 +755,7 @@ def _by_house_lead(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, 
     return x, y, _floor_z(site, x, y), _facing((0.0, toward)), "floor"
 
 
+LOW_THING_M = 2.0  # a visitors' thing lower than this stands nearly before the animals (the camera looks over it)
 PEN_FENCE_M = 1.5  # a pen's fence stands this far outside its enclosure rect (``archetypes.zoo``)
 
 
@@ -833,8 +839,8 @@ def _main_tanks(site: SiteBuilder) -> list[Box3]:
 
 def _by_tank(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
     """(x, y, z0, yaw, mounted) of what an aquarium sets by a main tank, so that a shot of its swimmers shows it too:
-    another tank flanks it, its front flush with the main tank's; a bench or a touch pool stands on the floor
-    before its glass, below the swimmers."""
+    another tank flanks it, its front flush with the main tank's; a species label or a video screen hangs on the
+    front of its plinth; a bench or a touch pool stands on the floor before its glass, below the swimmers."""
     x0, y0, z0, x1, y1, z1 = _main_tanks(site)[int(site.rng.integers(len(_main_tanks(site))))]
     w, _, d = size
     aisle = _interior_zone(site)
@@ -847,6 +853,11 @@ def _by_tank(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, flo
         side = min(edges, key=lambda k: (abs(edges[k] - (x1 if k > 0 else x0)), k))
         x = edges[side] + side * (gap + w / 2)
         y = face - toward * d / 2
+    elif class_name in ("screen", "signage"):  # on the front of its plinth, under the water the swimmers show in
+        h = size[1]
+        x = site.uniform(x0 + w / 2, x1 - w / 2) if x1 - x0 > w else (x0 + x1) / 2
+        plinth = (1.0 - TANK_WATER_SHARE) * (z1 - z0)
+        return x, face + toward * (d / 2 + 0.02), z0 + max(0.05, (plinth - h) / 2), _facing((0.0, toward)), "wall"
     else:
         x = site.uniform(x0 + w / 2, x1 - w / 2) if x1 - x0 > w else (x0 + x1) / 2
         y = face + toward * (0.6 + d / 2 + site.uniform(0.0, 1.5))

@@ -429,7 +429,8 @@ def stage_decor(
     shot = _Shot(scene, path, lead)
     # a zoo's animals move to a pen in view; a reptile or bird house's to the floor beside the walk (not an
     # aquarium's, which swim before their tanks)
-    house = plan.indoor and not pens and not any(o.class_name == "aquarium_tank" for o in scene.objects)
+    tanks = any(o.class_name == "aquarium_tank" for o in scene.objects)
+    house = plan.indoor and not pens and not tanks
     objects = list(scene.objects)
     taken: list[np.ndarray] = []
     staged: list[Staged] = []
@@ -446,7 +447,10 @@ def stage_decor(
         mounts = (mount, *FARTHER.get(mount, ()), *(LEANING.get(mount, ()) if choice.semantic_class in LEANS else ()))
         for how in mounts:  # every instance where it belongs, then farther off or standing
             for index in _instances(objects, kind)[:INSTANCES_TRIED]:
-                spot = _spot(scene, parts, pens, shot, objects[index], index, how, taken, target)
+                spot = _spot(
+                    scene, parts, pens, shot, objects[index], index, how, taken, target,
+                    stand=not (tanks and choice.semantic_class == "screen"),
+                )  # fmt: skip
                 if spot is not None:
                     break
             if spot is not None:
@@ -517,6 +521,7 @@ def _spot(
     target: float,
     *,
     screened: bool = True,
+    stand: bool = True,
 ) -> tuple[SceneObject, str] | None:
     """``obj`` moved to the spot (key frames, columns, rows of the frame) that passes every test and shows it
     largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``.
@@ -524,13 +529,15 @@ def _spot(
     Spots are tested with the box of the object's own bounds turned as it would stand (never smaller than its
     parts' box); the object itself is moved once, to the spot taken. ``screened``: the spots of a key frame are
     first screened all at once (``_screen``) and only those that may pass are tried one by one (``_try``), which
-    takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost."""
+    takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost.
+    ``stand``: a wall sign or screen with no wall in reach may stand on the floor (not an aquarium's video screen,
+    which on the floor filled the bottom of the frame)."""
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
     search = _Search(
         scene, parts, pens, shot, obj, index, taken, np.asarray(parts_box(obj.parts)), _local_extent(obj), main_yaw
     )
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
-    stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES)
+    stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES and stand)
     mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
