@@ -238,10 +238,11 @@ def test_a_zoo_s_small_animals_join_the_lead_animals_by_the_visitors_never_a_pre
 
 def test_a_zoo_house_s_terrariums_panels_and_ferns_stand_by_its_lead_animals(tax):
     """A reptile house's terrariums, species panels and tree ferns stand beside the walk a few metres along from the
-    tortoises the shot is about, on their side: not on a wall 15 m off the long lens that frames a tortoise."""
+    tortoises the shot is about, on their side, a viewing window just behind one: not on a wall 15 m off the long
+    lens that frames a tortoise."""
     plan = _plan(tax, "zoo", "Shanghai")
     assert plan.indoor
-    names = (("giant tortoise", 2), ("glass terrarium", 4), ("species panel", 3), ("tree fern", 4))
+    names = (("giant tortoise", 2), ("glass terrarium", 4), ("species panel", 3), ("tree fern", 4), ("viewing window", 1))
     plan = dataclasses.replace(plan, decor=tuple(_choice(tax, "zoo", n, c) for n, c in names))
     scene = build_scene(plan, tax.classes)
     zone = next(z for z in scene.zones if z.kind == "interior")
@@ -254,3 +255,8 @@ def test_a_zoo_house_s_terrariums_panels_and_ferns_stand_by_its_lead_animals(tax
             abs(x - (t[0] + t[3]) / 2) < 6.0 and (y > middle) == ((t[1] + t[4]) / 2 > middle) for t in tortoises
         ), f"{obj.decor} at ({x:.1f}, {y:.1f}) stands by no tortoise"
         assert min(abs(box[1] - zone.hi[1]), abs(zone.lo[1] - box[4])) < 4.0  # beside the walk
+    window = next(np.asarray(parts_box(o.parts)) for o in scene.objects if o.decor == "viewing window")
+    wx, wy = (window[0] + window[3]) / 2, (window[1] + window[4]) / 2
+    assert any(  # just behind a tortoise, seen from the walk: the backdrop of the shot about it
+        abs(wx - (t[0] + t[3]) / 2) < 1.5 and abs(wy - middle) > abs((t[1] + t[4]) / 2 - middle) for t in tortoises
+    )

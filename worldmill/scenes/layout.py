@@ -421,7 +421,7 @@ def place_object(
                 rect, x, y = joins
             cand = (x, y, rect.z, site.uniform(0, 360), "floor")
         elif rule == "by_lead" and attempt < 70:
-            cand = _by_lead(site, class_name, size) if site.enclosures else _by_house_lead(site, size)
+            cand = _by_lead(site, class_name, size) if site.enclosures else _by_house_lead(site, class_name, size)
         elif rule in ("tank", "tank_bed"):  # a swimmer stays before its tank, never on the floor
             x, y, z, along = _before_tank(site, size, bed=rule == "tank_bed")
             cand = (x, y, z, 90.0 if site.rng.random() < 0.5 else 270.0, "floor")
@@ -721,7 +721,8 @@ def _by_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, flo
 
 
 HOUSE_CLASSES = frozenset({"display_case", "signage", "vegetation", "rock", "window"})  # in a zoo's house: by its
-# animals (a viewing window stands beside the walk, onto their enclosure)
+# animals (a viewing window just behind them, onto their enclosure)
+LEAD_BACKDROP_M = 1.2  # a house's viewing window stands this far behind the animal it backs
 
 
 def _house_leads(site: SiteBuilder) -> list[SceneObject]:
@@ -739,9 +740,9 @@ def _house_leads(site: SiteBuilder) -> list[SceneObject]:
     return [o for o in animals if o.decor == lead]
 
 
-def _by_house_lead(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, float, str]:
+def _by_house_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
     """(x, y, z0, yaw, mounted) on the floor beside the walk a few metres along from one of a zoo house's lead
-    animals, on its side, its front to the walk."""
+    animals, on its side, its front to the walk; a viewing window just behind the animal."""
     leads = _house_leads(site)
     lead = leads[int(site.rng.integers(len(leads)))]
     zone = _interior_zone(site)
@@ -750,6 +751,10 @@ def _by_house_lead(site: SiteBuilder, size: Vec3) -> tuple[float, float, float, 
     middle = (zone.lo[1] + zone.hi[1]) / 2
     toward = -1.0 if ay > middle else 1.0  # from the animal's side towards the walk
     edge = zone.hi[1] if ay > middle else zone.lo[1]
+    if class_name == "window":  # a viewing window onto the enclosure, just behind the animal: the shot's backdrop
+        x = ax + site.uniform(-1.0, 1.0)
+        y = ay - toward * (LEAD_BACKDROP_M + d / 2)
+        return x, y, _floor_z(site, x, y), _facing((0.0, toward)), "floor"
     x = ax + (1.0 if site.rng.random() < 0.5 else -1.0) * (max(w, d) / 2 + site.uniform(0.8, 3.5))
     y = edge - toward * (0.6 + d / 2 + site.uniform(0.0, 2.0))
     return x, y, _floor_z(site, x, y), _facing((0.0, toward)), "floor"
