@@ -137,7 +137,7 @@ def main() -> None:
     plain_s = framed_s = render_s = 0.0
     checks = 0
     per_venue: dict[str, list[int]] = {}
-    per_venue_decor: dict[str, list[int]] = {}  # plan decor kinds the final render shows, and planned, by venue
+    venue_decor: dict[str, Tally] = {}  # the plan-decor figure of each venue
     unseen: dict[str, list[str]] = {}
     for cell in cells:
         for index in range(args.samples):
@@ -157,16 +157,13 @@ def main() -> None:
             new_vis = measure_visibility(shot_scene, new_passes.instance, lead=framing.subject)
             before(plan, old_vis, old, candidates[0] if candidates else None)
             after(plan, new_vis, new)
+            after(plan, new_vis, venue_decor.setdefault(cell.venue.id, Tally()))
             if args.unseen:
                 unseen.setdefault(cell.venue.id, []).extend(_unseen(plan, new_vis, framing, cell.city.key))
             framed_ok = int(new_vis.subject_share() >= SUBJECT_FRAME_SHARE)
             per_venue.setdefault(cell.venue.id, [0, 0])
             per_venue[cell.venue.id][0] += framed_ok
             per_venue[cell.venue.id][1] += 1
-            seen_decor = {k.kind for k in new_vis.seen()} & {d.name for d in plan.decor}
-            per_venue_decor.setdefault(cell.venue.id, [0, 0])
-            per_venue_decor[cell.venue.id][0] += len(seen_decor)
-            per_venue_decor[cell.venue.id][1] += len(plan.decor)
     samples = len(cells) * args.samples
     if args.unseen:
         print(f"unseen decor kinds: {sum(map(len, unseen.values()))}")
@@ -183,11 +180,13 @@ def main() -> None:
     for key, label in labels.items():
         print(f"{label:42s} {old.share(key):8.3f} {new.share(key):8.3f}  {goals[key]}")
     print("lead subject framed by venue: " + ", ".join(f"{v} {a}/{b}" for v, (a, b) in sorted(per_venue.items())))
-    print("plan decor kinds visible by venue: " + ", ".join(f"{v} {a}/{b}" for v, (a, b) in sorted(per_venue_decor.items())))
+    print("plan decor kinds visible and named by venue: "
+          + ", ".join(f"{v} {t.share('decor_kinds'):.2f}" for v, t in sorted(venue_decor.items())))
     print(f"camera path: {1000 * plain_s / samples:.0f} ms unchecked, {1000 * framed_s / samples:.0f} ms checked "
           f"({checks / samples:.1f} check renders a sample), against {1000 * render_s / samples:.0f} ms for the "
           f"sample's own render at {args.size}²; indicative, shared machine")  # fmt: skip
     summary = {f"{k}_{when}": round(t.share(k), 3) for when, t in (("before", old), ("after", new)) for k in labels}
+    summary["decor_kinds_after_by_venue"] = {v: round(t.share("decor_kinds"), 3) for v, t in sorted(venue_decor.items())}
     summary.update(samples=samples, size=args.size, frames=args.frames, load_avg=round(os.getloadavg()[0], 2),
                    checked_path_ms=round(1000 * framed_s / samples, 1), render_ms=round(1000 * render_s / samples, 1))  # fmt: skip
     print(json.dumps(summary))

@@ -102,3 +102,11 @@ def one_object_scene(classes, obj):
         "t-1__open_air__r00001-000", 1, "open_air", "park", False, "right", (obj,), classes.id("ground"),
         obj.parts[0].center, (zone,),
     )
+
+
+def real_plan(taxonomy, venue: str, city: str, index: int = 0) -> ScenePlan:
+    """The ``index``-th plan of round 1 of a real cell (a city's name, a venue id), as the job draws it."""
+    from worldmill.prompts import sample_id, sample_plan, seed_for
+
+    cell = taxonomy.cells([city], [venue])[0]
+    return sample_plan(cell, seed_for(cell.key, 1, index), sample_id(cell.key, 1, index), 1)

@@ -19,7 +19,16 @@ import math
 import numpy as np
 
 from worldmill.errors import SceneError
-from worldmill.scenes.camera import HORIZON_SHARE, CameraPath, camera_path, camera_zone, look_at, subject_kinds
+from worldmill.scenes.camera import (
+    HORIZON_SHARE,
+    SUBJECT_SPAN,
+    WIDE_SUBJECT_SPAN,
+    CameraPath,
+    camera_path,
+    camera_zone,
+    look_at,
+    subject_kinds,
+)
 from worldmill.scenes.model import Scene
 from worldmill.scenes.staging import Staged, stage_decor
 from worldmill.scenes.visibility import (
@@ -40,6 +49,14 @@ STAGED_MARGIN = 1.6  # a staged instance is kept, before the last try, where the
 # visible coverage: the 48² check overstates thin things that the clip's own render shows under 0.5 %
 LOOK_UP_DEG = (14.0, 22.0)  # an interior shot whose plan hangs or builds things in the ceiling tries looking up this much
 OVERHEAD_PLACEMENTS = frozenset({"ceiling", "overhead"})
+WIDE_SHOT_VENUES = frozenset({"aquarium"})  # venues whose lead animal is also tried in a wider shot, which shows the
+# tank's neighbours (the rockwork and kelp by the shark, the tunnel round the walk) where it still reads
+SHOWCASE_VENUES = frozenset({"aquarium"})  # venues where a shot about any of the plan's animals may lead, the one
+# that shows most of the plan (a turtle with the tanks, coral and tunnel round it beats a shark on the longest lens)
+INDOOR_SHOWCASE_VENUES = frozenset({"zoo"})  # ... and a zoo's houses (a parrot on the longest lens shows nothing of the
+# reptile house's terrariums and panels); outdoors the zoo's largest animal leads
+SHOWCASE_ANIMAL_BONUS = 2  # kinds an aquarium shot about an animal counts more than one about its tanks or tunnel
+WIDE_VARIANTS = 2  # wider paths tried, on the lead subject's first variants
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,13 +125,17 @@ def framed_camera_path(
     decor = {o.decor for o in scene.objects if o.decor}
     # each candidate subject's paths, then the plain path (aimed at the best-framed decor cluster), whose subject
     # is then the kind it frames best
-    candidates = [(s, v) for s in ranked[:SUBJECTS_TRIED] for v in range(VARIANTS_TRIED)] + [(None, 0)]
+    candidates = [(s, v, SUBJECT_SPAN) for s in ranked[:SUBJECTS_TRIED] for v in range(VARIANTS_TRIED)]
+    if plan.venue in WIDE_SHOT_VENUES:
+        candidates += [(ranked[0], v, WIDE_SUBJECT_SPAN) for v in range(WIDE_VARIANTS)]
+    candidates.append((None, 0, SUBJECT_SPAN))
     planned = []
-    for subject, variant in candidates:
+    for subject, variant, span in candidates:
         try:
-            planned.append((subject, variant, camera_path(scene, plan, settings, subject=subject, variant=variant)))
+            path = camera_path(scene, plan, settings, subject=subject, variant=variant, span=span)
         except SceneError:
             continue
+        planned.append((subject, variant, path))
     best: tuple[CameraPath, Framing] | None = None
     checked = 0
     views = _check_paths(scene, [path for _, _, path in planned], unlit, small, step, device)
@@ -122,7 +143,8 @@ def framed_camera_path(
         checked += 1
         framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
         framing = max(framings, key=lambda f: f.rank)
-        framing = dataclasses.replace(framing, lead_bonus=_lead_bonus(scene, framing.subject, ranked[0], len(decor)))
+        bonus = _lead_bonus(scene, framing.subject, ranked[0], len(decor), framing.seen_kinds)
+        framing = dataclasses.replace(framing, lead_bonus=bonus)
         if best is None or framing.rank > best[1].rank:
             best = (path, framing)
         if framing.rank[0] and framing.decor_seen == len(decor):
@@ -268,9 +290,21 @@ def _put_back(scene: Scene, before: Scene, instance_ids: set[int]) -> Scene:
     return dataclasses.replace(scene, objects=tuple(old.get(o.instance_id, o) for o in scene.objects))
 
 
-def _lead_bonus(scene: Scene, subject: str | None, lead: str, kinds: int) -> int:
+def _lead_bonus(
+    scene: Scene, subject: str | None, lead: str, kinds: int, seen: frozenset[str] = frozenset()
+) -> int:
     """One kind more for a path about the scene's best subject; an animal lead outweighs every other kind (a
-    zoo shot is about its animals: a giraffe that reads beats a wide view of fence, kiosk and trees)."""
+    zoo shot is about its animals: a giraffe that reads beats a wide view of fence, kiosk and trees). In a
+    showcase (an aquarium, a zoo's houses) a path about any of the plan's animals that shows it (``seen``: the
+    decor kinds it shows) counts more instead, whatever animal: of those the one that shows most of the plan wins
+    (a wider shot of the snake beats the parrot on the longest lens); in a zoo's house no view about something
+    else wins, in an aquarium one wins where it shows ``SHOWCASE_ANIMAL_BONUS`` kinds more (the tanks, the
+    tunnel and the touch pool)."""
+    showcase = scene.venue in SHOWCASE_VENUES or (scene.indoor and scene.venue in INDOOR_SHOWCASE_VENUES)
+    if showcase:
+        animal = any(o.class_name == "animal" and o.decor == subject for o in scene.objects)
+        bonus = SHOWCASE_ANIMAL_BONUS if scene.venue in SHOWCASE_VENUES else kinds
+        return bonus if animal and subject in seen else 0
     if subject != lead:
         return 0
     return kinds if any(o.class_name == "animal" and o.decor == lead for o in scene.objects) else 1

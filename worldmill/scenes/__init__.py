@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from worldmill.errors import SceneError
-from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS
+from worldmill.scenes.archetypes import INDOOR_BUILDERS, OUTDOOR_BUILDERS, VENUE_BUILDERS
 from worldmill.scenes.camera import CameraPath, camera_path, clearance, look_at
 from worldmill.scenes.layout import SiteBuilder, add_people, add_traffic, realise_decor
 from worldmill.scenes.model import CameraZone, Primitive, Road, Scene, SceneObject
@@ -46,6 +46,8 @@ def _builder(plan: ScenePlan):
         raise SceneError(f"Plan {plan.sample_id} has archetype {plan.archetype!r}.", fix=f"use one of {ARCHETYPES}")
     if plan.archetype == "skyline":
         return OUTDOOR_BUILDERS["skyline"]
+    if plan.indoor and plan.venue in VENUE_BUILDERS:
+        return VENUE_BUILDERS[plan.venue]
     if plan.indoor:
         return INDOOR_BUILDERS.get(plan.archetype, INDOOR_BUILDERS["interior_hall"])
     return OUTDOOR_BUILDERS.get(plan.archetype, OUTDOOR_BUILDERS["open_air"])

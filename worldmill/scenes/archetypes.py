@@ -21,6 +21,7 @@ from worldmill.scenes.layout import (
     decor_size,
     parts_box,
     place_object,
+    tank_holds,
 )
 from worldmill.scenes.model import CameraZone, Primitive, Road, Vec3
 from worldmill.schemas.plan import LANDMARK_KINDS
@@ -1082,3 +1083,78 @@ OUTDOOR_BUILDERS = {
     "stadium": stadium,
 }
 INDOOR_BUILDERS = {"hospital": hospital, "museum": museum, "interior_hall": interior_hall}
+
+
+# -- the aquarium: a gallery of tanks either side of the visitors' walk ------------------------------------
+
+TUNNEL_SHARE = 0.4  # an acrylic tunnel vaults this share of the walk at most, at one end (the rest sees the tanks)
+TUNNEL_CLEAR_M = (2.0, 3.1)  # its inside stands this far from the walk's middle and its roof this high (the camera's
+# zone is 0.8 m either side of the middle and at most 2.3 m up, kept 0.3 m clear)
+DISPLAY_TANK = (7.0, 4.5, 2.5)  # (width, height, depth) of the tank built for the plan's swimmers where it has none
+TANK_CLASS = "aquarium_tank"
+
+
+def aquarium(site: SiteBuilder) -> None:
+    """An aquarium's hall (an interior hall without columns, which would hide its tanks) with an acrylic tunnel
+    vaulting one end of the walk, and a tank for the plan's swimmers where it has none they fit (a turtle or a
+    shark never lies on the floor, nor swims in a jellyfish tank)."""
+    length, width, height = fit_room(site, site.uniform(30, 64), site.uniform(18, 34), site.uniform(6, 14))
+    room(site, length, width, height, wall_colour=(0.16, 0.24, 0.34), floor_colour=(0.30, 0.30, 0.33))
+    ceiling_lights(site, length, width, height, 6.0)
+    interior_zone(site, length, height)
+    tunnel = next((c for c in site.plan.decor if c.count and "tunnel" in c.name), None)
+    if tunnel is not None:
+        acrylic_tunnel(site, tunnel.name, decor_size(tunnel, site.rng), length)
+    swimmers = [c for c in site.plan.decor if c.count and c.semantic_class == "animal"]
+    longest = max((c.size_max[2] for c in swimmers), default=0.0)
+    tanks = [c for c in site.plan.decor if c.count and c.semantic_class == TANK_CLASS]
+    if swimmers and not any(tank_holds(c.name, c.size_min[0], longest) for c in tanks):
+        display_tank(site, length, width)
+
+
+def display_tank(site: SiteBuilder, length: float, width: float) -> None:
+    """A wall tank (not of the plan's decor, so never named) facing the walk from one side wall, mid-gallery."""
+    w, h, d = DISPLAY_TANK
+    w = min(w, length - 6.0)
+    side = 1.0 if site.rng.random() < 0.5 else -1.0
+    x = site.uniform(-length / 6, length / 6)
+    y = side * (width / 2 - d / 2 - 0.05)
+    p = shapes.Placer(x, y, 0.0, 180.0 if side > 0 else 0.0)  # its front to the walk
+    parts = shapes.kit(TANK_CLASS, "display tank", p, (w, h, d), site.rng)
+    site.add(TANK_CLASS, "display tank", parts, salient=False, occupy=True)
+
+
+def acrylic_tunnel(site: SiteBuilder, label: str, size: Vec3, length: float) -> None:
+    """An acrylic tunnel vaulting one end of the walk (the camera's aisle runs through it): glass walls and a
+    three-panel roof of water-blue acrylic on dark ribs, clear of the camera's zone."""
+    w, h, d = size
+    run = min(d, TUNNEL_SHARE * (length - 2.0))
+    half = max(w / 2, TUNNEL_CLEAR_M[0] + 0.3)
+    top = max(h, TUNNEL_CLEAR_M[1] + 0.6)
+    end = 1.0 if site.rng.random() < 0.5 else -1.0
+    x = end * (length / 2 - 0.3 - run / 2)
+    shoulder = 0.55 * top  # the walls rise to here, then lean in to the roof
+    inner = half * 0.55  # the roof's half-width
+    glass, rib = (0.45, 0.72, 0.85), (0.12, 0.14, 0.16)
+    p = shapes.Placer(x, 0.0, 0.0, 0.0)
+    parts = []
+    slant = math.hypot(half - inner, top - shoulder)
+    angle = math.degrees(math.atan2(top - shoulder, inner - half))  # the right panel rises inwards
+    for s in (-1.0, 1.0):
+        parts.append(p.part("box", (0.0, s * half, shoulder / 2), (run, 0.08, shoulder), glass, pattern="water", emissive=0.3))
+        parts.append(
+            p.part("box", (0.0, s * (half + inner) / 2, (shoulder + top) / 2), (run, slant, 0.08), glass,
+                   pattern="water", emissive=0.3, roll=s * angle)
+        )  # fmt: skip
+    parts.append(p.part("box", (0.0, 0.0, top), (run, 2 * inner, 0.08), glass, pattern="water", emissive=0.3))
+    for k in range(max(2, int(run // 3.0)) + 1):  # ribs round the vault every ~3 m
+        rx = -run / 2 + k * run / max(2, int(run // 3.0))
+        for s in (-1.0, 1.0):
+            parts.append(p.part("box", (rx, s * (half + 0.06), shoulder / 2), (0.12, 0.12, shoulder), rib))
+        parts.append(p.part("box", (rx, 0.0, top + 0.06), (0.12, 2 * inner, 0.12), rib))
+    site.add("window", label, parts, decor=label)
+    for s in (-1.0, 1.0):  # its glass walls (what swims or stands inside is beside the walk, in view)
+        site.occupied.append((x - run / 2, s * half - 0.05, 0.0, x + run / 2, s * half + 0.05, top + 0.2))
+
+
+VENUE_BUILDERS = {"aquarium": aquarium}  # indoor venues with a builder of their own (the rest: their archetype's)

@@ -29,6 +29,7 @@ FOV_DEG = {"aerial": 60.0, "ground": 65.0, "interior": 75.0}
 CLEARANCE_M = {"aerial": 8.0, "ground": 0.4, "interior": 0.3}
 MAX_TURN_DEG_S = 24.0  # fastest a camera tracking a subject may turn
 SUBJECT_SPAN = 0.4  # a re-planned shot narrows its field of view until the subject spans this share of the frame
+WIDE_SUBJECT_SPAN = 0.28  # ... or this share, in the wider shots tried where a venue's subjects stand together
 MIN_FOV_DEG = 22.0  # ... but never below this (a long lens, not a telescope)
 ANIMAL_MIN_FOV_DEG = 15.0  # a parrot or a tortoise a few metres off takes a longer one
 ANIMAL_FRAME_SHARE = 0.08  # an animal's face-on box fills at least this share of the frame (its pixels about half)
@@ -701,13 +702,20 @@ def camera_zone(scene: Scene, plan: ScenePlan) -> CameraZone:
 
 
 def camera_path(
-    scene: Scene, plan: ScenePlan, settings: RenderSettings, *, subject: str | None = None, variant: int = 0
+    scene: Scene,
+    plan: ScenePlan,
+    settings: RenderSettings,
+    *,
+    subject: str | None = None,
+    variant: int = 0,
+    span: float = SUBJECT_SPAN,
 ) -> CameraPath:
     """A smooth path for ``plan.camera_motion`` that keeps clear of every surface for every frame.
 
     ``subject`` (a kind from ``subject_kinds``) is what the path frames; ``variant`` > 0 draws another path
     from its own random stream (and walks the other way on odd variants; from 2 on, a longer lens frames a far
-    subject). Same arguments, same path."""
+    subject); ``span``: the share of the frame a subject framed on a longer lens spans (a wider shot of an
+    animal, ``WIDE_SUBJECT_SPAN``, shows its neighbours too). Same arguments, same path."""
     if plan.camera_motion not in CAMERA_MOTIONS:
         raise SceneError(
             f"Plan {plan.sample_id} has camera_motion={plan.camera_motion!r}.", fix=f"use one of {CAMERA_MOTIONS}"
@@ -747,7 +755,7 @@ def camera_path(
                     size = min(size, SUBJECT_SPAN * math.sqrt(face / ANIMAL_FRAME_SHARE))
                 reach = float(np.median(np.linalg.norm(targets - eyes, axis=1)))
                 if size > 0 and reach > (1.5 if animal else 3.0):
-                    wanted = 2 * math.atan(size / (2 * SUBJECT_SPAN * reach))
+                    wanted = 2 * math.atan(size / (2 * span * reach))
                     fov = min(max(wanted, math.radians(ANIMAL_MIN_FOV_DEG if animal else MIN_FOV_DEG)), fov)
             if zone.kind != "aerial":
                 targets, fov = eye_level(eyes, targets, fov, math.radians(FOV_DEG[zone.kind]))

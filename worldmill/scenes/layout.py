@@ -390,10 +390,28 @@ def place_object(
             return placed
     if class_name == "animal" and site.enclosures:
         rule = "enclosure"
+    elif class_name in HOUSE_CLASSES and site.plan.venue == "zoo" and _interior_zone(site) and _house_leads(site):
+        rule = "by_lead"  # a zoo house's terrariums, panels, ferns and boulders stand by the animals the shot is about
+    elif site.enclosures and (class_name in ZOO_PEN_CLASSES or class_name in ZOO_VISITOR_CLASSES) and _zoo_leads(site):
+        rule = "by_lead"  # a zoo's pen furniture and visitors' things stand by the animals the shot is about
     elif class_name == "animal" and any(o.class_name == "aquarium_tank" for o in site.objects):
         rule = "tank"  # swimmers belong to the tanks
     elif class_name == "animal" and any(z.kind == "interior" for z in site.zones):
         rule = "aisle"
+    elif class_name in TANK_BED_CLASSES and rule != "center" and site.plan.venue == "aquarium" and _holding_tanks(site, BED):
+        rule, size = "tank_bed", _bed_size(site, size)  # an aquarium's coral, kelp and rockwork are its tanks' own
+    elif class_name == "aquarium_tank" and site.plan.venue == "aquarium" and size[0] > SHOWCASE_M:
+        size = (SHOWCASE_M, size[1], size[2])  # a panoramic tank as wide as a shot of its swimmers shows
+    elif (
+        site.plan.venue == "aquarium"
+        and (
+            rule == "center"
+            or (class_name == "aquarium_tank" and "jellyfish" in label.lower())
+            or (class_name in ("screen", "signage") and rule == "wall")
+        )
+        and _main_tanks(site)
+    ):
+        rule = "by_tank"  # a bench or a touch pool before an aquarium's main tank, smaller tanks flanking it
     elif class_name == "sculpture" and max(size[0], size[2]) > LONG_EXHIBIT_M and site.floor and _interior_zone(site):
         rule, size = "along_aisle", _fit_beside_aisle(site, size)
     if rule == "aisle" and perches(label):
@@ -404,12 +422,19 @@ def place_object(
     for attempt in range(90):
         ignore = attempt >= 45
         if rule == "enclosure":
-            rect = site.pick_rect(site.enclosures)
+            rect = _pen_for(site, label, site.pick_rect(site.enclosures))
             x, y = _near_visitors(site, rect, margin=max(size[0], size[2]) / 2)
+            joins = _joins_lead(site, label, size) if attempt < 45 else None
+            if joins is not None:
+                rect, x, y = joins
             cand = (x, y, rect.z, site.uniform(0, 360), "floor")
-        elif rule == "tank" and attempt < 70:
-            x, y, z = _before_tank(site, size)
+        elif rule == "by_lead" and attempt < 70:
+            cand = _by_lead(site, class_name, size) if site.enclosures else _by_house_lead(site, class_name, size)
+        elif rule in ("tank", "tank_bed"):  # a swimmer stays before its tank, never on the floor
+            x, y, z, along = _before_tank(site, size, bed=rule == "tank_bed")
             cand = (x, y, z, 90.0 if site.rng.random() < 0.5 else 270.0, "floor")
+        elif rule == "by_tank" and attempt < 70:
+            cand = _by_tank(site, class_name, size)
         elif rule == "along_aisle" and attempt < 70:
             cand = _along_aisle(site, size)
         elif rule == "aisle" and attempt < 70:
@@ -429,6 +454,8 @@ def place_object(
         velocity: Vec3 = (0.0, 0.0, 0.0)
         if rule == "enclosure":  # animals roam: head across the enclosure at a pace that keeps them inside
             yaw, velocity = _roam(site, rect, x, y, size)
+        elif rule == "tank":  # swimmers swim along their tank's face, staying before it
+            velocity = _swim(site, x, yaw, size, along)
         speed = math.hypot(velocity[0], velocity[1])
         parts = shapes.kit(
             class_name,
@@ -614,6 +641,138 @@ def _near_visitors(site: SiteBuilder, rect: Rect, margin: float) -> tuple[float,
     return x, (site.uniform(lo, hi) if hi > lo else y)
 
 
+PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
+ZOO_PEN_CLASSES = frozenset({"rock", "column", "vegetation", "water", "canopy"})  # boulders, climbing frames,
+# acacias, moats, shelters: in the pen of the animals the shot is about, beside or behind them
+ZOO_VISITOR_CLASSES = frozenset({"seating", "signage", "counter", "pavement", "window"})  # benches, species panels,
+# kiosks, viewing decks, viewing windows: on the visitors' side of that pen's fence, beside the animals, not before them
+SMALL_ANIMAL_M = 1.6  # an animal no taller than this (a flamingo, a tortoise) joins the lead animals' pen, nearer the
+# visitors: far off it covers too little of the frame to read
+
+
+def _pen_for(site: SiteBuilder, label: str, drawn: Rect) -> Rect:
+    """The pen an animal of ``label`` goes to, given the one ``drawn`` at random: each predator kind of the plan has a
+    pen of its own (the second nearest the site's focus, the third, ...), the other animals share the rest."""
+    kinds = list(dict.fromkeys(c.name for c in site.plan.decor if c.semantic_class == "animal" and c.name in PREDATORS))
+    order = sorted(site.enclosures, key=lambda r: math.dist(((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), site.focus[:2]))
+    if not kinds or len(order) <= len(kinds):
+        return drawn
+    reserved = {kind: order[1 + i] for i, kind in enumerate(kinds)}
+    if label in reserved:
+        return reserved[label]
+    if drawn not in reserved.values():
+        return drawn
+    shared = [r for r in order if r not in reserved.values()]
+    return shared[int(site.rng.integers(len(shared)))]
+
+
+def _zoo_leads(site: SiteBuilder) -> list[SceneObject]:
+    """The instances, in pens, of the zoo plan's animal kind with the largest face (the kind the shot leads with:
+    ``camera.subject_kinds`` ranks animals by their summed face-on area)."""
+    faces: dict[str, list[float]] = {}
+    found: dict[str, list[SceneObject]] = {}
+    for obj in site.objects:
+        if obj.class_name == "animal" and obj.decor and _pen_at(site, obj) is not None:
+            b = parts_box(obj.parts)
+            faces.setdefault(obj.decor, []).append(max(b[3] - b[0], b[4] - b[1]) * (b[5] - b[2]))
+            found.setdefault(obj.decor, []).append(obj)
+    score = {kind: sum(sorted(areas)[-4:]) for kind, areas in faces.items()}  # as the camera ranks them
+    return found[max(score, key=lambda k: (score[k], k))] if score else []
+
+
+def _pen_at(site: SiteBuilder, obj: SceneObject) -> Rect | None:
+    x, y = obj.parts[0].center[:2]
+    return next((r for r in site.enclosures if r.x0 <= x <= r.x1 and r.y0 <= y <= r.y1), None)
+
+
+def _visitor_side(rect: Rect) -> tuple[float, float]:
+    """(y of the pen's edge along the promenade, the direction from it towards the promenade)."""
+    return (rect.y1, 1.0) if abs(rect.y1) < abs(rect.y0) else (rect.y0, -1.0)
+
+
+def _joins_lead(site: SiteBuilder, label: str, size: Vec3) -> tuple[Rect, float, float] | None:
+    """(pen, x, y) for a small animal by the lead animals, nearer the visitors, where they may share a pen (no
+    predator on either side); None otherwise."""
+    leads = _zoo_leads(site)
+    if size[1] > SMALL_ANIMAL_M or not leads or label in PREDATORS or leads[0].decor in PREDATORS:
+        return None
+    lead = leads[int(site.rng.integers(len(leads)))]
+    rect = _pen_at(site, lead)
+    edge, toward = _visitor_side(rect)
+    reach = max(size[0], size[2]) / 2
+    x = float(np.clip(lead.parts[0].center[0] + site.uniform(-8.0, 8.0), rect.x0 + reach, rect.x1 - reach))
+    y = edge - toward * (reach + site.uniform(0.3, 3.0))
+    return rect, x, y
+
+
+def _by_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
+    """(x, y, z0, yaw, mounted) beside one of the lead animals: pen furniture inside its pen, beside or behind it;
+    visitors' things just outside the pen's fence on the promenade side, facing the promenade, low ones nearly
+    before the animal, tall ones a few metres to one side (in the shot, not hiding the animal)."""
+    leads = _zoo_leads(site)
+    lead = leads[int(site.rng.integers(len(leads)))]
+    rect = _pen_at(site, lead)
+    ax, ay = lead.parts[0].center[:2]
+    edge, toward = _visitor_side(rect)
+    w, _, d = size
+    side = 1.0 if site.rng.random() < 0.5 else -1.0
+    half = max(w, d) / 2
+    if class_name in ZOO_VISITOR_CLASSES:  # low things (a bench, a panel, a deck) nearly before the animals: the
+        # camera looks over them; tall ones (a kiosk, a window) to one side, clear of them
+        x = ax + side * (half + (site.uniform(0.5, 3.0) if size[1] < LOW_THING_M else site.uniform(2.5, 6.0)))
+        y = edge + toward * (PEN_FENCE_M + 0.4 + d / 2 + site.uniform(0.0, 1.0))
+        return x, y, 0.0, _facing((0.0, toward)), "floor"
+    x = float(np.clip(ax + side * (half + site.uniform(1.5, 6.0)), rect.x0 + half, rect.x1 - half))
+    if class_name == "water":  # a moat runs along the fence the visitors look over, beside the animals
+        return x, edge - toward * (d / 2 + 0.3), rect.z, 0.0, "floor"
+    y = float(np.clip(ay - toward * site.uniform(-1.0, 5.0), rect.y0 + half, rect.y1 - half))
+    return x, y, rect.z, site.uniform(0, 360), "floor"
+
+
+HOUSE_CLASSES = frozenset({"display_case", "signage", "vegetation", "rock", "window"})  # in a zoo's house: by its
+# animals (a viewing window just behind them, onto their enclosure)
+LEAD_BACKDROP_M = 1.2  # a house's viewing window stands this far behind the animal it backs
+
+
+def _house_leads(site: SiteBuilder) -> list[SceneObject]:
+    """A zoo house's animals of the kind its shot leads with: perched birds before those on the floor, then the
+    largest (``camera.subject_kinds``)."""
+    animals = [o for o in site.objects if o.class_name == "animal" and o.decor]
+    if not animals:
+        return []
+
+    def rank(obj: SceneObject) -> tuple[bool, float]:
+        b = parts_box(obj.parts)
+        return (b[2] >= 1.0, max(b[3] - b[0], b[4] - b[1]) * (b[5] - b[2]))
+
+    lead = max(animals, key=rank).decor
+    return [o for o in animals if o.decor == lead]
+
+
+def _by_house_lead(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
+    """(x, y, z0, yaw, mounted) on the floor beside the walk a few metres along from one of a zoo house's lead
+    animals, on its side, its front to the walk; a viewing window just behind the animal."""
+    leads = _house_leads(site)
+    lead = leads[int(site.rng.integers(len(leads)))]
+    zone = _interior_zone(site)
+    ax, ay = lead.parts[0].center[:2]
+    w, _, d = size
+    middle = (zone.lo[1] + zone.hi[1]) / 2
+    toward = -1.0 if ay > middle else 1.0  # from the animal's side towards the walk
+    edge = zone.hi[1] if ay > middle else zone.lo[1]
+    if class_name == "window":  # a viewing window onto the enclosure, just behind the animal: the shot's backdrop
+        x = ax + site.uniform(-1.0, 1.0)
+        y = ay - toward * (LEAD_BACKDROP_M + d / 2)
+        return x, y, _floor_z(site, x, y), _facing((0.0, toward)), "floor"
+    x = ax + (1.0 if site.rng.random() < 0.5 else -1.0) * (max(w, d) / 2 + site.uniform(0.8, 3.5))
+    y = edge - toward * (0.6 + d / 2 + site.uniform(0.0, 2.0))
+    return x, y, _floor_z(site, x, y), _facing((0.0, toward)), "floor"
+
+
+LOW_THING_M = 2.0  # a visitors' thing lower than this stands nearly before the animals (the camera looks over it)
+PEN_FENCE_M = 1.5  # a pen's fence stands this far outside its enclosure rect (``archetypes.zoo``)
+
+
 def _beside_aisle(site: SiteBuilder, margin: float, reach: float) -> tuple[float, float]:
     """A floor spot within ``reach`` m of the side of the interior camera aisle: small animals indoors (a
     tortoise, a parrot, a shark) read only from a few metres away, not from across the hall."""
@@ -643,21 +802,142 @@ def _along_the_aisle(site: SiteBuilder, size: Vec3) -> tuple[float, float, float
     return x, y, _floor_z(site, x, y), yaw, "floor"
 
 
-def _before_tank(site: SiteBuilder, size: Vec3) -> tuple[float, float, float]:
-    """(x, y, base z) of a swimmer just before the water of a tank's face nearest the visitors' aisle, at the
-    water's depth: the renderer has no transparent glass, so a fish inside a tank would never be seen."""
-    tanks = [parts_box(o.parts) for o in site.objects if o.class_name == "aquarium_tank"]
+def tank_holds(label: str, width: float, swimmer_length: float) -> bool:
+    """Whether a tank of ``label`` and ``width`` (m along its face) holds a swimmer ``swimmer_length`` long: a
+    jellyfish tank holds jellyfish only (a turtle in one belies its label), and a swimmer needs a face at least
+    half again its length (a shark before a 1.5 m tank swims in the hall)."""
+    return "jellyfish" not in label.lower() and width >= 1.5 * swimmer_length
+
+
+TANK_BED_CLASSES = frozenset({"rock", "vegetation", "water"})  # in an aquarium: coral, rockwork, kelp, bubble columns
+TUNNEL_WALL_M = 0.2  # a tunnel's glass and ribs stand this far inside its box
+TUNNEL_SHARE = 0.5  # the share of the swimmers that fit an acrylic tunnel which swim in it (the rest in tanks)
+TUNNEL_SWIMMER_M = 1.0  # the widest swimmer an acrylic tunnel holds (a ray 3 m across would swim into the walk)
+BED: Vec3 = (0.0, 0.0, 0.0)  # what a tank's bed asks of its tank: none of a swimmer's length
+TANK_MIDDLE = 0.5  # swimmers, coral and kelp keep to this middle share of a tank's face
+TANK_WATER_SHARE = 0.7  # a tank's water is the top 70 % of its height (``shapes.kit``: a plinth under it)
+
+
+def _bed_size(site: SiteBuilder, size: Vec3) -> Vec3:
+    """``size`` of a tank's coral, kelp or rockwork scaled down (uniformly) to stand in the water of the tallest
+    tank that holds it, at most a metre deep before the glass."""
+    water = max(TANK_WATER_SHARE * (b[5] - b[2]) for b in _holding_tanks(site, BED))
+    w, h, d = size
+    k = min(1.0, 0.9 * water / h, 1.0 / d)
+    return (w * k, h * k, d * k)
+
+
+def _holding_tanks(site: SiteBuilder, size: Vec3) -> list[Box3]:
+    """Boxes of the tanks a swimmer of ``size`` belongs to (``tank_holds``; the widest face of each counts)."""
+    boxes = [(o.label, parts_box(o.parts)) for o in site.objects if o.class_name == "aquarium_tank"]
+    length = max(size[0], size[2])
+    return [b for label, b in boxes if tank_holds(label, max(b[3] - b[0], b[4] - b[1]), length)]
+
+
+def _tunnels(site: SiteBuilder, size: Vec3) -> list[Box3]:
+    """Boxes of the acrylic tunnels whose water holds a swimmer of ``size`` beside the walk they vault."""
+    if size == BED or size[0] > TUNNEL_SWIMMER_M:
+        return []
+    return [parts_box(o.parts) for o in site.objects if o.decor and "tunnel" in o.decor]
+
+
+SHOWCASE_M = 7.0  # an aquarium's widest tank: a shot that frames a shark (2 % of the frame) is about 8 m across
+MAIN_TANK_M = 6.0  # an aquarium's main tanks are at least this wide along their face
+
+
+def _main_tanks(site: SiteBuilder) -> list[Box3]:
+    """Boxes of an aquarium's main tanks (a panoramic or display tank) that face the walk across y."""
+    boxes = [parts_box(o.parts) for o in site.objects if o.class_name == "aquarium_tank"]
+    return [b for b in boxes if b[3] - b[0] >= MAIN_TANK_M and b[3] - b[0] >= b[4] - b[1]]
+
+
+def _by_tank(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
+    """(x, y, z0, yaw, mounted) of what an aquarium sets by a main tank, so that a shot of its swimmers shows it too:
+    another tank flanks it, its front flush with the main tank's; a species label or a video screen hangs on the
+    front of its plinth; a bench or a touch pool stands on the floor before its glass, below the swimmers."""
+    x0, y0, z0, x1, y1, z1 = _main_tanks(site)[int(site.rng.integers(len(_main_tanks(site))))]
+    w, _, d = size
+    aisle = _interior_zone(site)
+    middle = 0.0 if aisle is None else (aisle.lo[1] + aisle.hi[1]) / 2
+    face = y0 if abs(y0 - middle) < abs(y1 - middle) else y1
+    toward = math.copysign(1.0, middle - face)
+    if class_name == "aquarium_tank":  # beyond the tanks already flanking it, on the side with room nearer
+        gap = site.uniform(0.3, 1.0)
+        edges = {side: _flank_edge(site, (x0, y0, z0, x1, y1, z1), side, w + 2 * gap) for side in (-1.0, 1.0)}
+        side = min(edges, key=lambda k: (abs(edges[k] - (x1 if k > 0 else x0)), k))
+        x = edges[side] + side * (gap + w / 2)
+        y = face - toward * d / 2
+    elif class_name in ("screen", "signage"):  # on the front of its plinth, under the water the swimmers show in
+        h = size[1]
+        x = site.uniform(x0 + w / 2, x1 - w / 2) if x1 - x0 > w else (x0 + x1) / 2
+        plinth = (1.0 - TANK_WATER_SHARE) * (z1 - z0)
+        return x, face + toward * (d / 2 + 0.02), z0 + max(0.05, (plinth - h) / 2), _facing((0.0, toward)), "wall"
+    else:
+        x = site.uniform(x0 + w / 2, x1 - w / 2) if x1 - x0 > w else (x0 + x1) / 2
+        y = face + toward * (0.6 + d / 2 + site.uniform(0.0, 1.5))
+    return x, y, _floor_z(site, x, y), _facing((0.0, toward)), "floor"
+
+
+def _flank_edge(site: SiteBuilder, main: Box3, side: float, room: float) -> float:
+    """The x where a tank flanking ``main`` on ``side`` (+1 beyond its x1, -1 before its x0) may start: past the
+    tanks flanking it there already, up to the first gap of ``room`` m."""
+    x0, y0, _, x1, y1, _ = main
+    beside = sorted(
+        (b for o in site.objects if o.class_name == "aquarium_tank" for b in [parts_box(o.parts)]
+         if b[1] < y1 and y0 < b[4] and (b[0] > x1 - 0.05 if side > 0 else b[3] < x0 + 0.05)),
+        key=lambda b: b[0] * side,
+    )  # fmt: skip
+    edge = x1 if side > 0 else x0
+    for b in beside:
+        near, far = (b[0], b[3]) if side > 0 else (b[3], b[0])
+        if (near - edge) * side < room:
+            edge = far
+    return edge
+
+
+SWIM_M_S = (0.15, 0.5)  # a swimmer's pace along its tank (a static shot of a tank must not be a frozen frame)
+
+
+def _swim(site: SiteBuilder, x: float, yaw: float, size: Vec3, along: tuple[float, float]) -> Vec3:
+    """Velocity of a swimmer at ``x`` heading along its local +y turned by ``yaw`` (90: -x, 270: +x), slow enough
+    to stay before its tank's face (``along``: its x extent) for a whole clip."""
+    heading = -1.0 if abs(yaw - 90.0) < 1.0 else 1.0
+    reach = max(size[0], size[2]) / 2
+    room = (x - reach - along[0]) if heading < 0 else (along[1] - reach - x)
+    speed = max(0.0, min(site.uniform(*SWIM_M_S), room / MAX_CLIP_S))
+    return (heading * speed, 0.0, 0.0)
+
+
+def _before_tank(
+    site: SiteBuilder, size: Vec3, *, bed: bool = False
+) -> tuple[float, float, float, tuple[float, float]]:
+    """(x, y, base z, the tank's x extent) of a swimmer just before the water of a tank's face nearest the visitors' aisle, at the
+    water's depth: the renderer has no transparent glass, so a fish inside a tank would never be seen. Only
+    tanks that hold it (``tank_holds``) take it, where the scene has one. ``bed``: coral, kelp or rockwork, which
+    stands on the water's bottom."""
+    tanks = _holding_tanks(site, BED if bed else size) or [parts_box(o.parts) for o in site.objects if o.class_name == "aquarium_tank"]
+    tunnels = _tunnels(site, size)
+    if tunnels and (not tanks or site.rng.random() < TUNNEL_SHARE):
+        tanks = tunnels
     x0, y0, z0, x1, y1, z1 = tanks[int(site.rng.integers(len(tanks)))]
     w, h, d = size
     aisle = next((z for z in site.zones if z.kind == "interior"), None)
     middle = 0.0 if aisle is None else (aisle.lo[1] + aisle.hi[1]) / 2
     reach = max(w, d) / 2
-    x = site.uniform(x0 + reach, x1 - reach) if x1 - x0 > 2 * reach else (x0 + x1) / 2
+    if y0 < middle < y1:  # a tunnel: anywhere along it
+        x = site.uniform(x0 + reach, x1 - reach) if x1 - x0 > 2 * reach else (x0 + x1) / 2
+    else:  # a tank: about its middle, where the shot of a swimmer there shows the tank's other things
+        half = max(0.0, TANK_MIDDLE * (x1 - x0) / 2 - reach)
+        x = site.uniform((x0 + x1) / 2 - half, (x0 + x1) / 2 + half)
     face = y0 if abs(y0 - middle) < abs(y1 - middle) else y1
-    y = face + math.copysign(0.15 + reach, middle - face)
-    water = z0 + 0.3 * (z1 - z0)  # above the tank's plinth
+    if y0 < middle < y1:  # a tunnel round the walk: before the inside of one of its walls
+        face = y1 - TUNNEL_WALL_M if site.rng.random() < 0.5 else y0 + TUNNEL_WALL_M
+    y = face + math.copysign(0.15 + (d / 2 if bed else w / 2), middle - face)  # it swims along the face
+    water = z0 + (1.0 - TANK_WATER_SHARE) * (z1 - z0)  # above the tank's plinth
+    if bed:
+        return x, y, water, (x0, x1)
     z = site.uniform(water, min(max(water, z1 - h - 0.1), water + 1.2))  # near eye level, not up by the ceiling
-    return x, y, z
+    return x, y, z, (x0, x1)
 
 
 LONG_EXHIBIT_M = 6.0  # an indoor sculpture longer than this (a skeleton) lies along the aisle, beside it

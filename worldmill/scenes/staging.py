@@ -33,7 +33,7 @@ from worldmill.scenes.camera import (
     _rotate_z,
     _subset,
 )
-from worldmill.scenes.layout import HANG_BOTTOM_M, WALL_MOUNTED, Box3, parts_box, swept_box
+from worldmill.scenes.layout import HANG_BOTTOM_M, PREDATORS, WALL_MOUNTED, Box3, parts_box, swept_box
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.scenes.visibility import object_kind
 from worldmill.schemas.plan import DecorChoice, ScenePlan
@@ -49,7 +49,6 @@ MAX_EXTENT_M = 30.0  # decor larger than this (a drop tower, an airliner) stays 
 FIXED_CLASSES = frozenset(
     {"animal", "building", "landmark", "road", "sports_field"}
 )  # decor that belongs where the layout built it (a pen, a lot, the road network, the pitch)
-PREDATORS = frozenset({"lion", "tiger", "leopard", "cheetah", "wolf", "bear", "crocodile"})  # kept apart in a zoo
 PEN_FURNITURE = frozenset({"rock", "column", "vegetation", "water"})  # in a zoo, staged inside a pen in view
 SUPPORT_CLASSES = frozenset({"floor", "ground", "pavement"})  # what staged floor decor may stand on
 WALL_LABELS = frozenset({"wall", "building"})  # what staged wall decor hangs on: walls and facades, not a curtain
@@ -429,7 +428,8 @@ def stage_decor(
     shot = _Shot(scene, path, lead)
     # a zoo's animals move to a pen in view; a reptile or bird house's to the floor beside the walk (not an
     # aquarium's, which swim before their tanks)
-    house = plan.indoor and not pens and not any(o.class_name == "aquarium_tank" for o in scene.objects)
+    tanks = any(o.class_name == "aquarium_tank" for o in scene.objects)
+    house = plan.indoor and not pens and not tanks
     objects = list(scene.objects)
     taken: list[np.ndarray] = []
     staged: list[Staged] = []
@@ -439,12 +439,17 @@ def stage_decor(
             choice.semantic_class in FIXED_CLASSES and not (choice.semantic_class == "animal" and (pens or house))
         ):
             continue
+        if any(_vaults(objects[i], scene.zones) for i in _instances(objects, kind)):
+            continue  # an acrylic tunnel vaulting the walk stays round it
         spot = None
         mount = "pen" if pens and choice.semantic_class in PEN_FURNITURE else _mount(choice, plan.indoor)
         mounts = (mount, *FARTHER.get(mount, ()), *(LEANING.get(mount, ()) if choice.semantic_class in LEANS else ()))
         for how in mounts:  # every instance where it belongs, then farther off or standing
             for index in _instances(objects, kind)[:INSTANCES_TRIED]:
-                spot = _spot(scene, parts, pens, shot, objects[index], index, how, taken, target)
+                spot = _spot(
+                    scene, parts, pens, shot, objects[index], index, how, taken, target,
+                    stand=not (tanks and choice.semantic_class == "screen"),
+                )  # fmt: skip
                 if spot is not None:
                     break
             if spot is not None:
@@ -468,6 +473,16 @@ def stage_decor(
     if not staged:
         return scene, []
     return dataclasses.replace(scene, objects=tuple(objects)), staged
+
+
+def _vaults(obj: SceneObject, zones) -> bool:
+    """Whether ``obj`` stands round a camera zone, across and over it (an acrylic tunnel vaulting the walk)."""
+    box = parts_box(obj.parts)
+    return any(
+        box[0] < z.hi[0] and z.lo[0] < box[3] and box[1] < z.lo[1] and z.hi[1] < box[4] and z.hi[2] < box[5]
+        for z in zones
+        if z.kind == "interior"
+    )
 
 
 def _largest_face(objects: Sequence[SceneObject], kind: str) -> float:
@@ -505,6 +520,7 @@ def _spot(
     target: float,
     *,
     screened: bool = True,
+    stand: bool = True,
 ) -> tuple[SceneObject, str] | None:
     """``obj`` moved to the spot (key frames, columns, rows of the frame) that passes every test and shows it
     largest, the first that covers ``target`` of the frame; None when none shows it at ``LEAST_COVERAGE``.
@@ -512,13 +528,15 @@ def _spot(
     Spots are tested with the box of the object's own bounds turned as it would stand (never smaller than its
     parts' box); the object itself is moved once, to the spot taken. ``screened``: the spots of a key frame are
     first screened all at once (``_screen``) and only those that may pass are tried one by one (``_try``), which
-    takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost."""
+    takes the same spot as trying every one (``screened=False``, the reference) at a fraction of the cost.
+    ``stand``: a wall sign or screen with no wall in reach may stand on the floor (not an aquarium's video screen,
+    which on the floor filled the bottom of the frame)."""
     main_yaw = max(obj.parts, key=lambda p: p.size[0] * p.size[1] * p.size[2]).yaw_deg
     search = _Search(
         scene, parts, pens, shot, obj, index, taken, np.asarray(parts_box(obj.parts)), _local_extent(obj), main_yaw
     )
     frames = list(dict.fromkeys(min(int(f * (shot.path.frames - 1)), shot.path.frames - 1) for f in KEY_FRAMES))
-    stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES)
+    stands = mount == "against_wall" or (mount == "wall" and obj.class_name in STANDING_CLASSES and stand)
     mounts = [mount, "floor"] if stands else [mount]
     best: tuple[float, float, np.ndarray, str] | None = None  # cover, yaw, box, mount
     for how in mounts:
