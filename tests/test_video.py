@@ -150,3 +150,20 @@ def test_only_converts_the_frames_asked_for(tmp_path):
     np.testing.assert_array_equal(video.read_frames(path, only=[5, 0, 3]), whole[[5, 0, 3]])
     with pytest.raises(VideoError, match="frame 99"):
         video.read_frames(path, only=[0, 99])
+
+
+@pytest.mark.parametrize("size", [64, 16])  # 16x16 is below the probe's size: the writer repeats into RGB instead
+def test_gray_frames_give_the_bytes_of_the_same_frames_repeated_into_rgb(tmp_path, size):
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:size, 0:size]
+    gray = np.stack([((x * 4 + y + t * 9) % 256).astype(np.uint8) for t in range(4)])
+    gray[1] = rng.integers(0, 256, size=(size, size), dtype=np.uint8)
+    gray[2] = np.where(rng.random((size, size)) < 0.2, 255, 0).astype(np.uint8)  # Canny-like edges
+    paths = []
+    for name, frames in (("gray.mp4", gray), ("rgb.mp4", np.repeat(gray[..., None], 3, axis=-1))):
+        with video.rgb_writer(tmp_path / name, size, size, 24, crf=16, preset="ultrafast", threads=1) as writer:
+            for frame in frames:
+                writer.write(frame)
+        paths.append(tmp_path / name)
+    assert (video.gray_yuv420p(size, size) is not None) == (size >= 32)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
