@@ -84,14 +84,21 @@ def gray_yuv420p(width: int, height: int) -> tuple[np.ndarray, int, int] | None:
     u = v = None
     for gray in (levels, noise):
         rgb = av.VideoFrame.from_ndarray(np.repeat(gray[..., None], 3, axis=-1), format="rgb24")
-        yuv = reformatter.reformat(rgb, format="yuv420p").to_ndarray()  # Y rows, then U and V (a quarter each)
-        chroma_u, chroma_v = yuv[height : height + height // 4], yuv[height + height // 4 :]
+        yuv = reformatter.reformat(rgb, format="yuv420p").to_ndarray()
+        y_plane, (chroma_u, chroma_v) = yuv[:height], _yuv420p_chroma(yuv, width, height)
         if u is None:
-            luma[gray] = yuv[:height]
-            u, v = int(chroma_u.flat[0]), int(chroma_v.flat[0])
-        if not (np.array_equal(yuv[:height], luma[gray]) and (chroma_u == u).all() and (chroma_v == v).all()):
+            luma[gray] = y_plane
+            u, v = int(chroma_u[0]), int(chroma_v[0])
+        if not (np.array_equal(y_plane, luma[gray]) and (chroma_u == u).all() and (chroma_v == v).all()):
             return None
     return luma, u, v
+
+
+def _yuv420p_chroma(yuv: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The U and V planes (flat views) of a yuv420p frame as PyAV's ``to_ndarray``/``from_ndarray`` lay it out:
+    the Y rows, then U's bytes, then V's."""
+    chroma = yuv.reshape(-1)[width * height :]
+    return chroma[: chroma.size // 2], chroma[chroma.size // 2 :]
 
 
 class VideoWriter:
@@ -129,13 +136,13 @@ class VideoWriter:
         self.width, self.height, self.channels, self.dtype = width, height, channels, dtype
         self.codec, self.in_format = codec, in_format
         self.frames = 0
-        self._gray_yuv: np.ndarray | None = None  # Y rows then constant chroma rows: where gray frames go
-        if channels == 3 and in_format == "rgb24" and pix_fmt == "yuv420p" and gray_yuv420p(width, height):
-            luma, u, v = gray_yuv420p(width, height)
+        gray = gray_yuv420p(width, height) if (channels, in_format, pix_fmt) == (3, "rgb24", "yuv420p") else None
+        self._gray_luma = None if gray is None else gray[0]
+        self._gray_yuv = None  # where gray frames go: Y from the lookup, constant chroma
+        if gray is not None:
             self._gray_yuv = np.empty((height * 3 // 2, width), dtype=np.uint8)
-            self._gray_yuv[height : height + height // 4] = u
-            self._gray_yuv[height + height // 4 :] = v
-            self._gray_luma = luma
+            chroma_u, chroma_v = _yuv420p_chroma(self._gray_yuv, width, height)
+            chroma_u[:], chroma_v[:] = gray[1], gray[2]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._temp = _temp_path(self.path)
         try:
@@ -154,7 +161,7 @@ class VideoWriter:
         """One frame: uint8 [H, W, 3] (a gray [H, W] frame is written as if repeated into RGB) or uint16 [H, W]."""
         frame = np.asarray(frame)
         if self.channels == 3 and frame.ndim == 2:
-            if self._gray_yuv is not None and frame.shape == (self.height, self.width) and frame.dtype == np.uint8:
+            if self._gray_luma is not None and frame.shape == (self.height, self.width) and frame.dtype == np.uint8:
                 cv2.LUT(frame, self._gray_luma, dst=self._gray_yuv[: self.height])
                 self._encode(av.VideoFrame.from_ndarray(self._gray_yuv, format="yuv420p"))  # copies the buffer
                 return
