@@ -234,7 +234,8 @@ def write_conditions(
                 f"Control weights have shape {maps.shape}, expected {(len(MODALITIES),) + passes.seg.shape}.",
                 fix="pass [4, T, H, W] maps",
             )
-        write_npz(temp / "control_weights.npz", {m: maps[i].astype(np.float16) for i, m in enumerate(MODALITIES)})
+        halves = {m: maps[i].astype(np.float16, copy=False) for i, m in enumerate(MODALITIES)}  # no copy: float16
+        write_npz(temp / "control_weights.npz", halves)
         camera = path.to_dict()
         camera.update(sample_id=plan.sample_id, **depth_camera_fields(depth_unit_m))
         (temp / "camera.json").write_text(json.dumps(camera, separators=(",", ":")), encoding="utf-8")
