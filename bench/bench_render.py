@@ -76,6 +76,11 @@ def encoders(out: Path, passes, edge: np.ndarray, blurred: np.ndarray, classes, 
     def h264(name: str, frames: np.ndarray):
         return partial(video.write_rgb, out / name, frames, fps, threads=1, **H264_SETTINGS[name])
 
+    def h264_gray(name: str, frames: np.ndarray) -> None:  # gray frames, as write_conditions gives edge.mp4
+        with video.rgb_writer(out / name, frames.shape[2], frames.shape[1], fps, threads=1, **H264_SETTINGS[name]) as w:
+            for frame in frames:
+                w.write(frame)
+
     return [
         ("encode: input.mp4", h264("input.mp4", passes.rgb)),
         (
@@ -90,7 +95,7 @@ def encoders(out: Path, passes, edge: np.ndarray, blurred: np.ndarray, classes, 
             "encode: instance.mkv (FFV1)",
             partial(video.write_gray16, out / "instance.mkv", passes.instance.astype(np.uint16), fps, threads=1),
         ),
-        ("encode: edge.mp4", h264("edge.mp4", np.repeat(edge[..., None], 3, -1))),
+        ("encode: edge.mp4 (gray)", partial(h264_gray, "edge.mp4", edge)),
         ("encode: vis.mp4", h264("vis.mp4", blurred)),
     ]
 

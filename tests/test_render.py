@@ -425,3 +425,18 @@ def test_condition_files_are_byte_identical_whatever_was_rendered_before(tmp_pat
     first = batch([(1, 0), (1, 1)], "a")
     batch([(2, 0), (2, 1)], "b")
     assert batch([(1, 0), (1, 1)], "c") == first
+
+
+def test_render_worker_runs_opencv_on_one_thread(monkeypatch):
+    """A worker owns one core: OpenCV's own thread pool would only spin against the other workers."""
+    from worldmill.render import pool, raycast
+
+    monkeypatch.setattr(raycast, "warm_up", lambda device: None)
+    monkeypatch.setattr(pool, "_WORKER", {})
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        pool._init_worker("cpu")
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(before)

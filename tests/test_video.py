@@ -150,3 +150,21 @@ def test_only_converts_the_frames_asked_for(tmp_path):
     np.testing.assert_array_equal(video.read_frames(path, only=[5, 0, 3]), whole[[5, 0, 3]])
     with pytest.raises(VideoError, match="frame 99"):
         video.read_frames(path, only=[0, 99])
+
+
+# 16x16 is below the probe's size: the writer repeats into RGB instead; 122 rows: chroma planes split mid-row
+@pytest.mark.parametrize(("width", "height"), [(64, 64), (200, 122), (16, 16)])
+def test_gray_frames_give_the_bytes_of_the_same_frames_repeated_into_rgb(tmp_path, width, height):
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:height, 0:width]
+    gray = np.stack([((x * 4 + y + t * 9) % 256).astype(np.uint8) for t in range(4)])
+    gray[1] = rng.integers(0, 256, size=(height, width), dtype=np.uint8)
+    gray[2] = np.where(rng.random((height, width)) < 0.2, 255, 0).astype(np.uint8)  # Canny-like edges
+    paths = []
+    for name, frames in (("gray.mp4", gray), ("rgb.mp4", np.repeat(gray[..., None], 3, axis=-1))):
+        with video.rgb_writer(tmp_path / name, width, height, 24, crf=16, preset="ultrafast", threads=1) as writer:
+            for frame in frames:
+                writer.write(frame)
+        paths.append(tmp_path / name)
+    assert (video.gray_yuv420p(width, height) is not None) == (width > 16)
+    assert paths[0].read_bytes() == paths[1].read_bytes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import hashlib
 import os
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Self
 
 import av
+import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
@@ -65,6 +67,40 @@ def _check_frames(path: Path, frames: np.ndarray, ndim: int, dtype: type, what: 
     return frames
 
 
+@functools.cache
+def gray_yuv420p(width: int, height: int) -> tuple[np.ndarray, int, int] | None:
+    """What FFmpeg's own rgb24 → yuv420p conversion makes of gray (R = G = B) frames of this size, asked of it
+    once per process and size: (luma of each of the 256 levels, U, V), or ``None`` where a gray pixel's luma
+    depends on its neighbours or the chroma is not one constant (or the frame is smaller than 32x32). A gray
+    frame then goes to yuv420p by a table lookup, with the planes (so the bytes) that repeating it into RGB
+    and converting would give, for a fraction of the CPU."""
+    if width * height < 1024 or width % 2 or height % 2:
+        return None
+    y, x = np.mgrid[0:height, 0:width]
+    levels = (((y // 2) * (width // 2) + x // 2) % 256).astype(np.uint8)  # every level, in 2x2 blocks
+    noise = np.random.default_rng(0).integers(0, 256, size=(height, width), dtype=np.uint8)
+    reformatter = VideoReformatter()
+    luma = np.empty(256, dtype=np.uint8)
+    u = v = None
+    for gray in (levels, noise):
+        rgb = av.VideoFrame.from_ndarray(np.repeat(gray[..., None], 3, axis=-1), format="rgb24")
+        yuv = reformatter.reformat(rgb, format="yuv420p").to_ndarray()
+        y_plane, (chroma_u, chroma_v) = yuv[:height], _yuv420p_chroma(yuv, width, height)
+        if u is None:
+            luma[gray] = y_plane
+            u, v = int(chroma_u[0]), int(chroma_v[0])
+        if not (np.array_equal(y_plane, luma[gray]) and (chroma_u == u).all() and (chroma_v == v).all()):
+            return None
+    return luma, u, v
+
+
+def _yuv420p_chroma(yuv: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The U and V planes (flat views) of a yuv420p frame as PyAV's ``to_ndarray``/``from_ndarray`` lay it out:
+    the Y rows, then U's bytes, then V's."""
+    chroma = yuv.reshape(-1)[width * height :]
+    return chroma[: chroma.size // 2], chroma[chroma.size // 2 :]
+
+
 class VideoWriter:
     """Streams frames into a video at a temporary name; on a clean exit the file is renamed into place.
 
@@ -100,6 +136,13 @@ class VideoWriter:
         self.width, self.height, self.channels, self.dtype = width, height, channels, dtype
         self.codec, self.in_format = codec, in_format
         self.frames = 0
+        gray = gray_yuv420p(width, height) if (channels, in_format, pix_fmt) == (3, "rgb24", "yuv420p") else None
+        self._gray_luma = None if gray is None else gray[0]
+        self._gray_yuv = None  # where gray frames go: Y from the lookup, constant chroma
+        if gray is not None:
+            self._gray_yuv = np.empty((height * 3 // 2, width), dtype=np.uint8)
+            chroma_u, chroma_v = _yuv420p_chroma(self._gray_yuv, width, height)
+            chroma_u[:], chroma_v[:] = gray[1], gray[2]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._temp = _temp_path(self.path)
         try:
@@ -115,9 +158,13 @@ class VideoWriter:
             ) from exc
 
     def write(self, frame: np.ndarray) -> None:
-        """One frame: uint8 [H, W, 3] (a gray [H, W] frame is repeated into RGB) or uint16 [H, W]."""
+        """One frame: uint8 [H, W, 3] (a gray [H, W] frame is written as if repeated into RGB) or uint16 [H, W]."""
         frame = np.asarray(frame)
         if self.channels == 3 and frame.ndim == 2:
+            if self._gray_luma is not None and frame.shape == (self.height, self.width) and frame.dtype == np.uint8:
+                cv2.LUT(frame, self._gray_luma, dst=self._gray_yuv[: self.height])
+                self._encode(av.VideoFrame.from_ndarray(self._gray_yuv, format="yuv420p"))  # copies the buffer
+                return
             frame = np.repeat(frame[..., None], 3, axis=-1)
         expected = (self.height, self.width, 3) if self.channels == 3 else (self.height, self.width)
         if frame.shape != expected or frame.dtype != self.dtype:
@@ -125,10 +172,11 @@ class VideoWriter:
                 f"Cannot write {self.path}: frame {self.frames} is {frame.dtype} {frame.shape}, expected {self.dtype.__name__} {expected}.",
                 fix="pass frames of one size and dtype",
             )
+        self._encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format=self.in_format))
+
+    def _encode(self, frame: av.VideoFrame) -> None:
         try:
-            self._container.mux(
-                self._stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format=self.in_format))
-            )
+            self._container.mux(self._stream.encode(frame))
         except av.error.FFmpegError as exc:
             raise VideoError(
                 f"Encoding {self.path} with {self.codec} failed at frame {self.frames}: {exc}.",

@@ -74,9 +74,11 @@ def choose_depth_unit(depth_m: np.ndarray) -> float:
 
 def encode_depth(depth_m: np.ndarray, unit_m: float) -> np.ndarray:
     """uint16 steps of ``unit_m``; 0 where nothing was hit, 65535 from 65534.5 steps on (a valid hit is never 0)."""
-    finite = np.isfinite(depth_m)
-    steps = np.clip(np.rint(np.where(finite, depth_m, 0.0) / unit_m), 1, DEPTH_SATURATED)
-    return np.where(finite, steps, DEPTH_NO_HIT).astype(np.uint16)
+    steps = np.divide(depth_m, unit_m)  # in place from here on: one temporary per frame, not four
+    np.rint(steps, out=steps)
+    np.clip(steps, 1, DEPTH_SATURATED, out=steps)
+    steps[~np.isfinite(depth_m)] = DEPTH_NO_HIT
+    return steps.astype(np.uint16)
 
 
 def decode_depth(steps: np.ndarray, unit_m: float) -> np.ndarray:
@@ -135,7 +137,7 @@ def depth_colours(depth_m: np.ndarray, scale: tuple[float, float] | None = None)
     lo, hi = depth_scale(depth_m) if scale is None else scale
     with np.errstate(divide="ignore", invalid="ignore"):  # sky and missing depth are masked below
         disparity = np.divide(np.float32(1.0), depth_m)  # sky (inf) → 0, no depth (0) → inf
-        invalid = ~((disparity > 0) & np.isfinite(disparity))
+        valid = (disparity > 0) & np.isfinite(disparity)
         x = np.subtract(disparity, lo, out=disparity)  # in place: one temporary per frame, not five
         np.divide(x, max(hi - lo, 1e-9), out=x)
         np.clip(x, 0.0, 1.0, out=x)
@@ -144,10 +146,11 @@ def depth_colours(depth_m: np.ndarray, scale: tuple[float, float] | None = None)
         gray = x.astype(np.uint8)
     if gray.size == 0:
         return _TURBO[gray]
-    rows = gray.reshape(-1, gray.shape[-1]) if gray.ndim >= 2 else gray[None]
-    coloured = cv2.LUT(cv2.merge((rows, rows, rows)), _TURBO[None]).reshape(gray.shape + (3,))  # beats a gather
-    coloured[invalid] = 0
-    return coloured
+    rows = gray.reshape(-1, gray.shape[-1]) if gray.ndim >= 2 else gray.reshape(1, -1)
+    coloured = cv2.LUT(cv2.merge((rows, rows, rows)), _TURBO[None])  # beats a gather
+    # OpenCV's masked copy into a new image (cleared first): black where invalid, a third faster than `[~valid] = 0`
+    coloured = cv2.bitwise_and(coloured, coloured, mask=valid.reshape(rows.shape).view(np.uint8))
+    return coloured.reshape(gray.shape + (3,))
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -231,7 +234,8 @@ def write_conditions(
                 f"Control weights have shape {maps.shape}, expected {(len(MODALITIES),) + passes.seg.shape}.",
                 fix="pass [4, T, H, W] maps",
             )
-        write_npz(temp / "control_weights.npz", {m: maps[i].astype(np.float16) for i, m in enumerate(MODALITIES)})
+        halves = {m: maps[i].astype(np.float16, copy=False) for i, m in enumerate(MODALITIES)}  # no copy: float16
+        write_npz(temp / "control_weights.npz", halves)
         camera = path.to_dict()
         camera.update(sample_id=plan.sample_id, **depth_camera_fields(depth_unit_m))
         (temp / "camera.json").write_text(json.dumps(camera, separators=(",", ":")), encoding="utf-8")

@@ -134,8 +134,13 @@ _WORKER: dict[str, object] = {}
 
 
 def _init_worker(device: str) -> None:
+    """A worker's process has one core: OpenCV (edges, vis, colour lookups of the condition videos) works on one
+    thread, as in a footage lane; its own thread pool would only spin against the other workers (same pixels)."""
+    import cv2
+
     from worldmill.render.raycast import warm_up
 
+    cv2.setNumThreads(1)
     _WORKER["classes"] = default_classes()
     _WORKER["device"] = device
     warm_up(device)
