@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -76,11 +77,16 @@ def test_lanes_start_and_warm_up_before_the_first_cell(tmp_path, monkeypatch):
     with footage.lane_pool(LanePlan(2, 1), loaded_taxonomies()) as pool:
         assert len(pool._processes) == 2  # spawned on entry, while the caller still prepares the batch
         processes = list(pool._processes.values())
+        handed = pool._initargs[0]
+        assert len(pickle.dumps(handed)) < 1024 and Path(handed).stat().st_size > 100_000
         states = [pool.submit(_lane_state).result() for _ in range(4)]
     assert all(loaded and instance for _, loaded, instance, _ in states)
     assert not any(geonames for *_, geonames in states)  # the taxonomy came from this process
     assert {pid for pid, *_ in states} <= {p.pid for p in processes}
     assert [p.exitcode for p in processes] == [0, 0]  # left through ``_exit_at_once``, cleanly
+    # a spawn writes the lane's arguments into a pipe (64 KiB) and waits while they do not fit: the taxonomies
+    # go in a file (removed with the pool), so that starting the lanes never waits for them to boot
+    assert not Path(handed).exists()
     with footage.lane_pool(LanePlan(1, 2)) as pool:
         assert pool is None  # one lane: cells run in the caller's process
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from worldmill.errors import ConfigError, WorldmillError
@@ -85,10 +86,12 @@ _LANE: dict[str, Any] = {}
 CELLS_PER_LANE = 16
 
 
-def _init_lane(taxonomies: dict | None = None) -> None:
+def _init_lane(taxonomies: str = "") -> None:
     """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores); it takes
-    the parent's loaded taxonomies (``taxonomies``), loads what every cell needs at once (``_warm_lane``) and
-    leaves without finalizers (``_exit_at_once``)."""
+    the parent's loaded taxonomies (pickled in the file ``taxonomies``; gone: it loads its own), loads what every
+    cell needs at once (``_warm_lane``) and leaves without finalizers (``_exit_at_once``)."""
+    import pickle
+
     import cv2
 
     from worldmill.resources.taxonomy import adopt_taxonomies
@@ -101,7 +104,10 @@ def _init_lane(taxonomies: dict | None = None) -> None:
         # this module as the main one.
         main.__spec__ = importlib.util.find_spec(__name__)
     atexit.register(_exit_at_once)  # first registered, so it runs after the handlers of everything loaded later
-    adopt_taxonomies(taxonomies or {})
+    try:
+        adopt_taxonomies(pickle.loads(Path(taxonomies).read_bytes()) if taxonomies else {})
+    except FileNotFoundError:  # a lane started after its batch (``CELLS_PER_LANE``): the taxonomy loads anew
+        pass
     _warm_lane()
 
 
@@ -138,20 +144,30 @@ def _exit_at_once() -> None:
 def lane_pool(plan: LanePlan, taxonomies: dict | None = None) -> Iterator[ProcessPoolExecutor | None]:
     """The lane processes of a batch (None for one lane: cells then run in this process), spawned now, so that
     they import and warm up while the caller still prepares the batch (instance, taxonomy job); ``taxonomies``:
-    the caller's loaded ones (``resources.taxonomy.loaded_taxonomies``), handed to every lane."""
+    the caller's loaded ones (``resources.taxonomy.loaded_taxonomies``), handed to every lane in a file: a spawn
+    writes the new process's arguments into a pipe and waits until the booted child reads them, so 1.2 MB of
+    taxonomies as an argument held the caller, and the next lane's start, for each lane's boot (2-3 s a batch)."""
     if plan.lanes == 1:
         yield None
         return
     import multiprocessing
+    import pickle
+    import tempfile
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        plan.lanes, mp_context=context, initializer=_init_lane, initargs=(taxonomies or {},),
-        max_tasks_per_child=CELLS_PER_LANE,
-    ) as pool:
-        for _ in range(plan.lanes):
-            pool.submit(os.getpid)  # each submit starts one more process, up to the plan's lanes
-        yield pool
+    handle, path = tempfile.mkstemp(prefix="worldmill-lanes-", suffix=".taxonomies.pickle")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(taxonomies or {}, file, protocol=pickle.HIGHEST_PROTOCOL)
+        with ProcessPoolExecutor(
+            plan.lanes, mp_context=context, initializer=_init_lane, initargs=(path,),
+            max_tasks_per_child=CELLS_PER_LANE,
+        ) as pool:
+            for _ in range(plan.lanes):
+                pool.submit(os.getpid)  # each submit starts one more process, up to the plan's lanes
+            yield pool
+    finally:
+        Path(path).unlink(missing_ok=True)
 
 
 def run_cell(cell_key: str, run_config: dict, instance: Any = None) -> CellRun:
