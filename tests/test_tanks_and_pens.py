@@ -260,3 +260,30 @@ def test_a_zoo_house_s_terrariums_panels_and_ferns_stand_by_its_lead_animals(tax
     assert any(  # just behind a tortoise, seen from the walk: the backdrop of the shot about it
         abs(wx - (t[0] + t[3]) / 2) < 1.5 and abs(wy - middle) > abs((t[1] + t[4]) / 2 - middle) for t in tortoises
     )
+
+
+def test_a_slanting_tunnel_pane_shows_the_water_behind_it_not_a_flat_colour():
+    """An acrylic tunnel's walls are panes a few centimetres thick: the tank view behind a tank's glass ran out
+    inside them (and the slanting roof panes took the open-water sky reflection), so the tunnel filled its frames
+    with one flat colour. Behind a thin pane the water runs on to rockwork and sand."""
+    import math
+
+    from conftest_scenes import make_plan, one_object_scene
+
+    from worldmill.scenes import CameraPath, SceneObject, look_at, shapes
+
+    classes = load_taxonomy().classes
+    pane = shapes.Placer(0.0, 3.0, 0.0, 0.0).part(
+        "box", (0.0, 0.0, 1.5), (6.0, 0.08, 3.0), (0.45, 0.72, 0.85), pattern="water", emissive=0.3, roll=50.0
+    )
+    scene = one_object_scene(classes, SceneObject(7, classes.id("window"), "window", "acrylic tunnel", (pane,)))
+    fx = 32 / math.tan(math.radians(25.0))
+    eyes = np.array([[0.0, 0.0, 1.5]])
+    path = CameraPath("static", "ground", 64, 64, fx, fx, 32.0, 32.0, 24, look_at(eyes, eyes + [0.0, 1.0, 0.0]))
+    plan = make_plan("open_air", 3, time_of_day="noon", sun_elevation_deg=70.0)
+    passes = render(scene, path, plan, RenderSettings(width=64, height=64, frames=1, fps=24), normals=False)
+    mask = passes.instance[0] == 7
+    assert mask.sum() > 1000
+    luma = passes.rgb[0].astype(np.float32) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    steps = np.abs(np.diff(luma, axis=1))[mask[:, 1:] & mask[:, :-1]]
+    assert (steps >= 1.0).mean() > 0.3  # textured: most neighbouring pixels differ by a grey level or more

@@ -45,6 +45,8 @@ LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to noth
 CONTACT_M = wp.constant(1.1)  # metres over which a room's corners and junctions darken (analytic occlusion)
 CONTACT_DEPTH = wp.constant(0.5)  # how dark a junction gets (share of the indirect light it loses)
 FAR = wp.constant(1.0e7)
+THIN_PANE_M = wp.constant(0.1)  # a water-pattern box thinner than this (half extent, metres) is a pane with water behind it
+WATER_BEHIND_PANE_M = wp.constant(2.5)  # ... this deep, down to the rockwork (the tank view fades with distance)
 
 
 @wp.struct
@@ -479,11 +481,16 @@ def tank_view(
 ) -> wp.vec3:
     """What a ray through a tank's glass meets: it runs on inside the tank's box (unit frame, so the parameter
     stays in metres) to the rockwork at the back, the sand floor or the lit surface, with dappled caustics,
-    and fades into the water's colour with the distance it travels through it."""
+    and fades into the water's colour with the distance it travels through it. Behind a thin pane (an acrylic
+    tunnel's wall) the water runs on ``WATER_BEHIND_PANE_M``: a ray that left the pane's few centimetres met only
+    water colour, and the tunnel filled its frames flat."""
     t_exit = float(FAR)
     for k in range(3):
         if wp.abs(ldir[k]) > 1.0e-9:
-            t_exit = wp.min(t_exit, (wp.sign(ldir[k]) - local[k]) / ldir[k])
+            bound = float(1.0)  # noqa: UP018 - Warp: a typed declaration makes the variable mutable in branches
+            if half[k] < THIN_PANE_M:
+                bound = 1.0 + WATER_BEHIND_PANE_M / half[k]
+            t_exit = wp.min(t_exit, (wp.sign(ldir[k]) * bound - local[k]) / ldir[k])
     q = local + ldir * t_exit
     qm = wp.cw_mul(q, half)  # metres from the tank's centre
     up = wp.clamp(q[2] * 0.5 + 0.5, 0.0, 1.0)
@@ -576,7 +583,9 @@ def surface_albedo(
             or (lane_arrow(lat, lon, hl, long_is_x, light.drive_left) > 0.0)
         ):
             col = wp.lerp(wp.vec3(0.75, 0.72, 0.62), col, fine)
-    elif pattern == 4 and wp.abs(n[2]) < 0.5:  # a tank's glass side: the water volume and what lies inside it
+    elif pattern == 4 and (
+        wp.abs(n[2]) < 0.5 or (wp.abs(n[2]) < 0.95 and wp.min(half[0], wp.min(half[1], half[2])) < THIN_PANE_M)
+    ):  # a tank's glass side (or a tunnel's slanting pane): the water volume and what lies inside it
         col = tank_view(base, local, ldir, half, light, time, footprint, tiles)
         col = col + wp.vec3(0.05, 0.06, 0.065) * wp.pow(1.0 - wp.abs(wp.dot(n, rd)), 3.0)  # sheen of the glass
         ax = wp.abs(local[0])
