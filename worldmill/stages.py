@@ -7,13 +7,11 @@ through the blob store and rows through Delta MERGE, so a re-run converges on th
 from __future__ import annotations
 
 import base64
-import collections
 import dataclasses
 import hashlib
 import json
 import re
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -45,7 +43,7 @@ from worldmill.schemas.records import (
 )
 from worldmill.schemas.taxonomy import Cell
 from worldmill.taxonomy.classes import SemanticClasses
-from worldmill.video import read_frames
+from worldmill.video import KeptArrays, read_frames
 
 _SAFE_KEY = re.compile(r"^[a-z0-9_-]+$")
 
@@ -322,35 +320,21 @@ def write_contact_sheet(
         raise GenerationError(f"PNG encoding of the contact sheet {out_path} failed.", fix="check the OpenCV install")
     data = png.tobytes()
     Path(out_path).write_bytes(data)
-    _keep_sheet(data, bgr)
+    _KEPT_SHEETS.put(KeptArrays.key(data), bgr)
     return bgr
 
 
-# Contact sheets written by this process, by the blake2b of their PNG bytes, for the preview of the same step:
-# the PNG is lossless, so the kept image is what decoding the file gives (~15 ms a sheet saved).
-KEPT_SHEETS_MAX = 8  # a cell's clips (~4 MB each at 256²); more fall back to decoding their files
-_KEPT_SHEETS: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
-_KEPT_SHEETS_LOCK = threading.Lock()
-
-
-def _sheet_key(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _keep_sheet(data: bytes, bgr: np.ndarray) -> None:
-    bgr.flags.writeable = False
-    with _KEPT_SHEETS_LOCK:
-        _KEPT_SHEETS[_sheet_key(data)] = bgr
-        while len(_KEPT_SHEETS) > KEPT_SHEETS_MAX:
-            _KEPT_SHEETS.popitem(last=False)
+# Contact sheets written by this process, by the digest of their PNG bytes, for the preview of the same step:
+# the PNG is lossless, so the kept image is what decoding the file gives (~15 ms a sheet saved). A cell's sheets
+# (~4 MB each at 256²) fit; more fall back to decoding their files.
+_KEPT_SHEETS = KeptArrays(32 * 2**20)
 
 
 def read_contact_sheet(path: Path) -> np.ndarray:
     """The sheet at ``path`` as BGR (what ``cv2.imread`` gives): the image this process wrote with those bytes
     (taken over: a sheet is previewed once), else the decoded file."""
     data = Path(path).read_bytes()
-    with _KEPT_SHEETS_LOCK:
-        kept = _KEPT_SHEETS.pop(_sheet_key(data), None)
+    kept = _KEPT_SHEETS.take(KeptArrays.key(data))
     if kept is not None:
         return kept
     sheet = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

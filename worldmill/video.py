@@ -310,7 +310,7 @@ def _decode(path: Path, pix_fmt: str, only: Sequence[int] | None = None, first: 
             declared = _declared_frames(container)
             frames, count = [], 0
             if first is not None:
-                frames, count = _decode_first(container, pix_fmt, first)
+                frames, count = _decode_first(container, pix_fmt, first, reformatter)
             else:
                 for frame in container.decode(video=0):
                     if wanted is None or count in wanted:
@@ -341,7 +341,9 @@ def _decode(path: Path, pix_fmt: str, only: Sequence[int] | None = None, first: 
     return np.stack(frames)
 
 
-def _decode_first(container: av.container.InputContainer, pix_fmt: str, first: int) -> tuple[list[np.ndarray], int]:
+def _decode_first(
+    container: av.container.InputContainer, pix_fmt: str, first: int, reformatter: VideoReformatter
+) -> tuple[list[np.ndarray], int]:
     """The first ``first`` frames and the number of frame packets in the stream."""
     stream = container.streams.video[0]
     stream.thread_type = "NONE"  # a frame comes out with its own packet, not some packets later
@@ -349,20 +351,57 @@ def _decode_first(container: av.container.InputContainer, pix_fmt: str, first: i
     count = 0
     for packet in container.demux(stream):
         if len(frames) < first:  # the last, empty packet flushes the decoder
-            frames.extend(frame.to_ndarray(format=pix_fmt) for frame in packet.decode())
+            frames.extend(reformatter.reformat(frame, format=pix_fmt).to_ndarray() for frame in packet.decode())
         count += bool(packet.size)
     return frames[:first], count
+
+
+class KeptArrays:
+    """Arrays held for one more read of the same bytes in this process, keyed by those bytes' digest: the reader
+    takes one over instead of decoding its file again. Read-only while held; at most ``max_bytes`` in all, the
+    oldest dropped first."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._arrays: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(data: bytes) -> str:
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def put(self, key: str, array: np.ndarray) -> None:
+        array.flags.writeable = False  # shared with the next reader: nobody writes into it
+        with self._lock:
+            self._arrays[key] = array
+            while sum(a.nbytes for a in self._arrays.values()) > self.max_bytes:
+                self._arrays.popitem(last=False)
+
+    def take(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            return self._arrays.pop(key, None)
+
+    def discard(self, array: np.ndarray) -> None:
+        with self._lock:
+            for key in [k for k, kept in self._arrays.items() if kept is array]:
+                del self._arrays[key]
+
+    def values(self) -> list[np.ndarray]:
+        with self._lock:
+            return list(self._arrays.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._arrays.clear()
+
+    def __len__(self) -> int:
+        return len(self._arrays)
 
 
 # Decoded clips kept for one more read of the same bytes in this process (``read_frames(..., keep=True)``): a
 # lane's clips step decodes each clip's footage and segmentation, and its scores step reads them again.
 KEPT_MAX_BYTES = 96 * 2**20
-_KEPT: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
-_KEPT_LOCK = threading.Lock()
-
-
-def _content_key(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+_KEPT = KeptArrays(KEPT_MAX_BYTES)
 
 
 def read_frames(path: Path, *, keep: bool = False, only: Sequence[int] | None = None) -> np.ndarray:
@@ -372,27 +411,20 @@ def read_frames(path: Path, *, keep: bool = False, only: Sequence[int] | None = 
     for the next read of a file with the same bytes, which takes them over (writable again) instead of
     decoding; any read of such bytes gets them, so two steps of one process decode a clip once."""
     path = Path(path)
-    key = _content_key(path) if (_KEPT or keep) and path.is_file() else None
-    with _KEPT_LOCK:
-        kept = _KEPT.pop(key, None) if key else None
+    key = KeptArrays.key(path.read_bytes()) if (_KEPT or keep) and path.is_file() else None
+    kept = _KEPT.take(key) if key else None
     if kept is not None:
         kept.flags.writeable = True
         return kept if only is None else kept[list(only)]
     frames = _decode(path, "rgb24", only)
     if keep and only is None:
-        frames.flags.writeable = False  # shared with the next reader: nobody writes into it
-        with _KEPT_LOCK:
-            _KEPT[key] = frames
-            while sum(f.nbytes for f in _KEPT.values()) > KEPT_MAX_BYTES:
-                _KEPT.popitem(last=False)
+        _KEPT.put(key, frames)
     return frames
 
 
 def discard_kept(frames: np.ndarray) -> None:
     """Drop ``frames`` if ``read_frames(..., keep=True)`` holds them (their file was replaced: nobody reads them)."""
-    with _KEPT_LOCK:
-        for key in [k for k, kept in _KEPT.items() if kept is frames]:
-            del _KEPT[key]
+    _KEPT.discard(frames)
 
 
 def read_gray16(path: Path, *, first: int | None = None) -> np.ndarray:

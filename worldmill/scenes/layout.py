@@ -125,6 +125,7 @@ class SiteBuilder:
         self.tallest_building = 0.0
         self.perches: list[Perch] = []  # indoor birds' perches with room for more birds
         self.venue_building: Box3 | None = None  # outdoors, the venue's own building (its sign goes on its front)
+        self._zoo_leads: tuple[int, list[SceneObject]] = (-1, [])  # (objects placed then, ``_zoo_leads``)
 
     # -- objects ------------------------------------------------------------------------------------------
 
@@ -668,7 +669,15 @@ def _pen_for(site: SiteBuilder, label: str, drawn: Rect) -> Rect:
 
 def _zoo_leads(site: SiteBuilder) -> list[SceneObject]:
     """The instances, in pens, of the zoo plan's animal kind with the largest face (the kind the shot leads with:
-    ``camera.subject_kinds`` ranks animals by their summed face-on area)."""
+    ``camera.subject_kinds`` ranks animals by their summed face-on area). Asked on every placement attempt of
+    a zoo's decor, it is worked out again only once an object was added."""
+    placed, leads = site._zoo_leads
+    if placed != len(site.objects):
+        site._zoo_leads = placed, leads = len(site.objects), _zoo_leads_now(site)
+    return leads
+
+
+def _zoo_leads_now(site: SiteBuilder) -> list[SceneObject]:
     faces: dict[str, list[float]] = {}
     found: dict[str, list[SceneObject]] = {}
     for obj in site.objects:
@@ -827,11 +836,15 @@ def _bed_size(site: SiteBuilder, size: Vec3) -> Vec3:
     return (w * k, h * k, d * k)
 
 
+def _tanks(site: SiteBuilder) -> list[tuple[str, Box3]]:
+    """(label, box) of every aquarium tank built so far."""
+    return [(o.label, parts_box(o.parts)) for o in site.objects if o.class_name == "aquarium_tank"]
+
+
 def _holding_tanks(site: SiteBuilder, size: Vec3) -> list[Box3]:
     """Boxes of the tanks a swimmer of ``size`` belongs to (``tank_holds``; the widest face of each counts)."""
-    boxes = [(o.label, parts_box(o.parts)) for o in site.objects if o.class_name == "aquarium_tank"]
     length = max(size[0], size[2])
-    return [b for label, b in boxes if tank_holds(label, max(b[3] - b[0], b[4] - b[1]), length)]
+    return [b for label, b in _tanks(site) if tank_holds(label, max(b[3] - b[0], b[4] - b[1]), length)]
 
 
 def _tunnels(site: SiteBuilder, size: Vec3) -> list[Box3]:
@@ -847,19 +860,29 @@ MAIN_TANK_M = 6.0  # an aquarium's main tanks are at least this wide along their
 
 def _main_tanks(site: SiteBuilder) -> list[Box3]:
     """Boxes of an aquarium's main tanks (a panoramic or display tank) that face the walk across y."""
-    boxes = [parts_box(o.parts) for o in site.objects if o.class_name == "aquarium_tank"]
-    return [b for b in boxes if b[3] - b[0] >= MAIN_TANK_M and b[3] - b[0] >= b[4] - b[1]]
+    return [b for _, b in _tanks(site) if b[3] - b[0] >= MAIN_TANK_M and b[3] - b[0] >= b[4] - b[1]]
+
+
+def _aisle_middle(site: SiteBuilder) -> float:
+    """The y of the middle of the camera's interior aisle (0 where the site has none)."""
+    aisle = _interior_zone(site)
+    return 0.0 if aisle is None else (aisle.lo[1] + aisle.hi[1]) / 2
+
+
+def _near_face(y0: float, y1: float, middle: float) -> float:
+    """Of a box's two faces across y, the one nearer the aisle's ``middle``."""
+    return y0 if abs(y0 - middle) < abs(y1 - middle) else y1
 
 
 def _by_tank(site: SiteBuilder, class_name: str, size: Vec3) -> tuple[float, float, float, float, str]:
     """(x, y, z0, yaw, mounted) of what an aquarium sets by a main tank, so that a shot of its swimmers shows it too:
     another tank flanks it, its front flush with the main tank's; a species label or a video screen hangs on the
     front of its plinth; a bench or a touch pool stands on the floor before its glass, below the swimmers."""
-    x0, y0, z0, x1, y1, z1 = _main_tanks(site)[int(site.rng.integers(len(_main_tanks(site))))]
+    mains = _main_tanks(site)
+    x0, y0, z0, x1, y1, z1 = mains[int(site.rng.integers(len(mains)))]
     w, _, d = size
-    aisle = _interior_zone(site)
-    middle = 0.0 if aisle is None else (aisle.lo[1] + aisle.hi[1]) / 2
-    face = y0 if abs(y0 - middle) < abs(y1 - middle) else y1
+    middle = _aisle_middle(site)
+    face = _near_face(y0, y1, middle)
     toward = math.copysign(1.0, middle - face)
     if class_name == "aquarium_tank":  # beyond the tanks already flanking it, on the side with room nearer
         gap = site.uniform(0.3, 1.0)
@@ -883,8 +906,7 @@ def _flank_edge(site: SiteBuilder, main: Box3, side: float, room: float) -> floa
     tanks flanking it there already, up to the first gap of ``room`` m."""
     x0, y0, _, x1, y1, _ = main
     beside = sorted(
-        (b for o in site.objects if o.class_name == "aquarium_tank" for b in [parts_box(o.parts)]
-         if b[1] < y1 and y0 < b[4] and (b[0] > x1 - 0.05 if side > 0 else b[3] < x0 + 0.05)),
+        (b for _, b in _tanks(site) if b[1] < y1 and y0 < b[4] and (b[0] > x1 - 0.05 if side > 0 else b[3] < x0 + 0.05)),
         key=lambda b: b[0] * side,
     )  # fmt: skip
     edge = x1 if side > 0 else x0
@@ -915,21 +937,20 @@ def _before_tank(
     water's depth: the renderer has no transparent glass, so a fish inside a tank would never be seen. Only
     tanks that hold it (``tank_holds``) take it, where the scene has one. ``bed``: coral, kelp or rockwork, which
     stands on the water's bottom."""
-    tanks = _holding_tanks(site, BED if bed else size) or [parts_box(o.parts) for o in site.objects if o.class_name == "aquarium_tank"]
+    tanks = _holding_tanks(site, BED if bed else size) or [b for _, b in _tanks(site)]
     tunnels = _tunnels(site, size)
     if tunnels and (not tanks or site.rng.random() < TUNNEL_SHARE):
         tanks = tunnels
     x0, y0, z0, x1, y1, z1 = tanks[int(site.rng.integers(len(tanks)))]
     w, h, d = size
-    aisle = next((z for z in site.zones if z.kind == "interior"), None)
-    middle = 0.0 if aisle is None else (aisle.lo[1] + aisle.hi[1]) / 2
+    middle = _aisle_middle(site)
     reach = max(w, d) / 2
     if y0 < middle < y1:  # a tunnel: anywhere along it
         x = site.uniform(x0 + reach, x1 - reach) if x1 - x0 > 2 * reach else (x0 + x1) / 2
     else:  # a tank: about its middle, where the shot of a swimmer there shows the tank's other things
         half = max(0.0, TANK_MIDDLE * (x1 - x0) / 2 - reach)
         x = site.uniform((x0 + x1) / 2 - half, (x0 + x1) / 2 + half)
-    face = y0 if abs(y0 - middle) < abs(y1 - middle) else y1
+    face = _near_face(y0, y1, middle)
     if y0 < middle < y1:  # a tunnel round the walk: before the inside of one of its walls
         face = y1 - TUNNEL_WALL_M if site.rng.random() < 0.5 else y0 + TUNNEL_WALL_M
     y = face + math.copysign(0.15 + (d / 2 if bed else w / 2), middle - face)  # it swims along the face
