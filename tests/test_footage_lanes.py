@@ -138,6 +138,26 @@ def test_lanes_make_the_same_rows_and_bytes_as_one_cell_after_the_other(tmp_path
     assert not footage.taxonomy_is_current(DagsterInstance.get(), Catalogue(str(lakes[2])), "changed", keys)
 
 
+@pytest.mark.timeout(300)  # Python 3.11's own worker recycling (``max_tasks_per_child``) waited for ever here
+def test_a_batch_longer_than_a_round_runs_its_later_cells_on_fresh_lanes(tmp_path, monkeypatch):
+    from dagster import DagsterInstance
+
+    from worldmill.jobs.instance import PID_TAG
+
+    monkeypatch.setattr(footage, "CELLS_PER_LANE", 2)  # rounds of 4 cells on 2 lanes
+    monkeypatch.setenv("WORLDMILL_LAKE_URI", str(tmp_path / "lake"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    keys = cli.generate(["Lagos", "Paris", "Lima", "Tokyo", "Cairo"], ["zoo"], lanes=2, workers=1, **TINY)
+    assert len(keys) == 5
+    clips = Catalogue(str(tmp_path / "lake")).read("clips")
+    assert sorted(set(clips["cell_key"].to_list())) == sorted(keys)
+    runs = DagsterInstance.get().get_runs()
+    pids = {r.tags[PID_TAG] for r in runs if r.job_name == "footage_job"}
+    assert len(pids) >= 2 and str(os.getpid()) not in pids  # a round's lanes leave with it: the last cell ran anew
+    by_cell = {r.tags.get("dagster/partition"): r.tags[PID_TAG] for r in runs if r.job_name == "footage_job"}
+    assert by_cell[keys[4]] not in {by_cell[k] for k in keys[:4]}
+
+
 def test_a_cells_check_reads_that_cells_rows_only(tmp_path):
     root = tmp_path / "lake"
     catalogue, blobs = Catalogue(str(root)), LocalBlobStore(root / "footage")

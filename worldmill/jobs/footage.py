@@ -82,7 +82,9 @@ class CellRun:
 
 _LANE: dict[str, Any] = {}
 # A lane's memory creeps up by a few MB per cell (Dagster's caches; 972 MB after 2 cells, 991 MB after 8 at
-# 256²): a fresh process takes over after this many cells (its start-up costs ~4 CPU-seconds).
+# 256²): cells run in rounds of this many per lane, each round on fresh lanes (a start costs ~4 CPU-seconds).
+# Not ``max_tasks_per_child``: Python 3.11's ProcessPoolExecutor does not always replace a worker that leaves
+# after its last task, and the batch then waits for ever (gh-115634).
 CELLS_PER_LANE = 16
 
 
@@ -106,7 +108,7 @@ def _init_lane(taxonomies: str = "") -> None:
     atexit.register(_exit_at_once)  # first registered, so it runs after the handlers of everything loaded later
     try:
         adopt_taxonomies(pickle.loads(Path(taxonomies).read_bytes()) if taxonomies else {})
-    except FileNotFoundError:  # a lane started after its batch (``CELLS_PER_LANE``): the taxonomy loads anew
+    except FileNotFoundError:  # the batch ended before this lane booted: the taxonomy loads anew
         pass
     _warm_lane()
 
@@ -159,10 +161,7 @@ def lane_pool(plan: LanePlan, taxonomies: dict | None = None) -> Iterator[Proces
     try:
         with os.fdopen(handle, "wb") as file:
             pickle.dump(taxonomies or {}, file, protocol=pickle.HIGHEST_PROTOCOL)
-        with ProcessPoolExecutor(
-            plan.lanes, mp_context=context, initializer=_init_lane, initargs=(path,),
-            max_tasks_per_child=CELLS_PER_LANE,
-        ) as pool:
+        with ProcessPoolExecutor(plan.lanes, mp_context=context, initializer=_init_lane, initargs=(path,)) as pool:
             for _ in range(plan.lanes):
                 pool.submit(os.getpid)  # each submit starts one more process, up to the plan's lanes
             yield pool
@@ -204,9 +203,28 @@ def run_cells(
             if not runs[-1].success:
                 break
         return _checked(runs, cell_keys)
-    if pool is None:
-        with lane_pool(plan) as own:
-            return run_cells(cell_keys, run_config, plan, instance=instance, on_done=on_done, pool=own)
+    runs: list[CellRun] = []
+    size = plan.lanes * CELLS_PER_LANE
+    for start in range(0, len(cell_keys), size):  # rounds, each on fresh lanes but the first on the caller's
+        keys = cell_keys[start : start + size]
+        if start == 0 and pool is not None:
+            runs += _run_round(keys, run_config, pool, on_done)
+            pool.shutdown()  # its lanes leave now, not when the caller's ``lane_pool`` closes
+        else:
+            from worldmill.resources.taxonomy import loaded_taxonomies
+
+            with lane_pool(plan, loaded_taxonomies()) as own:
+                runs += _run_round(keys, run_config, own, on_done)
+        if any(not r.success for r in runs):
+            break
+    return _checked(runs, cell_keys)
+
+
+def _run_round(
+    cell_keys: Sequence[str], run_config: dict, pool: ProcessPoolExecutor, on_done: Callable[[CellRun], None]
+) -> list[CellRun]:
+    """Every cell of one round on ``pool``'s lanes; after a failure the cells not yet started are cancelled.
+    Results in the order of ``cell_keys``, without the cancelled ones."""
     done: dict[str, CellRun] = {}
     pending: dict[Future, str] = {pool.submit(run_cell, key, run_config): key for key in cell_keys}
     try:
@@ -231,7 +249,7 @@ def run_cells(
     finally:
         for future in pending:
             future.cancel()
-    return _checked([done[k] for k in cell_keys if k in done], cell_keys)
+    return [done[k] for k in cell_keys if k in done]
 
 
 def _checked(runs: list[CellRun], cell_keys: Sequence[str]) -> list[CellRun]:
