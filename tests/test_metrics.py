@@ -92,6 +92,25 @@ def test_overlaid_caption_is_detected_but_clean_footage_is_not():
     assert q.overlay_text(q.luma(captioned)) > QualityThresholds().max_overlay_text
 
 
+def test_text_the_scenes_own_edges_draw_is_scene_not_overlay():
+    """A still, text-like thing that the scene's edge control draws (a far railing in a slow shot, a board) is
+    part of the scene; the same caption missing from the control (a generator added it) stays an overlay."""
+    clean = panning_clip()
+    captioned = clean.copy()
+    for frame in captioned:
+        cv2.rectangle(frame, (4, 96), (124, 122), (0, 0, 0), -1)
+        cv2.putText(frame, "BREAKING NEWS", (8, 114), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
+    gray, limit = q.luma(captioned), QualityThresholds().max_overlay_text
+    asked = []
+
+    def edges_of(frames):
+        return lambda: asked.append(1) or np.stack([cv2.Canny(f, 100, 200) for f in q.luma(frames)])
+
+    assert q.overlay_text(gray, scene_edges=edges_of(clean)) > limit  # the control draws no caption
+    assert q.overlay_text(gray, scene_edges=edges_of(captioned)) == 0.0  # the caption is in the scene
+    assert q.overlay_text(q.luma(clean), scene_edges=edges_of(clean)) == 0.0 and len(asked) == 2  # asked only when needed
+
+
 def test_colourfulness_is_zero_for_grey_and_high_for_saturated():
     grey = np.full((4, 32, 32, 3), 128, np.uint8)
     stripes = np.zeros((4, 32, 32, 3), np.uint8)

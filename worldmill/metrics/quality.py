@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from worldmill.errors import ConfigError, VideoError
+from worldmill.metrics.controllability import CANNY_HIGH, CANNY_LOW
 
 # Frame budgets: metrics look at evenly spaced frames so a long clip costs about as much as a short one.
 _MAX_ANALYSIS_SIDE = 256  # flow and text detection run at this longest side
@@ -21,6 +23,9 @@ _MAX_ANALYSIS_SIDE = 256  # flow and text detection run at this longest side
 # the cost; flow at a lower resolution is not (it overstates motion by up to 40 %). tests/test_cheap_scores.py.
 _MAX_FLOW_PAIRS = 8
 _MAX_SAMPLED_FRAMES = 16
+# A text-like box whose edges the scene's own edge control draws (this share of them, within a pixel) is part
+# of the scene (a railing, a fence, tiled stone seen from afar), not text laid over the footage.
+EXPLAINED_EDGE_SHARE = 0.6
 _CHUNK_PIXELS = 1 << 18  # pixels per chunk of the per-pixel float work (a few MB of temporaries)
 
 
@@ -214,27 +219,62 @@ def text_mask(gray: np.ndarray) -> np.ndarray:
 
 
 def overlay_text(
-    gray: np.ndarray, *, persistence: float = 0.75, max_std: float = 6.0, scene_text: np.ndarray | None = None
+    gray: np.ndarray,
+    *,
+    persistence: float = 0.75,
+    max_std: float = 6.0,
+    scene_text: np.ndarray | None = None,
+    scene_edges: Callable[[], np.ndarray | None] | None = None,
 ) -> float:
     """Likelihood of overlaid text: the fraction of the frame covered by text-like regions that stay at the
     same screen position in at least ``persistence`` of the sampled frames with pixels that do not change
     (captions and logos are fixed on screen while the scene moves; signage in the scene moves with it).
 
     ``scene_text`` (bool [T, H, W], e.g. the sign and screen classes of the segmentation) marks text that
-    belongs to the scene: it is left out, so a static shot of a departures board is not an overlay."""
+    belongs to the scene: it is left out, so a static shot of a departures board is not an overlay.
+    ``scene_edges`` gives the scene's own edges ([T, H, W], non-zero on an edge: the sample's edge control),
+    asked for only when something looks overlaid: a box whose edges the scene draws is left out
+    (``EXPLAINED_EDGE_SHARE``), so a far railing that barely moves in a slow shot is not an overlay either,
+    while a caption a generator adds is drawn by no control."""
     idx = sample_indices(len(gray), _MAX_SAMPLED_FRAMES)
     small = np.stack([_resize_longest(gray[t], _MAX_ANALYSIS_SIDE)[0] for t in idx])
     found = np.stack([text_mask(g) for g in small])
     if scene_text is not None:
-        h, w = small.shape[1:]
         for k, t in enumerate(idx):
-            sign = cv2.resize(scene_text[min(t, len(scene_text) - 1)].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+            sign = _frame_mask(scene_text, t, small.shape[1:])
             _, boxes = cv2.connectedComponents(found[k].astype(np.uint8))
             on_signs = np.unique(boxes[(sign > 0) & found[k]])  # a text box on a sign goes whole (it may overhang)
             found[k] &= ~np.isin(boxes, on_signs)
-    persistent = found.mean(axis=0) >= persistence
     still = small.astype(np.float32).std(axis=0) < max_std
-    return float((persistent & still).mean())
+    overlaid = (found.mean(axis=0) >= persistence) & still
+    edges = scene_edges() if scene_edges is not None and overlaid.any() else None
+    if edges is not None:
+        for k, t in enumerate(idx):
+            found[k] &= ~_drawn_by_scene(found[k], small[k], _frame_mask(edges, t, small.shape[1:]))
+        overlaid = (found.mean(axis=0) >= persistence) & still
+    return float(overlaid.mean())
+
+
+def _frame_mask(masks: np.ndarray, t: int, shape: tuple[int, int]) -> np.ndarray:
+    """Frame ``t`` of ``masks`` (the last one past its end) at the analysis size: a pixel is set where any
+    pixel it covers is (area resampling), so thin edges survive a smaller size."""
+    frame = (masks[min(t, len(masks) - 1)] > 0).astype(np.uint8) * 255
+    return cv2.resize(frame, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) > 0
+
+
+def _drawn_by_scene(found: np.ndarray, gray: np.ndarray, scene_edges: np.ndarray) -> np.ndarray:
+    """The text boxes of ``found`` whose Canny edges lie, ``EXPLAINED_EDGE_SHARE`` of them, within a pixel of
+    an edge of the scene."""
+    count, boxes = cv2.connectedComponents(found.astype(np.uint8))
+    if count < 2:
+        return np.zeros_like(found)
+    own = (cv2.Canny(gray, CANNY_LOW, CANNY_HIGH) > 0) & found
+    near = cv2.dilate(scene_edges.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    total = np.bincount(boxes[own], minlength=count)
+    explained = np.bincount(boxes[own & near], minlength=count)
+    drawn = (total > 0) & (explained >= EXPLAINED_EDGE_SHARE * total)
+    drawn[0] = False
+    return drawn[boxes]
 
 
 def composite_score(m: dict[str, float], t: QualityThresholds) -> float:
@@ -265,9 +305,10 @@ def measure_quality(
     thresholds: QualityThresholds = QualityThresholds(),
     *,
     scene_text: np.ndarray | None = None,
+    scene_edges: Callable[[], np.ndarray | None] | None = None,
 ) -> QualityMeasures:
-    """All quality metrics of one decoded clip (``scene_text``: see ``overlay_text``). Raises ``VideoError``
-    for an empty or malformed array."""
+    """All quality metrics of one decoded clip (``scene_text``, ``scene_edges``: see ``overlay_text``). Raises
+    ``VideoError`` for an empty or malformed array."""
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise VideoError(
             f"Clip frames have shape {frames.shape} and dtype {frames.dtype}, not uint8 [T, H, W, 3].",
@@ -289,7 +330,7 @@ def measure_quality(
         "flicker": flicker(gray),
         "black_ratio": black_ratio(gray),
         "frozen_ratio": frozen_ratio(gray),
-        "overlay_text": overlay_text(gray, scene_text=scene_text),
+        "overlay_text": overlay_text(gray, scene_text=scene_text, scene_edges=scene_edges),
     }
     t, h, w = gray.shape
     return QualityMeasures(

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 INPUT_VIDEO = "input.mp4"
 SEG_VIDEO = "seg.mp4"
+EDGE_VIDEO = "edge.mp4"  # the edge control, white edges on black
 
 
 def _condition(conditions_dir: Path, name: str) -> Path:
@@ -175,7 +176,11 @@ def score_clip(
         seg_path = Path(conditions_dir) / SEG_VIDEO if conditions_dir is not None else None
         seg_rgb = read_frames(seg_path) if seg_path is not None and seg_path.is_file() else None
         signs = scene_text_mask(Path(conditions_dir), seg_rgb) if seg_rgb is not None else None
-        measures = measure_quality(frames, probe(rgb_path).fps, thresholds, scene_text=signs)
+        edges = Path(conditions_dir) / EDGE_VIDEO if conditions_dir is not None else None
+        measures = measure_quality(
+            frames, probe(rgb_path).fps, thresholds, scene_text=signs,
+            scene_edges=(lambda: read_frames(edges)[..., 0]) if edges is not None and edges.is_file() else None,
+        )
     except (WorldmillError, cv2.error, ValueError, OSError) as exc:
         log.warning("clip %s: cannot score: %s", clip_id, exc)
         return error_row(clip_id, cell_key, f"{type(exc).__name__}: {exc}")
