@@ -55,6 +55,19 @@ def test_static_clip_fails_as_static_and_frozen():
     assert "static" in reasons and "frozen" in reasons
 
 
+def test_a_locked_off_shot_with_a_walker_crossing_it_is_not_frozen():
+    """A still background with a small figure walking across it changes every frame (by a few hundred pixels,
+    a tiny mean change); the same shot without the walker, or with codec-like noise only, is frozen."""
+    still = np.repeat(textured()[None, :SIZE, :SIZE], 16, axis=0)
+    walked = still.copy()
+    for t, frame in enumerate(walked):
+        frame[60:84, 10 + 3 * t : 18 + 3 * t] = (200, 60, 40)  # 8 x 24 px, 3 px a frame
+    noisy = np.clip(still.astype(np.int16) + np.random.default_rng(0).integers(-2, 3, still.shape), 0, 255)
+    assert np.abs(np.diff(q.luma(walked).astype(np.int16), axis=0)).mean() < 0.5  # the mean hardly moves
+    assert q.frozen_ratio(q.luma(walked)) == 0.0
+    assert q.frozen_ratio(q.luma(still)) == 1.0 and q.frozen_ratio(q.luma(noisy.astype(np.uint8))) == 1.0
+
+
 def test_black_frames_and_darkness_are_flagged():
     frames = panning_clip()
     frames[:12] = 0

@@ -41,6 +41,24 @@ def test_a_fixed_camera_sees_something_move(classes, archetype, seed):
     assert flow >= QualityThresholds().min_motion, f"{archetype} seed {seed}: {flow:.3f} px/frame, a static clip"
 
 
+@pytest.mark.parametrize("archetype", ["zoo", "amusement_park"])
+def test_walkers_added_to_a_high_fixed_shot_show_in_its_frame(classes, archetype):
+    """From 4 m up a level camera sees nobody within ~6 m of its feet: walkers liven puts there would cross
+    below the frame (the clip stays frozen, the prompt names them). Every one added shows head to waist."""
+    plan = make_plan(archetype, 3, camera_motion="static", people_density=0.0, camera_height_m=4.0)
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, SETTINGS)
+    added = liven(scene, path, classes, plan.season).objects[len(scene.objects) :]
+    assert added
+    c2w, middle = path.camera_to_world[0], path.frames / path.fps / 2
+    for walker in added:
+        feet = np.asarray(walker.parts[0].center) - [0, 0, walker.parts[0].size[2] / 2]
+        for up in (1.2, 1.8):
+            cam = (feet + np.asarray(walker.velocity) * middle + [0, 0, up] - c2w[:3, 3]) @ c2w[:3, :3]
+            v = path.fy * cam[1] / cam[2] + path.cy
+            assert cam[2] > 0 and 0 <= v < path.height, f"{archetype}: a walker {up} m up is outside the frame"
+
+
 def test_liven_leaves_moving_cameras_and_busy_shots_alone(classes):
     plan = make_plan("open_air", 2, camera_motion="walkthrough")
     scene = build_scene(plan, classes)

@@ -7,6 +7,7 @@ runs them all and ``judge_quality`` turns the measurements into pass/fail with o
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable
 
@@ -180,12 +181,15 @@ def black_ratio(gray: np.ndarray, *, max_mean: float = 16.0, max_std: float = 6.
     return float(((flat.mean(axis=1) < max_mean) & (flat.std(axis=1) < max_std)).mean())
 
 
-def frozen_ratio(gray: np.ndarray, *, max_mean_abs_diff: float = 0.5) -> float:
-    """Fraction of frame transitions where the picture does not change (mean |Δ| under half a level)."""
+def frozen_ratio(gray: np.ndarray, *, min_step: int = 8, max_changed: float = 0.001) -> float:
+    """Fraction of frame transitions where the picture does not change: under ``max_changed`` of its pixels
+    move by more than ``min_step`` levels (codec noise moves a level or two). Counted by pixels, not by the mean
+    change, so that a locked-off shot with people walking across it is not frozen while a repeated frame is."""
     if len(gray) < 2:
         return 0.0
-    diffs = np.abs(np.diff(gray.reshape(len(gray), -1).astype(np.int16), axis=0)).mean(axis=1)
-    return float((diffs < max_mean_abs_diff).mean())
+    flat = gray.reshape(len(gray), -1)
+    changed = np.array([np.count_nonzero(cv2.absdiff(a, b) > min_step) for a, b in itertools.pairwise(flat)])
+    return float((changed < max_changed * flat.shape[1]).mean())
 
 
 def _strokes(box: np.ndarray) -> float:

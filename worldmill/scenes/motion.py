@@ -84,6 +84,16 @@ def in_sight(scene: Scene, eye: np.ndarray, point: np.ndarray, radius: float, t:
     return bool((clearance(scene, sight, np.full(len(steps), t)) > 0.0).all())
 
 
+def _in_frame(path: CameraPath, points) -> bool:
+    """Whether every point lies ahead of the first frame's camera and inside its image."""
+    c2w = path.camera_to_world[0]
+    cam = (np.asarray(points, dtype=float) - c2w[:3, 3]) @ c2w[:3, :3]
+    if (cam[:, 2] <= 0.5).any():
+        return False
+    u, v = path.fx * cam[:, 0] / cam[:, 2] + path.cx, path.fy * cam[:, 1] / cam[:, 2] + path.cy
+    return bool(((u >= 0) & (u < path.width) & (v >= 0) & (v < path.height)).all())
+
+
 def _floor_height(scene: Scene, x: float, y: float) -> float:
     """Top of the floor slab under (x, y) indoors (0 outdoors or where none is found)."""
     if scene.ground_class_id is not None:
@@ -98,7 +108,7 @@ def _floor_height(scene: Scene, x: float, y: float) -> float:
     return max(tops, default=0.0)
 
 
-def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 4) -> Scene:
+def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str, count: int = 8) -> Scene:
     """``scene`` with up to ``count`` walkers crossing a fixed camera's view when too little moves in it for
     the quality filter (``motion_estimate`` under ``MIN_FIXED_MOTION``): nearer walkers first."""
     if not camera_is_fixed(path):
@@ -124,8 +134,8 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
 
     def try_walker(depth: float, side: float, direction: float, slant_deg: float = 0.0) -> None:
         """Add a walker crossing the view ``depth`` m ahead, starting ``side`` (0..1 of the half view) off the
-        centre (``slant_deg``: crossing at that angle, away from the camera), when its trail is clear and it is
-        in sight."""
+        centre (``slant_deg``: crossing at that angle, away from the camera), when it shows from head to waist
+        half-way along, its trail is clear and it is in sight."""
         nonlocal next_id
         across = depth * math.tan(half_view) * 0.5
         start = eye + forward * depth + right * (-direction * side * across)
@@ -134,6 +144,9 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
         heading = right * direction * math.cos(slant) + forward * math.sin(slant)
         velocity = (float(heading[0] * WALK_SPEED), float(heading[1] * WALK_SPEED), 0.0)
         trail = np.array([start + heading * WALK_SPEED * t for t in times])
+        middle = trail[len(trail) // 2]
+        if not _in_frame(path, [middle + [0.0, 0.0, z0 - start[2] + h] for h in (1.0, 1.9)]):
+            return  # below the frame of a camera high up, or beside it: it would add no motion the clip shows
         probes = np.concatenate([trail + [0.0, 0.0, z0 - start[2] + h] for h in (0.5, 1.0, 1.5)])
         if (clearance(scene, probes, np.tile(times, 3)) < PERSON_RADIUS).any():
             return
@@ -174,7 +187,7 @@ def liven(scene: Scene, path: CameraPath, classes: SemanticClasses, season: str,
     # nearer trails first (a near walker moves more pixels); straight across, then slanting past whatever
     # stands near the camera (beds, cases, stalls)
     for depth, slant, side, direction in itertools.product(
-        np.arange(1.5, 9.01, 0.5), (0.0, 35.0, -35.0, 60.0), (0.25, 0.6, 1.0), (1.0, -1.0)
+        np.arange(1.5, 16.01, 0.5), (0.0, 35.0, -35.0, 60.0), (0.25, 0.6, 1.0), (1.0, -1.0)
     ):
         if enough():
             break
