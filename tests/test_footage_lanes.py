@@ -4,6 +4,7 @@ cell after the other, the taxonomy job runs only when the taxonomy changed, chec
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import pickle
 import sys
@@ -73,9 +74,15 @@ def test_lanes_start_and_warm_up_before_the_first_cell(tmp_path, monkeypatch):
     from worldmill.resources.taxonomy import cached_taxonomy, loaded_taxonomies
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    cached_taxonomy(int(os.environ.get("WORLDMILL_MIN_POPULATION", "1000000")), None)
-    with footage.lane_pool(LanePlan(2, 1), loaded_taxonomies()) as pool:
-        assert len(pool._processes) == 2  # spawned on entry, while the caller still prepares the batch
+    spawned = []
+
+    def taxonomies() -> dict:  # loaded while the lanes import: they were spawned first
+        spawned.append(len(multiprocessing.active_children()))
+        cached_taxonomy(int(os.environ.get("WORLDMILL_MIN_POPULATION", "1000000")), None)
+        return loaded_taxonomies()
+
+    with footage.lane_pool(LanePlan(2, 1), taxonomies) as pool:
+        assert len(pool._processes) == 2 and spawned == [2]  # spawned on entry, before the taxonomy loads
         processes = list(pool._processes.values())
         handed = pool._initargs[0]
         assert len(pickle.dumps(handed)) < 1024 and Path(handed).stat().st_size > 100_000

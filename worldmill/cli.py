@@ -48,12 +48,17 @@ def generate(
     RenderSettings(width=width, height=height, frames=frames, fps=fps)  # validate before any work
     if clips < 1:
         raise ConfigError(f"--clips {clips} asks for no footage.", fix="pass --clips 1 or more")
-    tax = environment_taxonomy()  # the same copy the runs of this process use (``--lanes 1``)
-    cells = tax.cells(list(cities), list(venues))
-    keys = [c.key for c in cells]
-    plan = plan_lanes(len(keys), os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
+    asked = len(set(cities)) * len(set(venues))  # the cells, known before the taxonomy that names them loads
+    plan = plan_lanes(asked, os.cpu_count() or 1, lanes=lanes, render_workers=workers, pixels=width * height * frames)
     dagster_home()  # the lanes' DAGSTER_HOME, resolved before they start
-    with lane_pool(plan, loaded_taxonomies()) as pool:  # lanes warm up while this process opens the instance
+
+    def loaded() -> dict:
+        environment_taxonomy()
+        return loaded_taxonomies()
+
+    with lane_pool(plan, loaded) as pool:  # the lanes import while this process loads the taxonomy and the instance
+        tax = environment_taxonomy()  # the same copy the runs of this process use (``--lanes 1``)
+        keys = [c.key for c in tax.cells(list(cities), list(venues))]
         instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
         _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)

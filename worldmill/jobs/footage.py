@@ -88,15 +88,17 @@ _LANE: dict[str, Any] = {}
 CELLS_PER_LANE = 16
 
 
+# How long a lane waits for the parent's taxonomies before it loads its own (the parent loads them in seconds,
+# while the lanes import).
+TAXONOMY_WAIT_S = 60.0
+
+
 def _init_lane(taxonomies: str = "") -> None:
-    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores); it takes
-    the parent's loaded taxonomies (pickled in the file ``taxonomies``; gone: it loads its own), loads what every
-    cell needs at once (``_warm_lane``) and leaves without finalizers (``_exit_at_once``)."""
-    import pickle
-
+    """A lane's process: one core, so OpenCV works on one thread (two lanes never fight over the cores); it loads
+    what every cell needs (``_warm_lane``), takes the parent's loaded taxonomies (pickled into the file
+    ``taxonomies`` while the lanes import; not there in time: it loads its own) and leaves without finalizers
+    (``_exit_at_once``)."""
     import cv2
-
-    from worldmill.resources.taxonomy import adopt_taxonomies
 
     cv2.setNumThreads(1)
     main = sys.modules["__main__"]
@@ -106,17 +108,31 @@ def _init_lane(taxonomies: str = "") -> None:
         # this module as the main one.
         main.__spec__ = importlib.util.find_spec(__name__)
     atexit.register(_exit_at_once)  # first registered, so it runs after the handlers of everything loaded later
+    _warm_lane(taxonomies)
+
+
+def _adopt_handed_taxonomies(path: str) -> None:
+    """The parent's taxonomies from ``path``, once it has written them (``lane_pool``)."""
+    import pickle
+    import time
+
+    from worldmill.resources.taxonomy import adopt_taxonomies
+
+    if not path:
+        return
+    deadline = time.monotonic() + TAXONOMY_WAIT_S
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
     try:
-        adopt_taxonomies(pickle.loads(Path(taxonomies).read_bytes()) if taxonomies else {})
-    except FileNotFoundError:  # the batch ended before this lane booted: the taxonomy loads anew
+        adopt_taxonomies(pickle.loads(Path(path).read_bytes()))
+    except FileNotFoundError:  # not handed in time, or the batch already ended: the taxonomy loads anew
         pass
-    _warm_lane()
 
 
-def _warm_lane() -> None:
-    """Import the definitions, open the instance, load the taxonomy, the render kernels and the Great Expectations
-    context: what the first cell would otherwise do on the batch's clock. A failure here is left for that cell
-    to meet and report with its name."""
+def _warm_lane(taxonomies: str = "") -> None:
+    """Import the definitions, open the instance, load the render kernels and the Great Expectations context, then
+    the taxonomy (the parent's, ``taxonomies``): what the first cell would otherwise do on the batch's clock. A
+    failure here is left for that cell to meet and report with its name."""
     try:
         from worldmill.curation.checks import load_context
         from worldmill.definitions import defs  # noqa: F401  (Dagster, the assets and their domain code)
@@ -125,9 +141,10 @@ def _warm_lane() -> None:
         from worldmill.resources.taxonomy import environment_taxonomy
 
         _LANE.setdefault("instance", open_instance())
-        environment_taxonomy()
         warm_up("cpu")
         load_context()
+        _adopt_handed_taxonomies(taxonomies)
+        environment_taxonomy()
     except Exception:  # an optimisation only: the cell that needs it raises the real error
         logging.getLogger(__name__).warning("lane warm-up failed; the first cell loads what it needs", exc_info=True)
 
@@ -143,30 +160,39 @@ def _exit_at_once() -> None:
 
 
 @contextmanager
-def lane_pool(plan: LanePlan, taxonomies: dict | None = None) -> Iterator[ProcessPoolExecutor | None]:
-    """The lane processes of a batch (None for one lane: cells then run in this process), spawned now, so that
-    they import and warm up while the caller still prepares the batch (instance, taxonomy job); ``taxonomies``:
-    the caller's loaded ones (``resources.taxonomy.loaded_taxonomies``), handed to every lane in a file: a spawn
-    writes the new process's arguments into a pipe and waits until the booted child reads them, so 1.2 MB of
-    taxonomies as an argument held the caller, and the next lane's start, for each lane's boot (2-3 s a batch)."""
+def lane_pool(plan: LanePlan, taxonomies: Callable[[], dict] | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """The lane processes of a batch (None for one lane: cells then run in this process), spawned first, so that
+    they import and warm up while the caller prepares the batch: ``taxonomies`` loads the caller's taxonomies
+    (``resources.taxonomy.loaded_taxonomies``) meanwhile, and they reach every lane in a file (a spawn writes
+    the new process's arguments into a pipe and waits until the booted child reads them: 1.2 MB of taxonomies
+    as an argument held the caller, and the next lane's start, for each lane's boot)."""
     if plan.lanes == 1:
+        if taxonomies is not None:
+            taxonomies()
         yield None
         return
     import multiprocessing
     import pickle
+    import shutil
     import tempfile
 
     context = multiprocessing.get_context("spawn")
-    handle, path = tempfile.mkstemp(prefix="worldmill-lanes-", suffix=".taxonomies.pickle")
+    folder = Path(tempfile.mkdtemp(prefix="worldmill-lanes-"))
+    path = folder / "taxonomies.pickle"
     try:
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump(taxonomies or {}, file, protocol=pickle.HIGHEST_PROTOCOL)
-        with ProcessPoolExecutor(plan.lanes, mp_context=context, initializer=_init_lane, initargs=(path,)) as pool:
+        with ProcessPoolExecutor(plan.lanes, mp_context=context, initializer=_init_lane, initargs=(str(path),)) as pool:
             for _ in range(plan.lanes):
                 pool.submit(os.getpid)  # each submit starts one more process, up to the plan's lanes
+            loaded: dict = {}
+            try:
+                loaded = taxonomies() if taxonomies is not None else {}
+            finally:  # the lanes wait for the file: it is written whatever happened (empty: they load their own)
+                part = folder / "taxonomies.part"
+                part.write_bytes(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(part, path)
             yield pool
     finally:
-        Path(path).unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_cell(cell_key: str, run_config: dict, instance: Any = None) -> CellRun:
@@ -213,7 +239,7 @@ def run_cells(
         else:
             from worldmill.resources.taxonomy import loaded_taxonomies
 
-            with lane_pool(plan, loaded_taxonomies()) as own:
+            with lane_pool(plan, loaded_taxonomies) as own:
                 runs += _run_round(keys, run_config, own, on_done)
         if any(not r.success for r in runs):
             break
