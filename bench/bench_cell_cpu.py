@@ -49,10 +49,10 @@ def timed(name: str, fn):
 def instrument() -> None:
     """Wrap the measured functions where their callers look them up (before the assets are defined)."""
     import worldmill.assets._edge as edge
-    import worldmill.curation.checks as checks
-    import worldmill.metrics.quality as quality
-    import worldmill.render.pool as pool
-    import worldmill.stages as stages
+    from worldmill import stages
+    from worldmill.curation import checks
+    from worldmill.metrics import quality
+    from worldmill.render import pool
 
     at_edge = edge.at_edge
     edge.at_edge = lambda fn: timed(f"asset {fn.__name__}", at_edge(fn))
@@ -96,7 +96,7 @@ def main() -> None:
     parts = dict(CPU)
     bodies = sum(v for k, v in parts.items() if k.startswith("asset ")) + parts.get("checks (6 tables)", 0.0)
     outside = total - parts.get("render", 0.0)
-    print(f"worldmill cell CPU benchmark (one process, one core; a shared machine: figures are indicative)")
+    print("worldmill cell CPU benchmark (one process, one core; a shared machine: figures are indicative)")
     print(f"  warm-up cell with imports and kernels: {boot:6.2f} CPU-s")
     print(f"  {cells} cells × {args.clips} clips at {args.size}², {args.frames} frames: {total:6.2f} CPU-s "
           f"= {total / cells:5.2f} a cell, {outside / cells:5.2f} of it outside the render")
