@@ -83,7 +83,7 @@ class CellRun:
 
 _LANE: dict[str, Any] = {}
 # A lane's memory creeps up by a few MB per cell (Dagster's caches; 972 MB after 2 cells, 991 MB after 8 at
-# 256²): a fresh process takes over after this many cells (its start-up costs ~4 CPU-seconds).
+# 256²): a fresh process takes over after this many cells (its start-up costs ~3 CPU-seconds).
 CELLS_PER_LANE = 16
 
 
