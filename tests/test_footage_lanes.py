@@ -4,6 +4,7 @@ cell after the other, the taxonomy job runs only when the taxonomy changed, chec
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -70,6 +71,11 @@ def _lane_state() -> tuple[int, bool, bool, bool]:
     return os.getpid(), loaded, "instance" in footage._LANE, geonames.cache_info().currsize > 0
 
 
+def _collector_state() -> tuple[bool, int]:
+    """(whether the garbage collector is on, the objects it leaves out as frozen) in the lane that runs it."""
+    return gc.isenabled(), gc.get_freeze_count()
+
+
 def test_lanes_start_and_warm_up_before_the_first_cell(tmp_path, monkeypatch):
     from worldmill.resources.taxonomy import cached_taxonomy, loaded_taxonomies
 
@@ -87,9 +93,12 @@ def test_lanes_start_and_warm_up_before_the_first_cell(tmp_path, monkeypatch):
         handed = pool._initargs[0]
         assert len(pickle.dumps(handed)) < 1024 and Path(handed).stat().st_size > 100_000
         states = [pool.submit(_lane_state).result() for _ in range(4)]
+        collectors = [pool.submit(_collector_state).result() for _ in range(4)]
     assert all(loaded and instance for _, loaded, instance, _ in states)
     assert not any(geonames for *_, geonames in states)  # the taxonomy came from this process
     assert {pid for pid, *_ in states} <= {p.pid for p in processes}
+    # what the warm-up loaded is frozen, out of every later collection's walk, and the collector is on again
+    assert all(enabled and frozen > 100_000 for enabled, frozen in collectors)
     assert [p.exitcode for p in processes] == [0, 0]  # left through ``_exit_at_once``, cleanly
     # a spawn writes the lane's arguments into a pipe (64 KiB) and waits while they do not fit: the taxonomies
     # go in a file (removed with the pool), so that starting the lanes never waits for them to boot
@@ -199,3 +208,18 @@ def test_render_workers_stay_warm_from_one_batch_to_the_next(tmp_path):
     assert all(r.pid != os.getpid() for r in second)
     for a, b in zip(first, second, strict=True):
         assert a.files["input.mp4"].read_bytes() == b.files["input.mp4"].read_bytes()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_pauses_while_a_process_loads_and_is_then_as_it_was(enabled):
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with footage.collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() == enabled
+        with pytest.raises(ValueError), footage.collector_paused():
+            raise ValueError("a failed load")
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()

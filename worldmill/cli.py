@@ -40,7 +40,7 @@ def generate(
 
     from worldmill.assets.partitions import cells_partitions
     from worldmill.errors import ConfigError
-    from worldmill.jobs.footage import lane_pool, plan_lanes, run_cells
+    from worldmill.jobs.footage import collector_paused, lane_pool, plan_lanes, run_cells
     from worldmill.jobs.instance import dagster_home, open_instance
     from worldmill.resources.taxonomy import environment_taxonomy, loaded_taxonomies
     from worldmill.schemas.plan import RenderSettings
@@ -53,15 +53,17 @@ def generate(
     dagster_home()  # the lanes' DAGSTER_HOME, resolved before they start
 
     def loaded() -> dict:
-        environment_taxonomy()
+        with collector_paused():  # loading, as a lane does (see there)
+            environment_taxonomy()
         return loaded_taxonomies()
 
     with lane_pool(plan, loaded) as pool:  # the lanes import while this process loads the taxonomy and the instance
         tax = environment_taxonomy()  # the same copy the runs of this process use (``--lanes 1``)
         keys = [c.key for c in tax.cells(list(cities), list(venues))]
-        instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the progress bar says enough
-        _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
+        with collector_paused():  # the definitions load here (taxonomy job)
+            instance = open_instance(partitions=(cells_partitions.name, keys))  # DAGSTER_HOME made safely beside others
+            _refresh_taxonomy(instance, tax.fingerprint, keys, quiet)
         render = {"width": width, "height": height, "frames": frames, "fps": fps, "clips_per_cell": clips,
                   "workers": plan.render_workers}
         ops = {"prompts": {"config": {"round": round_}}, "scores": {"config": {"workers": plan.render_workers}}}
