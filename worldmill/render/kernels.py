@@ -45,6 +45,7 @@ LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to noth
 CONTACT_M = wp.constant(1.1)  # metres over which a room's corners and junctions darken (analytic occlusion)
 CONTACT_DEPTH = wp.constant(0.5)  # how dark a junction gets (share of the indirect light it loses)
 FAR = wp.constant(1.0e7)
+MESH_BOX = wp.constant(1.01)  # every pose of a library mesh lies in the unit box (library.unit_poses); a margin
 THIN_PANE_M = wp.constant(0.1)  # a water-pattern box thinner than this (half extent, metres) is a pane with water behind it
 WATER_BEHIND_PANE_M = wp.constant(2.5)  # ... this deep, down to the rockwork (the tank view fades with distance)
 
@@ -285,8 +286,33 @@ def mesh_of(meshes: Meshes, i: int, time: float) -> int:
 
 
 @wp.func
+def crosses_unit_box(o: wp.vec3, d: wp.vec3, t_max: float) -> int:
+    """1 if the ray o + t d passes through the unit box (a hair larger) for some t in [0, t_max], else 0: Warp's
+    BVH query starts below its root's bounds, so a ray that misses a mesh's box would still walk its top nodes."""
+    tmin = float(0.0)  # noqa: UP018
+    tmax = t_max
+    for k in range(3):
+        dk = d[k]
+        ok = o[k]
+        if wp.abs(dk) < 1.0e-12:
+            if wp.abs(ok) > MESH_BOX:
+                return 0
+        else:
+            inv = 1.0 / dk
+            t1 = (-MESH_BOX - ok) * inv
+            t2 = (MESH_BOX - ok) * inv
+            tmin = wp.max(tmin, wp.min(t1, t2))
+            tmax = wp.min(tmax, wp.max(t1, t2))
+    if tmax < tmin:
+        return 0
+    return 1
+
+
+@wp.func
 def intersect_mesh(meshes: Meshes, k: int, o: wp.vec3, d: wp.vec3, t_max: float):
     """(t, face, u, v) of the ray o + t d against mesh ``k`` in its unit-box frame; t = -1 on a miss."""
+    if crosses_unit_box(o, d, t_max) == 0:
+        return -1.0, int(-1), 0.0, 0.0  # noqa: UP018, RUF046
     q = wp.mesh_query_ray(meshes.ids[k], o, d, t_max)
     if q.result and q.t > EPS:
         return q.t, q.face, q.u, q.v
