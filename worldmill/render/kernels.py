@@ -882,6 +882,48 @@ def grade(c: wp.vec3, light: Lighting) -> wp.vec3:
     return wp.vec3(0.5, 0.5, 0.5) + (x - wp.vec3(0.5, 0.5, 0.5)) * light.contrast
 
 
+@wp.func
+def camera_ray(cam: Camera, rot: wp.mat33, x: int, y: int) -> wp.vec3:
+    """The unit world direction of the camera ray through the centre of pixel (x, y)."""
+    local_dir = wp.vec3((float(x) + 0.5 - cam.cx) / cam.fx, (float(y) + 0.5 - cam.cy) / cam.fy, 1.0)
+    return wp.normalize(rot * local_dir)
+
+
+@wp.func
+def ground_hit(ro: wp.vec3, rd: wp.vec3, has_ground: int) -> float:
+    """Distance along the ray to the ground plane z = 0 (FAR: no ground, or the ray never meets it)."""
+    ground_t = float(FAR)
+    if has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
+        ground_t = -ro[2] / rd[2]
+    return ground_t
+
+
+@wp.kernel
+def instance_pass(
+    tiles: Tiles,
+    prims: Primitives,
+    meshes: Meshes,
+    cam_pos: wp.array(dtype=wp.vec3),
+    cam_rot: wp.array(dtype=wp.mat33),
+    times: wp.array(dtype=wp.float32),
+    cam: Camera,
+    has_ground: int,
+    instance: wp.array3d(dtype=wp.int32),
+):
+    """``render_passes``'s instance pass alone: the camera rays and nothing that shades what they hit."""
+    f, y, x = wp.tid()
+    rot = cam_rot[f]
+    rd = camera_ray(cam, rot, x, y)
+    row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
+    _t, best, _mesh, _face, _u, _v = camera_hit(
+        tiles, row, prims, meshes, rd, ground_hit(cam_pos[f], rd, has_ground), times[f]
+    )
+    inst = int(0)  # noqa: UP018, RUF046 - sky and ground plane
+    if best >= 0:
+        inst = prims.instance_ids[best]
+    instance[f, y, x] = inst
+
+
 @wp.kernel
 def render_passes(
     shadows: ShadowGrid,
@@ -908,12 +950,8 @@ def render_passes(
     rot = cam_rot[f]
     ro = cam_pos[f]
     forward = wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2])
-    local_dir = wp.vec3((float(x) + 0.5 - cam.cx) / cam.fx, (float(y) + 0.5 - cam.cy) / cam.fy, 1.0)
-    rd = wp.normalize(rot * local_dir)
-
-    ground_t = float(FAR)
-    if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
-        ground_t = -ro[2] / rd[2]
+    rd = camera_ray(cam, rot, x, y)
+    ground_t = ground_hit(ro, rd, light.has_ground)
     row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
     best_t, best, best_mesh, best_face, best_u, best_v = camera_hit(tiles, row, prims, meshes, rd, ground_t, time)
     if best == -1 and ground_t < FAR:
