@@ -224,9 +224,7 @@ def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
         return -1.0
     tmin = float(-FAR)
     tmax = float(FAR)
-    nslab = int(3)  # noqa: UP018, RUF046 - Warp: a typed declaration makes the variable mutable in branches and loops
     if shape == SHAPE_CYLINDER:
-        nslab = 1
         a = d[0] * d[0] + d[1] * d[1]
         b = o[0] * d[0] + o[1] * d[1]
         c = o[0] * o[0] + o[1] * o[1] - 1.0
@@ -240,18 +238,30 @@ def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
             s = wp.sqrt(disc)
             tmin = (-b - s) / a
             tmax = (-b + s) / a
-    for k in range(3 - nslab, 3):
-        dk = d[k]
-        ok = o[k]
-        if wp.abs(dk) < 1.0e-12:
-            if ok < -1.0 or ok > 1.0:
+        dz = d[2]
+        oz = o[2]
+        if wp.abs(dz) < 1.0e-12:
+            if oz < -1.0 or oz > 1.0:
                 return -1.0
         else:
-            inv = 1.0 / dk
-            t1 = (-1.0 - ok) * inv
-            t2 = (1.0 - ok) * inv
+            inv = 1.0 / dz
+            t1 = (-1.0 - oz) * inv
+            t2 = (1.0 - oz) * inv
             tmin = wp.max(tmin, wp.min(t1, t2))
             tmax = wp.min(tmax, wp.max(t1, t2))
+    else:
+        for k in range(3):  # a constant range: Warp unrolls it
+            dk = d[k]
+            ok = o[k]
+            if wp.abs(dk) < 1.0e-12:
+                if ok < -1.0 or ok > 1.0:
+                    return -1.0
+            else:
+                inv = 1.0 / dk
+                t1 = (-1.0 - ok) * inv
+                t2 = (1.0 - ok) * inv
+                tmin = wp.max(tmin, wp.min(t1, t2))
+                tmax = wp.min(tmax, wp.max(t1, t2))
     if tmax < tmin or tmin <= EPS:
         return -1.0
     return tmin
