@@ -238,19 +238,8 @@ def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
             s = wp.sqrt(disc)
             tmin = (-b - s) / a
             tmax = (-b + s) / a
-        dz = d[2]
-        oz = o[2]
-        if wp.abs(dz) < 1.0e-12:
-            if oz < -1.0 or oz > 1.0:
-                return -1.0
-        else:
-            inv = 1.0 / dz
-            t1 = (-1.0 - oz) * inv
-            t2 = (1.0 - oz) * inv
-            tmin = wp.max(tmin, wp.min(t1, t2))
-            tmax = wp.min(tmax, wp.max(t1, t2))
-    else:
-        for k in range(3):  # a constant range: Warp unrolls it
+    for k in range(3):  # a constant range, which Warp unrolls; a cylinder's round side stands in for its x and y slabs
+        if k == 2 or shape != SHAPE_CYLINDER:
             dk = d[k]
             ok = o[k]
             if wp.abs(dk) < 1.0e-12:
