@@ -27,6 +27,7 @@ from worldmill.render import (
     foreground_mask,
     normalise_weights,
     render,
+    render_instance,
     render_samples,
     vis,
     write_conditions,
@@ -131,6 +132,25 @@ def test_rendering_is_deterministic(classes):
     first, again = render(scene, path, plan, SETTINGS), render(scene, path, plan, SETTINGS)
     for name in ("rgb", "depth", "seg", "instance", "normals"):
         np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
+
+
+def test_the_instance_only_launch_gives_the_instance_pass_of_the_full_render(classes):
+    """``render_instance`` (camera rays only, for the framing checks) labels every pixel as the full render does:
+    a real scene with library meshes and moving people, at the default frame times and at shuffled ones."""
+    plan = make_plan()
+    scene = build_scene(plan, classes)
+    path = camera_path(scene, plan, SETTINGS)
+    full = render(scene, path, plan, SETTINGS, normals=False, textures=False, signs=False)
+    only = render_instance(scene, path, SETTINGS)
+    assert only.dtype == np.int32 and only.shape == full.instance.shape
+    assert len(np.unique(only)) > 3
+    np.testing.assert_array_equal(only, full.instance)
+    times = np.arange(SETTINGS.frames)[::-1] / SETTINGS.fps
+    np.testing.assert_array_equal(
+        render_instance(scene, path, SETTINGS, times=times), render(scene, path, plan, SETTINGS, times=times).instance
+    )
+    box = render_instance(box_scene(classes), fixed_camera(), SETTINGS)
+    assert set(np.unique(box).tolist()) == {0, 1}
 
 
 def _ray_hits_box(points: np.ndarray, direction: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from worldmill.render.controls import (
     vis,
 )
 from worldmill.render.pool import RenderPool, SampleRenderResult, render_sample, render_samples
-from worldmill.render.raycast import RenderPasses, render, warm_up
+from worldmill.render.raycast import RenderPasses, render, render_instance, warm_up
 
 __all__ = [
     "CONDITION_FILES",
@@ -44,6 +44,7 @@ __all__ = [
     "normalise_weights",
     "read_depth_m",
     "render",
+    "render_instance",
     "render_sample",
     "render_samples",
     "vis",

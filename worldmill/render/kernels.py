@@ -45,6 +45,7 @@ LAMP_REACH2 = wp.constant(400.0)  # squared metres: a lamp's light fades to noth
 CONTACT_M = wp.constant(1.1)  # metres over which a room's corners and junctions darken (analytic occlusion)
 CONTACT_DEPTH = wp.constant(0.5)  # how dark a junction gets (share of the indirect light it loses)
 FAR = wp.constant(1.0e7)
+MESH_BOX = wp.constant(1.01)  # every pose of a library mesh lies in the unit box (library.unit_poses); a margin
 THIN_PANE_M = wp.constant(0.1)  # a water-pattern box thinner than this (half extent, metres) is a pane with water behind it
 WATER_BEHIND_PANE_M = wp.constant(2.5)  # ... this deep, down to the rockwork (the tank view fades with distance)
 
@@ -223,9 +224,7 @@ def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
         return -1.0
     tmin = float(-FAR)
     tmax = float(FAR)
-    nslab = int(3)  # noqa: UP018, RUF046 - Warp: a typed declaration makes the variable mutable in branches and loops
     if shape == SHAPE_CYLINDER:
-        nslab = 1
         a = d[0] * d[0] + d[1] * d[1]
         b = o[0] * d[0] + o[1] * d[1]
         c = o[0] * o[0] + o[1] * o[1] - 1.0
@@ -239,18 +238,19 @@ def intersect_unit(shape: int, o: wp.vec3, d: wp.vec3) -> float:
             s = wp.sqrt(disc)
             tmin = (-b - s) / a
             tmax = (-b + s) / a
-    for k in range(3 - nslab, 3):
-        dk = d[k]
-        ok = o[k]
-        if wp.abs(dk) < 1.0e-12:
-            if ok < -1.0 or ok > 1.0:
-                return -1.0
-        else:
-            inv = 1.0 / dk
-            t1 = (-1.0 - ok) * inv
-            t2 = (1.0 - ok) * inv
-            tmin = wp.max(tmin, wp.min(t1, t2))
-            tmax = wp.min(tmax, wp.max(t1, t2))
+    for k in range(3):  # a constant range, which Warp unrolls; a cylinder's round side stands in for its x and y slabs
+        if k == 2 or shape != SHAPE_CYLINDER:
+            dk = d[k]
+            ok = o[k]
+            if wp.abs(dk) < 1.0e-12:
+                if ok < -1.0 or ok > 1.0:
+                    return -1.0
+            else:
+                inv = 1.0 / dk
+                t1 = (-1.0 - ok) * inv
+                t2 = (1.0 - ok) * inv
+                tmin = wp.max(tmin, wp.min(t1, t2))
+                tmax = wp.min(tmax, wp.max(t1, t2))
     if tmax < tmin or tmin <= EPS:
         return -1.0
     return tmin
@@ -285,8 +285,33 @@ def mesh_of(meshes: Meshes, i: int, time: float) -> int:
 
 
 @wp.func
+def crosses_unit_box(o: wp.vec3, d: wp.vec3, t_max: float) -> int:
+    """1 if the ray o + t d passes through the unit box (a hair larger) for some t in [0, t_max], else 0: Warp's
+    BVH query starts below its root's bounds, so a ray that misses a mesh's box would still walk its top nodes."""
+    tmin = float(0.0)  # noqa: UP018
+    tmax = t_max
+    for k in range(3):
+        dk = d[k]
+        ok = o[k]
+        if wp.abs(dk) < 1.0e-12:
+            if wp.abs(ok) > MESH_BOX:
+                return 0
+        else:
+            inv = 1.0 / dk
+            t1 = (-MESH_BOX - ok) * inv
+            t2 = (MESH_BOX - ok) * inv
+            tmin = wp.max(tmin, wp.min(t1, t2))
+            tmax = wp.min(tmax, wp.max(t1, t2))
+    if tmax < tmin:
+        return 0
+    return 1
+
+
+@wp.func
 def intersect_mesh(meshes: Meshes, k: int, o: wp.vec3, d: wp.vec3, t_max: float):
     """(t, face, u, v) of the ray o + t d against mesh ``k`` in its unit-box frame; t = -1 on a miss."""
+    if crosses_unit_box(o, d, t_max) == 0:
+        return -1.0, int(-1), 0.0, 0.0  # noqa: UP018, RUF046
     q = wp.mesh_query_ray(meshes.ids[k], o, d, t_max)
     if q.result and q.t > EPS:
         return q.t, q.face, q.u, q.v
@@ -856,6 +881,48 @@ def grade(c: wp.vec3, light: Lighting) -> wp.vec3:
     return wp.vec3(0.5, 0.5, 0.5) + (x - wp.vec3(0.5, 0.5, 0.5)) * light.contrast
 
 
+@wp.func
+def camera_ray(cam: Camera, rot: wp.mat33, x: int, y: int) -> wp.vec3:
+    """The unit world direction of the camera ray through the centre of pixel (x, y)."""
+    local_dir = wp.vec3((float(x) + 0.5 - cam.cx) / cam.fx, (float(y) + 0.5 - cam.cy) / cam.fy, 1.0)
+    return wp.normalize(rot * local_dir)
+
+
+@wp.func
+def ground_hit(ro: wp.vec3, rd: wp.vec3, has_ground: int) -> float:
+    """Distance along the ray to the ground plane z = 0 (FAR: no ground, or the ray never meets it)."""
+    ground_t = float(FAR)
+    if has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
+        ground_t = -ro[2] / rd[2]
+    return ground_t
+
+
+@wp.kernel
+def instance_pass(
+    tiles: Tiles,
+    prims: Primitives,
+    meshes: Meshes,
+    cam_pos: wp.array(dtype=wp.vec3),
+    cam_rot: wp.array(dtype=wp.mat33),
+    times: wp.array(dtype=wp.float32),
+    cam: Camera,
+    has_ground: int,
+    instance: wp.array3d(dtype=wp.int32),
+):
+    """``render_passes``'s instance pass alone: the camera rays and nothing that shades what they hit."""
+    f, y, x = wp.tid()
+    rot = cam_rot[f]
+    rd = camera_ray(cam, rot, x, y)
+    row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
+    _t, best, _mesh, _face, _u, _v = camera_hit(
+        tiles, row, prims, meshes, rd, ground_hit(cam_pos[f], rd, has_ground), times[f]
+    )
+    inst = int(0)  # noqa: UP018, RUF046 - sky and ground plane
+    if best >= 0:
+        inst = prims.instance_ids[best]
+    instance[f, y, x] = inst
+
+
 @wp.kernel
 def render_passes(
     shadows: ShadowGrid,
@@ -882,12 +949,8 @@ def render_passes(
     rot = cam_rot[f]
     ro = cam_pos[f]
     forward = wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2])
-    local_dir = wp.vec3((float(x) + 0.5 - cam.cx) / cam.fx, (float(y) + 0.5 - cam.cy) / cam.fy, 1.0)
-    rd = wp.normalize(rot * local_dir)
-
-    ground_t = float(FAR)
-    if light.has_ground == 1 and rd[2] < -1.0e-6 and ro[2] > 0.0:
-        ground_t = -ro[2] / rd[2]
+    rd = camera_ray(cam, rot, x, y)
+    ground_t = ground_hit(ro, rd, light.has_ground)
     row = (f * tiles.tiles_y + y / tiles.size) * tiles.tiles_x + x / tiles.size
     best_t, best, best_mesh, best_face, best_u, best_v = camera_hit(tiles, row, prims, meshes, rd, ground_t, time)
     if best == -1 and ground_t < FAR:

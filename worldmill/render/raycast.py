@@ -538,31 +538,8 @@ def render(
     ``times``: each frame's time in the clip (default: frame / fps), so that frames of several paths along one
     clip render in one launch (``render.framing``).
     """
-    if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
-        raise RenderError(
-            f"Camera path is {path.width}x{path.height}x{path.frames} frames but settings ask for {settings.width}x{settings.height}x{settings.frames}.",
-            fix="build the camera path with the same RenderSettings",
-        )
-    wp = _warp()
-    from worldmill.render import kernels
-
-    try:
-        dev = wp.get_device(device)
-    except (ValueError, RuntimeError) as exc:
-        raise RenderError(
-            f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
-        ) from exc
+    wp, kernels, dev, times, arrays = _prepare(scene, path, settings, device, times)
     T, H, W = settings.frames, settings.height, settings.width
-    clip_s = settings.frames / settings.fps
-    if times is None:
-        times = np.arange(T, dtype=np.float64) / settings.fps
-    else:  # frames of several paths along one clip: the clip lasts until its last frame's time
-        times = np.asarray(times, dtype=np.float64)
-        if times.shape != (T,):
-            raise RenderError(f"Got {times.shape} frame times for {T} frames.", fix="pass one time per frame")
-        clip_s = (np.round(times.max() * settings.fps) + 1) / settings.fps
-    arrays = primitive_arrays(scene, clip_s)
-    arrays = distant_people_as_blocks(arrays, scene, path, times)
     light_values = lighting_values(plan, scene, path)
     if not textures:
         arrays = dataclasses.replace(arrays, materials=np.full(len(arrays.shapes), -1, dtype=np.int32))
@@ -581,29 +558,7 @@ def render(
             shadows.axis_u, shadows.axis_v = wp.vec3(*grid.axis_u.tolist()), wp.vec3(*grid.axis_v.tolist())
             shadows.origin_u, shadows.origin_v, shadows.inv_cell = grid.origin_u, grid.origin_v, 1.0 / grid.cell
             shadows.cells_x, shadows.cells_y = grid.cells_x, grid.cells_y
-            binned = bin_primitives(
-                arrays.centers.astype(np.float64),
-                arrays.velocities.astype(np.float64),
-                arrays.extents,
-                arrays.mats,
-                path,
-                times,
-            )
-            tiles = kernels.Tiles()
-            tiles.offsets, tiles.prims, tiles.near, tiles.origins = (
-                arr(binned.offsets, wp.int32),
-                arr(binned.prims, wp.int32),
-                arr(binned.near, wp.float32),
-                arr(binned.origins, wp.vec3),
-            )
-            tiles.tiles_x, tiles.tiles_y, tiles.size = binned.tiles_x, binned.tiles_y, binned.size
-            prims = kernels.Primitives()
-            for name in ("centers", "velocities", "halves", "colors"):
-                setattr(prims, name, arr(getattr(arrays, name), wp.vec3))
-            for name in ("shapes", "class_ids", "instance_ids", "patterns", "shadow"):
-                setattr(prims, name, arr(getattr(arrays, name), wp.int32))
-            prims.mats, prims.emissive = arr(arrays.mats, wp.mat33), arr(arrays.emissive, wp.float32)
-            prims.materials = arr(arrays.materials, wp.int32)
+            tiles, prims = geometry_structs(kernels, wp, arrays, path, times)
             meshes, _ = mesh_struct(kernels, wp, dev, arrays, path, times)
             light = kernels.Lighting()
             lamps = night_lamps(scene, path) if light_values["night"] and not scene.indoor else np.zeros((0, 3))
@@ -619,9 +574,7 @@ def render(
                     setattr(light, name, float(value))
             signs_atlas = sign_atlas_struct(kernels, arrays, arr, blank=not signs)
             tiles_atlas = material_atlas_struct(kernels, scene.seed)
-            cam = kernels.Camera()
-            cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
-            c2w = path.camera_to_world
+            cam = camera_struct(kernels, path)
             rgb = wp.empty((T, H, W, 3), dtype=wp.uint8)
             depth = wp.empty((T, H, W), dtype=wp.float32)
             seg = wp.empty((T, H, W), dtype=wp.uint8)
@@ -635,9 +588,7 @@ def render(
                     tiles,
                     prims,
                     meshes,
-                    arr(c2w[:, :3, 3].astype(np.float32), wp.vec3),
-                    arr(c2w[:, :3, :3].astype(np.float32), wp.mat33),
-                    arr(times.astype(np.float32), wp.float32),
+                    *camera_arrays(wp, path, times),
                     cam,
                     light,
                     signs_atlas,
@@ -661,3 +612,114 @@ def render(
             f"Rendering {scene.sample_id} on {device} failed: {exc}.", fix="check the device and the scene's primitives"
         ) from exc
     return passes
+
+
+def _prepare(scene: Scene, path: CameraPath, settings: RenderSettings, device: str, times: np.ndarray | None):
+    """(warp, kernels, device, frame times, primitive arrays) for a launch, after checking its inputs."""
+    if (path.width, path.height, path.frames) != (settings.width, settings.height, settings.frames):
+        raise RenderError(
+            f"Camera path is {path.width}x{path.height}x{path.frames} frames but settings ask for {settings.width}x{settings.height}x{settings.frames}.",
+            fix="build the camera path with the same RenderSettings",
+        )
+    wp = _warp()
+    from worldmill.render import kernels
+
+    try:
+        dev = wp.get_device(device)
+    except (ValueError, RuntimeError) as exc:
+        raise RenderError(
+            f"Warp device {device!r} is not available: {exc}.", fix="use device='cpu' or a CUDA device this machine has"
+        ) from exc
+    T = settings.frames
+    clip_s = settings.frames / settings.fps
+    if times is None:
+        times = np.arange(T, dtype=np.float64) / settings.fps
+    else:  # frames of several paths along one clip: the clip lasts until its last frame's time
+        times = np.asarray(times, dtype=np.float64)
+        if times.shape != (T,):
+            raise RenderError(f"Got {times.shape} frame times for {T} frames.", fix="pass one time per frame")
+        clip_s = (np.round(times.max() * settings.fps) + 1) / settings.fps
+    arrays = primitive_arrays(scene, clip_s)
+    arrays = distant_people_as_blocks(arrays, scene, path, times)
+    return wp, kernels, dev, times, arrays
+
+
+def geometry_structs(kernels, wp, arrays: PrimitiveArrays, path: CameraPath, times: np.ndarray):
+    """The kernel's ``Tiles`` (camera rays' screen-tile lists) and ``Primitives`` on the current device."""
+
+    def arr(a, dtype):
+        return wp.array(a, dtype=dtype)
+
+    binned = bin_primitives(
+        arrays.centers.astype(np.float64),
+        arrays.velocities.astype(np.float64),
+        arrays.extents,
+        arrays.mats,
+        path,
+        times,
+    )
+    tiles = kernels.Tiles()
+    tiles.offsets, tiles.prims, tiles.near, tiles.origins = (
+        arr(binned.offsets, wp.int32),
+        arr(binned.prims, wp.int32),
+        arr(binned.near, wp.float32),
+        arr(binned.origins, wp.vec3),
+    )
+    tiles.tiles_x, tiles.tiles_y, tiles.size = binned.tiles_x, binned.tiles_y, binned.size
+    prims = kernels.Primitives()
+    for name in ("centers", "velocities", "halves", "colors"):
+        setattr(prims, name, arr(getattr(arrays, name), wp.vec3))
+    for name in ("shapes", "class_ids", "instance_ids", "patterns", "shadow"):
+        setattr(prims, name, arr(getattr(arrays, name), wp.int32))
+    prims.mats, prims.emissive = arr(arrays.mats, wp.mat33), arr(arrays.emissive, wp.float32)
+    prims.materials = arr(arrays.materials, wp.int32)
+    return tiles, prims
+
+
+def camera_struct(kernels, path: CameraPath):
+    cam = kernels.Camera()
+    cam.fx, cam.fy, cam.cx, cam.cy = float(path.fx), float(path.fy), float(path.cx), float(path.cy)
+    return cam
+
+
+def camera_arrays(wp, path: CameraPath, times: np.ndarray) -> tuple[object, object, object]:
+    """Per frame: the camera's position, its rotation (camera to world) and the frame's time, on the device."""
+    c2w = path.camera_to_world
+    return (
+        wp.array(c2w[:, :3, 3].astype(np.float32), dtype=wp.vec3),
+        wp.array(c2w[:, :3, :3].astype(np.float32), dtype=wp.mat33),
+        wp.array(times.astype(np.float32), dtype=wp.float32),
+    )
+
+
+def render_instance(
+    scene: Scene, path: CameraPath, settings: RenderSettings, device: str = "cpu", *, times: np.ndarray | None = None
+) -> np.ndarray:
+    """int32 [T, H, W]: the instance pass alone, equal to ``render(...).instance`` (sky and ground plane 0), from a
+    launch that casts only the camera rays: no shading, shadows, textures or sign atlas. For checks that read
+    which objects show (``render.framing``); ``times`` as in ``render``."""
+    wp, kernels, dev, times, arrays = _prepare(scene, path, settings, device, times)
+    T, H, W = settings.frames, settings.height, settings.width
+    try:
+        with wp.ScopedDevice(dev):
+            tiles, prims = geometry_structs(kernels, wp, arrays, path, times)
+            meshes, _ = mesh_struct(kernels, wp, dev, arrays, path, times)
+            instance = wp.empty((T, H, W), dtype=wp.int32)
+            wp.launch(
+                kernels.instance_pass,
+                dim=(T, H, W),
+                inputs=[
+                    tiles,
+                    prims,
+                    meshes,
+                    *camera_arrays(wp, path, times),
+                    camera_struct(kernels, path),
+                    int(scene.ground_class_id is not None),
+                ],
+                outputs=[instance],
+            )
+            return instance.numpy()
+    except RuntimeError as exc:
+        raise RenderError(
+            f"Rendering {scene.sample_id} on {device} failed: {exc}.", fix="check the device and the scene's primitives"
+        ) from exc
