@@ -31,7 +31,9 @@ BOARDS = {  # (board, ink) in sRGB per kind of sign
     "exhibit": ((238, 234, 226), BLACK),
     "shop": ((250, 242, 222), (120, 30, 20)),
     "venue": ((24, 56, 110), WHITE),
+    "screen": ((14, 30, 60), WHITE),
 }
+TEXT_SCREENS = ("information", "kiosk", "computer")  # screens that show words rather than a picture
 NO_TEXT = ("flag", "clock", "plant label")  # signage that carries no words
 VENUE_SIGN_M = (4.0, 1.1)  # width, height of the venue's own board
 
@@ -60,6 +62,7 @@ class SignWriter:
         self.rng = np.random.default_rng([plan.seed & ((1 << 63) - 1), _SIGN_STREAM])
         self.country = country_code(plan.country)
         self.species = _species_keys(site, self.entry)
+        self.animals = [c.name for c in plan.decor if c.semantic_class == "animal"]
         self.count = 0
 
     def _pick(self, values: list[str]) -> str:
@@ -76,6 +79,8 @@ class SignWriter:
     def for_sign(self, class_name: str, label: str) -> SignFace | None:
         """The face of a sign or screen (by its label), or None for those without words."""
         label, e = label.lower(), self.entry
+        if "clock" in label:
+            return self.picture("clock", f"{int(self.rng.integers(6, 22)):02d}:{int(self.rng.integers(60)):02d}")
         if any(k in label for k in NO_TEXT):
             return None
         if "species" in label:
@@ -108,7 +113,47 @@ class SignWriter:
         if class_name == "signage":
             words = [w for w in (e.venues.get(self.plan.venue), e.phrases.welcome) if w]
             return self.face("venue", (self._pick(words),), sides=2 if "banner" in label else 1)
+        if class_name == "screen":
+            return self.screen(label)
         return None
+
+    def picture(self, kind: str, subject: str = "", sides: int = 1) -> SignFace:
+        board, ink = BOARDS["screen"]
+        seed = int(self.rng.integers(1 << 31))
+        return SignFace(
+            language=self.code,
+            script=self.script,
+            lines=(),
+            layout="picture",
+            picture=kind,
+            seed=seed,
+            subject=subject,
+            board=board,
+            ink=ink,
+            sides=sides,
+        )
+
+    def screen(self, label: str) -> SignFace:
+        """What a video screen shows: the score on a stadium's boards, a game on an arcade machine, the venue's
+        words on information screens and kiosks, else a picture of what the venue is about."""
+        venue, e = self.plan.venue, self.entry
+        if "scoreboard" in label or venue == "stadium":
+            score = f"{int(self.rng.integers(4))} {int(self.rng.integers(4))} {int(self.rng.integers(1, 91))}"
+            return self.picture("scoreboard", score, sides=2)
+        if "arcade" in label:
+            return self.picture("game")
+        if any(k in label for k in TEXT_SCREENS):
+            if venue == "hospital" and e.departments:
+                return self.face("screen", (self._pick(list(e.departments.values())),), arrow="right")
+            words = [w for w in (e.venues.get(venue), e.phrases.welcome, e.phrases.information) if w]
+            return self.face("screen", (self._pick(words),))
+        if venue == "aquarium":
+            return self.picture("fish")
+        if venue == "science_centre":
+            return self.picture("planet")
+        if self.animals:
+            return self.picture("animal", self._pick(self.animals))
+        return self.picture("landscape")
 
     def departures(self) -> SignFace | None:
         e = self.entry

@@ -1,0 +1,239 @@
+"""Procedural pictures for a scene's video screens and clock faces, so that a screen shows content (fish in
+blue water, an animal on a savanna, a landscape, a game, a scoreboard's score) rather than colour blocks.
+
+Each picture is drawn from its kind and a seed with Pillow, into the same sign atlas as the text signs
+(``SignFace(layout="picture")``); the same (kind, seed, size) always draws the same image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from worldmill.errors import RenderError
+
+RGB = tuple[int, int, int]
+PICTURES = ("fish", "animal", "landscape", "planet", "game", "scoreboard", "clock")
+TALL_NECKED = frozenset({"giraffe"})
+TRUNKED = frozenset({"elephant"})
+BIRDS = frozenset({"flamingo", "penguin", "ostrich", "parrot", "peacock", "pelican", "owl", "eagle"})
+
+
+def _vertical_gradient(width: int, height: int, top: RGB, bottom: RGB) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    rows = (1.0 - t) * np.asarray(top, np.float32) + t * np.asarray(bottom, np.float32)
+    return np.broadcast_to(rows, (height, width, 3)).astype(np.uint8)
+
+
+def _fish(draw, w: int, h: int, rng: np.random.Generator) -> None:
+    for _ in range(int(rng.integers(4, 8))):  # light shafts from the surface
+        x = float(rng.uniform(0, w))
+        draw.polygon([(x, 0), (x + 0.06 * w, 0), (x + 0.2 * w, h), (x + 0.1 * w, h)], fill=(60, 140, 190))
+    draw.rectangle([0, 0.86 * h, w, h], fill=(196, 170, 110))  # sand
+    for _ in range(int(rng.integers(3, 6))):  # weed
+        x = float(rng.uniform(0, w))
+        draw.line(
+            [(x, h), (x + rng.uniform(-0.05, 0.05) * w, h * rng.uniform(0.45, 0.7))],
+            fill=(40, 120, 50),
+            width=max(2, w // 60),
+        )
+    palette = [(255, 140, 0), (250, 220, 40), (240, 70, 60), (250, 250, 250), (90, 200, 230)]
+    for _ in range(int(rng.integers(3, 7))):
+        s = float(rng.uniform(0.08, 0.16)) * h
+        cx, cy = float(rng.uniform(0.15, 0.85)) * w, float(rng.uniform(0.2, 0.75)) * h
+        facing = 1 if rng.random() < 0.5 else -1
+        colour = palette[int(rng.integers(len(palette)))]
+        draw.ellipse([cx - 1.3 * s, cy - 0.6 * s, cx + 1.3 * s, cy + 0.6 * s], fill=colour)
+        tail = cx - facing * 1.2 * s
+        draw.polygon(
+            [(tail, cy), (tail - facing * 0.8 * s, cy - 0.6 * s), (tail - facing * 0.8 * s, cy + 0.6 * s)], fill=colour
+        )
+        eye = cx + facing * 0.8 * s
+        draw.ellipse([eye - 0.12 * s, cy - 0.2 * s, eye + 0.12 * s, cy + 0.04 * s], fill=(10, 10, 20))
+
+
+def _quadruped(draw, w: int, h: int, species: str, ground: float) -> None:
+    """A dark silhouette of ``species`` standing on the ground line (giraffe, elephant, bird or a generic beast)."""
+    ink = (40, 30, 24)
+    s = 0.2 * h
+    cx = 0.55 * w
+    if species in BIRDS:
+        draw.ellipse([cx - s, ground - 2.4 * s, cx + s, ground - 1.4 * s], fill=ink)  # body
+        draw.line(
+            [(cx + 0.6 * s, ground - 2.0 * s), (cx + 0.8 * s, ground - 3.4 * s)], fill=ink, width=max(2, int(s / 5))
+        )
+        draw.ellipse([cx + 0.55 * s, ground - 3.7 * s, cx + 1.1 * s, ground - 3.3 * s], fill=ink)
+        for dx in (-0.2, 0.2):
+            draw.line([(cx + dx * s, ground - 1.5 * s), (cx + dx * s, ground)], fill=ink, width=max(2, int(s / 8)))
+        return
+    big = 1.5 if species in TRUNKED else 1.0
+    body = (cx - 1.2 * s * big, ground - 1.9 * s * big, cx + 1.2 * s * big, ground - 0.9 * s * big)
+    draw.ellipse(body, fill=ink)
+    leg = max(2, int(0.25 * s * big))
+    for dx in (-0.9, -0.55, 0.55, 0.9):
+        x = cx + dx * s * big
+        draw.rectangle([x - leg / 2, ground - 1.3 * s * big, x + leg / 2, ground], fill=ink)
+    if species in TALL_NECKED:
+        draw.polygon(
+            [
+                (cx + 0.8 * s, ground - 1.7 * s),
+                (cx + 1.1 * s, ground - 1.5 * s),
+                (cx + 1.9 * s, ground - 4.0 * s),
+                (cx + 1.6 * s, ground - 4.1 * s),
+            ],
+            fill=ink,
+        )
+        draw.ellipse([cx + 1.5 * s, ground - 4.4 * s, cx + 2.3 * s, ground - 3.9 * s], fill=ink)
+    elif species in TRUNKED:
+        draw.ellipse([cx + 1.0 * s, ground - 3.0 * s, cx + 2.0 * s, ground - 1.9 * s], fill=ink)  # head
+        draw.rectangle([cx + 1.75 * s, ground - 2.3 * s, cx + 2.0 * s, ground - 0.8 * s], fill=ink)  # trunk
+        draw.ellipse([cx + 0.7 * s, ground - 3.0 * s, cx + 1.3 * s, ground - 2.0 * s], fill=(60, 48, 40))  # ear
+    else:
+        draw.polygon(
+            [
+                (cx + 1.0 * s, ground - 1.8 * s),
+                (cx + 1.3 * s, ground - 1.4 * s),
+                (cx + 1.8 * s, ground - 2.4 * s),
+                (cx + 1.5 * s, ground - 2.7 * s),
+            ],
+            fill=ink,
+        )
+        draw.ellipse([cx + 1.4 * s, ground - 2.9 * s, cx + 2.1 * s, ground - 2.3 * s], fill=ink)
+        draw.line(
+            [(cx - 1.2 * s, ground - 1.6 * s), (cx - 1.6 * s, ground - 1.0 * s)], fill=ink, width=max(2, leg // 2)
+        )
+
+
+def _landscape(draw, w: int, h: int, rng: np.random.Generator, horizon: float) -> None:
+    sun = (float(rng.uniform(0.15, 0.85)) * w, float(rng.uniform(0.12, 0.3)) * h)
+    r = 0.09 * h
+    draw.ellipse([sun[0] - r, sun[1] - r, sun[0] + r, sun[1] + r], fill=(255, 236, 170))
+    for layer, colour in enumerate(((110, 120, 150), (80, 110, 90))):
+        pts = [(0.0, float(horizon * h))]
+        for x in np.linspace(0, w, 7):
+            pts.append((float(x), float(h * (horizon - rng.uniform(0.08, 0.3) / (layer + 1)))))
+        pts.append((float(w), float(horizon * h)))
+        draw.polygon(pts, fill=colour)
+
+
+def _game(draw, w: int, h: int, rng: np.random.Generator) -> None:
+    cell = max(2, h // 24)
+    colours = [(80, 250, 80), (250, 80, 200), (90, 200, 255), (255, 220, 60)]
+    for row in range(3):
+        for col in range(6):
+            x, y = (0.12 + 0.13 * col) * w, (0.12 + 0.14 * row) * h
+            colour = colours[row % len(colours)]
+            for dx, dy in ((0, 0), (2, 0), (1, 1), (0, 2), (2, 2), (1, 0)):
+                draw.rectangle(
+                    [x + dx * cell, y + dy * cell, x + (dx + 1) * cell - 1, y + (dy + 1) * cell - 1], fill=colour
+                )
+    px = float(rng.uniform(0.2, 0.8)) * w
+    draw.polygon([(px, 0.82 * h), (px - 3 * cell, 0.92 * h), (px + 3 * cell, 0.92 * h)], fill=(240, 240, 240))
+    draw.line([(0, 0.95 * h), (w, 0.95 * h)], fill=(80, 250, 80), width=max(1, cell // 2))
+
+
+def _clock(draw, w: int, h: int, when: str) -> None:
+    hours, minutes = (int(v) for v in when.split(":"))
+    cx, cy, r = w / 2, h / 2, 0.46 * min(w, h)
+    draw.ellipse(
+        [cx - r, cy - r, cx + r, cy + r], fill=(246, 244, 236), outline=(30, 30, 32), width=max(2, int(r / 12))
+    )
+    for k in range(12):
+        a = k * math.pi / 6
+        inner = 0.78 if k % 3 == 0 else 0.86
+        draw.line(
+            [
+                (cx + inner * r * math.sin(a), cy - inner * r * math.cos(a)),
+                (cx + 0.94 * r * math.sin(a), cy - 0.94 * r * math.cos(a)),
+            ],
+            fill=(30, 30, 32),
+            width=max(1, int(r / 18)),
+        )
+    for length, angle, width in (
+        (0.5, (hours % 12 + minutes / 60) * math.pi / 6, r / 9),
+        (0.78, minutes * math.pi / 30, r / 14),
+    ):
+        draw.line(
+            [(cx, cy), (cx + length * r * math.sin(angle), cy - length * r * math.cos(angle))],
+            fill=(20, 20, 22),
+            width=max(2, int(width)),
+        )
+
+
+def _scoreboard(draw, w: int, h: int, score: str, rng: np.random.Generator) -> None:
+    from worldmill.signage.board import _font
+    from worldmill.signage.fonts import digits_font
+
+    home, away, minute = score.split(" ")
+    colours = [(200, 30, 40), (30, 80, 200), (250, 250, 250), (30, 150, 60), (250, 200, 0)]
+    a, b = rng.choice(len(colours), size=2, replace=False)
+    band = 0.16 * h
+    draw.rectangle([0.05 * w, 0.1 * h, 0.45 * w, 0.1 * h + band], fill=colours[int(a)])
+    draw.rectangle([0.55 * w, 0.1 * h, 0.95 * w, 0.1 * h + band], fill=colours[int(b)])
+    face = digits_font()
+    big = _font(face, max(8, int(0.42 * h)))
+    small = _font(face, max(8, int(0.16 * h)))
+    for text, x, font, y in (
+        (home, 0.25, big, 0.55),
+        (away, 0.75, big, 0.55),
+        ("-", 0.5, big, 0.55),
+        (minute + "'", 0.5, small, 0.88),
+    ):
+        draw.text((x * w, y * h), text, font=font, fill=(255, 200, 40), anchor="mm")
+
+
+def draw_picture(kind: str, seed: int, width: int, height: int, subject: str = "") -> np.ndarray:
+    """uint8 [height, width, 3] sRGB: the picture ``kind`` (one of ``PICTURES``) for ``seed``; ``subject`` is the
+    animal of an ``animal`` picture, the time ("HH:MM") of a ``clock``, "home away minute" of a ``scoreboard``."""
+    from PIL import Image, ImageDraw
+
+    if kind not in PICTURES:
+        raise RenderError(f"Screen picture kind {kind!r} is unknown.", fix=f"use one of {PICTURES}")
+    rng = np.random.default_rng(seed)
+    w, h = width, height
+    if kind == "fish":
+        base = _vertical_gradient(w, h, (40, 150, 200), (8, 40, 90))
+    elif kind in ("animal", "landscape"):
+        base = _vertical_gradient(w, h, (110, 170, 230), (230, 210, 170))
+    elif kind == "planet":
+        base = _vertical_gradient(w, h, (4, 6, 20), (14, 16, 40))
+    elif kind == "clock":
+        base = np.full((h, w, 3), 30, np.uint8)
+    else:
+        base = np.full((h, w, 3), (10, 10, 16), np.uint8)
+    image = Image.fromarray(np.ascontiguousarray(base))
+    draw = ImageDraw.Draw(image)
+    if kind == "fish":
+        _fish(draw, w, h, rng)
+    elif kind == "animal":
+        _landscape(draw, w, h, rng, 0.7)
+        draw.rectangle([0, 0.7 * h, w, h], fill=(170, 150, 70))
+        tx = float(rng.uniform(0.08, 0.25)) * w  # an acacia
+        draw.rectangle([tx - 0.01 * w, 0.4 * h, tx + 0.01 * w, 0.72 * h], fill=(70, 50, 30))
+        draw.ellipse([tx - 0.12 * w, 0.32 * h, tx + 0.12 * w, 0.44 * h], fill=(60, 100, 40))
+        _quadruped(draw, w, h, subject, 0.86 * h)
+    elif kind == "landscape":
+        _landscape(draw, w, h, rng, 0.62)
+        draw.rectangle([0, 0.62 * h, w, h], fill=(60, 120, 170))  # a lake
+        for k in range(6):
+            y = (0.66 + 0.05 * k) * h
+            draw.line([(0.1 * w + k * 9, y), (0.9 * w - k * 7, y)], fill=(110, 170, 210), width=max(1, h // 90))
+    elif kind == "planet":
+        for _ in range(60):
+            x, y = float(rng.uniform(0, w)), float(rng.uniform(0, h))
+            draw.point((x, y), fill=(230, 230, 240))
+        r = 0.36 * h
+        cx, cy = 0.55 * w, 0.55 * h
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(40, 100, 200))
+        for _ in range(5):  # continents
+            x, y, s = cx + rng.uniform(-0.6, 0.4) * r, cy + rng.uniform(-0.6, 0.5) * r, rng.uniform(0.2, 0.4) * r
+            draw.ellipse([x, y, x + s * 1.4, y + s], fill=(70, 150, 70))
+        draw.arc([cx - r, cy - r, cx + r, cy + r], 200, 340, fill=(200, 230, 255), width=max(1, int(r / 15)))
+    elif kind == "game":
+        _game(draw, w, h, rng)
+    elif kind == "clock":
+        _clock(draw, w, h, subject)
+    else:
+        _scoreboard(draw, w, h, subject, rng)
+    return np.asarray(image, dtype=np.uint8)
