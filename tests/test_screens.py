@@ -86,3 +86,18 @@ def test_a_station_clock_has_a_face_and_its_board_a_timetable(tax):
     _, scene = _scene(tax, "Tokyo", "railway_station", "platform hall", holding="departure board")
     boards = _faces(scene, "departure board")
     assert boards and all(f.layout == "board" and len(f.rows) >= 3 and f.language == "ja" for f in boards)
+
+
+@needs_fonts
+def test_a_station_forecourt_is_paved_and_its_building_reads_as_a_station(tax):
+    from worldmill.scenes.layout import parts_box
+
+    _, scene = _scene(tax, "Tokyo", "railway_station", "station forecourt", indoor=False)
+    station = next(o for o in scene.objects if o.class_name == "building" and o.salient)
+    assert any(p.shape == "cylinder" and p.pattern == "glass" and p.pitch_deg == 90.0 for p in station.parts)  # shed
+    front = parts_box(station.parts)[1]
+    paving = next(o for o in scene.objects if o.label == "forecourt paving")
+    x0, y0, _, x1, y1, _ = parts_box(paving.parts)
+    assert y0 <= -6.0 and y1 >= front - 0.5 and x1 - x0 > 30.0  # from the promenade to the door
+    clock = _faces(scene, "station clock")
+    assert clock and clock[0].picture == "clock"

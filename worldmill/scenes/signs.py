@@ -237,6 +237,8 @@ def dress_signs(site: SiteBuilder) -> None:
     venue_signs(site, writer.face("venue", (writer.venue_text(),)))
     if site.venue_building is not None:
         facade_sign(site, site.venue_building, writer.face("venue", (writer.venue_text(),)))
+        if site.plan.venue in FACADE_CLOCK_VENUES:
+            facade_clock(site, site.venue_building, writer.for_sign("signage", "station clock"))
     if site.enclosures:
         species_panels(site, writer)
     aisle_signs(site, writer)
@@ -384,6 +386,20 @@ def facade_sign(site: SiteBuilder, box, face: SignFace) -> None:
     z = min(FACADE_SIGN_Z, z1 - h)
     board = shapes.Placer((x0 + x1) / 2, y0 - 0.08, 0.0, 180.0).part("box", (0.0, 0.0, z), (w, 0.12, h), (0.1, 0.22, 0.43), emissive=0.2)
     site.add("signage", "venue sign", [textured(board, face)], salient=False)
+
+
+FACADE_CLOCK_VENUES = frozenset({"railway_station"})  # venue buildings with a clock over their name board
+FACADE_CLOCK_M = 3.0  # the clock face's side
+
+
+def facade_clock(site: SiteBuilder, box, face: SignFace) -> None:
+    """A clock face on the building's front over its name board (a station's clock)."""
+    x0, y0, _, x1, _, z1 = box
+    z = min(FACADE_SIGN_Z + FACADE_SIGN_M[1] / 2 + 0.4 + FACADE_CLOCK_M / 2, z1 - FACADE_CLOCK_M / 2 - 0.3)
+    dial = shapes.Placer((x0 + x1) / 2, y0 - 0.08, 0.0, 180.0).part(
+        "box", (0.0, 0.0, z), (FACADE_CLOCK_M, 0.12, FACADE_CLOCK_M), (0.05, 0.05, 0.05), emissive=0.4
+    )
+    site.add("signage", "station clock", [textured(dial, face)], salient=False)
 
 
 def _end_wall(site: SiteBuilder, origin: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
