@@ -101,3 +101,13 @@ def test_a_station_forecourt_is_paved_and_its_building_reads_as_a_station(tax):
     assert y0 <= -6.0 and y1 >= front - 0.5 and x1 - x0 > 30.0  # from the promenade to the door
     clock = _faces(scene, "station clock")
     assert clock and clock[0].picture == "clock"
+
+
+@needs_fonts
+def test_a_zoo_house_window_shows_its_lit_enclosure(tax):
+    _, scene = _scene(tax, "Lima", "zoo", "reptile house", holding="viewing window")
+    windows = [o for o in scene.objects if o.label == "viewing window"]
+    faces = _faces(scene, "viewing window")
+    assert windows and len(faces) == len(windows)
+    assert {(f.picture, f.subject) for f in faces} == {("habitat", "desert")}
+    assert all(max(p.emissive for p in o.parts if p.texture) > 0.0 for o in windows)  # it reads at night

@@ -34,6 +34,9 @@ BOARDS = {  # (board, ink) in sRGB per kind of sign
     "screen": ((14, 30, 60), WHITE),
 }
 TEXT_SCREENS = ("information", "kiosk", "computer")  # screens that show words rather than a picture
+HOUSE_WINDOWS = frozenset({"viewing window"})  # a zoo house's windows onto a lit enclosure (not flat dark glass)
+HOUSE_WINDOW_GLOW = 0.8  # the enclosure behind the glass is lit, so it reads at night
+HABITATS = {"reptile": "desert", "nocturnal": "night"}  # a house's enclosure by a word of its space (else jungle)
 NO_TEXT = ("flag", "clock", "plant label")  # signage that carries no words
 VENUE_SIGN_M = (4.0, 1.1)  # width, height of the venue's own board
 
@@ -133,6 +136,9 @@ class SignWriter:
             sides=sides,
         )
 
+    def habitat(self) -> str:
+        return next((v for k, v in HABITATS.items() if k in self.plan.space), "jungle")
+
     def screen(self, label: str) -> SignFace:
         """What a video screen shows: the score on a stadium's boards, a game on an arcade machine, the venue's
         words on information screens and kiosks, else a picture of what the venue is about."""
@@ -191,9 +197,12 @@ def textured(prim: Primitive, face: SignFace) -> Primitive:
     return dataclasses.replace(prim, texture=face.to_spec(), pattern="plain", color=_linear(face.board))
 
 
-def _with_texture(obj: SceneObject, index: int, face: SignFace) -> SceneObject:
+def _with_texture(obj: SceneObject, index: int, face: SignFace, emissive: float | None = None) -> SceneObject:
+    """``obj`` with its part ``index`` showing ``face`` (and glowing ``emissive`` where given)."""
     parts = list(obj.parts)
     parts[index] = textured(parts[index], face)
+    if emissive is not None:
+        parts[index] = dataclasses.replace(parts[index], emissive=emissive)
     return dataclasses.replace(obj, parts=tuple(parts))
 
 
@@ -229,6 +238,11 @@ def dress_signs(site: SiteBuilder) -> None:
             index = _board_index(obj.parts)
             if face is not None and index is not None:
                 site.objects[k] = _with_texture(obj, index, face)
+        elif obj.class_name == "window" and obj.label in HOUSE_WINDOWS and writer.plan.indoor:
+            index = _board_index(obj.parts)
+            if index is not None:
+                face = writer.picture("habitat", writer.habitat(), sides=2)
+                site.objects[k] = _with_texture(obj, index, face, HOUSE_WINDOW_GLOW)
         elif obj.class_name == "stall":
             name = writer.shop_name()
             dressed = _stall_fascia(obj, writer.face("shop", (name,))) if name else None

@@ -14,7 +14,8 @@ import numpy as np
 from worldmill.errors import RenderError
 
 RGB = tuple[int, int, int]
-PICTURES = ("fish", "animal", "landscape", "planet", "game", "scoreboard", "clock")
+PICTURES = ("fish", "animal", "landscape", "planet", "game", "scoreboard", "clock", "habitat")
+GRAIN = 5.0  # sd of the grain on a picture's background (grey levels)
 TALL_NECKED = frozenset({"giraffe"})
 TRUNKED = frozenset({"elephant"})
 BIRDS = frozenset({"flamingo", "penguin", "ostrich", "parrot", "peacock", "pelican", "owl", "eagle"})
@@ -133,6 +134,34 @@ def _game(draw, w: int, h: int, rng: np.random.Generator) -> None:
     draw.line([(0, 0.95 * h), (w, 0.95 * h)], fill=(80, 250, 80), width=max(1, cell // 2))
 
 
+HABITAT_SKIES = {  # (top, bottom, ground, leaves) of an enclosure seen through a zoo house's window, by its subject
+    "jungle": ((70, 120, 80), (150, 170, 110), (90, 70, 45), (40, 110, 50)),
+    "desert": ((200, 180, 140), (230, 200, 150), (200, 160, 110), (120, 130, 70)),
+    "night": ((20, 34, 64), (50, 70, 100), (40, 44, 50), (30, 60, 55)),
+}
+
+
+def _habitat(draw, w: int, h: int, rng: np.random.Generator, subject: str) -> None:
+    """The planted enclosure behind the glass: trunks, leaves or rocks over a floor of earth or sand."""
+    _, _, ground, leaves = HABITAT_SKIES.get(subject, HABITAT_SKIES["jungle"])
+    draw.rectangle([0, 0.78 * h, w, h], fill=ground)
+    for _ in range(int(rng.integers(3, 6))):  # rocks
+        x, s = float(rng.uniform(0, w)), float(rng.uniform(0.08, 0.2)) * h
+        shade = tuple(int(c * 0.75) for c in ground)
+        draw.ellipse([x - s, 0.8 * h - s * 0.6, x + s, 0.8 * h + s * 0.5], fill=shade)
+    for _ in range(int(rng.integers(5, 9))):  # trunks with leaf crowns
+        x = float(rng.uniform(0.05, 0.95)) * w
+        draw.rectangle([x - 0.015 * w, 0.25 * h, x + 0.015 * w, 0.82 * h], fill=(70, 52, 36))
+        for _ in range(7):
+            cx, cy, r = (
+                x + rng.uniform(-0.1, 0.1) * w,
+                float(rng.uniform(0.1, 0.4)) * h,
+                float(rng.uniform(0.06, 0.12)) * h,
+            )
+            tint = tuple(int(min(255, c * rng.uniform(0.8, 1.25))) for c in leaves)
+            draw.ellipse([cx - 1.4 * r, cy - r, cx + 1.4 * r, cy + r], fill=tint)
+
+
 def _clock(draw, w: int, h: int, when: str) -> None:
     hours, minutes = (int(v) for v in when.split(":"))
     cx, cy, r = w / 2, h / 2, 0.46 * min(w, h)
@@ -185,7 +214,8 @@ def _scoreboard(draw, w: int, h: int, score: str, rng: np.random.Generator) -> N
 
 def draw_picture(kind: str, seed: int, width: int, height: int, subject: str = "") -> np.ndarray:
     """uint8 [height, width, 3] sRGB: the picture ``kind`` (one of ``PICTURES``) for ``seed``; ``subject`` is the
-    animal of an ``animal`` picture, the time ("HH:MM") of a ``clock``, "home away minute" of a ``scoreboard``."""
+    animal of an ``animal`` picture, the time ("HH:MM") of a ``clock``, "home away minute" of a ``scoreboard``, the
+    ``HABITAT_SKIES`` key of a ``habitat``."""
     from PIL import Image, ImageDraw
 
     if kind not in PICTURES:
@@ -200,9 +230,13 @@ def draw_picture(kind: str, seed: int, width: int, height: int, subject: str = "
         base = _vertical_gradient(w, h, (4, 6, 20), (14, 16, 40))
     elif kind == "clock":
         base = np.full((h, w, 3), 30, np.uint8)
+    elif kind == "habitat":
+        top, bottom, _, _ = HABITAT_SKIES.get(subject, HABITAT_SKIES["jungle"])
+        base = _vertical_gradient(w, h, top, bottom)
     else:
         base = np.full((h, w, 3), (10, 10, 16), np.uint8)
-    image = Image.fromarray(np.ascontiguousarray(base))
+    grain = rng.normal(0.0, GRAIN, (h, w, 1)).astype(np.float32)  # a little grain: a screen's picture is never flat
+    image = Image.fromarray(np.clip(base.astype(np.float32) + grain, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
     if kind == "fish":
         _fish(draw, w, h, rng)
@@ -234,6 +268,8 @@ def draw_picture(kind: str, seed: int, width: int, height: int, subject: str = "
         _game(draw, w, h, rng)
     elif kind == "clock":
         _clock(draw, w, h, subject)
+    elif kind == "habitat":
+        _habitat(draw, w, h, rng, subject)
     else:
         _scoreboard(draw, w, h, subject, rng)
     return np.asarray(image, dtype=np.uint8)
