@@ -54,6 +54,13 @@ def _fish(draw, w: int, h: int, rng: np.random.Generator) -> None:
         draw.ellipse([eye - 0.12 * s, cy - 0.2 * s, eye + 0.12 * s, cy + 0.04 * s], fill=(10, 10, 20))
 
 
+def _neck_and_head(draw, ink: RGB, cx: float, ground: float, s: float, neck, head) -> None:
+    """A neck (four (across, up) corners) and a head (left, top, right, bottom), in body units ``s`` from the
+    body's middle ``cx`` at the ground line."""
+    draw.polygon([(cx + a * s, ground - b * s) for a, b in neck], fill=ink)
+    draw.ellipse([cx + head[0] * s, ground - head[1] * s, cx + head[2] * s, ground - head[3] * s], fill=ink)
+
+
 def _quadruped(draw, w: int, h: int, species: str, ground: float) -> None:
     """A dark silhouette of ``species`` standing on the ground line (giraffe, elephant, bird or a generic beast)."""
     ink = (40, 30, 24)
@@ -76,31 +83,13 @@ def _quadruped(draw, w: int, h: int, species: str, ground: float) -> None:
         x = cx + dx * s * big
         draw.rectangle([x - leg / 2, ground - 1.3 * s * big, x + leg / 2, ground], fill=ink)
     if species in TALL_NECKED:
-        draw.polygon(
-            [
-                (cx + 0.8 * s, ground - 1.7 * s),
-                (cx + 1.1 * s, ground - 1.5 * s),
-                (cx + 1.9 * s, ground - 4.0 * s),
-                (cx + 1.6 * s, ground - 4.1 * s),
-            ],
-            fill=ink,
-        )
-        draw.ellipse([cx + 1.5 * s, ground - 4.4 * s, cx + 2.3 * s, ground - 3.9 * s], fill=ink)
+        _neck_and_head(draw, ink, cx, ground, s, ((0.8, 1.7), (1.1, 1.5), (1.9, 4.0), (1.6, 4.1)), (1.5, 4.4, 2.3, 3.9))
     elif species in TRUNKED:
         draw.ellipse([cx + 1.0 * s, ground - 3.0 * s, cx + 2.0 * s, ground - 1.9 * s], fill=ink)  # head
         draw.rectangle([cx + 1.75 * s, ground - 2.3 * s, cx + 2.0 * s, ground - 0.8 * s], fill=ink)  # trunk
         draw.ellipse([cx + 0.7 * s, ground - 3.0 * s, cx + 1.3 * s, ground - 2.0 * s], fill=(60, 48, 40))  # ear
     else:
-        draw.polygon(
-            [
-                (cx + 1.0 * s, ground - 1.8 * s),
-                (cx + 1.3 * s, ground - 1.4 * s),
-                (cx + 1.8 * s, ground - 2.4 * s),
-                (cx + 1.5 * s, ground - 2.7 * s),
-            ],
-            fill=ink,
-        )
-        draw.ellipse([cx + 1.4 * s, ground - 2.9 * s, cx + 2.1 * s, ground - 2.3 * s], fill=ink)
+        _neck_and_head(draw, ink, cx, ground, s, ((1.0, 1.8), (1.3, 1.4), (1.8, 2.4), (1.5, 2.7)), (1.4, 2.9, 2.1, 2.3))
         draw.line(
             [(cx - 1.2 * s, ground - 1.6 * s), (cx - 1.6 * s, ground - 1.0 * s)], fill=ink, width=max(2, leg // 2)
         )
