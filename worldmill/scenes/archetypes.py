@@ -870,6 +870,7 @@ def station_front(site: SiteBuilder, w: float, d: float, h: float, y: float) -> 
         "box",
         (8.0, (front + PROMENADE_Y) / 2, 0.015),
         (w + 30.0, front - PROMENADE_Y, 0.03),
+        color=shapes.material("pavement")[0],  # no draw from the site's stream: the rest of the scene stays as it was
         casts_shadow=False,
     )
 
