@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins  # `round` is a parameter of sample_plan
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from worldmill.prompts.signage import choose_signage
 from worldmill.prompts.sun import declination_deg, hour_angle_for, sun_position
 from worldmill.schemas.plan import COLOUR_GRADES, LANDMARK_KINDS, TIMES_OF_DAY, WEATHERS, DecorChoice, ScenePlan
 from worldmill.schemas.taxonomy import Cell, City, DecorItem
-from worldmill.taxonomy.venues import decor_for_side, motions_for_side
+from worldmill.taxonomy.venues import decor_for_side, held_in_space, motions_for_side
 
 # How often each time of day is drawn (daytime slightly favoured: most footage is shot by day).
 TIME_WEIGHTS = {
@@ -175,13 +176,29 @@ def _choose_decor(items: list[DecorItem], rng: np.random.Generator, archetype: s
     choices = []
     for i in sorted(picked):
         item = items[i]
-        count = int(rng.integers(max(1, item.count[0]), item.count[1] + 1))
-        choices.append(
-            DecorChoice(
-                item.name, item.semantic_class, count, tuple(item.size_min), tuple(item.size_max), item.placement
-            )
-        )
+        choices.append(_decor_choice(item, int(rng.integers(max(1, item.count[0]), item.count[1] + 1))))
     return tuple(choices)
+
+
+def _decor_choice(item: DecorItem, count: int) -> DecorChoice:
+    return DecorChoice(
+        item.name, item.semantic_class, count, tuple(item.size_min), tuple(item.size_max), item.placement
+    )
+
+
+def _with_promised_animal(
+    decor: tuple[DecorChoice, ...], items: list[DecorItem], promised: Sequence[str], seed: int
+) -> tuple[DecorChoice, ...]:
+    """``decor`` with one of the animals a space's name promises (a primate island shows primates) where it drew
+    none: which one and how many follow the seed, without a draw from the plan's stream."""
+    if not promised or any(d.semantic_class == "animal" for d in decor):
+        return decor
+    fits = [d for d in items if d.semantic_class == "animal" and d.name in promised]
+    if not fits:
+        return decor
+    item = fits[seed % len(fits)]
+    count = max(1, item.count[0]) + (seed // len(fits)) % max(1, item.count[1] - max(1, item.count[0]) + 1)
+    return (*decor, _decor_choice(item, count))
 
 
 def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_of_day: str | None = None) -> ScenePlan:
@@ -235,7 +252,9 @@ def sample_plan(cell: Cell, seed: int, sample_id: str, round: int = 0, *, time_o
 
     side = fits_indoors(decor_for_side(venue, indoor), indoor)
     readable = seen_up_close(seen_indoors(seen_from_air(side, camera_height), indoor), indoor, camera_height)
+    readable = held_in_space(venue, space, readable)
     decor = _choose_decor(readable, rng, venue.archetype)
+    decor = _with_promised_animal(decor, readable, venue.space_animals.get(space, ()), int(seed))
     landmark = str(rng.choice(LANDMARK_KINDS)) if venue.archetype == "skyline" else None
     language, signage, signage_text = choose_signage(city, venue.id, rng)
     colour_grade = str(rng.choice(COLOUR_GRADES))

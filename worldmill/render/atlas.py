@@ -22,6 +22,7 @@ from worldmill.signage.board import SignFace, draw_sign
 LEVELS = 5  # level 0 and four halvings
 ALIGN = 1 << (LEVELS - 1)
 LINE_PX = 64  # raster height of one text line at level 0
+PICTURE_LINES = 3  # a screen's picture is drawn as tall as this many text lines
 MAX_SIDE_PX = 1024
 ATLAS_WIDTH = 2048
 
@@ -41,6 +42,8 @@ class SignAtlasArrays:
 
 def _raster_size(face: SignFace, width_m: float, height_m: float) -> tuple[int, int]:
     lines = len(face.rows) + 1 if face.layout == "board" else max(len(face.lines), 1)
+    if face.layout == "picture":
+        lines = PICTURE_LINES
     height = LINE_PX * lines * (1.0 if face.layout != "board" else 0.75) + LINE_PX * 0.3
     width = height * width_m / max(height_m, 1e-3)
     scale = min(1.0, MAX_SIDE_PX / max(width, height))

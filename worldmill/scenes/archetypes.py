@@ -846,7 +846,33 @@ def venue_building(site: SiteBuilder, size: float) -> None:
     palette = facade_palette(site.plan.architecture_style)
     label = f"{site.plan.venue_name.lower()} building"
     building(site, 8.0, y, w, d, h, palette, plant=False, label=label, salient=True)
-    site.venue_building = parts_box(site.objects[-1].parts)
+    if site.plan.venue in STATION_VENUES:
+        station_front(site, w, d, h, y)
+    site.venue_building = parts_box(next(o for o in reversed(site.objects) if o.class_name == "building").parts)
+
+
+STATION_VENUES = frozenset({"railway_station"})  # venue buildings that read as a station from their forecourt
+PROMENADE_Y = -6.0  # the line of ``open_ground``'s promenade
+
+
+def station_front(site: SiteBuilder, w: float, d: float, h: float, y: float) -> None:
+    """A station building's look from its forecourt: a glazed barrel-vaulted train shed over the block (a part of
+    the building, the shot's lead) and a paved forecourt rather than lawn from the promenade to its door. The last
+    object built is the building."""
+    obj = site.objects[-1]
+    p = shapes.Placer(8.0, y, 0.0, 0.0)
+    shed = p.part("cylinder", (0.0, 0.0, h), (d * 0.9, d * 0.9, w * 0.96), (0.42, 0.55, 0.62), pattern="glass", pitch=90.0)
+    site.objects[-1] = dataclasses.replace(obj, parts=(*obj.parts, shed))
+    front = y - d / 2
+    site.structure(
+        "pavement",
+        "forecourt paving",
+        "box",
+        (8.0, (front + PROMENADE_Y) / 2, 0.015),
+        (w + 30.0, front - PROMENADE_Y, 0.03),
+        color=shapes.material("pavement")[0],  # no draw from the site's stream: the rest of the scene stays as it was
+        casts_shadow=False,
+    )
 
 
 def zoo(site: SiteBuilder) -> None:

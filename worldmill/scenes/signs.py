@@ -31,7 +31,12 @@ BOARDS = {  # (board, ink) in sRGB per kind of sign
     "exhibit": ((238, 234, 226), BLACK),
     "shop": ((250, 242, 222), (120, 30, 20)),
     "venue": ((24, 56, 110), WHITE),
+    "screen": ((14, 30, 60), WHITE),
 }
+TEXT_SCREENS = ("information", "kiosk", "computer")  # screens that show words rather than a picture
+HOUSE_WINDOWS = frozenset({"viewing window"})  # a zoo house's windows onto a lit enclosure (not flat dark glass)
+HOUSE_WINDOW_GLOW = 0.8  # the enclosure behind the glass is lit, so it reads at night
+HABITATS = {"reptile": "desert", "nocturnal": "night"}  # a house's enclosure by a word of its space (else jungle)
 NO_TEXT = ("flag", "clock", "plant label")  # signage that carries no words
 VENUE_SIGN_M = (4.0, 1.1)  # width, height of the venue's own board
 
@@ -60,6 +65,7 @@ class SignWriter:
         self.rng = np.random.default_rng([plan.seed & ((1 << 63) - 1), _SIGN_STREAM])
         self.country = country_code(plan.country)
         self.species = _species_keys(site, self.entry)
+        self.animals = [c.name for c in plan.decor if c.semantic_class == "animal"]
         self.count = 0
 
     def _pick(self, values: list[str]) -> str:
@@ -76,6 +82,8 @@ class SignWriter:
     def for_sign(self, class_name: str, label: str) -> SignFace | None:
         """The face of a sign or screen (by its label), or None for those without words."""
         label, e = label.lower(), self.entry
+        if "clock" in label:
+            return self.picture("clock", f"{int(self.rng.integers(6, 22)):02d}:{int(self.rng.integers(60)):02d}")
         if any(k in label for k in NO_TEXT):
             return None
         if "species" in label:
@@ -108,7 +116,50 @@ class SignWriter:
         if class_name == "signage":
             words = [w for w in (e.venues.get(self.plan.venue), e.phrases.welcome) if w]
             return self.face("venue", (self._pick(words),), sides=2 if "banner" in label else 1)
+        if class_name == "screen":
+            return self.screen(label)
         return None
+
+    def picture(self, kind: str, subject: str = "", sides: int = 1) -> SignFace:
+        board, ink = BOARDS["screen"]
+        seed = int(self.rng.integers(1 << 31))
+        return SignFace(
+            language=self.code,
+            script=self.script,
+            lines=(),
+            layout="picture",
+            picture=kind,
+            seed=seed,
+            subject=subject,
+            board=board,
+            ink=ink,
+            sides=sides,
+        )
+
+    def habitat(self) -> str:
+        return next((v for k, v in HABITATS.items() if k in self.plan.space), "jungle")
+
+    def screen(self, label: str) -> SignFace:
+        """What a video screen shows: the score on a stadium's boards, a game on an arcade machine, the venue's
+        words on information screens and kiosks, else a picture of what the venue is about."""
+        venue, e = self.plan.venue, self.entry
+        if "scoreboard" in label or venue == "stadium":
+            score = f"{int(self.rng.integers(4))} {int(self.rng.integers(4))} {int(self.rng.integers(1, 91))}"
+            return self.picture("scoreboard", score, sides=2)
+        if "arcade" in label:
+            return self.picture("game")
+        if any(k in label for k in TEXT_SCREENS):
+            if venue == "hospital" and e.departments:
+                return self.face("screen", (self._pick(list(e.departments.values())),), arrow="right")
+            words = [w for w in (e.venues.get(venue), e.phrases.welcome, e.phrases.information) if w]
+            return self.face("screen", (self._pick(words),))
+        if venue == "aquarium":
+            return self.picture("fish")
+        if venue == "science_centre":
+            return self.picture("planet")
+        if self.animals:
+            return self.picture("animal", self._pick(self.animals))
+        return self.picture("landscape")
 
     def departures(self) -> SignFace | None:
         e = self.entry
@@ -146,9 +197,12 @@ def textured(prim: Primitive, face: SignFace) -> Primitive:
     return dataclasses.replace(prim, texture=face.to_spec(), pattern="plain", color=_linear(face.board))
 
 
-def _with_texture(obj: SceneObject, index: int, face: SignFace) -> SceneObject:
+def _with_texture(obj: SceneObject, index: int, face: SignFace, emissive: float | None = None) -> SceneObject:
+    """``obj`` with its part ``index`` showing ``face`` (and glowing ``emissive`` where given)."""
     parts = list(obj.parts)
     parts[index] = textured(parts[index], face)
+    if emissive is not None:
+        parts[index] = dataclasses.replace(parts[index], emissive=emissive)
     return dataclasses.replace(obj, parts=tuple(parts))
 
 
@@ -184,6 +238,11 @@ def dress_signs(site: SiteBuilder) -> None:
             index = _board_index(obj.parts)
             if face is not None and index is not None:
                 site.objects[k] = _with_texture(obj, index, face)
+        elif obj.class_name == "window" and obj.label in HOUSE_WINDOWS and writer.plan.indoor:
+            index = _board_index(obj.parts)
+            if index is not None:
+                face = writer.picture("habitat", writer.habitat(), sides=2)
+                site.objects[k] = _with_texture(obj, index, face, HOUSE_WINDOW_GLOW)
         elif obj.class_name == "stall":
             name = writer.shop_name()
             dressed = _stall_fascia(obj, writer.face("shop", (name,))) if name else None
@@ -192,6 +251,8 @@ def dress_signs(site: SiteBuilder) -> None:
     venue_signs(site, writer.face("venue", (writer.venue_text(),)))
     if site.venue_building is not None:
         facade_sign(site, site.venue_building, writer.face("venue", (writer.venue_text(),)))
+        if site.plan.venue in FACADE_CLOCK_VENUES:
+            facade_clock(site, site.venue_building, writer.for_sign("signage", "station clock"))
     if site.enclosures:
         species_panels(site, writer)
     aisle_signs(site, writer)
@@ -339,6 +400,20 @@ def facade_sign(site: SiteBuilder, box, face: SignFace) -> None:
     z = min(FACADE_SIGN_Z, z1 - h)
     board = shapes.Placer((x0 + x1) / 2, y0 - 0.08, 0.0, 180.0).part("box", (0.0, 0.0, z), (w, 0.12, h), (0.1, 0.22, 0.43), emissive=0.2)
     site.add("signage", "venue sign", [textured(board, face)], salient=False)
+
+
+FACADE_CLOCK_VENUES = frozenset({"railway_station"})  # venue buildings with a clock over their name board
+FACADE_CLOCK_M = 3.0  # the clock face's side
+
+
+def facade_clock(site: SiteBuilder, box, face: SignFace) -> None:
+    """A clock face on the building's front over its name board (a station's clock)."""
+    x0, y0, _, x1, _, z1 = box
+    z = min(FACADE_SIGN_Z + FACADE_SIGN_M[1] / 2 + 0.4 + FACADE_CLOCK_M / 2, z1 - FACADE_CLOCK_M / 2 - 0.3)
+    dial = shapes.Placer((x0 + x1) / 2, y0 - 0.08, 0.0, 180.0).part(
+        "box", (0.0, 0.0, z), (FACADE_CLOCK_M, 0.12, FACADE_CLOCK_M), (0.05, 0.05, 0.05), emissive=0.4
+    )
+    site.add("signage", "station clock", [textured(dial, face)], salient=False)
 
 
 def _end_wall(site: SiteBuilder, origin: np.ndarray, direction: np.ndarray) -> np.ndarray | None:

@@ -76,6 +76,7 @@ class VenueType(_Strict):
     outdoor_spaces: list[str] = []
     camera_motions: list[CameraMotion] = Field(min_length=1)
     decor: list[DecorItem] = Field(min_length=15)
+    space_animals: dict[str, list[str]] = {}  # the animals a space's name promises ("primate island"); others hold any
 
 
 class VenueFile(_Strict):

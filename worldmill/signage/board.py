@@ -19,7 +19,7 @@ from worldmill.errors import RenderError
 from worldmill.signage.fonts import SignFont, digits_font, font_for
 
 RGB = tuple[int, int, int]
-LAYOUTS = ("label", "platform", "board")
+LAYOUTS = ("label", "platform", "board", "picture")
 ARROWS = ("", "left", "right", "up")
 RTL_SCRIPTS = frozenset({"Arab", "Hebr"})
 MARGIN = 0.08  # of the board's height, around the text
@@ -31,7 +31,8 @@ class SignFace:
 
     ``label``: centred lines, an optional arrow. ``platform``: a number in a square beside the word (``lines[0]``;
     ``number_first`` puts the number where the reader meets it first, as in 3番線). ``board``: a header line
-    then ``rows`` of (time, destination, platform), as on a departures board.
+    then ``rows`` of (time, destination, platform), as on a departures board. ``picture``: a video screen's or
+    clock's procedural image (``signage.pictures``), of kind ``picture`` drawn from ``seed`` about ``subject``.
     """
 
     language: str  # phrase-table code (``fr``, ``zh_Hant``, ``ur``, ...)
@@ -45,12 +46,22 @@ class SignFace:
     board: RGB = (18, 64, 140)  # sRGB
     ink: RGB = (255, 255, 255)
     sides: int = 1  # 2: hung signs read from both sides
+    picture: str = ""  # layout "picture": the kind of image (``signage.pictures.PICTURES``)
+    seed: int = 0
+    subject: str = ""  # the animal, clock time "HH:MM" or score "home away minute" a picture shows
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS or self.arrow not in ARROWS or self.sides not in (1, 2):
             raise RenderError(
                 f"Sign face has layout={self.layout!r}, arrow={self.arrow!r}, sides={self.sides}.",
                 fix=f"layout is one of {LAYOUTS}, arrow one of {ARROWS}, sides 1 or 2",
+            )
+        from worldmill.signage.pictures import PICTURES
+
+        if (self.layout == "picture") != (self.picture in PICTURES):
+            raise RenderError(
+                f"Sign face has layout={self.layout!r} with picture={self.picture!r}.",
+                fix=f"a picture layout names one of {PICTURES}; other layouts name none",
             )
 
     @property
@@ -60,6 +71,8 @@ class SignFace:
     @property
     def text(self) -> str:
         """Everything the face says, in reading order, one line per line (what OCR should read back)."""
+        if self.layout == "picture":
+            return " ".join(self.subject.split()[:2]) if self.picture == "scoreboard" else ""
         rows = [" ".join(r) for r in self.rows]
         head = list(self.lines)
         if self.layout == "platform" and self.number:
@@ -68,6 +81,8 @@ class SignFace:
 
     def fonts(self) -> tuple[SignFont, ...]:
         """The faces this sign draws with (script face, plus Noto Sans for numbers and times)."""
+        if self.layout == "picture":
+            return (digits_font(),) if self.picture == "scoreboard" else ()
         faces = [font_for(self.script, self.language)]
         if self.number or self.rows:
             faces.append(digits_font())
@@ -188,6 +203,10 @@ def draw_sign(face: SignFace, width: int, height: int) -> np.ndarray:
         raise RenderError(
             f"Sign image {width}x{height} is too small to hold text.", fix="draw signs at least 8x8 pixels"
         )
+    if face.layout == "picture":
+        from worldmill.signage.pictures import draw_picture
+
+        return draw_picture(face.picture, face.seed, width, height, face.subject)
     image = Image.new("RGB", (width, height), face.board)
     draw = ImageDraw.Draw(image)
     script_face = font_for(face.script, face.language)

@@ -24,6 +24,15 @@ def decor_for_side(venue: VenueType, indoor: bool) -> list[DecorItem]:
     return [d for d in venue.decor if d.space in (side, "any")]
 
 
+def held_in_space(venue: VenueType, space: str, items: list[DecorItem]) -> list[DecorItem]:
+    """``items`` less the animals that ``space``'s name rules out: a primate island holds primates, not giraffes
+    (``space_animals``; a space not listed there holds any of the venue's animals)."""
+    allowed = venue.space_animals.get(space)
+    if allowed is None:
+        return items
+    return [d for d in items if d.semantic_class != "animal" or d.name in allowed]
+
+
 def motions_for_side(venue: VenueType, indoor: bool) -> list[str]:
     """Camera motions usable in an indoor (or outdoor) space: no flyovers under a roof."""
     return [m for m in venue.camera_motions if not (indoor and m in AERIAL_ONLY_MOTIONS)]
@@ -60,6 +69,21 @@ def _check_venue(venue: VenueType, where: str, classes: SemanticClasses) -> None
             raise TaxonomyError(
                 f"{where}.decor[{i}] ({item.name}) is for {item.space} spaces, but venue {venue.id!r} has none.",
                 fix=f"add {item.space}_spaces to the venue or change the item's space",
+            )
+    animals = {d.name: d.space for d in venue.decor if d.semantic_class == "animal"}
+    for space, held in venue.space_animals.items():
+        side = "indoor" if space in venue.indoor_spaces else "outdoor"
+        if space not in (*venue.indoor_spaces, *venue.outdoor_spaces):
+            raise TaxonomyError(
+                f"{where}: venue {venue.id!r} lists space_animals for {space!r}, which is none of its spaces.",
+                fix="name one of its indoor_spaces or outdoor_spaces",
+            )
+        wrong = [a for a in held if animals.get(a) not in (side, "any")]
+        if not held or wrong:
+            raise TaxonomyError(
+                f"{where}: space_animals[{space!r}] of venue {venue.id!r} holds {wrong or held}, not animals of its "
+                f"{side} decor.",
+                fix=f"list animal decor items with space {side} or any",
             )
     for indoor, spaces in ((True, venue.indoor_spaces), (False, venue.outdoor_spaces)):
         side = "indoor" if indoor else "outdoor"
