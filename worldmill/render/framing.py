@@ -167,7 +167,7 @@ def _check_paths(
     """What the low-resolution instance render along each path shows: the frames of every path with the same
     lens whose meshes need the same levels of detail in one launch (each frame's pixels are those of a render of
     its path alone)."""
-    from worldmill.render.raycast import mesh_lods, primitive_arrays, render
+    from worldmill.render.raycast import mesh_lods, primitive_arrays, render_instance
 
     lows = [low_res_path(path, small, step) for path in paths]
     times = np.arange(small.frames, dtype=np.float64) / small.fps
@@ -180,12 +180,12 @@ def _check_paths(
     seen: dict[int, Visibility] = {}
     for members in groups.values():
         joined = dataclasses.replace(lows[members[0]], camera_to_world=np.concatenate([lows[i].camera_to_world for i in members]))
-        passes = render(
-            scene, joined, unlit, dataclasses.replace(small, frames=small.frames * len(members)), device=device,
-            normals=False, textures=False, signs=False, times=np.tile(times, len(members)),
+        instance = render_instance(  # camera rays only: the checks read which objects show, nothing else
+            scene, joined, dataclasses.replace(small, frames=small.frames * len(members)), device=device,
+            times=np.tile(times, len(members)),
         )
         for k, i in enumerate(members):
-            seen[i] = measure_visibility(scene, passes.instance[k * small.frames : (k + 1) * small.frames])
+            seen[i] = measure_visibility(scene, instance[k * small.frames : (k + 1) * small.frames])
     return [seen[i] for i in range(len(paths))]
 
 
