@@ -40,8 +40,8 @@ def test_paths_checked_together_see_what_each_path_alone_sees():
 
 
 def test_the_shot_does_not_depend_on_what_the_mesh_bank_kept(monkeypatch):
-    """A worker's mesh bank keeps BVHs across renders (``MeshBank.recent``): the shot chosen (scene, camera path,
-    framing) is the same with a bank that lets go of everything before each render."""
+    """A worker's mesh bank keeps BVHs across renders (a clip's check renders and its final one): the shot chosen
+    (scene, camera path, framing) is the same with a bank that lets go of everything before each render."""
     from worldmill.render import meshes
     from worldmill.render.framing import job_shot
 

@@ -171,27 +171,3 @@ def test_a_far_person_is_drawn_as_a_block_of_its_colour_keeping_its_labels(class
                                                                            fps=24), normals=False)  # fmt: skip
     mask = passes.instance == 4
     assert mask.sum() > 4 and (passes.seg[mask] == classes.id("person")).all()
-
-
-def test_a_bank_past_its_budget_keeps_what_the_latest_renders_needed():
-    """A clip's check renders (far levels of detail) and its final render (near ones) need different meshes: past
-    the budget the bank keeps, besides the next render's, those the latest renders needed up to half the budget,
-    the same BVHs (not rebuilt), and lets go of older ones."""
-    import warp as wp
-
-    from worldmill import library
-    from worldmill.render import meshes
-
-    wp.init()
-    store = meshes.bank(wp, "cpu", max_triangles=0)
-    pairs = [("giraffe:0", 0), ("zebra:1", 1), ("lion:0", 0)]
-    size = {p: library.triangles(*p) * library.cycle(p[0])[0] for p in pairs}
-    for pair in pairs[:2]:  # two renders: the giraffe's, then the zebra's
-        store = meshes.bank(wp, "cpu", max_triangles=10**9, needed={pair})
-        store.first_pose(*pair)
-    zebra = store.meshes[store.index[("zebra:1", 1)]].id
-    budget = store.triangle_total + size[("lion:0", 0)] - 1  # the lion does not fit beside both
-    assert size[("lion:0", 0)] + size[("zebra:1", 1)] <= budget // 2 < size[("lion:0", 0)] + size[("giraffe:0", 0)]
-    kept = meshes.bank(wp, "cpu", max_triangles=budget, needed={("lion:0", 0)})
-    assert kept is not store and set(kept.index) == {("zebra:1", 1)}  # the latest render's, not the giraffe's
-    assert kept.meshes[kept.index[("zebra:1", 1)]].id == zebra  # kept, not rebuilt

@@ -50,7 +50,6 @@ class MeshBank:
         self._face_base = [0]
         self._vert_base = [0]
         self._packed: _Packed | None = None
-        self.used: dict[tuple[str, int], int] = {}  # (key, level) -> the last render (``bank`` call) that needed it
 
     @property
     def triangle_total(self) -> int:
@@ -73,7 +72,6 @@ class MeshBank:
     def keeping(self, needed: set[tuple[str, int]]) -> MeshBank:
         """A bank of only the ``needed`` (key, level) meshes this one holds, their BVHs reused, not rebuilt."""
         kept = MeshBank(self.wp, self.device)
-        kept.used = {pair: n for pair, n in self.used.items() if pair in needed}
         for pair, start in self.index.items():
             if pair not in needed:
                 continue
@@ -81,23 +79,6 @@ class MeshBank:
             for i in range(start, start + self.counts[pair]):
                 kept._add(self.meshes[i], self._faces[i], self._colors[i], self._normals[i])
         return kept
-
-    def recent(self, needed: set[tuple[str, int]], budget: int) -> set[tuple[str, int]]:
-        """``needed`` and the meshes held that the latest renders needed, latest first, while all of them together
-        stay within ``budget`` triangles: what a bank past its budget keeps (a clip's check renders and its final
-        render need the same meshes at two levels of detail, and the next clip of the cell most of them again)."""
-        total = sum(self._pair_triangles(pair) for pair in needed if pair in self.index)
-        kept = set(needed)
-        for pair in sorted((p for p in self.used if p in self.index and p not in needed), key=lambda p: -self.used[p]):
-            total += self._pair_triangles(pair)
-            if total > budget:
-                break
-            kept.add(pair)
-        return kept
-
-    def _pair_triangles(self, pair: tuple[str, int]) -> int:
-        start = self.index[pair]
-        return self._face_base[start + self.counts[pair]] - self._face_base[start]
 
     def _add(self, mesh, faces: np.ndarray, colors: np.ndarray, normals: np.ndarray) -> None:
         self.meshes.append(mesh)
@@ -133,16 +114,14 @@ class MeshBank:
 
 _BANKS: dict[str, MeshBank] = {}
 _LOCK = threading.Lock()
-_TICK = [0]  # renders that asked a bank for their meshes, for ``MeshBank.used``
 
 
 def bank(wp, device, max_triangles: int | None = None, needed: set[tuple[str, int]] | None = None) -> MeshBank:
     """The device's bank, for one render of a scene whose meshes are ``needed`` ((key, level) pairs). When its
     triangles with the scene's new meshes would pass ``max_triangles`` (default ``BANK_MAX_TRIANGLES``), it
-    first lets go of every mesh the scene does not need but those the latest renders needed, up to half the budget
-    (``MeshBank.recent``), and of the library's loaded meshes, which reload from the disk cache in milliseconds;
-    so memory stays bounded over many renders: a worker holds at most the budget, or one scene's own meshes where
-    those alone pass it. Without ``needed`` a bank past the budget is
+    first lets go of every mesh the scene does not need (and the library's loaded meshes, which reload from
+    the disk cache in milliseconds), so memory stays bounded over many renders: a worker holds at most the
+    budget, or one scene's own meshes where those alone pass it. Without ``needed`` a bank past the budget is
     emptied."""
     limit = BANK_MAX_TRIANGLES if max_triangles is None else max_triangles
     with _LOCK:
@@ -157,9 +136,7 @@ def bank(wp, device, max_triangles: int | None = None, needed: set[tuple[str, in
                            if (key, lod) not in current.index)  # fmt: skip
             if current.triangle_total + incoming > limit and any(pair not in needed for pair in current.index):
                 library.forget()
-                current = current.keeping(current.recent(needed, limit // 2))
-            _TICK[0] += 1
-            current.used.update(dict.fromkeys(needed, _TICK[0]))
+                current = current.keeping(needed)
         _BANKS[name] = current
         return current
 
