@@ -6,10 +6,11 @@ and a digest of what it chose, so that a faster check can be shown to choose the
 
 Plans are real ones (``bench_render.real_plans``). The first ``--warm`` plans are shot and rendered untimed (a
 worker's kernel, library and mesh bank warm after its first samples); then each plan's ``job_shot`` is timed with
-``time.process_time``, and its clip rendered (timed apart: the shot's meshes are the render's too), once each. The digest hashes each sample's ``scene.to_json()``, its
-camera path's ``camera_to_world`` and its ``Framing``; ``--hashes`` writes them per sample, ``--compare`` counts
-the samples whose shot differs from such a file. Timings depend on what else runs on the machine: compare runs
-of one machine, taken close together. The last line is one JSON object.
+``time.process_time`` and its clip rendered (timed apart), once each, as in the job. The digest hashes each
+sample's ``scene.to_json()``, its camera path's ``camera_to_world`` and its ``Framing``; ``--hashes`` writes them
+per sample, ``--compare`` counts the samples whose shot differs from such a file (a faster shot must choose the
+same). Timings depend on what else runs on the machine: compare runs taken close together. The last line is one
+JSON object.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_render import real_plans
+
 from worldmill.render import render, warm_up
 from worldmill.render.framing import job_shot
 from worldmill.schemas.plan import RenderSettings
@@ -84,7 +86,9 @@ def main() -> None:
     if args.hashes:
         args.hashes.write_text(json.dumps(digests, indent=1))
     shot_ms, final_ms = statistics.mean(shot_cpu) * 1000, statistics.mean(final_cpu) * 1000
-    print(f"{args.samples} plans after {args.warm}, {args.size}², {args.frames} frames; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{args.samples} plans after {args.warm}, {args.size}², {args.frames} frames; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"  job_shot:     {shot_ms:7.1f} ms CPU per sample")
     print(f"  final render: {final_ms:7.1f} ms CPU per sample")
     if differ is not None:
