@@ -52,3 +52,18 @@ def test_rays_hit_what_each_ray_hits_measuring_every_primitive(scenes):
         assert np.array_equal(camera._first_hits_many(prims, eye, rays), measured)
         for ray, hits in zip(rays[:20], measured, strict=False):
             assert np.array_equal(camera._first_hits(prims, eye, ray), hits)
+
+
+def test_a_line_of_sight_is_clear_exactly_where_every_point_clears_every_primitive(scenes):
+    """``sight_clear`` measures only the primitives whose circumscribed sphere reaches the segment: it answers what
+    ``clearance`` over every primitive answers, for sights that pass through, near and far from things."""
+    rng = np.random.default_rng(11)
+    answers = set()
+    for scene in scenes:
+        for eye, point in zip(_near_the_scene(scene, rng, 40), _near_the_scene(scene, rng, 40), strict=True):
+            t = float(rng.uniform(0.0, 4.0))
+            sight = eye + np.outer(np.linspace(0.01, 0.95, int(rng.integers(8, 200))), point - eye)
+            every = bool((camera.clearance(scene, sight, np.full(len(sight), t)) > 0.0).all())
+            assert camera.sight_clear(scene, sight, t) == every
+            answers.add(every)
+    assert answers == {True, False}  # both answers were tested

@@ -37,3 +37,21 @@ def test_paths_checked_together_see_what_each_path_alone_sees():
         expected = measure_visibility(scene, alone.instance)
         np.testing.assert_array_equal(seen.instance_ids, expected.instance_ids)
         np.testing.assert_array_equal(seen.coverage, expected.coverage)
+
+
+def test_the_shot_does_not_depend_on_what_the_mesh_bank_kept(monkeypatch):
+    """A worker's mesh bank keeps BVHs across renders (a clip's check renders and its final one): the shot chosen
+    (scene, camera path, framing) is the same with a bank that lets go of everything before each render."""
+    from worldmill.render import meshes
+    from worldmill.render.framing import job_shot
+
+    classes = SemanticClasses.load()
+    cell = load_taxonomy().cells(["Lima"], ["zoo"])[0]
+    plan = sample_plan(cell, seed_for(cell.key, 1, 2), sample_id(cell.key, 1, 2), 1)
+    kept = job_shot(plan, classes, SETTINGS)
+    monkeypatch.setattr(meshes, "BANK_MAX_TRIANGLES", 0)
+    bare = job_shot(plan, classes, SETTINGS)
+    assert kept[2].checked > 1  # the shot was checked (several check renders)
+    assert kept[0].to_json() == bare[0].to_json()
+    np.testing.assert_array_equal(kept[1].camera_to_world, bare[1].camera_to_world)
+    assert kept[2] == bare[2]

@@ -141,7 +141,10 @@ def framed_camera_path(
     views = _check_paths(scene, [path for _, _, path in planned], unlit, small, step, device)
     for (subject, variant, path), seen in zip(planned, views, strict=True):
         checked += 1
-        framings = [_framing(seen, kind, variant, decor, checked) for kind in ([subject] if subject else ranked)]
+        shown = [k for k in seen.seen() if k.kind in decor]
+        framings = [
+            _framing(seen, kind, variant, decor, checked, shown) for kind in ([subject] if subject else ranked)
+        ]
         framing = max(framings, key=lambda f: f.rank)
         bonus = _lead_bonus(scene, framing.subject, ranked[0], len(decor), framing.seen_kinds)
         framing = dataclasses.replace(framing, lead_bonus=bonus)
@@ -310,20 +313,23 @@ def _lead_bonus(
     return kinds if any(o.class_name == "animal" and o.decor == lead for o in scene.objects) else 1
 
 
-def _framing(seen: Visibility, subject: str, variant: int, decor: set[str], checked: int) -> Framing:
+def _framing(
+    seen: Visibility, subject: str, variant: int, decor: set[str], checked: int, shown: list | None = None
+) -> Framing:
+    """How the check ``seen`` frames ``subject``; ``shown``: the decor kinds it shows (``seen.seen()`` of those
+    in ``decor``), where the caller frames several subjects in one check (it measures every kind)."""
     coverage = seen.kind_coverage(subject)
+    shown = [k for k in seen.seen() if k.kind in decor] if shown is None else shown
     return Framing(
         subject,
         variant,
         float((coverage >= SUBJECT_COVERAGE).mean()),
         float(coverage.mean()),
-        sum(k.kind in decor for k in seen.seen()),
+        len(shown),
         checked,
-        seen_kinds=frozenset(k.kind for k in seen.seen() if k.kind in decor),
+        seen_kinds=frozenset(k.kind for k in shown),
         end_coverage=float(coverage[-1]) if len(coverage) else 0.0,
-        firm_kinds=frozenset(
-            k.kind for k in seen.seen() if k.kind in decor and _shows(seen, k.instance_ids[0], STAGED_MARGIN)
-        ),
+        firm_kinds=frozenset(k.kind for k in shown if _shows(seen, k.instance_ids[0], STAGED_MARGIN)),
     )
 
 

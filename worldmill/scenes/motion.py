@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from worldmill.scenes import shapes
-from worldmill.scenes.camera import CameraPath, clearance
+from worldmill.scenes.camera import CameraPath, clearance, sight_clear
 from worldmill.scenes.model import Scene, SceneObject
 from worldmill.taxonomy.classes import SemanticClasses
 
@@ -81,7 +81,7 @@ def in_sight(scene: Scene, eye: np.ndarray, point: np.ndarray, radius: float, t:
     count = int(min(max(reach / 0.05, 8), 600))  # every 5 cm: thin walls and panes are not stepped over
     steps = np.linspace(0.05 / max(reach, 0.05), max(0.06, 1.0 - 1.2 * radius / max(reach, 1e-6)), count)
     sight = eye + np.outer(steps, point - eye)
-    return bool((clearance(scene, sight, np.full(len(steps), t)) > 0.0).all())
+    return sight_clear(scene, sight, t)
 
 
 def _in_frame(path: CameraPath, points) -> bool:
