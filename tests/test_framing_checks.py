@@ -31,7 +31,7 @@ def test_paths_checked_together_see_what_each_path_alone_sees():
     assert len({(p.fx, p.cx) for p in paths}) > 1  # the lens differs between paths: they cannot share a launch
     small, step = _check_settings(SETTINGS)
     unlit = dataclasses.replace(plan, weather="overcast")
-    together = _check_paths(scene, paths, unlit, small, step, "cpu")
+    together = _check_paths(scene, paths, small, step, "cpu")
     for path, seen in zip(paths, together, strict=True):
         alone = render(scene, low_res_path(path, small, step), unlit, small, normals=False)  # signs, materials, shadows
         expected = measure_visibility(scene, alone.instance)

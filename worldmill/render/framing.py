@@ -121,7 +121,6 @@ def framed_camera_path(
     if not ranked:
         return camera_path(scene, plan, settings), Framing(None, 0, 0.0, 0.0, 0, 0)
     small, step = _check_settings(settings)
-    unlit = dataclasses.replace(plan, weather="overcast")  # instance ids do not depend on light: cast no shadow rays
     decor = {o.decor for o in scene.objects if o.decor}
     # each candidate subject's paths, then the plain path (aimed at the best-framed decor cluster), whose subject
     # is then the kind it frames best
@@ -138,7 +137,7 @@ def framed_camera_path(
         planned.append((subject, variant, path))
     best: tuple[CameraPath, Framing] | None = None
     checked = 0
-    views = _check_paths(scene, [path for _, _, path in planned], unlit, small, step, device)
+    views = _check_paths(scene, [path for _, _, path in planned], small, step, device)
     for (subject, variant, path), seen in zip(planned, views, strict=True):
         checked += 1
         shown = [k for k in seen.seen() if k.kind in decor]
@@ -158,14 +157,14 @@ def framed_camera_path(
 
 
 def _check(
-    scene: Scene, path: CameraPath, unlit: ScenePlan, small: RenderSettings, step: int, device: str
+    scene: Scene, path: CameraPath, small: RenderSettings, step: int, device: str
 ) -> Visibility:
     """What the low-resolution instance render along ``path`` shows."""
-    return _check_paths(scene, [path], unlit, small, step, device)[0]
+    return _check_paths(scene, [path], small, step, device)[0]
 
 
 def _check_paths(
-    scene: Scene, paths: list[CameraPath], unlit: ScenePlan, small: RenderSettings, step: int, device: str
+    scene: Scene, paths: list[CameraPath], small: RenderSettings, step: int, device: str
 ) -> list[Visibility]:
     """What the low-resolution instance render along each path shows: the frames of every path with the same
     lens whose meshes need the same levels of detail in one launch (each frame's pixels are those of a render of
@@ -203,9 +202,8 @@ def framed_shot(
     if framing.checked == 0 or framing.subject is None or not unseen:
         return scene, path, framing
     small, step = _check_settings(settings)
-    unlit = dataclasses.replace(plan, weather="overcast")
     decor = {o.decor for o in scene.objects if o.decor}
-    path, framing = _looked_up(scene, plan, path, framing, unlit, small, step, device)
+    path, framing = _looked_up(scene, plan, path, framing, small, step, device)
     unseen = [d.name for d in plan.decor if d.count and d.name not in framing.firm_kinds]  # or only faintly seen
     if not unseen:
         return scene, path, framing
@@ -215,7 +213,7 @@ def framed_shot(
         moved, more = stage_decor(scene, path, plan, unseen, lead=framing.subject, target=target)
         if not more:
             break
-        seen = _check(moved, path, unlit, small, step, device)
+        seen = _check(moved, path, small, step, device)
         checked += 1
         last = target == STAGING_COVERAGE[-1]
         useless = {m.instance_id for m in more if not _shows(seen, m.instance_id, 1.0 if last else STAGED_MARGIN)}
@@ -224,7 +222,7 @@ def framed_shot(
         if useless and len(useless) < len(more):  # put back what the check does not show, and look again
             moved = _put_back(moved, scene, useless)
             more = [m for m in more if m.instance_id not in useless]
-            seen = _check(moved, path, unlit, small, step, device)
+            seen = _check(moved, path, small, step, device)
             checked += 1
         after = _framing(seen, framing.subject, framing.variant, decor, checked)
         shown = (len(after.seen_kinds), len(after.firm_kinds)) <= (len(framing.seen_kinds), len(framing.firm_kinds))
@@ -257,7 +255,6 @@ def _looked_up(
     plan: ScenePlan,
     path: CameraPath,
     framing: Framing,
-    unlit: ScenePlan,
     small: RenderSettings,
     step: int,
     device: str,
@@ -273,7 +270,7 @@ def _looked_up(
     for degrees in LOOK_UP_DEG:
         tilted = tilted_up(path, degrees)
         checked += 1
-        seen = _check(scene, tilted, unlit, small, step, device)
+        seen = _check(scene, tilted, small, step, device)
         after = _framing(seen, framing.subject, framing.variant, decor, checked)
         if (framing.rank[0] and not after.rank[0]) or len(after.seen_kinds) <= len(framing.seen_kinds):
             continue
