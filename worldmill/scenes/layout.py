@@ -421,7 +421,7 @@ def place_object(
             return joined
     centers = group_centers or [site.point_in(site.pick_rect(site.floor), 2.0) if site.floor else site.center[:2]]
     for attempt in range(90):
-        ignore = attempt >= 45
+        ignore = attempt >= 45 and not (class_name == "water" and site.enclosures)  # a moat never over a pen's animals
         if rule == "enclosure":
             rect = _pen_for(site, label, site.pick_rect(site.enclosures))
             x, y = _near_visitors(site, rect, margin=max(size[0], size[2]) / 2)
