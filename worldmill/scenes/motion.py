@@ -45,10 +45,7 @@ def _movers_in_sight(scene: Scene, path: CameraPath, movers, frames, min_px: flo
             c2w = path.camera_to_world[f]
             here = centre + velocity * times[f]
             cam = c2w[:3, :3].T @ (here - c2w[:3, 3])
-            if cam[2] <= 0.5 or path.fy * 2 * radius / cam[2] < min_px:
-                continue
-            u, v = path.fx * cam[0] / cam[2] + path.cx, path.fy * cam[1] / cam[2] + path.cy
-            if not (0 <= u < path.width and 0 <= v < path.height):
+            if cam[2] <= 0.5 or path.fy * 2 * radius / cam[2] < min_px or not _in_frame(path, [here], f):
                 continue
             if in_sight(scene, c2w[:3, 3], here, radius, float(times[f])):
                 yield o, velocity, cam, radius, f
@@ -84,9 +81,9 @@ def in_sight(scene: Scene, eye: np.ndarray, point: np.ndarray, radius: float, t:
     return sight_clear(scene, sight, t)
 
 
-def _in_frame(path: CameraPath, points) -> bool:
-    """Whether every point lies ahead of the first frame's camera and inside its image."""
-    c2w = path.camera_to_world[0]
+def _in_frame(path: CameraPath, points, frame: int = 0) -> bool:
+    """Whether every point lies more than 0.5 m ahead of ``frame``'s camera and inside its image."""
+    c2w = path.camera_to_world[frame]
     cam = (np.asarray(points, dtype=float) - c2w[:3, 3]) @ c2w[:3, :3]
     if (cam[:, 2] <= 0.5).any():
         return False
